@@ -1,0 +1,1 @@
+"""The bundled price tables, installed as ``tokcost.price_tables`` (data only)."""

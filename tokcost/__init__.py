@@ -1,0 +1,78 @@
+"""tokcost: count LLM tokens, see how conversations grow, and project what they cost.
+
+The public library surface; the command line (``tokcost``) is a thin layer over it. Names are
+imported on first use, so that ``tokcost --version`` and other light commands start quickly.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# Public name -> the module that defines it.
+_EXPORTS = {
+    "Cost": "tokcost.costing",
+    "TokenUsage": "tokcost.costing",
+    "cost_of": "tokcost.costing",
+    "rates_for": "tokcost.costing",
+    "InputFileError": "tokcost.errors",
+    "PricingError": "tokcost.errors",
+    "TokcostError": "tokcost.errors",
+    "UnknownModelError": "tokcost.errors",
+    "UnknownPricingVersionError": "tokcost.errors",
+    "UnpricedError": "tokcost.errors",
+    "ModelPrice": "tokcost.price_schema",
+    "Rates": "tokcost.price_schema",
+    "Snapshot": "tokcost.price_schema",
+    "PriceTable": "tokcost.price_table",
+    "bundled_versions": "tokcost.price_table",
+    "load_price_table": "tokcost.price_table",
+}
+
+__all__ = [
+    "Cost",
+    "InputFileError",
+    "ModelPrice",
+    "PriceTable",
+    "PricingError",
+    "Rates",
+    "Snapshot",
+    "TokcostError",
+    "TokenUsage",
+    "UnknownModelError",
+    "UnknownPricingVersionError",
+    "UnpricedError",
+    "__version__",
+    "bundled_versions",
+    "cost_of",
+    "load_price_table",
+    "rates_for",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'tokcost' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+if TYPE_CHECKING:
+    from tokcost.costing import Cost, TokenUsage, cost_of, rates_for
+    from tokcost.errors import (
+        InputFileError,
+        PricingError,
+        TokcostError,
+        UnknownModelError,
+        UnknownPricingVersionError,
+        UnpricedError,
+    )
+    from tokcost.price_schema import ModelPrice, Rates, Snapshot
+    from tokcost.price_table import PriceTable, bundled_versions, load_price_table

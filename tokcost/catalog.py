@@ -1,0 +1,154 @@
+"""Rows that describe price tables: the model list, the versions, one model, and a diff."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from tokcost.output import Column
+from tokcost.price_schema import ModelPrice, Rates
+from tokcost.price_table import PriceTable, bundled_versions, load_bundled
+
+MODEL_COLUMNS = (
+    Column("model"),
+    Column("provider"),
+    Column("input_per_mtok", "price"),
+    Column("output_per_mtok", "price"),
+    Column("cache_read_per_mtok", "price"),
+    Column("cache_write_per_mtok", "price"),
+    Column("context_window", "int"),
+    Column("max_output_tokens", "int"),
+    Column("tokenizer"),
+    Column("accuracy"),
+)
+VERSION_COLUMNS = (Column("version"), Column("effective"), Column("models", "int"),
+                   Column("default", "bool"))
+SHOW_COLUMNS = (Column("field"), Column("value"), Column("unit"))
+DIFF_COLUMNS = (Column("model"), Column("change"), Column("field"), Column("old"),
+                Column("new"), Column("change_pct", "pct"))
+
+USD_PER_MTOK = "USD per million tokens"
+
+
+def cache_write_rate(model: ModelPrice) -> Decimal | None:
+    """What writing a prefix to the cache costs per million tokens (5-minute cache)."""
+    if model.caching == "automatic":
+        return model.rates.input  # no surcharge: written tokens are billed as plain input
+    return model.rates.cache_write_5m
+
+
+def model_rows(table: PriceTable, provider: str | None = None) -> list[dict[str, Any]]:
+    return [
+        {
+            "model": m.id,
+            "provider": m.provider,
+            "input_per_mtok": m.rates.input,
+            "output_per_mtok": m.rates.output,
+            "cache_read_per_mtok": m.rates.cache_read,
+            "cache_write_per_mtok": cache_write_rate(m),
+            "context_window": m.context_window,
+            "max_output_tokens": m.max_output_tokens,
+            "tokenizer": m.tokenizer.encoding,
+            "accuracy": m.tokenizer.accuracy,
+        }
+        for m in table.models(provider)
+    ]
+
+
+def version_rows(active: PriceTable) -> list[dict[str, Any]]:
+    rows = []
+    for version in bundled_versions():
+        table = active if active.label == version else load_bundled(version)
+        rows.append({"version": version, "effective": table.snapshot.effective.isoformat(),
+                     "models": len(table), "default": active.label == version})
+    if active.label not in {row["version"] for row in rows}:
+        rows.append({"version": active.label, "effective": active.snapshot.effective.isoformat(),
+                     "models": len(active), "default": True})
+    return rows
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One comparable fact about a model: a flat field name, its value and its unit."""
+
+    field: str
+    value: Any
+    unit: str = ""
+
+
+def _rate_facts(rates: Rates, prefix: str = "") -> Iterator[Fact]:
+    for name in ("input", "output", "cache_read", "cache_write_5m", "cache_write_1h"):
+        value = getattr(rates, name)
+        if value is not None:
+            yield Fact(f"{prefix}{name}_per_mtok", value, USD_PER_MTOK)
+
+
+def model_facts(model: ModelPrice) -> list[Fact]:
+    """Everything about a model as flat facts, in a stable order (used by show and diff)."""
+    facts = [Fact("provider", model.provider), *_rate_facts(model.rates),
+             Fact("caching", model.caching)]
+    if model.cache_min_tokens is not None:
+        facts.append(Fact("cache_min_tokens", model.cache_min_tokens, "tokens"))
+    if model.batch is not None and model.batch.discount is not None:
+        facts.append(Fact("batch_discount", model.batch.discount, "fraction off every rate"))
+    elif model.batch is not None and model.batch.rates is not None:
+        facts.extend(_rate_facts(model.batch.rates, "batch_"))
+    for tier in model.tiers:
+        facts.extend(_rate_facts(tier.rates, f"above_{tier.above}_"))
+    facts += [
+        Fact("context_window", model.context_window, "tokens"),
+        Fact("max_output_tokens", model.max_output_tokens, "tokens"),
+        Fact("tokenizer", model.tokenizer.describe()),
+        Fact("accuracy", model.tokenizer.accuracy),
+    ]
+    if model.aliases:
+        facts.append(Fact("aliases", ", ".join(model.aliases)))
+    if model.notes:
+        facts.append(Fact("notes", model.notes))
+    return facts
+
+
+def show_rows(table: PriceTable, model: ModelPrice) -> list[dict[str, Any]]:
+    facts = [Fact("model", model.id), *model_facts(model),
+             Fact("source", table.snapshot.source_for(model) or ""),
+             Fact("pricing_version", table.label)]
+    return [{"field": f.field, "value": f.value, "unit": f.unit} for f in facts]
+
+
+# Facts that a diff compares: prices, batch, tiers, limits. Not the provider or prose.
+_DIFFED = ("_per_mtok", "batch_discount", "context_window", "max_output_tokens", "caching")
+
+
+def diff_rows(old: PriceTable, new: PriceTable) -> list[dict[str, Any]]:
+    """Models added and removed, and every changed price with its percentage change."""
+    rows: list[dict[str, Any]] = []
+    old_models, new_models = old.snapshot.models, new.snapshot.models
+    for model_id in sorted(old_models.keys() | new_models.keys()):
+        if model_id not in new_models:
+            rows.append(_diff_row(model_id, "removed"))
+            continue
+        if model_id not in old_models:
+            rows.append(_diff_row(model_id, "added"))
+            continue
+        before = {f.field: f.value for f in model_facts(old_models[model_id])
+                  if f.field.endswith(_DIFFED)}
+        after = {f.field: f.value for f in model_facts(new_models[model_id])
+                 if f.field.endswith(_DIFFED)}
+        changed = [name for name in dict.fromkeys([*before, *after])
+                   if before.get(name) != after.get(name)]
+        if not changed:
+            rows.append(_diff_row(model_id, "unchanged"))
+        for name in changed:
+            rows.append(_diff_row(model_id, "changed", name, before.get(name), after.get(name)))
+    return rows
+
+
+def _diff_row(model: str, change: str, field: str = "", old: Any = None,
+              new: Any = None) -> dict[str, Any]:
+    pct = None
+    if isinstance(old, (int, Decimal)) and isinstance(new, (int, Decimal)) and old:
+        pct = (Decimal(new) - Decimal(old)) / Decimal(old) * 100
+    return {"model": model, "change": change, "field": field, "old": old, "new": new,
+            "change_pct": pct}

@@ -1,0 +1,254 @@
+"""The command line: parse options, call one library function, hand the rows to the output layer.
+
+All behaviour lives in the library modules; this file only wires them to typer. Errors are
+turned into one line on stderr in :func:`main`, the single error boundary.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import date
+from enum import IntEnum
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from tokcost import __version__
+from tokcost.errors import PricingError, TokcostError
+from tokcost.output import Column, OutputFormat, Row, default_format, render
+
+
+class ExitStatus(IntEnum):
+    """The exit statuses tokcost documents (README: "Exit codes and errors")."""
+
+    OK = 0
+    ERROR = 1
+    USAGE = 2
+    INTERRUPTED = 130
+
+
+app = typer.Typer(
+    name="tokcost",
+    help="Count LLM tokens, see how chats grow, and project what they cost. Works offline.",
+    no_args_is_help=True,
+    add_completion=False,
+    # Pretty tracebacks show local variables, and an API key can sit in one.
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+pricing_app = typer.Typer(
+    help="Inspect, compare, validate and import the versioned price tables.",
+    no_args_is_help=True,
+)
+app.add_typer(pricing_app, name="pricing")
+
+FormatOption = Annotated[
+    Optional[OutputFormat],
+    typer.Option(
+        "--format", "-f", case_sensitive=False,
+        help="Output format. Default: table at a terminal, TSV when piped.",
+    ),
+]
+PricingVersionOption = Annotated[
+    Optional[str],
+    typer.Option("--pricing-version", metavar="DATE",
+                 help="Use the bundled price table of this date (see `tokcost pricing versions`)."),
+]
+PricingFileOption = Annotated[
+    Optional[Path],
+    typer.Option("--pricing", metavar="FILE", dir_okay=False,
+                 help="Use your own price table (YAML). Also read from $TOKCOST_PRICING."),
+]
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"tokcost {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version_callback, is_eager=True,
+                     help="Show the version and exit."),
+    ] = False,
+) -> None:
+    """Count LLM tokens, see how chats grow, and project what they cost. Works offline."""
+
+
+def _note(message: str) -> None:
+    typer.echo(f"tokcost: note: {message}", err=True)
+
+
+def _emit(
+    rows: list[dict[str, Any]], columns: tuple[Column, ...], fmt: OutputFormat | None,
+    *, preamble: tuple[str, ...] = (), total: Row | None = None,
+) -> None:
+    chosen = fmt or default_format(sys.stdout.isatty())
+    render(rows, columns, chosen, sys.stdout, preamble=preamble, total=total)
+    sys.stdout.flush()  # a closed pipe must surface here, inside the error boundary
+
+
+def _table(version: str | None, path: Path | None):  # noqa: ANN202 - PriceTable, lazily typed
+    from tokcost.price_table import load_price_table
+
+    return load_price_table(version=version, path=path)
+
+
+@app.command()
+def models(
+    provider: Annotated[Optional[str], typer.Option(
+        "--provider", "-p", help="Only this provider's models (openai, anthropic, google...).")
+    ] = None,
+    fmt: FormatOption = None,
+    pricing_version: PricingVersionOption = None,
+    pricing: PricingFileOption = None,
+) -> None:
+    """List the models in the price table: prices per million tokens, limits and tokenizer."""
+    from tokcost.catalog import MODEL_COLUMNS, model_rows
+
+    table = _table(pricing_version, pricing)
+    rows = model_rows(table, provider)
+    if not rows:
+        raise TokcostError(f"no models from provider {provider!r} in price table {table.label}")
+    _emit(rows, MODEL_COLUMNS, fmt,
+          preamble=(f"Prices in USD per million tokens; price table {table.label}.",))
+
+
+@pricing_app.command("versions")
+def pricing_versions(
+    fmt: FormatOption = None,
+    pricing_version: PricingVersionOption = None,
+    pricing: PricingFileOption = None,
+) -> None:
+    """List the price-table snapshots and which one is used by default."""
+    from tokcost.catalog import VERSION_COLUMNS, version_rows
+
+    _emit(version_rows(_table(pricing_version, pricing)), VERSION_COLUMNS, fmt)
+
+
+@pricing_app.command("show")
+def pricing_show(
+    model: Annotated[str, typer.Argument(help="Model id, alias or provider/model.")],
+    fmt: FormatOption = None,
+    pricing_version: PricingVersionOption = None,
+    pricing: PricingFileOption = None,
+) -> None:
+    """Show everything the price table says about one model, tiers and aliases included."""
+    from tokcost.catalog import SHOW_COLUMNS, show_rows
+
+    table = _table(pricing_version, pricing)
+    found = table.resolve(model)
+    if found.note:
+        _note(found.note)
+    _emit(show_rows(table, found.model), SHOW_COLUMNS, fmt)
+
+
+def _table_from_name(name: str):  # noqa: ANN202
+    """A bundled version (a date), or else a path to a price-table file."""
+    from tokcost.price_table import bundled_versions, load_bundled, load_file
+
+    if name in bundled_versions() or not Path(name).exists():
+        return load_bundled(name)
+    return load_file(name)
+
+
+@pricing_app.command("diff")
+def pricing_diff(
+    old: Annotated[str, typer.Argument(help="Older version (a date) or a price-table file.")],
+    new: Annotated[str, typer.Argument(help="Newer version (a date) or a price-table file.")],
+    fmt: FormatOption = None,
+) -> None:
+    """Compare two price tables: models added and removed, and every changed price."""
+    from tokcost.catalog import DIFF_COLUMNS, diff_rows
+
+    _emit(diff_rows(_table_from_name(old), _table_from_name(new)), DIFF_COLUMNS, fmt)
+
+
+@pricing_app.command("validate")
+def pricing_validate(
+    file: Annotated[Path, typer.Argument(help="The price table (YAML) to check.")],
+) -> None:
+    """Check a price table. Exit 0 with a summary, or list every problem and exit 1."""
+    from tokcost.price_table import load_file
+
+    try:
+        table = load_file(file)
+    except PricingError as error:
+        for problem in error.problems:
+            typer.echo(f"tokcost: error: {problem}", err=True)
+        count = len(error.problems)
+        typer.echo(f"tokcost: {file}: {count} problem{'s' if count != 1 else ''}", err=True)
+        raise typer.Exit(ExitStatus.ERROR) from None
+    snapshot = table.snapshot
+    providers = len({m.provider for m in table})
+    typer.echo(f"{file}: valid: {len(table)} models from {providers} providers, effective "
+               f"{snapshot.effective}, schema version {snapshot.schema_version}")
+
+
+@pricing_app.command("import-litellm")
+def pricing_import_litellm(
+    file: Annotated[Path, typer.Argument(
+        help="LiteLLM's model_prices_and_context_window.json (or its _backup copy).")],
+    effective: Annotated[str, typer.Option(
+        "--effective", metavar="DATE", help="The date the new snapshot takes effect.")],
+    models: Annotated[list[str], typer.Option(
+        "--models", "-m",
+        help="LiteLLM model keys or glob patterns (repeat, or separate with commas).")],
+    out: Annotated[Optional[Path], typer.Option(
+        "--out", "-o", help="Where to write the snapshot (default: stdout).")] = None,
+) -> None:
+    """Write a new price-table snapshot from LiteLLM's price list. Review it before use."""
+    from tokcost.litellm_import import import_litellm, read_litellm_json, selected_patterns
+    from tokcost.price_schema import build_snapshot
+    from tokcost.yaml_source import parse_price_yaml
+
+    try:
+        when = date.fromisoformat(effective)
+    except ValueError:
+        raise typer.BadParameter(f"{effective!r} is not a date as YYYY-MM-DD",
+                                 param_hint="--effective") from None
+    result = import_litellm(read_litellm_json(file), when, selected_patterns(models))
+    origin = str(out or "<stdout>")
+    # Refuse to write a snapshot that would not load.
+    build_snapshot(parse_price_yaml(result.yaml_text, origin), origin)
+    if out is None:
+        sys.stdout.write(result.yaml_text)
+    else:
+        out.write_text(result.yaml_text, "utf-8")
+    for reason in result.skipped:
+        _note(f"skipped {reason}")
+    typer.echo(f"tokcost: wrote {len(result.models)} models to {origin}", err=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The console script: run the app with one error boundary and documented exit statuses."""
+    debug = os.environ.get("TOKCOST_DEBUG") == "1"
+    try:
+        status = app(args=argv, prog_name="tokcost", standalone_mode=False)
+    except TokcostError as error:
+        if debug:
+            raise
+        typer.echo(f"tokcost: error: {error}", err=True)
+        return ExitStatus.ERROR
+    except typer.TyperException as error:  # usage errors (exit 2) and the like
+        show = getattr(error, "show", None)
+        if show is not None:
+            show()
+        else:
+            typer.echo(f"tokcost: error: {error}", err=True)
+        return int(getattr(error, "exit_code", ExitStatus.USAGE))
+    except (typer.Abort, KeyboardInterrupt):
+        typer.echo("", err=True)
+        return ExitStatus.INTERRUPTED
+    except Exception as error:  # noqa: BLE001 - the boundary: a bug becomes one line
+        if debug:
+            raise
+        typer.echo(f"tokcost: internal error: {type(error).__name__}: {error} "
+                   "(set TOKCOST_DEBUG=1 for a traceback, and please report it)", err=True)
+        return ExitStatus.ERROR
+    return status if isinstance(status, int) else ExitStatus.OK

@@ -1,0 +1,98 @@
+"""The errors tokcost raises on purpose.
+
+Every one of them is something the user can act on. The CLI turns each into one line on stderr
+and a non-zero exit status; anything else is a bug and is re-raised only with ``TOKCOST_DEBUG=1``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class TokcostError(Exception):
+    """Base class: a problem the user can fix, described in one line."""
+
+
+class UnknownModelError(TokcostError):
+    """A model name that the active price table does not know."""
+
+    def __init__(self, name: str, suggestions: Sequence[str], table: str) -> None:
+        self.name = name
+        self.suggestions = list(suggestions)
+        hint = f"; closest: {', '.join(self.suggestions)}" if self.suggestions else ""
+        super().__init__(
+            f"unknown model {name!r} in price table {table}{hint} "
+            "(`tokcost models` lists them all)"
+        )
+
+
+class UnknownPricingVersionError(TokcostError):
+    """A ``--pricing-version`` that no bundled snapshot has."""
+
+    def __init__(self, version: str, available: Sequence[str]) -> None:
+        self.version = version
+        self.available = list(available)
+        super().__init__(
+            f"unknown pricing version {version!r}; available: {', '.join(self.available)}"
+        )
+
+
+class PricingProblem:
+    """One thing wrong in a price table: where it is and what is wrong."""
+
+    __slots__ = ("path", "model", "field", "message", "line")
+
+    def __init__(
+        self,
+        path: str,
+        message: str,
+        *,
+        model: str | None = None,
+        field: str | None = None,
+        line: int | None = None,
+    ) -> None:
+        self.path = path
+        self.model = model
+        self.field = field
+        self.message = message
+        self.line = line
+
+    def __str__(self) -> str:
+        place = self.path + (f":{self.line}" if self.line else "")
+        where = []
+        if self.model is not None:
+            where.append(f"model {self.model!r}")
+        if self.field is not None:
+            where.append(f"field {self.field!r}")
+        located = f" {', '.join(where)}:" if where else ""
+        return f"{place}:{located} {self.message}"
+
+
+class PricingError(TokcostError):
+    """A price table that cannot be used; carries every problem found, not only the first."""
+
+    def __init__(self, problems: Sequence[PricingProblem]) -> None:
+        self.problems = list(problems)
+        first = str(self.problems[0]) if self.problems else "invalid price table"
+        more = len(self.problems) - 1
+        plural = "s" if more != 1 else ""
+        suffix = (
+            f" (and {more} more problem{plural}; `tokcost pricing validate FILE` lists them)"
+            if more else ""
+        )
+        super().__init__(first + suffix)
+
+
+class UnpricedError(TokcostError):
+    """A cost was asked for that needs a price the table does not have (never treated as $0)."""
+
+    def __init__(self, model: str, what: str) -> None:
+        self.model = model
+        self.what = what
+        super().__init__(
+            f"model {model!r} has no {what} in the price table, so this cost is unknown"
+        )
+
+
+class InputFileError(TokcostError):
+    """A file the user named cannot be read or understood."""

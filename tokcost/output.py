@@ -1,0 +1,187 @@
+"""One place that turns rows into a table, CSV, TSV, JSON, JSON Lines or Markdown.
+
+Commands compute rows (plain dicts of raw values: str, int, Decimal, bool, None) and describe
+their columns; this module renders them. Machine formats carry raw numbers at full precision;
+the table and Markdown are for people: thousands separators and dollar amounts.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import Enum
+from typing import IO, Any, Literal
+
+ColumnKind = Literal["text", "int", "usd", "price", "decimal", "pct", "bool"]
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    tsv = "tsv"
+    json = "json"
+    jsonl = "jsonl"
+    markdown = "markdown"
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column's name (the key in each row, and the header) and how to show its values."""
+
+    name: str
+    kind: ColumnKind = "text"
+
+
+Row = Mapping[str, Any]
+# A spreadsheet runs a cell that starts with one of these as a formula.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def default_format(stdout_is_terminal: bool) -> OutputFormat:
+    """A table for people at a terminal; TSV when piped, so it pastes into a spreadsheet."""
+    return OutputFormat.table if stdout_is_terminal else OutputFormat.tsv
+
+
+def render(
+    rows: Sequence[Row],
+    columns: Sequence[Column],
+    fmt: OutputFormat,
+    stream: IO[str],
+    *,
+    preamble: Iterable[str] = (),
+    total: Row | None = None,
+) -> None:
+    """Write rows to ``stream``. ``preamble`` lines and the ``total`` row appear only for people."""
+    if fmt in (OutputFormat.table, OutputFormat.markdown):
+        _render_for_people(rows, columns, fmt, stream, list(preamble), total)
+    elif fmt in (OutputFormat.csv, OutputFormat.tsv):
+        delimiter = "," if fmt is OutputFormat.csv else "\t"
+        writer = csv.writer(stream, delimiter=delimiter, lineterminator="\n")
+        writer.writerow([_neutralised(column.name) for column in columns])
+        for row in rows:
+            writer.writerow([_spreadsheet_cell(row.get(column.name)) for column in columns])
+    elif fmt is OutputFormat.json:
+        objects = [_json_object(row, columns) for row in rows]
+        stream.write("[\n" + ",\n".join("  " + obj for obj in objects) + "\n]\n" if objects
+                     else "[]\n")
+    else:
+        for row in rows:
+            stream.write(_json_object(row, columns) + "\n")
+
+
+def plain_number(value: Decimal | int) -> str:
+    """A number as plain digits at full precision: no exponent, no trailing zeros."""
+    if isinstance(value, int):
+        return str(value)
+    if value == 0:
+        return "0"
+    text = format(value.normalize(), "f")
+    return text
+
+
+def _raw_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, Decimal)):
+        return plain_number(value)
+    if isinstance(value, (list, tuple)):
+        return " ".join(_raw_text(item) for item in value)
+    return str(value)
+
+
+def _neutralised(text: str) -> str:
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def _spreadsheet_cell(value: Any) -> str:
+    text = _raw_text(value)
+    # Numbers are data, even negative ones; only text can smuggle in a formula.
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        return text
+    return _neutralised(text)
+
+
+def _json_value(value: Any) -> str:
+    if isinstance(value, Decimal):
+        # A JSON number written from the Decimal's digits: no float rounding on the way out.
+        return plain_number(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_json_value(item) for item in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _json_object(row: Row, columns: Sequence[Column]) -> str:
+    fields = (f"{json.dumps(c.name)}: {_json_value(row.get(c.name))}" for c in columns)
+    return "{" + ", ".join(fields) + "}"
+
+
+def format_usd(amount: Decimal) -> str:
+    """Dollars for people: cents for amounts of a dollar or more, else three significant digits."""
+    sign = "-" if amount < 0 else ""
+    amount = abs(amount)
+    if amount >= 1 or amount == 0:
+        return f"{sign}${amount:,.2f}"
+    digits = max(2, 2 - amount.adjusted())
+    text = f"{amount:.{digits}f}"
+    whole, _, fraction = text.partition(".")
+    fraction = fraction.rstrip("0").ljust(2, "0")
+    return f"{sign}${whole}.{fraction}"
+
+
+def format_price(rate: Decimal) -> str:
+    """A per-million price exactly as the table has it, with at least cents."""
+    text = plain_number(rate)
+    whole, _, fraction = text.partition(".")
+    return f"${int(whole):,}.{fraction.ljust(2, '0')}"
+
+
+def _display(value: Any, kind: ColumnKind) -> str:
+    if value is None:
+        return "-"
+    if kind == "bool" or isinstance(value, bool):
+        return "yes" if value else "no"
+    if kind == "usd":
+        return format_usd(Decimal(value))
+    if kind == "price":
+        return format_price(Decimal(value))
+    if kind == "pct":
+        return f"{Decimal(value):+,.1f}%"
+    if kind == "int" and isinstance(value, int):
+        return f"{value:,}"
+    if kind == "decimal" and isinstance(value, Decimal):
+        return plain_number(value)
+    return _raw_text(value)
+
+
+_RIGHT_ALIGNED = {"int", "usd", "price", "decimal", "pct"}
+
+
+def _render_for_people(
+    rows: Sequence[Row], columns: Sequence[Column], fmt: OutputFormat, stream: IO[str],
+    preamble: list[str], total: Row | None,
+) -> None:
+    from tabulate import tabulate  # imported here: it costs ~50 ms that machine formats skip
+
+    body = [[_display(row.get(c.name), c.kind) for c in columns] for row in rows]
+    if total is not None:
+        body.append([_display(total.get(c.name), c.kind) if c.name in total else ""
+                     for c in columns])
+    align = ["right" if c.kind in _RIGHT_ALIGNED else "left" for c in columns]
+    style = "github" if fmt is OutputFormat.markdown else "simple"
+    table = tabulate(body, headers=[c.name for c in columns], tablefmt=style,
+                     colalign=align, disable_numparse=True)
+    for line in preamble:
+        stream.write(("# " if fmt is OutputFormat.markdown else "") + line + "\n")
+    if preamble:
+        stream.write("\n")
+    if total is not None and fmt is OutputFormat.table:
+        # Rule off the total line the way the header is ruled off.
+        lines = table.split("\n")
+        lines.insert(len(lines) - 1, lines[1])
+        table = "\n".join(lines)
+    stream.write(table + "\n")

@@ -1,0 +1,518 @@
+"""The price table's typed form, and the validation that turns parsed YAML into it.
+
+Validation is hand-written over small field tables rather than a schema library: it keeps the
+start-up of every command cheap, and it lets each problem name the file, the model and the field,
+with all problems reported at once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal
+
+from tokcost.errors import PricingError, PricingProblem
+
+SCHEMA_VERSION = 1
+PER_MILLION = Decimal(1_000_000)
+# Above this a price is almost surely a typo or a per-thousand figure: the dearest chat model ever
+# listed charged $600 per million output tokens.
+ABSURD_PRICE_PER_MTOK = Decimal(5_000)
+PRICE_FIELDS = ("input", "output", "cache_read", "cache_write_5m", "cache_write_1h")
+
+Caching = Literal["none", "automatic", "explicit"]
+Accuracy = Literal["exact", "estimate"]
+
+
+@dataclass(frozen=True)
+class Rates:
+    """USD per million tokens. ``None`` means the provider has no such price (never zero)."""
+
+    input: Decimal
+    output: Decimal
+    cache_read: Decimal | None = None
+    cache_write_5m: Decimal | None = None
+    cache_write_1h: Decimal | None = None
+
+    def scaled(self, factor: Decimal) -> Rates:
+        def scale(rate: Decimal | None) -> Decimal | None:
+            return None if rate is None else rate * factor
+
+        return Rates(
+            self.input * factor, self.output * factor, scale(self.cache_read),
+            scale(self.cache_write_5m), scale(self.cache_write_1h),
+        )
+
+
+@dataclass(frozen=True)
+class Tier:
+    """Rates that apply to the whole request once its prompt exceeds ``above`` tokens."""
+
+    above: int
+    rates: Rates
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Batch API pricing: a fractional ``discount`` on every rate, or explicit ``rates``."""
+
+    discount: Decimal | None = None
+    rates: Rates | None = None
+
+
+@dataclass(frozen=True)
+class Tokenizer:
+    """How tokens are counted: the model's own encoding (exact) or a stand-in (estimate)."""
+
+    encoding: str
+    accuracy: Accuracy
+    factor: Decimal = Decimal(1)
+
+    def describe(self) -> str:
+        if self.accuracy == "exact":
+            return self.encoding
+        scale = "" if self.factor == 1 else f" x{_plain(self.factor)}"
+        return f"estimate:{self.encoding}{scale}"
+
+
+@dataclass(frozen=True)
+class ModelPrice:
+    """Everything the table says about one model."""
+
+    id: str
+    provider: str
+    rates: Rates
+    caching: Caching
+    context_window: int
+    max_output_tokens: int
+    tokenizer: Tokenizer
+    cache_min_tokens: int | None = None
+    batch: Batch | None = None
+    tiers: tuple[Tier, ...] = ()
+    aliases: tuple[str, ...] = ()
+    source: str | None = None
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One complete price table, effective from a date."""
+
+    origin: str
+    schema_version: int
+    effective: date
+    currency: str
+    sources: Mapping[str, str]
+    models: Mapping[str, ModelPrice] = field(default_factory=dict)
+    notes: str | None = None
+
+    def source_for(self, model: ModelPrice) -> str | None:
+        return model.source or self.sources.get(model.provider)
+
+
+def _plain(number: Decimal) -> str:
+    """A Decimal as plain digits, without exponent or trailing zeros."""
+    text = format(number.normalize(), "f")
+    return text
+
+
+class LineDict(dict[Any, Any]):
+    """A mapping from YAML that remembers each key's line and the keys it saw twice."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: dict[Any, int] = {}
+        self.duplicates: list[tuple[Any, int]] = []
+
+
+class _Checker:
+    """Collects problems while walking one parsed table."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.problems: list[PricingProblem] = []
+
+    def problem(
+        self, message: str, *, model: str | None = None, field: str | None = None,
+        where: Any = None, key: Any = None,
+    ) -> None:
+        line = where.lines.get(key) if isinstance(where, LineDict) else None
+        self.problems.append(
+            PricingProblem(self.path, message, model=model, field=field, line=line)
+        )
+
+    def report_duplicates(self, mapping: Any, model: str | None, prefix: str = "") -> None:
+        for key, line in getattr(mapping, "duplicates", ()):
+            self.problems.append(PricingProblem(
+                self.path, "appears more than once (YAML would silently keep the last)",
+                model=model, field=f"{prefix}{key}", line=line,
+            ))
+
+
+# --- value readers: each returns (value, problem message or None) ---------------------------
+
+Reader = Callable[[Any], "tuple[Any, str | None]"]
+
+
+def _read_price(raw: Any) -> tuple[Any, str | None]:
+    if isinstance(raw, bool) or not isinstance(raw, (int, Decimal, float)):
+        return None, f"must be a number of USD per million tokens, not {_describe(raw)}"
+    value = raw if isinstance(raw, Decimal) else Decimal(str(raw))
+    if not value.is_finite():
+        return None, "must be a finite number"
+    if value < 0:
+        return None, f"must not be negative (got {_plain(value)})"
+    if value > ABSURD_PRICE_PER_MTOK:
+        return None, (
+            f"{_plain(value)} USD per million tokens is implausible; prices are per million "
+            "tokens, not per thousand"
+        )
+    return value, None
+
+
+def _read_fraction(raw: Any) -> tuple[Any, str | None]:
+    value, message = _read_price(raw)
+    if message is None and not (0 < value < 1):
+        return None, f"must be a fraction between 0 and 1 (0.5 is half price), not {_plain(value)}"
+    return value, message
+
+
+def _read_positive_decimal(raw: Any) -> tuple[Any, str | None]:
+    value, message = _read_price(raw)
+    if message is None and value <= 0:
+        return None, "must be greater than zero"
+    return value, message
+
+
+def _read_count(raw: Any) -> tuple[Any, str | None]:
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        return None, f"must be a whole number of tokens, not {_describe(raw)}"
+    if raw <= 0:
+        return None, f"must be greater than zero (got {raw})"
+    return raw, None
+
+
+def _read_text(raw: Any) -> tuple[Any, str | None]:
+    if not isinstance(raw, str) or not raw.strip():
+        return None, f"must be non-empty text, not {_describe(raw)}"
+    return raw, None
+
+
+def _read_url(raw: Any) -> tuple[Any, str | None]:
+    value, message = _read_text(raw)
+    if message is None and not re.match(r"https?://\S+$", value):
+        return None, f"must be an http(s) URL, not {value!r}"
+    return value, message
+
+
+def _read_date(raw: Any) -> tuple[Any, str | None]:
+    if isinstance(raw, date):
+        return raw, None
+    if isinstance(raw, str):
+        try:
+            return date.fromisoformat(raw), None
+        except ValueError:
+            pass
+    return None, f"must be a date as YYYY-MM-DD, not {_describe(raw)}"
+
+
+def _read_names(raw: Any) -> tuple[Any, str | None]:
+    if not isinstance(raw, list) or not all(isinstance(n, str) and n.strip() for n in raw):
+        return None, f"must be a list of names, not {_describe(raw)}"
+    return tuple(raw), None
+
+
+def _one_of(*choices: str) -> Reader:
+    def read(raw: Any) -> tuple[Any, str | None]:
+        if raw not in choices:
+            return None, f"must be one of {', '.join(choices)}, not {_describe(raw)}"
+        return raw, None
+
+    return read
+
+
+def _describe(raw: Any) -> str:
+    if raw is None:
+        return "empty"
+    if isinstance(raw, (dict, list)):
+        return f"a {'mapping' if isinstance(raw, dict) else 'list'}"
+    return repr(raw) if isinstance(raw, str) else f"{raw!s}"
+
+
+# --- field tables --------------------------------------------------------------------------
+
+RATE_FIELDS: dict[str, tuple[Reader, bool]] = {
+    "input": (_read_price, True),
+    "output": (_read_price, True),
+    "cache_read": (_read_price, False),
+    "cache_write_5m": (_read_price, False),
+    "cache_write_1h": (_read_price, False),
+}
+MODEL_FIELDS: dict[str, tuple[Reader | None, bool]] = {
+    **RATE_FIELDS,
+    "provider": (_read_text, True),
+    "caching": (_one_of("none", "automatic", "explicit"), False),
+    "cache_min_tokens": (_read_count, False),
+    "context_window": (_read_count, True),
+    "max_output_tokens": (_read_count, True),
+    "aliases": (_read_names, False),
+    "source": (_read_url, False),
+    "notes": (_read_text, False),
+    # Structured fields, read by their own functions below.
+    "tokenizer": (None, True),
+    "batch": (None, False),
+    "tiers": (None, False),
+}
+TOKENIZER_FIELDS: dict[str, tuple[Reader, bool]] = {
+    "encoding": (_read_text, True),
+    "accuracy": (_one_of("exact", "estimate"), True),
+    "factor": (_read_positive_decimal, False),
+}
+TOP_FIELDS: dict[str, tuple[Reader | None, bool]] = {
+    "schema_version": (None, True),
+    "effective": (_read_date, True),
+    "currency": (_one_of("USD"), True),
+    "sources": (None, True),
+    "models": (None, True),
+    "notes": (_read_text, False),
+}
+
+
+def _read_fields(
+    check: _Checker, raw: Any, table: Mapping[str, tuple[Reader | None, bool]],
+    *, model: str | None, prefix: str = "",
+) -> dict[str, Any] | None:
+    """Read the simple fields of one mapping; report unknown, missing and invalid ones."""
+    if not isinstance(raw, dict):
+        check.problem(f"must be a mapping, not {_describe(raw)}", model=model,
+                      field=prefix.rstrip(".") or None)
+        return None
+    check.report_duplicates(raw, model, prefix)
+    values: dict[str, Any] = {}
+    for key in raw:
+        if key not in table:
+            close = _close_field(str(key), table)
+            check.problem(f"unknown field{close}", model=model, field=f"{prefix}{key}",
+                          where=raw, key=key)
+    for name, (reader, required) in table.items():
+        if name not in raw or raw[name] is None:
+            if required:
+                check.problem("is required but missing", model=model, field=f"{prefix}{name}",
+                              where=raw, key=name)
+            continue
+        if reader is None:
+            values[name] = raw[name]
+            continue
+        value, message = reader(raw[name])
+        if message:
+            check.problem(message, model=model, field=f"{prefix}{name}", where=raw, key=name)
+        else:
+            values[name] = value
+    return values
+
+
+def _close_field(key: str, table: Mapping[str, Any]) -> str:
+    import difflib
+
+    match = difflib.get_close_matches(key, list(table), n=1, cutoff=0.6)
+    return f" (did you mean {match[0]!r}?)" if match else f" (known: {', '.join(table)})"
+
+
+def _rates(values: Mapping[str, Any]) -> Rates:
+    return Rates(values["input"], values["output"], values.get("cache_read"),
+                 values.get("cache_write_5m"), values.get("cache_write_1h"))
+
+
+def _read_tokenizer(check: _Checker, raw: Any, model: str) -> Tokenizer | None:
+    values = _read_fields(check, raw, TOKENIZER_FIELDS, model=model, prefix="tokenizer.")
+    if values is None or len(values) < 2:
+        return None
+    if values["accuracy"] == "exact" and values.get("factor", 1) != 1:
+        check.problem("a factor only applies to estimates", model=model, field="tokenizer.factor")
+    return Tokenizer(values["encoding"], values["accuracy"], values.get("factor", Decimal(1)))
+
+
+def _read_batch(check: _Checker, raw: Any, model: str) -> Batch | None:
+    table: dict[str, tuple[Reader | None, bool]] = {
+        "discount": (_read_fraction, False),
+        **{name: (reader, False) for name, (reader, _) in RATE_FIELDS.items()},
+    }
+    values = _read_fields(check, raw, table, model=model, prefix="batch.")
+    if values is None:
+        return None
+    has_rates = "input" in values or "output" in values
+    if "discount" in values and has_rates:
+        check.problem("give either a discount or batch prices, not both", model=model,
+                      field="batch")
+        return None
+    if "discount" in values:
+        return Batch(discount=values["discount"])
+    if "input" in values and "output" in values:
+        return Batch(rates=_rates(values))
+    if not {"discount", "input", "output"} & raw.keys():
+        check.problem("needs a discount, or both input and output batch prices", model=model,
+                      field="batch")
+    elif not {"input", "output"} <= raw.keys():
+        check.problem("batch prices need both input and output", model=model, field="batch")
+    return None
+
+
+def _read_tiers(check: _Checker, raw: Any, model: str) -> tuple[Tier, ...]:
+    if not isinstance(raw, list):
+        check.problem(f"must be a list of tiers, not {_describe(raw)}", model=model,
+                      field="tiers")
+        return ()
+    table: dict[str, tuple[Reader | None, bool]] = {"above": (_read_count, True), **RATE_FIELDS}
+    tiers = []
+    for index, item in enumerate(raw):
+        values = _read_fields(check, item, table, model=model, prefix=f"tiers[{index}].")
+        if values and {"above", "input", "output"} <= values.keys():
+            tiers.append(Tier(values["above"], _rates(values)))
+    thresholds = [tier.above for tier in tiers]
+    if thresholds != sorted(set(thresholds)):
+        check.problem("tiers must be listed by rising threshold, each threshold once",
+                      model=model, field="tiers")
+    return tuple(tiers)
+
+
+def _read_model(check: _Checker, model_id: str, raw: Any) -> ModelPrice | None:
+    before = len(check.problems)
+    values = _read_fields(check, raw, MODEL_FIELDS, model=model_id)
+    if values is None:
+        return None
+    tokenizer = (
+        _read_tokenizer(check, values["tokenizer"], model_id) if "tokenizer" in values else None
+    )
+    batch = _read_batch(check, values["batch"], model_id) if "batch" in values else None
+    tiers = _read_tiers(check, values["tiers"], model_id) if "tiers" in values else ()
+    caching = values.get("caching", "none")
+    _check_caching(check, model_id, caching, values)
+    window, max_output = values.get("context_window"), values.get("max_output_tokens")
+    if window and max_output and max_output > window:
+        check.problem(f"{max_output} is larger than the context window ({window})",
+                      model=model_id, field="max_output_tokens")
+    if window and tiers and tiers[-1].above >= window:
+        check.problem(f"a tier above {tiers[-1].above} tokens can never apply to a "
+                      f"{window}-token context window", model=model_id, field="tiers")
+    if len(check.problems) > before or tokenizer is None:
+        return None
+    return ModelPrice(
+        id=model_id,
+        provider=values["provider"],
+        rates=_rates(values),
+        caching=caching,
+        context_window=values["context_window"],
+        max_output_tokens=values["max_output_tokens"],
+        tokenizer=tokenizer,
+        cache_min_tokens=values.get("cache_min_tokens"),
+        batch=batch,
+        tiers=tiers,
+        aliases=values.get("aliases", ()),
+        source=values.get("source"),
+        notes=values.get("notes"),
+    )
+
+
+def _check_caching(check: _Checker, model: str, caching: str, values: Mapping[str, Any]) -> None:
+    """The caching mode says how cache writes are billed; the prices present must agree."""
+    has = {name for name in ("cache_read", "cache_write_5m", "cache_write_1h") if name in values}
+    if caching == "none" and has:
+        check.problem("cache prices are given, so caching must be 'automatic' or 'explicit'",
+                      model=model, field="caching")
+    elif caching in ("automatic", "explicit") and "cache_read" not in has:
+        check.problem(f"caching is {caching!r} but there is no cache_read price", model=model,
+                      field="cache_read")
+    if caching == "automatic" and has & {"cache_write_5m", "cache_write_1h"}:
+        check.problem("automatic caching bills writes at the input price; remove the cache "
+                      "write prices or set caching: explicit", model=model, field="caching")
+    if caching == "explicit" and "cache_write_5m" not in has and "cache_write_1h" not in has:
+        check.problem("explicit caching needs a cache write price", model=model,
+                      field="cache_write_5m")
+
+
+def build_snapshot(raw: Any, origin: str, *, expected_effective: date | None = None) -> Snapshot:
+    """Validate parsed YAML into a Snapshot, or raise PricingError listing every problem."""
+    check = _Checker(origin)
+    if raw is None:
+        raise PricingError([PricingProblem(origin, "the price table is empty")])
+    values = _read_fields(check, raw, TOP_FIELDS, model=None)
+    if values is None:
+        raise PricingError(check.problems)
+    version = values.get("schema_version")
+    if version is not None and version != SCHEMA_VERSION:
+        check.problem(f"schema version {version!r} is not supported (this tokcost reads "
+                      f"version {SCHEMA_VERSION}); upgrade tokcost or convert the file",
+                      field="schema_version", where=raw, key="schema_version")
+    effective = values.get("effective")
+    if expected_effective and effective and effective != expected_effective:
+        check.problem(f"{effective} does not match the file's name ({expected_effective})",
+                      field="effective", where=raw, key="effective")
+    sources = _read_sources(check, values.get("sources"))
+    models = _read_models(check, values.get("models"))
+    for model in models.values():
+        if model.source is None and model.provider not in sources:
+            check.problem(f"no source URL for provider {model.provider!r}: add it under "
+                          "`sources` or give the model a `source`", model=model.id,
+                          field="provider")
+    if check.problems:
+        raise PricingError(check.problems)
+    assert effective is not None
+    return Snapshot(origin, SCHEMA_VERSION, effective, values["currency"], sources, models,
+                    values.get("notes"))
+
+
+def _read_sources(check: _Checker, raw: Any) -> dict[str, str]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or not raw:
+        check.problem("must map each provider to the URL of its price page", field="sources")
+        return {}
+    check.report_duplicates(raw, None, "sources.")
+    sources = {}
+    for provider, url in raw.items():
+        value, message = _read_url(url)
+        if message:
+            check.problem(message, field=f"sources.{provider}", where=raw, key=provider)
+        else:
+            sources[str(provider)] = value
+    return sources
+
+
+def _read_models(check: _Checker, raw: Any) -> dict[str, ModelPrice]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or not raw:
+        check.problem("must be a mapping of model ids to their prices, with at least one model",
+                      field="models")
+        return {}
+    if isinstance(raw, LineDict):
+        for key, line in raw.duplicates:
+            check.problems.append(PricingProblem(
+                check.path, "is defined more than once (YAML would silently keep the last)",
+                model=str(key), line=line,
+            ))
+    models: dict[str, ModelPrice] = {}
+    for model_id, entry in raw.items():
+        if not isinstance(model_id, str) or not model_id.strip():
+            check.problem(f"model ids must be text, not {_describe(model_id)}", field="models")
+            continue
+        model = _read_model(check, model_id, entry)
+        if model is not None:
+            models[model_id] = model
+    _check_names_unique(check, models)
+    return models
+
+
+def _check_names_unique(check: _Checker, models: Mapping[str, ModelPrice]) -> None:
+    """Ids and aliases are looked up case-insensitively, so each must be unique that way."""
+    owner: dict[str, str] = {}
+    for model in models.values():
+        for name in (model.id, *model.aliases):
+            folded = name.casefold()
+            if folded in owner and owner[folded] != model.id:
+                check.problem(f"the name {name!r} is already used by model {owner[folded]!r}",
+                              model=model.id, field="aliases")
+            owner.setdefault(folded, model.id)

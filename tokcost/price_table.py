@@ -1,0 +1,176 @@
+"""Finding, loading and choosing price tables, and looking models up in them."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from importlib import resources
+from pathlib import Path
+
+from tokcost.errors import (
+    PricingError,
+    PricingProblem,
+    TokcostError,
+    UnknownModelError,
+    UnknownPricingVersionError,
+)
+from tokcost.price_schema import ModelPrice, Snapshot, build_snapshot
+from tokcost.yaml_source import parse_price_yaml
+
+# The bundled snapshots live in the repository's top-level pricing/ folder, installed as this
+# package (see pyproject.toml), so that they are read the same way from a wheel or a checkout.
+BUNDLED_PACKAGE = "tokcost.price_tables"
+PRICING_ENV_VAR = "TOKCOST_PRICING"
+_VERSION_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.yaml$")
+
+# Provider prefixes people write before a model id (LiteLLM's and the providers' own spellings).
+PROVIDER_PREFIXES = {
+    "openai": "openai",
+    "anthropic": "anthropic",
+    "google": "google",
+    "gemini": "google",
+    "vertex_ai": "google",
+    "xai": "xai",
+    "x-ai": "xai",
+    "deepseek": "deepseek",
+    "mistral": "mistral",
+    "mistralai": "mistral",
+}
+# Dated snapshot suffixes: -2024-08-06, -20250929, -0125 (OpenAI, xAI), @20240620 (Vertex AI).
+_DATE_SUFFIX = re.compile(r"^(?P<base>.+?)[-@](?:\d{4}-\d{2}-\d{2}|\d{8}|\d{4})$")
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The model a name resolved to, and whether a dated id fell back to its base model."""
+
+    model: ModelPrice
+    requested: str
+    fell_back: bool = False
+
+    @property
+    def note(self) -> str | None:
+        if not self.fell_back:
+            return None
+        return (f"{self.requested!r} is not in the price table; "
+                f"using its base model {self.model.id!r}")
+
+
+class PriceTable:
+    """One loaded snapshot with model lookup by id, alias, provider prefix or dated id."""
+
+    def __init__(self, snapshot: Snapshot, label: str) -> None:
+        self.snapshot = snapshot
+        self.label = label
+        self._names: dict[str, str] = {}
+        for model in snapshot.models.values():
+            for name in (model.id, *model.aliases):
+                self._names.setdefault(name.casefold(), model.id)
+
+    def __iter__(self) -> Iterator[ModelPrice]:
+        return iter(self.snapshot.models.values())
+
+    def __len__(self) -> int:
+        return len(self.snapshot.models)
+
+    def models(self, provider: str | None = None) -> list[ModelPrice]:
+        wanted = None
+        if provider is not None:
+            wanted = PROVIDER_PREFIXES.get(provider.casefold(), provider.casefold())
+        return [m for m in self if wanted is None or m.provider == wanted]
+
+    def resolve(self, name: str) -> Resolution:
+        """Find a model by exact id, alias, any case, provider prefix or dated id."""
+        requested = name
+        key = name.strip().casefold()
+        provider = None
+        if "/" in key:
+            prefix, rest = key.split("/", 1)
+            if prefix in PROVIDER_PREFIXES:
+                provider, key = PROVIDER_PREFIXES[prefix], rest
+        found = self._names.get(key)
+        fell_back = False
+        if found is None and (match := _DATE_SUFFIX.match(key)):
+            found = self._names.get(match["base"])
+            fell_back = found is not None
+        if found is not None:
+            model = self.snapshot.models[found]
+            if provider is None or model.provider == provider:
+                return Resolution(model, requested, fell_back)
+        raise UnknownModelError(requested, self.closest(key), self.label)
+
+    def closest(self, name: str, count: int = 3) -> list[str]:
+        def score(candidate: str) -> float:
+            return difflib.SequenceMatcher(None, name, candidate).ratio()
+
+        ranked = sorted(self._names, key=lambda candidate: (-score(candidate), candidate))
+        closest: list[str] = []
+        for candidate in ranked:
+            model_id = self._names[candidate]
+            if model_id not in closest:
+                closest.append(model_id)
+            if len(closest) == count:
+                break
+        return closest
+
+
+def bundled_versions() -> list[str]:
+    """The effective dates of the bundled snapshots, oldest first."""
+    folder = resources.files(BUNDLED_PACKAGE)
+    return sorted(
+        match[1] for entry in folder.iterdir() if (match := _VERSION_FILE.match(entry.name))
+    )
+
+
+def load_bundled(version: str) -> PriceTable:
+    available = bundled_versions()
+    if version not in available:
+        raise UnknownPricingVersionError(version, available)
+    text = resources.files(BUNDLED_PACKAGE).joinpath(f"{version}.yaml").read_text("utf-8")
+    origin = f"pricing/{version}.yaml"
+    snapshot = build_snapshot(parse_price_yaml(text, origin), origin,
+                              expected_effective=date.fromisoformat(version))
+    return PriceTable(snapshot, version)
+
+
+def load_file(path: str | os.PathLike[str]) -> PriceTable:
+    """Load and validate a user's own price table."""
+    origin = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise PricingError([PricingProblem(origin, "no such file")]) from None
+    except IsADirectoryError:
+        raise PricingError([PricingProblem(origin, "is a directory, not a YAML file")]) from None
+    except OSError as error:
+        raise PricingError([PricingProblem(origin, f"cannot be read: {error.strerror}")]) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise PricingError([PricingProblem(
+            origin, f"is not UTF-8 text (byte {error.start}); save it as UTF-8"
+        )]) from None
+    return PriceTable(build_snapshot(parse_price_yaml(text, origin), origin), origin)
+
+
+def load_price_table(
+    version: str | None = None, path: str | os.PathLike[str] | None = None
+) -> PriceTable:
+    """The table to use: ``path``, else ``version``, else $TOKCOST_PRICING, else the newest."""
+    if path is not None and version is not None:
+        raise TokcostError("give either a pricing version or a pricing file, not both")
+    if path is not None:
+        return load_file(path)
+    if version is not None:
+        return load_bundled(version)
+    from_env = os.environ.get(PRICING_ENV_VAR)
+    if from_env:
+        return load_file(from_env)
+    versions = bundled_versions()
+    if not versions:
+        raise TokcostError("no bundled price tables found; the installation is incomplete")
+    return load_bundled(versions[-1])

@@ -1,0 +1,68 @@
+"""Reading price-table YAML safely, exactly and with every duplicate key noticed.
+
+PyYAML's safe loader silently keeps the last of two equal keys and reads 0.15 as a binary float;
+this loader records duplicates (with their line) and reads decimals as ``Decimal`` from the text.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import yaml
+
+from tokcost.errors import PricingError, PricingProblem
+from tokcost.price_schema import LineDict
+
+# The C parser is several times faster; the constructor below stays in Python either way.
+_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _PriceLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """yaml.SafeLoader (only plain data types, never objects) plus the two changes above."""
+
+
+def _construct_mapping(loader: Any, node: yaml.MappingNode) -> LineDict:
+    loader.flatten_mapping(node)
+    mapping = LineDict()
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if isinstance(key, (list, dict)):
+            raise yaml.constructor.ConstructorError(
+                None, None, "a mapping key must be plain text", key_node.start_mark
+            )
+        line = key_node.start_mark.line + 1
+        if key in mapping:
+            mapping.duplicates.append((key, line))
+        else:
+            mapping.lines[key] = line
+        mapping[key] = loader.construct_object(value_node, deep=True)
+    return mapping
+
+
+def _construct_decimal(loader: Any, node: yaml.ScalarNode) -> Decimal | float:
+    text = str(loader.construct_scalar(node)).replace("_", "")
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        # .inf and .nan: keep YAML's float so that validation can name the problem.
+        return float(yaml.SafeLoader.construct_yaml_float(loader, node))
+
+
+_PriceLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+_PriceLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
+
+
+def parse_price_yaml(text: str, origin: str) -> Any:
+    """Parse YAML text; a syntax error becomes a PricingError naming the line and column."""
+    try:
+        return yaml.load(text, Loader=_PriceLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        what = error.problem or error.context or "invalid YAML"
+        column = f", column {mark.column + 1}" if mark else ""
+        raise PricingError([PricingProblem(
+            origin, f"YAML syntax error{column}: {what}", line=mark.line + 1 if mark else None
+        )]) from None
+    except yaml.YAMLError as error:
+        raise PricingError([PricingProblem(origin, f"YAML error: {error}")]) from None
