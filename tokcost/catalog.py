@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from tokcost.errors import UnknownModelError
 from tokcost.output import Column
 from tokcost.price_schema import ModelPrice, Rates
 from tokcost.price_table import PriceTable, bundled_versions, load_bundled
@@ -121,11 +122,19 @@ def show_rows(table: PriceTable, model: ModelPrice) -> list[dict[str, Any]]:
 _DIFFED = ("_per_mtok", "batch_discount", "context_window", "max_output_tokens", "caching")
 
 
-def diff_rows(old: PriceTable, new: PriceTable) -> list[dict[str, Any]]:
-    """Models added and removed, and every changed price with its percentage change."""
+def diff_rows(
+    old: PriceTable, new: PriceTable, models: Sequence[str] = ()
+) -> list[dict[str, Any]]:
+    """Models added and removed, and every changed price with its percentage change.
+
+    ``models`` limits the diff to those names, each looked up in the new table, else the old.
+    """
     rows: list[dict[str, Any]] = []
     old_models, new_models = old.snapshot.models, new.snapshot.models
-    for model_id in sorted(old_models.keys() | new_models.keys()):
+    wanted = old_models.keys() | new_models.keys()
+    if models:
+        wanted = {_resolve_in_either(name, new, old) for name in models}
+    for model_id in sorted(wanted):
         if model_id not in new_models:
             rows.append(_diff_row(model_id, "removed"))
             continue
@@ -143,6 +152,13 @@ def diff_rows(old: PriceTable, new: PriceTable) -> list[dict[str, Any]]:
         for name in changed:
             rows.append(_diff_row(model_id, "changed", name, before.get(name), after.get(name)))
     return rows
+
+
+def _resolve_in_either(name: str, first: PriceTable, second: PriceTable) -> str:
+    try:
+        return first.resolve(name).model.id
+    except UnknownModelError:
+        return second.resolve(name).model.id
 
 
 def _diff_row(model: str, change: str, field: str = "", old: Any = None,

@@ -161,12 +161,15 @@ def _table_from_name(name: str):  # noqa: ANN202
 def pricing_diff(
     old: Annotated[str, typer.Argument(help="Older version (a date) or a price-table file.")],
     new: Annotated[str, typer.Argument(help="Newer version (a date) or a price-table file.")],
+    model: Annotated[Optional[list[str]], typer.Option(
+        "--model", "-m", help="Only this model (repeat for more).")] = None,
     fmt: FormatOption = None,
 ) -> None:
     """Compare two price tables: models added and removed, and every changed price."""
     from tokcost.catalog import DIFF_COLUMNS, diff_rows
 
-    _emit(diff_rows(_table_from_name(old), _table_from_name(new)), DIFF_COLUMNS, fmt)
+    rows = diff_rows(_table_from_name(old), _table_from_name(new), model or ())
+    _emit(rows, DIFF_COLUMNS, fmt)
 
 
 @pricing_app.command("validate")
@@ -222,7 +225,8 @@ def pricing_import_litellm(
         out.write_text(result.yaml_text, "utf-8")
     for reason in result.skipped:
         _note(f"skipped {reason}")
-    typer.echo(f"tokcost: wrote {len(result.models)} models to {origin}", err=True)
+    count = len(result.models)
+    typer.echo(f"tokcost: wrote {count} model{'s' if count != 1 else ''} to {origin}", err=True)
 
 
 def main(argv: list[str] | None = None) -> int:

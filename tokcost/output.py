@@ -103,7 +103,9 @@ def _spreadsheet_cell(value: Any) -> str:
     # Numbers are data, even negative ones; only text can smuggle in a formula.
     if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
         return text
-    return _neutralised(text)
+    # The csv module quotes a cell with a line feed but not one with a bare carriage return,
+    # which would then split the row: carry every line break as a line feed.
+    return _neutralised(text).replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _json_value(value: Any) -> str:

@@ -120,12 +120,16 @@ def _plain(number: Decimal) -> str:
 
 
 class LineDict(dict[Any, Any]):
-    """A mapping from YAML that remembers each key's line and the keys it saw twice."""
+    """A mapping from YAML that remembers each key's line and the keys it saw twice.
+
+    ``duplicates`` holds, for each repeated key, the line of the repeat and the earlier value
+    and line that the repeat replaced.
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self.lines: dict[Any, int] = {}
-        self.duplicates: list[tuple[Any, int]] = []
+        self.duplicates: list[tuple[Any, int, Any, int]] = []
 
 
 class _Checker:
@@ -134,18 +138,22 @@ class _Checker:
     def __init__(self, path: str) -> None:
         self.path = path
         self.problems: list[PricingProblem] = []
+        # The line of the model being read: where a problem without a line of its own points.
+        self.model_line: int | None = None
 
     def problem(
         self, message: str, *, model: str | None = None, field: str | None = None,
         where: Any = None, key: Any = None,
     ) -> None:
         line = where.lines.get(key) if isinstance(where, LineDict) else None
+        if line is None and model is not None:
+            line = self.model_line
         self.problems.append(
             PricingProblem(self.path, message, model=model, field=field, line=line)
         )
 
     def report_duplicates(self, mapping: Any, model: str | None, prefix: str = "") -> None:
-        for key, line in getattr(mapping, "duplicates", ()):
+        for key, line, _, _ in getattr(mapping, "duplicates", ()):
             self.problems.append(PricingProblem(
                 self.path, "appears more than once (YAML would silently keep the last)",
                 model=model, field=f"{prefix}{key}", line=line,
@@ -458,7 +466,8 @@ def build_snapshot(raw: Any, origin: str, *, expected_effective: date | None = N
                           "`sources` or give the model a `source`", model=model.id,
                           field="provider")
     if check.problems:
-        raise PricingError(check.problems)
+        # In file order, so that a long list reads top to bottom; problems without a line last.
+        raise PricingError(sorted(check.problems, key=lambda p: (p.line is None, p.line or 0)))
     assert effective is not None
     return Snapshot(origin, SCHEMA_VERSION, effective, values["currency"], sources, models,
                     values.get("notes"))
@@ -488,20 +497,25 @@ def _read_models(check: _Checker, raw: Any) -> dict[str, ModelPrice]:
         check.problem("must be a mapping of model ids to their prices, with at least one model",
                       field="models")
         return {}
-    if isinstance(raw, LineDict):
-        for key, line in raw.duplicates:
-            check.problems.append(PricingProblem(
-                check.path, "is defined more than once (YAML would silently keep the last)",
-                model=str(key), line=line,
-            ))
+    lines = raw.lines if isinstance(raw, LineDict) else {}
+    for key, line, earlier, earlier_line in getattr(raw, "duplicates", ()):
+        check.problems.append(PricingProblem(
+            check.path, f"is defined more than once (also on line {earlier_line}; YAML would "
+            "silently keep the last)", model=str(key), line=line,
+        ))
+        if isinstance(key, str):
+            check.model_line = earlier_line
+            _read_model(check, key, earlier)  # only for its problems
     models: dict[str, ModelPrice] = {}
     for model_id, entry in raw.items():
         if not isinstance(model_id, str) or not model_id.strip():
             check.problem(f"model ids must be text, not {_describe(model_id)}", field="models")
             continue
+        check.model_line = lines.get(model_id)
         model = _read_model(check, model_id, entry)
         if model is not None:
             models[model_id] = model
+    check.model_line = None
     _check_names_unique(check, models)
     return models
 

@@ -32,11 +32,12 @@ def _construct_mapping(loader: Any, node: yaml.MappingNode) -> LineDict:
                 None, None, "a mapping key must be plain text", key_node.start_mark
             )
         line = key_node.start_mark.line + 1
+        value = loader.construct_object(value_node, deep=True)
         if key in mapping:
-            mapping.duplicates.append((key, line))
-        else:
-            mapping.lines[key] = line
-        mapping[key] = loader.construct_object(value_node, deep=True)
+            # Keep the definition YAML would drop, so that its problems are reported too.
+            mapping.duplicates.append((key, line, mapping[key], mapping.lines[key]))
+        mapping.lines[key] = line
+        mapping[key] = value
     return mapping
 
 

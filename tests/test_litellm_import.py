@@ -1,0 +1,108 @@
+"""Building a snapshot from LiteLLM's price list (a small excerpt of the real file)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import run
+from tokcost.errors import InputFileError, TokcostError
+from tokcost.litellm_import import import_litellm, read_litellm_json, selected_patterns
+from tokcost.price_table import load_file
+
+EXCERPT = Path(__file__).parent / "data" / "litellm_excerpt.json"
+
+
+def test_import_converts_prices_tiers_batch_and_aliases(tmp_path: Path) -> None:
+    data = read_litellm_json(EXCERPT)
+    result = import_litellm(data, date(2026, 11, 22), ["gpt-4o", "claude-sonnet-4-5",
+                                                      "gemini/*", "xai/grok-4.7"])
+    assert result.models == ["gpt-4o", "claude-sonnet-4-5", "gemini-2.5-pro", "grok-4.7"]
+    out = tmp_path / "2026-11-22.yaml"
+    out.write_text(result.yaml_text)
+    table = load_file(out)
+
+    gpt_4o = table.resolve("gpt-4o").model
+    assert gpt_4o.rates.input == Decimal("2.5") and gpt_4o.rates.output == Decimal("10")
+    assert gpt_4o.rates.cache_read == Decimal("1.25")
+    assert gpt_4o.caching == "automatic" and gpt_4o.cache_min_tokens == 1024
+    assert gpt_4o.batch is not None and gpt_4o.batch.discount == Decimal("0.5")
+    # The dated snapshot priced like the base becomes an alias; the dearer 2024-05-13 does not.
+    assert gpt_4o.aliases == ("gpt-4o-2024-08-06",)
+    assert (gpt_4o.tokenizer.encoding, gpt_4o.tokenizer.accuracy) == ("o200k_base", "exact")
+
+    sonnet = table.resolve("claude-sonnet-4-5-20250929").model
+    assert sonnet.id == "claude-sonnet-4-5"
+    assert (sonnet.rates.cache_write_5m, sonnet.rates.cache_write_1h) == (Decimal("3.75"),
+                                                                          Decimal("6"))
+    assert sonnet.caching == "explicit"
+    assert sonnet.tokenizer.accuracy == "estimate"
+
+    pro = table.resolve("gemini-2.5-pro").model
+    assert pro.provider == "google"
+    assert [(t.above, t.rates.input, t.rates.output, t.rates.cache_read) for t in pro.tiers] == [
+        (200_000, Decimal("2.5"), Decimal("15"), Decimal("0.25"))
+    ]
+
+    grok = table.resolve("xai/grok-4.7").model
+    assert grok.batch is not None and grok.batch.rates is not None
+    assert (grok.batch.rates.input, grok.batch.rates.output) == (Decimal("1.6"), Decimal("4.8"))
+    assert table.snapshot.sources["xai"] == "https://docs.x.ai/docs/models"
+
+
+def test_import_skips_what_it_cannot_price() -> None:
+    data = read_litellm_json(EXCERPT)
+    result = import_litellm(data, date(2026, 11, 22), ["text-embedding-3-small", "bedrock/*",
+                                                      "o1", "deepseek/*"])
+    assert result.models == ["deepseek-v4-flash"]
+    assert result.skipped == [
+        "text-embedding-3-small: not a chat model",
+        "bedrock/*/1-month-commitment/cohere.command-light-text-v14: provider 'bedrock' is not "
+        "one we price (openai, anthropic, gemini, xai, deepseek, mistral)",
+        "o1: retired on 2026-10-23",
+        "deepseek/deepseek-chat: retired on 2026-07-24",
+    ]
+
+
+def test_deepseek_free_cache_writes_mean_automatic_caching() -> None:
+    data = read_litellm_json(EXCERPT)
+    result = import_litellm(data, date(2026, 7, 1), ["deepseek/deepseek-chat"])
+    assert "    caching: automatic\n" in result.yaml_text
+    assert "cache_write" not in result.yaml_text
+
+
+def test_a_pattern_that_matches_nothing_is_an_error() -> None:
+    with pytest.raises(TokcostError, match="no LiteLLM model matches 'gpt-9'"):
+        import_litellm(read_litellm_json(EXCERPT), date(2026, 11, 22), ["gpt-9"])
+
+
+def test_unreadable_json_names_the_place(tmp_path: Path) -> None:
+    broken = tmp_path / "prices.json"
+    broken.write_text('{"gpt-4o": {"input_cost_per_token": }')
+    with pytest.raises(InputFileError, match=r"prices.json:1:\d+: not valid JSON"):
+        read_litellm_json(broken)
+
+
+def test_selected_patterns_split_commas() -> None:
+    assert selected_patterns(["a,b", " c ", ""]) == ["a", "b", "c"]
+
+
+def test_cli_writes_a_valid_snapshot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "2026-11-29.yaml"
+    result = run(capsys, "pricing", "import-litellm", str(EXCERPT), "--effective", "2026-11-29",
+                 "--models", "gpt-4o,claude-*", "--out", str(out))
+    assert result.status == 0
+    assert result.err == f"tokcost: wrote 2 models to {out}\n"
+    validated = run(capsys, "pricing", "validate", str(out))
+    assert validated.out == (f"{out}: valid: 2 models from 2 providers, effective 2026-11-29, "
+                             "schema version 1\n")
+
+
+def test_cli_rejects_a_bad_effective_date(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run(capsys, "pricing", "import-litellm", str(EXCERPT), "--effective", "soon",
+                 "--models", "gpt-4o")
+    assert result.status == 2
+    assert "'soon' is not a date as YYYY-MM-DD" in result.err
