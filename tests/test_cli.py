@@ -6,22 +6,28 @@ import csv
 import io
 import json
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.helpers import installed_command, run, run_installed
 from tokcost import __version__
 
+if TYPE_CHECKING:
+    from conftest import Result  # the fixtures' result type, for annotations only
+
 GOLDEN = Path(__file__).parent / "golden"
+DATA = Path(__file__).parent / "data"
+Run = Callable[..., "Result"]
 
 
-def test_version(capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(capsys, "--version").out == f"tokcost {__version__}\n"
+def test_version(cli: Run) -> None:
+    assert cli("--version").out == f"tokcost {__version__}\n"
 
 
-def test_models_csv_from_another_directory(tmp_path: Path) -> None:
-    result = run_installed("models", "--format", "csv", cwd=tmp_path)
+def test_models_csv_from_another_directory(installed: Run) -> None:
+    result = installed("models", "--format", "csv")
     assert result.status == 0 and result.err == ""
     rows = list(csv.DictReader(io.StringIO(result.out)))
     assert list(rows[0]) == ["model", "provider", "input_per_mtok", "output_per_mtok",
@@ -39,65 +45,65 @@ def test_models_csv_from_another_directory(tmp_path: Path) -> None:
                                                                     "estimate")
 
 
-def test_python_dash_m(tmp_path: Path) -> None:
-    python = Path(installed_command()).parent / "python"
+def test_python_dash_m(installed_command: str, tmp_path: Path) -> None:
+    python = Path(installed_command).parent / "python"
     done = subprocess.run([str(python), "-m", "tokcost", "--version"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=60)
     assert done.stdout == f"tokcost {__version__}\n"
 
 
-def test_models_golden_csv(capsys: pytest.CaptureFixture[str]) -> None:
-    result = run(capsys, "models", "--pricing-version", "2025-03-01", "--format", "csv")
+def test_models_golden_csv(cli: Run) -> None:
+    result = cli("models", "--pricing-version", "2025-03-01", "--format", "csv")
     assert result.out == (GOLDEN / "models-2025-03-01.csv").read_text()
 
 
-def test_show_golden_json(capsys: pytest.CaptureFixture[str]) -> None:
-    result = run(capsys, "pricing", "show", "claude-sonnet-4-5", "--pricing-version",
+def test_show_golden_json(cli: Run) -> None:
+    result = cli("pricing", "show", "claude-sonnet-4-5", "--pricing-version",
                  "2026-11-22", "--format", "json")
     assert result.out == (GOLDEN / "show-claude-sonnet-4-5.json").read_text()
 
 
-def test_show_gemini_tier(capsys: pytest.CaptureFixture[str]) -> None:
-    rows = json.loads(run(capsys, "pricing", "show", "gemini-2.5-pro", "-f", "json").out)
+def test_show_gemini_tier(cli: Run) -> None:
+    rows = json.loads(cli("pricing", "show", "gemini-2.5-pro", "-f", "json").out)
     facts = {row["field"]: row["value"] for row in rows}
     assert (facts["input_per_mtok"], facts["output_per_mtok"]) == (1.25, 10)
     assert (facts["above_200000_input_per_mtok"], facts["above_200000_output_per_mtok"]) == (2.5,
                                                                                             15)
 
 
-def test_models_provider_filter(capsys: pytest.CaptureFixture[str]) -> None:
-    out = run(capsys, "models", "--provider", "anthropic", "-f", "jsonl").out
+def test_models_provider_filter(cli: Run) -> None:
+    out = cli("models", "--provider", "anthropic", "-f", "jsonl").out
     providers = {json.loads(line)["provider"] for line in out.splitlines()}
     assert providers == {"anthropic"}
 
 
-def test_unknown_provider_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
-    result = run(capsys, "models", "--provider", "acme")
+def test_unknown_provider_is_one_line(cli: Run) -> None:
+    result = cli("models", "--provider", "acme")
     assert result.status == 1 and result.out == ""
     assert result.err == ("tokcost: error: no models from provider 'acme' in price table "
                           "2026-11-22\n")
 
 
-def test_piped_output_defaults_to_tsv(capsys: pytest.CaptureFixture[str]) -> None:
-    first = run(capsys, "models").out.splitlines()[0]
+def test_piped_output_defaults_to_tsv(cli: Run) -> None:
+    first = cli("models").out.splitlines()[0]
     assert first.split("\t")[:3] == ["model", "provider", "input_per_mtok"]
 
 
-def test_versions(capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(capsys, "pricing", "versions", "-f", "csv").out == (
+def test_versions(cli: Run) -> None:
+    assert cli("pricing", "versions", "-f", "csv").out == (
         "version,effective,models,default\n"
         "2025-03-01,2025-03-01,25,false\n"
         "2026-11-22,2026-11-22,58,true\n"
     )
 
 
-def test_versions_marks_a_pinned_version_default(capsys: pytest.CaptureFixture[str]) -> None:
-    out = run(capsys, "pricing", "versions", "--pricing-version", "2025-03-01", "-f", "csv").out
+def test_versions_marks_a_pinned_version_default(cli: Run) -> None:
+    out = cli("pricing", "versions", "--pricing-version", "2025-03-01", "-f", "csv").out
     assert "2025-03-01,2025-03-01,25,true" in out
 
 
-def test_diff_shows_gpt_4o_unchanged_and_changes(capsys: pytest.CaptureFixture[str]) -> None:
-    rows = json.loads(run(capsys, "pricing", "diff", "2025-03-01", "2026-11-22", "-f", "json").out)
+def test_diff_shows_gpt_4o_unchanged_and_changes(cli: Run) -> None:
+    rows = json.loads(cli("pricing", "diff", "2025-03-01", "2026-11-22", "-f", "json").out)
     by_model: dict[str, list[dict]] = {}
     for row in rows:
         by_model.setdefault(row["model"], []).append(row)
@@ -107,18 +113,18 @@ def test_diff_shows_gpt_4o_unchanged_and_changes(capsys: pytest.CaptureFixture[s
     assert by_model["claude-sonnet-4-5"][0]["change"] == "added"
 
 
-def test_diff_of_changed_prices(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    old = Path(__file__).parent / "data" / "costing.yaml"
+def test_diff_of_changed_prices(tmp_path: Path, cli: Run) -> None:
+    old = DATA / "costing.yaml"
     new = tmp_path / "cheaper.yaml"
     new.write_text(old.read_text().replace("input: 3\n", "input: 2.4\n"))
-    rows = json.loads(run(capsys, "pricing", "diff", str(old), str(new), "-f", "json").out)
+    rows = json.loads(cli("pricing", "diff", str(old), str(new), "-f", "json").out)
     changed = [row for row in rows if row["change"] == "changed"]
     assert changed == [{"model": "explicit", "change": "changed", "field": "input_per_mtok",
                         "old": 3, "new": 2.4, "change_pct": -20}]
 
 
-def test_validate_good_file(capsys: pytest.CaptureFixture[str]) -> None:
-    result = run(capsys, "pricing", "validate", "pricing/2026-11-22.yaml")
+def test_validate_good_file(cli: Run) -> None:
+    result = cli("pricing", "validate", "pricing/2026-11-22.yaml")
     assert result.status == 0
     assert result.out == ("pricing/2026-11-22.yaml: valid: 58 models from 6 providers, "
                           "effective 2026-11-22, schema version 1\n")
@@ -155,10 +161,10 @@ models:
 """
 
 
-def test_validate_lists_every_problem(tmp_path: Path) -> None:
+def test_validate_lists_every_problem(tmp_path: Path, installed: Run) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(BAD_TABLE)
-    result = run_installed("pricing", "validate", str(bad), cwd=tmp_path)
+    result = installed("pricing", "validate", str(bad))
     assert result.status == 1 and result.out == ""
     assert "Traceback" not in result.err
     assert result.err.splitlines() == [
@@ -173,62 +179,61 @@ def test_validate_lists_every_problem(tmp_path: Path) -> None:
 
 
 def test_a_bad_user_table_fails_other_commands_in_one_line(tmp_path: Path,
-                                                           capsys: pytest.CaptureFixture[str]
+                                                           cli: Run
                                                            ) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(BAD_TABLE)
-    result = run(capsys, "models", "--pricing", str(bad))
+    result = cli("models", "--pricing", str(bad))
     assert result.status == 1 and result.out == ""
     assert len(result.err.splitlines()) == 1
     assert "and 3 more problems" in result.err
 
 
-def test_pricing_env_var_selects_a_user_table(tmp_path: Path) -> None:
-    table = Path(__file__).parent / "data" / "costing.yaml"
-    result = run_installed("models", "-f", "csv", cwd=tmp_path, env={"TOKCOST_PRICING": str(table)})
+def test_pricing_env_var_selects_a_user_table(installed: Run) -> None:
+    result = installed("models", "-f", "csv", env={"TOKCOST_PRICING": str(DATA / "costing.yaml")})
     assert [line.split(",")[0] for line in result.out.splitlines()] == ["model", "plain",
                                                                          "automatic", "explicit"]
 
 
-def test_show_unknown_model_suggests(capsys: pytest.CaptureFixture[str]) -> None:
-    result = run(capsys, "pricing", "show", "gtp-4o")
+def test_show_unknown_model_suggests(cli: Run) -> None:
+    result = cli("pricing", "show", "gtp-4o")
     assert result.status == 1 and result.out == ""
     assert result.err == ("tokcost: error: unknown model 'gtp-4o' in price table 2026-11-22; "
                           "closest: gpt-4o, gpt-4.1, gpt-5.4 (`tokcost models` lists them all)\n")
 
 
-def test_show_dated_id_falls_back_with_a_note(capsys: pytest.CaptureFixture[str]) -> None:
-    result = run(capsys, "pricing", "show", "gpt-4o-2099-01-01", "-f", "csv")
+def test_show_dated_id_falls_back_with_a_note(cli: Run) -> None:
+    result = cli("pricing", "show", "gpt-4o-2099-01-01", "-f", "csv")
     assert result.status == 0
     assert result.err == ("tokcost: note: 'gpt-4o-2099-01-01' is not in the price table; "
                           "using its base model 'gpt-4o'\n")
     assert "model,gpt-4o," in result.out
 
 
-def test_unknown_pricing_version(capsys: pytest.CaptureFixture[str]) -> None:
-    result = run(capsys, "models", "--pricing-version", "2024-01-01")
+def test_unknown_pricing_version(cli: Run) -> None:
+    result = cli("models", "--pricing-version", "2024-01-01")
     assert result.status == 1
     assert result.err == ("tokcost: error: unknown pricing version '2024-01-01'; available: "
                           "2025-03-01, 2026-11-22\n")
 
 
-def test_version_and_file_conflict(capsys: pytest.CaptureFixture[str]) -> None:
-    result = run(capsys, "models", "--pricing-version", "2025-03-01", "--pricing",
+def test_version_and_file_conflict(cli: Run) -> None:
+    result = cli("models", "--pricing-version", "2025-03-01", "--pricing",
                  "tests/data/costing.yaml")
     assert result.status == 1
     assert "not both" in result.err
 
 
-def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
-    result = run(capsys, "models", "--format", "xml")
+def test_usage_error_exits_2(cli: Run) -> None:
+    result = cli("models", "--format", "xml")
     assert result.status == 2
     assert "Invalid value for '--format'" in result.err
     assert "Traceback" not in result.err
 
 
-def test_closed_pipe_is_quiet(tmp_path: Path) -> None:
+def test_closed_pipe_is_quiet(installed_command: str, tmp_path: Path) -> None:
     # The reader goes away before tokcost writes: every write hits a closed pipe.
-    process = subprocess.Popen([installed_command(), "models"], cwd=tmp_path,
+    process = subprocess.Popen([installed_command, "models"], cwd=tmp_path,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert process.stdout is not None and process.stderr is not None
     process.stdout.close()
@@ -237,15 +242,15 @@ def test_closed_pipe_is_quiet(tmp_path: Path) -> None:
     assert err == b""
 
 
-def test_head_of_models_is_a_tsv_header(tmp_path: Path) -> None:
-    done = subprocess.run(f"'{installed_command()}' models | head -1", shell=True, cwd=tmp_path,
+def test_head_of_models_is_a_tsv_header(installed_command: str, tmp_path: Path) -> None:
+    done = subprocess.run(f"'{installed_command}' models | head -1", shell=True, cwd=tmp_path,
                           capture_output=True, text=True, timeout=60)
     assert done.stdout.split("\t")[:2] == ["model", "provider"]
     assert done.stderr == ""
 
 
 def test_internal_errors_are_one_line_unless_debugging(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, cli: Run
 ) -> None:
     import tokcost.catalog
 
@@ -253,9 +258,9 @@ def test_internal_errors_are_one_line_unless_debugging(
         raise RuntimeError("boom")
 
     monkeypatch.setattr(tokcost.catalog, "model_rows", broken)
-    result = run(capsys, "models")
+    result = cli("models")
     assert result.status == 1
     assert result.err.startswith("tokcost: internal error: RuntimeError: boom")
     monkeypatch.setenv("TOKCOST_DEBUG", "1")
     with pytest.raises(RuntimeError, match="boom"):
-        run(capsys, "models")
+        cli("models")

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.helpers import run
 from tokcost.errors import InputFileError, TokcostError
 from tokcost.litellm_import import import_litellm, read_litellm_json, selected_patterns
 from tokcost.price_table import load_file
+
+if TYPE_CHECKING:
+    from conftest import Result  # the fixtures' result type, for annotations only
 
 EXCERPT = Path(__file__).parent / "data" / "litellm_excerpt.json"
 
@@ -90,19 +94,19 @@ def test_selected_patterns_split_commas() -> None:
     assert selected_patterns(["a,b", " c ", ""]) == ["a", "b", "c"]
 
 
-def test_cli_writes_a_valid_snapshot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_writes_a_valid_snapshot(tmp_path: Path, cli: Callable[..., Result]) -> None:
     out = tmp_path / "2026-11-29.yaml"
-    result = run(capsys, "pricing", "import-litellm", str(EXCERPT), "--effective", "2026-11-29",
+    result = cli("pricing", "import-litellm", str(EXCERPT), "--effective", "2026-11-29",
                  "--models", "gpt-4o,claude-*", "--out", str(out))
     assert result.status == 0
     assert result.err == f"tokcost: wrote 2 models to {out}\n"
-    validated = run(capsys, "pricing", "validate", str(out))
+    validated = cli("pricing", "validate", str(out))
     assert validated.out == (f"{out}: valid: 2 models from 2 providers, effective 2026-11-29, "
                              "schema version 1\n")
 
 
-def test_cli_rejects_a_bad_effective_date(capsys: pytest.CaptureFixture[str]) -> None:
-    result = run(capsys, "pricing", "import-litellm", str(EXCERPT), "--effective", "soon",
+def test_cli_rejects_a_bad_effective_date(cli: Callable[..., Result]) -> None:
+    result = cli("pricing", "import-litellm", str(EXCERPT), "--effective", "soon",
                  "--models", "gpt-4o")
     assert result.status == 2
     assert "'soon' is not a date as YYYY-MM-DD" in result.err

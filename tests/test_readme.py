@@ -26,7 +26,7 @@ def console_commands(text: str) -> list[tuple[str, str]]:
     found = []
     for block in _BLOCK.findall(text):
         parts = re.split(r"^\$ (.*)\n", block, flags=re.MULTILINE)
-        for command, output in zip(parts[1::2], parts[2::2]):
+        for command, output in zip(parts[1::2], parts[2::2], strict=True):
             found.append((command, output))
     return found
 
@@ -43,9 +43,7 @@ def run_command(command: str) -> str:
 
 
 @pytest.mark.parametrize(("command", "expected"), console_commands(README.read_text()))
-def test_readme_output_is_true(command: str, expected: str, monkeypatch: pytest.MonkeyPatch
-                               ) -> None:
-    monkeypatch.chdir(ROOT)
+def test_readme_output_is_true(command: str, expected: str) -> None:
     assert run_command(command) == expected
 
 
