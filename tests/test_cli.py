@@ -264,3 +264,15 @@ def test_internal_errors_are_one_line_unless_debugging(
     monkeypatch.setenv("TOKCOST_DEBUG", "1")
     with pytest.raises(RuntimeError, match="boom"):
         cli("models")
+
+
+def test_ctrl_c_exits_130_without_a_traceback(monkeypatch: pytest.MonkeyPatch, cli: Run) -> None:
+    import tokcost.catalog
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(tokcost.catalog, "model_rows", interrupted)
+    result = cli("models")
+    assert result.status == 130
+    assert result.out == "" and "Traceback" not in result.err

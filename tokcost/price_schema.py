@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -217,7 +217,7 @@ def _read_url(raw: Any) -> tuple[Any, str | None]:
 
 
 def _read_date(raw: Any) -> tuple[Any, str | None]:
-    if isinstance(raw, date):
+    if isinstance(raw, date) and not isinstance(raw, datetime):
         return raw, None
     if isinstance(raw, str):
         try:
@@ -336,7 +336,7 @@ def _rates(values: Mapping[str, Any]) -> Rates:
 
 def _read_tokenizer(check: _Checker, raw: Any, model: str) -> Tokenizer | None:
     values = _read_fields(check, raw, TOKENIZER_FIELDS, model=model, prefix="tokenizer.")
-    if values is None or len(values) < 2:
+    if values is None or not {"encoding", "accuracy"} <= values.keys():
         return None
     if values["accuracy"] == "exact" and values.get("factor", 1) != 1:
         check.problem("a factor only applies to estimates", model=model, field="tokenizer.factor")
@@ -351,19 +351,20 @@ def _read_batch(check: _Checker, raw: Any, model: str) -> Batch | None:
     values = _read_fields(check, raw, table, model=model, prefix="batch.")
     if values is None:
         return None
-    has_rates = "input" in values or "output" in values
-    if "discount" in values and has_rates:
+    given = {key for key in raw if key in table}
+    if "discount" in given and given - {"discount"}:
         check.problem("give either a discount or batch prices, not both", model=model,
                       field="batch")
-        return None
-    if "discount" in values:
-        return Batch(discount=values["discount"])
-    if "input" in values and "output" in values:
-        return Batch(rates=_rates(values))
-    if not {"discount", "input", "output"} & raw.keys():
+    elif "discount" in given:
+        if "discount" in values:
+            return Batch(discount=values["discount"])
+    elif {"input", "output"} <= given:
+        if {"input", "output"} <= values.keys():
+            return Batch(rates=_rates(values))
+    elif not given:
         check.problem("needs a discount, or both input and output batch prices", model=model,
                       field="batch")
-    elif not {"input", "output"} <= raw.keys():
+    else:
         check.problem("batch prices need both input and output", model=model, field="batch")
     return None
 
@@ -450,7 +451,7 @@ def build_snapshot(raw: Any, origin: str, *, expected_effective: date | None = N
     if values is None:
         raise PricingError(check.problems)
     version = values.get("schema_version")
-    if version is not None and version != SCHEMA_VERSION:
+    if version is not None and (type(version) is not int or version != SCHEMA_VERSION):
         check.problem(f"schema version {version!r} is not supported (this tokcost reads "
                       f"version {SCHEMA_VERSION}); upgrade tokcost or convert the file",
                       field="schema_version", where=raw, key="schema_version")
@@ -458,13 +459,8 @@ def build_snapshot(raw: Any, origin: str, *, expected_effective: date | None = N
     if expected_effective and effective and effective != expected_effective:
         check.problem(f"{effective} does not match the file's name ({expected_effective})",
                       field="effective", where=raw, key="effective")
-    sources = _read_sources(check, values.get("sources"))
-    models = _read_models(check, values.get("models"))
-    for model in models.values():
-        if model.source is None and model.provider not in sources:
-            check.problem(f"no source URL for provider {model.provider!r}: add it under "
-                          "`sources` or give the model a `source`", model=model.id,
-                          field="provider")
+    sources = _read_sources(check, values.get("sources"), raw)
+    models = _read_models(check, values.get("models"), sources, raw)
     if check.problems:
         # In file order, so that a long list reads top to bottom; problems without a line last.
         raise PricingError(sorted(check.problems, key=lambda p: (p.line is None, p.line or 0)))
@@ -473,11 +469,12 @@ def build_snapshot(raw: Any, origin: str, *, expected_effective: date | None = N
                     values.get("notes"))
 
 
-def _read_sources(check: _Checker, raw: Any) -> dict[str, str]:
+def _read_sources(check: _Checker, raw: Any, top: Any) -> dict[str, str]:
     if raw is None:
         return {}
     if not isinstance(raw, dict) or not raw:
-        check.problem("must map each provider to the URL of its price page", field="sources")
+        check.problem("must map each provider to the URL of its price page", field="sources",
+                      where=top, key="sources")
         return {}
     check.report_duplicates(raw, None, "sources.")
     sources = {}
@@ -490,12 +487,14 @@ def _read_sources(check: _Checker, raw: Any) -> dict[str, str]:
     return sources
 
 
-def _read_models(check: _Checker, raw: Any) -> dict[str, ModelPrice]:
+def _read_models(
+    check: _Checker, raw: Any, sources: Mapping[str, str], top: Any
+) -> dict[str, ModelPrice]:
     if raw is None:
         return {}
     if not isinstance(raw, dict) or not raw:
         check.problem("must be a mapping of model ids to their prices, with at least one model",
-                      field="models")
+                      field="models", where=top, key="models")
         return {}
     lines = raw.lines if isinstance(raw, LineDict) else {}
     for key, line, earlier, earlier_line in getattr(raw, "duplicates", ()):
@@ -515,18 +514,36 @@ def _read_models(check: _Checker, raw: Any) -> dict[str, ModelPrice]:
         model = _read_model(check, model_id, entry)
         if model is not None:
             models[model_id] = model
+    for model in models.values():
+        if model.source is None and model.provider not in sources:
+            check.model_line = lines.get(model.id)
+            check.problem(f"no source URL for provider {model.provider!r}: add it under "
+                          "`sources` or give the model a `source`", model=model.id,
+                          field="provider")
+    _check_names_unique(check, models, lines)
     check.model_line = None
-    _check_names_unique(check, models)
     return models
 
 
-def _check_names_unique(check: _Checker, models: Mapping[str, ModelPrice]) -> None:
-    """Ids and aliases are looked up case-insensitively, so each must be unique that way."""
+def _check_names_unique(
+    check: _Checker, models: Mapping[str, ModelPrice], lines: Mapping[Any, int]
+) -> None:
+    """Ids and aliases are looked up case-insensitively, so each must be unique that way.
+
+    Ids are claimed first, so that a clash is blamed on the alias, not on the id it shadows.
+    """
     owner: dict[str, str] = {}
     for model in models.values():
-        for name in (model.id, *model.aliases):
-            folded = name.casefold()
-            if folded in owner and owner[folded] != model.id:
-                check.problem(f"the name {name!r} is already used by model {owner[folded]!r}",
-                              model=model.id, field="aliases")
+        folded = model.id.casefold()
+        if folded in owner:
+            check.model_line = lines.get(model.id)
+            check.problem(f"differs only in case from model {owner[folded]!r}", model=model.id)
+        owner.setdefault(folded, model.id)
+    for model in models.values():
+        for alias in model.aliases:
+            folded = alias.casefold()
+            if owner.get(folded, model.id) != model.id:
+                check.model_line = lines.get(model.id)
+                check.problem(f"the alias {alias!r} is already the name of model "
+                              f"{owner[folded]!r}", model=model.id, field="aliases")
             owner.setdefault(folded, model.id)

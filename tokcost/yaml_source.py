@@ -41,17 +41,31 @@ def _construct_mapping(loader: Any, node: yaml.MappingNode) -> LineDict:
     return mapping
 
 
-def _construct_decimal(loader: Any, node: yaml.ScalarNode) -> Decimal | float:
-    text = str(loader.construct_scalar(node)).replace("_", "")
+def _construct_decimal(loader: Any, node: yaml.ScalarNode) -> Decimal | float | str:
+    text = str(loader.construct_scalar(node))
     try:
-        return Decimal(text)
+        return Decimal(text.replace("_", ""))
     except InvalidOperation:
+        pass
+    try:
         # .inf and .nan: keep YAML's float so that validation can name the problem.
         return float(yaml.SafeLoader.construct_yaml_float(loader, node))
+    except ValueError:
+        return text  # `!!float x`: validation says what the field needs
+
+
+def _construct_timestamp(loader: Any, node: yaml.ScalarNode) -> Any:
+    # An impossible date such as 2025-02-30 stays text, for validation to name, rather than
+    # escaping from PyYAML as a bare ValueError.
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return str(loader.construct_scalar(node))
 
 
 _PriceLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 _PriceLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
+_PriceLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
 def parse_price_yaml(text: str, origin: str) -> Any:
@@ -67,3 +81,7 @@ def parse_price_yaml(text: str, origin: str) -> Any:
         )]) from None
     except yaml.YAMLError as error:
         raise PricingError([PricingProblem(origin, f"YAML error: {error}")]) from None
+    except (ValueError, TypeError, OverflowError) as error:
+        # A tagged scalar PyYAML cannot build (`!!int x`, `!!binary` of bad base64...).
+        raise PricingError([PricingProblem(origin, f"YAML value cannot be read: {error}")]) \
+            from None
