@@ -96,3 +96,11 @@ class UnpricedError(TokcostError):
 
 class InputFileError(TokcostError):
     """A file the user named cannot be read or understood."""
+
+
+class ApiError(TokcostError):
+    """A provider's API (used only with ``--exact``) refused the request or could not be reached."""
+
+
+class TokenizerUnavailableError(TokcostError):
+    """A tokenizer encoding that is neither bundled nor loadable offline."""
