@@ -9,14 +9,14 @@ from __future__ import annotations
 import os
 import sys
 from datetime import date
-from enum import IntEnum
+from enum import Enum, IntEnum
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
 
 from tokcost import __version__
-from tokcost.errors import PricingError, TokcostError
+from tokcost.errors import InputFileError, PricingError, TokcostError
 from tokcost.output import Column, OutputFormat, Row, default_format, render
 
 
@@ -51,6 +51,17 @@ FormatOption = Annotated[
         help="Output format. Default: table at a terminal, TSV when piped.",
     ),
 ]
+class InputFormat(str, Enum):
+    """The choices of ``--input-format`` (tokcost.sources.INPUT_FORMATS)."""
+
+    text = "text"
+    openai = "openai"
+    anthropic = "anthropic"
+    sharegpt = "sharegpt"
+    jsonl = "jsonl"
+    batch = "batch"
+
+
 PricingVersionOption = Annotated[
     Optional[str],
     typer.Option("--pricing-version", metavar="DATE",
@@ -97,6 +108,99 @@ def _table(version: str | None, path: Path | None):  # noqa: ANN202 - PriceTable
     from tokcost.price_table import load_price_table
 
     return load_price_table(version=version, path=path)
+
+
+class EncodingErrors(str, Enum):
+    STRICT = "strict"
+    REPLACE = "replace"
+
+
+@app.command()
+def count(
+    paths: Annotated[list[str], typer.Argument(
+        help="Files, directories (searched for text and JSON files), glob patterns, or - for "
+             "standard input.", metavar="PATH...")],
+    model: Annotated[Optional[list[str]], typer.Option(
+        "--model", "-m", help="Count for this model (repeat to compare). Default: the model a "
+                              "conversation names, else gpt-4o.")] = None,
+    input_format: Annotated[Optional[InputFormat], typer.Option(
+        "--input-format", case_sensitive=False,
+        help="Read the input as this format instead of detecting it.")] = None,
+    per_message: Annotated[bool, typer.Option(
+        "--per-message", help="One row per message instead of one per file and model.")] = False,
+    exact: Annotated[bool, typer.Option(
+        "--exact", help="For Anthropic models, ask Anthropic's count-tokens endpoint (needs "
+                        "ANTHROPIC_API_KEY). This is the only option that sends your text off "
+                        "this machine.")] = False,
+    encoding_errors: Annotated[EncodingErrors, typer.Option(
+        "--encoding-errors", case_sensitive=False,
+        help="What to do with bytes that are not UTF-8: stop (strict) or count them as U+FFFD "
+             "(replace).")] = EncodingErrors.STRICT,
+    fmt: FormatOption = None,
+    pricing_version: PricingVersionOption = None,
+    pricing: PricingFileOption = None,
+) -> None:
+    """Count the tokens of text and conversations, exactly where the tokenizer is public.
+
+    Works offline: nothing leaves this machine unless you pass --exact.
+    """
+    from tokcost.count_files import (
+        COUNT_COLUMNS,
+        PER_MESSAGE_COLUMNS,
+        count_document,
+    )
+    from tokcost.sources import expand_inputs, read_source
+
+    table = _table(pricing_version, pricing)
+    models = [_resolve(table, name) for name in model or []]
+    if per_message and len(models) > 1:
+        _note(f"--per-message shows the first model only ({models[0].id})")
+        models = models[:1]
+    sources, problems = expand_inputs(paths)
+    results = []
+    notes: dict[str, None] = {}
+    for source in sources:
+        try:
+            document = read_source(source, input_format.value if input_format else None,
+                                   encoding_errors.value)
+            counted = count_document(document, table, models, exact=exact)
+        except InputFileError as error:
+            problems.append(error)
+            continue
+        problems.extend(counted.problems)
+        results.extend(counted.counts)
+        notes.update(dict.fromkeys(counted.notes))
+        for result in counted.counts:
+            notes.update(dict.fromkeys(result.notes))
+    for note in notes:
+        _note(note)
+    for problem in problems:
+        typer.echo(f"tokcost: error: {problem}", err=True)
+    if per_message:
+        rows = [{"path": r.path, "conversation": number, "index": m.index, "role": m.role,
+                 "tokens": m.tokens, "preview": m.preview}
+                for r in results for number, m in r.per_message]
+        _emit(rows, PER_MESSAGE_COLUMNS, fmt)
+    elif results:
+        _emit([r.row() for r in results], COUNT_COLUMNS, fmt, total=_count_total(results))
+    if problems:
+        raise typer.Exit(ExitStatus.ERROR)
+
+
+def _count_total(results: list[Any]) -> Row | None:
+    """The table's total line: tokens and cost summed, when all rows are for one model."""
+    if len(results) < 2 or len({r.model for r in results}) != 1:
+        return None
+    return {"path": "total", "model": results[0].model,
+            "tokens": sum(r.tokens for r in results),
+            "input_cost_usd": sum(r.input_cost_usd for r in results)}
+
+
+def _resolve(table: Any, name: str) -> Any:
+    found = table.resolve(name)
+    if found.note:
+        _note(found.note)
+    return found.model
 
 
 @app.command()

@@ -1,0 +1,428 @@
+"""Conversations in every input format, read into one shape: OpenAI chat messages.
+
+OpenAI chat, Anthropic Messages, ShareGPT and OpenAI Batch API lines are each validated and
+normalised to OpenAI's message shape (role, content as text or parts, name, tool_calls), which
+the counting framing is defined on. An Anthropic request keeps its original form too, for the
+exact count Anthropic's own endpoint gives.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from tokcost.errors import InputFileError
+
+CONVERSATION_FORMATS = ("openai", "anthropic", "sharegpt", "batch")
+OPENAI_ROLES = ("system", "developer", "user", "assistant", "tool", "function")
+# ShareGPT speaker names seen in the wild, mapped to chat roles.
+SHAREGPT_ROLES = {
+    "system": "system",
+    "human": "user",
+    "user": "user",
+    "gpt": "assistant",
+    "assistant": "assistant",
+    "chatgpt": "assistant",
+    "bing": "assistant",
+    "bard": "assistant",
+}
+# Content block types that only Anthropic's Messages format uses.
+_ANTHROPIC_ONLY_BLOCKS = {"tool_use", "tool_result", "thinking", "redacted_thinking", "document"}
+
+
+class ConversationError(InputFileError):
+    """A JSON value that is not a conversation in the format it claims or seems to be."""
+
+    def __init__(self, where: str, problem: str) -> None:
+        self.where = where
+        self.problem = problem
+        super().__init__(f"{where}: {problem}" if where else problem)
+
+
+@dataclass
+class Conversation:
+    """One chat request: messages and tool definitions in OpenAI's shape."""
+
+    messages: list[dict[str, Any]]
+    tools: list[dict[str, Any]] = field(default_factory=list)
+    model: str | None = None
+    source_format: str = "openai"
+    # The request as Anthropic's API takes it, when the input was in that format.
+    anthropic_request: dict[str, Any] | None = None
+
+
+def _at(where: str, key: str | int) -> str:
+    step = f"[{key}]" if isinstance(key, int) else f".{key}"
+    return f"{where}{step}" if where else step.lstrip(".")
+
+
+def _kind(value: Any) -> str:
+    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean",
+             type(None): "null", int: "a number", float: "a number"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _require(value: Any, expected: type | tuple[type, ...], where: str, what: str) -> Any:
+    if not isinstance(value, expected) or isinstance(value, bool) and expected is not bool:
+        raise ConversationError(where, f"{what}, not {_kind(value)}")
+    return value
+
+
+# --- detection -------------------------------------------------------------------------------
+
+def detect_format(value: Any, where: str = "") -> str:
+    """Which conversation format a parsed JSON value is in."""
+    if isinstance(value, dict):
+        if "custom_id" in value and "body" in value:
+            return "batch"
+        if "conversations" in value:
+            return "sharegpt"
+        if "messages" in value:
+            return "anthropic" if _looks_anthropic(value) else "openai"
+        raise ConversationError(where, "an object with neither `messages` nor `conversations`; "
+                                "not a conversation")
+    if isinstance(value, list):
+        if not value:
+            raise ConversationError(where, "an empty list; no messages to count")
+        first = value[0]
+        if isinstance(first, dict) and "role" in first:
+            return "anthropic" if _looks_anthropic({"messages": value}) else "openai"
+        if isinstance(first, dict):
+            return detect_format(first, _at(where, 0))
+        raise ConversationError(_at(where, 0), f"expected a message object, not {_kind(first)}")
+    raise ConversationError(where, f"{_kind(value)}, not a conversation")
+
+
+def _looks_anthropic(request: Mapping[str, Any]) -> bool:
+    if "system" in request:
+        return True
+    if any(isinstance(tool, dict) and "input_schema" in tool for tool in
+           request.get("tools") or []):
+        return True
+    for message in request.get("messages") or []:
+        content = message.get("content") if isinstance(message, dict) else None
+        for block in content if isinstance(content, list) else []:
+            if isinstance(block, dict) and (block.get("type") in _ANTHROPIC_ONLY_BLOCKS
+                                            or block.get("type") == "image" and "source" in block):
+                return True
+    return False
+
+
+def parse_conversations(value: Any, fmt: str | None = None, where: str = "") -> list[Conversation]:
+    """Every conversation in one JSON value: a conversation, or a list of them."""
+    fmt = fmt or detect_format(value, where)
+    if isinstance(value, list) and value and isinstance(value[0], dict) and "role" not in value[0]:
+        return [conversation for index, item in enumerate(value)
+                for conversation in parse_conversations(item, fmt, _at(where, index))]
+    parse = {"openai": parse_openai, "anthropic": parse_anthropic, "sharegpt": parse_sharegpt,
+             "batch": parse_batch_line}[fmt]
+    return [parse(value, where)]
+
+
+# --- OpenAI chat ------------------------------------------------------------------------------
+
+def parse_openai(value: Any, where: str = "") -> Conversation:
+    """``[messages...]`` or ``{"messages": [...], "tools"?, "functions"?, "model"?}``."""
+    model = None
+    tools: list[dict[str, Any]] = []
+    if isinstance(value, dict):
+        messages = value.get("messages")
+        model = _optional_text(value, "model", where)
+        tools = _openai_tools(value, where)
+        messages_at = _at(where, "messages")
+    else:
+        messages, messages_at = value, where
+    _require(messages, list, messages_at, "messages must be a list")
+    if not messages:
+        raise ConversationError(messages_at, "no messages to count")
+    checked = [_openai_message(m, _at(messages_at, i)) for i, m in enumerate(messages)]
+    return Conversation(checked, tools, model, "openai")
+
+
+def _optional_text(value: Mapping[str, Any], key: str, where: str) -> str | None:
+    if value.get(key) is None:
+        return None
+    return str(_require(value[key], str, _at(where, key), f"`{key}` must be a string"))
+
+
+def _openai_tools(request: Mapping[str, Any], where: str) -> list[dict[str, Any]]:
+    tools = []
+    for index, tool in enumerate(request.get("tools") or []):
+        at = _at(_at(where, "tools"), index)
+        _require(tool, dict, at, "a tool must be an object")
+        function = _require(tool.get("function"), dict, _at(at, "function"),
+                            "a tool needs a `function` object")
+        tools.append({"type": "function", "function": _function(function, _at(at, "function"))})
+    for index, function in enumerate(request.get("functions") or []):  # the legacy spelling
+        at = _at(_at(where, "functions"), index)
+        _require(function, dict, at, "a function must be an object")
+        tools.append({"type": "function", "function": _function(function, at)})
+    return tools
+
+
+def _function(function: Mapping[str, Any], where: str) -> dict[str, Any]:
+    _require(function.get("name"), str, _at(where, "name"), "a function needs a `name` string")
+    if function.get("parameters") is not None:
+        _require(function["parameters"], dict, _at(where, "parameters"),
+                 "`parameters` must be a JSON schema object")
+    return dict(function)
+
+
+def _openai_message(message: Any, where: str) -> dict[str, Any]:
+    _require(message, dict, where, "a message must be an object")
+    role = message.get("role")
+    if role is None:
+        raise ConversationError(where, "a message without a `role`")
+    if role not in OPENAI_ROLES:
+        raise ConversationError(_at(where, "role"), f"unknown role {role!r} (expected one of "
+                                f"{', '.join(OPENAI_ROLES)})")
+    checked: dict[str, Any] = {"role": role}
+    has_calls = bool(message.get("tool_calls") or message.get("function_call"))
+    if "content" not in message and not has_calls:
+        raise ConversationError(where, "a message without `content`")
+    content = message.get("content")
+    if content is None and not has_calls:
+        raise ConversationError(_at(where, "content"), "content is null")
+    if isinstance(content, list):
+        checked["content"] = [_openai_part(p, _at(_at(where, "content"), i))
+                              for i, p in enumerate(content)]
+    elif content is not None:
+        checked["content"] = _require(content, str, _at(where, "content"),
+                                      "content must be a string or a list of parts")
+    for key in ("name", "tool_call_id"):
+        if message.get(key) is not None:
+            checked[key] = _require(message[key], str, _at(where, key), f"`{key}` must be text")
+    calls = list(message.get("tool_calls") or [])
+    if message.get("function_call"):
+        calls.append({"type": "function", "function": message["function_call"]})
+    if calls:
+        checked["tool_calls"] = [_tool_call(c, _at(_at(where, "tool_calls"), i))
+                                 for i, c in enumerate(calls)]
+    return checked
+
+
+def _tool_call(call: Any, where: str) -> dict[str, Any]:
+    _require(call, dict, where, "a tool call must be an object")
+    function = _require(call.get("function"), dict, _at(where, "function"),
+                        "a tool call needs a `function` object")
+    name = _require(function.get("name"), str, _at(where, "function.name"),
+                    "a tool call needs a function name")
+    arguments = function.get("arguments", "")
+    if not isinstance(arguments, str):  # some exports keep the arguments as an object
+        arguments = json.dumps(arguments, ensure_ascii=False)
+    return {"id": call.get("id", ""), "type": "function",
+            "function": {"name": name, "arguments": arguments}}
+
+
+def _openai_part(part: Any, where: str) -> dict[str, Any]:
+    _require(part, dict, where, "a content part must be an object")
+    kind = part.get("type")
+    if kind in ("text", "input_text"):
+        return {"type": "text", "text": _require(part.get("text"), str, _at(where, "text"),
+                                                 "a text part needs `text`")}
+    if kind == "refusal":
+        return {"type": "text", "text": _require(part.get("refusal"), str,
+                                                 _at(where, "refusal"), "needs `refusal` text")}
+    if kind == "image_url":
+        image = part.get("image_url")
+        url = image.get("url") if isinstance(image, dict) else image
+        _require(url, str, _at(where, "image_url.url"), "an image part needs a URL")
+        detail = image.get("detail", "auto") if isinstance(image, dict) else "auto"
+        return {"type": "image_url", "image_url": {"url": url, "detail": detail}}
+    raise ConversationError(_at(where, "type"), f"content part type {kind!r} cannot be counted "
+                            "(text and image_url parts can)")
+
+
+# --- Anthropic Messages -------------------------------------------------------------------------
+
+def parse_anthropic(value: Any, where: str = "") -> Conversation:
+    """``{"system"?, "messages": [...], "tools"?, "model"?}`` with content blocks."""
+    request = value if isinstance(value, dict) else {"messages": value}
+    messages = _require(request.get("messages"), list, _at(where, "messages"),
+                        "messages must be a list")
+    if not messages:
+        raise ConversationError(_at(where, "messages"), "no messages to count")
+    normalised: list[dict[str, Any]] = []
+    system = request.get("system")
+    if system is not None:
+        text = _anthropic_text(system, _at(where, "system"))
+        normalised.append({"role": "system", "content": text})
+    for index, message in enumerate(messages):
+        normalised.extend(_anthropic_message(message, _at(_at(where, "messages"), index)))
+    tools = []
+    for index, tool in enumerate(request.get("tools") or []):
+        at = _at(_at(where, "tools"), index)
+        _require(tool, dict, at, "a tool must be an object")
+        name = _require(tool.get("name"), str, _at(at, "name"), "a tool needs a `name`")
+        function = {"name": name, "description": tool.get("description", ""),
+                    "parameters": tool.get("input_schema") or {}}
+        tools.append({"type": "function", "function": function})
+    original = {key: request[key] for key in ("system", "messages", "tools") if key in request}
+    model = request.get("model") if isinstance(request.get("model"), str) else None
+    return Conversation(normalised, tools, model, "anthropic", original)
+
+
+def _anthropic_text(system: Any, where: str) -> str:
+    if isinstance(system, str):
+        return system
+    _require(system, list, where, "system must be a string or a list of text blocks")
+    texts = []
+    for index, block in enumerate(system):
+        _require(block, dict, _at(where, index), "a system block must be an object")
+        texts.append(_require(block.get("text"), str, _at(_at(where, index), "text"),
+                              "a system block needs `text`"))
+    return "\n".join(texts)
+
+
+def _anthropic_message(message: Any, where: str) -> list[dict[str, Any]]:
+    _require(message, dict, where, "a message must be an object")
+    role = message.get("role")
+    if role not in ("user", "assistant"):
+        raise ConversationError(_at(where, "role"), f"unknown role {role!r} (Anthropic messages "
+                                "are user or assistant)")
+    content = message.get("content")
+    if isinstance(content, str):
+        return [{"role": role, "content": content}]
+    _require(content, list, _at(where, "content"), "content must be a string or a list of blocks")
+    parts: list[dict[str, Any]] = []
+    calls: list[dict[str, Any]] = []
+    results: list[dict[str, Any]] = []
+    for index, block in enumerate(content):
+        at = _at(_at(where, "content"), index)
+        _require(block, dict, at, "a content block must be an object")
+        kind = block.get("type")
+        if kind == "text":
+            parts.append({"type": "text", "text": _require(block.get("text"), str,
+                                                           _at(at, "text"), "needs `text`")})
+        elif kind in ("thinking", "redacted_thinking"):
+            parts.append({"type": "text", "text": str(block.get("thinking")
+                                                      or block.get("data") or "")})
+        elif kind == "image":
+            parts.append({"type": "image_url", "image_url": {"url": _image_url(block, at),
+                                                             "detail": "auto"}})
+        elif kind == "tool_use":
+            calls.append({"id": block.get("id", ""), "type": "function", "function": {
+                "name": _require(block.get("name"), str, _at(at, "name"), "needs a `name`"),
+                "arguments": json.dumps(block.get("input", {}), ensure_ascii=False)}})
+        elif kind == "tool_result":
+            inner = block.get("content", "")
+            text = inner if isinstance(inner, str) else _anthropic_text(
+                [b for b in inner if isinstance(b, dict) and b.get("type") == "text"],
+                _at(at, "content"))
+            results.append({"role": "tool", "tool_call_id": str(block.get("tool_use_id", "")),
+                            "content": text})
+        else:
+            raise ConversationError(_at(at, "type"), f"content block type {kind!r} cannot be "
+                                    "counted (text, image, tool_use, tool_result can)")
+    normalised: list[dict[str, Any]] = list(results)
+    if parts or calls or not results:
+        entry: dict[str, Any] = {"role": role, "content": parts if parts else None}
+        if calls:
+            entry["tool_calls"] = calls
+        if entry["content"] is None and not calls:
+            entry["content"] = ""
+        normalised.append(entry)
+    return normalised
+
+
+def _image_url(block: Mapping[str, Any], where: str) -> str:
+    source = _require(block.get("source"), dict, _at(where, "source"),
+                      "an image block needs a `source`")
+    if source.get("type") == "base64":
+        return f"data:{source.get('media_type', 'image/png')};base64,{source.get('data', '')}"
+    return str(source.get("url", ""))
+
+
+# --- ShareGPT and Batch API ---------------------------------------------------------------------
+
+def parse_sharegpt(value: Any, where: str = "") -> Conversation:
+    """``{"conversations": [{"from": "human"|"gpt"|"system", "value": "..."}]}``."""
+    _require(value, dict, where, "a ShareGPT record must be an object")
+    turns = _require(value.get("conversations"), list, _at(where, "conversations"),
+                     "`conversations` must be a list")
+    if not turns:
+        raise ConversationError(_at(where, "conversations"), "no messages to count")
+    messages = []
+    for index, turn in enumerate(turns):
+        at = _at(_at(where, "conversations"), index)
+        _require(turn, dict, at, "a turn must be an object")
+        speaker = turn.get("from")
+        if speaker not in SHAREGPT_ROLES:
+            raise ConversationError(_at(at, "from"), f"unknown speaker {speaker!r} (expected one "
+                                    f"of {', '.join(SHAREGPT_ROLES)})")
+        text = _require(turn.get("value"), str, _at(at, "value"), "`value` must be text")
+        messages.append({"role": SHAREGPT_ROLES[speaker], "content": text})
+    return Conversation(messages, [], None, "sharegpt")
+
+
+def parse_batch_line(value: Any, where: str = "") -> Conversation:
+    """An OpenAI Batch API input line: ``{"custom_id", "method", "url", "body": {...}}``."""
+    _require(value, dict, where, "a batch line must be an object")
+    body = _require(value.get("body"), dict, _at(where, "body"), "a batch line needs a `body`")
+    conversation = parse_openai(body, _at(where, "body"))
+    conversation.source_format = "batch"
+    return conversation
+
+
+# --- to Anthropic's shape, for its count-tokens endpoint ------------------------------------------
+
+def to_anthropic_request(conversation: Conversation) -> dict[str, Any]:
+    """The conversation as an Anthropic Messages request body (without the model)."""
+    if conversation.anthropic_request is not None:
+        return conversation.anthropic_request
+    system = [m["content"] for m in conversation.messages
+              if m["role"] in ("system", "developer") and isinstance(m.get("content"), str)]
+    messages: list[dict[str, Any]] = []
+    for message in conversation.messages:
+        if message["role"] in ("system", "developer"):
+            continue
+        if message["role"] in ("tool", "function"):
+            block = {"type": "tool_result", "tool_use_id": message.get("tool_call_id", ""),
+                     "content": _plain_text(message.get("content"))}
+            messages.append({"role": "user", "content": [block]})
+            continue
+        blocks: list[dict[str, Any]] = []
+        content = message.get("content")
+        if isinstance(content, str):
+            blocks.append({"type": "text", "text": content})
+        for part in content if isinstance(content, list) else []:
+            if part["type"] == "text":
+                blocks.append({"type": "text", "text": part["text"]})
+            else:
+                blocks.append(_anthropic_image(part["image_url"]["url"]))
+        for call in message.get("tool_calls", []):
+            arguments = call["function"]["arguments"]
+            try:
+                parsed = json.loads(arguments) if arguments else {}
+            except json.JSONDecodeError:
+                parsed = {"arguments": arguments}
+            blocks.append({"type": "tool_use", "id": call.get("id") or "call",
+                           "name": call["function"]["name"], "input": parsed})
+        messages.append({"role": message["role"], "content": blocks})
+    request: dict[str, Any] = {"messages": messages}
+    if system:
+        request["system"] = "\n\n".join(system)
+    if conversation.tools:
+        request["tools"] = [{"name": t["function"]["name"],
+                             "description": t["function"].get("description", ""),
+                             "input_schema": t["function"].get("parameters")
+                             or {"type": "object", "properties": {}}}
+                            for t in conversation.tools]
+    return request
+
+
+def _plain_text(content: Any) -> str:
+    if isinstance(content, list):
+        return "\n".join(part.get("text", "") for part in content if part.get("type") == "text")
+    return content or ""
+
+
+def _anthropic_image(url: str) -> dict[str, Any]:
+    if url.startswith("data:") and ";base64," in url:
+        header, data = url.split(",", 1)
+        media_type = header[len("data:"):].split(";")[0]
+        return {"type": "image", "source": {"type": "base64", "media_type": media_type,
+                                            "data": data}}
+    return {"type": "image", "source": {"type": "url", "url": url}}

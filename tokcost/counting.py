@@ -1,0 +1,194 @@
+"""Counting tokens the way chat APIs bill them: plain text, and conversations with framing.
+
+The framing is OpenAI's, from its cookbook "How to count tokens with tiktoken": every message
+costs 3 tokens plus its role, content and name (1 more when it has a name), and 3 more prime the
+reply; tool definitions follow the cookbook's tool-counting section. With a model's own
+tokenizer this gives the ``prompt_tokens`` the API reports. Models whose tokenizer is not public
+are estimated: the same framing on the stand-in encoding the price table names, times its factor.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from tokcost.conversations import Conversation
+from tokcost.price_schema import ModelPrice
+from tokcost.tokenizers import count_tokens, get_encoding
+
+Accuracy = Literal["exact", "estimate"]
+
+TOKENS_PER_MESSAGE = 3
+TOKENS_PER_NAME = 1
+REPLY_PRIMING = 3  # <|start|>assistant<|message|>
+# OpenAI documents no framing for tool calls inside assistant messages; each call is counted as
+# its name and arguments plus this many tokens, and marked as an estimate.
+TOKENS_PER_TOOL_CALL = 3
+PREVIEW_CHARS = 40
+
+
+@dataclass(frozen=True)
+class ToolFraming:
+    """The cookbook's per-function constants for counting tool definitions."""
+
+    function_start: int
+    properties_start: int
+    per_property: int
+    enum_start: int
+    per_enum_item: int
+    functions_end: int
+
+
+# Cookbook section 7 measured these against the API for gpt-4o/gpt-4o-mini (o200k_base) and
+# gpt-3.5-turbo/gpt-4 (cl100k_base); other models with the same encoding are estimates.
+TOOL_FRAMING = {
+    "o200k_base": ToolFraming(7, 3, 3, -3, 3, 12),
+    "cl100k_base": ToolFraming(10, 3, 3, -3, 3, 12),
+}
+TOOL_FRAMING_MEASURED_ON = frozenset({"gpt-4o", "gpt-4o-mini", "gpt-3.5-turbo", "gpt-4"})
+
+
+@dataclass(frozen=True)
+class MessageTokens:
+    """One message's share of a conversation's count (or the tools, or the reply priming)."""
+
+    index: int | None
+    role: str
+    tokens: int
+    preview: str
+
+
+@dataclass(frozen=True)
+class TokenCount:
+    """A count for one model, saying whether it is exact and, if not, why."""
+
+    model: str
+    tokens: int
+    accuracy: Accuracy
+    notes: tuple[str, ...] = ()
+    messages: tuple[MessageTokens, ...] = field(default=(), repr=False)
+
+
+def preview(text: str) -> str:
+    """At most 40 characters on one line."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= PREVIEW_CHARS else flat[: PREVIEW_CHARS - 1] + "…"
+
+
+class ModelCounter:
+    """Counts for one model: its encoding, its framing, its estimate rule."""
+
+    def __init__(self, model: ModelPrice) -> None:
+        self.model = model
+        self.encoding = get_encoding(model.tokenizer.encoding)
+        self.factor = model.tokenizer.factor
+        self.base_notes: tuple[str, ...] = ()
+        if model.tokenizer.accuracy == "estimate":
+            scale = f" times {self.factor}" if self.factor != 1 else ""
+            stand_in = model.tokenizer.encoding
+            self.base_notes = (
+                f"{model.id}: its tokenizer is not public; estimated with {stand_in}{scale} "
+                "and OpenAI's chat framing",
+            )
+
+    def _tokens(self, text: str) -> int:
+        return count_tokens(text, self.encoding)
+
+    def _scaled(self, raw: int) -> int:
+        return raw if self.factor == 1 else math.ceil(raw * self.factor)
+
+    def _result(self, raw_tokens: int, notes: Iterable[str],
+                messages: Sequence[MessageTokens] = ()) -> TokenCount:
+        all_notes = tuple(dict.fromkeys([*self.base_notes, *notes]))
+        accuracy: Accuracy = "exact" if not all_notes else "estimate"
+        total = sum(m.tokens for m in messages) if messages else self._scaled(raw_tokens)
+        return TokenCount(self.model.id, total, accuracy, all_notes, tuple(messages))
+
+    def text(self, text: str) -> TokenCount:
+        """Plain text: its tokens, with no chat framing."""
+        return self._result(self._tokens(text), ())
+
+    def conversation(self, conversation: Conversation) -> TokenCount:
+        """The prompt tokens of a chat request holding this conversation."""
+        notes: list[str] = []
+        rows = [self._message(index, message, notes)
+                for index, message in enumerate(conversation.messages, start=1)]
+        if conversation.tools:
+            names = ", ".join(t["function"]["name"] for t in conversation.tools)
+            rows.insert(0, MessageTokens(None, "(tools)", self._scaled(
+                self._tool_definitions(conversation.tools, notes)), preview(names)))
+        rows.append(MessageTokens(None, "(reply priming)", self._scaled(REPLY_PRIMING), ""))
+        return self._result(0, notes, rows)
+
+    def _message(self, index: int, message: Mapping[str, Any], notes: list[str]
+                 ) -> MessageTokens:
+        raw = TOKENS_PER_MESSAGE + self._tokens(message["role"])
+        content = message.get("content")
+        shown = ""
+        if isinstance(content, str):
+            raw += self._tokens(content)
+            shown = content
+        for part in content if isinstance(content, list) else []:
+            if part["type"] == "text":
+                raw += self._tokens(part["text"])
+                shown = shown or part["text"]
+            else:
+                raw += self._image(part["image_url"], notes)
+                shown = shown or "[image]"
+        if "name" in message:
+            raw += self._tokens(message["name"]) + TOKENS_PER_NAME
+        for call in message.get("tool_calls", []):
+            function = call["function"]
+            raw += (TOKENS_PER_TOOL_CALL + self._tokens(function["name"])
+                    + self._tokens(function["arguments"]))
+            shown = shown or f"{function['name']}({function['arguments']})"
+        if message.get("tool_calls") or message["role"] in ("tool", "function"):
+            notes.append("tool calls and tool results: OpenAI does not document their framing; "
+                         f"counted as their text plus {TOKENS_PER_TOOL_CALL} tokens a call")
+        return MessageTokens(index, message["role"], self._scaled(raw), preview(shown))
+
+    def _image(self, image: Mapping[str, Any], notes: list[str]) -> int:
+        from tokcost.images import image_size_from_data_url, image_tokens
+
+        size = image_size_from_data_url(image["url"])
+        width, height = size if size else (None, None)
+        detail = image.get("detail") or "auto"
+        rule_model = self.model.id
+        if self.model.provider != "openai":
+            rule_model = "gpt-4o"
+            notes.append(f"{self.model.id}: image tokens estimated with OpenAI's GPT-4o rule")
+        counted = image_tokens(rule_model, width, height, detail)
+        if counted.note:
+            notes.append(counted.note)
+        elif not counted.exact:
+            notes.append("image tokens are an estimate")
+        return counted.tokens
+
+    def _tool_definitions(self, tools: Sequence[Mapping[str, Any]], notes: list[str]) -> int:
+        """Tool definitions, counted as the cookbook's num_tokens_for_tools does."""
+        framing = TOOL_FRAMING.get(self.model.tokenizer.encoding, TOOL_FRAMING["o200k_base"])
+        if self.model.id not in TOOL_FRAMING_MEASURED_ON:
+            notes.append(f"{self.model.id}: tool definitions counted with the framing OpenAI "
+                         "measured on gpt-4o and gpt-4 (an estimate for other models)")
+        total = 0
+        for tool in tools:
+            function = tool["function"]
+            total += framing.function_start
+            description = str(function.get("description") or "").removesuffix(".")
+            total += self._tokens(f"{function['name']}:{description}")
+            properties = (function.get("parameters") or {}).get("properties") or {}
+            if properties:
+                total += framing.properties_start
+            for key, schema in properties.items():
+                schema = schema if isinstance(schema, dict) else {}
+                total += framing.per_property
+                if "enum" in schema:
+                    total += framing.enum_start
+                    for item in schema["enum"]:
+                        total += framing.per_enum_item + self._tokens(str(item))
+                kind = schema.get("type", "")
+                prop_description = str(schema.get("description") or "").removesuffix(".")
+                total += self._tokens(f"{key}:{kind}:{prop_description}")
+        return total + framing.functions_end

@@ -1,0 +1,99 @@
+"""Tokenizer encodings: the bundled ones verified and loaded offline, others through tiktoken.
+
+``o200k_base`` and ``cl100k_base`` ship inside the package with the SHA-256 sums tiktoken pins.
+They are built by tiktoken's own constructors (so the split pattern and special tokens are
+tiktoken's), with the download replaced by the bundled file after its hash is checked.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+from tokcost.errors import TokenizerUnavailableError
+
+if TYPE_CHECKING:
+    import tiktoken
+
+_BUNDLED_FOLDER = "encodings"
+_loader_lock = threading.Lock()
+
+
+@functools.cache
+def bundled_hashes() -> dict[str, str]:
+    """Encoding name -> expected SHA-256, from the bundled SHA256SUMS."""
+    text = resources.files("tokcost").joinpath(f"{_BUNDLED_FOLDER}/SHA256SUMS").read_text("ascii")
+    hashes = {}
+    for line in text.splitlines():
+        if line.strip():
+            digest, filename = line.split()
+            hashes[filename.removesuffix(".tiktoken")] = digest
+    return hashes
+
+
+def _bundled_ranks(name: str, pinned_hash: str | None) -> dict[bytes, int]:
+    data = resources.files("tokcost").joinpath(f"{_BUNDLED_FOLDER}/{name}.tiktoken").read_bytes()
+    expected = bundled_hashes()[name]
+    if pinned_hash is not None and pinned_hash != expected:
+        raise TokenizerUnavailableError(
+            f"tiktoken pins {name} to a different file than the one bundled; "
+            "upgrade tokcost to match the installed tiktoken"
+        )
+    if hashlib.sha256(data).hexdigest() != expected:
+        raise TokenizerUnavailableError(
+            f"the bundled {name} file is damaged (SHA-256 mismatch); reinstall tokcost"
+        )
+    ranks = {}
+    for line in data.splitlines():
+        if line:
+            token, rank = line.split()
+            ranks[base64.b64decode(token)] = int(rank)
+    return ranks
+
+
+@contextmanager
+def _ranks_from_bundle(module: Any, name: str) -> Iterator[None]:
+    """Within the block, tiktoken's constructor reads the bundled file instead of downloading."""
+    original = module.load_tiktoken_bpe
+
+    def load_bundled(_url: str, expected_hash: str | None = None) -> dict[bytes, int]:
+        return _bundled_ranks(name, expected_hash)
+
+    with _loader_lock:
+        module.load_tiktoken_bpe = load_bundled
+        try:
+            yield
+        finally:
+            module.load_tiktoken_bpe = original
+
+
+@functools.cache
+def get_encoding(name: str) -> tiktoken.Encoding:
+    """The encoding by name: bundled ones offline, any other through tiktoken's own loader."""
+    import tiktoken
+
+    if name in bundled_hashes():
+        from tiktoken_ext import openai_public
+
+        with _ranks_from_bundle(openai_public, name):
+            spec = getattr(openai_public, name)()
+        return tiktoken.Encoding(**spec)
+    try:
+        return tiktoken.get_encoding(name)
+    except Exception as error:  # tiktoken raises ValueError, network and file errors alike
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise TokenizerUnavailableError(
+            f"encoding {name!r} is not bundled ({', '.join(bundled_hashes())} are) and tiktoken "
+            f"could not load it: {reason}"
+        ) from None
+
+
+def count_tokens(text: str, encoding: tiktoken.Encoding) -> int:
+    """Tokens in ``text``; text that looks like a special token is counted as ordinary text."""
+    return len(encoding.encode_ordinary(text))
