@@ -13,6 +13,12 @@ __version__ = "0.1.0"
 
 # Public name -> the module that defines it.
 _EXPORTS = {
+    "TokenCount": "tokcost.counting",
+    "FileCount": "tokcost.count_files",
+    "DocumentCount": "tokcost.count_files",
+    "count_file": "tokcost.count_files",
+    "count_messages": "tokcost.count_files",
+    "count_text": "tokcost.count_files",
     "Cost": "tokcost.costing",
     "TokenUsage": "tokcost.costing",
     "cost_of": "tokcost.costing",
@@ -33,6 +39,12 @@ _EXPORTS = {
 
 __all__ = [
     "Cost",
+    "DocumentCount",
+    "FileCount",
+    "TokenCount",
+    "count_file",
+    "count_messages",
+    "count_text",
     "InputFileError",
     "ModelPrice",
     "PriceTable",
@@ -66,6 +78,14 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from tokcost.costing import Cost, TokenUsage, cost_of, rates_for
+    from tokcost.count_files import (
+        DocumentCount,
+        FileCount,
+        count_file,
+        count_messages,
+        count_text,
+    )
+    from tokcost.counting import TokenCount
     from tokcost.errors import (
         InputFileError,
         PricingError,

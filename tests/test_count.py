@@ -1,0 +1,325 @@
+"""`tokcost count` and the counting library, with literal expected counts.
+
+The cookbook figures are those OpenAI's notebook "How to count tokens with tiktoken" prints and
+checks against the API's prompt_tokens.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+import tokcost
+from tokcost.conversations import parse_conversations, to_anthropic_request
+from tokcost.price_table import PriceTable
+from tokcost.tokenizers import get_encoding
+
+if TYPE_CHECKING:
+    from conftest import Result
+
+Run = Callable[..., "Result"]
+COUNT = Path(__file__).parent / "data" / "count"
+COOKBOOK_MESSAGES = json.loads((COUNT / "cookbook_messages.json").read_text())
+COOKBOOK_TOOLS = json.loads((COUNT / "cookbook_tools.json").read_text())
+
+
+def csv_rows(out: str) -> list[list[str]]:
+    return [line.split(",") for line in out.strip().splitlines()]
+
+
+# --- the seed texts' figures, offline ------------------------------------------------------------
+
+def test_seed_sentence_is_8_tokens_offline(installed_command: str, tmp_path: Path) -> None:
+    empty_cache = tmp_path / "tiktoken-cache"
+    empty_cache.mkdir()
+    # No cache, and a proxy that goes nowhere: a download attempt would fail loudly.
+    env = {**os.environ, "TIKTOKEN_CACHE_DIR": str(empty_cache), "HTTPS_PROXY": "http://127.0.0.1:9",
+           "HTTP_PROXY": "http://127.0.0.1:9"}
+    done = subprocess.run([installed_command, "count", "-", "--input-format", "text", "-m",
+                           "gpt-4o", "-f", "csv"], input="What is the capital of the moon?",
+                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert csv_rows(done.stdout)[1][:7] == ["<stdin>", "text", "gpt-4o", "", "", "8", "exact"]
+    assert list(empty_cache.iterdir()) == []
+
+
+def test_counterrevolutionary_ids() -> None:
+    assert get_encoding("o200k_base").encode_ordinary("counterrevolutionary") == [32128, 264,
+                                                                                  9477, 815]
+    assert tokcost.count_text("counterrevolutionary", "gpt-4o").tokens == 4
+
+
+def test_bundled_encodings_never_ask_tiktoken_to_download(
+    monkeypatch: pytest.MonkeyPatch, seed_table: PriceTable
+) -> None:
+    import tiktoken.load
+
+    def no_network(*args: object, **kwargs: object) -> bytes:
+        raise AssertionError("tried to read or download an encoding file")
+
+    monkeypatch.setattr(tiktoken.load, "read_file", no_network)
+    monkeypatch.setattr(tiktoken.load, "read_file_cached", no_network)
+    get_encoding.cache_clear()
+    try:
+        assert tokcost.count_text("hello world", "gpt-4", table=seed_table).tokens == 2  # cl100k
+        assert tokcost.count_text("hello world", "gpt-4o", table=seed_table).tokens == 2
+    finally:
+        get_encoding.cache_clear()
+
+
+def test_a_damaged_bundled_file_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tokcost.tokenizers as tokenizers
+
+    monkeypatch.setattr(tokenizers, "bundled_hashes", lambda: {"o200k_base": "0" * 64})
+    tokenizers.get_encoding.cache_clear()
+    try:
+        with pytest.raises(tokcost.TokcostError, match="does not match|damaged|different file"):
+            tokenizers.get_encoding("o200k_base")
+    finally:
+        tokenizers.get_encoding.cache_clear()
+
+
+# --- OpenAI's cookbook ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("model", "tokens"), [("gpt-4o", 124), ("gpt-4o-mini", 124),
+                                               ("gpt-4", 129), ("gpt-3.5-turbo", 129)])
+def test_cookbook_example_messages(seed_table: PriceTable, model: str, tokens: int) -> None:
+    count = tokcost.count_messages(COOKBOOK_MESSAGES, model, table=seed_table)
+    assert (count.tokens, count.accuracy, count.notes) == (tokens, "exact", ())
+
+
+@pytest.mark.parametrize(("model", "tokens"), [("gpt-4o", 101), ("gpt-4o-mini", 101),
+                                               ("gpt-4", 105), ("gpt-3.5-turbo", 105)])
+def test_cookbook_tool_example(seed_table: PriceTable, model: str, tokens: int) -> None:
+    count = tokcost.count_messages(COOKBOOK_TOOLS["messages"], model,
+                                   tools=COOKBOOK_TOOLS["tools"], table=seed_table)
+    assert (count.tokens, count.accuracy) == (tokens, "exact")
+
+
+def test_legacy_functions_count_like_tools(seed_table: PriceTable, tmp_path: Path,
+                                           cli: Run) -> None:
+    legacy = {"messages": COOKBOOK_TOOLS["messages"],
+              "functions": [tool["function"] for tool in COOKBOOK_TOOLS["tools"]]}
+    path = tmp_path / "legacy.json"
+    path.write_text(json.dumps(legacy))
+    result = cli("count", str(path), "-m", "gpt-4o", "-f", "csv")
+    assert csv_rows(result.out)[1][5:7] == ["101", "exact"]
+
+
+def test_tool_framing_on_other_models_is_an_estimate(current_table: PriceTable) -> None:
+    count = tokcost.count_messages(COOKBOOK_TOOLS["messages"], "gpt-5",
+                                   tools=COOKBOOK_TOOLS["tools"], table=current_table)
+    assert count.accuracy == "estimate"
+    assert count.notes == ("gpt-5: tool definitions counted with the framing OpenAI measured on "
+                           "gpt-4o and gpt-4 (an estimate for other models)",)
+
+
+def test_names_cost_one_token_more(current_table: PriceTable) -> None:
+    plain = tokcost.count_messages([{"role": "user", "content": "hi"}], table=current_table)
+    named = tokcost.count_messages([{"role": "user", "content": "hi", "name": "bob"}],
+                                   table=current_table)
+    assert plain.tokens == 3 + 1 + 1 + 3
+    assert named.tokens - plain.tokens == len(get_encoding("o200k_base").encode("bob")) + 1
+
+
+# --- formats --------------------------------------------------------------------------------------
+
+def test_special_token_text_counts_as_text(cli: Run) -> None:
+    result = cli("count", str(COUNT / "special_tokens.txt"), "-f", "csv")
+    assert result.status == 0 and result.err == ""
+    assert csv_rows(result.out)[1][1:7] == ["text", "gpt-4o", "", "", "35", "exact"]
+
+
+def test_special_token_in_a_message(current_table: PriceTable) -> None:
+    count = tokcost.count_messages([{"role": "user", "content": "<|endoftext|><|im_start|>"}],
+                                   table=current_table)
+    assert count.tokens > 8
+
+
+def test_sharegpt_excerpt(cli: Run) -> None:
+    result = cli("count", str(COUNT / "sharegpt_excerpt.json"), "-f", "csv")
+    assert csv_rows(result.out)[1][1:8] == ["sharegpt", "gpt-4o", "4", "7", "373", "exact",
+                                            "0.0009325"]
+
+
+def test_same_conversation_in_sharegpt_and_openai_form(tmp_path: Path, cli: Run) -> None:
+    record = json.loads((COUNT / "sharegpt_excerpt.json").read_text())[0]
+    roles = {"human": "user", "gpt": "assistant"}
+    openai = [{"role": roles[turn["from"]], "content": turn["value"]}
+              for turn in record["conversations"]]
+    (tmp_path / "sharegpt.json").write_text(json.dumps(record))
+    (tmp_path / "openai.json").write_text(json.dumps(openai))
+    rows = csv_rows(cli("count", str(tmp_path / "sharegpt.json"), str(tmp_path / "openai.json"),
+                        "-f", "csv").out)
+    assert [row[1] for row in rows[1:]] == ["sharegpt", "openai"]
+    assert rows[1][5] == rows[2][5] == "99"
+
+
+def test_anthropic_request(cli: Run) -> None:
+    result = cli("count", str(COUNT / "anthropic_request.json"), "-f", "csv")
+    assert csv_rows(result.out)[1][1:8] == ["anthropic", "claude-sonnet-4-5", "1", "6", "188",
+                                            "estimate", "0.000564"]
+    assert "claude-sonnet-4-5: its tokenizer is not public" in result.err
+    per_message = csv_rows(cli("count", str(COUNT / "anthropic_request.json"), "--per-message",
+                               "-f", "csv").out)
+    assert [row[3] for row in per_message[1:]] == ["(tools)", "system", "user", "assistant",
+                                                   "tool", "assistant", "user",
+                                                   "(reply priming)"]
+
+
+def test_anthropic_request_round_trips_for_exact_counting() -> None:
+    raw = json.loads((COUNT / "anthropic_request.json").read_text())
+    conversation = parse_conversations(raw)[0]
+    assert to_anthropic_request(conversation) == {key: raw[key] for key in
+                                                  ("system", "messages", "tools")}
+
+
+def test_openai_conversation_in_anthropic_shape() -> None:
+    conversation = parse_conversations(COOKBOOK_TOOLS)[0]
+    request = to_anthropic_request(conversation)
+    assert request["system"] == ("You are a helpful assistant that can answer to questions about "
+                                 "the weather.")
+    assert request["messages"] == [{"role": "user", "content": [
+        {"type": "text", "text": "What's the weather like in San Francisco?"}]}]
+    assert request["tools"][0]["name"] == "get_current_weather"
+    assert request["tools"][0]["input_schema"]["required"] == ["location"]
+
+
+def test_thousand_conversation_jsonl(tmp_path: Path, cli: Run) -> None:
+    records = json.loads((COUNT / "sharegpt_excerpt.json").read_text())
+    path = tmp_path / "many.jsonl"
+    with path.open("w") as out:
+        for index in range(1000):
+            out.write(json.dumps(records[index % 4]) + "\n")
+    rows = csv_rows(cli("count", str(path), "-f", "csv").out)
+    # 250 copies of the excerpt, whose four conversations hold 373 tokens.
+    assert rows[1][1:7] == ["jsonl", "gpt-4o", "1000", "1750", "93250", "exact"]
+
+
+def test_batch_api_input_counts_each_body_for_its_model(cli: Run) -> None:
+    rows = csv_rows(cli("count", str(COUNT / "batch_input.jsonl"), "-f", "csv").out)
+    assert [row[1:7] for row in rows[1:]] == [["batch", "gpt-4o", "2", "4", "42", "exact"],
+                                              ["batch", "gpt-4o-mini", "1", "1", "21", "exact"]]
+    override = csv_rows(cli("count", str(COUNT / "batch_input.jsonl"), "-m", "gpt-4o",
+                            "-f", "csv").out)
+    assert [row[2:6] for row in override[1:]] == [["gpt-4o", "3", "5", "63"]]
+
+
+def test_models_side_by_side_and_a_total(cli: Run) -> None:
+    both = csv_rows(cli("count", str(COUNT / "cookbook_messages.json"), "-m", "gpt-4o", "-m",
+                        "claude-sonnet-4-5", "-f", "csv").out)
+    assert [(row[2], row[5], row[6]) for row in both[1:]] == [("gpt-4o", "124", "exact"),
+                                                              ("claude-sonnet-4-5", "124",
+                                                               "estimate")]
+    table = cli("count", str(COUNT / "cookbook_messages.json"), str(COUNT / "cookbook_tools.json"),
+                "-f", "table").out
+    assert table.splitlines()[-1].split() == ["total", "gpt-4o", "225", "$0.000562"]
+
+
+def test_per_message_rows(cli: Run) -> None:
+    rows = csv_rows(cli("count", str(COUNT / "cookbook_messages.json"), "--per-message", "-f",
+                        "csv").out)
+    assert rows[0] == ["path", "conversation", "index", "role", "tokens", "preview"]
+    assert rows[1][1:5] == ["1", "1", "system", "21"]
+    assert rows[2][5] == "New synergies will help drive top-line …"
+    assert sum(int(row[4]) for row in rows[1:]) == 124
+
+
+def test_directories_and_globs(tmp_path: Path, cli: Run) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "one.txt").write_text("hello world")
+    (tmp_path / "a" / "two.json").write_text('[{"role": "user", "content": "hi"}]')
+    (tmp_path / "a" / "image.png").write_bytes(b"\x89PNG")
+    (tmp_path / "a" / ".hidden.txt").write_text("secret")
+    listed = csv_rows(cli("count", str(tmp_path / "a"), "-f", "csv").out)
+    assert [Path(row[0]).name for row in listed[1:]] == ["one.txt", "two.json"]
+    globbed = csv_rows(cli("count", str(tmp_path / "a" / "*.txt"), "-f", "csv").out)
+    assert [Path(row[0]).name for row in globbed[1:]] == ["one.txt"]
+
+
+# --- bad input: one line, the others still counted ----------------------------------------------
+
+def test_bad_jsonl_line_is_reported_and_the_rest_counted(tmp_path: Path, cli: Run) -> None:
+    path = tmp_path / "mixed.jsonl"
+    path.write_text('[{"role": "user", "content": "hi"}]\n{"messages": [{"role": "user"}]}\n'
+                    '[{"role": "user", "content": "hi"}]\n{not json\n')
+    result = cli("count", str(path), "-f", "csv")
+    assert result.status == 1
+    assert csv_rows(result.out)[1][1:6] == ["jsonl", "gpt-4o", "2", "2", "16"]
+    assert result.err.splitlines() == [
+        f"tokcost: error: {path}:2: messages[0]: a message without `content`",
+        f"tokcost: error: {path}:4:2: not valid JSON: Expecting property name enclosed in "
+        "double quotes",
+    ]
+
+
+def test_one_bad_file_among_good_ones(tmp_path: Path, cli: Run) -> None:
+    good = tmp_path / "good.txt"
+    good.write_text("hello world")
+    result = cli("count", str(good), str(tmp_path / "missing.json"), "-f", "csv")
+    assert result.status == 1
+    assert [row[0] for row in csv_rows(result.out)[1:]] == [str(good)]
+    assert result.err == (f"tokcost: error: {tmp_path / 'missing.json'}: no such file or "
+                          "directory\n")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "is empty; there is nothing to count"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "looks like a binary file"),
+        (b"caf\xe9 au lait", "byte 3: not valid UTF-8 (invalid continuation byte); save it as "
+                             "UTF-8, or pass --encoding-errors replace to count it anyway"),
+        (b'{"messages": [{"role": "robot", "content": "x"}]}',
+         "messages[0].role: unknown role 'robot'"),
+        (b'{"messages": [{"role": "user", "content": null}]}', "messages[0].content: content is "
+                                                                "null"),
+        (b'{"messages": {"role": "user"}}', "messages: messages must be a list, not an object"),
+        (b'{"prompt": "hi"}', "an object with neither `messages` nor `conversations`"),
+        (b'{"messages": [{"role": "user", "content": [{"type": "input_audio"}]}]}',
+         "content part type 'input_audio' cannot be counted"),
+        (b'{"model": "gpt-9000", "messages": [{"role": "user", "content": "hi"}]}',
+         "conversation 1: unknown model 'gpt-9000'"),
+    ],
+)
+def test_bad_files_get_one_line(tmp_path: Path, cli: Run, content: bytes, message: str) -> None:
+    path = tmp_path / "bad.json"
+    path.write_bytes(content)
+    result = cli("count", str(path), "-f", "csv")
+    assert result.status == 1 and result.out == ""
+    assert len(result.err.splitlines()) == 1
+    assert result.err.startswith(f"tokcost: error: {path}")
+    assert message in result.err
+
+
+def test_encoding_errors_replace_carries_on(tmp_path: Path, cli: Run) -> None:
+    path = tmp_path / "latin1.txt"
+    path.write_bytes(b"caf\xe9 au lait")
+    result = cli("count", str(path), "--encoding-errors", "replace", "-f", "csv")
+    assert result.status == 0
+    assert csv_rows(result.out)[1][5] == "4"
+
+
+def test_truncated_sharegpt_file(cli: Run) -> None:
+    result = cli("count", str(COUNT / "sharegpt_truncated.json"))
+    assert result.status == 1 and result.out == ""
+    assert "not valid JSON" in result.err and "Traceback" not in result.err
+
+
+def test_help_says_it_is_offline(cli: Run) -> None:
+    words = " ".join(cli("count", "--help").out.replace("│", " ").split())
+    assert "Works offline: nothing leaves this machine unless you pass --exact." in words
+    assert "This is the only option that sends your text off this machine." in words
+
+
+def test_library_counts_a_file(current_table: PriceTable) -> None:
+    counted = tokcost.count_file(COUNT / "batch_input.jsonl", table=current_table)
+    assert [(c.model, c.tokens, c.accuracy) for c in counted.counts] == [
+        ("gpt-4o", 42, "exact"), ("gpt-4o-mini", 21, "exact")]
+    assert counted.problems == []
