@@ -91,3 +91,134 @@ def installed(installed_command: str, tmp_path: Path) -> Callable[..., Result]:
         return Result(done.returncode, done.stdout, done.stderr)
 
     return run
+
+
+# --- A stand-in for Anthropic's API, for tests/test_anthropic_exact.py -------------------------
+# Imports are local to the functions below: this section comes after the file's import block.
+
+
+@dataclass
+class RecordedRequest:
+    """One request the Anthropic stub received."""
+
+    method: str
+    path: str
+    headers: dict[str, str]  # names lower-cased
+    body: object  # the parsed JSON body (None when there was none)
+
+
+# The error type Anthropic's API names for each status (https://docs.anthropic.com/en/api/errors).
+_ANTHROPIC_ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+    500: "api_error",
+    529: "overloaded_error",
+}
+
+
+class AnthropicStub:
+    """An HTTP server on 127.0.0.1 that answers ``POST /v1/messages/count_tokens`` the way
+    Anthropic's API does and records every request it receives.
+
+    ``url`` is its base URL; ``requests`` lists a :class:`RecordedRequest` per request, in order.
+    By default every request is answered 200 with ``{"input_tokens": self.input_tokens}``;
+    :meth:`script` makes the next requests get other answers first, and ``delay`` (seconds)
+    holds every answer back, to make clients time out.
+    """
+
+    def __init__(self) -> None:
+        import threading
+        from http.server import ThreadingHTTPServer
+
+        self.requests: list[RecordedRequest] = []
+        self.input_tokens = 42
+        self.delay = 0.0
+        self._script: list[tuple[int, object]] = []
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        # A short poll interval makes shutdown() quick (the default makes it take 0.5 s).
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True)
+        self._thread.start()
+
+    def script(self, *answers: int | tuple[int, object]) -> None:
+        """Answer the next requests, one each, with these: a status (an error gets Anthropic's
+        error JSON for it), or a ``(status, JSON body)`` pair. Then 200s again."""
+        with self._lock:
+            self._script.extend(a if isinstance(a, tuple) else (a, None) for a in answers)
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def _answer(self, request: RecordedRequest) -> tuple[int, object]:
+        with self._lock:
+            self.requests.append(request)
+            status, body = self._script.pop(0) if self._script else (200, None)
+        if request.path != "/v1/messages/count_tokens" or request.method != "POST":
+            status, body = 404, None
+        if body is None and status == 200:
+            body = {"input_tokens": self.input_tokens}
+        elif body is None:
+            kind = _ANTHROPIC_ERROR_TYPES.get(status, "api_error")
+            body = {"type": "error", "error": {"type": kind, "message": f"stub says {status}"}}
+        return status, body
+
+    def _handler_class(self) -> type:
+        import json
+        import time
+        from http.server import BaseHTTPRequestHandler
+
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                size = int(self.headers.get("content-length") or 0)
+                raw = self.rfile.read(size).decode()
+                try:
+                    parsed: object = json.loads(raw) if raw else None
+                except ValueError:
+                    parsed = raw
+                headers = {name.lower(): value for name, value in self.headers.items()}
+                status, body = stub._answer(
+                    RecordedRequest(self.command, self.path, headers, parsed))
+                data = json.dumps(body).encode()
+                time.sleep(stub.delay)
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.send_header("request-id", f"req_stub_{len(stub.requests)}")
+                if status == 429 or status >= 500:
+                    # Tells the SDK (or any client) to retry after 1 ms, so retry tests are quick.
+                    self.send_header("retry-after-ms", "1")
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass  # keep pytest's output clean
+
+        return Handler
+
+
+@pytest.fixture
+def anthropic_stub(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> AnthropicStub:
+    """A fresh :class:`AnthropicStub`, stopped after the test. The developer's own Anthropic
+    settings and proxies are cleared, so that nothing is sent anywhere but the stub."""
+    for name in list(os.environ):
+        if name.startswith("ANTHROPIC_") or name.lower() in (
+                "http_proxy", "https_proxy", "all_proxy"):
+            monkeypatch.delenv(name)
+    stub = AnthropicStub()
+    request.addfinalizer(stub.close)
+    return stub

@@ -11,7 +11,7 @@ import os
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -323,3 +323,65 @@ def test_library_counts_a_file(current_table: PriceTable) -> None:
     assert [(c.model, c.tokens, c.accuracy) for c in counted.counts] == [
         ("gpt-4o", 42, "exact"), ("gpt-4o-mini", 21, "exact")]
     assert counted.problems == []
+
+
+# --- --exact: Anthropic's count-tokens endpoint (a stub on 127.0.0.1) ----------------------------
+
+FAKE_KEY = "sk-ant-test-DO-NOT-LEAK-4711"
+
+
+def test_exact_asks_the_endpoint_and_marks_the_row_exact(
+    anthropic_stub: Any, monkeypatch: pytest.MonkeyPatch, cli: Run
+) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", FAKE_KEY)
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", anthropic_stub.url)
+    anthropic_stub.input_tokens = 777
+    result = cli("count", str(COUNT / "anthropic_request.json"), "--exact", "-f", "csv")
+    assert result.status == 0, result.err
+    assert csv_rows(result.out)[1][2:8] == ["claude-sonnet-4-5", "1", "6", "777", "exact",
+                                            "0.002331"]
+    raw = json.loads((COUNT / "anthropic_request.json").read_text())
+    [request] = anthropic_stub.requests
+    assert request.path == "/v1/messages/count_tokens"
+    assert request.body == {"model": "claude-sonnet-4-5", "system": raw["system"],
+                            "tools": raw["tools"], "messages": raw["messages"]}
+
+
+def test_without_exact_nothing_is_sent(anthropic_stub: Any, monkeypatch: pytest.MonkeyPatch,
+                                       cli: Run) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", FAKE_KEY)
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", anthropic_stub.url)
+    result = cli("count", str(COUNT / "anthropic_request.json"), "-m", "claude-sonnet-4-5",
+                 "-f", "csv")
+    assert csv_rows(result.out)[1][6] == "estimate"
+    assert anthropic_stub.requests == []
+
+
+def test_exact_with_a_refused_key_is_one_line_without_the_key(
+    anthropic_stub: Any, monkeypatch: pytest.MonkeyPatch, cli: Run
+) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", FAKE_KEY)
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", anthropic_stub.url)
+    anthropic_stub.script(401)
+    result = cli("count", str(COUNT / "anthropic_request.json"), "--exact", "-f", "csv")
+    assert result.status == 1 and result.out == ""
+    assert len(result.err.splitlines()) == 1 and "refused the API key" in result.err
+    assert FAKE_KEY not in result.out + result.err
+
+
+def test_exact_without_a_key(monkeypatch: pytest.MonkeyPatch, cli: Run) -> None:
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    result = cli("count", str(COUNT / "anthropic_request.json"), "--exact")
+    assert result.status == 1
+    assert result.err == ("tokcost: error: --exact needs an Anthropic API key: set "
+                          "ANTHROPIC_API_KEY, or leave out --exact to count offline\n")
+
+
+def test_exact_leaves_other_estimates_marked(anthropic_stub: Any,
+                                             monkeypatch: pytest.MonkeyPatch, cli: Run) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", FAKE_KEY)
+    result = cli("count", str(COUNT / "cookbook_messages.json"), "--exact", "-m", "gemini-2.5-pro",
+                 "-f", "csv")
+    assert csv_rows(result.out)[1][6] == "estimate"
+    assert "--exact counts Anthropic models only; gemini-2.5-pro stays an estimate" in result.err
+    assert anthropic_stub.requests == []

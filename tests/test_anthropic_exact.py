@@ -1,0 +1,277 @@
+"""Exact Claude token counts: the real anthropic SDK talking HTTP to a stub of Anthropic's API.
+
+The stub (the ``anthropic_stub`` fixture in conftest.py) listens on 127.0.0.1 only, so these tests
+send nothing anywhere else and need no real key.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from tokcost.anthropic_exact import _wait_before_retry, count_tokens_exact
+from tokcost.errors import ApiError, TokcostError
+
+KEY = "sk-ant-test-DO-NOT-LEAK-123"
+MODEL = "claude-sonnet-4-5"
+HELLO = {"messages": [{"role": "user", "content": "Hello, Claude"}]}
+FULL = {
+    "system": [{"type": "text", "text": "You are a weather bot."}],
+    "tools": [
+        {
+            "name": "get_weather",
+            "description": "The current weather in a city.",
+            "input_schema": {
+                "type": "object",
+                "properties": {"city": {"type": "string"}},
+                "required": ["city"],
+            },
+        }
+    ],
+    "messages": [
+        {"role": "user", "content": "Weather in Paris?"},
+        {"role": "assistant", "content": [{"type": "text", "text": "Let me look."}]},
+        {"role": "user", "content": "Thanks"},
+    ],
+}
+
+
+def count(stub: Any, payload: dict[str, Any] = HELLO, **options: Any) -> int:
+    """count_tokens_exact against the stub, with a short timeout so a hang fails fast."""
+    options.setdefault("api_key", KEY)
+    options.setdefault("base_url", stub.url)
+    options.setdefault("timeout", 3.0)
+    return count_tokens_exact(payload, MODEL, **options)
+
+
+def failure(stub: Any, payload: dict[str, Any] = HELLO, **options: Any) -> ApiError:
+    with pytest.raises(ApiError) as caught:
+        count(stub, payload, **options)
+    return caught.value
+
+
+def key_sent(headers: dict[str, str]) -> str | None:
+    """The API key a request carried. Anthropic's API takes it as ``x-api-key``; the installed
+    SDK (2.x) sends it as ``Authorization: Bearer``; either is accepted here."""
+    if "x-api-key" in headers:
+        return headers["x-api-key"]
+    scheme, _, token = headers.get("authorization", "").partition(" ")
+    return token if scheme.lower() == "bearer" else None
+
+
+def assert_clean(err: ApiError) -> None:
+    """One line for the user, with neither the key nor a traceback, and nothing chained."""
+    message = str(err)
+    assert KEY not in message
+    assert "Traceback" not in message
+    assert "\n" not in message
+    assert err.__cause__ is None and err.__suppress_context__
+    assert isinstance(err, TokcostError)
+
+
+def test_returns_the_count_the_api_reports(anthropic_stub: Any) -> None:
+    anthropic_stub.input_tokens = 1234
+    assert count(anthropic_stub) == 1234
+    assert len(anthropic_stub.requests) == 1
+
+
+def test_sends_model_system_tools_and_messages_in_anthropics_shape(anthropic_stub: Any) -> None:
+    assert count(anthropic_stub, FULL) == 42
+    [sent] = anthropic_stub.requests
+    assert sent.method == "POST"
+    assert sent.path == "/v1/messages/count_tokens"
+    assert sent.headers["content-type"] == "application/json"
+    assert "anthropic-version" in sent.headers
+    assert key_sent(sent.headers) == KEY
+    assert sent.body == {
+        "model": "claude-sonnet-4-5",
+        "system": [{"type": "text", "text": "You are a weather bot."}],
+        "tools": [
+            {
+                "name": "get_weather",
+                "description": "The current weather in a city.",
+                "input_schema": {
+                    "type": "object",
+                    "properties": {"city": {"type": "string"}},
+                    "required": ["city"],
+                },
+            }
+        ],
+        "messages": [
+            {"role": "user", "content": "Weather in Paris?"},
+            {"role": "assistant", "content": [{"type": "text", "text": "Let me look."}]},
+            {"role": "user", "content": "Thanks"},
+        ],
+    }
+
+
+def test_sends_only_the_keys_the_payload_has(anthropic_stub: Any) -> None:
+    count(anthropic_stub, {**HELLO, "system": "Be brief.", "max_tokens": 100})
+    assert anthropic_stub.requests[0].body == {
+        "model": "claude-sonnet-4-5",
+        "system": "Be brief.",
+        "messages": [{"role": "user", "content": "Hello, Claude"}],
+    }
+
+
+def test_rate_limit_is_retried(anthropic_stub: Any) -> None:
+    anthropic_stub.script(429, 200)
+    assert count(anthropic_stub) == 42
+    assert len(anthropic_stub.requests) == 2
+
+
+def test_server_errors_are_retried(anthropic_stub: Any) -> None:
+    anthropic_stub.script(500, 529, 200)
+    assert count(anthropic_stub) == 42
+    assert len(anthropic_stub.requests) == 3
+
+
+def test_retries_run_out(anthropic_stub: Any) -> None:
+    anthropic_stub.script(503, 503, 503, 503)
+    err = failure(anthropic_stub, max_retries=2)
+    assert len(anthropic_stub.requests) == 3
+    assert "after 3 attempts" in str(err)
+    assert "HTTP 503" in str(err)
+    assert_clean(err)
+
+
+def test_rate_limit_that_lasts_says_so(anthropic_stub: Any) -> None:
+    anthropic_stub.script(429, 429)
+    err = failure(anthropic_stub, max_retries=1)
+    assert len(anthropic_stub.requests) == 2
+    assert "rate limiting after 2 attempts" in str(err)
+    assert_clean(err)
+
+
+def test_refused_key_is_not_retried_and_not_leaked(anthropic_stub: Any) -> None:
+    anthropic_stub.script((401, {
+        "type": "error",
+        "error": {"type": "authentication_error", "message": "invalid x-api-key"},
+    }))
+    err = failure(anthropic_stub)
+    assert len(anthropic_stub.requests) == 1
+    assert str(err) == (
+        "the Anthropic API refused the API key (HTTP 401 authentication_error: invalid x-api-key); "
+        "check that ANTHROPIC_API_KEY holds a valid key with access to this model"
+    )
+    assert err.__context__ is None  # the SDK's exception, whose request holds the key, is gone
+    assert_clean(err)
+
+
+def test_forbidden_key(anthropic_stub: Any) -> None:
+    anthropic_stub.script(403)
+    err = failure(anthropic_stub)
+    assert "refused the API key (HTTP 403 permission_error: stub says 403)" in str(err)
+    assert_clean(err)
+
+
+def test_key_echoed_by_the_server_is_masked(anthropic_stub: Any) -> None:
+    anthropic_stub.script((400, {
+        "type": "error",
+        "error": {"type": "invalid_request_error", "message": f"bad header Bearer {KEY}"},
+    }))
+    err = failure(anthropic_stub)
+    assert "bad header Bearer <api key>" in str(err)
+    assert_clean(err)
+
+
+def test_unknown_model(anthropic_stub: Any) -> None:
+    anthropic_stub.script((404, {
+        "type": "error",
+        "error": {"type": "not_found_error", "message": "model: claude-sonnet-4-5"},
+    }))
+    err = failure(anthropic_stub)
+    assert str(err) == (
+        "the Anthropic API does not know model 'claude-sonnet-4-5' "
+        "(HTTP 404 not_found_error: model: claude-sonnet-4-5); check the model name"
+    )
+    assert_clean(err)
+
+
+def test_other_status_gives_code_and_api_message(anthropic_stub: Any) -> None:
+    anthropic_stub.script((400, {
+        "type": "error",
+        "error": {"type": "invalid_request_error", "message": "messages: at least one message"},
+    }))
+    err = failure(anthropic_stub)
+    assert str(err) == (
+        "the Anthropic API rejected the request "
+        "(HTTP 400 invalid_request_error: messages: at least one message); check the request"
+    )
+    assert len(anthropic_stub.requests) == 1
+    assert_clean(err)
+
+
+def test_unreachable_endpoint_names_the_url(anthropic_stub: Any) -> None:
+    # A port that is bound but not listening refuses connections, and nobody else can take it.
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{unused.getsockname()[1]}"
+        err = failure(anthropic_stub, base_url=url)
+    assert f"could not reach the Anthropic API at {url}" in str(err)
+    assert "ANTHROPIC_BASE_URL" in str(err)
+    assert_clean(err)
+
+
+def test_slow_endpoint_times_out_without_retrying(anthropic_stub: Any) -> None:
+    anthropic_stub.delay = 1.0
+    err = failure(anthropic_stub, timeout=0.2)
+    assert str(err) == (
+        f"the Anthropic API at {anthropic_stub.url} did not answer within 0.2 s; "
+        "check the network connection and ANTHROPIC_BASE_URL, or try again later"
+    )
+    assert len(anthropic_stub.requests) == 1
+    assert_clean(err)
+
+
+def test_missing_key(anthropic_stub: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    err = failure(anthropic_stub, api_key=None)
+    assert str(err) == (
+        "--exact needs an Anthropic API key: set ANTHROPIC_API_KEY, "
+        "or leave out --exact to count offline"
+    )
+    assert anthropic_stub.requests == []
+
+
+def test_key_and_base_url_from_the_environment(
+    anthropic_stub: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", anthropic_stub.url)
+    anthropic_stub.input_tokens = 7
+    assert count_tokens_exact(HELLO, MODEL, timeout=3.0) == 7
+    [sent] = anthropic_stub.requests
+    assert key_sent(sent.headers) == KEY
+
+
+def test_key_is_not_logged(anthropic_stub: Any, caplog: pytest.LogCaptureFixture) -> None:
+    anthropic_stub.script(429, 200, 401)
+    with caplog.at_level(logging.DEBUG):
+        count(anthropic_stub)
+        failure(anthropic_stub)
+    assert "count_tokens" in caplog.text  # the SDK and httpx2 did log the requests
+    assert KEY not in caplog.text
+
+
+def test_long_retry_after_is_capped() -> None:
+    assert _wait_before_retry({"retry-after-ms": "250"}, 1) == 0.25
+    assert _wait_before_retry({"retry-after": "2"}, 1) == 2.0
+    assert _wait_before_retry({"retry-after": "3600"}, 1) == 60.0
+    assert 0.375 <= _wait_before_retry({}, 1) <= 0.5
+    assert 6.0 <= _wait_before_retry({"retry-after": "Wed, 21 Oct 2026 07:28:00 GMT"}, 9) <= 8.0
+
+
+def test_importing_does_not_import_anthropic() -> None:
+    code = (
+        "import sys, tokcost.anthropic_exact\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'anthropic'))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=30, check=True)
+    assert done.stdout.strip() == "[]"

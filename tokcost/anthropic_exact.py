@@ -1,0 +1,170 @@
+"""Exact token counts for Claude models from Anthropic's Messages count-tokens endpoint.
+
+This is the only code in tokcost that uses the network, and it runs only when the user asks for
+``--exact``; everything else counts offline. The ``anthropic`` SDK is imported inside the
+function, because importing it takes over a second and most runs never need it.
+
+Every failure becomes one :class:`~tokcost.errors.ApiError` line saying what to do next. The API
+key never appears in those lines: the SDK's own exceptions (whose request carries the key in a
+header) are dropped rather than chained.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from tokcost.errors import ApiError
+
+if TYPE_CHECKING:
+    import anthropic
+
+# The parts of a Messages request body that the count depends on and that tokcost sends.
+PAYLOAD_KEYS = ("messages", "system", "tools")
+
+# Backoff between attempts when the API does not say how long to wait: 0.5 s, 1 s, 2 s, ... 8 s.
+_FIRST_WAIT = 0.5
+_LONGEST_BACKOFF = 8.0
+# The SDK obeys any Retry-After, however long; a command-line tool should not sit silent for an
+# hour because a server asked it to, so tokcost waits at most this long per retry.
+_LONGEST_WAIT = 60.0
+
+
+def count_tokens_exact(
+    payload: Mapping[str, Any],
+    model: str,
+    *,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    max_retries: int = 4,
+    timeout: float = 30.0,
+) -> int:
+    """The input tokens that ``model`` counts for ``payload``, as Anthropic's API reports them.
+
+    ``payload`` is a Messages request body without the model: ``messages`` and, if present,
+    ``system`` and ``tools``, sent as they are (other keys are not sent). The key is ``api_key``
+    or else ``$ANTHROPIC_API_KEY``; the endpoint is ``base_url`` or else ``$ANTHROPIC_BASE_URL``
+    or else Anthropic's. Rate limits (429) and server errors (5xx) are retried ``max_retries``
+    times, waiting as long as the API asks (up to a minute) or backing off exponentially; an
+    endpoint that cannot be reached is reported at once, as that rarely mends within seconds.
+    ``timeout`` bounds each attempt, in seconds.
+
+    Raises ApiError, in one line and without the key, when no key is set, the key is refused,
+    the model is unknown, the endpoint cannot be reached, retries run out, or the API says no.
+    """
+    if "messages" not in payload:
+        raise ValueError("payload has no 'messages'")
+    if max_retries < 0:
+        raise ValueError(f"max_retries must be 0 or more, not {max_retries}")
+    key = api_key or os.environ.get("ANTHROPIC_API_KEY")
+    if not key:
+        # Checked here rather than left to the SDK, which would otherwise go looking for other
+        # credentials (ANTHROPIC_AUTH_TOKEN, profile files) that the user did not mean to use.
+        raise ApiError(
+            "--exact needs an Anthropic API key: set ANTHROPIC_API_KEY, "
+            "or leave out --exact to count offline"
+        )
+    body = {name: payload[name] for name in PAYLOAD_KEYS if payload.get(name) is not None}
+
+    import anthropic  # slow to import; only --exact gets here
+
+    # The SDK's own retries are off (max_retries=0) so that tokcost decides how long to wait;
+    # see _LONGEST_WAIT. Passing the key explicitly stops the SDK looking for other credentials.
+    with anthropic.Anthropic(
+        api_key=key, base_url=base_url, max_retries=0, timeout=timeout
+    ) as client:
+        answer = _ask(client, model, body)
+        for attempt in range(1, max_retries + 1):
+            if isinstance(answer, anthropic.APIStatusError) and _retryable(answer.status_code):
+                time.sleep(_wait_before_retry(answer.response.headers, attempt))
+                answer = _ask(client, model, body)
+            else:
+                break  # a count, or a failure that waiting would not mend
+        if isinstance(answer, int):
+            return answer
+        where = str(client.base_url).rstrip("/")
+    problem = _describe(answer, model=model, where=where, attempts=max_retries + 1, timeout=timeout)
+    raise ApiError(problem.replace(key, "<api key>")) from None
+
+
+def _ask(
+    client: anthropic.Anthropic, model: str, body: Mapping[str, Any]
+) -> int | anthropic.APIStatusError | anthropic.APIConnectionError:
+    """One attempt. A failure is returned, not raised, so that the ApiError raised for it is
+    raised outside any except clause: the SDK's exception, whose request holds the key in a
+    header, is then not even kept as the ApiError's __context__."""
+    import anthropic
+
+    try:
+        return int(client.messages.count_tokens(model=model, **body).input_tokens)
+    except (anthropic.APIStatusError, anthropic.APIConnectionError) as err:
+        return err
+
+
+def _retryable(status: int) -> bool:
+    return status == 429 or status >= 500
+
+
+def _wait_before_retry(headers: Mapping[str, str], attempt: int) -> float:
+    """Seconds to wait before the next attempt: what the API asks for, else a jittered backoff."""
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        try:
+            asked = float(headers.get(name, "")) * scale
+        except ValueError:  # absent, or an HTTP date, which is rare enough to back off instead
+            continue
+        if asked >= 0:
+            return min(asked, _LONGEST_WAIT)
+    backoff = min(_FIRST_WAIT * 2.0 ** min(attempt - 1, 10), _LONGEST_BACKOFF)
+    return backoff * random.uniform(0.75, 1.0)
+
+
+def _describe(
+    err: anthropic.APIStatusError | anthropic.APIConnectionError,
+    *,
+    model: str,
+    where: str,
+    attempts: int,
+    timeout: float,
+) -> str:
+    """One line for a failure that is final: what went wrong and what to do next."""
+    import anthropic
+
+    if isinstance(err, anthropic.APITimeoutError):
+        return (
+            f"the Anthropic API at {where} did not answer within {timeout:g} s; "
+            "check the network connection and ANTHROPIC_BASE_URL, or try again later"
+        )
+    if isinstance(err, anthropic.APIConnectionError):
+        why = err.__cause__ or err.message  # e.g. "[Errno 111] Connection refused"
+        return (
+            f"could not reach the Anthropic API at {where} ({why}); "
+            "check the network connection and ANTHROPIC_BASE_URL"
+        )
+    status = err.status_code
+    said = f"HTTP {status}" + (f" {err.type}" if err.type else "")
+    # The API's own words, on one line; a proxy's HTML error page is cut short.
+    reason = " ".join(str(err.api_message or err.message).split())[:200]
+    if status in (401, 403):
+        return (
+            f"the Anthropic API refused the API key ({said}: {reason}); "
+            "check that ANTHROPIC_API_KEY holds a valid key with access to this model"
+        )
+    if status == 404:
+        return (
+            f"the Anthropic API does not know model {model!r} ({said}: {reason}); "
+            "check the model name"
+        )
+    if status == 429:
+        return (
+            f"the Anthropic API was still rate limiting after {attempts} attempts "
+            f"({said}: {reason}); wait a minute and try again"
+        )
+    if status >= 500:
+        return (
+            f"the Anthropic API was still failing after {attempts} attempts "
+            f"({said}: {reason}); try again later"
+        )
+    return f"the Anthropic API rejected the request ({said}: {reason}); check the request"
