@@ -61,6 +61,18 @@ def test_every_command_has_help_and_is_in_the_readme() -> None:
         assert f"tokcost {prefix}{name}" in readme, name
 
 
+def test_readme_python_examples_run() -> None:
+    import doctest
+
+    blocks = re.findall(r"```pycon\n(.*?)```", README.read_text(), re.DOTALL)
+    assert blocks
+    parser = doctest.DocTestParser()
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    for number, block in enumerate(blocks):
+        runner.run(parser.get_doctest(block, {}, f"README block {number}", str(README), 0))
+    assert runner.summarize(verbose=False).failed == 0
+
+
 def update() -> None:
     import os
 
