@@ -385,3 +385,43 @@ def test_exact_leaves_other_estimates_marked(anthropic_stub: Any,
     assert csv_rows(result.out)[1][6] == "estimate"
     assert "--exact counts Anthropic models only; gemini-2.5-pro stays an estimate" in result.err
     assert anthropic_stub.requests == []
+
+
+# --- images -------------------------------------------------------------------------------------
+
+def png_data_url(width: int, height: int) -> str:
+    """A data URL of a PNG header: enough for the size, which is all that is counted."""
+    import base64
+    import struct
+    import zlib
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    chunk = struct.pack(">I", len(ihdr)) + b"IHDR" + ihdr + struct.pack(
+        ">I", zlib.crc32(b"IHDR" + ihdr))
+    return "data:image/png;base64," + base64.b64encode(b"\x89PNG\r\n\x1a\n" + chunk).decode()
+
+
+def image_message(url: str, detail: str = "auto") -> list[dict[str, Any]]:
+    return [{"role": "user", "content": [
+        {"type": "text", "text": "What is in this image?"},
+        {"type": "image_url", "image_url": {"url": url, "detail": detail}}]}]
+
+
+def test_image_of_known_size_is_exact(current_table: PriceTable) -> None:
+    text_only = tokcost.count_messages([{"role": "user", "content": "What is in this image?"}],
+                                       table=current_table)
+    high = tokcost.count_messages(image_message(png_data_url(1024, 1024)), table=current_table)
+    low = tokcost.count_messages(image_message(png_data_url(1024, 1024), "low"),
+                                 table=current_table)
+    # OpenAI's rule for gpt-4o: 85 + 170 a 512-px tile; 1024x1024 is scaled to 768x768, 4 tiles.
+    assert high.tokens - text_only.tokens == 765
+    assert low.tokens - text_only.tokens == 85
+    assert (high.accuracy, low.accuracy) == ("exact", "exact")
+
+
+def test_image_of_unknown_size_is_a_stated_assumption(current_table: PriceTable) -> None:
+    count = tokcost.count_messages(image_message("https://example.com/cat.png"),
+                                   table=current_table)
+    assert count.accuracy == "estimate"
+    assert count.notes == ("image size unknown (not a readable data URL): assumed 1024x1024 at "
+                           "high detail",)
