@@ -425,3 +425,9 @@ def test_image_of_unknown_size_is_a_stated_assumption(current_table: PriceTable)
     assert count.accuracy == "estimate"
     assert count.notes == ("image size unknown (not a readable data URL): assumed 1024x1024 at "
                            "high detail",)
+
+
+def test_a_text_file_that_starts_with_a_brace_is_text(tmp_path: Path, cli: Run) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text("{draft} ideas for the launch\n[ ] write the post\n")
+    assert csv_rows(cli("count", str(notes), "-f", "csv").out)[1][1] == "text"

@@ -136,7 +136,7 @@ def _sniff(text: str, source: Source) -> str:
     """'json' for one JSON document, 'jsonl' for JSON Lines, else 'text'."""
     suffix = source.path.suffix.lower() if source.path else ""
     start = text.lstrip()[:1]
-    if start not in ("{", "["):
+    if suffix in TEXT_SUFFIXES or start not in ("{", "["):
         return "json" if suffix in JSON_SUFFIXES else "text"
     first_line = text.lstrip().split("\n", 1)
     if len(first_line) == 2 and first_line[1].strip():
