@@ -13,6 +13,9 @@ __version__ = "0.1.0"
 
 # Public name -> the module that defines it.
 _EXPORTS = {
+    "Projection": "tokcost.projection",
+    "ProjectionRow": "tokcost.projection",
+    "project": "tokcost.projection",
     "TokenCount": "tokcost.counting",
     "FileCount": "tokcost.count_files",
     "DocumentCount": "tokcost.count_files",
@@ -49,6 +52,8 @@ __all__ = [
     "ModelPrice",
     "PriceTable",
     "PricingError",
+    "Projection",
+    "ProjectionRow",
     "Rates",
     "Snapshot",
     "TokcostError",
@@ -60,6 +65,7 @@ __all__ = [
     "bundled_versions",
     "cost_of",
     "load_price_table",
+    "project",
     "rates_for",
 ]
 
@@ -96,3 +102,4 @@ if TYPE_CHECKING:
     )
     from tokcost.price_schema import ModelPrice, Rates, Snapshot
     from tokcost.price_table import PriceTable, bundled_versions, load_price_table
+    from tokcost.projection import Projection, ProjectionRow, project

@@ -17,7 +17,7 @@ import typer
 
 from tokcost import __version__
 from tokcost.errors import InputFileError, PricingError, TokcostError
-from tokcost.output import Column, OutputFormat, Row, default_format, render
+from tokcost.output import Column, OutputFormat, Row, default_format, plain_number, render
 
 
 class ExitStatus(IntEnum):
@@ -201,6 +201,68 @@ def _resolve(table: Any, name: str) -> Any:
     if found.note:
         _note(found.note)
     return found.model
+
+
+@app.command()
+def project(
+    rpd: Annotated[int, typer.Option(
+        "--rpd", min=0, help="Requests per day.")],
+    input_tokens: Annotated[Optional[int], typer.Option(
+        "--input-tokens", min=0, help="Input (prompt) tokens per request.")] = None,
+    output_tokens: Annotated[Optional[int], typer.Option(
+        "--output-tokens", min=0, help="Output tokens per request.")] = None,
+    from_file: Annotated[Optional[Path], typer.Option(
+        "--from", metavar="FILE", help="Take the tokens per request from real conversations "
+        "(any format `count` reads; each conversation is one request, the mean is projected).")
+    ] = None,
+    input_format: Annotated[Optional[InputFormat], typer.Option(
+        "--input-format", case_sensitive=False, help="Read --from as this format.")] = None,
+    model: Annotated[Optional[list[str]], typer.Option(
+        "--model", "-m", help="Project for this model (repeat for more). Default: every model "
+                              "in the price table, cheapest first.")] = None,
+    provider: Annotated[Optional[str], typer.Option(
+        "--provider", "-p", help="Only this provider's models.")] = None,
+    cache_hit_rate: Annotated[float, typer.Option(
+        "--cache-hit-rate", min=0, max=1,
+        help="Share of input tokens read from the prompt cache (0 to 1).")] = 0.0,
+    batch: Annotated[bool, typer.Option(
+        "--batch", help="Use batch API prices.")] = False,
+    days_per_month: Annotated[float, typer.Option(
+        "--days-per-month", min=1, max=31, help="Days in a month of costs.")] = 30.0,
+    fmt: FormatOption = None,
+    pricing_version: PricingVersionOption = None,
+    pricing: PricingFileOption = None,
+) -> None:
+    """Project daily, monthly and yearly cost of a workload on every model, cheapest first."""
+    from tokcost.projection import PERCENTILE_COLUMNS, PROJECTION_COLUMNS
+    from tokcost.projection import project as run
+
+    table = _table(pricing_version, pricing)
+    for name in model or []:
+        _resolve(table, name)  # notes about dated ids falling back
+    result = run(
+        rpd, input_tokens=input_tokens, output_tokens=output_tokens, from_file=from_file,
+        models=model or [], provider=provider, cache_hit_rate=str(cache_hit_rate), batch=batch,
+        days_per_month=str(days_per_month), table=table,
+        input_format=input_format.value if input_format else None,
+    )
+    if from_file is None and input_tokens is None and output_tokens is None:
+        _note(f"no workload given; projecting {result.workload}")
+    for note in result.notes:
+        _note(note)
+    columns: tuple[Column, ...] = PROJECTION_COLUMNS
+    if result.rows and result.rows[0].input_tokens_p50 is not None:
+        columns = PROJECTION_COLUMNS + PERCENTILE_COLUMNS
+    days = plain_number(result.days_per_month)
+    cache = (f"{plain_number(result.cache_hit_rate * 100)}% of input read from cache at the "
+             "cache-read price (cache writes not included)" if result.cache_hit_rate
+             else "no prompt caching")
+    preamble = (
+        f"Workload: {rpd:,} requests a day; {result.workload}.",
+        f"Prices: table {result.pricing_version}, {'batch' if batch else 'standard'} prices, "
+        f"{cache}; long-context tiers by prompt size; a month is {days} days, a year 365.",
+    )
+    _emit([r.row() for r in result.rows], columns, fmt, preamble=preamble)
 
 
 @app.command()

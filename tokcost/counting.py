@@ -110,17 +110,27 @@ class ModelCounter:
         """Plain text: its tokens, with no chat framing."""
         return self._result(self._tokens(text), ())
 
-    def conversation(self, conversation: Conversation) -> TokenCount:
-        """The prompt tokens of a chat request holding this conversation."""
+    def conversation(self, conversation: Conversation, upto: int | None = None) -> TokenCount:
+        """The prompt tokens of a chat request holding this conversation (or its first
+        ``upto`` messages)."""
         notes: list[str] = []
         rows = [self._message(index, message, notes)
-                for index, message in enumerate(conversation.messages, start=1)]
+                for index, message in enumerate(conversation.messages[:upto], start=1)]
         if conversation.tools:
             names = ", ".join(t["function"]["name"] for t in conversation.tools)
             rows.insert(0, MessageTokens(None, "(tools)", self._scaled(
                 self._tool_definitions(conversation.tools, notes)), preview(names)))
         rows.append(MessageTokens(None, "(reply priming)", self._scaled(REPLY_PRIMING), ""))
         return self._result(0, notes, rows)
+
+    def reply(self, message: Mapping[str, Any]) -> int:
+        """The output tokens of an assistant reply: its text and tool calls, with no framing."""
+        content = message.get("content")
+        texts = [content] if isinstance(content, str) else [
+            part["text"] for part in content or [] if part["type"] == "text"]
+        texts += [call["function"]["name"] + call["function"]["arguments"]
+                  for call in message.get("tool_calls", [])]
+        return self._scaled(sum(self._tokens(text) for text in texts))
 
     def _message(self, index: int, message: Mapping[str, Any], notes: list[str]
                  ) -> MessageTokens:

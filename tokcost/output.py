@@ -155,6 +155,8 @@ def _display(value: Any, kind: ColumnKind) -> str:
         return f"{Decimal(value):+,.1f}%"
     if kind == "int" and isinstance(value, int):
         return f"{value:,}"
+    if kind == "int" and isinstance(value, Decimal):  # a mean of counts
+        return f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.1f}"
     if kind == "decimal" and isinstance(value, Decimal):
         return plain_number(value)
     return _raw_text(value)

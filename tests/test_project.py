@@ -1,0 +1,170 @@
+"""`tokcost project`: the seed course's worked examples, options, and the laws costs obey."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import tokcost
+from tokcost.price_table import PriceTable
+
+if TYPE_CHECKING:
+    from conftest import Result
+
+Run = Callable[..., "Result"]
+COUNT = Path(__file__).parent / "data" / "count"
+
+
+def json_rows(result: Result) -> list[dict]:
+    assert result.status == 0, result.err
+    return json.loads(result.out)
+
+
+def test_seed_worked_example(cli: Run) -> None:
+    [row] = json_rows(cli("project", "--rpd", "5000", "--input-tokens", "2000", "--output-tokens",
+                          "500", "-m", "gpt-4o", "--format", "json"))
+    assert row == {"model": "gpt-4o", "provider": "openai", "requests_per_day": 5000,
+                   "input_tokens": 2000, "output_tokens": 500, "cost_per_request_usd": 0.01,
+                   "daily_cost_usd": 50, "monthly_cost_usd": 1500, "yearly_cost_usd": 18250,
+                   "fits": True}
+
+
+def test_seed_claude_example_on_the_seed_era_table(cli: Run) -> None:
+    result = cli("project", "--pricing-version", "2025-03-01", "-m", "claude-3-5-haiku", "--rpd",
+                 "10000", "--input-tokens", "800", "--output-tokens", "200", "-f", "table")
+    lines = result.out.splitlines()
+    assert lines[0] == "Workload: 10,000 requests a day; 800 input and 200 output tokens a request."
+    assert lines[1] == ("Prices: table 2025-03-01, standard prices, no prompt caching; "
+                        "long-context tiers by prompt size; a month is 30 days, a year 365.")
+    assert lines[-1].split() == ["claude-3-5-haiku", "anthropic", "10,000", "800", "200",
+                                 "$0.00144", "$14.40", "$432.00", "$5,256.00", "yes"]
+
+
+def test_every_model_cheapest_first_as_tsv(cli: Run, current_table: PriceTable) -> None:
+    result = cli("project", "--rpd", "5000")
+    lines = result.out.splitlines()
+    assert lines[0].split("\t") == ["model", "provider", "requests_per_day", "input_tokens",
+                                    "output_tokens", "cost_per_request_usd", "daily_cost_usd",
+                                    "monthly_cost_usd", "yearly_cost_usd", "fits"]
+    rows = [line.split("\t") for line in lines[1:]]
+    assert len(rows) == len(current_table) == 58
+    monthly = [Decimal(row[7]) for row in rows]
+    assert monthly == sorted(monthly)
+    assert rows[0][:2] == ["gpt-5-nano", "openai"]
+    assert result.err == ("tokcost: note: no workload given; projecting 2,000 input and 500 "
+                          "output tokens a request, the default workload (a support bot; set "
+                          "--input-tokens and --output-tokens, or --from FILE)\n")
+
+
+def test_batch_halves_and_unpriced_models_come_last(cli: Run) -> None:
+    full = json_rows(cli("project", "--rpd", "5000", "-m", "gpt-4o", "-f", "json"))[0]
+    batch = json_rows(cli("project", "--rpd", "5000", "-m", "gpt-4o", "--batch", "-f", "json"))[0]
+    assert batch["monthly_cost_usd"] * 2 == full["monthly_cost_usd"] == 1500
+    everything = cli("project", "--rpd", "5000", "--batch", "-f", "json")
+    rows = json.loads(everything.out)
+    unpriced = [row["model"] for row in rows if row["monthly_cost_usd"] is None]
+    assert unpriced and all(row["monthly_cost_usd"] is None for row in rows[-len(unpriced):])
+    assert "deepseek-v4-pro" in unpriced
+    assert ("left unpriced, lacking a price this needs: codestral-2508 (batch price)"
+            in everything.err)
+
+
+def test_cache_hit_rate(cli: Run) -> None:
+    [row] = json_rows(cli("project", "--rpd", "5000", "-m", "gpt-4o", "--input-tokens", "2000",
+                          "--output-tokens", "500", "--cache-hit-rate", "1", "-f", "json"))
+    assert row["cost_per_request_usd"] == 0.0075
+    [half] = json_rows(cli("project", "--rpd", "1", "-m", "claude-sonnet-4-5", "--cache-hit-rate",
+                           "0.5", "-f", "json"))
+    # 1,000 tokens at $3, 1,000 at $0.30, 500 out at $15 (per million).
+    assert half["cost_per_request_usd"] == 0.0108
+
+
+def test_long_context_tier_and_fits(cli: Run) -> None:
+    [pro] = json_rows(cli("project", "--rpd", "1", "-m", "gemini-2.5-pro", "--input-tokens",
+                          "250000", "--output-tokens", "1000", "-f", "json"))
+    assert pro["cost_per_request_usd"] == 0.64  # 250,000 x $2.50 + 1,000 x $15 per million
+    [big] = json_rows(cli("project", "--rpd", "1", "-m", "gpt-4o", "--input-tokens", "127000",
+                          "--output-tokens", "1001", "-f", "json"))
+    assert big["fits"] is False
+
+
+def test_days_per_month(cli: Run) -> None:
+    [row] = json_rows(cli("project", "--rpd", "5000", "-m", "gpt-4o", "--days-per-month", "31",
+                          "-f", "json"))
+    assert (row["monthly_cost_usd"], row["yearly_cost_usd"]) == (1550, 18250)
+
+
+def test_from_a_file_of_conversations(tmp_path: Path, cli: Run) -> None:
+    records = json.loads((COUNT / "sharegpt_excerpt.json").read_text())[:3]
+    path = tmp_path / "requests.jsonl"
+    path.write_text("".join(json.dumps(record) + "\n" for record in records))
+    result = cli("project", "--rpd", "100", "--from", str(path), "-m", "gpt-4o", "-f", "json")
+    [row] = json_rows(result)
+    # Each conversation ends with the assistant's reply: the prompt before it is the input.
+    assert (row["input_tokens_p50"], row["input_tokens_p95"]) == (50, 74)
+    assert (row["output_tokens_p50"], row["output_tokens_p95"]) == (71, 114)
+    assert row["output_tokens"] == 62
+    assert row["cost_per_request_usd"] == pytest.approx(0.000743, rel=1e-3)
+
+
+def test_from_needs_output_tokens_when_no_reply_ends_it(cli: Run) -> None:
+    result = cli("project", "--rpd", "100", "--from", str(COUNT / "cookbook_messages.json"),
+                 "-m", "gpt-4o")
+    assert result.status == 1 and result.out == ""
+    assert "does not end with an assistant reply, so its output is unknown; pass " \
+           "--output-tokens" in result.err
+    [row] = json_rows(cli("project", "--rpd", "100", "--from",
+                          str(COUNT / "cookbook_messages.json"), "--output-tokens", "50", "-m",
+                          "gpt-4o", "-f", "json"))
+    assert (row["input_tokens"], row["output_tokens"]) == (124, 50)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("--rpd", "-5"), ("--rpd", "1.5"), ("--rpd", "5", "--cache-hit-rate", "1.5"),
+     ("--rpd", "5", "--input-tokens", "-1"), ("--rpd", "5", "--days-per-month", "0"), ()],
+)
+def test_bad_numbers_are_usage_errors(cli: Run, args: tuple[str, ...]) -> None:
+    result = cli("project", *args)
+    assert result.status == 2 and result.out == ""
+    assert "Traceback" not in result.err
+
+
+def test_from_and_input_tokens_conflict(cli: Run) -> None:
+    result = cli("project", "--rpd", "5", "--from", str(COUNT / "cookbook_messages.json"),
+                 "--input-tokens", "10")
+    assert result.status == 1
+    assert result.err == "tokcost: error: give either --from or --input-tokens, not both\n"
+
+
+# --- laws ----------------------------------------------------------------------------------------
+
+@settings(max_examples=60, deadline=None)
+@given(rpd=st.integers(0, 10**9), factor=st.integers(0, 1000),
+       input_tokens=st.integers(0, 300_000), output_tokens=st.integers(0, 100_000),
+       model=st.sampled_from(["gpt-4o", "claude-sonnet-4-5", "gemini-2.5-pro", "gpt-5.4"]))
+def test_cost_is_linear_in_requests_per_day(current_table: PriceTable, rpd: int, factor: int,
+                                            input_tokens: int, output_tokens: int,
+                                            model: str) -> None:
+    def daily(requests: int) -> Decimal:
+        projection = tokcost.project(requests, input_tokens=input_tokens,
+                                     output_tokens=output_tokens, models=[model],
+                                     table=current_table)
+        cost = projection.rows[0].daily_cost_usd
+        assert cost is not None
+        return cost
+
+    assert daily(rpd * factor) == daily(rpd) * factor
+    assert daily(0) == 0
+
+
+def test_zero_requests_cost_zero_on_every_model(current_table: PriceTable) -> None:
+    projection = tokcost.project(0, table=current_table)
+    assert {row.yearly_cost_usd for row in projection.rows} == {Decimal(0)}

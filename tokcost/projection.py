@@ -1,0 +1,252 @@
+"""What a workload costs per request, per day, per month and per year, on every model.
+
+A workload is requests per day and the tokens of each request: given, counted from a file of
+real conversations (each one request; the mean is projected), or the default support-bot
+example of the seed course (2,000 input and 500 output tokens). Costs come from
+:func:`tokcost.costing.cost_of`, so long-context tiers, batch and cache prices apply as billed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_EVEN, Decimal
+from pathlib import Path
+from typing import Any
+
+from tokcost.costing import TokenUsage, cost_of
+from tokcost.counting import ModelCounter
+from tokcost.errors import InputFileError, TokcostError, UnpricedError
+from tokcost.output import Column
+from tokcost.price_schema import ModelPrice
+from tokcost.price_table import PriceTable, load_price_table
+from tokcost.sources import Document, Source, read_source
+
+DEFAULT_INPUT_TOKENS = 2000
+DEFAULT_OUTPUT_TOKENS = 500
+DEFAULT_DAYS_PER_MONTH = Decimal(30)
+DAYS_PER_YEAR = 365
+
+PROJECTION_COLUMNS = (
+    Column("model"), Column("provider"), Column("requests_per_day", "int"),
+    Column("input_tokens", "int"), Column("output_tokens", "int"),
+    Column("cost_per_request_usd", "usd"), Column("daily_cost_usd", "usd"),
+    Column("monthly_cost_usd", "usd"), Column("yearly_cost_usd", "usd"), Column("fits", "bool"),
+)
+PERCENTILE_COLUMNS = (
+    Column("input_tokens_p50", "int"), Column("input_tokens_p95", "int"),
+    Column("output_tokens_p50", "int"), Column("output_tokens_p95", "int"),
+)
+
+
+@dataclass(frozen=True)
+class Request:
+    """The tokens of one request."""
+
+    input: int
+    output: int
+
+
+@dataclass
+class ProjectionRow:
+    """One model's costs for the workload; costs are None where a needed price is unknown."""
+
+    model: str
+    provider: str
+    requests_per_day: int
+    input_tokens: Decimal
+    output_tokens: Decimal
+    cost_per_request_usd: Decimal | None
+    daily_cost_usd: Decimal | None
+    monthly_cost_usd: Decimal | None
+    yearly_cost_usd: Decimal | None
+    fits: bool
+    input_tokens_p50: Decimal | None = None
+    input_tokens_p95: Decimal | None = None
+    output_tokens_p50: Decimal | None = None
+    output_tokens_p95: Decimal | None = None
+    unpriced: str | None = None
+
+    def row(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+@dataclass
+class Projection:
+    """All rows, cheapest first, and what the projection assumed."""
+
+    rows: list[ProjectionRow]
+    requests_per_day: int
+    days_per_month: Decimal
+    cache_hit_rate: Decimal
+    batch: bool
+    pricing_version: str
+    workload: str
+    notes: list[str] = field(default_factory=list)
+
+
+def _mean(values: Sequence[int]) -> Decimal:
+    return Decimal(sum(values)) / len(values)
+
+
+def _percentile(values: Sequence[int], share: int) -> Decimal:
+    """The nearest-rank percentile: a value some request really had."""
+    ordered = sorted(values)
+    rank = max(1, -(-share * len(ordered) // 100))  # ceil(share * n / 100)
+    return Decimal(ordered[rank - 1])
+
+
+def _usage(request: Request, cache_hit_rate: Decimal) -> TokenUsage:
+    cached = int((request.input * cache_hit_rate).to_integral_value(ROUND_HALF_EVEN))
+    return TokenUsage(input=request.input - cached, cache_read=cached, output=request.output)
+
+
+def project_model(
+    model: ModelPrice, requests: Sequence[Request], requests_per_day: int, *,
+    cache_hit_rate: Decimal = Decimal(0), batch: bool = False,
+    days_per_month: Decimal = DEFAULT_DAYS_PER_MONTH, percentiles: bool = False,
+) -> ProjectionRow:
+    """One model's row: the mean cost of the requests, scaled to a day, a month, a year."""
+    if not requests:
+        raise TokcostError("a projection needs at least one request")
+    inputs = [r.input for r in requests]
+    outputs = [r.output for r in requests]
+    row = ProjectionRow(
+        model=model.id, provider=model.provider, requests_per_day=requests_per_day,
+        input_tokens=_mean(inputs), output_tokens=_mean(outputs),
+        cost_per_request_usd=None, daily_cost_usd=None, monthly_cost_usd=None,
+        yearly_cost_usd=None,
+        fits=all(r.input + r.output <= model.context_window for r in requests),
+    )
+    if percentiles:
+        row.input_tokens_p50, row.input_tokens_p95 = (_percentile(inputs, 50),
+                                                      _percentile(inputs, 95))
+        row.output_tokens_p50, row.output_tokens_p95 = (_percentile(outputs, 50),
+                                                        _percentile(outputs, 95))
+    try:
+        costs = [cost_of(model, _usage(r, cache_hit_rate), batch=batch).total for r in requests]
+    except UnpricedError as error:
+        row.unpriced = error.what
+        return row
+    per_request = sum(costs, Decimal(0)) / len(costs)
+    daily = per_request * requests_per_day
+    row.cost_per_request_usd = per_request
+    row.daily_cost_usd = daily
+    row.monthly_cost_usd = daily * days_per_month
+    row.yearly_cost_usd = daily * DAYS_PER_YEAR
+    return row
+
+
+def requests_from_document(
+    document: Document, model: ModelPrice, *, output_tokens: int | None = None
+) -> list[Request]:
+    """Each conversation of a read file as one request: its prompt, and the reply ending it.
+
+    A conversation that ends with an assistant turn is the request that produced that turn:
+    the input is everything before it and the output is the turn (unless ``output_tokens`` is
+    given). Otherwise the whole conversation is the input and ``output_tokens`` the output.
+    """
+    counter = ModelCounter(model)
+    if document.text is not None:
+        return [Request(counter.text(document.text).tokens,
+                        _given_output(output_tokens, document.label))]
+    requests = []
+    for conversation in document.conversations:
+        last = conversation.messages[-1]
+        if last["role"] == "assistant" and len(conversation.messages) > 1:
+            prompt = counter.conversation(conversation, upto=len(conversation.messages) - 1)
+            reply = output_tokens if output_tokens is not None else counter.reply(last)
+            requests.append(Request(prompt.tokens, reply))
+        else:
+            requests.append(Request(counter.conversation(conversation).tokens,
+                                    _given_output(output_tokens, document.label)))
+    return requests
+
+
+def _given_output(output_tokens: int | None, label: str) -> int:
+    if output_tokens is None:
+        raise InputFileError(f"{label}: a request here does not end with an assistant reply, so "
+                             "its output is unknown; pass --output-tokens")
+    return output_tokens
+
+
+def project(
+    requests_per_day: int,
+    *,
+    input_tokens: int | None = None,
+    output_tokens: int | None = None,
+    from_file: str | Path | None = None,
+    models: Sequence[str] = (),
+    provider: str | None = None,
+    cache_hit_rate: Decimal | float | str = 0,
+    batch: bool = False,
+    days_per_month: Decimal | float | str = DEFAULT_DAYS_PER_MONTH,
+    table: PriceTable | None = None,
+    input_format: str | None = None,
+) -> Projection:
+    """Project a workload's cost on the named models, or every model in the table."""
+    table = table or load_price_table()
+    hit_rate, days = Decimal(str(cache_hit_rate)), Decimal(str(days_per_month))
+    _check_numbers(requests_per_day, input_tokens, output_tokens, hit_rate, days)
+    if from_file is not None and input_tokens is not None:
+        raise TokcostError("give either --from or --input-tokens, not both")
+    chosen = [table.resolve(name).model for name in models] or table.models(provider)
+    if not chosen:
+        raise TokcostError(f"no models from provider {provider!r} in price table {table.label}")
+    notes: list[str] = []
+    rows = []
+    document = None
+    if from_file is not None:
+        document = read_source(Source(str(from_file), Path(from_file)), input_format)
+    for model in chosen:
+        if document is not None:
+            requests = requests_from_document(document, model, output_tokens=output_tokens)
+        else:
+            requests = [Request(DEFAULT_INPUT_TOKENS if input_tokens is None else input_tokens,
+                                DEFAULT_OUTPUT_TOKENS if output_tokens is None else
+                                output_tokens)]
+        rows.append(project_model(model, requests, requests_per_day, cache_hit_rate=hit_rate,
+                                  batch=batch, days_per_month=days,
+                                  percentiles=len(requests) > 1))
+    rows.sort(key=lambda r: (r.monthly_cost_usd is None, r.monthly_cost_usd or 0, r.model))
+    estimated = [m.id for m in chosen if m.tokenizer.accuracy == "estimate"]
+    if document is not None and estimated:
+        notes.append("token counts are estimates (a stand-in tokenizer) for "
+                     + ", ".join(estimated[:5]) + (" ..." if len(estimated) > 5 else ""))
+    unpriced = [r for r in rows if r.unpriced]
+    if unpriced:
+        notes.append(f"{len(unpriced)} model{'s' if len(unpriced) != 1 else ''} left unpriced, "
+                     f"lacking a price this needs: " + "; ".join(
+                         f"{r.model} ({r.unpriced})" for r in unpriced[:5])
+                     + (" ..." if len(unpriced) > 5 else ""))
+    return Projection(rows, requests_per_day, days, hit_rate, batch, table.label,
+                      _describe_workload(input_tokens, output_tokens, from_file, document),
+                      notes)
+
+
+def _check_numbers(rpd: int, input_tokens: int | None, output_tokens: int | None,
+                   hit_rate: Decimal, days: Decimal) -> None:
+    if rpd < 0:
+        raise TokcostError(f"--rpd must be zero or more, not {rpd}")
+    for name, value in (("--input-tokens", input_tokens), ("--output-tokens", output_tokens)):
+        if value is not None and value < 0:
+            raise TokcostError(f"{name} must be zero or more, not {value}")
+    if not 0 <= hit_rate <= 1:
+        raise TokcostError(f"--cache-hit-rate is a share between 0 and 1, not {hit_rate}")
+    if not 0 < days <= 31:
+        raise TokcostError(f"--days-per-month must be more than 0 and at most 31, not {days}")
+
+
+def _describe_workload(input_tokens: int | None, output_tokens: int | None,
+                       from_file: str | Path | None, document: Document | None) -> str:
+    if document is not None:
+        count = len(document.conversations) if document.conversations else 1
+        return (f"{count:,} request{'s' if count != 1 else ''} from {from_file}, counted with "
+                "each model's tokenizer")
+    if input_tokens is None and output_tokens is None:
+        return (f"{DEFAULT_INPUT_TOKENS:,} input and {DEFAULT_OUTPUT_TOKENS:,} output tokens a "
+                "request, the default workload (a support bot; set --input-tokens and "
+                "--output-tokens, or --from FILE)")
+    return (f"{DEFAULT_INPUT_TOKENS if input_tokens is None else input_tokens:,} input and "
+            f"{DEFAULT_OUTPUT_TOKENS if output_tokens is None else output_tokens:,} output "
+            "tokens a request")
