@@ -13,6 +13,10 @@ __version__ = "0.1.0"
 
 # Public name -> the module that defines it.
 _EXPORTS = {
+    "Simulation": "tokcost.simulation",
+    "SimulationRow": "tokcost.simulation",
+    "SimulationSummary": "tokcost.simulation",
+    "simulate": "tokcost.simulation",
     "Projection": "tokcost.projection",
     "ProjectionRow": "tokcost.projection",
     "project": "tokcost.projection",
@@ -55,6 +59,9 @@ __all__ = [
     "Projection",
     "ProjectionRow",
     "Rates",
+    "Simulation",
+    "SimulationRow",
+    "SimulationSummary",
     "Snapshot",
     "TokcostError",
     "TokenUsage",
@@ -67,6 +74,7 @@ __all__ = [
     "load_price_table",
     "project",
     "rates_for",
+    "simulate",
 ]
 
 
@@ -103,3 +111,4 @@ if TYPE_CHECKING:
     from tokcost.price_schema import ModelPrice, Rates, Snapshot
     from tokcost.price_table import PriceTable, bundled_versions, load_price_table
     from tokcost.projection import Projection, ProjectionRow, project
+    from tokcost.simulation import Simulation, SimulationRow, SimulationSummary, simulate

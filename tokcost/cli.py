@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from datetime import date
+from decimal import Decimal
 from enum import Enum, IntEnum
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -98,10 +99,11 @@ def _note(message: str) -> None:
 def _emit(
     rows: list[dict[str, Any]], columns: tuple[Column, ...], fmt: OutputFormat | None,
     *, preamble: tuple[str, ...] = (), total: Row | None = None,
-) -> None:
+) -> OutputFormat:
     chosen = fmt or default_format(sys.stdout.isatty())
     render(rows, columns, chosen, sys.stdout, preamble=preamble, total=total)
     sys.stdout.flush()  # a closed pipe must surface here, inside the error boundary
+    return chosen
 
 
 def _table(version: str | None, path: Path | None):  # noqa: ANN202 - PriceTable, lazily typed
@@ -263,6 +265,140 @@ def project(
         f"{cache}; long-context tiers by prompt size; a month is {days} days, a year 365.",
     )
     _emit([r.row() for r in result.rows], columns, fmt, preamble=preamble)
+
+
+class StrategyChoice(str, Enum):
+    full = "full"
+    window = "window"
+    summarize = "summarize"
+
+
+class CacheTtl(str, Enum):
+    five_minutes = "5m"
+    one_hour = "1h"
+
+
+@app.command()
+def simulate(
+    model: Annotated[str, typer.Option("--model", "-m", help="The model.")] = "gpt-4o",
+    turns: Annotated[Optional[int], typer.Option(
+        "--turns", "-n", min=1, help="Turns (requests) to simulate; with --from, the first N "
+                                     "turns (default: all).")] = None,
+    system_tokens: Annotated[Optional[int], typer.Option(
+        "--system-tokens", min=0, help="System prompt tokens (default 500).")] = None,
+    system_file: Annotated[Optional[Path], typer.Option(
+        "--system", metavar="FILE", dir_okay=False,
+        help="A system prompt file, counted with the model's tokenizer.")] = None,
+    user_tokens: Annotated[Optional[int], typer.Option(
+        "--user-tokens", min=0, help="Tokens of each user message (default 150).")] = None,
+    assistant_tokens: Annotated[Optional[int], typer.Option(
+        "--assistant-tokens", min=0, help="Tokens of each reply (default 350).")] = None,
+    from_file: Annotated[Optional[Path], typer.Option(
+        "--from", metavar="FILE", help="Replay a real conversation: each user turn is a "
+                                       "request, the reply that follows is its output.")] = None,
+    strategy: Annotated[StrategyChoice, typer.Option(
+        "--strategy", case_sensitive=False, help="What each request re-sends: everything "
+        "(full), the last K turns (window), or a summary once the history is long (summarize)."
+    )] = StrategyChoice.full,
+    window: Annotated[Optional[int], typer.Option(
+        "--window", min=0, help="With --strategy window: turns of history to keep.")] = None,
+    summarize_at: Annotated[Optional[int], typer.Option(
+        "--summarize-at", min=1, help="With --strategy summarize: history tokens that trigger "
+                                      "a summary.")] = None,
+    summary_tokens: Annotated[Optional[int], typer.Option(
+        "--summary-tokens", min=1, help="With --strategy summarize: the summary's tokens.")
+    ] = None,
+    cache: Annotated[bool, typer.Option(
+        "--cache", help="Prompt caching: read the previous request's prefix from the cache."
+    )] = False,
+    cache_ttl: Annotated[CacheTtl, typer.Option(
+        "--cache-ttl", help="Cache lifetime, for providers that price it (5m or 1h).")
+    ] = CacheTtl.five_minutes,
+    max_output: Annotated[Optional[int], typer.Option(
+        "--max-output", min=0, help="Tokens reserved for the reply when checking that a "
+                                    "request fits (default: the model's max output).")] = None,
+    no_chart: Annotated[bool, typer.Option(
+        "--no-chart", help="Leave out the terminal chart of the table format.")] = False,
+    plot: Annotated[Optional[Path], typer.Option(
+        "--plot", metavar="FILE", help="Also draw the growth to a .png or .svg file (needs "
+                                       "tokcost[plot]).")] = None,
+    fmt: FormatOption = None,
+    pricing_version: PricingVersionOption = None,
+    pricing: PricingFileOption = None,
+) -> None:
+    """Simulate how a conversation's requests grow turn by turn, and what each one costs."""
+    from tokcost.charts import growth_chart
+    from tokcost.output import format_usd
+    from tokcost.simulation import SIMULATION_COLUMNS
+    from tokcost.simulation import simulate as run
+
+    if plot is not None:
+        from tokcost.plotting import check_plot_target
+
+        check_plot_target(plot)
+    system_text = None
+    if system_file is not None:
+        if system_tokens is not None:
+            raise TokcostError("give either --system FILE or --system-tokens, not both")
+        system_text = _read_text_file(system_file)
+    if from_file is not None and (system_tokens is not None or system_file is not None
+                                  or user_tokens is not None or assistant_tokens is not None):
+        raise TokcostError("--from replays the conversation's own sizes; leave out "
+                           "--system, --system-tokens, --user-tokens and --assistant-tokens")
+    result = run(
+        model, turns if turns is not None or from_file is not None else 10,
+        system_tokens=system_tokens, user_tokens=user_tokens,
+        assistant_tokens=assistant_tokens, system_text=system_text, from_file=from_file,
+        strategy=strategy.value, window=window, summarize_at=summarize_at,
+        summary_tokens=summary_tokens, cache=cache, cache_ttl=cache_ttl.value,
+        max_output=max_output, table=_table(pricing_version, pricing),
+    )
+    for note in result.notes:
+        _note(note)
+    summary = result.summary
+    preamble = (f"Model: {result.model}.", *(f"Assumes {a}." for a in result.assumptions))
+    chosen = _emit([row.row() for row in result.rows], SIMULATION_COLUMNS, fmt,
+                   preamble=preamble)
+    if plot is not None:
+        from tokcost.plotting import write_plot
+
+        write_plot(result, plot)
+        _note(f"wrote {plot}")
+    if chosen is not OutputFormat.table:
+        return
+    total = "unpriced" if summary.total_cost_usd is None else format_usd(summary.total_cost_usd)
+    mean = ("" if summary.mean_cost_per_turn_usd is None
+            else f"; {format_usd(summary.mean_cost_per_turn_usd)} a turn on average")
+    growth = Decimal(summary.last_input_tokens) / max(summary.first_input_tokens, 1)
+    fits = ("every request fits the context window" if summary.first_turn_not_fitting is None
+            else f"from turn {summary.first_turn_not_fitting} on, a request no longer fits the "
+                 "context window")
+    lines = [
+        "",
+        f"Total: {summary.total_input_tokens:,} input and {summary.total_output_tokens:,} "
+        f"output tokens in {summary.requests:,} requests over {summary.turns:,} turns, "
+        f"{total}{mean}.",
+        f"Growth: the last turn sends {summary.last_input_tokens:,} input tokens, "
+        f"{growth:.1f}x the first turn's {summary.first_input_tokens:,}.",
+        f"Context: {fits}.",
+    ]
+    if not no_chart:
+        points = [(str(row.turn) + ("s" if row.request == "summary" else ""), row.input_tokens,
+                   row.cumulative_cost_usd) for row in result.rows]
+        lines += ["", *growth_chart(points)]
+    sys.stdout.write("\n".join(lines) + "\n")
+    sys.stdout.flush()
+
+
+def _read_text_file(path: Path) -> str:
+    try:
+        return path.read_text("utf-8-sig")
+    except FileNotFoundError:
+        raise InputFileError(f"{path}: no such file") from None
+    except UnicodeDecodeError as error:
+        raise InputFileError(f"{path}: byte {error.start}: not valid UTF-8") from None
+    except OSError as error:
+        raise InputFileError(f"{path}: cannot be read: {error.strerror}") from None
 
 
 @app.command()

@@ -123,6 +123,17 @@ class ModelCounter:
         rows.append(MessageTokens(None, "(reply priming)", self._scaled(REPLY_PRIMING), ""))
         return self._result(0, notes, rows)
 
+    def message_tokens(self, message: Mapping[str, Any]) -> int:
+        """One message's tokens as it sits in a prompt: content plus framing."""
+        return self._message(0, message, []).tokens
+
+    def framing(self, role: str) -> int:
+        """What a message of this role costs beyond its content."""
+        return self._scaled(TOKENS_PER_MESSAGE + self._tokens(role))
+
+    def reply_priming(self) -> int:
+        return self._scaled(REPLY_PRIMING)
+
     def reply(self, message: Mapping[str, Any]) -> int:
         """The output tokens of an assistant reply: its text and tool calls, with no framing."""
         content = message.get("content")

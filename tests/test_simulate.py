@@ -1,0 +1,190 @@
+"""`tokcost simulate`: growth by strategy, caching, context limits, and replaying real chats."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import tokcost
+from tokcost.price_table import PriceTable
+
+if TYPE_CHECKING:
+    from conftest import Result
+
+Run = Callable[..., "Result"]
+COUNT = Path(__file__).parent / "data" / "count"
+# In o200k_base "system", "user" and "assistant" are one token each: 3 + 1 a message.
+FRAMING = 4
+PRIMING = 3
+
+
+def inputs(simulation: tokcost.Simulation, kind: str = "turn") -> list[int]:
+    return [row.input_tokens for row in simulation.rows if row.request == kind]
+
+
+@settings(max_examples=80, deadline=None)
+@given(system=st.integers(0, 5000), user=st.integers(0, 3000), reply=st.integers(0, 3000),
+       turns=st.integers(1, 40))
+def test_full_history_matches_the_closed_form(current_table: PriceTable, system: int, user: int,
+                                              reply: int, turns: int) -> None:
+    simulation = tokcost.simulate("gpt-4o", turns, system_tokens=system, user_tokens=user,
+                                  assistant_tokens=reply, table=current_table)
+    n = turns
+    content = n * system + user * n * (n + 1) // 2 + reply * n * (n - 1) // 2
+    framing = (n * FRAMING if system else 0) + n * PRIMING + FRAMING * n * (n + 1) // 2 \
+        + FRAMING * n * (n - 1) // 2
+    assert simulation.summary.total_input_tokens == content + framing
+    assert simulation.summary.total_output_tokens == n * reply
+
+
+def test_window_keeps_the_input_flat(current_table: PriceTable) -> None:
+    simulation = tokcost.simulate("gpt-4o", 12, strategy="window", window=3, table=current_table)
+    sizes = inputs(simulation)
+    assert sizes[:4] == [661, 1169, 1677, 2185]
+    assert set(sizes[3:]) == {2185}
+
+
+@pytest.mark.parametrize(("threshold", "summary"), [(2000, 300), (5000, 1000), (900, 100)])
+def test_summarize_stays_under_threshold_plus_one_turn(current_table: PriceTable,
+                                                       threshold: int, summary: int) -> None:
+    simulation = tokcost.simulate("gpt-4o", 40, strategy="summarize", summarize_at=threshold,
+                                  summary_tokens=summary, table=current_table)
+    one_turn = (150 + FRAMING) + (350 + FRAMING)
+    system = 500 + FRAMING
+    assert max(inputs(simulation)) <= system + threshold + one_turn + PRIMING
+    summaries = [row for row in simulation.rows if row.request == "summary"]
+    assert summaries and all(row.output_tokens == summary for row in summaries)
+    assert simulation.summary.requests == 40 + len(summaries)
+
+
+def test_cache_on_claude_sonnet_over_30_turns(current_table: PriceTable) -> None:
+    plain = tokcost.simulate("claude-sonnet-4-5", 30, table=current_table)
+    cached = tokcost.simulate("claude-sonnet-4-5", 30, cache=True, table=current_table)
+    assert plain.summary.total_cost_usd == Decimal("0.87993")
+    assert cached.summary.total_cost_usd == Decimal("0.2848581")
+    # Turn t sends 508t + 150 prompt tokens plus 3 of priming. Turn 1 (658 tokens) is under the
+    # 1,024-token minimum, so nothing is cached; turn 2 writes its whole prompt; from turn 3 each
+    # reads the previous prompt ($0.30/M) and writes the new 508 tokens ($3.75/M).
+    per_million = Decimal(1_000_000)
+    expected = (661 * Decimal(3) + 350 * Decimal(15)) / per_million
+    expected += (1166 * Decimal("3.75") + 3 * Decimal(3) + 350 * Decimal(15)) / per_million
+    for t in range(3, 31):
+        read = 508 * (t - 1) + 150
+        expected += (read * Decimal("0.3") + 508 * Decimal("3.75") + 3 * Decimal(3)
+                     + 350 * Decimal(15)) / per_million
+    assert cached.summary.total_cost_usd == expected
+    assert plain.summary.total_cost_usd - cached.summary.total_cost_usd == Decimal("0.5950719")
+
+
+def test_one_hour_cache_writes_cost_more(current_table: PriceTable) -> None:
+    five = tokcost.simulate("claude-sonnet-4-5", 10, cache=True, table=current_table)
+    hour = tokcost.simulate("claude-sonnet-4-5", 10, cache=True, cache_ttl="1h",
+                            table=current_table)
+    written = sum(row.cache_write_tokens for row in hour.rows)
+    assert five.summary.total_cost_usd is not None and hour.summary.total_cost_usd is not None
+    assert hour.summary.total_cost_usd - five.summary.total_cost_usd == written * (
+        Decimal(6) - Decimal("3.75")) / 1_000_000
+
+
+def test_a_model_without_cache_prices_is_warned_and_uncached(seed_table: PriceTable) -> None:
+    simulation = tokcost.simulate("gpt-4", 5, cache=True, table=seed_table)
+    assert simulation.notes == ["gpt-4 has no prompt-cache prices; simulating without caching"]
+    assert {row.cached_tokens for row in simulation.rows} == {0}
+
+
+def test_first_turn_that_no_longer_fits_gpt_4o(cli: Run) -> None:
+    result = cli("simulate", "-m", "gpt-4o", "--turns", "40", "--system-tokens", "0",
+                 "--user-tokens", "2000", "--assistant-tokens", "2000", "-f", "table",
+                 "--no-chart")
+    # Turn t sends 4,008t - 2,001 tokens; with 16,384 reserved, 128,000 holds turn 28, not 29.
+    rows = {line.split()[0]: line.split() for line in result.out.splitlines()
+            if line.split() and line.split()[0].isdigit()}
+    assert rows["28"][2] == "110,223" and rows["28"][7] == "yes"
+    assert rows["29"][2] == "114,231" and rows["29"][7] == "no"
+    assert "Context: from turn 29 on, a request no longer fits the context window." in result.out
+    with_reserve = tokcost.simulate("gpt-4o", 40, system_tokens=0, user_tokens=2000,
+                                    assistant_tokens=2000, max_output=0)
+    assert with_reserve.summary.first_turn_not_fitting == 33
+
+
+def test_replaying_a_sharegpt_conversation_matches_count(current_table: PriceTable) -> None:
+    record = json.loads((COUNT / "sharegpt_four_turns.json").read_text())
+    simulation = tokcost.simulate("gpt-4o", None, from_file=COUNT / "sharegpt_four_turns.json",
+                                  table=current_table)
+    roles = {"human": "user", "gpt": "assistant"}
+    messages = [{"role": roles[t["from"]], "content": t["value"]} for t in record["conversations"]]
+    expected = [tokcost.count_messages(messages[: 2 * turn + 1], "gpt-4o",
+                                       table=current_table).tokens for turn in range(4)]
+    assert inputs(simulation) == expected == [140, 399, 544, 657]
+    replies = [tokcost.count_text(m["content"], "gpt-4o", table=current_table).tokens
+               for m in messages[1::2]]
+    assert [row.output_tokens for row in simulation.rows] == replies
+
+
+def test_table_output_has_a_summary_and_a_chart(cli: Run) -> None:
+    out = cli("simulate", "--turns", "3", "-f", "table").out
+    assert "Total: 3,507 input and 1,050 output tokens in 3 requests over 3 turns, $0.0193; " \
+           "$0.00642 a turn on average." in out
+    assert "Growth: the last turn sends 1,677 input tokens, 2.5x the first turn's 661." in out
+    assert "input tokens per request" in out and "█" in out
+    assert "█" not in cli("simulate", "--turns", "3", "-f", "table", "--no-chart").out
+    csv_out = cli("simulate", "--turns", "3", "-f", "csv").out
+    assert csv_out.splitlines()[0].startswith("turn,request,input_tokens,cached_tokens")
+    assert len(csv_out.splitlines()) == 4
+
+
+@pytest.mark.parametrize("suffix", [".png", ".svg"])
+def test_plot(tmp_path: Path, cli: Run, suffix: str) -> None:
+    target = tmp_path / f"growth{suffix}"
+    result = cli("simulate", "--turns", "5", "--plot", str(target), "-f", "csv")
+    assert result.status == 0, result.err
+    head = target.read_bytes()[:8]
+    assert head == b"\x89PNG\r\n\x1a\n" if suffix == ".png" else b"<svg" in target.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("args", "status", "message"),
+    [
+        (("--strategy", "window"), 1, "--strategy window needs --window K"),
+        (("--strategy", "summarize", "--summarize-at", "100"), 1, "needs --summarize-at T and "
+                                                                   "--summary-tokens S"),
+        (("--strategy", "summarize", "--summarize-at", "100", "--summary-tokens", "200"), 1,
+         "--summary-tokens must be more than 0 and less than --summarize-at"),
+        (("--window", "3"), 1, "--window goes with --strategy window"),
+        (("--turns", "0"), 2, "Invalid value for '--turns'"),
+        (("--system-tokens", "10", "--system", "README.md"), 1, "not both"),
+        (("--from", "tests/data/count/sharegpt_four_turns.json", "--user-tokens", "5"), 1,
+         "--from replays the conversation's own sizes"),
+        (("--from", "tests/data/count/sharegpt_excerpt.json"), 1,
+         "--from replays one conversation; this file holds 4 conversations"),
+        (("--plot", "growth.jpg"), 1, "--plot writes .png or .svg files"),
+    ],
+)
+def test_bad_options(cli: Run, args: tuple[str, ...], status: int, message: str) -> None:
+    result = cli("simulate", *args)
+    assert result.status == status
+    assert result.out == ""
+    assert message in result.err and "Traceback" not in result.err
+
+
+def test_plot_without_matplotlib_is_one_line(monkeypatch: pytest.MonkeyPatch, cli: Run) -> None:
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_matplotlib(name: str, *args: object, **kwargs: object) -> object:
+        if name.startswith("matplotlib"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(builtins, "__import__", no_matplotlib)
+    result = cli("simulate", "--turns", "3", "--plot", "growth.png")
+    assert result.status == 1 and result.out == ""
+    assert result.err == "tokcost: error: --plot needs matplotlib: pip install 'tokcost[plot]'\n"

@@ -1,0 +1,368 @@
+"""How a chat's requests grow turn by turn, and what each costs.
+
+Chat APIs are stateless: every request re-sends the history. A request here is a list of
+segments (the system prompt, each user and assistant message, a summary), each with its tokens
+including the chat framing, plus the reply priming. The strategies decide which segments each
+request carries; prompt caching reads the longest leading run of segments the previous request
+wrote to the cache. Costs come from :func:`tokcost.costing.cost_of`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from tokcost.conversations import Conversation
+from tokcost.costing import TokenUsage, cost_of
+from tokcost.counting import ModelCounter
+from tokcost.errors import InputFileError, TokcostError, UnpricedError
+from tokcost.output import Column
+from tokcost.price_schema import ModelPrice
+from tokcost.price_table import PriceTable, load_price_table
+
+Strategy = Literal["full", "window", "summarize"]
+STRATEGIES = ("full", "window", "summarize")
+DEFAULT_SYSTEM_TOKENS = 500
+DEFAULT_USER_TOKENS = 150
+DEFAULT_ASSISTANT_TOKENS = 350
+
+SIMULATION_COLUMNS = (
+    Column("turn", "int"), Column("request"), Column("input_tokens", "int"),
+    Column("cached_tokens", "int"), Column("cache_write_tokens", "int"),
+    Column("output_tokens", "int"), Column("context_used_pct", "decimal"), Column("fits", "bool"),
+    Column("turn_cost_usd", "usd"), Column("cumulative_cost_usd", "usd"),
+)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of prompt tokens that is either sent unchanged or not at all."""
+
+    key: tuple[Any, ...]
+    tokens: int
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One exchange: the user's message(s) and the reply, as they sit in the history, and the
+    tokens the reply cost to generate."""
+
+    user: int
+    assistant: int
+    output: int
+
+
+@dataclass
+class SimulationRow:
+    turn: int
+    request: str  # "turn", or "summary" for the request that summarises the history
+    input_tokens: int
+    cached_tokens: int
+    cache_write_tokens: int
+    output_tokens: int
+    context_used_pct: Decimal
+    fits: bool
+    turn_cost_usd: Decimal | None
+    cumulative_cost_usd: Decimal | None
+
+    def row(self) -> dict[str, Any]:
+        return {column.name: getattr(self, column.name) for column in SIMULATION_COLUMNS}
+
+
+@dataclass
+class SimulationSummary:
+    turns: int
+    requests: int
+    total_input_tokens: int
+    total_output_tokens: int
+    total_cost_usd: Decimal | None
+    mean_cost_per_turn_usd: Decimal | None
+    first_input_tokens: int
+    last_input_tokens: int
+    first_turn_not_fitting: int | None
+
+
+@dataclass
+class Simulation:
+    model: str
+    strategy: str
+    rows: list[SimulationRow]
+    summary: SimulationSummary
+    assumptions: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _CacheSettings:
+    enabled: bool
+    ttl: str
+    min_tokens: int
+
+
+class _Simulator:
+    """Sends the requests a strategy calls for, tracking the cache and the running cost."""
+
+    def __init__(self, model: ModelPrice, counter: ModelCounter, cache: _CacheSettings,
+                 reserve: int) -> None:
+        self.model = model
+        self.counter = counter
+        self.cache = cache
+        self.reserve = reserve
+        self.cached: list[Segment] = []  # what the cache holds: the last prefix written
+        self.rows: list[SimulationRow] = []
+        self.total: Decimal | None = Decimal(0)
+        self.unpriced: str | None = None
+
+    def send(self, turn: int, kind: str, segments: Sequence[Segment], output: int) -> None:
+        prompt = sum(segment.tokens for segment in segments)
+        input_tokens = prompt + self.counter.reply_priming()
+        read = written = 0
+        if self.cache.enabled:
+            read = self._cached_prefix(segments)
+            if prompt >= self.cache.min_tokens:
+                written = prompt - read
+                self.cached = list(segments)
+        usage_write = {"cache_write_1h" if self.cache.ttl == "1h" else "cache_write_5m": written}
+        usage = TokenUsage(input=input_tokens - read - written, cache_read=read, output=output,
+                           **usage_write)
+        try:
+            cost: Decimal | None = cost_of(self.model, usage).total
+        except UnpricedError as error:
+            cost, self.unpriced = None, error.what
+        self.total = None if cost is None or self.total is None else self.total + cost
+        window = self.model.context_window
+        self.rows.append(SimulationRow(
+            turn, kind, input_tokens, read, written, output,
+            (Decimal(input_tokens) * 100 / window).quantize(Decimal("0.01")),
+            input_tokens + self.reserve <= window, cost, self.total,
+        ))
+
+    def _cached_prefix(self, segments: Sequence[Segment]) -> int:
+        shared = 0
+        for cached, segment in zip(self.cached, segments, strict=False):
+            if cached != segment:
+                break
+            shared += segment.tokens
+        return shared if shared >= self.cache.min_tokens else 0
+
+
+def _run(simulator: _Simulator, system: Segment | None, turns: Sequence[Turn],
+         strategy: Strategy, window: int | None, summarize_at: int | None,
+         summary_tokens: int | None) -> None:
+    head = [system] if system else []
+    history: list[Segment] = []
+    summary_framing = simulator.counter.framing("assistant")
+    for number, turn in enumerate(turns, start=1):
+        if strategy == "summarize":
+            assert summarize_at is not None and summary_tokens is not None
+            if sum(s.tokens for s in history) > summarize_at:
+                simulator.send(number, "summary", head + history, summary_tokens)
+                history = [Segment(("summary", number), summary_tokens + summary_framing)]
+        visible = history
+        if strategy == "window":
+            assert window is not None
+            visible = history[-2 * window:] if window else []
+        user = Segment(("user", number), turn.user)
+        simulator.send(number, "turn", head + visible + [user], turn.output)
+        history = history + [user, Segment(("assistant", number), turn.assistant)]
+
+
+def turns_from_conversation(conversation: Conversation, counter: ModelCounter
+                            ) -> tuple[int, list[Turn]]:
+    """A real conversation as its system prompt's tokens and its turns.
+
+    Each user message starts a turn (with any tool results that follow it); the assistant
+    messages up to the next user message are its reply. Anything before the first user message
+    counts as the system prompt.
+    """
+    system = 0
+    turns: list[Turn] = []
+    user = assistant = output = 0
+    started = False
+    for message in conversation.messages:
+        tokens = counter.message_tokens(message)
+        if message["role"] == "user":
+            if started:
+                turns.append(Turn(user, assistant, output))
+            user, assistant, output, started = tokens, 0, 0, True
+        elif not started:
+            system += tokens
+        elif message["role"] == "assistant":
+            assistant += tokens
+            output += counter.reply(message)
+        elif assistant:  # tool results after a reply belong to the reply's exchange
+            assistant += tokens
+        else:
+            user += tokens
+    if started:
+        turns.append(Turn(user, assistant, output))
+    return system, turns
+
+
+def simulate(
+    model: str = "gpt-4o",
+    turns: int | None = 10,
+    *,
+    system_tokens: int | None = None,
+    user_tokens: int | None = None,
+    assistant_tokens: int | None = None,
+    system_text: str | None = None,
+    from_file: str | Path | None = None,
+    strategy: Strategy = "full",
+    window: int | None = None,
+    summarize_at: int | None = None,
+    summary_tokens: int | None = None,
+    cache: bool = False,
+    cache_ttl: str = "5m",
+    max_output: int | None = None,
+    table: PriceTable | None = None,
+) -> Simulation:
+    """Simulate a conversation of ``turns`` requests (or replay ``from_file``) on a model."""
+    table = table or load_price_table()
+    found = table.resolve(model)
+    chosen = found.model
+    counter = ModelCounter(chosen)
+    notes = [found.note] if found.note else []
+    if from_file is not None or system_text is not None:
+        notes.extend(counter.base_notes)  # real text was counted
+    _check_options(turns, strategy, window, summarize_at, summary_tokens, cache_ttl, max_output,
+                   (system_tokens, user_tokens, assistant_tokens))
+    assumptions: list[str] = []
+    if from_file is not None:
+        system, conversation_turns = _replay(from_file, counter, turns)
+        assumptions.append(f"replaying {len(conversation_turns)} turns of {from_file}, counted "
+                           f"with {chosen.id}'s tokenizer")
+    else:
+        if turns is None:
+            raise TokcostError("give --turns, or --from FILE to replay a conversation")
+        system, conversation_turns = _synthetic(counter, turns, system_tokens, user_tokens,
+                                                assistant_tokens, system_text, assumptions)
+    settings = _cache_settings(chosen, cache, cache_ttl, notes, assumptions)
+    reserve = chosen.max_output_tokens if max_output is None else max_output
+    simulator = _Simulator(chosen, counter, settings, reserve)
+    head = Segment(("system",), system) if system else None
+    _run(simulator, head, conversation_turns, strategy, window, summarize_at, summary_tokens)
+    if simulator.unpriced:
+        notes.append(f"{chosen.id} has no {simulator.unpriced}: costs left unpriced")
+    assumptions.append(_strategy_text(strategy, window, summarize_at, summary_tokens))
+    assumptions.append(f"a request fits when its input and {reserve:,} tokens reserved for the "
+                       f"reply stay within the {chosen.context_window:,}-token context window")
+    return Simulation(chosen.id, strategy, simulator.rows,
+                      _summarise(simulator.rows, len(conversation_turns), simulator.total),
+                      assumptions, notes)
+
+
+def _check_options(turns: int | None, strategy: str, window: int | None,
+                   summarize_at: int | None, summary_tokens: int | None, cache_ttl: str,
+                   max_output: int | None, sizes: Sequence[int | None]) -> None:
+    if turns is not None and turns < 1:
+        raise TokcostError(f"--turns must be at least 1, not {turns}")
+    if strategy not in STRATEGIES:
+        raise TokcostError(f"unknown strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
+    if strategy == "window" and (window is None or window < 0):
+        raise TokcostError("--strategy window needs --window K (K previous turns to keep)")
+    if strategy == "summarize":
+        if summarize_at is None or summary_tokens is None:
+            raise TokcostError("--strategy summarize needs --summarize-at T and "
+                               "--summary-tokens S")
+        if not 0 < summary_tokens < summarize_at:
+            raise TokcostError("--summary-tokens must be more than 0 and less than "
+                               "--summarize-at, or the summary would not shrink the history")
+    if strategy != "window" and window is not None:
+        raise TokcostError("--window goes with --strategy window")
+    if strategy != "summarize" and (summarize_at is not None or summary_tokens is not None):
+        raise TokcostError("--summarize-at and --summary-tokens go with --strategy summarize")
+    if cache_ttl not in ("5m", "1h"):
+        raise TokcostError(f"--cache-ttl is 5m or 1h, not {cache_ttl!r}")
+    if max_output is not None and max_output < 0:
+        raise TokcostError(f"--max-output must be zero or more, not {max_output}")
+    if any(size is not None and size < 0 for size in sizes):
+        raise TokcostError("token sizes must be zero or more")
+
+
+def _synthetic(counter: ModelCounter, turns: int, system_tokens: int | None,
+               user_tokens: int | None, assistant_tokens: int | None, system_text: str | None,
+               assumptions: list[str]) -> tuple[int, list[Turn]]:
+    if system_text is not None:
+        system_content = counter.text(system_text).tokens
+        source = "counted from the system prompt file"
+    else:
+        system_content = DEFAULT_SYSTEM_TOKENS if system_tokens is None else system_tokens
+        source = "default" if system_tokens is None else "given"
+    user = DEFAULT_USER_TOKENS if user_tokens is None else user_tokens
+    reply = DEFAULT_ASSISTANT_TOKENS if assistant_tokens is None else assistant_tokens
+    defaults = [name for name, value in (("system", system_tokens if system_text is None else 0),
+                                         ("user", user_tokens), ("assistant", assistant_tokens))
+                if value is None]
+    assumptions.append(
+        f"{turns} turns of {user:,} user and {reply:,} assistant tokens, a system prompt of "
+        f"{system_content:,} tokens ({source})"
+        + (f"; defaults used for {', '.join(defaults)}" if defaults else "")
+        + "; each message adds its chat framing"
+    )
+    system = system_content + counter.framing("system") if system_content else 0
+    turn = Turn(user + counter.framing("user"), reply + counter.framing("assistant"), reply)
+    return system, [turn] * turns
+
+
+def _replay(path: str | Path, counter: ModelCounter, turns: int | None
+            ) -> tuple[int, list[Turn]]:
+    from tokcost.sources import Source, read_source
+
+    document = read_source(Source(str(path), Path(path)))
+    if len(document.conversations) != 1:
+        raise InputFileError(f"{path}: --from replays one conversation; this file holds "
+                             f"{len(document.conversations) or 'no'} conversations")
+    system, found = turns_from_conversation(document.conversations[0], counter)
+    if not found:
+        raise InputFileError(f"{path}: the conversation has no user turn to replay")
+    return system, found[:turns] if turns else found
+
+
+def _cache_settings(model: ModelPrice, cache: bool, ttl: str, notes: list[str],
+                    assumptions: list[str]) -> _CacheSettings:
+    if cache and model.caching == "none":
+        notes.append(f"{model.id} has no prompt-cache prices; simulating without caching")
+        cache = False
+    if cache and ttl == "1h" and model.caching == "explicit" and model.rates.cache_write_1h is None:
+        raise TokcostError(f"{model.id} has no 1-hour cache write price; use --cache-ttl 5m")
+    minimum = model.cache_min_tokens or 0
+    if cache:
+        writes = ("at the input price (automatic caching)" if model.caching == "automatic"
+                  else f"at the {ttl} cache-write price")
+        assumptions.append(
+            f"prompt caching: each request reads the prefix the last one wrote at the "
+            f"cache-read price and writes its new tail {writes}; prefixes under "
+            f"{minimum:,} tokens are not cached; requests come within the cache's lifetime")
+    else:
+        assumptions.append("no prompt caching")
+    return _CacheSettings(cache, ttl, minimum)
+
+
+def _strategy_text(strategy: str, window: int | None, summarize_at: int | None,
+                   summary_tokens: int | None) -> str:
+    if strategy == "window":
+        return f"each request re-sends the system prompt and the last {window} turns"
+    if strategy == "summarize":
+        return (f"the history is replaced by a {summary_tokens:,}-token summary once it passes "
+                f"{summarize_at:,} tokens (the summarising request is costed as its own row)")
+    return "each request re-sends the whole history"
+
+
+def _summarise(rows: Sequence[SimulationRow], turns: int, total: Decimal | None
+               ) -> SimulationSummary:
+    turn_rows = [row for row in rows if row.request == "turn"]
+    not_fitting = next((row.turn for row in rows if not row.fits), None)
+    return SimulationSummary(
+        turns=turns, requests=len(rows),
+        total_input_tokens=sum(row.input_tokens for row in rows),
+        total_output_tokens=sum(row.output_tokens for row in rows),
+        total_cost_usd=total,
+        mean_cost_per_turn_usd=None if total is None else total / turns,
+        first_input_tokens=turn_rows[0].input_tokens,
+        last_input_tokens=turn_rows[-1].input_tokens,
+        first_turn_not_fitting=not_fitting,
+    )
