@@ -141,7 +141,7 @@ def test_from_and_input_tokens_conflict(cli: Run) -> None:
     result = cli("project", "--rpd", "5", "--from", str(COUNT / "cookbook_messages.json"),
                  "--input-tokens", "10")
     assert result.status == 1
-    assert result.err == "tokcost: error: give either --from or --input-tokens, not both\n"
+    assert result.err == "tokcost: error: give one of --from and --input-tokens, not both\n"
 
 
 # --- laws ----------------------------------------------------------------------------------------
@@ -168,3 +168,43 @@ def test_cost_is_linear_in_requests_per_day(current_table: PriceTable, rpd: int,
 def test_zero_requests_cost_zero_on_every_model(current_table: PriceTable) -> None:
     projection = tokcost.project(0, table=current_table)
     assert {row.yearly_cost_usd for row in projection.rows} == {Decimal(0)}
+
+
+# --- --turns: each request a turn of a simulated conversation ------------------------------------
+
+def test_turns_projects_the_mean_turn_of_a_simulation(cli: Run, current_table: PriceTable
+                                                      ) -> None:
+    [row] = json_rows(cli("project", "--rpd", "1000", "--turns", "10", "--cache", "-m",
+                          "claude-sonnet-4-5", "-f", "json"))
+    simulation = tokcost.simulate("claude-sonnet-4-5", 10, cache=True, table=current_table)
+    assert simulation.summary.total_cost_usd is not None
+    assert Decimal(str(row["cost_per_request_usd"])) == simulation.summary.total_cost_usd / 10
+    assert row["cost_per_request_usd"] == 0.00812421
+    assert (row["input_tokens"], row["output_tokens"]) == (2947, 350)
+
+
+def test_summarising_requests_add_to_the_cost_per_turn(current_table: PriceTable) -> None:
+    from tokcost.projection import SimulatedWorkload
+
+    workload = SimulatedWorkload(20, {"strategy": "summarize", "summarize_at": 2000,
+                                      "summary_tokens": 300})
+    [row] = tokcost.project(100, models=["gpt-4o"], simulated=workload,
+                            table=current_table).rows
+    simulation = tokcost.simulate("gpt-4o", 20, strategy="summarize", summarize_at=2000,
+                                  summary_tokens=300, table=current_table)
+    assert simulation.summary.requests > 20
+    assert simulation.summary.total_cost_usd is not None
+    assert row.cost_per_request_usd == simulation.summary.total_cost_usd / 20
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(("--cache",), "go with --turns"),
+     (("--user-tokens", "10"), "go with --turns"),
+     (("--turns", "5", "--cache-hit-rate", "0.5"), "use --cache and --assistant-tokens"),
+     (("--turns", "5", "--input-tokens", "10"), "give one of --input-tokens and --turns")],
+)
+def test_turns_conflicts(cli: Run, args: tuple[str, ...], message: str) -> None:
+    result = cli("project", "--rpd", "5", "-m", "gpt-4o", *args)
+    assert result.status == 1 and result.out == ""
+    assert message in result.err

@@ -205,6 +205,37 @@ def _resolve(table: Any, name: str) -> Any:
     return found.model
 
 
+class StrategyChoice(str, Enum):
+    full = "full"
+    window = "window"
+    summarize = "summarize"
+
+
+class CacheTtl(str, Enum):
+    five_minutes = "5m"
+    one_hour = "1h"
+
+
+SystemTokensOption = Annotated[Optional[int], typer.Option(
+    "--system-tokens", min=0, help="System prompt tokens (default 500).")]
+UserTokensOption = Annotated[Optional[int], typer.Option(
+    "--user-tokens", min=0, help="Tokens of each user message (default 150).")]
+AssistantTokensOption = Annotated[Optional[int], typer.Option(
+    "--assistant-tokens", min=0, help="Tokens of each reply (default 350).")]
+StrategyOption = Annotated[StrategyChoice, typer.Option(
+    "--strategy", case_sensitive=False, help="What each request re-sends: everything (full), "
+    "the last K turns (window), or a summary once the history is long (summarize).")]
+WindowOption = Annotated[Optional[int], typer.Option(
+    "--window", min=0, help="With --strategy window: turns of history to keep.")]
+SummarizeAtOption = Annotated[Optional[int], typer.Option(
+    "--summarize-at", min=1, help="With --strategy summarize: history tokens that trigger a "
+                                  "summary.")]
+SummaryTokensOption = Annotated[Optional[int], typer.Option(
+    "--summary-tokens", min=1, help="With --strategy summarize: the summary's tokens.")]
+CacheTtlOption = Annotated[CacheTtl, typer.Option(
+    "--cache-ttl", help="Cache lifetime, for providers that price it (5m or 1h).")]
+
+
 @app.command()
 def project(
     rpd: Annotated[int, typer.Option(
@@ -231,24 +262,50 @@ def project(
         "--batch", help="Use batch API prices.")] = False,
     days_per_month: Annotated[float, typer.Option(
         "--days-per-month", min=1, max=31, help="Days in a month of costs.")] = 30.0,
+    turns: Annotated[Optional[int], typer.Option(
+        "--turns", min=1, help="Each conversation is a simulated T-turn chat (see `tokcost "
+                               "simulate`); project its mean cost per request.")] = None,
+    system_tokens: SystemTokensOption = None,
+    user_tokens: UserTokensOption = None,
+    assistant_tokens: AssistantTokensOption = None,
+    strategy: StrategyOption = StrategyChoice.full,
+    window: WindowOption = None,
+    summarize_at: SummarizeAtOption = None,
+    summary_tokens: SummaryTokensOption = None,
+    cache: Annotated[bool, typer.Option(
+        "--cache", help="With --turns: simulate prompt caching.")] = False,
+    cache_ttl: CacheTtlOption = CacheTtl.five_minutes,
     fmt: FormatOption = None,
     pricing_version: PricingVersionOption = None,
     pricing: PricingFileOption = None,
 ) -> None:
     """Project daily, monthly and yearly cost of a workload on every model, cheapest first."""
-    from tokcost.projection import PERCENTILE_COLUMNS, PROJECTION_COLUMNS
+    from tokcost.projection import PERCENTILE_COLUMNS, PROJECTION_COLUMNS, SimulatedWorkload
     from tokcost.projection import project as run
 
     table = _table(pricing_version, pricing)
     for name in model or []:
         _resolve(table, name)  # notes about dated ids falling back
+    simulated = None
+    if turns is not None:
+        simulated = SimulatedWorkload(turns, {
+            "system_tokens": system_tokens, "user_tokens": user_tokens,
+            "assistant_tokens": assistant_tokens, "strategy": strategy.value, "window": window,
+            "summarize_at": summarize_at, "summary_tokens": summary_tokens, "cache": cache,
+            "cache_ttl": cache_ttl.value})
+    elif (cache or window is not None or summarize_at is not None or summary_tokens is not None
+          or strategy is not StrategyChoice.full or system_tokens is not None
+          or user_tokens is not None or assistant_tokens is not None):
+        raise TokcostError("the simulation options (--system-tokens, --user-tokens, "
+                           "--assistant-tokens, --strategy, --cache...) go with --turns")
     result = run(
         rpd, input_tokens=input_tokens, output_tokens=output_tokens, from_file=from_file,
         models=model or [], provider=provider, cache_hit_rate=str(cache_hit_rate), batch=batch,
         days_per_month=str(days_per_month), table=table,
-        input_format=input_format.value if input_format else None,
+        input_format=input_format.value if input_format else None, simulated=simulated,
     )
-    if from_file is None and input_tokens is None and output_tokens is None:
+    if (from_file is None and simulated is None and input_tokens is None
+            and output_tokens is None):
         _note(f"no workload given; projecting {result.workload}")
     for note in result.notes:
         _note(note)
@@ -256,26 +313,19 @@ def project(
     if result.rows and result.rows[0].input_tokens_p50 is not None:
         columns = PROJECTION_COLUMNS + PERCENTILE_COLUMNS
     days = plain_number(result.days_per_month)
-    cache = (f"{plain_number(result.cache_hit_rate * 100)}% of input read from cache at the "
-             "cache-read price (cache writes not included)" if result.cache_hit_rate
-             else "no prompt caching")
+    if simulated is not None:
+        caching = "prompt caching as simulated" if cache else "no prompt caching"
+    elif result.cache_hit_rate:
+        caching = (f"{plain_number(result.cache_hit_rate * 100)}% of input read from cache at "
+                   "the cache-read price (cache writes not included)")
+    else:
+        caching = "no prompt caching"
     preamble = (
         f"Workload: {rpd:,} requests a day; {result.workload}.",
         f"Prices: table {result.pricing_version}, {'batch' if batch else 'standard'} prices, "
-        f"{cache}; long-context tiers by prompt size; a month is {days} days, a year 365.",
+        f"{caching}; long-context tiers by prompt size; a month is {days} days, a year 365.",
     )
     _emit([r.row() for r in result.rows], columns, fmt, preamble=preamble)
-
-
-class StrategyChoice(str, Enum):
-    full = "full"
-    window = "window"
-    summarize = "summarize"
-
-
-class CacheTtl(str, Enum):
-    five_minutes = "5m"
-    one_hour = "1h"
 
 
 @app.command()
@@ -284,36 +334,23 @@ def simulate(
     turns: Annotated[Optional[int], typer.Option(
         "--turns", "-n", min=1, help="Turns (requests) to simulate; with --from, the first N "
                                      "turns (default: all).")] = None,
-    system_tokens: Annotated[Optional[int], typer.Option(
-        "--system-tokens", min=0, help="System prompt tokens (default 500).")] = None,
+    system_tokens: SystemTokensOption = None,
     system_file: Annotated[Optional[Path], typer.Option(
         "--system", metavar="FILE", dir_okay=False,
         help="A system prompt file, counted with the model's tokenizer.")] = None,
-    user_tokens: Annotated[Optional[int], typer.Option(
-        "--user-tokens", min=0, help="Tokens of each user message (default 150).")] = None,
-    assistant_tokens: Annotated[Optional[int], typer.Option(
-        "--assistant-tokens", min=0, help="Tokens of each reply (default 350).")] = None,
+    user_tokens: UserTokensOption = None,
+    assistant_tokens: AssistantTokensOption = None,
     from_file: Annotated[Optional[Path], typer.Option(
         "--from", metavar="FILE", help="Replay a real conversation: each user turn is a "
                                        "request, the reply that follows is its output.")] = None,
-    strategy: Annotated[StrategyChoice, typer.Option(
-        "--strategy", case_sensitive=False, help="What each request re-sends: everything "
-        "(full), the last K turns (window), or a summary once the history is long (summarize)."
-    )] = StrategyChoice.full,
-    window: Annotated[Optional[int], typer.Option(
-        "--window", min=0, help="With --strategy window: turns of history to keep.")] = None,
-    summarize_at: Annotated[Optional[int], typer.Option(
-        "--summarize-at", min=1, help="With --strategy summarize: history tokens that trigger "
-                                      "a summary.")] = None,
-    summary_tokens: Annotated[Optional[int], typer.Option(
-        "--summary-tokens", min=1, help="With --strategy summarize: the summary's tokens.")
-    ] = None,
+    strategy: StrategyOption = StrategyChoice.full,
+    window: WindowOption = None,
+    summarize_at: SummarizeAtOption = None,
+    summary_tokens: SummaryTokensOption = None,
     cache: Annotated[bool, typer.Option(
         "--cache", help="Prompt caching: read the previous request's prefix from the cache."
     )] = False,
-    cache_ttl: Annotated[CacheTtl, typer.Option(
-        "--cache-ttl", help="Cache lifetime, for providers that price it (5m or 1h).")
-    ] = CacheTtl.five_minutes,
+    cache_ttl: CacheTtlOption = CacheTtl.five_minutes,
     max_output: Annotated[Optional[int], typer.Option(
         "--max-output", min=0, help="Tokens reserved for the reply when checking that a "
                                     "request fits (default: the model's max output).")] = None,

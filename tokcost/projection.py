@@ -8,7 +8,7 @@ example of the seed course (2,000 input and 500 output tokens). Costs come from
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
@@ -69,6 +69,15 @@ class ProjectionRow:
 
     def row(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+@dataclass(frozen=True)
+class SimulatedWorkload:
+    """Each request of the workload is a turn of a simulated conversation of ``turns`` turns;
+    ``options`` are the keyword arguments of :func:`tokcost.simulate`."""
+
+    turns: int
+    options: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -183,13 +192,20 @@ def project(
     days_per_month: Decimal | float | str = DEFAULT_DAYS_PER_MONTH,
     table: PriceTable | None = None,
     input_format: str | None = None,
+    simulated: SimulatedWorkload | None = None,
 ) -> Projection:
     """Project a workload's cost on the named models, or every model in the table."""
     table = table or load_price_table()
     hit_rate, days = Decimal(str(cache_hit_rate)), Decimal(str(days_per_month))
     _check_numbers(requests_per_day, input_tokens, output_tokens, hit_rate, days)
-    if from_file is not None and input_tokens is not None:
-        raise TokcostError("give either --from or --input-tokens, not both")
+    given = [name for name, value in (("--from", from_file), ("--input-tokens", input_tokens),
+                                      ("--turns", simulated)) if value is not None]
+    if len(given) > 1:
+        raise TokcostError(f"give one of {' and '.join(given)}, not both")
+    if simulated is not None and (hit_rate or batch or output_tokens is not None):
+        raise TokcostError("with --turns, caching and sizes come from the simulation: use "
+                           "--cache and --assistant-tokens rather than --cache-hit-rate and "
+                           "--output-tokens (--batch is not simulated)")
     chosen = [table.resolve(name).model for name in models] or table.models(provider)
     if not chosen:
         raise TokcostError(f"no models from provider {provider!r} in price table {table.label}")
@@ -199,6 +215,9 @@ def project(
     if from_file is not None:
         document = read_source(Source(str(from_file), Path(from_file)), input_format)
     for model in chosen:
+        if simulated is not None:
+            rows.append(_simulated_row(model, simulated, requests_per_day, days, table, notes))
+            continue
         if document is not None:
             requests = requests_from_document(document, model, output_tokens=output_tokens)
         else:
@@ -220,8 +239,37 @@ def project(
                          f"{r.model} ({r.unpriced})" for r in unpriced[:5])
                      + (" ..." if len(unpriced) > 5 else ""))
     return Projection(rows, requests_per_day, days, hit_rate, batch, table.label,
-                      _describe_workload(input_tokens, output_tokens, from_file, document),
+                      _describe_workload(input_tokens, output_tokens, from_file, document,
+                                         simulated),
                       notes)
+
+
+def _simulated_row(model: ModelPrice, workload: SimulatedWorkload, requests_per_day: int,
+                   days_per_month: Decimal, table: PriceTable, notes: list[str]
+                   ) -> ProjectionRow:
+    """The mean request of a simulated conversation; summarising requests add to its cost."""
+    from tokcost.simulation import simulate
+
+    simulation = simulate(model.id, workload.turns, table=table, **workload.options)
+    notes.extend(simulation.notes)
+    summary = simulation.summary
+    turns = Decimal(workload.turns)
+    row = ProjectionRow(
+        model=model.id, provider=model.provider, requests_per_day=requests_per_day,
+        input_tokens=summary.total_input_tokens / turns,
+        output_tokens=summary.total_output_tokens / turns,
+        cost_per_request_usd=None, daily_cost_usd=None, monthly_cost_usd=None,
+        yearly_cost_usd=None, fits=summary.first_turn_not_fitting is None,
+    )
+    if summary.total_cost_usd is None:
+        row.unpriced = "price the simulation needs"
+        return row
+    per_request = summary.total_cost_usd / turns
+    row.cost_per_request_usd = per_request
+    row.daily_cost_usd = per_request * requests_per_day
+    row.monthly_cost_usd = row.daily_cost_usd * days_per_month
+    row.yearly_cost_usd = row.daily_cost_usd * DAYS_PER_YEAR
+    return row
 
 
 def _check_numbers(rpd: int, input_tokens: int | None, output_tokens: int | None,
@@ -238,7 +286,11 @@ def _check_numbers(rpd: int, input_tokens: int | None, output_tokens: int | None
 
 
 def _describe_workload(input_tokens: int | None, output_tokens: int | None,
-                       from_file: str | Path | None, document: Document | None) -> str:
+                       from_file: str | Path | None, document: Document | None,
+                       simulated: SimulatedWorkload | None = None) -> str:
+    if simulated is not None:
+        return (f"each request a turn of a simulated {simulated.turns}-turn conversation, "
+                "averaged over its turns (see `tokcost simulate` for its assumptions)")
     if document is not None:
         count = len(document.conversations) if document.conversations else 1
         return (f"{count:,} request{'s' if count != 1 else ''} from {from_file}, counted with "
