@@ -188,3 +188,16 @@ def test_plot_without_matplotlib_is_one_line(monkeypatch: pytest.MonkeyPatch, cl
     result = cli("simulate", "--turns", "3", "--plot", "growth.png")
     assert result.status == 1 and result.out == ""
     assert result.err == "tokcost: error: --plot needs matplotlib: pip install 'tokcost[plot]'\n"
+
+
+def test_system_prompt_from_a_file_is_counted(tmp_path: Path, cli: Run) -> None:
+    prompt = tmp_path / "system.txt"
+    prompt.write_text("What is the capital of the moon?")  # 8 tokens in o200k_base
+    rows = cli("simulate", "--system", str(prompt), "--turns", "1", "-f", "csv").out.splitlines()
+    # 8 + 4 system framing, 150 + 4 user framing, 3 priming.
+    assert rows[1].split(",")[2] == str(8 + 4 + 154 + 3)
+
+
+def test_one_hour_cache_needs_its_price(seed_table: PriceTable) -> None:
+    with pytest.raises(tokcost.TokcostError, match="no 1-hour cache write price"):
+        tokcost.simulate("claude-3-5-haiku", 5, cache=True, cache_ttl="1h", table=seed_table)
