@@ -14,6 +14,7 @@ from enum import Enum, IntEnum
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
+import click
 import typer
 
 from tokcost import __version__
@@ -578,14 +579,10 @@ def main(argv: list[str] | None = None) -> int:
             raise
         typer.echo(f"tokcost: error: {error}", err=True)
         return ExitStatus.ERROR
-    except typer.TyperException as error:  # usage errors (exit 2) and the like
-        show = getattr(error, "show", None)
-        if show is not None:
-            show()
-        else:
-            typer.echo(f"tokcost: error: {error}", err=True)
-        return int(getattr(error, "exit_code", ExitStatus.USAGE))
-    except (typer.Abort, KeyboardInterrupt):
+    except click.ClickException as error:  # usage errors (exit 2) and the like
+        error.show()
+        return error.exit_code
+    except (click.Abort, KeyboardInterrupt):
         typer.echo("", err=True)
         return ExitStatus.INTERRUPTED
     except Exception as error:  # noqa: BLE001 - the boundary: a bug becomes one line
