@@ -47,13 +47,20 @@ def costing_table() -> PriceTable:
     return load_file(DATA / "costing.yaml")
 
 
+@pytest.fixture(scope="session")
+def cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tests' own tokcost cache, so that none is written into the developer's home."""
+    return tmp_path_factory.mktemp("tokcost-cache")
+
+
 @pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated(monkeypatch: pytest.MonkeyPatch, cache_folder: Path) -> None:
     """A developer's own $TOKCOST_* settings must not change what the tests see; paths in tests
     are relative to the repository."""
     for name in list(os.environ):
         if name.startswith("TOKCOST_"):
             monkeypatch.delenv(name)
+    monkeypatch.setenv("TOKCOST_CACHE_DIR", str(cache_folder))
     monkeypatch.chdir(ROOT)
 
 
@@ -79,11 +86,13 @@ def installed_command() -> str:
 
 
 @pytest.fixture
-def installed(installed_command: str, tmp_path: Path) -> Callable[..., Result]:
+def installed(installed_command: str, tmp_path: Path, cache_folder: Path
+              ) -> Callable[..., Result]:
     """Run the installed command from an empty directory, as a new user would."""
 
     def run(*args: str, env: dict[str, str] | None = None) -> Result:
         environment = {k: v for k, v in os.environ.items() if not k.startswith("TOKCOST_")}
+        environment["TOKCOST_CACHE_DIR"] = str(cache_folder)
         environment.update(env or {})
         done = subprocess.run([installed_command, *args], cwd=tmp_path, env=environment,
                               capture_output=True, text=True, timeout=60,

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
+import json
 import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 
+from tokcost.cache import read_entry, write_entry
 from tokcost.errors import (
     PricingError,
     PricingProblem,
@@ -19,7 +23,6 @@ from tokcost.errors import (
     UnknownPricingVersionError,
 )
 from tokcost.price_schema import ModelPrice, Snapshot, build_snapshot
-from tokcost.yaml_source import parse_price_yaml
 
 # The bundled snapshots live in the repository's top-level pricing/ folder, installed as this
 # package (see pyproject.toml), so that they are read the same way from a wheel or a checkout.
@@ -132,9 +135,7 @@ def load_bundled(version: str) -> PriceTable:
         raise UnknownPricingVersionError(version, available)
     text = resources.files(BUNDLED_PACKAGE).joinpath(f"{version}.yaml").read_text("utf-8")
     origin = f"pricing/{version}.yaml"
-    snapshot = build_snapshot(parse_price_yaml(text, origin), origin,
-                              expected_effective=date.fromisoformat(version))
-    return PriceTable(snapshot, version)
+    return PriceTable(_snapshot(text, origin, date.fromisoformat(version)), version)
 
 
 def load_file(path: str | os.PathLike[str]) -> PriceTable:
@@ -154,7 +155,47 @@ def load_file(path: str | os.PathLike[str]) -> PriceTable:
         raise PricingError([PricingProblem(
             origin, f"is not UTF-8 text (byte {error.start}); save it as UTF-8"
         )]) from None
-    return PriceTable(build_snapshot(parse_price_yaml(text, origin), origin), origin)
+    return PriceTable(_snapshot(text, origin), origin)
+
+
+def _snapshot(text: str, origin: str, expected_effective: date | None = None) -> Snapshot:
+    """Validate a table's text, reusing the parsed form of text that validated before.
+
+    Parsing YAML (and importing PyYAML) is most of a light command's start-up; a table that
+    validated once is kept as JSON in the cache, keyed by the text's hash, and validated again
+    from there.
+    """
+    cache_name = f"table-{hashlib.sha256(text.encode()).hexdigest()[:32]}.json"
+    cached = read_entry(cache_name)
+    if cached is not None:
+        try:
+            raw = json.loads(cached, object_hook=_from_json)
+        except ValueError:
+            raw = None
+        if raw is not None:
+            return build_snapshot(raw, origin, expected_effective=expected_effective)
+    from tokcost.yaml_source import parse_price_yaml
+
+    raw = parse_price_yaml(text, origin)
+    snapshot = build_snapshot(raw, origin, expected_effective=expected_effective)
+    write_entry(cache_name, json.dumps(raw, default=_to_json).encode())
+    return snapshot
+
+
+def _to_json(value: object) -> object:
+    if isinstance(value, Decimal):
+        return {"$decimal": str(value)}
+    if isinstance(value, date):
+        return {"$date": value.isoformat()}
+    raise TypeError(f"cannot cache {type(value).__name__}")
+
+
+def _from_json(value: dict[str, object]) -> object:
+    if len(value) == 1 and "$decimal" in value:
+        return Decimal(str(value["$decimal"]))
+    if len(value) == 1 and "$date" in value:
+        return date.fromisoformat(str(value["$date"]))
+    return value
 
 
 def load_price_table(
