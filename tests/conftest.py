@@ -10,7 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,10 +47,14 @@ def costing_table() -> PriceTable:
     return load_file(DATA / "costing.yaml")
 
 
-@pytest.fixture(scope="session")
-def cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The tests' own tokcost cache, so that none is written into the developer's home."""
-    return tmp_path_factory.mktemp("tokcost-cache")
+@pytest.fixture(scope="session", autouse=True)
+def cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The tests' own tokcost cache, so that none is written into the developer's home; set
+    for the whole session, before any session fixture loads a table."""
+    folder = tmp_path_factory.mktemp("tokcost-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TOKCOST_CACHE_DIR", str(folder))
+        yield folder
 
 
 @pytest.fixture(autouse=True)

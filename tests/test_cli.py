@@ -276,3 +276,15 @@ def test_ctrl_c_exits_130_without_a_traceback(monkeypatch: pytest.MonkeyPatch, c
     result = cli("models")
     assert result.status == 130
     assert result.out == "" and "Traceback" not in result.err
+
+
+def test_a_mistyped_command_gets_one_suggestion(cli: Run) -> None:
+    result = cli("modles")
+    assert result.status == 2
+    assert result.err.splitlines()[-1] == "Error: No such command 'modles'. Did you mean 'models'?"
+
+
+def test_help_lists_every_command(cli: Run) -> None:
+    words = " ".join(cli("--help").out.replace("│", " ").split())
+    for command in ("count", "simulate", "project", "models", "pricing"):
+        assert f" {command} " in words

@@ -1,9 +1,10 @@
 """A small on-disk cache of derived data, so that commands start quickly.
 
 What is cached is always rebuilt from a verified source (a bundled encoding whose SHA-256 was
-checked, a price table that validated) and keyed by that source's hash. Each entry carries a
-SHA-256 of its own payload, so a damaged entry is noticed and rebuilt. Nothing here ever runs
-code from the cache: entries are plain data (marshal'd lists, JSON).
+checked, a price table that validated) and keyed by that source's content. Each entry carries a
+CRC-32 of its own payload, so a damaged or cut-short entry is noticed and rebuilt (zlib, unlike
+hashlib, costs nothing to import, and this runs at every start). Nothing here ever runs code
+from the cache: entries are plain data (marshal'd lists, JSON).
 
 The cache lives in ``$TOKCOST_CACHE_DIR``, else ``$XDG_CACHE_HOME/tokcost``, else
 ``~/.cache/tokcost``. ``TOKCOST_CACHE_DIR=""`` turns it off. A cache that cannot be written is
@@ -12,13 +13,12 @@ simply not used.
 
 from __future__ import annotations
 
-import hashlib
 import os
-import tempfile
+import zlib
 from pathlib import Path
 
-_MAGIC = b"tokcost-cache-1\n"
-_DIGEST_SIZE = 32
+_MAGIC = b"tokcost-cache-2\n"
+_CHECK_SIZE = 4
 
 
 def cache_dir() -> Path | None:
@@ -39,13 +39,17 @@ def read_entry(name: str) -> bytes | None:
         data = (folder / name).read_bytes()
     except OSError:
         return None
-    header = len(_MAGIC) + _DIGEST_SIZE
+    header = len(_MAGIC) + _CHECK_SIZE
     if not data.startswith(_MAGIC) or len(data) < header:
         return None
-    digest, payload = data[len(_MAGIC):header], data[header:]
-    if hashlib.sha256(payload).digest() != digest:
+    check, payload = data[len(_MAGIC):header], data[header:]
+    if _checksum(payload) != check:
         return None
     return payload
+
+
+def _checksum(payload: bytes) -> bytes:
+    return zlib.crc32(payload).to_bytes(_CHECK_SIZE, "big")
 
 
 def write_entry(name: str, payload: bytes) -> None:
@@ -53,11 +57,19 @@ def write_entry(name: str, payload: bytes) -> None:
     folder = cache_dir()
     if folder is None:
         return
+    import tempfile  # only writers need it, and it pulls in shutil (~9 ms)
+
     try:
         folder.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-")
         with os.fdopen(handle, "wb") as out:
-            out.write(_MAGIC + hashlib.sha256(payload).digest() + payload)
+            out.write(_MAGIC + _checksum(payload) + payload)
         os.replace(temporary, folder / name)
     except OSError:
         pass
+
+
+def content_key(text: str) -> str:
+    """A short key for a text's content (CRC-32 and length: enough to notice any edit)."""
+    data = text.encode()
+    return f"{zlib.crc32(data):08x}{len(data):x}"

@@ -7,6 +7,7 @@ turned into one line on stderr in :func:`main`, the single error boundary.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from datetime import date
 from decimal import Decimal
@@ -31,15 +32,19 @@ class ExitStatus(IntEnum):
     INTERRUPTED = 130
 
 
-app = typer.Typer(
-    name="tokcost",
-    help="Count LLM tokens, see how chats grow, and project what they cost. Works offline.",
-    no_args_is_help=True,
-    add_completion=False,
-    # Pretty tracebacks show local variables, and an API key can sit in one.
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+def _new_app() -> typer.Typer:
+    return typer.Typer(
+        name="tokcost",
+        help="Count LLM tokens, see how chats grow, and project what they cost. Works offline.",
+        no_args_is_help=True,
+        add_completion=False,
+        # Pretty tracebacks show local variables, and an API key can sit in one.
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+
+
+app = _new_app()
 pricing_app = typer.Typer(
     help="Inspect, compare, validate and import the versioned price tables.",
     no_args_is_help=True,
@@ -569,17 +574,42 @@ def pricing_import_litellm(
     typer.echo(f"tokcost: wrote {count} model{'s' if count != 1 else ''} to {origin}", err=True)
 
 
+def _app_for(argv: list[str]) -> typer.Typer:
+    """An app holding only the command being run, when one is named.
+
+    typer turns every command and option of the app into click objects on each run, which
+    costs more than a light command's own work; building just the one needed keeps start-up
+    quick. Without a known command name (``--help``, a typo) the whole app answers.
+    """
+    name = next((arg for arg in argv if not arg.startswith("-")), None)
+    single = _new_app()
+    single.registered_callback = app.registered_callback
+    for command in app.registered_commands:
+        assert command.callback is not None
+        if (command.name or command.callback.__name__.replace("_", "-")) == name:
+            single.registered_commands.append(command)
+            return single
+    for group in app.registered_groups:
+        if group.name == name:
+            single.registered_groups.append(group)
+            return single
+    return app
+
+
 def main(argv: list[str] | None = None) -> int:
     """The console script: run the app with one error boundary and documented exit statuses."""
     debug = os.environ.get("TOKCOST_DEBUG") == "1"
     try:
-        status = app(args=argv, prog_name="tokcost", standalone_mode=False)
+        status = _app_for(sys.argv[1:] if argv is None else argv)(
+            args=argv, prog_name="tokcost", standalone_mode=False)
     except TokcostError as error:
         if debug:
             raise
         typer.echo(f"tokcost: error: {error}", err=True)
         return ExitStatus.ERROR
     except click.ClickException as error:  # usage errors (exit 2) and the like
+        # typer and click each append "Did you mean ...?" to an unknown command: say it once.
+        error.message = re.sub(r"( Did you mean '[^']*'\?)\1+", r"\1", error.message)
         error.show()
         return error.exit_code
     except (click.Abort, KeyboardInterrupt):

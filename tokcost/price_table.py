@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
-import hashlib
 import json
 import os
 import re
@@ -14,7 +12,7 @@ from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 
-from tokcost.cache import read_entry, write_entry
+from tokcost.cache import content_key, read_entry, write_entry
 from tokcost.errors import (
     PricingError,
     PricingProblem,
@@ -107,6 +105,8 @@ class PriceTable:
         raise UnknownModelError(requested, self.closest(key), self.label)
 
     def closest(self, name: str, count: int = 3) -> list[str]:
+        import difflib
+
         def score(candidate: str) -> float:
             return difflib.SequenceMatcher(None, name, candidate).ratio()
 
@@ -165,7 +165,7 @@ def _snapshot(text: str, origin: str, expected_effective: date | None = None) ->
     validated once is kept as JSON in the cache, keyed by the text's hash, and validated again
     from there.
     """
-    cache_name = f"table-{hashlib.sha256(text.encode()).hexdigest()[:32]}.json"
+    cache_name = f"table-{content_key(text)}.json"
     cached = read_entry(cache_name)
     if cached is not None:
         try:

@@ -12,15 +12,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tokcost.costing import TokenUsage, cost_of
-from tokcost.counting import ModelCounter
 from tokcost.errors import InputFileError, TokcostError, UnpricedError
 from tokcost.output import Column
 from tokcost.price_schema import ModelPrice
 from tokcost.price_table import PriceTable, load_price_table
-from tokcost.sources import Document, Source, read_source
+
+if TYPE_CHECKING:
+    from tokcost.sources import Document
 
 DEFAULT_INPUT_TOKENS = 2000
 DEFAULT_OUTPUT_TOKENS = 500
@@ -155,6 +156,8 @@ def requests_from_document(
     the input is everything before it and the output is the turn (unless ``output_tokens`` is
     given). Otherwise the whole conversation is the input and ``output_tokens`` the output.
     """
+    from tokcost.counting import ModelCounter  # the tokenizer stack, only for --from
+
     counter = ModelCounter(model)
     if document.text is not None:
         return [Request(counter.text(document.text).tokens,
@@ -213,6 +216,8 @@ def project(
     rows = []
     document = None
     if from_file is not None:
+        from tokcost.sources import Source, read_source
+
         document = read_source(Source(str(from_file), Path(from_file)), input_format)
     for model in chosen:
         if simulated is not None:

@@ -40,29 +40,30 @@ def bundled_hashes() -> dict[str, str]:
 
 
 def _bundled_ranks(name: str, pinned_hash: str | None) -> dict[bytes, int]:
-    data = resources.files("tokcost").joinpath(f"{_BUNDLED_FOLDER}/{name}.tiktoken").read_bytes()
     expected = bundled_hashes()[name]
     if pinned_hash is not None and pinned_hash != expected:
         raise TokenizerUnavailableError(
             f"tiktoken pins {name} to a different file than the one bundled; "
             "upgrade tokcost to match the installed tiktoken"
         )
-    if hashlib.sha256(data).hexdigest() != expected:
-        raise TokenizerUnavailableError(
-            f"the bundled {name} file is damaged (SHA-256 mismatch); reinstall tokcost"
-        )
+    # The cache entry was made from the file after its hash was checked, and is named by that
+    # hash; it carries a checksum of its own.
     cache_name = f"{name}-{expected[:16]}.ranks"
     cached = _ranks_from_cache(cache_name)
     if cached is not None:
         return cached
+    data = resources.files("tokcost").joinpath(f"{_BUNDLED_FOLDER}/{name}.tiktoken").read_bytes()
+    if hashlib.sha256(data).hexdigest() != expected:
+        raise TokenizerUnavailableError(
+            f"the bundled {name} file is damaged (SHA-256 mismatch); reinstall tokcost"
+        )
     ranks = {}
     for line in data.splitlines():
         if line:
             token, rank = line.split()
             ranks[base64.b64decode(token)] = int(rank)
-    tokens = list(ranks)
     if all(rank == index for index, rank in enumerate(ranks.values())):
-        write_entry(cache_name, marshal.dumps(tokens))
+        write_entry(cache_name, marshal.dumps(list(ranks)))
     return ranks
 
 
