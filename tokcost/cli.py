@@ -7,7 +7,6 @@ turned into one line on stderr in :func:`main`, the single error boundary.
 from __future__ import annotations
 
 import os
-import re
 import sys
 from datetime import date
 from decimal import Decimal
@@ -608,8 +607,10 @@ def main(argv: list[str] | None = None) -> int:
         typer.echo(f"tokcost: error: {error}", err=True)
         return ExitStatus.ERROR
     except click.ClickException as error:  # usage errors (exit 2) and the like
-        # typer and click each append "Did you mean ...?" to an unknown command: say it once.
-        error.message = re.sub(r"( Did you mean '[^']*'\?)\1+", r"\1", error.message)
+        # typer has already put "Did you mean ...?" into an unknown command's message; click
+        # would add it again from the possibilities.
+        if "Did you mean" in error.message and hasattr(error, "possibilities"):
+            error.possibilities = []
         error.show()
         return error.exit_code
     except (click.Abort, KeyboardInterrupt):
