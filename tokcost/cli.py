@@ -6,8 +6,10 @@ turned into one line on stderr in :func:`main`, the single error boundary.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
 from enum import Enum, IntEnum
@@ -143,6 +145,9 @@ def count(
         "--encoding-errors", case_sensitive=False,
         help="What to do with bytes that are not UTF-8: stop (strict) or count them as U+FFFD "
              "(replace).")] = EncodingErrors.STRICT,
+    jobs: Annotated[Optional[int], typer.Option(
+        "--jobs", "-j", min=1, help="Worker processes for large inputs (default: one per "
+                                    "CPU). Results are the same for any number.")] = None,
     fmt: FormatOption = None,
     pricing_version: PricingVersionOption = None,
     pricing: PricingFileOption = None,
@@ -154,9 +159,11 @@ def count(
     from tokcost.count_files import (
         COUNT_COLUMNS,
         PER_MESSAGE_COLUMNS,
-        count_document,
+        Counter,
+        CountJob,
+        default_jobs,
     )
-    from tokcost.sources import expand_inputs, read_source
+    from tokcost.sources import expand_inputs, open_source
 
     table = _table(pricing_version, pricing)
     models = [_resolve(table, name) for name in model or []]
@@ -166,19 +173,20 @@ def count(
     sources, problems = expand_inputs(paths)
     results = []
     notes: dict[str, None] = {}
-    for source in sources:
-        try:
-            document = read_source(source, input_format.value if input_format else None,
-                                   encoding_errors.value)
-            counted = count_document(document, table, models, exact=exact)
-        except InputFileError as error:
-            problems.append(error)
-            continue
-        problems.extend(counted.problems)
-        results.extend(counted.counts)
-        notes.update(dict.fromkeys(counted.notes))
-        for result in counted.counts:
-            notes.update(dict.fromkeys(result.notes))
+    job = CountJob(table, tuple(models), per_message, exact)
+    with Counter(job, jobs or default_jobs()) as counter:
+        for source in sources:
+            try:
+                document = open_source(source, input_format.value if input_format else None,
+                                       encoding_errors.value)
+                with _progress(document.label, document.size) as progress:
+                    counted = counter.count(document, progress)
+            except InputFileError as error:
+                problems.append(error)
+                continue
+            problems.extend(counted.problems)
+            results.extend(counted.counts)
+            notes.update(dict.fromkeys(counted.notes))
     for note in notes:
         _note(note)
     for problem in problems:
@@ -192,6 +200,39 @@ def count(
         _emit([r.row() for r in results], COUNT_COLUMNS, fmt, total=_count_total(results))
     if problems:
         raise typer.Exit(ExitStatus.ERROR)
+
+
+@contextlib.contextmanager
+def _progress(label: str, size: int | None) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress line on stderr for large inputs, only when stderr is a terminal."""
+    from tokcost.count_files import PARALLEL_MIN_BYTES
+
+    if not sys.stderr.isatty() or os.environ.get("CI") or (size or 0) < PARALLEL_MIN_BYTES:
+        yield None
+        return
+    import time
+
+    started = time.monotonic()
+    state = {"bytes": 0, "tokens": 0, "shown": 0.0}
+
+    def update(read: int, tokens: int) -> None:
+        state["bytes"] += read
+        state["tokens"] += tokens
+        now = time.monotonic()
+        if now - state["shown"] < 0.2:
+            return
+        state["shown"] = now
+        elapsed = max(now - started, 1e-9)
+        share = f"{100 * state['bytes'] / size:5.1f}%" if size else ""
+        sys.stderr.write(f"\r{label}: {share} {state['bytes'] / 1e6:,.1f} MB, "
+                         f"{state['tokens']:,} tokens, {state['tokens'] / elapsed:,.0f} tokens/s ")
+        sys.stderr.flush()
+
+    try:
+        yield update
+    finally:
+        sys.stderr.write("\r\033[K")
+        sys.stderr.flush()
 
 
 def _count_total(results: list[Any]) -> Row | None:

@@ -137,8 +137,21 @@ def parse_openai(value: Any, where: str = "") -> Conversation:
     _require(messages, list, messages_at, "messages must be a list")
     if not messages:
         raise ConversationError(messages_at, "no messages to count")
-    checked = [_openai_message(m, _at(messages_at, i)) for i, m in enumerate(messages)]
+    checked = [_plain_message(m) or _openai_message(m, _at(messages_at, i))
+               for i, m in enumerate(messages)]
     return Conversation(checked, tools, model, "openai")
+
+
+_PLAIN_KEYS = frozenset({"role", "content"})
+
+
+def _plain_message(message: Any) -> dict[str, Any] | None:
+    """The common message, ``{"role", "content": "text"}``, checked without building the
+    paths that error messages need; anything else goes the long way."""
+    if (type(message) is dict and message.keys() == _PLAIN_KEYS
+            and message["role"] in OPENAI_ROLES and type(message["content"]) is str):
+        return message
+    return None
 
 
 def _optional_text(value: Mapping[str, Any], key: str, where: str) -> str | None:

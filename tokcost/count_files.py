@@ -1,24 +1,32 @@
-"""Counting whole inputs: one result per file and model, with the input cost of sending it."""
+"""Counting whole inputs: one result per file and model, with the input cost of sending it.
+
+A document arrives as batches (see :mod:`tokcost.sources`). :func:`count_batch` counts one
+batch; the same function runs here for ``--jobs 1`` or in worker processes for large inputs, and
+the results are gathered in input order, so both give the same rows.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from tokcost.conversations import Conversation, to_anthropic_request
-from tokcost.costing import TokenUsage, cost_of
+from tokcost.costing import TokenUsage, cost_of, rates_for, select_tier
 from tokcost.counting import Accuracy, MessageTokens, ModelCounter, TokenCount, preview
-from tokcost.errors import InputFileError, UnknownModelError
+from tokcost.errors import InputFileError, TokcostError, UnknownModelError
 from tokcost.output import Column
-from tokcost.price_schema import ModelPrice
+from tokcost.price_schema import PER_MILLION, ModelPrice
 from tokcost.price_table import PriceTable, load_price_table
-from tokcost.sources import Document, Source, read_source
+from tokcost.sources import Batch, Document, Source, open_source, parse_line
 
 DEFAULT_MODEL = "gpt-4o"
+# Below this a document is counted here: starting workers would cost more than it saves.
+PARALLEL_MIN_BYTES = 4 << 20
 COUNT_COLUMNS = (
     Column("path"), Column("format"), Column("model"), Column("conversations", "int"),
     Column("messages", "int"), Column("tokens", "int"), Column("accuracy"),
@@ -43,7 +51,7 @@ class FileCount:
     accuracy: Accuracy
     input_cost_usd: Decimal
     notes: tuple[str, ...] = ()
-    # (conversation number, message) pairs, for --per-message.
+    # (conversation number, message) pairs, kept only when asked for (--per-message).
     per_message: list[tuple[int | None, MessageTokens]] = field(default_factory=list, repr=False)
 
     def row(self) -> dict[str, Any]:
@@ -59,73 +67,92 @@ class DocumentCount:
     notes: list[str]
 
 
-class _Tally:
-    """Sums the conversations of one document for one model."""
+@dataclass(frozen=True)
+class CountJob:
+    """What every batch is counted for; the same in every worker."""
 
-    def __init__(self, label: str, fmt: str, model: ModelPrice) -> None:
-        self.result = FileCount(label, fmt, model.id, 0, 0, 0, "exact", Decimal(0))
-        self.model = model
-        self.notes: dict[str, None] = {}
-
-    def add(self, count: TokenCount, number: int | None, messages: int | None) -> None:
-        result = self.result
-        result.tokens += count.tokens
-        if number is None:
-            result.conversations = result.messages = None
-        else:
-            assert result.conversations is not None and result.messages is not None
-            result.conversations += 1
-            result.messages += messages or 0
-        if count.accuracy == "estimate":
-            result.accuracy = "estimate"
-        self.notes.update(dict.fromkeys(count.notes))
-        # Each conversation is one request: its long-context tier depends on its own size.
-        result.input_cost_usd += cost_of(self.model, TokenUsage(input=count.tokens)).input
-        result.per_message.extend((number, message) for message in count.messages)
-
-    def finish(self) -> FileCount:
-        self.result.notes = tuple(self.notes)
-        return self.result
+    table: PriceTable
+    models: tuple[ModelPrice, ...] = ()  # empty: each conversation's own model, else gpt-4o
+    per_message: bool = False
+    exact: bool = False
 
 
-def count_document(
-    document: Document,
-    table: PriceTable,
-    models: Sequence[ModelPrice] = (),
-    *,
-    exact: bool = False,
-) -> DocumentCount:
-    """Count a read document for the given models (else each conversation's own, else gpt-4o)."""
-    problems = list(document.problems)
-    notes: list[str] = []
-    tallies: dict[str, _Tally] = {}
-    counters: dict[str, ModelCounter] = {}
+@dataclass
+class Counted:
+    """One conversation (or one run of text) counted for one model."""
 
-    def tally_for(model: ModelPrice) -> _Tally:
-        if model.id not in tallies:
-            tallies[model.id] = _Tally(document.label, document.format, model)
-            counters[model.id] = ModelCounter(model)
-        return tallies[model.id]
+    conversation: int  # its place in the batch
+    model: str
+    tokens: int
+    messages: int | None  # None for text
+    estimate: bool
+    rows: tuple[MessageTokens, ...] = ()
+    preview: str = ""
 
-    if document.text is not None:
-        for model in models or [table.resolve(DEFAULT_MODEL).model]:
-            tally = tally_for(model)
-            count = counters[model.id].text(document.text)
-            tally.add(count, None, None)
-            tally.result.per_message.append(
-                (None, MessageTokens(None, "(text)", count.tokens, preview(document.text))))
-    for number, conversation in enumerate(document.conversations, start=1):
-        try:
-            chosen = models or [_model_of(conversation, table, notes)]
-        except UnknownModelError as error:
-            problems.append(InputFileError(f"{document.label}: conversation {number}: {error}"))
-            continue
-        for model in chosen:
-            tally = tally_for(model)
-            count = _count_conversation(counters[model.id], conversation, exact, notes)
-            tally.add(count, number, len(conversation.messages))
-    return DocumentCount([tally.finish() for tally in tallies.values()], problems,
-                         list(dict.fromkeys(notes)))
+
+@dataclass
+class BatchResult:
+    counted: list[Counted] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    conversations: int = 0
+    size: int = 0
+
+
+# --- counting one batch (here or in a worker) -------------------------------------------------
+
+_counters: dict[str, ModelCounter] = {}  # per process: encodings load once
+
+
+def _counter(model: ModelPrice) -> ModelCounter:
+    if model.id not in _counters:
+        _counters[model.id] = ModelCounter(model)
+    return _counters[model.id]
+
+
+def count_batch(batch: Batch, job: CountJob) -> BatchResult:
+    """Count one batch for the job's models; problems come back as messages, in order."""
+    result = BatchResult(size=batch.size)
+    if batch.kind == "text":
+        for model in job.models or (job.table.resolve(DEFAULT_MODEL).model,):
+            count = _counter(model).text(batch.text)
+            result.counted.append(Counted(0, model.id, count.tokens, None,
+                                          count.accuracy == "estimate",
+                                          preview=preview(batch.text[:200])))
+            result.notes.extend(count.notes)
+        return result
+    if batch.kind == "lines":
+        for number, line in batch.lines():
+            try:
+                if isinstance(line, InputFileError):
+                    raise line
+                conversations = parse_line(number, line, batch.label, batch.fmt)
+            except InputFileError as error:
+                result.problems.append(str(error))
+                continue
+            for conversation in conversations:
+                _count_conversation(conversation, f"{batch.label}:{number}", job, result)
+        return result
+    for offset, conversation in enumerate(batch.conversations):
+        _count_conversation(conversation, f"{batch.label}: conversation {batch.first + offset}",
+                            job, result)
+    return result
+
+
+def _count_conversation(conversation: Conversation, place: str, job: CountJob,
+                        result: BatchResult) -> None:
+    try:
+        models = job.models or (_model_of(conversation, job.table, result.notes),)
+    except UnknownModelError as error:
+        result.problems.append(f"{place}: {error}")
+        return
+    index = result.conversations
+    result.conversations += 1
+    for model in models:
+        count = _conversation_count(model, conversation, job, result.notes)
+        result.counted.append(Counted(index, model.id, count.tokens, len(conversation.messages),
+                                      count.accuracy == "estimate", count.messages))
+        result.notes.extend(count.notes)
 
 
 def _model_of(conversation: Conversation, table: PriceTable, notes: list[str]) -> ModelPrice:
@@ -135,18 +162,163 @@ def _model_of(conversation: Conversation, table: PriceTable, notes: list[str]) -
     return found.model
 
 
-def _count_conversation(counter: ModelCounter, conversation: Conversation, exact: bool,
+def _conversation_count(model: ModelPrice, conversation: Conversation, job: CountJob,
                         notes: list[str]) -> TokenCount:
-    model = counter.model
-    if exact and model.provider == "anthropic":
+    if job.exact and model.provider == "anthropic":
         from tokcost.anthropic_exact import count_tokens_exact
 
         tokens = count_tokens_exact(to_anthropic_request(conversation), model.id)
         return TokenCount(model.id, tokens, "exact", ())
-    if exact and model.tokenizer.accuracy == "estimate":
+    if job.exact and model.tokenizer.accuracy == "estimate":
         notes.append(f"--exact counts Anthropic models only; {model.id} stays an estimate")
-    return counter.conversation(conversation)
+    return _counter(model).conversation(conversation, detail=job.per_message)
 
+
+# --- running batches here or in workers, in order ----------------------------------------------
+
+_worker_job: CountJob | None = None
+
+
+def _start_worker(job: CountJob) -> None:
+    import signal
+
+    global _worker_job
+    _worker_job = job
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
+
+
+def _count_in_worker(batch: Batch) -> BatchResult:
+    assert _worker_job is not None
+    return count_batch(batch, _worker_job)
+
+
+def default_jobs() -> int:
+    """The CPUs this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class Counter:
+    """Counts documents for one job, spreading large ones over ``jobs`` worker processes."""
+
+    def __init__(self, job: CountJob, jobs: int = 1) -> None:
+        if jobs < 1:
+            raise TokcostError(f"--jobs must be at least 1, not {jobs}")
+        self.job = job
+        # Network calls (--exact) stay in one process: their rate limits are the provider's.
+        self.jobs = 1 if job.exact else jobs
+        self._pool: Any = None
+
+    def __enter__(self) -> Counter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+
+    def _results(self, document: Document) -> Iterator[BatchResult]:
+        large = document.size is None or document.size >= PARALLEL_MIN_BYTES
+        if self.jobs == 1 or not large:
+            for batch in document.batches():
+                yield count_batch(batch, self.job)
+            return
+        pool = self._start_pool()
+        window: deque[Any] = deque()
+        # A bounded window of batches in flight: memory stays flat and results keep their order.
+        for batch in document.batches():
+            window.append(pool.apply_async(_count_in_worker, (batch,)))
+            if len(window) >= 2 * self.jobs:
+                yield window.popleft().get()
+        while window:
+            yield window.popleft().get()
+
+    def _start_pool(self) -> Any:
+        if self._pool is None:
+            import multiprocessing
+
+            # Load the encodings first, so that forked workers share them.
+            for model in self.job.models or (self.job.table.resolve(DEFAULT_MODEL).model,):
+                _counter(model)
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context("fork" if "fork" in methods else None)
+            self._pool = context.Pool(self.jobs, initializer=_start_worker,
+                                      initargs=(self.job,))
+        return self._pool
+
+    def count(self, document: Document,
+              progress: Callable[[int, int], None] | None = None) -> DocumentCount:
+        """Count a document: a FileCount per model, its problems and notes."""
+        tallies: dict[str, _Tally] = {}
+        problems: list[InputFileError] = []
+        notes: dict[str, None] = {}
+        number = 0
+        for result in self._results(document):
+            for counted in result.counted:
+                if counted.model not in tallies:
+                    model = self.job.table.snapshot.models[counted.model]
+                    tallies[counted.model] = _Tally(document.label, document.format, model)
+                tallies[counted.model].add(counted, number, self.job.per_message)
+            number += result.conversations
+            problems.extend(InputFileError(problem) for problem in result.problems)
+            notes.update(dict.fromkeys(result.notes))
+            if progress is not None:
+                progress(result.size, sum(c.tokens for c in result.counted))
+        return DocumentCount([tally.finish() for tally in tallies.values()], problems,
+                             list(notes))
+
+
+class _Tally:
+    """Sums one document's counts for one model, and prices them."""
+
+    def __init__(self, label: str, fmt: str, model: ModelPrice) -> None:
+        self.result = FileCount(label, fmt, model.id, 0, 0, 0, "exact", Decimal(0))
+        self.model = model
+        self.text_tokens: int | None = None
+        self.text_preview = ""
+        # Tokens by the long-context tier their conversation fell in (each is one request).
+        self.by_tier: dict[int | None, int] = {}
+
+    def add(self, counted: Counted, first: int, per_message: bool) -> None:
+        result = self.result
+        result.tokens += counted.tokens
+        if counted.estimate:
+            result.accuracy = "estimate"
+        if counted.messages is None:  # a run of text: the whole text is one request
+            self.text_tokens = (self.text_tokens or 0) + counted.tokens
+            self.text_preview = self.text_preview or counted.preview
+            return
+        assert result.conversations is not None and result.messages is not None
+        result.conversations += 1
+        result.messages += counted.messages
+        tier = select_tier(self.model, counted.tokens)
+        key = tier.above if tier else None
+        self.by_tier[key] = self.by_tier.get(key, 0) + counted.tokens
+        if per_message:
+            number = first + counted.conversation + 1
+            result.per_message.extend((number, row) for row in counted.rows)
+
+    def finish(self) -> FileCount:
+        result = self.result
+        if self.text_tokens is not None:
+            result.conversations = result.messages = None
+            result.input_cost_usd = cost_of(self.model, TokenUsage(input=self.text_tokens)).input
+            result.per_message.append(
+                (None, MessageTokens(None, "(text)", self.text_tokens, self.text_preview)))
+            return result
+        for above, tokens in self.by_tier.items():
+            rate = rates_for(self.model, 0 if above is None else above + 1).input
+            result.input_cost_usd += tokens * rate / PER_MILLION
+        return result
+
+
+# --- the library's entry points ----------------------------------------------------------------
 
 def count_file(
     path: str | os.PathLike[str],
@@ -156,12 +328,16 @@ def count_file(
     table: PriceTable | None = None,
     exact: bool = False,
     encoding_errors: str = "strict",
+    per_message: bool = False,
+    jobs: int = 1,
 ) -> DocumentCount:
     """Count one file for each model named (default: the one it names, else gpt-4o)."""
     table = table or load_price_table()
-    chosen = [table.resolve(name).model for name in models]
-    document = read_source(Source(str(path), Path(path)), input_format, encoding_errors)
-    return count_document(document, table, chosen, exact=exact)
+    job = CountJob(table, tuple(table.resolve(name).model for name in models), per_message,
+                   exact)
+    document = open_source(Source(str(path), Path(path)), input_format, encoding_errors)
+    with Counter(job, jobs) as counter:
+        return counter.count(document)
 
 
 def count_text(text: str, model: str = DEFAULT_MODEL, *, table: PriceTable | None = None
@@ -187,5 +363,3 @@ def count_messages(
         request["tools"] = list(tools)
     conversation = parse_openai(request)
     return ModelCounter(table.resolve(model).model).conversation(conversation)
-
-

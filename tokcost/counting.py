@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from tokcost.conversations import Conversation
 from tokcost.price_schema import ModelPrice
-from tokcost.tokenizers import count_tokens, get_encoding
+from tokcost.tokenizers import get_encoding
 
 Accuracy = Literal["exact", "estimate"]
 
@@ -83,7 +83,9 @@ class ModelCounter:
     def __init__(self, model: ModelPrice) -> None:
         self.model = model
         self.encoding = get_encoding(model.tokenizer.encoding)
+        self._encode = self.encoding.encode_ordinary
         self.factor = model.tokenizer.factor
+        self._role_tokens: dict[str, int] = {}
         self.base_notes: tuple[str, ...] = ()
         if model.tokenizer.accuracy == "estimate":
             scale = f" times {self.factor}" if self.factor != 1 else ""
@@ -94,7 +96,8 @@ class ModelCounter:
             )
 
     def _tokens(self, text: str) -> int:
-        return count_tokens(text, self.encoding)
+        # encode_ordinary: text that looks like a special token is ordinary text
+        return len(self._encode(text))
 
     def _scaled(self, raw: int) -> int:
         return raw if self.factor == 1 else math.ceil(raw * self.factor)
@@ -110,18 +113,21 @@ class ModelCounter:
         """Plain text: its tokens, with no chat framing."""
         return self._result(self._tokens(text), ())
 
-    def conversation(self, conversation: Conversation, upto: int | None = None) -> TokenCount:
+    def conversation(self, conversation: Conversation, upto: int | None = None, *,
+                     detail: bool = True) -> TokenCount:
         """The prompt tokens of a chat request holding this conversation (or its first
-        ``upto`` messages)."""
+        ``upto`` messages); ``detail`` adds each message's share, with a preview."""
         notes: list[str] = []
-        rows = [self._message(index, message, notes)
+        rows = [self._message(index, message, notes, detail)
                 for index, message in enumerate(conversation.messages[:upto], start=1)]
         if conversation.tools:
             names = ", ".join(t["function"]["name"] for t in conversation.tools)
             rows.insert(0, MessageTokens(None, "(tools)", self._scaled(
                 self._tool_definitions(conversation.tools, notes)), preview(names)))
         rows.append(MessageTokens(None, "(reply priming)", self._scaled(REPLY_PRIMING), ""))
-        return self._result(0, notes, rows)
+        result = self._result(0, notes, rows)
+        return result if detail else TokenCount(result.model, result.tokens, result.accuracy,
+                                                result.notes)
 
     def message_tokens(self, message: Mapping[str, Any]) -> int:
         """One message's tokens as it sits in a prompt: content plus framing."""
@@ -143,9 +149,14 @@ class ModelCounter:
                   for call in message.get("tool_calls", [])]
         return self._scaled(sum(self._tokens(text) for text in texts))
 
-    def _message(self, index: int, message: Mapping[str, Any], notes: list[str]
-                 ) -> MessageTokens:
-        raw = TOKENS_PER_MESSAGE + self._tokens(message["role"])
+    def _role(self, role: str) -> int:
+        if role not in self._role_tokens:
+            self._role_tokens[role] = self._tokens(role)
+        return self._role_tokens[role]
+
+    def _message(self, index: int, message: Mapping[str, Any], notes: list[str],
+                 detail: bool = True) -> MessageTokens:
+        raw = TOKENS_PER_MESSAGE + self._role(message["role"])
         content = message.get("content")
         shown = ""
         if isinstance(content, str):
@@ -168,7 +179,8 @@ class ModelCounter:
         if message.get("tool_calls") or message["role"] in ("tool", "function"):
             notes.append("tool calls and tool results: OpenAI does not document their framing; "
                          f"counted as their text plus {TOKENS_PER_TOOL_CALL} tokens a call")
-        return MessageTokens(index, message["role"], self._scaled(raw), preview(shown))
+        return MessageTokens(index, message["role"], self._scaled(raw),
+                             preview(shown) if detail else "")
 
     def _image(self, image: Mapping[str, Any], notes: list[str]) -> int:
         from tokcost.images import image_size_from_data_url, image_tokens

@@ -21,7 +21,7 @@ from tokcost.price_schema import ModelPrice
 from tokcost.price_table import PriceTable, load_price_table
 
 if TYPE_CHECKING:
-    from tokcost.sources import Document
+    from tokcost.sources import WholeDocument as Document
 
 DEFAULT_INPUT_TOKENS = 2000
 DEFAULT_OUTPUT_TOKENS = 500
@@ -216,9 +216,9 @@ def project(
     rows = []
     document = None
     if from_file is not None:
-        from tokcost.sources import Source, read_source
+        from tokcost.sources import Source, read_whole
 
-        document = read_source(Source(str(from_file), Path(from_file)), input_format)
+        document = read_whole(Source(str(from_file), Path(from_file)), input_format)
     for model in chosen:
         if simulated is not None:
             rows.append(_simulated_row(model, simulated, requests_per_day, days, table, notes))

@@ -1,20 +1,22 @@
-"""Finding the inputs to count and reading each into text or conversations.
+"""Finding the inputs to count and reading each as a stream of batches.
 
 Paths, directories (recursively: their text and JSON files), glob patterns and ``-`` for stdin.
 A file's format comes from its content: a JSON document, JSON Lines (one conversation a line,
-or OpenAI Batch API input) or plain text. One bad line of a JSONL file is reported and the rest
-still count.
+or OpenAI Batch API input) or plain text. JSON Lines and text are read incrementally, in batches
+of about 2 MB, so memory stays flat however large the file; a JSON document is read as one text
+(one copy) and parsed. Batches are what the counting workers take, in order.
 """
 
 from __future__ import annotations
 
 import glob
 import json
+import re
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, Literal
 
 from tokcost.conversations import (
     CONVERSATION_FORMATS,
@@ -31,6 +33,12 @@ JSON_SUFFIXES = frozenset({".json", ".jsonl", ".ndjson"})
 _GLOB_CHARACTERS = frozenset("*?[")
 STDIN = "-"
 STDIN_LABEL = "<stdin>"
+BATCH_BYTES = 2 << 20
+_SNIFF_BYTES = 64 << 10
+_BOM = b"\xef\xbb\xbf"
+# Text may be cut after a newline that a letter follows: no pre-token of o200k_base or
+# cl100k_base spans that point, so the pieces' counts add up to the whole's exactly.
+_SAFE_TEXT_CUT = re.compile(rb"\n(?=[A-Za-z])")
 
 
 @dataclass(frozen=True)
@@ -42,14 +50,52 @@ class Source:
 
 
 @dataclass
+class Batch:
+    """A piece of one document, counted as a unit (in a worker process or here).
+
+    ``data`` holds whole lines of JSON Lines, as bytes (the worker decodes them), the first being
+    line ``first`` at byte ``offset``; ``conversations`` holds parsed conversations of a JSON
+    document, the first being number ``first``; ``text`` a run of text.
+    """
+
+    label: str
+    kind: Literal["lines", "conversations", "text"]
+    fmt: str | None  # a forced conversation format, or None to detect
+    data: bytes = b""
+    conversations: list[Conversation] = field(default_factory=list)
+    first: int = 1
+    offset: int = 0
+    text: str = ""
+    size: int = 0
+    errors: str = "strict"
+
+    def lines(self) -> Iterator[tuple[int, str | InputFileError]]:
+        """(line number, text) of each non-blank line of a lines batch; a line that is not
+        UTF-8 comes with an InputFileError naming its line and byte instead of its text."""
+        offset = self.offset
+        for number, raw in enumerate(self.data.split(b"\n"), start=self.first):
+            if raw.strip():
+                try:
+                    yield number, raw.decode("utf-8", errors=self.errors)
+                except UnicodeDecodeError as error:
+                    yield number, InputFileError(
+                        f"{self.label}:{number}: byte {offset + error.start}: not valid UTF-8 "
+                        f"({error.reason}); save it as UTF-8, or pass --encoding-errors "
+                        "replace to count it anyway")
+            offset += len(raw) + 1
+
+
+@dataclass
 class Document:
-    """What one source holds: text, or conversations, and the lines that could not be read."""
+    """An opened source: its format, and its content as batches (read lazily)."""
 
     label: str
     format: str
-    text: str | None = None
-    conversations: list[Conversation] = field(default_factory=list)
-    problems: list[InputFileError] = field(default_factory=list)
+    size: int | None
+    _batches: Iterator[Batch]
+
+    def batches(self) -> Iterator[Batch]:
+        return self._batches
 
 
 def expand_inputs(arguments: Sequence[str]) -> tuple[list[Source], list[InputFileError]]:
@@ -88,28 +134,11 @@ def _countable_files(folder: Path) -> Iterator[Path]:
             yield path
 
 
-def read_source(source: Source, input_format: str | None = None,
-                encoding_errors: str = "strict") -> Document:
-    """Read and parse one source; raise InputFileError when none of it can be counted."""
-    data = _read_bytes(source)
-    text = _decode(data, source.label, encoding_errors)
-    if not text.strip():
-        raise InputFileError(f"{source.label}: is empty; there is nothing to count")
-    shape = _sniff(text, source)
-    if input_format == "text" or input_format is None and shape == "text":
-        return Document(source.label, "text", text=text)
-    # A forced conversation format applies to the document, or to each line of JSON Lines.
-    fmt = input_format if input_format in CONVERSATION_FORMATS else None
-    if input_format in ("jsonl", "batch") or shape == "jsonl":
-        return _read_json_lines(text, source.label, fmt)
-    return _read_json_document(text, source.label, fmt)
-
-
-def _read_bytes(source: Source) -> bytes:
+def _open_binary(source: Source) -> IO[bytes]:
     if source.path is None:
-        return sys.stdin.buffer.read()
+        return sys.stdin.buffer
     try:
-        return source.path.read_bytes()
+        return source.path.open("rb")
     except PermissionError:
         raise InputFileError(f"{source.label}: permission denied; check the file's "
                              "permissions") from None
@@ -119,33 +148,143 @@ def _read_bytes(source: Source) -> bytes:
         raise InputFileError(f"{source.label}: cannot be read: {error.strerror}") from None
 
 
-def _decode(data: bytes, label: str, errors: str) -> str:
-    if b"\x00" in data[:8192]:
-        raise InputFileError(f"{label}: looks like a binary file (it holds NUL bytes), not text "
-                             "or JSON")
+def open_source(source: Source, input_format: str | None = None,
+                encoding_errors: str = "strict") -> Document:
+    """Open one source and decide its format; raise InputFileError when nothing can be counted."""
+    stream = _open_binary(source)
     try:
-        return data.decode("utf-8-sig", errors=errors)
+        head = stream.read(_SNIFF_BYTES)
+    except OSError as error:
+        raise InputFileError(f"{source.label}: cannot be read: {error.strerror}") from None
+    if b"\x00" in head[:8192]:
+        raise InputFileError(f"{source.label}: looks like a binary file (it holds NUL bytes), "
+                             "not text or JSON")
+    if not head.strip() or head.strip() == _BOM:
+        raise InputFileError(f"{source.label}: is empty; there is nothing to count")
+    size = source.path.stat().st_size if source.path is not None else None
+    shape = _sniff(head, source)
+    fmt = input_format if input_format in CONVERSATION_FORMATS else None
+    if input_format == "text" or input_format is None and shape == "text":
+        return Document(source.label, "text", size,
+                        _text_batches(stream, head, source.label, encoding_errors))
+    if input_format in ("jsonl", "batch") or shape == "jsonl":
+        label_format = "batch" if input_format == "batch" or _first_is_batch(head) else "jsonl"
+        return Document(source.label, label_format, size,
+                        _line_batches(stream, head, source.label, fmt, encoding_errors))
+    conversations = _read_json_document(stream, head, source, fmt, encoding_errors)
+    return Document(source.label, fmt or conversations[0].source_format, size,
+                    _conversation_batches(conversations, source.label))
+
+
+def _sniff(head: bytes, source: Source) -> str:
+    """'json' for one JSON document, 'jsonl' for JSON Lines, else 'text'."""
+    suffix = source.path.suffix.lower() if source.path else ""
+    start = head.lstrip(_BOM + b" \t\r\n")[:1]
+    if suffix in TEXT_SUFFIXES or start not in (b"{", b"["):
+        return "json" if suffix in JSON_SUFFIXES else "text"
+    first, newline, rest = head.lstrip(_BOM + b" \t\r\n").partition(b"\n")
+    if newline and rest.strip():
+        try:
+            json.loads(first)
+            return "jsonl"
+        except (ValueError, RecursionError):
+            pass
+    return "json"
+
+
+def _first_is_batch(head: bytes) -> bool:
+    first = head.lstrip(_BOM + b" \t\r\n").partition(b"\n")[0]
+    try:
+        value = json.loads(first)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(value, dict) and "custom_id" in value and "body" in value
+
+
+def _chunks(stream: IO[bytes], head: bytes) -> Iterator[bytes]:
+    """The stream's bytes in blocks of about BATCH_BYTES, starting with what was sniffed."""
+    if head.startswith(_BOM):
+        head = head[len(_BOM):]
+    yield head
+    while block := stream.read(BATCH_BYTES):
+        yield block
+
+
+def _decode(data: bytes, label: str, errors: str, offset: int) -> str:
+    try:
+        return data.decode("utf-8", errors=errors)
     except UnicodeDecodeError as error:
         raise InputFileError(
-            f"{label}: byte {error.start}: not valid UTF-8 ({error.reason}); save it as UTF-8, "
-            "or pass --encoding-errors replace to count it anyway"
+            f"{label}: byte {offset + error.start}: not valid UTF-8 ({error.reason}); save it as "
+            "UTF-8, or pass --encoding-errors replace to count it anyway"
         ) from None
 
 
-def _sniff(text: str, source: Source) -> str:
-    """'json' for one JSON document, 'jsonl' for JSON Lines, else 'text'."""
-    suffix = source.path.suffix.lower() if source.path else ""
-    start = text.lstrip()[:1]
-    if suffix in TEXT_SUFFIXES or start not in ("{", "["):
-        return "json" if suffix in JSON_SUFFIXES else "text"
-    first_line = text.lstrip().split("\n", 1)
-    if len(first_line) == 2 and first_line[1].strip():
-        try:
-            json.loads(first_line[0])
-            return "jsonl"
-        except (json.JSONDecodeError, RecursionError):
-            pass
-    return "json"
+def _pieces(blocks: Iterator[bytes], find_cut: Callable[[bytes, int], int | None]
+            ) -> Iterator[tuple[bytes, int]]:
+    """Re-cut blocks into pieces of about BATCH_BYTES at places ``find_cut`` allows; yields
+    (piece, byte offset of the piece)."""
+    pending = b""
+    offset = 0
+    for block in blocks:
+        pending += block
+        while len(pending) >= BATCH_BYTES:
+            cut = find_cut(pending, BATCH_BYTES)
+            if cut is None:
+                break  # no allowed place yet: read on (a very long line, or odd text)
+            yield pending[:cut], offset
+            offset += cut
+            pending = pending[cut:]
+    if pending:
+        yield pending, offset
+
+
+def _text_cut(data: bytes, near: int) -> int | None:
+    """The last safe cut before ``near``, else the first after it."""
+    last = None
+    for match in _SAFE_TEXT_CUT.finditer(data, max(0, near - (256 << 10)), near):
+        last = match
+    if last is None:
+        last = _SAFE_TEXT_CUT.search(data, near)
+    return last.start() + 1 if last else None
+
+
+def _line_cut(data: bytes, near: int) -> int | None:
+    cut = data.rfind(b"\n", 0, near) + 1 or data.find(b"\n", near) + 1
+    return cut or None
+
+
+def _text_batches(stream: IO[bytes], head: bytes, label: str, errors: str
+                  ) -> Iterator[Batch]:
+    for piece, offset in _pieces(_chunks(stream, head), _text_cut):
+        yield Batch(label, "text", None, text=_decode(piece, label, errors, offset),
+                    size=len(piece))
+
+
+def _line_batches(stream: IO[bytes], head: bytes, label: str, fmt: str | None, errors: str
+                  ) -> Iterator[Batch]:
+    """Whole lines in batches of about BATCH_BYTES, left undecoded for the workers."""
+    first = 1
+    for piece, offset in _pieces(_chunks(stream, head), _line_cut):
+        if piece.strip():
+            yield Batch(label, "lines", fmt, data=piece, first=first, offset=offset,
+                        size=len(piece), errors=errors)
+        first += piece.count(b"\n")
+
+
+def _read_json_document(stream: IO[bytes], head: bytes, source: Source, fmt: str | None,
+                        errors: str) -> list[Conversation]:
+    """Parse a whole JSON document. The bytes are dropped once decoded, and the text once
+    parsed, so the parser works on one copy of the document."""
+    data = b"".join(_chunks(stream, head))
+    text = _decode(data, source.label, errors, 0)
+    del data
+    value = _parse_json(text, source.label)
+    del text
+    try:
+        return parse_conversations(value, fmt)
+    except ConversationError as error:
+        raise InputFileError(f"{source.label}: {error}") from None
 
 
 def _parse_json(text: str, label: str, line_offset: int = 0) -> Any:
@@ -153,43 +292,55 @@ def _parse_json(text: str, label: str, line_offset: int = 0) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as error:
         line = error.lineno + line_offset
+        cut_off = " (the file may be cut off)" if error.pos >= len(text.rstrip()) else ""
         raise InputFileError(f"{label}:{line}:{error.colno}: not valid JSON: {error.msg}"
-                             + (" (the file may be cut off)" if error.pos >= len(text.rstrip())
-                                else "")) from None
+                             f"{cut_off}") from None
     except RecursionError:
         raise InputFileError(f"{label}: JSON nested too deeply to read") from None
 
 
-def _read_json_document(text: str, label: str, fmt: str | None) -> Document:
-    value = _parse_json(text, label)
+def _conversation_batches(conversations: list[Conversation], label: str,
+                          per_batch: int = 2000) -> Iterator[Batch]:
+    for start in range(0, len(conversations), per_batch):
+        yield Batch(label, "conversations", None,
+                    conversations=conversations[start:start + per_batch], first=start + 1,
+                    size=0)
+
+
+def parse_line(number: int, line: str, label: str, fmt: str | None) -> list[Conversation]:
+    """The conversations of one JSON Lines line; InputFileError names the line."""
+    value = _parse_json(line, label, number - 1)
     try:
-        conversations = parse_conversations(value, fmt)
+        return parse_conversations(value, fmt)
     except ConversationError as error:
-        raise InputFileError(f"{label}: {error}") from None
-    return Document(label, fmt or conversations[0].source_format, conversations=conversations)
+        raise InputFileError(f"{label}:{number}: {error}") from None
 
 
-def _read_json_lines(text: str, label: str, fmt: str | None) -> Document:
-    document = Document(label, "jsonl")
-    formats: set[str] = set()
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            value = _parse_json(line, label, number - 1)
-            found = parse_conversations(value, fmt)
-        except ConversationError as error:
-            document.problems.append(InputFileError(f"{label}:{number}: {error}"))
-            continue
-        except InputFileError as error:
-            document.problems.append(error)
-            continue
-        formats.update(conversation.source_format for conversation in found)
-        document.conversations.extend(found)
-    if formats == {"batch"}:
-        document.format = "batch"
-    if not document.conversations and document.problems:
-        first = document.problems[0]
-        more = len(document.problems) - 1
-        raise InputFileError(f"{first}" + (f" (and {more} more bad lines)" if more else ""))
-    return document
+@dataclass
+class WholeDocument:
+    """A small document read completely: its text, or its conversations."""
+
+    label: str
+    format: str
+    text: str | None = None
+    conversations: list[Conversation] = field(default_factory=list)
+
+
+def read_whole(source: Source, input_format: str | None = None) -> WholeDocument:
+    """Read a document completely (for --from); the first unreadable line is an error."""
+    document = open_source(source, input_format)
+    whole = WholeDocument(document.label, document.format)
+    texts = []
+    for batch in document.batches():
+        if batch.kind == "text":
+            texts.append(batch.text)
+        elif batch.kind == "conversations":
+            whole.conversations.extend(batch.conversations)
+        else:
+            for number, line in batch.lines():
+                if isinstance(line, InputFileError):
+                    raise line
+                whole.conversations.extend(parse_line(number, line, batch.label, batch.fmt))
+    if texts:
+        whole.text = "".join(texts)
+    return whole
