@@ -28,6 +28,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import zipfile
 from collections.abc import Iterator, Sequence
@@ -100,24 +101,37 @@ def _kill_group(proc: subprocess.Popen[Any]) -> None:
 
 
 def run(cmd: Sequence[str], timeout: float, *, capture: bool = True) -> Finished:
-    """Run ``cmd`` in a process group of its own; kill the whole group if it takes too long."""
+    """Run ``cmd`` in a process group of its own; kill the whole group if it takes too long.
+
+    The wait blocks, with a timer to enforce the limit: ``communicate(timeout=...)`` on a
+    process without pipes polls with sleeps of up to 50 ms, which would round every short
+    timing up.
+    """
     pipe = subprocess.PIPE if capture else subprocess.DEVNULL
     start = time.perf_counter()
     try:
         proc = subprocess.Popen(list(cmd), stdout=pipe, stderr=pipe, start_new_session=True)
     except OSError as error:
         raise BenchError(f"cannot run {shlex.join(cmd)}: {error.strerror or error}") from None
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
+    expired = threading.Event()
+
+    def stop() -> None:
+        expired.set()
         _kill_group(proc)
-        proc.communicate()
-        raise BenchError(f"timed out after {timeout:.0f} s: {shlex.join(cmd)}") from None
+
+    watchdog = threading.Timer(timeout, stop)
+    watchdog.start()
+    try:
+        out, err = proc.communicate()
     except BaseException:  # Ctrl-C included: leave nothing running behind us
         _kill_group(proc)
         proc.wait()
         raise
+    finally:
+        watchdog.cancel()
     seconds = time.perf_counter() - start
+    if expired.is_set():
+        raise BenchError(f"timed out after {timeout:.0f} s: {shlex.join(cmd)}")
     return Finished(
         proc.returncode,
         (out or b"").decode("utf-8", "replace"),
@@ -743,8 +757,10 @@ def startup_bench(runs: int, tokcost_override: str | None) -> None:
     # Imports, from one run each under -X importtime (also the warm-up run: caches filled).
     imported: dict[str, dict[str, str]] = {}
     for entry, (_, _, args) in zip(entries, commands, strict=True):
-        cmd = ([python, "-X", "importtime", "-m", "tokcost", *args] if args is not None
-               else [python, "-X", "importtime", "-c", "import typer"])
+        # -I keeps the working directory off sys.path: run from a checkout, `-m tokcost` would
+        # otherwise import the source tree instead of the installed package.
+        cmd = ([python, "-I", "-X", "importtime", "-m", "tokcost", *args] if args is not None
+               else [python, "-I", "-X", "importtime", "-c", "import typer"])
         try:
             done = run(cmd, STARTUP_TIMEOUT)
         except BenchError as error:

@@ -115,6 +115,6 @@ def test_zero_tokens_cost_zero_even_without_prices(costing_table: PriceTable) ->
     assert cost_of(costing_table.resolve("plain").model, TokenUsage()).total == 0
 
 
-def test_negative_tokens_are_refused() -> None:
+def test_negative_tokens_are_refused(costing_table: PriceTable) -> None:
     with pytest.raises(ValueError, match="output tokens must not be negative"):
-        TokenUsage(output=-1)
+        cost_of(costing_table.resolve("plain").model, TokenUsage(output=-1))

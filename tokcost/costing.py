@@ -6,15 +6,14 @@ only for display. A price the table lacks raises :class:`UnpricedError`; it is n
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from tokcost.errors import UnpricedError
 from tokcost.price_schema import PER_MILLION, ModelPrice, Rates, Tier
 
 
-@dataclass(frozen=True)
-class TokenUsage:
+class TokenUsage(NamedTuple):
     """The tokens of one request, split by how each is billed.
 
     ``input`` counts prompt tokens billed at the plain input rate: those neither read from nor
@@ -27,19 +26,13 @@ class TokenUsage:
     cache_write_5m: int = 0
     cache_write_1h: int = 0
 
-    def __post_init__(self) -> None:
-        for name, value in vars(self).items():
-            if value < 0:
-                raise ValueError(f"{name} tokens must not be negative (got {value})")
-
     @property
     def prompt_tokens(self) -> int:
         """Everything sent in the prompt: what decides the long-context tier."""
         return self.input + self.cache_read + self.cache_write_5m + self.cache_write_1h
 
 
-@dataclass(frozen=True)
-class Cost:
+class Cost(NamedTuple):
     """What one request (or a sum of them) costs, by part, in USD."""
 
     input: Decimal
@@ -81,6 +74,9 @@ def rates_for(model: ModelPrice, prompt_tokens: int, *, batch: bool = False) -> 
 
 def cost_of(model: ModelPrice, usage: TokenUsage, *, batch: bool = False) -> Cost:
     """Price one request's tokens on a model, applying its long-context tier and batch prices."""
+    for name, value in zip(TokenUsage._fields, usage, strict=True):
+        if value < 0:
+            raise ValueError(f"{name} tokens must not be negative (got {value})")
     tier = select_tier(model, usage.prompt_tokens)
     rates = rates_for(model, usage.prompt_tokens, batch=batch)
     where = f" above {tier.above:,} prompt tokens" if tier else ""

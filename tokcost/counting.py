@@ -71,6 +71,18 @@ class TokenCount:
     messages: tuple[MessageTokens, ...] = field(default=(), repr=False)
 
 
+def _shown(message: Mapping[str, Any]) -> str:
+    """What a message's preview shows: its text, else its first image or tool call."""
+    content = message.get("content")
+    if isinstance(content, str) and content:
+        return content
+    for part in content if isinstance(content, list) else []:
+        return part["text"] if part["type"] == "text" else "[image]"
+    for call in message.get("tool_calls", []):
+        return f"{call['function']['name']}({call['function']['arguments']})"
+    return ""
+
+
 def preview(text: str) -> str:
     """At most 40 characters on one line."""
     flat = " ".join(text.split())
@@ -118,20 +130,27 @@ class ModelCounter:
         """The prompt tokens of a chat request holding this conversation (or its first
         ``upto`` messages); ``detail`` adds each message's share, with a preview."""
         notes: list[str] = []
-        rows = [self._message(index, message, notes, detail)
-                for index, message in enumerate(conversation.messages[:upto], start=1)]
-        if conversation.tools:
-            names = ", ".join(t["function"]["name"] for t in conversation.tools)
+        messages = conversation.messages[:upto]
+        tools = conversation.tools
+        if not detail:  # the hot path of large files: no per-message records
+            total = sum(self._scaled(self._raw_message(m, notes)) for m in messages)
+            if tools:
+                total += self._scaled(self._tool_definitions(tools, notes))
+            result = self._result(0, notes, ())
+            return TokenCount(result.model, total + self._scaled(REPLY_PRIMING),
+                              result.accuracy, result.notes)
+        rows = [self._message(index, message, notes)
+                for index, message in enumerate(messages, start=1)]
+        if tools:
+            names = ", ".join(t["function"]["name"] for t in tools)
             rows.insert(0, MessageTokens(None, "(tools)", self._scaled(
-                self._tool_definitions(conversation.tools, notes)), preview(names)))
+                self._tool_definitions(tools, notes)), preview(names)))
         rows.append(MessageTokens(None, "(reply priming)", self._scaled(REPLY_PRIMING), ""))
-        result = self._result(0, notes, rows)
-        return result if detail else TokenCount(result.model, result.tokens, result.accuracy,
-                                                result.notes)
+        return self._result(0, notes, rows)
 
     def message_tokens(self, message: Mapping[str, Any]) -> int:
         """One message's tokens as it sits in a prompt: content plus framing."""
-        return self._message(0, message, []).tokens
+        return self._scaled(self._raw_message(message, []))
 
     def framing(self, role: str) -> int:
         """What a message of this role costs beyond its content."""
@@ -154,33 +173,35 @@ class ModelCounter:
             self._role_tokens[role] = self._tokens(role)
         return self._role_tokens[role]
 
-    def _message(self, index: int, message: Mapping[str, Any], notes: list[str],
-                 detail: bool = True) -> MessageTokens:
+    def _message(self, index: int, message: Mapping[str, Any], notes: list[str]
+                 ) -> MessageTokens:
+        return MessageTokens(index, message["role"],
+                             self._scaled(self._raw_message(message, notes)),
+                             preview(_shown(message)))
+
+    def _raw_message(self, message: Mapping[str, Any], notes: list[str]) -> int:
+        """A message's tokens in the stand-in encoding, before any estimate factor."""
         raw = TOKENS_PER_MESSAGE + self._role(message["role"])
         content = message.get("content")
-        shown = ""
-        if isinstance(content, str):
+        if type(content) is str:
             raw += self._tokens(content)
-            shown = content
-        for part in content if isinstance(content, list) else []:
-            if part["type"] == "text":
-                raw += self._tokens(part["text"])
-                shown = shown or part["text"]
-            else:
-                raw += self._image(part["image_url"], notes)
-                shown = shown or "[image]"
+        elif content:
+            for part in content:
+                if part["type"] == "text":
+                    raw += self._tokens(part["text"])
+                else:
+                    raw += self._image(part["image_url"], notes)
         if "name" in message:
             raw += self._tokens(message["name"]) + TOKENS_PER_NAME
-        for call in message.get("tool_calls", []):
-            function = call["function"]
-            raw += (TOKENS_PER_TOOL_CALL + self._tokens(function["name"])
-                    + self._tokens(function["arguments"]))
-            shown = shown or f"{function['name']}({function['arguments']})"
-        if message.get("tool_calls") or message["role"] in ("tool", "function"):
+        calls = message.get("tool_calls")
+        if calls or message["role"] in ("tool", "function"):
+            for call in calls or ():
+                function = call["function"]
+                raw += (TOKENS_PER_TOOL_CALL + self._tokens(function["name"])
+                        + self._tokens(function["arguments"]))
             notes.append("tool calls and tool results: OpenAI does not document their framing; "
                          f"counted as their text plus {TOKENS_PER_TOOL_CALL} tokens a call")
-        return MessageTokens(index, message["role"], self._scaled(raw),
-                             preview(shown) if detail else "")
+        return raw
 
     def _image(self, image: Mapping[str, Any], notes: list[str]) -> int:
         from tokcost.images import image_size_from_data_url, image_tokens

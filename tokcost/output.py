@@ -10,10 +10,9 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, NamedTuple
 
 ColumnKind = Literal["text", "int", "usd", "price", "decimal", "pct", "bool"]
 
@@ -27,8 +26,7 @@ class OutputFormat(str, Enum):
     markdown = "markdown"
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(NamedTuple):
     """A column's name (the key in each row, and the header) and how to show its values."""
 
     name: str

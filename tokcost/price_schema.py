@@ -1,5 +1,8 @@
 """The price table's typed form, and the validation that turns parsed YAML into it.
 
+The typed records are NamedTuples rather than dataclasses: they are defined at every start of
+every command, and a dataclass costs about a millisecond to define, a NamedTuple a fifth of it.
+
 Validation is hand-written over small field tables rather than a schema library: it keeps the
 start-up of every command cheap, and it lets each problem name the file, the model and the field,
 with all problems reported at once.
@@ -9,10 +12,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from tokcost.errors import PricingError, PricingProblem
 
@@ -27,8 +29,7 @@ Caching = Literal["none", "automatic", "explicit"]
 Accuracy = Literal["exact", "estimate"]
 
 
-@dataclass(frozen=True)
-class Rates:
+class Rates(NamedTuple):
     """USD per million tokens. ``None`` means the provider has no such price (never zero)."""
 
     input: Decimal
@@ -47,24 +48,21 @@ class Rates:
         )
 
 
-@dataclass(frozen=True)
-class Tier:
+class Tier(NamedTuple):
     """Rates that apply to the whole request once its prompt exceeds ``above`` tokens."""
 
     above: int
     rates: Rates
 
 
-@dataclass(frozen=True)
-class Batch:
+class Batch(NamedTuple):
     """Batch API pricing: a fractional ``discount`` on every rate, or explicit ``rates``."""
 
     discount: Decimal | None = None
     rates: Rates | None = None
 
 
-@dataclass(frozen=True)
-class Tokenizer:
+class Tokenizer(NamedTuple):
     """How tokens are counted: the model's own encoding (exact) or a stand-in (estimate)."""
 
     encoding: str
@@ -78,8 +76,7 @@ class Tokenizer:
         return f"estimate:{self.encoding}{scale}"
 
 
-@dataclass(frozen=True)
-class ModelPrice:
+class ModelPrice(NamedTuple):
     """Everything the table says about one model."""
 
     id: str
@@ -97,8 +94,7 @@ class ModelPrice:
     notes: str | None = None
 
 
-@dataclass(frozen=True)
-class Snapshot:
+class Snapshot(NamedTuple):
     """One complete price table, effective from a date."""
 
     origin: str
@@ -106,7 +102,7 @@ class Snapshot:
     effective: date
     currency: str
     sources: Mapping[str, str]
-    models: Mapping[str, ModelPrice] = field(default_factory=dict)
+    models: Mapping[str, ModelPrice]
     notes: str | None = None
 
     def source_for(self, model: ModelPrice) -> str | None:

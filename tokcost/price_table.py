@@ -6,11 +6,10 @@ import json
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from importlib import resources
 from pathlib import Path
+from typing import NamedTuple
 
 from tokcost.cache import content_key, read_entry, write_entry
 from tokcost.errors import (
@@ -22,9 +21,9 @@ from tokcost.errors import (
 )
 from tokcost.price_schema import ModelPrice, Snapshot, build_snapshot
 
-# The bundled snapshots live in the repository's top-level pricing/ folder, installed as this
-# package (see pyproject.toml), so that they are read the same way from a wheel or a checkout.
-BUNDLED_PACKAGE = "tokcost.price_tables"
+# The bundled snapshots live in the repository's top-level pricing/ folder, installed as the
+# package tokcost.price_tables (see pyproject.toml), so that they are found the same way from a
+# wheel or a checkout.
 PRICING_ENV_VAR = "TOKCOST_PRICING"
 _VERSION_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.yaml$")
 
@@ -45,8 +44,7 @@ PROVIDER_PREFIXES = {
 _DATE_SUFFIX = re.compile(r"^(?P<base>.+?)[-@](?:\d{4}-\d{2}-\d{2}|\d{8}|\d{4})$")
 
 
-@dataclass(frozen=True)
-class Resolution:
+class Resolution(NamedTuple):
     """The model a name resolved to, and whether a dated id fell back to its base model."""
 
     model: ModelPrice
@@ -121,19 +119,25 @@ class PriceTable:
         return closest
 
 
+def _bundled_folder() -> Path:
+    """Where the bundled tables are installed. (importlib.resources would find them too, but
+    importing it costs light commands ~4 ms; pip always installs a wheel unpacked.)"""
+    import tokcost.price_tables as tables
+
+    return Path(tables.__file__).parent
+
+
 def bundled_versions() -> list[str]:
     """The effective dates of the bundled snapshots, oldest first."""
-    folder = resources.files(BUNDLED_PACKAGE)
-    return sorted(
-        match[1] for entry in folder.iterdir() if (match := _VERSION_FILE.match(entry.name))
-    )
+    return sorted(match[1] for entry in _bundled_folder().iterdir()
+                  if (match := _VERSION_FILE.match(entry.name)))
 
 
 def load_bundled(version: str) -> PriceTable:
     available = bundled_versions()
     if version not in available:
         raise UnknownPricingVersionError(version, available)
-    text = resources.files(BUNDLED_PACKAGE).joinpath(f"{version}.yaml").read_text("utf-8")
+    text = (_bundled_folder() / f"{version}.yaml").read_text("utf-8")
     origin = f"pricing/{version}.yaml"
     return PriceTable(_snapshot(text, origin, date.fromisoformat(version)), version)
 

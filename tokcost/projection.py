@@ -9,10 +9,9 @@ example of the seed course (2,000 input and 500 output tokens). Costs come from
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from tokcost.costing import TokenUsage, cost_of
 from tokcost.errors import InputFileError, TokcostError, UnpricedError
@@ -40,16 +39,14 @@ PERCENTILE_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
-class Request:
+class Request(NamedTuple):
     """The tokens of one request."""
 
     input: int
     output: int
 
 
-@dataclass
-class ProjectionRow:
+class ProjectionRow(NamedTuple):
     """One model's costs for the workload; costs are None where a needed price is unknown."""
 
     model: str
@@ -69,20 +66,18 @@ class ProjectionRow:
     unpriced: str | None = None
 
     def row(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+        return self._asdict()
 
 
-@dataclass(frozen=True)
-class SimulatedWorkload:
+class SimulatedWorkload(NamedTuple):
     """Each request of the workload is a turn of a simulated conversation of ``turns`` turns;
     ``options`` are the keyword arguments of :func:`tokcost.simulate`."""
 
     turns: int
-    options: Mapping[str, Any] = field(default_factory=dict)
+    options: Mapping[str, Any] = {}  # read only: never changed in place
 
 
-@dataclass
-class Projection:
+class Projection(NamedTuple):
     """All rows, cheapest first, and what the projection assumed."""
 
     rows: list[ProjectionRow]
@@ -92,7 +87,7 @@ class Projection:
     batch: bool
     pricing_version: str
     workload: str
-    notes: list[str] = field(default_factory=list)
+    notes: list[str]
 
 
 def _mean(values: Sequence[int]) -> Decimal:
@@ -121,30 +116,35 @@ def project_model(
         raise TokcostError("a projection needs at least one request")
     inputs = [r.input for r in requests]
     outputs = [r.output for r in requests]
-    row = ProjectionRow(
-        model=model.id, provider=model.provider, requests_per_day=requests_per_day,
-        input_tokens=_mean(inputs), output_tokens=_mean(outputs),
-        cost_per_request_usd=None, daily_cost_usd=None, monthly_cost_usd=None,
-        yearly_cost_usd=None,
-        fits=all(r.input + r.output <= model.context_window for r in requests),
-    )
+    spread: dict[str, Decimal] = {}
     if percentiles:
-        row.input_tokens_p50, row.input_tokens_p95 = (_percentile(inputs, 50),
-                                                      _percentile(inputs, 95))
-        row.output_tokens_p50, row.output_tokens_p95 = (_percentile(outputs, 50),
-                                                        _percentile(outputs, 95))
+        spread = {"input_tokens_p50": _percentile(inputs, 50),
+                  "input_tokens_p95": _percentile(inputs, 95),
+                  "output_tokens_p50": _percentile(outputs, 50),
+                  "output_tokens_p95": _percentile(outputs, 95)}
     try:
         costs = [cost_of(model, _usage(r, cache_hit_rate), batch=batch).total for r in requests]
+        per_request: Decimal | None = sum(costs, Decimal(0)) / len(costs)
+        unpriced = None
     except UnpricedError as error:
-        row.unpriced = error.what
-        return row
-    per_request = sum(costs, Decimal(0)) / len(costs)
-    daily = per_request * requests_per_day
-    row.cost_per_request_usd = per_request
-    row.daily_cost_usd = daily
-    row.monthly_cost_usd = daily * days_per_month
-    row.yearly_cost_usd = daily * DAYS_PER_YEAR
-    return row
+        per_request, unpriced = None, error.what
+    return _row(model, requests_per_day, _mean(inputs), _mean(outputs), per_request,
+                days_per_month, all(r.input + r.output <= model.context_window
+                                    for r in requests), unpriced, **spread)
+
+
+def _row(model: ModelPrice, requests_per_day: int, input_tokens: Decimal,
+         output_tokens: Decimal, per_request: Decimal | None, days_per_month: Decimal,
+         fits: bool, unpriced: str | None, **spread: Decimal) -> ProjectionRow:
+    daily = None if per_request is None else per_request * requests_per_day
+    return ProjectionRow(
+        model=model.id, provider=model.provider, requests_per_day=requests_per_day,
+        input_tokens=input_tokens, output_tokens=output_tokens,
+        cost_per_request_usd=per_request, daily_cost_usd=daily,
+        monthly_cost_usd=None if daily is None else daily * days_per_month,
+        yearly_cost_usd=None if daily is None else daily * DAYS_PER_YEAR,
+        fits=fits, unpriced=unpriced, **spread,
+    )
 
 
 def requests_from_document(
@@ -259,22 +259,11 @@ def _simulated_row(model: ModelPrice, workload: SimulatedWorkload, requests_per_
     notes.extend(simulation.notes)
     summary = simulation.summary
     turns = Decimal(workload.turns)
-    row = ProjectionRow(
-        model=model.id, provider=model.provider, requests_per_day=requests_per_day,
-        input_tokens=summary.total_input_tokens / turns,
-        output_tokens=summary.total_output_tokens / turns,
-        cost_per_request_usd=None, daily_cost_usd=None, monthly_cost_usd=None,
-        yearly_cost_usd=None, fits=summary.first_turn_not_fitting is None,
-    )
-    if summary.total_cost_usd is None:
-        row.unpriced = "price the simulation needs"
-        return row
-    per_request = summary.total_cost_usd / turns
-    row.cost_per_request_usd = per_request
-    row.daily_cost_usd = per_request * requests_per_day
-    row.monthly_cost_usd = row.daily_cost_usd * days_per_month
-    row.yearly_cost_usd = row.daily_cost_usd * DAYS_PER_YEAR
-    return row
+    total = summary.total_cost_usd
+    return _row(model, requests_per_day, summary.total_input_tokens / turns,
+                summary.total_output_tokens / turns, None if total is None else total / turns,
+                days_per_month, summary.first_turn_not_fitting is None,
+                "price the simulation needs" if total is None else None)
 
 
 def _check_numbers(rpd: int, input_tokens: int | None, output_tokens: int | None,

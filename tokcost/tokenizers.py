@@ -14,7 +14,7 @@ import marshal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tokcost.cache import read_entry, write_entry
@@ -23,14 +23,14 @@ from tokcost.errors import TokenizerUnavailableError
 if TYPE_CHECKING:
     import tiktoken
 
-_BUNDLED_FOLDER = "encodings"
+_BUNDLED_FOLDER = Path(__file__).parent / "encodings"  # installed unpacked, as pip does
 _loader_lock = threading.Lock()
 
 
 @functools.cache
 def bundled_hashes() -> dict[str, str]:
     """Encoding name -> expected SHA-256, from the bundled SHA256SUMS."""
-    text = resources.files("tokcost").joinpath(f"{_BUNDLED_FOLDER}/SHA256SUMS").read_text("ascii")
+    text = (_BUNDLED_FOLDER / "SHA256SUMS").read_text("ascii")
     hashes = {}
     for line in text.splitlines():
         if line.strip():
@@ -52,7 +52,7 @@ def _bundled_ranks(name: str, pinned_hash: str | None) -> dict[bytes, int]:
     cached = _ranks_from_cache(cache_name)
     if cached is not None:
         return cached
-    data = resources.files("tokcost").joinpath(f"{_BUNDLED_FOLDER}/{name}.tiktoken").read_bytes()
+    data = (_BUNDLED_FOLDER / f"{name}.tiktoken").read_bytes()
     if hashlib.sha256(data).hexdigest() != expected:
         raise TokenizerUnavailableError(
             f"the bundled {name} file is damaged (SHA-256 mismatch); reinstall tokcost"
