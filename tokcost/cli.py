@@ -624,6 +624,8 @@ def _app_for(argv: list[str]) -> typer.Typer:
     name = next((arg for arg in argv if not arg.startswith("-")), None)
     single = _new_app()
     single.registered_callback = app.registered_callback
+    if name is None and "--version" in argv:
+        return single  # the root callback alone answers --version
     for command in app.registered_commands:
         assert command.callback is not None
         if (command.name or command.callback.__name__.replace("_", "-")) == name:
