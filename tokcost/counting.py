@@ -133,12 +133,18 @@ class ModelCounter:
         messages = conversation.messages[:upto]
         tools = conversation.tools
         if not detail:  # the hot path of large files: no per-message records
-            total = sum(self._scaled(self._raw_message(m, notes)) for m in messages)
+            raw_message = self._raw_message
+            if self.factor == 1:
+                total = sum(raw_message(m, notes) for m in messages) + REPLY_PRIMING
+            else:
+                total = sum(self._scaled(raw_message(m, notes)) for m in messages)
+                total += self._scaled(REPLY_PRIMING)
             if tools:
                 total += self._scaled(self._tool_definitions(tools, notes))
+            if not notes and not self.base_notes:
+                return TokenCount(self.model.id, total, "exact")
             result = self._result(0, notes, ())
-            return TokenCount(result.model, total + self._scaled(REPLY_PRIMING),
-                              result.accuracy, result.notes)
+            return TokenCount(result.model, total, result.accuracy, result.notes)
         rows = [self._message(index, message, notes)
                 for index, message in enumerate(messages, start=1)]
         if tools:
@@ -184,7 +190,7 @@ class ModelCounter:
         raw = TOKENS_PER_MESSAGE + self._role(message["role"])
         content = message.get("content")
         if type(content) is str:
-            raw += self._tokens(content)
+            raw += len(self._encode(content))
         elif content:
             for part in content:
                 if part["type"] == "text":
