@@ -7,9 +7,10 @@ turned into one line on stderr in :func:`main`, the single error boundary.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from decimal import Decimal
 from enum import Enum, IntEnum
@@ -103,14 +104,56 @@ def _note(message: str) -> None:
     typer.echo(f"tokcost: note: {message}", err=True)
 
 
+_SUFFIX_FORMATS = {".csv": OutputFormat.csv, ".tsv": OutputFormat.tsv, ".json": OutputFormat.json,
+                   ".jsonl": OutputFormat.jsonl, ".md": OutputFormat.markdown}
+
+
+def _check_output(path: Optional[Path]) -> Optional[Path]:
+    """Refuse an output file that cannot be written before any work is done."""
+    if path is None:
+        return None
+    if path.is_dir():
+        raise TokcostError(f"{path}: is a directory; give --output a file name")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise TokcostError(f"{path}: the folder {folder} does not exist; create it or choose "
+                           "another --output")
+    if not os.access(folder, os.W_OK) or path.exists() and not os.access(path, os.W_OK):
+        raise TokcostError(f"{path}: not writable; choose another --output")
+    return path
+
+
+OutputOption = Annotated[
+    Optional[Path],
+    typer.Option("--output", "-o", metavar="FILE", callback=_check_output,
+                 help="Write the results to FILE instead of stdout; its suffix (.csv, .tsv, "
+                      ".json, .jsonl, .md) picks the format unless --format does."),
+]
+
+
 def _emit(
     rows: list[dict[str, Any]], columns: tuple[Column, ...], fmt: OutputFormat | None,
-    *, preamble: tuple[str, ...] = (), total: Row | None = None,
-) -> OutputFormat:
-    chosen = fmt or default_format(sys.stdout.isatty())
-    render(rows, columns, chosen, sys.stdout, preamble=preamble, total=total)
-    sys.stdout.flush()  # a closed pipe must surface here, inside the error boundary
-    return chosen
+    output: Path | None = None, *, preamble: tuple[str, ...] = (), total: Row | None = None,
+    epilogue: Sequence[str] = (),
+) -> None:
+    """Render rows to stdout or the --output file; ``epilogue`` lines follow a table."""
+    if output is not None:
+        chosen = fmt or _SUFFIX_FORMATS.get(output.suffix.lower(), OutputFormat.tsv)
+    else:
+        chosen = fmt or default_format(sys.stdout.isatty())
+    buffer = io.StringIO()
+    stream = buffer if output is not None else sys.stdout
+    render(rows, columns, chosen, stream, preamble=preamble, total=total)
+    if chosen is OutputFormat.table and epilogue:
+        stream.write("\n".join(epilogue) + "\n")
+    if output is None:
+        sys.stdout.flush()  # a closed pipe must surface here, inside the error boundary
+        return
+    try:
+        output.write_text(buffer.getvalue(), "utf-8")
+    except OSError as error:
+        raise TokcostError(f"{output}: cannot write: {error.strerror}; choose another "
+                           "--output") from None
 
 
 def _table(version: str | None, path: Path | None):  # noqa: ANN202 - PriceTable, lazily typed
@@ -145,10 +188,15 @@ def count(
         "--encoding-errors", case_sensitive=False,
         help="What to do with bytes that are not UTF-8: stop (strict) or count them as U+FFFD "
              "(replace).")] = EncodingErrors.STRICT,
+    skip_bad_lines: Annotated[bool, typer.Option(
+        "--skip-bad-lines", help="Count the good lines of a JSON Lines file and report its bad "
+                                 "lines as warnings, without failing (exit status 0).")
+    ] = False,
     jobs: Annotated[Optional[int], typer.Option(
         "--jobs", "-j", min=1, help="Worker processes for large inputs (default: one per "
                                     "CPU). Results are the same for any number.")] = None,
     fmt: FormatOption = None,
+    output: OutputOption = None,
     pricing_version: PricingVersionOption = None,
     pricing: PricingFileOption = None,
 ) -> None:
@@ -171,6 +219,7 @@ def count(
         _note(f"--per-message shows the first model only ({models[0].id})")
         models = models[:1]
     sources, problems = expand_inputs(paths)
+    skipped: list[InputFileError] = []
     results = []
     notes: dict[str, None] = {}
     job = CountJob(table, tuple(models), per_message, exact)
@@ -184,20 +233,26 @@ def count(
             except InputFileError as error:
                 problems.append(error)
                 continue
-            problems.extend(counted.problems)
+            if skip_bad_lines:
+                skipped.extend(counted.problems)
+            else:
+                problems.extend(counted.problems)
             results.extend(counted.counts)
             notes.update(dict.fromkeys(counted.notes))
     for note in notes:
         _note(note)
+    for problem in skipped:
+        typer.echo(f"tokcost: warning: skipped {problem}", err=True)
     for problem in problems:
         typer.echo(f"tokcost: error: {problem}", err=True)
     if per_message:
         rows = [{"path": r.path, "conversation": number, "index": m.index, "role": m.role,
                  "tokens": m.tokens, "preview": m.preview}
                 for r in results for number, m in r.per_message]
-        _emit(rows, PER_MESSAGE_COLUMNS, fmt)
+        _emit(rows, PER_MESSAGE_COLUMNS, fmt, output)
     elif results:
-        _emit([r.row() for r in results], COUNT_COLUMNS, fmt, total=_count_total(results))
+        _emit([r.row() for r in results], COUNT_COLUMNS, fmt, output,
+              total=_count_total(results))
     if problems:
         raise typer.Exit(ExitStatus.ERROR)
 
@@ -249,6 +304,10 @@ def _resolve(table: Any, name: str) -> Any:
     if found.note:
         _note(found.note)
     return found.model
+
+
+# tokcost.simulation.MAX_TURNS, repeated so that start-up need not import the simulation.
+MAX_TURNS = 100_000
 
 
 class StrategyChoice(str, Enum):
@@ -309,8 +368,9 @@ def project(
     days_per_month: Annotated[float, typer.Option(
         "--days-per-month", min=1, max=31, help="Days in a month of costs.")] = 30.0,
     turns: Annotated[Optional[int], typer.Option(
-        "--turns", min=1, help="Each conversation is a simulated T-turn chat (see `tokcost "
-                               "simulate`); project its mean cost per request.")] = None,
+        "--turns", min=1, max=MAX_TURNS,
+        help="Each conversation is a simulated T-turn chat (see `tokcost simulate`); project "
+             "its mean cost per request.")] = None,
     system_tokens: SystemTokensOption = None,
     user_tokens: UserTokensOption = None,
     assistant_tokens: AssistantTokensOption = None,
@@ -322,6 +382,7 @@ def project(
         "--cache", help="With --turns: simulate prompt caching.")] = False,
     cache_ttl: CacheTtlOption = CacheTtl.five_minutes,
     fmt: FormatOption = None,
+    output: OutputOption = None,
     pricing_version: PricingVersionOption = None,
     pricing: PricingFileOption = None,
 ) -> None:
@@ -371,15 +432,16 @@ def project(
         f"Prices: table {result.pricing_version}, {'batch' if batch else 'standard'} prices, "
         f"{caching}; long-context tiers by prompt size; a month is {days} days, a year 365.",
     )
-    _emit([r.row() for r in result.rows], columns, fmt, preamble=preamble)
+    _emit([r.row() for r in result.rows], columns, fmt, output, preamble=preamble)
 
 
 @app.command()
 def simulate(
     model: Annotated[str, typer.Option("--model", "-m", help="The model.")] = "gpt-4o",
     turns: Annotated[Optional[int], typer.Option(
-        "--turns", "-n", min=1, help="Turns (requests) to simulate; with --from, the first N "
-                                     "turns (default: all).")] = None,
+        "--turns", "-n", min=1, max=MAX_TURNS,
+        help="Turns (requests) to simulate; with --from, the first N turns (default: all).")
+    ] = None,
     system_tokens: SystemTokensOption = None,
     system_file: Annotated[Optional[Path], typer.Option(
         "--system", metavar="FILE", dir_okay=False,
@@ -406,6 +468,7 @@ def simulate(
         "--plot", metavar="FILE", help="Also draw the growth to a .png or .svg file (needs "
                                        "tokcost[plot]).")] = None,
     fmt: FormatOption = None,
+    output: OutputOption = None,
     pricing_version: PricingVersionOption = None,
     pricing: PricingFileOption = None,
 ) -> None:
@@ -440,15 +503,6 @@ def simulate(
         _note(note)
     summary = result.summary
     preamble = (f"Model: {result.model}.", *(f"Assumes {a}." for a in result.assumptions))
-    chosen = _emit([row.row() for row in result.rows], SIMULATION_COLUMNS, fmt,
-                   preamble=preamble)
-    if plot is not None:
-        from tokcost.plotting import write_plot
-
-        write_plot(result, plot)
-        _note(f"wrote {plot}")
-    if chosen is not OutputFormat.table:
-        return
     total = "unpriced" if summary.total_cost_usd is None else format_usd(summary.total_cost_usd)
     mean = ("" if summary.mean_cost_per_turn_usd is None
             else f"; {format_usd(summary.mean_cost_per_turn_usd)} a turn on average")
@@ -469,8 +523,13 @@ def simulate(
         points = [(str(row.turn) + ("s" if row.request == "summary" else ""), row.input_tokens,
                    row.cumulative_cost_usd) for row in result.rows]
         lines += ["", *growth_chart(points)]
-    sys.stdout.write("\n".join(lines) + "\n")
-    sys.stdout.flush()
+    _emit([row.row() for row in result.rows], SIMULATION_COLUMNS, fmt, output,
+          preamble=preamble, epilogue=lines)
+    if plot is not None:
+        from tokcost.plotting import write_plot
+
+        write_plot(result, plot)
+        _note(f"wrote {plot}")
 
 
 def _read_text_file(path: Path) -> str:
@@ -490,6 +549,7 @@ def models(
         "--provider", "-p", help="Only this provider's models (openai, anthropic, google...).")
     ] = None,
     fmt: FormatOption = None,
+    output: OutputOption = None,
     pricing_version: PricingVersionOption = None,
     pricing: PricingFileOption = None,
 ) -> None:
@@ -500,26 +560,28 @@ def models(
     rows = model_rows(table, provider)
     if not rows:
         raise TokcostError(f"no models from provider {provider!r} in price table {table.label}")
-    _emit(rows, MODEL_COLUMNS, fmt,
+    _emit(rows, MODEL_COLUMNS, fmt, output,
           preamble=(f"Prices in USD per million tokens; price table {table.label}.",))
 
 
 @pricing_app.command("versions")
 def pricing_versions(
     fmt: FormatOption = None,
+    output: OutputOption = None,
     pricing_version: PricingVersionOption = None,
     pricing: PricingFileOption = None,
 ) -> None:
     """List the price-table snapshots and which one is used by default."""
     from tokcost.catalog import VERSION_COLUMNS, version_rows
 
-    _emit(version_rows(_table(pricing_version, pricing)), VERSION_COLUMNS, fmt)
+    _emit(version_rows(_table(pricing_version, pricing)), VERSION_COLUMNS, fmt, output)
 
 
 @pricing_app.command("show")
 def pricing_show(
     model: Annotated[str, typer.Argument(help="Model id, alias or provider/model.")],
     fmt: FormatOption = None,
+    output: OutputOption = None,
     pricing_version: PricingVersionOption = None,
     pricing: PricingFileOption = None,
 ) -> None:
@@ -530,7 +592,7 @@ def pricing_show(
     found = table.resolve(model)
     if found.note:
         _note(found.note)
-    _emit(show_rows(table, found.model), SHOW_COLUMNS, fmt)
+    _emit(show_rows(table, found.model), SHOW_COLUMNS, fmt, output)
 
 
 def _table_from_name(name: str):  # noqa: ANN202
@@ -549,12 +611,13 @@ def pricing_diff(
     model: Annotated[Optional[list[str]], typer.Option(
         "--model", "-m", help="Only this model (repeat for more).")] = None,
     fmt: FormatOption = None,
+    output: OutputOption = None,
 ) -> None:
     """Compare two price tables: models added and removed, and every changed price."""
     from tokcost.catalog import DIFF_COLUMNS, diff_rows
 
     rows = diff_rows(_table_from_name(old), _table_from_name(new), model or ())
-    _emit(rows, DIFF_COLUMNS, fmt)
+    _emit(rows, DIFF_COLUMNS, fmt, output)
 
 
 @pricing_app.command("validate")

@@ -98,10 +98,12 @@ def detect_format(value: Any, where: str = "") -> str:
 def _looks_anthropic(request: Mapping[str, Any]) -> bool:
     if "system" in request:
         return True
-    if any(isinstance(tool, dict) and "input_schema" in tool for tool in
-           request.get("tools") or []):
+    tools = request.get("tools")
+    if isinstance(tools, list) and any(isinstance(tool, dict) and "input_schema" in tool
+                                       for tool in tools):
         return True
-    for message in request.get("messages") or []:
+    messages = request.get("messages")
+    for message in messages if isinstance(messages, list) else []:
         content = message.get("content") if isinstance(message, dict) else None
         for block in content if isinstance(content, list) else []:
             if isinstance(block, dict) and (block.get("type") in _ANTHROPIC_ONLY_BLOCKS
@@ -160,15 +162,23 @@ def _optional_text(value: Mapping[str, Any], key: str, where: str) -> str | None
     return str(_require(value[key], str, _at(where, key), f"`{key}` must be a string"))
 
 
+def _listed(request: Mapping[str, Any], key: str, where: str) -> list[Any]:
+    """An optional list field: absent or null is empty; anything but a list is an error."""
+    value = request.get(key)
+    if value is None:
+        return []
+    return list(_require(value, list, _at(where, key), f"`{key}` must be a list"))
+
+
 def _openai_tools(request: Mapping[str, Any], where: str) -> list[dict[str, Any]]:
     tools = []
-    for index, tool in enumerate(request.get("tools") or []):
+    for index, tool in enumerate(_listed(request, "tools", where)):
         at = _at(_at(where, "tools"), index)
         _require(tool, dict, at, "a tool must be an object")
         function = _require(tool.get("function"), dict, _at(at, "function"),
                             "a tool needs a `function` object")
         tools.append({"type": "function", "function": _function(function, _at(at, "function"))})
-    for index, function in enumerate(request.get("functions") or []):  # the legacy spelling
+    for index, function in enumerate(_listed(request, "functions", where)):  # legacy spelling
         at = _at(_at(where, "functions"), index)
         _require(function, dict, at, "a function must be an object")
         tools.append({"type": "function", "function": _function(function, at)})
@@ -265,7 +275,7 @@ def parse_anthropic(value: Any, where: str = "") -> Conversation:
     for index, message in enumerate(messages):
         normalised.extend(_anthropic_message(message, _at(_at(where, "messages"), index)))
     tools = []
-    for index, tool in enumerate(request.get("tools") or []):
+    for index, tool in enumerate(_listed(request, "tools", where)):
         at = _at(_at(where, "tools"), index)
         _require(tool, dict, at, "a tool must be an object")
         name = _require(tool.get("name"), str, _at(at, "name"), "a tool needs a `name`")

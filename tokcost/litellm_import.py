@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -73,11 +74,18 @@ def read_litellm_json(path: str | Path) -> Mapping[str, Any]:
 
 
 def _per_million(per_token: Any) -> Decimal | None:
-    if per_token is None or isinstance(per_token, bool) or not isinstance(per_token, (int, float)):
+    if isinstance(per_token, bool) or not isinstance(per_token, (int, float)):
+        return None
+    if not math.isfinite(per_token) or per_token < 0:
         return None
     # Per-token floats carry binary noise (3.0000000000000004e-07); a millionth of a dollar per
     # million tokens is far below any real price step.
     return (Decimal(repr(per_token)) * PER_MILLION).quantize(Decimal("0.000001")).normalize()
+
+
+def _token_limit(value: Any) -> int | None:
+    """A positive whole number of tokens, else None (LiteLLM's file has the odd string)."""
+    return value if type(value) is int and value > 0 else None
 
 
 def _our_id(key: str) -> str:
@@ -138,8 +146,8 @@ def _convert(key: str, entry: Mapping[str, Any], provider: str) -> dict[str, Any
     tiers = _tiers(entry, caching, rates)
     if tiers:
         out["tiers"] = tiers
-    window = entry.get("max_input_tokens") or entry.get("max_tokens")
-    max_output = entry.get("max_output_tokens") or entry.get("max_tokens")
+    window = _token_limit(entry.get("max_input_tokens") or entry.get("max_tokens"))
+    max_output = _token_limit(entry.get("max_output_tokens")) or window
     out["context_window"] = window
     out["max_output_tokens"] = min(max_output, window) if window and max_output else max_output
     out["tokenizer"] = _tokenizer(provider, model_id)
@@ -182,17 +190,19 @@ def import_litellm(
     models: dict[str, dict[str, Any]] = {}
     for key in _select(data, patterns):
         entry = data[key]
-        provider = LITELLM_PROVIDERS.get(str(entry.get("litellm_provider")))
         if not isinstance(entry, dict) or entry.get("mode") != "chat":
             result.skipped.append(f"{key}: not a chat model")
-        elif provider is None:
+            continue
+        provider = LITELLM_PROVIDERS.get(str(entry.get("litellm_provider")))
+        if provider is None:
             result.skipped.append(f"{key}: provider {entry.get('litellm_provider')!r} is not "
                                   f"one we price ({', '.join(LITELLM_PROVIDERS)})")
-        elif None in (entry.get("input_cost_per_token"), entry.get("output_cost_per_token")):
+        elif None in (_per_million(entry.get("input_cost_per_token")),
+                      _per_million(entry.get("output_cost_per_token"))):
             result.skipped.append(f"{key}: no per-token input and output prices")
         elif _retired_by(entry, effective):
             result.skipped.append(f"{key}: retired on {entry['deprecation_date']}")
-        elif not (entry.get("max_input_tokens") or entry.get("max_tokens")):
+        elif not _token_limit(entry.get("max_input_tokens") or entry.get("max_tokens")):
             result.skipped.append(f"{key}: no context window")
         elif _our_id(key) in models:
             result.skipped.append(f"{key}: {_our_id(key)!r} is already imported")

@@ -25,6 +25,7 @@ from tokcost.price_table import PriceTable, load_price_table
 
 Strategy = Literal["full", "window", "summarize"]
 STRATEGIES = ("full", "window", "summarize")
+MAX_TURNS = 100_000  # each turn is a step of the simulation; beyond this it is surely a typo
 DEFAULT_SYSTEM_TOKENS = 500
 DEFAULT_USER_TOKENS = 150
 DEFAULT_ASSISTANT_TOKENS = 350
@@ -258,8 +259,8 @@ def simulate(
 def _check_options(turns: int | None, strategy: str, window: int | None,
                    summarize_at: int | None, summary_tokens: int | None, cache_ttl: str,
                    max_output: int | None, sizes: Sequence[int | None]) -> None:
-    if turns is not None and turns < 1:
-        raise TokcostError(f"--turns must be at least 1, not {turns}")
+    if turns is not None and not 1 <= turns <= MAX_TURNS:
+        raise TokcostError(f"--turns must be from 1 to {MAX_TURNS:,}, not {turns}")
     if strategy not in STRATEGIES:
         raise TokcostError(f"unknown strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
     if strategy == "window" and (window is None or window < 0):

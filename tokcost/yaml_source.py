@@ -75,6 +75,10 @@ def parse_price_yaml(text: str, origin: str) -> Any:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         what = error.problem or error.context or "invalid YAML"
+        if error.context and error.context_mark and error.problem_mark \
+                and error.context_mark.line != error.problem_mark.line:
+            # "did not find ']'" at the end means little without where the [ was opened.
+            what += f" ({error.context} from line {error.context_mark.line + 1})"
         column = f", column {mark.column + 1}" if mark else ""
         raise PricingError([PricingProblem(
             origin, f"YAML syntax error{column}: {what}", line=mark.line + 1 if mark else None

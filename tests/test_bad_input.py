@@ -1,0 +1,264 @@
+"""Every bad input gets one clear line and a non-zero exit; nothing good is lost.
+
+Each case asserts the exit status, that stderr is short and names the file and the place, and
+that stdout holds nothing half-made.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from conftest import Result
+
+Run = Callable[..., "Result"]
+COUNT = Path(__file__).parent / "data" / "count"
+GOOD_MESSAGES = [{"role": "user", "content": "What is the capital of the moon?"}]
+
+
+def fails_cleanly(result: Result, *fragments: str, status: int = 1) -> None:
+    assert result.status == status, result.err
+    assert result.out == ""
+    assert "Traceback" not in result.err
+    lines = result.err.strip().splitlines()
+    assert 1 <= len(lines) <= 3, result.err
+    for fragment in fragments:
+        assert fragment in result.err, result.err
+
+
+# --- files ---------------------------------------------------------------------------------------
+
+def test_missing_file(cli: Run, tmp_path: Path) -> None:
+    fails_cleanly(cli("count", str(tmp_path / "nope.json")), "nope.json",
+                  "no such file or directory")
+
+
+def test_directory_with_nothing_countable(cli: Run, tmp_path: Path) -> None:
+    (tmp_path / "photo.png").write_bytes(b"\x89PNG")
+    fails_cleanly(cli("count", str(tmp_path)), str(tmp_path),
+                  "the directory holds no text or JSON files")
+
+
+def test_unreadable_file(cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Tests may run as root, whom file modes do not stop: refuse the open itself.
+    locked = tmp_path / "locked.json"
+    locked.write_text(json.dumps(GOOD_MESSAGES))
+    real_open = Path.open
+
+    def guarded(self: Path, *args: Any, **kwargs: Any) -> Any:
+        if self == locked:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", guarded)
+    fails_cleanly(cli("count", str(locked)), "locked.json", "permission denied")
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (b"", "is empty"),
+        (b"  \n\n", "is empty"),
+        (b"\xef\xbb\xbf", "is empty"),
+        (b"GIF89a\x00\x00\x01", "looks like a binary file"),
+        (b"caf\xe9", "byte 3: not valid UTF-8"),
+        (b'[{"role": "user", "content": "hi"}', "not valid JSON"),
+        (b"42", "a number, not a conversation"),
+        (b'"just a string"', "a string, not a conversation"),
+        (b'{"model": "gpt-4o"}', "neither `messages` nor `conversations`"),
+        (b'{"messages": "hello"}', "messages must be a list"),
+        (b'{"messages": [{"content": "hi"}]}', "messages[0]: a message without a `role`"),
+        (b'{"messages": [{"role": "user"}]}', "messages[0]: a message without `content`"),
+        (b'{"messages": [{"role": "user", "content": null}]}', "content is null"),
+        (b'{"messages": [{"role": "wizard", "content": "hi"}]}', "unknown role 'wizard'"),
+        (b'{"messages": [{"role": "user", "content": [{"type": "video", "url": "x"}]}]}',
+         "content part type 'video' cannot be counted"),
+        (b'{"conversations": [{"from": "narrator", "value": "x"}]}',
+         "unknown speaker 'narrator'"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+    ],
+)
+def test_bad_files(cli: Run, tmp_path: Path, content: bytes, fragment: str) -> None:
+    path = tmp_path / "bad.json"
+    path.write_bytes(content)
+    fails_cleanly(cli("count", str(path), "-f", "csv"), str(path), fragment)
+
+
+def test_truncated_like_the_sharegpt_file_on_pypi(cli: Run) -> None:
+    fails_cleanly(cli("count", str(COUNT / "sharegpt_truncated.json")),
+                  "sharegpt_truncated.json:", "not valid JSON")
+
+
+def test_utf8_with_a_bom_counts_as_without(cli: Run, tmp_path: Path) -> None:
+    plain, bom = tmp_path / "plain.json", tmp_path / "bom.json"
+    plain.write_text(json.dumps(GOOD_MESSAGES))
+    bom.write_bytes(b"\xef\xbb\xbf" + plain.read_bytes())
+    out = cli("count", str(plain), str(bom), "-f", "csv").out.splitlines()
+    assert out[1].split(",")[1:] == out[2].split(",")[1:]
+
+
+def test_crlf_line_ends(cli: Run, tmp_path: Path) -> None:
+    lines = tmp_path / "crlf.jsonl"
+    lines.write_bytes(b"\r\n".join(json.dumps(GOOD_MESSAGES).encode() for _ in range(3)) + b"\r\n")
+    result = cli("count", str(lines), "-f", "csv")
+    assert result.status == 0, result.err
+    assert result.out.splitlines()[1].split(",")[1:6] == ["jsonl", "gpt-4o", "3", "3", "45"]
+    text = tmp_path / "crlf.txt"
+    text.write_bytes(b"one line\r\nanother line\r\n")
+    assert cli("count", str(text), "-f", "csv").status == 0
+
+
+def test_a_50_mb_single_line(cli: Run, tmp_path: Path) -> None:
+    path = tmp_path / "one-line.txt"
+    path.write_text("the quick brown fox jumps over the lazy dog " * 1_200_000)  # 52.8 MB
+    result = cli("count", str(path), "-f", "csv", "--jobs", "1")
+    assert result.status == 0, result.err
+    assert result.out.splitlines()[1].split(",")[5] == "10800001"
+
+
+# --- JSON Lines and several files ---------------------------------------------------------------
+
+def test_skip_bad_lines_counts_the_rest_and_succeeds(cli: Run, tmp_path: Path) -> None:
+    path = tmp_path / "mixed.jsonl"
+    path.write_text(json.dumps(GOOD_MESSAGES) + "\n{oops\n" + json.dumps(GOOD_MESSAGES) + "\n")
+    strict = cli("count", str(path), "-f", "csv")
+    assert strict.status == 1
+    assert strict.out.splitlines()[1].split(",")[3] == "2"
+    assert strict.err.startswith(f"tokcost: error: {path}:2:")
+    lenient = cli("count", str(path), "-f", "csv", "--skip-bad-lines")
+    assert lenient.status == 0
+    assert lenient.out == strict.out
+    assert lenient.err.startswith(f"tokcost: warning: skipped {path}:2:")
+
+
+def test_one_bad_file_among_good_ones(cli: Run, tmp_path: Path) -> None:
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(GOOD_MESSAGES))
+    bad = tmp_path / "bad.json"
+    bad.write_text("{")
+    result = cli("count", str(good), str(bad), str(good), "-f", "csv")
+    assert result.status == 1
+    assert [line.split(",")[0] for line in result.out.splitlines()[1:]] == [str(good)] * 2
+    assert result.err.startswith(f"tokcost: error: {bad}:1:2: not valid JSON")
+
+
+# --- price tables ---------------------------------------------------------------------------
+
+TABLE = (COUNT.parent / "costing.yaml").read_text()
+
+
+@pytest.mark.parametrize(
+    ("text", "fragments"),
+    [
+        ("schema_version: 1\neffective: [2026\n",
+         (":3: YAML syntax error, column 1:", "(while parsing a flow sequence from line 2)")),
+        (TABLE.replace("input: 1\n", "input: cheap\n", 1), ("model 'plain', field 'input'",)),
+        (TABLE.replace("input: 1\n", "input: -1\n", 1), ("must not be negative",)),
+        (TABLE.replace("input: 1\n", "input: 25000\n", 1), ("implausible",)),
+        (TABLE.replace("    output: 2\n", "", 1), ("field 'output': is required",)),
+        (TABLE.replace("  automatic:", "  plain:", 1), ("model 'plain'", "more than once")),
+        (TABLE.replace("schema_version: 1", "schema_version: 9"), ("schema version 9",)),
+        ("", ("the price table is empty",)),
+    ],
+)
+def test_bad_price_tables(cli: Run, tmp_path: Path, text: str, fragments: tuple[str, ...]
+                          ) -> None:
+    path = tmp_path / "prices.yaml"
+    path.write_text(text)
+    fails_cleanly(cli("models", "--pricing", str(path)), str(path), *fragments)
+
+
+# --- numbers and options ---------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("project", "--rpd", "-1"),
+        ("project", "--rpd", "2.5"),
+        ("project", "--rpd", "lots"),
+        ("project", "--rpd", "5", "--input-tokens", "-3"),
+        ("project", "--rpd", "5", "--cache-hit-rate", "1.01"),
+        ("project", "--rpd", "5", "--cache-hit-rate", "-0.1"),
+        ("project", "--rpd", "5", "--days-per-month", "40"),
+        ("simulate", "--turns", "0"),
+        ("simulate", "--turns", "-4"),
+        ("simulate", "--turns", "1000000000"),
+        ("simulate", "--turns", "3", "--user-tokens", "-1"),
+        ("count", str(COUNT / "cookbook_messages.json"), "--jobs", "0"),
+    ],
+)
+def test_bad_numbers_are_usage_errors(cli: Run, args: tuple[str, ...]) -> None:
+    result = cli(*args)
+    assert result.status == 2 and result.out == ""
+    assert "Error: Invalid value" in result.err and "Traceback" not in result.err
+
+
+def test_huge_numbers_that_make_sense_work(cli: Run) -> None:
+    result = cli("project", "--rpd", str(10**15), "-m", "gpt-4o", "--input-tokens", str(10**6),
+                 "--output-tokens", "1", "-f", "json")
+    assert result.status == 0, result.err
+    [row] = json.loads(result.out)
+    # 10^15 requests a day, each 10^6 tokens at $2.50 a million plus 1 at $10 a million.
+    assert row["daily_cost_usd"] == 2_500_010_000_000_000
+    assert row["fits"] is False
+
+
+def test_zero_requests_cost_nothing(cli: Run) -> None:
+    [row] = json.loads(cli("project", "--rpd", "0", "-m", "gpt-4o", "-f", "json").out)
+    assert row["monthly_cost_usd"] == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (("project", "--rpd", "5", "--from", str(COUNT / "cookbook_messages.json"),
+          "--input-tokens", "3"), "give one of --from and --input-tokens"),
+        (("models", "--pricing-version", "2025-03-01", "--pricing", "x.yaml"), "not both"),
+        (("simulate", "--window", "2"), "--window goes with --strategy window"),
+    ],
+)
+def test_conflicting_options(cli: Run, args: tuple[str, ...], fragment: str) -> None:
+    fails_cleanly(cli(*args), fragment)
+
+
+# --- output ---------------------------------------------------------------------------------------
+
+def test_output_file(cli: Run, tmp_path: Path) -> None:
+    target = tmp_path / "models.csv"
+    result = cli("models", "--pricing-version", "2025-03-01", "-o", str(target))
+    assert result.status == 0 and result.out == ""
+    assert target.read_text().splitlines()[0].startswith("model,provider,input_per_mtok")
+    json_target = tmp_path / "projection.json"
+    cli("project", "--rpd", "1", "-m", "gpt-4o", "--output", str(json_target))
+    assert json.loads(json_target.read_text())[0]["model"] == "gpt-4o"
+
+
+@pytest.mark.parametrize("where", ["a-directory", "missing-folder/out.csv"])
+def test_unwritable_output(cli: Run, tmp_path: Path, where: str) -> None:
+    (tmp_path / "a-directory").mkdir()
+    target = tmp_path / where
+    fails_cleanly(cli("models", "-o", str(target)), str(target))
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_during_a_large_count(installed_command: str, tmp_path: Path, jobs: str) -> None:
+    big = tmp_path / "big.jsonl"
+    line = json.dumps([{"role": "user", "content": "word " * 2000}]) + "\n"
+    big.write_text(line * 12_000)  # about 120 MB: several seconds of work
+    process = subprocess.Popen([installed_command, "count", str(big), "-f", "csv", "--jobs", jobs],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(1.0)
+    assert process.poll() is None, "the count ended before it could be interrupted"
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert b"Traceback" not in err and b"KeyboardInterrupt" not in err
+    assert out == b""
