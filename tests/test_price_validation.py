@@ -635,8 +635,9 @@ def test_yaml_syntax_error_names_line_and_column(tmp_path: Path) -> None:
     assert problem.line == 11
     assert problem.model is None and problem.field is None
     assert "column" in problem.message
-    # The unclosed [ is noticed at the ':' of the next line.
-    assert problem.message == "YAML syntax error, column 19: did not find expected ',' or ']'"
+    # The unclosed [ is noticed at the ':' of the next line; the message says where it opened.
+    assert problem.message == ("YAML syntax error, column 19: did not find expected ',' or ']' "
+                               "(while parsing a flow sequence from line 10)")
     assert str(problem) == f"{path}:11: {problem.message}"
 
 
