@@ -1,0 +1,91 @@
+"""Security: nothing leaves the machine without --exact, and the API key is never shown."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from conftest import Result
+
+Run = Callable[..., "Result"]
+COUNT = Path(__file__).parent / "data" / "count"
+FAKE_KEY = "sk-ant-api03-FAKE-KEY-FOR-TESTS-ZQXJ"
+OFFLINE_COMMANDS = [
+    ("count", str(COUNT / "anthropic_request.json"), "-m", "claude-sonnet-4-5", "-m", "gpt-4o"),
+    ("count", str(COUNT / "cookbook_tools.json"), "--per-message"),
+    ("project", "--rpd", "100", "--from", str(COUNT / "sharegpt_four_turns.json")),
+    ("simulate", "--from", str(COUNT / "sharegpt_four_turns.json"), "-m", "claude-sonnet-4-5"),
+    ("models",),
+    ("pricing", "show", "claude-sonnet-4-5"),
+]
+
+
+@pytest.mark.parametrize("args", OFFLINE_COMMANDS)
+def test_no_connection_without_exact(cli: Run, monkeypatch: pytest.MonkeyPatch,
+                                     args: tuple[str, ...]) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", FAKE_KEY)
+    attempts: list[Any] = []
+
+    def refuse(self: socket.socket, address: Any) -> None:
+        attempts.append(address)
+        raise OSError("network use is not allowed here")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    result = cli(*args)
+    assert result.status == 0, result.err
+    assert attempts == []
+
+
+def test_the_api_key_never_appears(anthropic_stub: Any, installed_command: str,
+                                   tmp_path: Path) -> None:
+    request = str(COUNT / "anthropic_request.json")
+    env = {**os.environ, "ANTHROPIC_API_KEY": FAKE_KEY, "ANTHROPIC_BASE_URL": anthropic_stub.url}
+    shown = []
+    runs = [
+        ({}, (401,)),  # refused key
+        ({}, (403,)),
+        ({}, (500, 500, 500, 500, 500)),  # retries run out
+        ({"TOKCOST_DEBUG": "1"}, (401,)),  # even with tracebacks on
+        ({}, ()),  # success
+    ]
+    for extra, script in runs:
+        anthropic_stub.script(*script)
+        done = subprocess.run([installed_command, "count", request, "--exact", "-f", "csv"],
+                              capture_output=True, text=True, env={**env, **extra},
+                              cwd=tmp_path, timeout=120)
+        shown.append(done.stdout + done.stderr)
+    for args in OFFLINE_COMMANDS:
+        done = subprocess.run([installed_command, *args], capture_output=True, text=True,
+                              env=env, cwd=tmp_path, timeout=120)
+        shown.append(done.stdout + done.stderr)
+    unreachable = {**env, "ANTHROPIC_BASE_URL": "http://127.0.0.1:9"}
+    done = subprocess.run([installed_command, "count", request, "--exact"], capture_output=True,
+                          text=True, env=unreachable, cwd=tmp_path, timeout=120)
+    shown.append(done.stdout + done.stderr)
+    assert all(FAKE_KEY not in text for text in shown)
+    assert any("refused the API key" in text for text in shown)
+    assert "could not reach" in shown[-1]
+    # The key did reach the one place it is for: the endpoint (in a header).
+    assert any(FAKE_KEY in str(request.headers) for request in anthropic_stub.requests)
+
+
+def test_price_files_are_read_with_safe_yaml(cli: Run, tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    table = tmp_path / "evil.yaml"
+    table.write_text(f'!!python/object/apply:os.system ["touch {marker}"]\n')
+    result = cli("models", "--pricing", str(table))
+    assert result.status == 1
+    assert not marker.exists()
+
+
+def test_exact_help_says_it_sends_text_away(cli: Run) -> None:
+    words = " ".join(cli("count", "--help").out.replace("│", " ").split())
+    assert "This is the only option that sends your text off this machine." in words
