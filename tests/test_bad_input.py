@@ -70,6 +70,7 @@ def test_unreadable_file(cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPat
         (b"\xef\xbb\xbf", "is empty"),
         (b"GIF89a\x00\x00\x01", "looks like a binary file"),
         (b"caf\xe9", "byte 3: not valid UTF-8"),
+        ("[]".encode("utf-16"), "is UTF-16 text"),
         (b'[{"role": "user", "content": "hi"}', "not valid JSON"),
         (b"42", "a number, not a conversation"),
         (b'"just a string"', "a string, not a conversation"),

@@ -214,6 +214,9 @@ def _decode(data: bytes, label: str, errors: str, offset: int) -> str:
     try:
         return data.decode("utf-8", errors=errors)
     except UnicodeDecodeError as error:
+        if offset == 0 and data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            raise InputFileError(f"{label}: is UTF-16 text (it starts with a UTF-16 byte order "
+                                 "mark); save it as UTF-8") from None
         raise InputFileError(
             f"{label}: byte {offset + error.start}: not valid UTF-8 ({error.reason}); save it as "
             "UTF-8, or pass --encoding-errors replace to count it anyway"
