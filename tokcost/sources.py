@@ -156,6 +156,9 @@ def open_source(source: Source, input_format: str | None = None,
         head = stream.read(_SNIFF_BYTES)
     except OSError as error:
         raise InputFileError(f"{source.label}: cannot be read: {error.strerror}") from None
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise InputFileError(f"{source.label}: is UTF-16 text (it starts with a UTF-16 byte "
+                             "order mark); save it as UTF-8")
     if b"\x00" in head[:8192]:
         raise InputFileError(f"{source.label}: looks like a binary file (it holds NUL bytes), "
                              "not text or JSON")
@@ -214,9 +217,6 @@ def _decode(data: bytes, label: str, errors: str, offset: int) -> str:
     try:
         return data.decode("utf-8", errors=errors)
     except UnicodeDecodeError as error:
-        if offset == 0 and data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-            raise InputFileError(f"{label}: is UTF-16 text (it starts with a UTF-16 byte order "
-                                 "mark); save it as UTF-8") from None
         raise InputFileError(
             f"{label}: byte {offset + error.start}: not valid UTF-8 ({error.reason}); save it as "
             "UTF-8, or pass --encoding-errors replace to count it anyway"
