@@ -50,7 +50,6 @@ class FileCount:
     tokens: int
     accuracy: Accuracy
     input_cost_usd: Decimal
-    notes: tuple[str, ...] = ()
     # (conversation number, message) pairs, kept only when asked for (--per-message).
     per_message: list[tuple[int | None, MessageTokens]] = field(default_factory=list, repr=False)
 

@@ -76,8 +76,7 @@ def plain_number(value: Decimal | int) -> str:
         return str(value)
     if value == 0:
         return "0"
-    text = format(value.normalize(), "f")
-    return text
+    return format(value.normalize(), "f")
 
 
 def _raw_text(value: Any) -> str:

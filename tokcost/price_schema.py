@@ -17,13 +17,13 @@ from decimal import Decimal
 from typing import Any, Literal, NamedTuple
 
 from tokcost.errors import PricingError, PricingProblem
+from tokcost.output import plain_number
 
 SCHEMA_VERSION = 1
 PER_MILLION = Decimal(1_000_000)
 # Above this a price is almost surely a typo or a per-thousand figure: the dearest chat model ever
 # listed charged $600 per million output tokens.
 ABSURD_PRICE_PER_MTOK = Decimal(5_000)
-PRICE_FIELDS = ("input", "output", "cache_read", "cache_write_5m", "cache_write_1h")
 
 Caching = Literal["none", "automatic", "explicit"]
 Accuracy = Literal["exact", "estimate"]
@@ -72,7 +72,7 @@ class Tokenizer(NamedTuple):
     def describe(self) -> str:
         if self.accuracy == "exact":
             return self.encoding
-        scale = "" if self.factor == 1 else f" x{_plain(self.factor)}"
+        scale = "" if self.factor == 1 else f" x{plain_number(self.factor)}"
         return f"estimate:{self.encoding}{scale}"
 
 
@@ -107,12 +107,6 @@ class Snapshot(NamedTuple):
 
     def source_for(self, model: ModelPrice) -> str | None:
         return model.source or self.sources.get(model.provider)
-
-
-def _plain(number: Decimal) -> str:
-    """A Decimal as plain digits, without exponent or trailing zeros."""
-    text = format(number.normalize(), "f")
-    return text
 
 
 class LineDict(dict[Any, Any]):
@@ -168,10 +162,10 @@ def _read_price(raw: Any) -> tuple[Any, str | None]:
     if not value.is_finite():
         return None, "must be a finite number"
     if value < 0:
-        return None, f"must not be negative (got {_plain(value)})"
+        return None, f"must not be negative (got {plain_number(value)})"
     if value > ABSURD_PRICE_PER_MTOK:
         return None, (
-            f"{_plain(value)} USD per million tokens is implausible; prices are per million "
+            f"{plain_number(value)} USD per million tokens is implausible; prices are per million "
             "tokens, not per thousand"
         )
     return value, None
@@ -180,7 +174,8 @@ def _read_price(raw: Any) -> tuple[Any, str | None]:
 def _read_fraction(raw: Any) -> tuple[Any, str | None]:
     value, message = _read_price(raw)
     if message is None and not (0 < value < 1):
-        return None, f"must be a fraction between 0 and 1 (0.5 is half price), not {_plain(value)}"
+        return None, ("must be a fraction between 0 and 1 (0.5 is half price), not "
+                      f"{plain_number(value)}")
     return value, message
 
 

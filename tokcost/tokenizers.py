@@ -117,8 +117,3 @@ def get_encoding(name: str) -> tiktoken.Encoding:
             f"encoding {name!r} is not bundled ({', '.join(bundled_hashes())} are) and tiktoken "
             f"could not load it: {reason}"
         ) from None
-
-
-def count_tokens(text: str, encoding: tiktoken.Encoding) -> int:
-    """Tokens in ``text``; text that looks like a special token is counted as ordinary text."""
-    return len(encoding.encode_ordinary(text))
