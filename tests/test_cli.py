@@ -81,7 +81,8 @@ def test_unknown_provider_is_one_line(cli: Run) -> None:
     result = cli("models", "--provider", "acme")
     assert result.status == 1 and result.out == ""
     assert result.err == ("tokcost: error: no models from provider 'acme' in price table "
-                          "2026-11-22\n")
+                          "2026-11-22 (it has anthropic, deepseek, google, mistral, openai, "
+                          "xai)\n")
 
 
 def test_piped_output_defaults_to_tsv(cli: Run) -> None:

@@ -558,8 +558,6 @@ def models(
 
     table = _table(pricing_version, pricing)
     rows = model_rows(table, provider)
-    if not rows:
-        raise TokcostError(f"no models from provider {provider!r} in price table {table.label}")
     _emit(rows, MODEL_COLUMNS, fmt, output,
           preamble=(f"Prices in USD per million tokens; price table {table.label}.",))
 

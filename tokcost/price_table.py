@@ -77,10 +77,17 @@ class PriceTable:
         return len(self.snapshot.models)
 
     def models(self, provider: str | None = None) -> list[ModelPrice]:
-        wanted = None
-        if provider is not None:
-            wanted = PROVIDER_PREFIXES.get(provider.casefold(), provider.casefold())
-        return [m for m in self if wanted is None or m.provider == wanted]
+        """Every model, or the provider's; a provider with none is an error, never an empty
+        answer."""
+        if provider is None:
+            return list(self)
+        wanted = PROVIDER_PREFIXES.get(provider.casefold(), provider.casefold())
+        found = [model for model in self if model.provider == wanted]
+        if not found:
+            providers = ", ".join(sorted({model.provider for model in self}))
+            raise TokcostError(f"no models from provider {provider!r} in price table "
+                               f"{self.label} (it has {providers})")
+        return found
 
     def resolve(self, name: str) -> Resolution:
         """Find a model by exact id, alias, any case, provider prefix or dated id."""

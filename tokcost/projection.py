@@ -210,8 +210,6 @@ def project(
                            "--cache and --assistant-tokens rather than --cache-hit-rate and "
                            "--output-tokens (--batch is not simulated)")
     chosen = [table.resolve(name).model for name in models] or table.models(provider)
-    if not chosen:
-        raise TokcostError(f"no models from provider {provider!r} in price table {table.label}")
     notes: list[str] = []
     rows = []
     document = None
