@@ -277,17 +277,39 @@ def _line_batches(stream: IO[bytes], head: bytes, label: str, fmt: str | None, e
 
 def _read_json_document(stream: IO[bytes], head: bytes, source: Source, fmt: str | None,
                         errors: str) -> list[Conversation]:
-    """Parse a whole JSON document. The bytes are dropped once decoded, and the text once
-    parsed, so the parser works on one copy of the document."""
-    data = b"".join(_chunks(stream, head))
-    text = _decode(data, source.label, errors, 0)
-    del data
+    """Parse a whole JSON document, holding one copy of it: a file is decoded straight from a
+    read-only memory map (its bytes stay in the page cache, not in this process's memory), and
+    the text is dropped once parsed."""
+    text = _whole_text(stream, head, source, errors)
     value = _parse_json(text, source.label)
     del text
     try:
         return parse_conversations(value, fmt)
     except ConversationError as error:
         raise InputFileError(f"{source.label}: {error}") from None
+
+
+def _whole_text(stream: IO[bytes], head: bytes, source: Source, errors: str) -> str:
+    if source.path is not None:
+        import mmap
+
+        problem = None
+        try:
+            with mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+                start = len(_BOM) if mapped[:len(_BOM)] == _BOM else 0
+                try:
+                    return str(memoryview(mapped)[start:], "utf-8", errors)
+                except UnicodeDecodeError as error:
+                    # Raised below, once the map is closed: the error holds a view of it.
+                    problem = (f"{source.label}: byte {start + error.start}: not valid UTF-8 "
+                               f"({error.reason}); save it as UTF-8, or pass --encoding-errors "
+                               "replace to count it anyway")
+        except (OSError, ValueError):
+            stream.seek(0)  # not mappable (a pipe, a special file): read it instead
+            head = stream.read(_SNIFF_BYTES)
+        if problem:
+            raise InputFileError(problem)
+    return _decode(b"".join(_chunks(stream, head)), source.label, errors, 0)
 
 
 def _parse_json(text: str, label: str, line_offset: int = 0) -> Any:
