@@ -431,3 +431,24 @@ def test_a_text_file_that_starts_with_a_brace_is_text(tmp_path: Path, cli: Run) 
     notes = tmp_path / "notes.md"
     notes.write_text("{draft} ideas for the launch\n[ ] write the post\n")
     assert csv_rows(cli("count", str(notes), "-f", "csv").out)[1][1] == "text"
+
+
+def test_an_encoding_that_is_not_bundled_and_cannot_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli: Run
+) -> None:
+    import tiktoken
+
+    def offline(name: str) -> Any:
+        raise ValueError(f"could not download {name} (no network)")
+
+    monkeypatch.setattr(tiktoken, "get_encoding", offline)
+    table = tmp_path / "prices.yaml"
+    table.write_text((COUNT.parent / "costing.yaml").read_text().replace(
+        "encoding: o200k_base, accuracy: exact}\n  automatic:",
+        "encoding: r50k_base, accuracy: exact}\n  automatic:"))
+    result = cli("count", str(COUNT / "cookbook_messages.json"), "-m", "plain", "--pricing",
+                 str(table))
+    assert result.status == 1 and result.out == ""
+    assert result.err == ("tokcost: error: encoding 'r50k_base' is not bundled (cl100k_base, "
+                          "o200k_base are) and tiktoken could not load it: could not download "
+                          "r50k_base (no network)\n")
