@@ -31,7 +31,7 @@ import tempfile
 import threading
 import time
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -98,6 +98,27 @@ def _kill_group(proc: subprocess.Popen[Any]) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
+
+
+def round_robin(entries: Sequence[Timed], runs: int, execute: Callable[[list[str]], Any],
+                record: Callable[[Timed, Any], None]) -> None:
+    """Run every entry ``runs`` times, one after another in turn, so that a machine's changing
+    load falls on all of them alike; an entry that fails once is left out after that."""
+    for number in range(1, runs + 1):
+        progress(f"   run {number}/{runs} ...")
+        for entry in entries:
+            if entry.error:
+                continue
+            try:
+                done = execute(entry.cmd)
+            except BenchError as error:
+                entry.error = str(error)
+                continue
+            if done.returncode != 0:
+                entry.error = f"exit {done.returncode}:\n{tail(done.stderr or done.stdout)}"
+                continue
+            record(entry, done)
+    progress(" " * 30)
 
 
 def run(cmd: Sequence[str], timeout: float, *, capture: bool = True) -> Finished:
@@ -634,34 +655,23 @@ def _count_file(path: Path, runs: int, tokcost: str, python: str, jobs: bool) ->
     print()
     print(f"-- {_rel(path)}: {size / MB:.1f} MB")
     _warm_page_cache(path)
-    for number in range(1, runs + 1):
-        progress(f"   run {number}/{runs} ...")
-        for entry in entries:
-            if entry.error:
-                continue
-            try:
-                done = measure(entry.cmd, COUNT_TIMEOUT)
-            except BenchError as error:
-                entry.error = str(error)
-                continue
-            if done.returncode != 0:
-                entry.error = f"exit {done.returncode}:\n{tail(done.stderr or done.stdout)}"
-                continue
-            try:
-                if entry is entries[0]:
-                    figures = parse_reference(done.stdout)
-                    total, conversations = figures["tokens"], figures.get("conversations")
-                else:
-                    total, conversations = tokcost_total(done.stdout)
-            except (KeyError, ValueError) as error:
-                entry.error = f"could not read its output ({error}):\n{tail(done.stdout)}"
-                continue
-            entry.seconds.append(done.seconds)
-            entry.totals.append(total)
-            entry.conversations = conversations
-            if done.peak_kb is not None:
-                entry.peaks.append(done.peak_kb)
-    progress(" " * 30)
+    def record(entry: Timed, done: Any) -> None:
+        try:
+            if entry is entries[0]:
+                figures = parse_reference(done.stdout)
+                total, conversations = figures["tokens"], figures.get("conversations")
+            else:
+                total, conversations = tokcost_total(done.stdout)
+        except (KeyError, ValueError) as error:
+            entry.error = f"could not read its output ({error}):\n{tail(done.stdout)}"
+            return
+        entry.seconds.append(done.seconds)
+        entry.totals.append(total)
+        entry.conversations = conversations
+        if done.peak_kb is not None:
+            entry.peaks.append(done.peak_kb)
+
+    round_robin(entries, runs, lambda cmd: measure(cmd, COUNT_TIMEOUT), record)
 
     ref = entries[0]
     rows = []
@@ -780,21 +790,8 @@ def startup_bench(runs: int, tokcost_override: str | None) -> None:
             except BenchError as error:
                 entry.error = str(error)
 
-    for number in range(1, runs + 1):
-        progress(f"   run {number}/{runs} ...")
-        for entry in entries:
-            if entry.error:
-                continue
-            try:
-                done = run(entry.cmd, STARTUP_TIMEOUT, capture=False)
-            except BenchError as error:
-                entry.error = str(error)
-                continue
-            if done.returncode != 0:
-                entry.error = f"exit {done.returncode}"
-                continue
-            entry.seconds.append(done.seconds)
-    progress(" " * 30)
+    round_robin(entries, runs, lambda cmd: run(cmd, STARTUP_TIMEOUT, capture=False),
+                lambda entry, done: entry.seconds.append(done.seconds))
 
     baseline = entries[0].median
     rows = []
