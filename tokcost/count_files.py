@@ -8,7 +8,6 @@ the results are gathered in input order, so both give the same rows.
 from __future__ import annotations
 
 import os
-from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -130,20 +129,21 @@ def count_batch(batch: Batch, job: CountJob) -> BatchResult:
                 result.problems.append(str(error))
                 continue
             for conversation in conversations:
-                _count_conversation(conversation, f"{batch.label}:{number}", job, result)
+                _count_conversation(conversation, (batch.label, ":", number), job, result)
         return result
     for offset, conversation in enumerate(batch.conversations):
-        _count_conversation(conversation, f"{batch.label}: conversation {batch.first + offset}",
+        _count_conversation(conversation, (batch.label, ": conversation ", batch.first + offset),
                             job, result)
     return result
 
 
-def _count_conversation(conversation: Conversation, place: str, job: CountJob,
+def _count_conversation(conversation: Conversation, place: tuple[str, str, int], job: CountJob,
                         result: BatchResult) -> None:
     try:
         models = job.models or (_model_of(conversation, job.table, result.notes),)
     except UnknownModelError as error:
-        result.problems.append(f"{place}: {error}")
+        label, joint, number = place  # formatted only when needed: most conversations are fine
+        result.problems.append(f"{label}{joint}{number}: {error}")
         return
     index = result.conversations
     result.conversations += 1
@@ -175,20 +175,98 @@ def _conversation_count(model: ModelPrice, conversation: Conversation, job: Coun
 
 # --- running batches here or in workers, in order ----------------------------------------------
 
-_worker_job: CountJob | None = None
-
-
-def _start_worker(job: CountJob) -> None:
+def _worker(job: CountJob, tasks: Any, results: Any) -> None:
+    """A worker process: count batches until told to stop (None)."""
     import signal
 
-    global _worker_job
-    _worker_job = job
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
+    while (task := tasks.get()) is not None:
+        number, batch = task
+        try:
+            results.put((number, count_batch(batch, job), None))
+        except BaseException as error:  # sent back, so that the main process can say so
+            results.put((number, None, f"{type(error).__name__}: {error}"))
 
 
-def _count_in_worker(batch: Batch) -> BatchResult:
-    assert _worker_job is not None
-    return count_batch(batch, _worker_job)
+class _Workers:
+    """Worker processes that count batches, handing results back in the order given.
+
+    Plain processes and queues rather than multiprocessing.Pool: on Ctrl-C they can simply be
+    killed, where Pool.terminate() can wait for ever on a queue lock a stopped worker held.
+    """
+
+    def __init__(self, job: CountJob, jobs: int) -> None:
+        import multiprocessing
+
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else None)
+        self.tasks = context.Queue()
+        self.results = context.Queue()
+        self.processes = [context.Process(target=_worker, args=(job, self.tasks, self.results),
+                                          daemon=True) for _ in range(jobs)]
+        for process in self.processes:
+            process.start()
+
+    def map(self, batches: Iterator[Batch]) -> Iterator[BatchResult]:
+        """Results of the batches, in order, with at most two batches a worker in flight."""
+        waiting: dict[int, BatchResult] = {}
+        sent = received = 0
+        limit = 2 * len(self.processes)
+        for batch in batches:
+            self.tasks.put((sent, batch))
+            sent += 1
+            while sent - received >= limit:
+                yield self._next(received, waiting)
+                received += 1
+        while received < sent:
+            yield self._next(received, waiting)
+            received += 1
+
+    def _next(self, number: int, waiting: dict[int, BatchResult]) -> BatchResult:
+        import queue
+
+        while number not in waiting:
+            try:
+                got, result, failure = self.results.get(timeout=1)
+            except queue.Empty:
+                if not all(process.is_alive() for process in self.processes):
+                    raise TokcostError("a worker process stopped unexpectedly (out of memory?); "
+                                       "try --jobs 1") from None
+                continue
+            if failure is not None:
+                raise RuntimeError(f"in a worker process: {failure}")
+            waiting[got] = result
+        return waiting.pop(number)
+
+    def close(self) -> None:
+        for _ in self.processes:
+            self.tasks.put(None)
+        for process in self.processes:
+            process.join()
+
+    def kill(self) -> None:
+        for process in self.processes:
+            process.kill()
+        for process in self.processes:
+            process.join(timeout=5)
+        # Exit must not wait to flush what nobody will read.
+        self.tasks.cancel_join_thread()
+        self.results.cancel_join_thread()
+
+
+def _block_interrupts() -> Any:
+    import signal
+
+    if hasattr(signal, "pthread_sigmask"):
+        return signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    return None
+
+
+def _restore_interrupts(previous: Any) -> None:
+    import signal
+
+    if previous is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def default_jobs() -> int:
@@ -208,19 +286,23 @@ class Counter:
         self.job = job
         # Network calls (--exact) stay in one process: their rate limits are the provider's.
         self.jobs = 1 if job.exact else jobs
-        self._pool: Any = None
+        self._workers: _Workers | None = None
 
     def __enter__(self) -> Counter:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if exc_type is None:
+            self.close()
+        elif self._workers is not None:  # Ctrl-C or an error: stop at once
+            workers, self._workers = self._workers, None
+            workers.kill()
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-            self._pool = None
+        """Let the workers finish and stop (all work is done by now)."""
+        if self._workers is not None:
+            workers, self._workers = self._workers, None
+            workers.close()
 
     def _results(self, document: Document) -> Iterator[BatchResult]:
         large = document.size is None or document.size >= PARALLEL_MIN_BYTES
@@ -228,28 +310,20 @@ class Counter:
             for batch in document.batches():
                 yield count_batch(batch, self.job)
             return
-        pool = self._start_pool()
-        window: deque[Any] = deque()
-        # A bounded window of batches in flight: memory stays flat and results keep their order.
-        for batch in document.batches():
-            window.append(pool.apply_async(_count_in_worker, (batch,)))
-            if len(window) >= 2 * self.jobs:
-                yield window.popleft().get()
-        while window:
-            yield window.popleft().get()
+        yield from self._start_workers().map(document.batches())
 
-    def _start_pool(self) -> Any:
-        if self._pool is None:
-            import multiprocessing
-
+    def _start_workers(self) -> _Workers:
+        if self._workers is None:
             # Load the encodings first, so that forked workers share them.
             for model in self.job.models or (self.job.table.resolve(DEFAULT_MODEL).model,):
                 _counter(model)
-            methods = multiprocessing.get_all_start_methods()
-            context = multiprocessing.get_context("fork" if "fork" in methods else None)
-            self._pool = context.Pool(self.jobs, initializer=_start_worker,
-                                      initargs=(self.job,))
-        return self._pool
+            # Ctrl-C waits until every worker is started, so that each can be stopped.
+            blocked = _block_interrupts()
+            try:
+                self._workers = _Workers(self.job, self.jobs)
+            finally:
+                _restore_interrupts(blocked)
+        return self._workers
 
     def count(self, document: Document,
               progress: Callable[[int, int], None] | None = None) -> DocumentCount:

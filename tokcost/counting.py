@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any, Literal, NamedTuple
 
 from tokcost.conversations import Conversation
 from tokcost.price_schema import ModelPrice
@@ -60,15 +60,17 @@ class MessageTokens:
     preview: str
 
 
-@dataclass(frozen=True)
-class TokenCount:
-    """A count for one model, saying whether it is exact and, if not, why."""
+class TokenCount(NamedTuple):
+    """A count for one model, saying whether it is exact and, if not, why.
+
+    (A NamedTuple: one is made per conversation, and a frozen dataclass is slower to make.)
+    """
 
     model: str
     tokens: int
     accuracy: Accuracy
     notes: tuple[str, ...] = ()
-    messages: tuple[MessageTokens, ...] = field(default=(), repr=False)
+    messages: tuple[MessageTokens, ...] = ()
 
 
 def _shown(message: Mapping[str, Any]) -> str:
