@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -452,3 +453,16 @@ def test_an_encoding_that_is_not_bundled_and_cannot_load(
     assert result.err == ("tokcost: error: encoding 'r50k_base' is not bundled (cl100k_base, "
                           "o200k_base are) and tiktoken could not load it: could not download "
                           "r50k_base (no network)\n")
+
+
+def test_input_cost_prices_each_conversation_at_its_own_tier(tmp_path: Path) -> None:
+    # gemini-2.5-pro: $1.25 per million input tokens, $2.50 once a prompt passes 200,000.
+    small = {"messages": [{"role": "user", "content": "What is the capital of the moon?"}]}
+    large = {"messages": [{"role": "user", "content": "hello " * 210_000}]}
+    path = tmp_path / "two.jsonl"
+    path.write_text(f"{json.dumps(small)}\n{json.dumps(large)}\n")
+    (counted,) = tokcost.count_file(path, ["gemini-2.5-pro"]).counts
+    assert counted.tokens == 15 + 210_008
+    # 15 at $1.25 and 210,008 at $2.50: not the whole file at either rate.
+    assert counted.input_cost_usd == Decimal("0.00001875") + Decimal("0.52502")
+    assert counted.input_cost_usd == Decimal("0.52503875")

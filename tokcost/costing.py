@@ -58,7 +58,10 @@ def select_tier(model: ModelPrice, prompt_tokens: int) -> Tier | None:
 
 def rates_for(model: ModelPrice, prompt_tokens: int, *, batch: bool = False) -> Rates:
     """The per-million rates that apply to a request with this many prompt tokens."""
-    tier = select_tier(model, prompt_tokens)
+    return _tier_rates(model, select_tier(model, prompt_tokens), batch)
+
+
+def _tier_rates(model: ModelPrice, tier: Tier | None, batch: bool) -> Rates:
     rates = tier.rates if tier else model.rates
     if not batch:
         return rates
@@ -78,7 +81,7 @@ def cost_of(model: ModelPrice, usage: TokenUsage, *, batch: bool = False) -> Cos
         if value < 0:
             raise ValueError(f"{name} tokens must not be negative (got {value})")
     tier = select_tier(model, usage.prompt_tokens)
-    rates = rates_for(model, usage.prompt_tokens, batch=batch)
+    rates = _tier_rates(model, tier, batch)
     where = f" above {tier.above:,} prompt tokens" if tier else ""
     where += " under batch pricing" if batch else ""
 

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from tokcost.conversations import Conversation, to_anthropic_request
-from tokcost.costing import TokenUsage, cost_of, rates_for, select_tier
+from tokcost.costing import TokenUsage, cost_of
 from tokcost.counting import Accuracy, MessageTokens, ModelCounter, TokenCount, preview
 from tokcost.errors import InputFileError, TokcostError, UnknownModelError
 from tokcost.output import Column
-from tokcost.price_schema import PER_MILLION, ModelPrice
+from tokcost.price_schema import ModelPrice
 from tokcost.price_table import PriceTable, load_price_table
 from tokcost.sources import Batch, Document, Source, open_source, parse_line
 
@@ -355,8 +355,6 @@ class _Tally:
         self.model = model
         self.text_tokens: int | None = None
         self.text_preview = ""
-        # Tokens by the long-context tier their conversation fell in (each is one request).
-        self.by_tier: dict[int | None, int] = {}
 
     def add(self, counted: Counted, first: int, per_message: bool) -> None:
         result = self.result
@@ -370,9 +368,8 @@ class _Tally:
         assert result.conversations is not None and result.messages is not None
         result.conversations += 1
         result.messages += counted.messages
-        tier = select_tier(self.model, counted.tokens)
-        key = tier.above if tier else None
-        self.by_tier[key] = self.by_tier.get(key, 0) + counted.tokens
+        # Each conversation is one request: its own size picks its long-context tier.
+        result.input_cost_usd += cost_of(self.model, TokenUsage(input=counted.tokens)).input
         if per_message:
             number = first + counted.conversation + 1
             result.per_message.extend((number, row) for row in counted.rows)
@@ -384,10 +381,6 @@ class _Tally:
             result.input_cost_usd = cost_of(self.model, TokenUsage(input=self.text_tokens)).input
             result.per_message.append(
                 (None, MessageTokens(None, "(text)", self.text_tokens, self.text_preview)))
-            return result
-        for above, tokens in self.by_tier.items():
-            rate = rates_for(self.model, 0 if above is None else above + 1).input
-            result.input_cost_usd += tokens * rate / PER_MILLION
         return result
 
 
