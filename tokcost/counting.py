@@ -116,16 +116,16 @@ class ModelCounter:
     def _scaled(self, raw: int) -> int:
         return raw if self.factor == 1 else math.ceil(raw * self.factor)
 
-    def _result(self, raw_tokens: int, notes: Iterable[str],
+    def _result(self, tokens: int, notes: Iterable[str],
                 messages: Sequence[MessageTokens] = ()) -> TokenCount:
+        """The count, labelled: any note (the model's or the input's) makes it an estimate."""
         all_notes = tuple(dict.fromkeys([*self.base_notes, *notes]))
         accuracy: Accuracy = "exact" if not all_notes else "estimate"
-        total = sum(m.tokens for m in messages) if messages else self._scaled(raw_tokens)
-        return TokenCount(self.model.id, total, accuracy, all_notes, tuple(messages))
+        return TokenCount(self.model.id, tokens, accuracy, all_notes, tuple(messages))
 
     def text(self, text: str) -> TokenCount:
         """Plain text: its tokens, with no chat framing."""
-        return self._result(self._tokens(text), ())
+        return self._result(self._scaled(self._tokens(text)), ())
 
     def conversation(self, conversation: Conversation, upto: int | None = None, *,
                      detail: bool = True) -> TokenCount:
@@ -145,8 +145,7 @@ class ModelCounter:
                 total += self._scaled(self._tool_definitions(tools, notes))
             if not notes and not self.base_notes:
                 return TokenCount(self.model.id, total, "exact")
-            result = self._result(0, notes, ())
-            return TokenCount(result.model, total, result.accuracy, result.notes)
+            return self._result(total, notes)
         rows = [self._message(index, message, notes)
                 for index, message in enumerate(messages, start=1)]
         if tools:
@@ -154,7 +153,7 @@ class ModelCounter:
             rows.insert(0, MessageTokens(None, "(tools)", self._scaled(
                 self._tool_definitions(tools, notes)), preview(names)))
         rows.append(MessageTokens(None, "(reply priming)", self._scaled(REPLY_PRIMING), ""))
-        return self._result(0, notes, rows)
+        return self._result(sum(row.tokens for row in rows), notes, rows)
 
     def message_tokens(self, message: Mapping[str, Any]) -> int:
         """One message's tokens as it sits in a prompt: content plus framing."""
