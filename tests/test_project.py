@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import struct
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -112,6 +114,35 @@ def test_from_a_file_of_conversations(tmp_path: Path, cli: Run) -> None:
     assert (row["output_tokens_p50"], row["output_tokens_p95"]) == (71, 114)
     assert row["output_tokens"] == 62
     assert row["cost_per_request_usd"] == pytest.approx(0.000743, rel=1e-3)
+
+
+def _png_data_url(width: int, height: int) -> str:
+    """A data URL whose PNG header gives the size (all an image's token count needs)."""
+    header = struct.pack(">I", 13) + b"IHDR" + struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return "data:image/png;base64," + base64.b64encode(b"\x89PNG\r\n\x1a\n" + header).decode()
+
+
+def test_from_counts_each_models_images_by_its_own_rule(tmp_path: Path, cli: Run) -> None:
+    # Models that count text alike share one count of the file; image rules still set them apart.
+    def asking(text: str, url: str) -> dict:
+        return {"messages": [
+            {"role": "user", "content": [{"type": "text", "text": text},
+                                         {"type": "image_url", "image_url": {"url": url}}]},
+            {"role": "assistant", "content": "A cat."}]}
+
+    path = tmp_path / "images.jsonl"
+    path.write_text(json.dumps(asking("What is in this picture?", _png_data_url(1500, 900)))
+                    + "\n" + json.dumps(asking("And this?", "https://example.com/x.png")) + "\n")
+    rows = json_rows(cli("project", "--rpd", "100", "--from", str(path), "-m", "gpt-4o", "-m",
+                         "gpt-4o-mini", "-m", "gpt-5", "-m", "claude-sonnet-4-5", "-f", "json"))
+    # 1500x900 at auto detail is 6 tiles; the unknown size is assumed 1024x1024, 4 tiles. The
+    # text and framing are 13 and 10 tokens.
+    assert {row["model"]: (row["input_tokens_p50"], row["input_tokens_p95"]) for row in rows} == {
+        "gpt-5": (70 + 4 * 140 + 10, 70 + 6 * 140 + 13),
+        "gpt-4o": (85 + 4 * 170 + 10, 85 + 6 * 170 + 13),
+        "claude-sonnet-4-5": (775, 1118),  # estimated with GPT-4o's rule
+        "gpt-4o-mini": (2833 + 4 * 5667 + 10, 2833 + 6 * 5667 + 13),
+    }
 
 
 def test_from_needs_output_tokens_when_no_reply_ends_it(cli: Run) -> None:

@@ -109,6 +109,19 @@ class ModelCounter:
                 "and OpenAI's chat framing",
             )
 
+    @property
+    def counts_like(self) -> tuple[object, ...]:
+        """What decides this counter's numbers: the encoding, the estimate factor and the image
+        rule. Counters alike here give every input the same tokens (their notes aside)."""
+        from tokcost.images import find_family
+
+        return (self.model.tokenizer.encoding, self.factor, find_family(self._image_rule_model))
+
+    @property
+    def _image_rule_model(self) -> str:
+        """Whose image rule prices images: the model's own for OpenAI models, else GPT-4o's."""
+        return self.model.id if self.model.provider == "openai" else "gpt-4o"
+
     def _tokens(self, text: str) -> int:
         # encode_ordinary: text that looks like a special token is ordinary text
         return len(self._encode(text))
@@ -216,11 +229,9 @@ class ModelCounter:
         size = image_size_from_data_url(image["url"])
         width, height = size if size else (None, None)
         detail = image.get("detail") or "auto"
-        rule_model = self.model.id
         if self.model.provider != "openai":
-            rule_model = "gpt-4o"
             notes.append(f"{self.model.id}: image tokens estimated with OpenAI's GPT-4o rule")
-        counted = image_tokens(rule_model, width, height, detail)
+        counted = image_tokens(self._image_rule_model, width, height, detail)
         if counted.note:
             notes.append(counted.note)
         elif not counted.exact:

@@ -20,6 +20,7 @@ from tokcost.price_schema import ModelPrice
 from tokcost.price_table import PriceTable, load_price_table
 
 if TYPE_CHECKING:
+    from tokcost.counting import ModelCounter
     from tokcost.sources import WholeDocument as Document
 
 DEFAULT_INPUT_TOKENS = 2000
@@ -148,7 +149,7 @@ def _row(model: ModelPrice, requests_per_day: int, input_tokens: Decimal,
 
 
 def requests_from_document(
-    document: Document, model: ModelPrice, *, output_tokens: int | None = None
+    document: Document, counter: ModelCounter, *, output_tokens: int | None = None
 ) -> list[Request]:
     """Each conversation of a read file as one request: its prompt, and the reply ending it.
 
@@ -156,9 +157,6 @@ def requests_from_document(
     the input is everything before it and the output is the turn (unless ``output_tokens`` is
     given). Otherwise the whole conversation is the input and ``output_tokens`` the output.
     """
-    from tokcost.counting import ModelCounter  # the tokenizer stack, only for --from
-
-    counter = ModelCounter(model)
     if document.text is not None:
         return [Request(counter.text(document.text).tokens,
                         _given_output(output_tokens, document.label))]
@@ -213,6 +211,8 @@ def project(
     notes: list[str] = []
     rows = []
     document = None
+    # A document's requests for each way of counting: models that count alike share them.
+    counted: dict[tuple[object, ...], list[Request]] = {}
     if from_file is not None:
         from tokcost.sources import Source, read_whole
 
@@ -222,7 +222,13 @@ def project(
             rows.append(_simulated_row(model, simulated, requests_per_day, days, table, notes))
             continue
         if document is not None:
-            requests = requests_from_document(document, model, output_tokens=output_tokens)
+            from tokcost.counting import ModelCounter  # the tokenizer stack, only for --from
+
+            counter = ModelCounter(model)
+            if counter.counts_like not in counted:
+                counted[counter.counts_like] = requests_from_document(
+                    document, counter, output_tokens=output_tokens)
+            requests = counted[counter.counts_like]
         else:
             requests = [Request(DEFAULT_INPUT_TOKENS if input_tokens is None else input_tokens,
                                 DEFAULT_OUTPUT_TOKENS if output_tokens is None else
