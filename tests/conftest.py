@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tokcost.cli import main
-from tokcost.price_table import PriceTable, load_bundled, load_file
+from tokcost.pricing.table import PriceTable, load_bundled, load_file
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).parent.parent

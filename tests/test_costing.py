@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from tokcost.costing import TokenUsage, cost_of, rates_for, select_tier
 from tokcost.errors import UnpricedError
-from tokcost.price_table import PriceTable
+from tokcost.pricing.costing import TokenUsage, cost_of, rates_for, select_tier
+from tokcost.pricing.table import PriceTable
 
 
 def test_seed_worked_example_gpt_4o(current_table: PriceTable) -> None:

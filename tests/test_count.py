@@ -18,7 +18,7 @@ import pytest
 
 import tokcost
 from tokcost.conversations import parse_conversations, to_anthropic_request
-from tokcost.price_table import PriceTable
+from tokcost.pricing.table import PriceTable
 from tokcost.tokenizers import get_encoding
 
 if TYPE_CHECKING:

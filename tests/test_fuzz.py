@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 from tokcost.conversations import CONVERSATION_FORMATS, parse_conversations
 from tokcost.count_files import Counter, CountJob
 from tokcost.errors import TokcostError
-from tokcost.litellm_import import import_litellm
-from tokcost.price_schema import build_snapshot
-from tokcost.price_table import PriceTable
+from tokcost.pricing.litellm_import import import_litellm
+from tokcost.pricing.schema import build_snapshot
+from tokcost.pricing.table import PriceTable
+from tokcost.pricing.yaml_source import parse_price_yaml
 from tokcost.sources import Source, open_source
-from tokcost.yaml_source import parse_price_yaml
 
 SETTINGS = settings(max_examples=300, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -18,7 +18,7 @@ import pytest
 import tokcost
 import tokcost.count_files as count_files
 import tokcost.sources as sources
-from tokcost.price_table import PriceTable
+from tokcost.pricing.table import PriceTable
 
 if TYPE_CHECKING:
     from conftest import Result

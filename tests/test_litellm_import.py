@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tokcost.errors import InputFileError, TokcostError
-from tokcost.litellm_import import import_litellm, read_litellm_json, selected_patterns
-from tokcost.price_table import load_file
+from tokcost.pricing.litellm_import import import_litellm, read_litellm_json, selected_patterns
+from tokcost.pricing.table import load_file
 
 if TYPE_CHECKING:
     from conftest import Result  # the fixtures' result type, for annotations only

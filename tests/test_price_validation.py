@@ -15,15 +15,15 @@ from tokcost.errors import (
     UnknownModelError,
     UnknownPricingVersionError,
 )
-from tokcost.price_schema import Batch, Rates, Snapshot, Tier, Tokenizer, build_snapshot
-from tokcost.price_table import (
+from tokcost.pricing.schema import Batch, Rates, Snapshot, Tier, Tokenizer, build_snapshot
+from tokcost.pricing.table import (
     PriceTable,
     bundled_versions,
     load_bundled,
     load_file,
     load_price_table,
 )
-from tokcost.yaml_source import parse_price_yaml
+from tokcost.pricing.yaml_source import parse_price_yaml
 
 SEED_ERA = "2025-03-01"
 CURRENT = "2026-11-22"

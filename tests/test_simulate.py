@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tokcost
-from tokcost.price_table import PriceTable
+from tokcost.pricing.table import PriceTable
 
 if TYPE_CHECKING:
     from conftest import Result

@@ -26,22 +26,22 @@ _EXPORTS = {
     "count_file": "tokcost.count_files",
     "count_messages": "tokcost.count_files",
     "count_text": "tokcost.count_files",
-    "Cost": "tokcost.costing",
-    "TokenUsage": "tokcost.costing",
-    "cost_of": "tokcost.costing",
-    "rates_for": "tokcost.costing",
+    "Cost": "tokcost.pricing.costing",
+    "TokenUsage": "tokcost.pricing.costing",
+    "cost_of": "tokcost.pricing.costing",
+    "rates_for": "tokcost.pricing.costing",
     "InputFileError": "tokcost.errors",
     "PricingError": "tokcost.errors",
     "TokcostError": "tokcost.errors",
     "UnknownModelError": "tokcost.errors",
     "UnknownPricingVersionError": "tokcost.errors",
     "UnpricedError": "tokcost.errors",
-    "ModelPrice": "tokcost.price_schema",
-    "Rates": "tokcost.price_schema",
-    "Snapshot": "tokcost.price_schema",
-    "PriceTable": "tokcost.price_table",
-    "bundled_versions": "tokcost.price_table",
-    "load_price_table": "tokcost.price_table",
+    "ModelPrice": "tokcost.pricing.schema",
+    "Rates": "tokcost.pricing.schema",
+    "Snapshot": "tokcost.pricing.schema",
+    "PriceTable": "tokcost.pricing.table",
+    "bundled_versions": "tokcost.pricing.table",
+    "load_price_table": "tokcost.pricing.table",
 }
 
 __all__ = [
@@ -91,7 +91,6 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from tokcost.costing import Cost, TokenUsage, cost_of, rates_for
     from tokcost.count_files import (
         DocumentCount,
         FileCount,
@@ -108,7 +107,8 @@ if TYPE_CHECKING:
         UnknownPricingVersionError,
         UnpricedError,
     )
-    from tokcost.price_schema import ModelPrice, Rates, Snapshot
-    from tokcost.price_table import PriceTable, bundled_versions, load_price_table
+    from tokcost.pricing.costing import Cost, TokenUsage, cost_of, rates_for
+    from tokcost.pricing.schema import ModelPrice, Rates, Snapshot
+    from tokcost.pricing.table import PriceTable, bundled_versions, load_price_table
     from tokcost.projection import Projection, ProjectionRow, project
     from tokcost.simulation import Simulation, SimulationRow, SimulationSummary, simulate

@@ -157,7 +157,7 @@ def _emit(
 
 
 def _table(version: str | None, path: Path | None):  # noqa: ANN202 - PriceTable, lazily typed
-    from tokcost.price_table import load_price_table
+    from tokcost.pricing.table import load_price_table
 
     return load_price_table(version=version, path=path)
 
@@ -554,7 +554,7 @@ def models(
     pricing: PricingFileOption = None,
 ) -> None:
     """List the models in the price table: prices per million tokens, limits and tokenizer."""
-    from tokcost.catalog import MODEL_COLUMNS, model_rows
+    from tokcost.pricing.catalog import MODEL_COLUMNS, model_rows
 
     table = _table(pricing_version, pricing)
     rows = model_rows(table, provider)
@@ -570,7 +570,7 @@ def pricing_versions(
     pricing: PricingFileOption = None,
 ) -> None:
     """List the price-table snapshots and which one is used by default."""
-    from tokcost.catalog import VERSION_COLUMNS, version_rows
+    from tokcost.pricing.catalog import VERSION_COLUMNS, version_rows
 
     _emit(version_rows(_table(pricing_version, pricing)), VERSION_COLUMNS, fmt, output)
 
@@ -584,7 +584,7 @@ def pricing_show(
     pricing: PricingFileOption = None,
 ) -> None:
     """Show everything the price table says about one model, tiers and aliases included."""
-    from tokcost.catalog import SHOW_COLUMNS, show_rows
+    from tokcost.pricing.catalog import SHOW_COLUMNS, show_rows
 
     table = _table(pricing_version, pricing)
     found = table.resolve(model)
@@ -595,7 +595,7 @@ def pricing_show(
 
 def _table_from_name(name: str):  # noqa: ANN202
     """A bundled version (a date), or else a path to a price-table file."""
-    from tokcost.price_table import bundled_versions, load_bundled, load_file
+    from tokcost.pricing.table import bundled_versions, load_bundled, load_file
 
     if name in bundled_versions() or not Path(name).exists():
         return load_bundled(name)
@@ -612,7 +612,7 @@ def pricing_diff(
     output: OutputOption = None,
 ) -> None:
     """Compare two price tables: models added and removed, and every changed price."""
-    from tokcost.catalog import DIFF_COLUMNS, diff_rows
+    from tokcost.pricing.catalog import DIFF_COLUMNS, diff_rows
 
     rows = diff_rows(_table_from_name(old), _table_from_name(new), model or ())
     _emit(rows, DIFF_COLUMNS, fmt, output)
@@ -623,7 +623,7 @@ def pricing_validate(
     file: Annotated[Path, typer.Argument(help="The price table (YAML) to check.")],
 ) -> None:
     """Check a price table. Exit 0 with a summary, or list every problem and exit 1."""
-    from tokcost.price_table import load_file
+    from tokcost.pricing.table import load_file
 
     try:
         table = load_file(file)
@@ -652,9 +652,9 @@ def pricing_import_litellm(
         "--out", "-o", help="Where to write the snapshot (default: stdout).")] = None,
 ) -> None:
     """Write a new price-table snapshot from LiteLLM's price list. Review it before use."""
-    from tokcost.litellm_import import import_litellm, read_litellm_json, selected_patterns
-    from tokcost.price_schema import build_snapshot
-    from tokcost.yaml_source import parse_price_yaml
+    from tokcost.pricing.litellm_import import import_litellm, read_litellm_json, selected_patterns
+    from tokcost.pricing.schema import build_snapshot
+    from tokcost.pricing.yaml_source import parse_price_yaml
 
     try:
         when = date.fromisoformat(effective)

@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from tokcost.conversations import Conversation, to_anthropic_request
-from tokcost.costing import TokenUsage, cost_of
 from tokcost.counting import Accuracy, MessageTokens, ModelCounter, TokenCount, preview
 from tokcost.errors import InputFileError, TokcostError, UnknownModelError
 from tokcost.output import Column
-from tokcost.price_schema import ModelPrice
-from tokcost.price_table import PriceTable, load_price_table
+from tokcost.pricing.costing import TokenUsage, cost_of
+from tokcost.pricing.schema import ModelPrice
+from tokcost.pricing.table import PriceTable, load_price_table
 from tokcost.sources import Batch, Document, Source, open_source, parse_line
 
 DEFAULT_MODEL = "gpt-4o"

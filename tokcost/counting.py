@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
 from tokcost.conversations import Conversation
-from tokcost.price_schema import ModelPrice
+from tokcost.pricing.schema import ModelPrice
 from tokcost.tokenizers import get_encoding
 
 Accuracy = Literal["exact", "estimate"]

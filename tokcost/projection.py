@@ -13,11 +13,11 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from tokcost.costing import TokenUsage, cost_of
 from tokcost.errors import InputFileError, TokcostError, UnpricedError
 from tokcost.output import Column
-from tokcost.price_schema import ModelPrice
-from tokcost.price_table import PriceTable, load_price_table
+from tokcost.pricing.costing import TokenUsage, cost_of
+from tokcost.pricing.schema import ModelPrice
+from tokcost.pricing.table import PriceTable, load_price_table
 
 if TYPE_CHECKING:
     from tokcost.counting import ModelCounter

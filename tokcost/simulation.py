@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tokcost.conversations import Conversation
-from tokcost.costing import TokenUsage, cost_of
 from tokcost.counting import ModelCounter
 from tokcost.errors import InputFileError, TokcostError, UnpricedError
 from tokcost.output import Column
-from tokcost.price_schema import ModelPrice
-from tokcost.price_table import PriceTable, load_price_table
+from tokcost.pricing.costing import TokenUsage, cost_of
+from tokcost.pricing.schema import ModelPrice
+from tokcost.pricing.table import PriceTable, load_price_table
 
 Strategy = Literal["full", "window", "summarize"]
 STRATEGIES = ("full", "window", "summarize")

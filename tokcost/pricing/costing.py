@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from tokcost.errors import UnpricedError
-from tokcost.price_schema import PER_MILLION, ModelPrice, Rates, Tier
+from tokcost.pricing.schema import PER_MILLION, ModelPrice, Rates, Tier
 
 
 class TokenUsage(NamedTuple):

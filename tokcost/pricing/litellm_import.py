@@ -19,8 +19,8 @@ from typing import Any
 
 from tokcost.errors import InputFileError, TokcostError
 from tokcost.output import plain_number
-from tokcost.price_schema import PER_MILLION, SCHEMA_VERSION
-from tokcost.price_table import PROVIDER_PREFIXES
+from tokcost.pricing.schema import PER_MILLION, SCHEMA_VERSION
+from tokcost.pricing.table import PROVIDER_PREFIXES
 
 # LiteLLM's provider names for the first-party APIs we price, mapped to ours.
 LITELLM_PROVIDERS = {

@@ -9,8 +9,8 @@ from typing import Any
 
 from tokcost.errors import UnknownModelError
 from tokcost.output import Column
-from tokcost.price_schema import ModelPrice, Rates
-from tokcost.price_table import PriceTable, bundled_versions, load_bundled
+from tokcost.pricing.schema import ModelPrice, Rates
+from tokcost.pricing.table import PriceTable, bundled_versions, load_bundled
 
 MODEL_COLUMNS = (
     Column("model"),

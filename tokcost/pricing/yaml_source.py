@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from tokcost.errors import PricingError, PricingProblem
-from tokcost.price_schema import LineDict
+from tokcost.pricing.schema import LineDict
 
 # The C parser is several times faster; the constructor below stays in Python either way.
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

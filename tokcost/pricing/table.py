@@ -19,7 +19,7 @@ from tokcost.errors import (
     UnknownModelError,
     UnknownPricingVersionError,
 )
-from tokcost.price_schema import ModelPrice, Snapshot, build_snapshot
+from tokcost.pricing.schema import ModelPrice, Snapshot, build_snapshot
 
 # The bundled snapshots live in the repository's top-level pricing/ folder, installed as the
 # package tokcost.price_tables (see pyproject.toml), so that they are found the same way from a
@@ -185,7 +185,7 @@ def _snapshot(text: str, origin: str, expected_effective: date | None = None) ->
             raw = None
         if raw is not None:
             return build_snapshot(raw, origin, expected_effective=expected_effective)
-    from tokcost.yaml_source import parse_price_yaml
+    from tokcost.pricing.yaml_source import parse_price_yaml
 
     raw = parse_price_yaml(text, origin)
     snapshot = build_snapshot(raw, origin, expected_effective=expected_effective)
