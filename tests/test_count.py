@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 import tokcost
-from tokcost.conversations import parse_conversations, to_anthropic_request
+from tokcost.formats.conversations import parse_conversations, to_anthropic_request
 from tokcost.pricing.table import PriceTable
 from tokcost.tokenizers import get_encoding
 

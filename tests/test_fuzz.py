@@ -13,9 +13,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tokcost.conversations import CONVERSATION_FORMATS, parse_conversations
 from tokcost.count_files import Counter, CountJob
 from tokcost.errors import TokcostError
+from tokcost.formats.conversations import CONVERSATION_FORMATS, parse_conversations
 from tokcost.pricing.litellm_import import import_litellm
 from tokcost.pricing.schema import build_snapshot
 from tokcost.pricing.table import PriceTable

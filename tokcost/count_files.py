@@ -14,9 +14,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from tokcost.conversations import Conversation, to_anthropic_request
 from tokcost.counting import Accuracy, MessageTokens, ModelCounter, TokenCount, preview
 from tokcost.errors import InputFileError, TokcostError, UnknownModelError
+from tokcost.formats.conversations import Conversation, to_anthropic_request
 from tokcost.output import Column
 from tokcost.pricing.costing import TokenUsage, cost_of
 from tokcost.pricing.schema import ModelPrice
@@ -421,7 +421,7 @@ def count_messages(
     table: PriceTable | None = None,
 ) -> TokenCount:
     """Prompt tokens of OpenAI-style chat messages (and tool definitions) for a model."""
-    from tokcost.conversations import parse_openai
+    from tokcost.formats.conversations import parse_openai
 
     table = table or load_price_table()
     request: dict[str, Any] = {"messages": list(messages)}

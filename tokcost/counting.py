@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
-from tokcost.conversations import Conversation
+from tokcost.formats.conversations import Conversation
 from tokcost.pricing.schema import ModelPrice
 from tokcost.tokenizers import get_encoding
 

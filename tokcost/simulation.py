@@ -15,9 +15,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from tokcost.conversations import Conversation
 from tokcost.counting import ModelCounter
 from tokcost.errors import InputFileError, TokcostError, UnpricedError
+from tokcost.formats.conversations import Conversation
 from tokcost.output import Column
 from tokcost.pricing.costing import TokenUsage, cost_of
 from tokcost.pricing.schema import ModelPrice

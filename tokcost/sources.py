@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from tokcost.conversations import (
+from tokcost.errors import InputFileError
+from tokcost.formats.conversations import (
     CONVERSATION_FORMATS,
     Conversation,
     ConversationError,
     parse_conversations,
 )
-from tokcost.errors import InputFileError
 
 INPUT_FORMATS = ("text", "openai", "anthropic", "sharegpt", "jsonl", "batch")
 # What a directory contributes: text and JSON files. Anything else there is left alone.
