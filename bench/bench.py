@@ -458,7 +458,7 @@ def reference(path: Path) -> None:
     try:
         import tiktoken
 
-        from tokcost.tokenizers import get_encoding
+        from tokcost.counting.tokenizers import get_encoding
     except ImportError as error:
         raise BenchError(f"cannot import {error.name}; run this with the interpreter that has "
                          "tokcost installed (e.g. .venv/bin/python)") from None

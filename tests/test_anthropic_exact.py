@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tokcost.anthropic_exact import _wait_before_retry, count_tokens_exact
+from tokcost.counting.anthropic_exact import _wait_before_retry, count_tokens_exact
 from tokcost.errors import ApiError, TokcostError
 
 KEY = "sk-ant-test-DO-NOT-LEAK-123"
@@ -269,7 +269,7 @@ def test_long_retry_after_is_capped() -> None:
 
 def test_importing_does_not_import_anthropic() -> None:
     code = (
-        "import sys, tokcost.anthropic_exact\n"
+        "import sys, tokcost.counting.anthropic_exact\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'anthropic'))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

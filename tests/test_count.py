@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 import tokcost
+from tokcost.counting.tokenizers import get_encoding
 from tokcost.formats.conversations import parse_conversations, to_anthropic_request
 from tokcost.pricing.table import PriceTable
-from tokcost.tokenizers import get_encoding
 
 if TYPE_CHECKING:
     from conftest import Result
@@ -75,7 +75,7 @@ def test_bundled_encodings_never_ask_tiktoken_to_download(
 
 
 def test_a_damaged_bundled_file_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    import tokcost.tokenizers as tokenizers
+    import tokcost.counting.tokenizers as tokenizers
 
     monkeypatch.setattr(tokenizers, "bundled_hashes", lambda: {"o200k_base": "0" * 64})
     tokenizers.get_encoding.cache_clear()

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 import pytest
 
-from tokcost.images import (
+from tokcost.counting.images import (
     IMAGE_RULES,
     ImageCount,
     find_family,

@@ -20,7 +20,7 @@ _EXPORTS = {
     "Projection": "tokcost.projection",
     "ProjectionRow": "tokcost.projection",
     "project": "tokcost.projection",
-    "TokenCount": "tokcost.counting",
+    "TokenCount": "tokcost.counting.counter",
     "FileCount": "tokcost.count_files",
     "DocumentCount": "tokcost.count_files",
     "count_file": "tokcost.count_files",
@@ -98,7 +98,7 @@ if TYPE_CHECKING:
         count_messages,
         count_text,
     )
-    from tokcost.counting import TokenCount
+    from tokcost.counting.counter import TokenCount
     from tokcost.errors import (
         InputFileError,
         PricingError,

@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from tokcost.counting import Accuracy, MessageTokens, ModelCounter, TokenCount, preview
+from tokcost.counting.counter import Accuracy, MessageTokens, ModelCounter, TokenCount, preview
 from tokcost.errors import InputFileError, TokcostError, UnknownModelError
 from tokcost.formats.conversations import Conversation, to_anthropic_request
 from tokcost.output import Column
@@ -164,7 +164,7 @@ def _model_of(conversation: Conversation, table: PriceTable, notes: list[str]) -
 def _conversation_count(model: ModelPrice, conversation: Conversation, job: CountJob,
                         notes: list[str]) -> TokenCount:
     if job.exact and model.provider == "anthropic":
-        from tokcost.anthropic_exact import count_tokens_exact
+        from tokcost.counting.anthropic_exact import count_tokens_exact
 
         tokens = count_tokens_exact(to_anthropic_request(conversation), model.id)
         return TokenCount(model.id, tokens, "exact", ())

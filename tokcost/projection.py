@@ -20,7 +20,7 @@ from tokcost.pricing.schema import ModelPrice
 from tokcost.pricing.table import PriceTable, load_price_table
 
 if TYPE_CHECKING:
-    from tokcost.counting import ModelCounter
+    from tokcost.counting.counter import ModelCounter
     from tokcost.sources import WholeDocument as Document
 
 DEFAULT_INPUT_TOKENS = 2000
@@ -222,7 +222,9 @@ def project(
             rows.append(_simulated_row(model, simulated, requests_per_day, days, table, notes))
             continue
         if document is not None:
-            from tokcost.counting import ModelCounter  # the tokenizer stack, only for --from
+            from tokcost.counting.counter import (
+                ModelCounter,  # the tokenizer stack, only for --from
+            )
 
             counter = ModelCounter(model)
             if counter.counts_like not in counted:

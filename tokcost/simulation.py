@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from tokcost.counting import ModelCounter
+from tokcost.counting.counter import ModelCounter
 from tokcost.errors import InputFileError, TokcostError, UnpricedError
 from tokcost.formats.conversations import Conversation
 from tokcost.output import Column

@@ -14,9 +14,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
+from tokcost.counting.tokenizers import get_encoding
 from tokcost.formats.conversations import Conversation
 from tokcost.pricing.schema import ModelPrice
-from tokcost.tokenizers import get_encoding
 
 Accuracy = Literal["exact", "estimate"]
 
@@ -113,7 +113,7 @@ class ModelCounter:
     def counts_like(self) -> tuple[object, ...]:
         """What decides this counter's numbers: the encoding, the estimate factor and the image
         rule. Counters alike here give every input the same tokens (their notes aside)."""
-        from tokcost.images import find_family
+        from tokcost.counting.images import find_family
 
         return (self.model.tokenizer.encoding, self.factor, find_family(self._image_rule_model))
 
@@ -224,7 +224,7 @@ class ModelCounter:
         return raw
 
     def _image(self, image: Mapping[str, Any], notes: list[str]) -> int:
-        from tokcost.images import image_size_from_data_url, image_tokens
+        from tokcost.counting.images import image_size_from_data_url, image_tokens
 
         size = image_size_from_data_url(image["url"])
         width, height = size if size else (None, None)
