@@ -13,14 +13,14 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tokcost.count_files import Counter, CountJob
 from tokcost.errors import TokcostError
 from tokcost.formats.conversations import CONVERSATION_FORMATS, parse_conversations
+from tokcost.inputs.count_files import Counter, CountJob
+from tokcost.inputs.sources import Source, open_source
 from tokcost.pricing.litellm_import import import_litellm
 from tokcost.pricing.schema import build_snapshot
 from tokcost.pricing.table import PriceTable
 from tokcost.pricing.yaml_source import parse_price_yaml
-from tokcost.sources import Source, open_source
 
 SETTINGS = settings(max_examples=300, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])

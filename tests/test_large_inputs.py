@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 import tokcost
-import tokcost.count_files as count_files
-import tokcost.sources as sources
+import tokcost.inputs.count_files as count_files
+import tokcost.inputs.sources as sources
 from tokcost.pricing.table import PriceTable
 
 if TYPE_CHECKING:

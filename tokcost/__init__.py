@@ -21,11 +21,11 @@ _EXPORTS = {
     "ProjectionRow": "tokcost.projection",
     "project": "tokcost.projection",
     "TokenCount": "tokcost.counting.counter",
-    "FileCount": "tokcost.count_files",
-    "DocumentCount": "tokcost.count_files",
-    "count_file": "tokcost.count_files",
-    "count_messages": "tokcost.count_files",
-    "count_text": "tokcost.count_files",
+    "FileCount": "tokcost.inputs.count_files",
+    "DocumentCount": "tokcost.inputs.count_files",
+    "count_file": "tokcost.inputs.count_files",
+    "count_messages": "tokcost.inputs.count_files",
+    "count_text": "tokcost.inputs.count_files",
     "Cost": "tokcost.pricing.costing",
     "TokenUsage": "tokcost.pricing.costing",
     "cost_of": "tokcost.pricing.costing",
@@ -91,13 +91,6 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from tokcost.count_files import (
-        DocumentCount,
-        FileCount,
-        count_file,
-        count_messages,
-        count_text,
-    )
     from tokcost.counting.counter import TokenCount
     from tokcost.errors import (
         InputFileError,
@@ -106,6 +99,13 @@ if TYPE_CHECKING:
         UnknownModelError,
         UnknownPricingVersionError,
         UnpricedError,
+    )
+    from tokcost.inputs.count_files import (
+        DocumentCount,
+        FileCount,
+        count_file,
+        count_messages,
+        count_text,
     )
     from tokcost.pricing.costing import Cost, TokenUsage, cost_of, rates_for
     from tokcost.pricing.schema import ModelPrice, Rates, Snapshot

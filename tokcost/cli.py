@@ -204,14 +204,14 @@ def count(
 
     Works offline: nothing leaves this machine unless you pass --exact.
     """
-    from tokcost.count_files import (
+    from tokcost.inputs.count_files import (
         COUNT_COLUMNS,
         PER_MESSAGE_COLUMNS,
         Counter,
         CountJob,
         default_jobs,
     )
-    from tokcost.sources import expand_inputs, open_source
+    from tokcost.inputs.sources import expand_inputs, open_source
 
     table = _table(pricing_version, pricing)
     models = [_resolve(table, name) for name in model or []]
@@ -260,7 +260,7 @@ def count(
 @contextlib.contextmanager
 def _progress(label: str, size: int | None) -> Iterator[Callable[[int, int], None] | None]:
     """A progress line on stderr for large inputs, only when stderr is a terminal."""
-    from tokcost.count_files import PARALLEL_MIN_BYTES
+    from tokcost.inputs.count_files import PARALLEL_MIN_BYTES
 
     if not sys.stderr.isatty() or os.environ.get("CI") or (size or 0) < PARALLEL_MIN_BYTES:
         yield None

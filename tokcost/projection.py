@@ -21,7 +21,7 @@ from tokcost.pricing.table import PriceTable, load_price_table
 
 if TYPE_CHECKING:
     from tokcost.counting.counter import ModelCounter
-    from tokcost.sources import WholeDocument as Document
+    from tokcost.inputs.sources import WholeDocument as Document
 
 DEFAULT_INPUT_TOKENS = 2000
 DEFAULT_OUTPUT_TOKENS = 500
@@ -214,7 +214,7 @@ def project(
     # A document's requests for each way of counting: models that count alike share them.
     counted: dict[tuple[object, ...], list[Request]] = {}
     if from_file is not None:
-        from tokcost.sources import Source, read_whole
+        from tokcost.inputs.sources import Source, read_whole
 
         document = read_whole(Source(str(from_file), Path(from_file)), input_format)
     for model in chosen:

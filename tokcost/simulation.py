@@ -311,7 +311,7 @@ def _synthetic(counter: ModelCounter, turns: int, system_tokens: int | None,
 
 def _replay(path: str | Path, counter: ModelCounter, turns: int | None
             ) -> tuple[int, list[Turn]]:
-    from tokcost.sources import Source, read_whole
+    from tokcost.inputs.sources import Source, read_whole
 
     document = read_whole(Source(str(path), Path(path)))
     if len(document.conversations) != 1:

@@ -1,6 +1,6 @@
 """Counting whole inputs: one result per file and model, with the input cost of sending it.
 
-A document arrives as batches (see :mod:`tokcost.sources`). :func:`count_batch` counts one
+A document arrives as batches (see :mod:`tokcost.inputs.sources`). :func:`count_batch` counts one
 batch; the same function runs here for ``--jobs 1`` or in worker processes for large inputs, and
 the results are gathered in input order, so both give the same rows.
 """
@@ -17,11 +17,11 @@ from typing import Any
 from tokcost.counting.counter import Accuracy, MessageTokens, ModelCounter, TokenCount, preview
 from tokcost.errors import InputFileError, TokcostError, UnknownModelError
 from tokcost.formats.conversations import Conversation, to_anthropic_request
+from tokcost.inputs.sources import Batch, Document, Source, open_source, parse_line
 from tokcost.output import Column
 from tokcost.pricing.costing import TokenUsage, cost_of
 from tokcost.pricing.schema import ModelPrice
 from tokcost.pricing.table import PriceTable, load_price_table
-from tokcost.sources import Batch, Document, Source, open_source, parse_line
 
 DEFAULT_MODEL = "gpt-4o"
 # Below this a document is counted here: starting workers would cost more than it saves.
