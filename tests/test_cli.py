@@ -294,7 +294,7 @@ def test_help_lists_every_command(cli: Run) -> None:
 def test_the_clis_copies_of_library_constants_agree() -> None:
     from tokcost.cli import MAX_TURNS, InputFormat
     from tokcost.inputs.sources import INPUT_FORMATS
-    from tokcost.simulation import MAX_TURNS as SIMULATION_MAX_TURNS
+    from tokcost.reports.simulation import MAX_TURNS as SIMULATION_MAX_TURNS
 
     assert [choice.value for choice in InputFormat] == list(INPUT_FORMATS)
     assert MAX_TURNS == SIMULATION_MAX_TURNS

@@ -215,7 +215,7 @@ def test_turns_projects_the_mean_turn_of_a_simulation(cli: Run, current_table: P
 
 
 def test_summarising_requests_add_to_the_cost_per_turn(current_table: PriceTable) -> None:
-    from tokcost.projection import SimulatedWorkload
+    from tokcost.reports.projection import SimulatedWorkload
 
     workload = SimulatedWorkload(20, {"strategy": "summarize", "summarize_at": 2000,
                                       "summary_tokens": 300})

@@ -13,13 +13,13 @@ __version__ = "0.1.0"
 
 # Public name -> the module that defines it.
 _EXPORTS = {
-    "Simulation": "tokcost.simulation",
-    "SimulationRow": "tokcost.simulation",
-    "SimulationSummary": "tokcost.simulation",
-    "simulate": "tokcost.simulation",
-    "Projection": "tokcost.projection",
-    "ProjectionRow": "tokcost.projection",
-    "project": "tokcost.projection",
+    "Simulation": "tokcost.reports.simulation",
+    "SimulationRow": "tokcost.reports.simulation",
+    "SimulationSummary": "tokcost.reports.simulation",
+    "simulate": "tokcost.reports.simulation",
+    "Projection": "tokcost.reports.projection",
+    "ProjectionRow": "tokcost.reports.projection",
+    "project": "tokcost.reports.projection",
     "TokenCount": "tokcost.counting.counter",
     "FileCount": "tokcost.inputs.count_files",
     "DocumentCount": "tokcost.inputs.count_files",
@@ -110,5 +110,5 @@ if TYPE_CHECKING:
     from tokcost.pricing.costing import Cost, TokenUsage, cost_of, rates_for
     from tokcost.pricing.schema import ModelPrice, Rates, Snapshot
     from tokcost.pricing.table import PriceTable, bundled_versions, load_price_table
-    from tokcost.projection import Projection, ProjectionRow, project
-    from tokcost.simulation import Simulation, SimulationRow, SimulationSummary, simulate
+    from tokcost.reports.projection import Projection, ProjectionRow, project
+    from tokcost.reports.simulation import Simulation, SimulationRow, SimulationSummary, simulate

@@ -387,8 +387,8 @@ def project(
     pricing: PricingFileOption = None,
 ) -> None:
     """Project daily, monthly and yearly cost of a workload on every model, cheapest first."""
-    from tokcost.projection import PERCENTILE_COLUMNS, PROJECTION_COLUMNS, SimulatedWorkload
-    from tokcost.projection import project as run
+    from tokcost.reports.projection import PERCENTILE_COLUMNS, PROJECTION_COLUMNS, SimulatedWorkload
+    from tokcost.reports.projection import project as run
 
     table = _table(pricing_version, pricing)
     for name in model or []:
@@ -473,13 +473,13 @@ def simulate(
     pricing: PricingFileOption = None,
 ) -> None:
     """Simulate how a conversation's requests grow turn by turn, and what each one costs."""
-    from tokcost.charts import growth_chart
     from tokcost.output import format_usd
-    from tokcost.simulation import SIMULATION_COLUMNS
-    from tokcost.simulation import simulate as run
+    from tokcost.reports.charts import growth_chart
+    from tokcost.reports.simulation import SIMULATION_COLUMNS
+    from tokcost.reports.simulation import simulate as run
 
     if plot is not None:
-        from tokcost.plotting import check_plot_target
+        from tokcost.reports.plotting import check_plot_target
 
         check_plot_target(plot)
     system_text = None
@@ -526,7 +526,7 @@ def simulate(
     _emit([row.row() for row in result.rows], SIMULATION_COLUMNS, fmt, output,
           preamble=preamble, epilogue=lines)
     if plot is not None:
-        from tokcost.plotting import write_plot
+        from tokcost.reports.plotting import write_plot
 
         write_plot(result, plot)
         _note(f"wrote {plot}")

@@ -259,7 +259,7 @@ def _simulated_row(model: ModelPrice, workload: SimulatedWorkload, requests_per_
                    days_per_month: Decimal, table: PriceTable, notes: list[str]
                    ) -> ProjectionRow:
     """The mean request of a simulated conversation; summarising requests add to its cost."""
-    from tokcost.simulation import simulate
+    from tokcost.reports.simulation import simulate
 
     simulation = simulate(model.id, workload.turns, table=table, **workload.options)
     notes.extend(simulation.notes)

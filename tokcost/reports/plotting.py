@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tokcost.errors import TokcostError
-from tokcost.simulation import Simulation
+from tokcost.reports.simulation import Simulation
 
 PLOT_SUFFIXES = (".png", ".svg")
 
