@@ -130,7 +130,7 @@ def import_cycles(sources: Mapping[str, str]) -> list[list[str]]:
 
 def test_every_module_is_in_a_wing() -> None:
     sources = module_sources()
-    assert len(sources) >= 29
+    assert len(sources) >= 28  # the walk found the package (price_tables only when installed)
     wings = {wing_of(module) for module in sources}
     assert wings == set(RANKS)
 
