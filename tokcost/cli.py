@@ -67,6 +67,7 @@ class InputFormat(str, Enum):
     openai = "openai"
     anthropic = "anthropic"
     sharegpt = "sharegpt"
+    gemini = "gemini"
     jsonl = "jsonl"
     batch = "batch"
 

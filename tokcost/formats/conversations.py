@@ -1,9 +1,10 @@
 """Conversations in every input format, read into one shape: OpenAI chat messages.
 
-OpenAI chat, Anthropic Messages, ShareGPT and OpenAI Batch API lines are each validated and
-normalised to OpenAI's message shape (role, content as text or parts, name, tool_calls), which
-the counting framing is defined on. An Anthropic request keeps its original form too, for the
-exact count Anthropic's own endpoint gives.
+OpenAI chat, Anthropic Messages, ShareGPT, OpenAI Batch API lines and Gemini requests (read in
+``gemini.py``) are each validated and normalised to OpenAI's message shape (role, content as text
+or parts, name, tool_calls), which the counting framing is defined on. Anthropic and Gemini
+requests keep their original form too: for the exact count Anthropic's own endpoint gives, and for
+what only a Gemini request shows (media, thought signatures, server-side tools).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 from tokcost.errors import InputFileError
 
-CONVERSATION_FORMATS = ("openai", "anthropic", "sharegpt", "batch")
+CONVERSATION_FORMATS = ("openai", "anthropic", "sharegpt", "gemini", "batch")
 OPENAI_ROLES = ("system", "developer", "user", "assistant", "tool", "function")
 # ShareGPT speaker names seen in the wild, mapped to chat roles.
 SHAREGPT_ROLES = {
@@ -51,6 +52,15 @@ class Conversation:
     source_format: str = "openai"
     # The request as Anthropic's API takes it, when the input was in that format.
     anthropic_request: dict[str, Any] | None = None
+    # The request as Gemini's API takes it (keys in camelCase), when the input was in that format.
+    gemini_request: dict[str, Any] | None = None
+    # Request options that change what a provider adds to the prompt, in one spelling for
+    # every format: how tools may be chosen ("auto", "none", "any" or "tool"; None when not
+    # given), whether extended thinking with a token budget is on, and the JSON schema of
+    # structured output.
+    tool_choice: str | None = None
+    thinking: bool = False
+    output_schema: dict[str, Any] | None = None
 
 
 def _at(where: str, key: str | int) -> str:
@@ -81,12 +91,16 @@ def detect_format(value: Any, where: str = "") -> str:
             return "sharegpt"
         if "messages" in value:
             return "anthropic" if _looks_anthropic(value) else "openai"
-        raise ConversationError(where, "an object with neither `messages` nor `conversations`; "
-                                "not a conversation")
+        if "contents" in value:
+            return "gemini"
+        raise ConversationError(where, "an object with neither `messages` nor `conversations` "
+                                "(nor Gemini's `contents`); not a conversation")
     if isinstance(value, list):
         if not value:
             raise ConversationError(where, "an empty list; no messages to count")
         first = value[0]
+        if isinstance(first, dict) and "parts" in first:  # Gemini's contents, bare
+            return "gemini"
         if isinstance(first, dict) and "role" in first:
             return "anthropic" if _looks_anthropic({"messages": value}) else "openai"
         if isinstance(first, dict):
@@ -96,8 +110,11 @@ def detect_format(value: Any, where: str = "") -> str:
 
 
 def _looks_anthropic(request: Mapping[str, Any]) -> bool:
-    if "system" in request:
+    if "system" in request or "thinking" in request or "output_config" in request:
         return True
+    choice = request.get("tool_choice")
+    if isinstance(choice, dict) and choice.get("type") in ("auto", "none", "any", "tool"):
+        return True  # OpenAI's object form is {"type": "function", ...}
     tools = request.get("tools")
     if isinstance(tools, list) and any(isinstance(tool, dict) and "input_schema" in tool
                                        for tool in tools):
@@ -115,12 +132,42 @@ def _looks_anthropic(request: Mapping[str, Any]) -> bool:
 def parse_conversations(value: Any, fmt: str | None = None, where: str = "") -> list[Conversation]:
     """Every conversation in one JSON value: a conversation, or a list of them."""
     fmt = fmt or detect_format(value, where)
-    if isinstance(value, list) and value and isinstance(value[0], dict) and "role" not in value[0]:
+    if (isinstance(value, list) and value and isinstance(value[0], dict)
+            and "role" not in value[0] and "parts" not in value[0]):
         return [conversation for index, item in enumerate(value)
                 for conversation in parse_conversations(item, fmt, _at(where, index))]
     parse = {"openai": parse_openai, "anthropic": parse_anthropic, "sharegpt": parse_sharegpt,
-             "batch": parse_batch_line}[fmt]
+             "gemini": parse_gemini, "batch": parse_batch_line}[fmt]
     return [parse(value, where)]
+
+
+def parse_gemini(value: Any, where: str = "") -> Conversation:
+    """Google Gemini's ``generateContent`` body, ``{"contents", "systemInstruction"?,
+    "tools"?}``: read by tokcost.formats.gemini, which imports nothing of this module (imported
+    here lazily, the one direction), and made a Conversation here."""
+    from tokcost.formats.gemini import GeminiFormatError, read_gemini
+
+    try:
+        request = read_gemini(value, where)
+    except GeminiFormatError as error:
+        raise ConversationError(error.where, error.problem) from None
+    conversation = Conversation(request.messages, request.tools, request.model, "gemini",
+                                gemini_request=request.body)
+    tool_config = request.body.get("toolConfig") or {}
+    mode = (tool_config.get("functionCallingConfig") or {}).get("mode")
+    if isinstance(mode, str):
+        conversation.tool_choice = _GEMINI_TOOL_MODES.get(mode.upper())
+    generation = request.body.get("generationConfig") or {}
+    schema = generation.get("responseJsonSchema") or generation.get("responseSchema")
+    if isinstance(schema, dict):
+        conversation.output_schema = schema
+    thinking = generation.get("thinkingConfig")
+    conversation.thinking = isinstance(thinking, dict) and thinking.get("thinkingBudget") != 0
+    return conversation
+
+
+# Gemini's functionCallingConfig modes, in the shared spelling of tool_choice.
+_GEMINI_TOOL_MODES = {"AUTO": "auto", "NONE": "none", "ANY": "any", "VALIDATED": "auto"}
 
 
 # --- OpenAI chat ------------------------------------------------------------------------------
@@ -141,7 +188,28 @@ def parse_openai(value: Any, where: str = "") -> Conversation:
         raise ConversationError(messages_at, "no messages to count")
     checked = [_plain_message(m) or _openai_message(m, _at(messages_at, i))
                for i, m in enumerate(messages)]
-    return Conversation(checked, tools, model, "openai")
+    conversation = Conversation(checked, tools, model, "openai")
+    if isinstance(value, dict):
+        conversation.tool_choice = _openai_tool_choice(value.get("tool_choice"))
+        conversation.output_schema = _openai_output_schema(value.get("response_format"))
+    return conversation
+
+
+# OpenAI's tool_choice strings, in the shared spelling ("required" is Anthropic's "any").
+_OPENAI_TOOL_CHOICES = {"auto": "auto", "none": "none", "required": "any"}
+
+
+def _openai_tool_choice(choice: Any) -> str | None:
+    if isinstance(choice, str):
+        return _OPENAI_TOOL_CHOICES.get(choice)
+    return "tool" if isinstance(choice, dict) else None
+
+
+def _openai_output_schema(response_format: Any) -> dict[str, Any] | None:
+    if isinstance(response_format, dict) and response_format.get("type") == "json_schema":
+        schema = (response_format.get("json_schema") or {}).get("schema")
+        return schema if isinstance(schema, dict) else {}
+    return None
 
 
 _PLAIN_KEYS = frozenset({"role", "content"})
@@ -284,7 +352,20 @@ def parse_anthropic(value: Any, where: str = "") -> Conversation:
         tools.append({"type": "function", "function": function})
     original = {key: request[key] for key in ("system", "messages", "tools") if key in request}
     model = request.get("model") if isinstance(request.get("model"), str) else None
-    return Conversation(normalised, tools, model, "anthropic", original)
+    conversation = Conversation(normalised, tools, model, "anthropic", original)
+    choice = request.get("tool_choice")
+    if isinstance(choice, dict) and choice.get("type") in ("auto", "none", "any", "tool"):
+        conversation.tool_choice = choice["type"]
+    thinking = request.get("thinking")
+    # Only thinking with a budget adds a hidden prompt: adaptive thinking was billed nothing
+    # extra in the calibration records (Opus 5, "What is 2+2?": 13 tokens, as without it).
+    conversation.thinking = isinstance(thinking, dict) and thinking.get("type") == "enabled"
+    output_format = (request.get("output_config") or {}).get("format") if isinstance(
+        request.get("output_config"), dict) else None
+    if isinstance(output_format, dict):
+        schema = output_format.get("schema")
+        conversation.output_schema = schema if isinstance(schema, dict) else {}
+    return conversation
 
 
 def _anthropic_text(system: Any, where: str) -> str:
@@ -302,9 +383,10 @@ def _anthropic_text(system: Any, where: str) -> str:
 def _anthropic_message(message: Any, where: str) -> list[dict[str, Any]]:
     _require(message, dict, where, "a message must be an object")
     role = message.get("role")
-    if role not in ("user", "assistant"):
+    # The API also takes "system" messages between the turns (instructions given mid-way).
+    if role not in ("user", "assistant", "system"):
         raise ConversationError(_at(where, "role"), f"unknown role {role!r} (Anthropic messages "
-                                "are user or assistant)")
+                                "are user, assistant or system)")
     content = message.get("content")
     if isinstance(content, str):
         return [{"role": role, "content": content}]
@@ -320,8 +402,10 @@ def _anthropic_message(message: Any, where: str) -> list[dict[str, Any]]:
             parts.append({"type": "text", "text": _require(block.get("text"), str,
                                                            _at(at, "text"), "needs `text`")})
         elif kind in ("thinking", "redacted_thinking"):
+            # Marked, because Anthropic does not bill thinking replayed from earlier turns.
             parts.append({"type": "text", "text": str(block.get("thinking")
-                                                      or block.get("data") or "")})
+                                                      or block.get("data") or ""),
+                          "thinking": True})
         elif kind == "image":
             parts.append({"type": "image_url", "image_url": {"url": _image_url(block, at),
                                                              "detail": "auto"}})

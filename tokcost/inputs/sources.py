@@ -26,7 +26,7 @@ from tokcost.formats.conversations import (
     parse_conversations,
 )
 
-INPUT_FORMATS = ("text", "openai", "anthropic", "sharegpt", "jsonl", "batch")
+INPUT_FORMATS = ("text", "openai", "anthropic", "sharegpt", "gemini", "jsonl", "batch")
 # What a directory contributes: text and JSON files. Anything else there is left alone.
 TEXT_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown", ".rst"})
 JSON_SUFFIXES = frozenset({".json", ".jsonl", ".ndjson"})
