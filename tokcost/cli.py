@@ -138,10 +138,7 @@ def _emit(
     epilogue: Sequence[str] = (),
 ) -> None:
     """Render rows to stdout or the --output file; ``epilogue`` lines follow a table."""
-    if output is not None:
-        chosen = fmt or _SUFFIX_FORMATS.get(output.suffix.lower(), OutputFormat.tsv)
-    else:
-        chosen = fmt or default_format(sys.stdout.isatty())
+    chosen = _chosen_format(fmt, output)
     buffer = io.StringIO()
     stream = buffer if output is not None else sys.stdout
     render(rows, columns, chosen, stream, preamble=preamble, total=total)
@@ -155,6 +152,13 @@ def _emit(
     except OSError as error:
         raise TokcostError(f"{output}: cannot write: {error.strerror}; choose another "
                            "--output") from None
+
+
+def _chosen_format(fmt: OutputFormat | None, output: Path | None) -> OutputFormat:
+    """--format, else the --output file's suffix, else a table at a terminal and TSV in a pipe."""
+    if output is not None:
+        return fmt or _SUFFIX_FORMATS.get(output.suffix.lower(), OutputFormat.tsv)
+    return fmt or default_format(sys.stdout.isatty())
 
 
 def _table(version: str | None, path: Path | None):  # noqa: ANN202 - PriceTable, lazily typed
@@ -207,6 +211,7 @@ def count(
     """
     from tokcost.inputs.count_files import (
         COUNT_COLUMNS,
+        COUNT_TABLE_COLUMNS,
         PER_MESSAGE_COLUMNS,
         Counter,
         CountJob,
@@ -252,7 +257,9 @@ def count(
                 for r in results for number, m in r.per_message]
         _emit(rows, PER_MESSAGE_COLUMNS, fmt, output)
     elif results:
-        _emit([r.row() for r in results], COUNT_COLUMNS, fmt, output,
+        for_table = _chosen_format(fmt, output) is OutputFormat.table
+        _emit([r.row(for_table=for_table) for r in results],
+              COUNT_TABLE_COLUMNS if for_table else COUNT_COLUMNS, fmt, output,
               total=_count_total(results))
     if problems:
         raise typer.Exit(ExitStatus.ERROR)

@@ -1,10 +1,12 @@
 """Counting tokens the way chat APIs bill them: plain text, and conversations with framing.
 
-The framing is OpenAI's, from its cookbook "How to count tokens with tiktoken": every message
-costs 3 tokens plus its role, content and name (1 more when it has a name), and 3 more prime the
-reply; tool definitions follow the cookbook's tool-counting section. With a model's own
-tokenizer this gives the ``prompt_tokens`` the API reports. Models whose tokenizer is not public
-are estimated: the same framing on the stand-in encoding the price table names, times its factor.
+A model is counted by its counting rule (``rules.py``). OpenAI's rule is the framing of its
+cookbook "How to count tokens with tiktoken": every message costs 3 tokens plus its role,
+content and name (1 more when it has a name), and 3 more prime the reply; tool definitions
+follow the cookbook's tool-counting section. With a model's own tokenizer this gives the
+``prompt_tokens`` the API reports. Other providers' rules are estimates: a weighted sum of the
+request's features in the stand-in encoding (``features.py``), with weights fitted on real
+requests and an error measured on requests the fit did not see.
 """
 
 from __future__ import annotations
@@ -14,6 +16,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
+from tokcost.counting.features import (
+    Features,
+    conversation_features,
+    message_features,
+    weigh,
+)
+from tokcost.counting.rules import Rule, rule_for
 from tokcost.counting.tokenizers import get_encoding
 from tokcost.formats.conversations import Conversation
 from tokcost.pricing.schema import ModelPrice
@@ -50,6 +59,16 @@ TOOL_FRAMING = {
 TOOL_FRAMING_MEASURED_ON = frozenset({"gpt-4o", "gpt-4o-mini", "gpt-3.5-turbo", "gpt-4"})
 
 
+# The rows of a weighted estimate that belong to the request rather than to one message.
+_REQUEST_ROWS = (
+    ("(tools)", ("tools", "tool_json")),
+    ("(hidden prompts)", ("tool_prompt_auto", "tool_prompt_any", "thinking", "structured",
+                          "schema_json")),
+    ("(thought signatures)", ("signature_bytes",)),
+    ("(request framing)", ("request",)),
+)
+
+
 @dataclass(frozen=True)
 class MessageTokens:
     """One message's share of a conversation's count (or the tools, or the reply priming)."""
@@ -71,6 +90,9 @@ class TokenCount(NamedTuple):
     accuracy: Accuracy
     notes: tuple[str, ...] = ()
     messages: tuple[MessageTokens, ...] = ()
+    # For an estimate whose rule was measured: 90% of measured requests were within this many
+    # percent of what the provider billed.
+    error_p90_pct: float | None = None
 
 
 def _shown(message: Mapping[str, Any]) -> str:
@@ -96,18 +118,26 @@ class ModelCounter:
 
     def __init__(self, model: ModelPrice) -> None:
         self.model = model
+        self.rule: Rule = rule_for(model)
         self.encoding = get_encoding(model.tokenizer.encoding)
         self._encode = self.encoding.encode_ordinary
         self.factor = model.tokenizer.factor
         self._role_tokens: dict[str, int] = {}
         self.base_notes: tuple[str, ...] = ()
+        self.error_p90_pct: float | None = None
+        # The weights of an estimated rule; None for OpenAI's framing.
+        self._weights = self.rule.weights if self.rule.method == "weighted" else None
         if model.tokenizer.accuracy == "estimate":
             scale = f" times {self.factor}" if self.factor != 1 else ""
             stand_in = model.tokenizer.encoding
-            self.base_notes = (
-                f"{model.id}: its tokenizer is not public; estimated with {stand_in}{scale} "
-                "and OpenAI's chat framing",
-            )
+            if self._weights is None:
+                how = f"with {stand_in}{scale} and OpenAI's chat framing (error not measured)"
+            else:
+                how = (f"by rule {self.rule.name} on {stand_in}{scale}: "
+                       f"{self.rule.describe()}")
+            self.base_notes = (f"{model.id}: its tokenizer is not public; estimated {how}",)
+            if self.rule.measured is not None:
+                self.error_p90_pct = round(self.rule.measured.p90_pct, 1)
 
     @property
     def counts_like(self) -> tuple[object, ...]:
@@ -115,7 +145,8 @@ class ModelCounter:
         rule. Counters alike here give every input the same tokens (their notes aside)."""
         from tokcost.counting.images import find_family
 
-        return (self.model.tokenizer.encoding, self.factor, find_family(self._image_rule_model))
+        return (self.model.tokenizer.encoding, self.factor, self.rule.name,
+                find_family(self._image_rule_model))
 
     @property
     def _image_rule_model(self) -> str:
@@ -134,16 +165,21 @@ class ModelCounter:
         """The count, labelled: any note (the model's or the input's) makes it an estimate."""
         all_notes = tuple(dict.fromkeys([*self.base_notes, *notes]))
         accuracy: Accuracy = "exact" if not all_notes else "estimate"
-        return TokenCount(self.model.id, tokens, accuracy, all_notes, tuple(messages))
+        return TokenCount(self.model.id, tokens, accuracy, all_notes, tuple(messages),
+                          self.error_p90_pct if accuracy == "estimate" else None)
 
     def text(self, text: str) -> TokenCount:
         """Plain text: its tokens, with no chat framing."""
+        if self._weights is not None:
+            return self._result(self._weighed({"text": self._tokens(text)}), ())
         return self._result(self._scaled(self._tokens(text)), ())
 
     def conversation(self, conversation: Conversation, upto: int | None = None, *,
                      detail: bool = True) -> TokenCount:
         """The prompt tokens of a chat request holding this conversation (or its first
         ``upto`` messages); ``detail`` adds each message's share, with a preview."""
+        if self._weights is not None:
+            return self._weighted_conversation(conversation, upto, detail)
         notes: list[str] = []
         messages = conversation.messages[:upto]
         tools = conversation.tools
@@ -170,13 +206,20 @@ class ModelCounter:
 
     def message_tokens(self, message: Mapping[str, Any]) -> int:
         """One message's tokens as it sits in a prompt: content plus framing."""
+        if self._weights is not None:
+            return self._weighed(message_features(message, self._tokens, self._rule_image, []))
         return self._scaled(self._raw_message(message, []))
 
     def framing(self, role: str) -> int:
         """What a message of this role costs beyond its content."""
+        if self._weights is not None:
+            return self._weighed({"message": 1})
         return self._scaled(TOKENS_PER_MESSAGE + self._tokens(role))
 
     def reply_priming(self) -> int:
+        """What a request costs beyond its messages (tools aside)."""
+        if self._weights is not None:
+            return self._weighed({"request": 1})
         return self._scaled(REPLY_PRIMING)
 
     def reply(self, message: Mapping[str, Any]) -> int:
@@ -184,9 +227,65 @@ class ModelCounter:
         content = message.get("content")
         texts = [content] if isinstance(content, str) else [
             part["text"] for part in content or [] if part["type"] == "text"]
-        texts += [call["function"]["name"] + call["function"]["arguments"]
-                  for call in message.get("tool_calls", [])]
-        return self._scaled(sum(self._tokens(text) for text in texts))
+        calls = [call["function"]["name"] + call["function"]["arguments"]
+                 for call in message.get("tool_calls", [])]
+        if self._weights is not None:
+            return self._weighed({"text": sum(self._tokens(text) for text in texts),
+                                  "tool_call_json": sum(self._tokens(call) for call in calls)})
+        return self._scaled(sum(self._tokens(text) for text in texts + calls))
+
+    # --- estimated rules: a weighted sum of the request's features ---------------------------
+
+    def _weighed(self, features: Features) -> int:
+        assert self._weights is not None
+        return self._scaled_float(weigh(features, self._weights))
+
+    def _scaled_float(self, value: float) -> int:
+        scaled = value if self.factor == 1 else value * float(self.factor)
+        return max(0, round(scaled))
+
+    def _weighted_conversation(self, conversation: Conversation, upto: int | None,
+                               detail: bool) -> TokenCount:
+        assert self._weights is not None
+        weights = self._weights
+        per_message, request, notes = conversation_features(
+            conversation, self._tokens, self._rule_image, upto)
+        if not detail:
+            total = weigh(request, weights) + sum(weigh(f, weights) for f in per_message)
+            return self._result(self._scaled_float(total), notes)
+        messages = conversation.messages[:upto]
+        shares: list[tuple[int | None, str, float, str]] = [
+            (index, message["role"], weigh(features, weights), preview(_shown(message)))
+            for index, (message, features)
+            in enumerate(zip(messages, per_message, strict=True), start=1)]
+        tool_names = preview(", ".join(t["function"]["name"] for t in conversation.tools))
+        for role, names in _REQUEST_ROWS:
+            share = weigh({name: request[name] for name in names if name in request}, weights)
+            shares.append((None, role, share, tool_names if role == "(tools)" else ""))
+        # Rounded so that the rows add up to the total: each row takes the rounding of the
+        # running sum, not its own.
+        rows, running, shown_so_far = [], 0.0, 0
+        for index, role, share, text in shares:
+            running += share
+            upto_here = self._scaled_float(running)
+            if index is not None or upto_here != shown_so_far:  # no empty request rows
+                rows.append(MessageTokens(index, role, upto_here - shown_so_far, text))
+            shown_so_far = upto_here
+        return self._result(shown_so_far, notes, rows)
+
+    def _rule_image(self, image: Mapping[str, Any]) -> tuple[int, str]:
+        """An image's tokens by the rule's image rule, with a note on what was assumed."""
+        from tokcost.counting import images
+
+        if self.rule.images == "openai":
+            notes: list[str] = []
+            return self._image(image, notes), "; ".join(notes)
+        size = images.image_size_from_data_url(image["url"])
+        width, height = size if size else (None, None)
+        rule = images.anthropic_image_tokens if self.rule.images == "anthropic" else (
+            images.gemini_image_tokens)
+        counted = rule(width, height)
+        return counted.tokens, counted.note or ""
 
     def _role(self, role: str) -> int:
         if role not in self._role_tokens:
@@ -207,10 +306,13 @@ class ModelCounter:
             raw += len(self._encode(content))
         elif content:
             for part in content:
-                if part["type"] == "text":
-                    raw += self._tokens(part["text"])
-                else:
+                if part["type"] != "text":
                     raw += self._image(part["image_url"], notes)
+                elif part.get("media"):
+                    notes.append(f"{part['media']} content is not counted: no published rule "
+                                 "turns it into tokens")
+                else:
+                    raw += self._tokens(part["text"])
         if "name" in message:
             raw += self._tokens(message["name"]) + TOKENS_PER_NAME
         calls = message.get("tool_calls")

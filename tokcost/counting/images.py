@@ -29,7 +29,9 @@ __all__ = [
     "ModelFamily",
     "PatchRule",
     "TileRule",
+    "anthropic_image_tokens",
     "find_family",
+    "gemini_image_tokens",
     "image_size",
     "image_size_from_data_url",
     "image_tokens",
@@ -498,3 +500,51 @@ def patch_count(width: int, height: int) -> int:
     covered_across = max(1, math.ceil(across * shrink - _FLOAT_SLACK))
     covered_down = max(1, math.ceil(down * shrink - _FLOAT_SLACK))
     return min(covered_across * covered_down, PATCH_BUDGET)
+
+
+# --------------------------------------------------------------------------------------------
+# Other providers' published image rules
+# --------------------------------------------------------------------------------------------
+
+# Anthropic's vision guide (docs.anthropic.com, "Vision", "Evaluate image size" and "Calculate
+# image costs"): tokens = width * height / 750, after an image whose long edge is over 1568 px,
+# or that would cost over about 1,600 tokens, is scaled down keeping its aspect ratio.
+ANTHROPIC_LONG_EDGE = 1568
+ANTHROPIC_MAX_TOKENS = 1600
+ANTHROPIC_PIXELS_PER_TOKEN = 750
+# Gemini's token guide (ai.google.dev, "Understand and count tokens", images): an image with
+# both sides at most 384 px costs 258 tokens; a larger one is cut into 768x768 tiles of 258.
+GEMINI_SMALL_SIDE = 384
+GEMINI_TILE = 768
+GEMINI_TOKENS_PER_TILE = 258
+
+
+def anthropic_image_tokens(width: int | None, height: int | None) -> ImageCount:
+    """Input tokens of an image on Claude, by Anthropic's published rule."""
+    size = _known_size(width, height)
+    if size is None:
+        return ImageCount(ANTHROPIC_MAX_TOKENS, False, "image size unknown (not a readable data "
+                          f"URL): assumed the largest Claude keeps, {ANTHROPIC_MAX_TOKENS} tokens")
+    w, h = size
+    long_edge = max(w, h)
+    scale = min(1.0, ANTHROPIC_LONG_EDGE / long_edge,
+                math.sqrt(ANTHROPIC_MAX_TOKENS * ANTHROPIC_PIXELS_PER_TOKEN / (w * h)))
+    w, h = max(1, round(w * scale)), max(1, round(h * scale))
+    tokens = min(ANTHROPIC_MAX_TOKENS, math.ceil(w * h / ANTHROPIC_PIXELS_PER_TOKEN))
+    return ImageCount(tokens, False, "image tokens by Anthropic's published rule "
+                      "(width x height / 750): an estimate")
+
+
+def gemini_image_tokens(width: int | None, height: int | None) -> ImageCount:
+    """Input tokens of an image on Gemini, by Google's published rule."""
+    size = _known_size(width, height)
+    if size is None:
+        return ImageCount(GEMINI_TOKENS_PER_TILE, False, "image size unknown (not a readable "
+                          f"data URL): assumed one {GEMINI_TOKENS_PER_TILE}-token tile")
+    w, h = size
+    if w <= GEMINI_SMALL_SIDE and h <= GEMINI_SMALL_SIDE:
+        tiles = 1
+    else:
+        tiles = _ceil_div(w, GEMINI_TILE) * _ceil_div(h, GEMINI_TILE)
+    return ImageCount(tiles * GEMINI_TOKENS_PER_TILE, False, "image tokens by Google's published "
+                      "rule (258 a 768-pixel tile): an estimate; media_resolution changes it")

@@ -7,6 +7,7 @@ the results are gathered in input order, so both give the same rows.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -29,8 +30,10 @@ PARALLEL_MIN_BYTES = 4 << 20
 COUNT_COLUMNS = (
     Column("path"), Column("format"), Column("model"), Column("conversations", "int"),
     Column("messages", "int"), Column("tokens", "int"), Column("accuracy"),
-    Column("input_cost_usd", "usd"),
+    Column("error_p90_pct", "decimal"), Column("input_cost_usd", "usd"),
 )
+# At a terminal the error band goes beside the word: "estimate ±23%".
+COUNT_TABLE_COLUMNS = tuple(c for c in COUNT_COLUMNS if c.name != "error_p90_pct")
 PER_MESSAGE_COLUMNS = (
     Column("path"), Column("conversation", "int"), Column("index", "int"), Column("role"),
     Column("tokens", "int"), Column("preview"),
@@ -49,11 +52,22 @@ class FileCount:
     tokens: int
     accuracy: Accuracy
     input_cost_usd: Decimal
+    # For an estimate by a measured rule: 90% of measured requests were within this many
+    # percent of what the provider billed. None when exact, or when never measured.
+    error_p90_pct: Decimal | None = None
     # (conversation number, message) pairs, kept only when asked for (--per-message).
     per_message: list[tuple[int | None, MessageTokens]] = field(default_factory=list, repr=False)
 
-    def row(self) -> dict[str, Any]:
-        return {column.name: getattr(self, column.name) for column in COUNT_COLUMNS}
+    def row(self, *, for_table: bool = False) -> dict[str, Any]:
+        """The row ``tokcost count`` prints; at a terminal the error band joins the accuracy."""
+        row = {column.name: getattr(self, column.name) for column in COUNT_COLUMNS}
+        if for_table:
+            band = row.pop("error_p90_pct")
+            if band is not None:
+                row["accuracy"] = f"{self.accuracy} ±{math.ceil(band)}%"
+            elif self.accuracy == "estimate":
+                row["accuracy"] = "estimate (unmeasured)"
+        return row
 
 
 @dataclass
@@ -359,8 +373,9 @@ class _Tally:
     def add(self, counted: Counted, first: int, per_message: bool) -> None:
         result = self.result
         result.tokens += counted.tokens
-        if counted.estimate:
+        if counted.estimate and result.accuracy != "estimate":
             result.accuracy = "estimate"
+            result.error_p90_pct = _error_band(self.model)
         if counted.messages is None:  # a run of text: the whole text is one request
             self.text_tokens = (self.text_tokens or 0) + counted.tokens
             self.text_preview = self.text_preview or counted.preview
@@ -382,6 +397,14 @@ class _Tally:
             result.per_message.append(
                 (None, MessageTokens(None, "(text)", self.text_tokens, self.text_preview)))
         return result
+
+
+def _error_band(model: ModelPrice) -> Decimal | None:
+    """The p90 of |error| measured for the model's counting rule, if it was measured."""
+    from tokcost.counting.rules import rule_for
+
+    measured = rule_for(model).measured
+    return None if measured is None else Decimal(str(round(measured.p90_pct, 1)))
 
 
 # --- the library's entry points ----------------------------------------------------------------

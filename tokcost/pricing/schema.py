@@ -68,6 +68,9 @@ class Tokenizer(NamedTuple):
     encoding: str
     accuracy: Accuracy
     factor: Decimal = Decimal(1)
+    # The counting rule (tokcost/counting/rules.json) that estimates this model's requests;
+    # None: its provider's default.
+    rule: str | None = None
 
     def describe(self) -> str:
         if self.accuracy == "exact":
@@ -269,6 +272,7 @@ TOKENIZER_FIELDS: dict[str, tuple[Reader, bool]] = {
     "encoding": (_read_text, True),
     "accuracy": (_one_of("exact", "estimate"), True),
     "factor": (_read_positive_decimal, False),
+    "rule": (_read_text, False),
 }
 TOP_FIELDS: dict[str, tuple[Reader | None, bool]] = {
     "schema_version": (None, True),
@@ -331,7 +335,8 @@ def _read_tokenizer(check: _Checker, raw: Any, model: str) -> Tokenizer | None:
         return None
     if values["accuracy"] == "exact" and values.get("factor", 1) != 1:
         check.problem("a factor only applies to estimates", model=model, field="tokenizer.factor")
-    return Tokenizer(values["encoding"], values["accuracy"], values.get("factor", Decimal(1)))
+    return Tokenizer(values["encoding"], values["accuracy"], values.get("factor", Decimal(1)),
+                     values.get("rule"))
 
 
 def _read_batch(check: _Checker, raw: Any, model: str) -> Batch | None:

@@ -1,0 +1,269 @@
+"""Counting rules per provider: Anthropic's estimated framing, the fitter behind every rule, and
+the error band each estimate carries."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import random
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tokcost.counting.calibration import Record, cross_validated_errors, fit, measure
+from tokcost.counting.features import FEATURES
+from tokcost.counting.images import anthropic_image_tokens, gemini_image_tokens
+from tokcost.counting.rules import bundled_rules, rule_for
+from tokcost.pricing.table import PriceTable
+
+if TYPE_CHECKING:
+    from conftest import Result
+
+Run = Callable[..., "Result"]
+
+
+def csv_rows(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def count(cli: Run, tmp_path: Path, request: dict, *args: str) -> dict[str, str]:
+    path = tmp_path / "request.json"
+    path.write_text(json.dumps(request))
+    result = cli("count", str(path), "-f", "csv", *args)
+    assert result.status == 0, result.err
+    [row] = csv_rows(result.out)
+    return row
+
+
+WEATHER_TOOL = {"name": "get_weather", "description": "",
+                "input_schema": {"type": "object", "properties": {"city": {"type": "string"}},
+                                 "required": ["city"]}}
+
+
+def weather(choice: dict | None) -> dict:
+    request = {"model": "claude-sonnet-4-5", "tools": [WEATHER_TOOL], "messages": [
+        {"role": "user", "content": "What's the weather in San Francisco?"}]}
+    if choice is not None:
+        request["tool_choice"] = choice
+    return request
+
+
+# --- Anthropic ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("choice", "tokens"), [
+    (None, "554"),  # auto is the default
+    ({"type": "auto"}, "554"),
+    ({"type": "none"}, "554"),  # the tool-use prompt is there even when no tool may be used
+    ({"type": "any"}, "649"),
+    ({"type": "tool", "name": "get_weather"}, "649"),
+])
+def test_claude_with_tools_counts_the_hidden_tool_use_prompt(
+        cli: Run, tmp_path: Path, choice: dict | None, tokens: str) -> None:
+    # The API billed 561 for this request (with `strict` and `additionalProperties` added).
+    row = count(cli, tmp_path, weather(choice))
+    assert (row["format"], row["tokens"], row["accuracy"], row["error_p90_pct"]) == (
+        "anthropic", tokens, "estimate", "22.3")
+
+
+def test_tool_choice_switches_between_the_two_fitted_prompts(cli: Run, tmp_path: Path) -> None:
+    weights = bundled_rules().rules["claude-4-5"].weights
+    auto = int(count(cli, tmp_path, weather({"type": "auto"}))["tokens"])
+    forced = int(count(cli, tmp_path, weather({"type": "any"}))["tokens"])
+    assert forced - auto == round(weights["tool_prompt_any"] - weights["tool_prompt_auto"])
+    no_tools = weather(None)
+    del no_tools["tools"]
+    assert int(count(cli, tmp_path, no_tools)["tokens"]) == 14
+
+
+THINKING = {"type": "enabled", "budget_tokens": 1024}
+QUESTION = {"role": "user", "content": "Briefly: what is 17 * 23? Think first."}
+
+
+def test_thinking_with_a_budget_adds_its_prompt(cli: Run, tmp_path: Path) -> None:
+    # The API billed 51 for exactly this request, and 14 for the same question without thinking.
+    on = {"model": "claude-sonnet-4-5", "thinking": THINKING, "messages": [QUESTION]}
+    assert count(cli, tmp_path, on)["tokens"] == "51"
+    adaptive = {**on, "thinking": {"type": "adaptive"}}  # billed nothing extra (Opus 5)
+    off = {"model": "claude-sonnet-4-5", "messages": [QUESTION]}
+    assert count(cli, tmp_path, adaptive)["tokens"] == count(cli, tmp_path, off)["tokens"] == "22"
+
+
+def test_thinking_replayed_from_an_earlier_turn_is_not_billed(cli: Run, tmp_path: Path) -> None:
+    answer = {"type": "text", "text": "391"}
+    thought = {"type": "thinking", "signature": "EqQBCkgIARABGAIiQL",
+               "thinking": "17 * 23 = 17 * 20 + 17 * 3 = 340 + 51 = 391. " * 20}
+    follow_up = {"role": "user", "content": "And 17 * 24?"}
+
+    def turns(*blocks: dict) -> dict:
+        return {"model": "claude-sonnet-4-5", "thinking": THINKING, "messages": [
+            QUESTION, {"role": "assistant", "content": list(blocks)}, follow_up]}
+
+    assert count(cli, tmp_path, turns(thought, answer))["tokens"] == "66"
+    assert count(cli, tmp_path, turns(answer))["tokens"] == "66"
+
+
+def test_a_system_message_mid_conversation_is_counted(cli: Run, tmp_path: Path) -> None:
+    request = {"model": "claude-opus-4-8", "system": "You review code.", "messages": [
+        {"role": "user", "content": "Review `def add(a, b): return a + b`."},
+        {"role": "assistant", "content": "Looks fine."},
+        {"role": "system", "content": "From now on, answer in French."},
+        {"role": "user", "content": "And `def sub(a, b): return a - b`?"}]}
+    path = tmp_path / "mid.json"
+    path.write_text(json.dumps(request))
+    rows = csv_rows(cli("count", str(path), "--per-message", "-f", "csv").out)
+    assert [(row["role"], row["tokens"]) for row in rows] == [
+        ("system", "8"), ("user", "20"), ("assistant", "7"), ("system", "14"), ("user", "21"),
+        ("(request framing)", "3")]
+    assert count(cli, tmp_path, request)["tokens"] == "73"  # the rows add up to the total
+
+
+def test_newer_claude_counts_more_for_the_same_text(cli: Run, tmp_path: Path) -> None:
+    text = "The quick brown fox jumps over the lazy dog. " * 100
+    request = {"system": "Summarise.", "messages": [{"role": "user", "content": text}]}
+    sonnet = count(cli, tmp_path, request, "-m", "claude-sonnet-4-5")
+    opus = count(cli, tmp_path, request, "-m", "claude-opus-4-8")
+    gpt = count(cli, tmp_path, request, "-m", "gpt-4o")
+    assert (gpt["tokens"], sonnet["tokens"], opus["tokens"]) == ("1016", "1091", "1275")
+
+
+def test_anthropic_and_gemini_images_by_their_published_rules() -> None:
+    assert anthropic_image_tokens(200, 200).tokens == 54  # 40,000 / 750, rounded up
+    assert anthropic_image_tokens(3000, 1000).tokens == 1094  # long edge to 1568: 1568x523
+    assert anthropic_image_tokens(1500, 900).tokens == 1600  # over the cap: scaled to it
+    assert anthropic_image_tokens(None, None).tokens == 1600
+    assert gemini_image_tokens(300, 300).tokens == 258
+    assert gemini_image_tokens(1000, 800).tokens == 4 * 258  # 2 x 2 tiles of 768
+    assert gemini_image_tokens(None, None).tokens == 258
+
+
+def test_every_claude_and_gemini_model_has_a_measured_rule(current_table: PriceTable,
+                                               seed_table: PriceTable) -> None:
+    for table in (current_table, seed_table):
+        for model in table.snapshot.models.values():
+            rule = rule_for(model)
+            if model.provider in ("anthropic", "google"):
+                assert rule.method == "weighted" and rule.measured is not None, model.id
+            if model.tokenizer.accuracy == "exact":
+                assert rule.name == "openai", model.id
+
+
+# --- Gemini ------------------------------------------------------------------------------------
+
+GEMINI_TOOLS = [{"functionDeclarations": [{
+    "name": "get_weather", "description": "Current weather for a city.",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string"}},
+                   "required": ["city"]}}]}]
+ASK = {"role": "user", "parts": [{"text": "What's the weather in Lisbon?"}]}
+
+
+def gemini_turn(signature: str | None) -> dict:
+    call = {"functionCall": {"name": "get_weather", "args": {"city": "Lisbon"}}}
+    if signature is not None:
+        call["thoughtSignature"] = signature
+    return {"tools": GEMINI_TOOLS, "contents": [
+        ASK, {"role": "model", "parts": [call]},
+        {"role": "user", "parts": [{"functionResponse": {
+            "name": "get_weather", "response": {"temperature": 21, "sky": "sunny"}}}]}]}
+
+
+def test_gemini_has_no_openai_framing(cli: Run, tmp_path: Path) -> None:
+    hello = {"contents": [{"role": "user", "parts": [{"text": "Hello"}]}]}
+    for model in ("gemini-2.5-flash", "gemini-3-flash-preview"):
+        row = count(cli, tmp_path, hello, "-m", model)
+        assert (row["format"], row["tokens"]) == ("gemini", "2"), model  # Gemini reports 2
+    assert count(cli, tmp_path, hello, "-m", "gpt-4o")["tokens"] == "8"  # OpenAI's framing
+
+
+@pytest.mark.parametrize(("request_body", "flash_2_5", "flash_3"), [
+    ({"tools": GEMINI_TOOLS, "contents": [ASK]}, "40", "42"),
+    (gemini_turn(None), "64", "65"),  # a function call and its response
+    # 300 bytes of replayed thought signature: billed by Gemini 3, not by Gemini 2.5
+    (gemini_turn("A" * 400), "69", "147"),
+])
+def test_gemini_tools_calls_and_signatures(cli: Run, tmp_path: Path, request_body: dict,
+                                           flash_2_5: str, flash_3: str) -> None:
+    assert count(cli, tmp_path, request_body, "-m", "gemini-2.5-flash")["tokens"] == flash_2_5
+    assert count(cli, tmp_path, request_body, "-m", "gemini-3-flash-preview")["tokens"] == flash_3
+
+
+# --- every estimate says how good it is ----------------------------------------------------------
+
+def test_every_estimated_row_carries_its_error_band(cli: Run, current_table: PriceTable) -> None:
+    models = [arg for model in sorted(current_table.snapshot.models) for arg in ("-m", model)]
+    machine = csv_rows(cli("count", "examples/support-chat.json", "-f", "csv", *models).out)
+    table = cli("count", "examples/support-chat.json", "-f", "table", *models).out
+    assert len(machine) == len(current_table.snapshot.models)
+    for row in machine:
+        model = current_table.snapshot.models[row["model"]]
+        rule = rule_for(model)
+        if row["accuracy"] == "exact":
+            assert row["error_p90_pct"] == "", row
+        elif rule.measured is not None:
+            assert float(row["error_p90_pct"]) == round(rule.measured.p90_pct, 1), row
+            line = next(line for line in table.splitlines() if f" {row['model']} " in line)
+            assert f"estimate {rule.error_band()}" in line
+        else:  # a stand-in nobody has measured says so, at the terminal too
+            assert row["error_p90_pct"] == "", row
+            line = next(line for line in table.splitlines() if f" {row['model']} " in line)
+            assert "estimate (unmeasured)" in line
+
+
+# --- the fitter --------------------------------------------------------------------------------
+
+def synthetic_records(weights: dict[str, float], count: int, seed: int) -> list[Record]:
+    """Requests of random shape, billed exactly by ``weights`` (rounded, as a provider is)."""
+    rng = random.Random(seed)
+    records = []
+    for number in range(count):
+        tools = rng.random() < 0.5
+        features: dict[str, float] = {
+            "request": 1, "message": rng.randint(1, 9), "text": rng.randint(3, 4000)}
+        if tools:
+            features |= {"tools": rng.randint(1, 4), "tool_json": rng.randint(20, 400),
+                         rng.choice(["tool_prompt_auto", "tool_prompt_any"]): 1}
+        if rng.random() < 0.3:
+            features["thinking"] = 1
+        billed = round(sum(value * weights.get(name, 0) for name, value in features.items()))
+        records.append(Record(features, billed, f"session-{number // 3}"))
+    return records
+
+
+def test_the_fit_recovers_known_constants() -> None:
+    known = {"text": 1.25, "message": 4.0, "request": 7.0, "tools": 10.0, "tool_json": 1.5,
+             "tool_prompt_auto": 400.0, "tool_prompt_any": 300.0, "thinking": 30.0}
+    records = synthetic_records(known, 120, seed=7)
+    free = list(known)
+    fitted = fit(records, free, {name: 1.0 for name in FEATURES})
+    for name, value in known.items():
+        assert fitted[name] == pytest.approx(value, rel=0.02, abs=1.0), name
+    # Held out a session at a time, the estimates are within rounding of the billed counts.
+    measured = measure(cross_validated_errors(records, lambda rest: fit(rest, free, {})))
+    assert measured.records == 120
+    assert measured.p90_pct < 1.0
+
+
+def test_a_feature_the_records_never_show_keeps_its_prior() -> None:
+    records = synthetic_records({"text": 1.1, "request": 5.0, "message": 3.0}, 30, seed=3)
+    fitted = fit([r for r in records if "thinking" not in r.features],
+                 ["text", "request", "message", "structured"], {"structured": 140.0})
+    assert fitted["structured"] == pytest.approx(140.0)
+    assert fitted["text"] == pytest.approx(1.1, rel=0.02)
+
+
+def test_the_readme_table_of_rules_is_the_bundled_one() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme[readme.index("### How exact is each count?"):readme.index("## Projecting")]
+    rows = {}
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if len(cells) == 5 and cells[0].startswith("`"):
+            for name in cells[0].replace("`", "").split(", "):
+                rows[name] = (int(cells[2]), cells[3], cells[4])
+    measured = {name: rule.measured for name, rule in bundled_rules().rules.items()
+                if rule.measured is not None}
+    assert rows.keys() == measured.keys()
+    for name, m in measured.items():
+        assert rows[name] == (m.records, f"{m.median_pct:.1f}%", f"{m.p90_pct:.1f}%"), name

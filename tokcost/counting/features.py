@@ -1,0 +1,150 @@
+"""What a chat request is made of, measured in a stand-in encoding: the features that the
+estimated counting rules (``rules.py``) weigh.
+
+A provider whose tokenizer is not public is estimated as a weighted sum of these: the text's
+tokens in the stand-in encoding (times a ratio), a constant per message and per request, the
+tool definitions and tool calls as JSON, and the hidden prompts that switches add (tools and
+their ``tool_choice``, extended thinking, structured output). The weights are fitted on real
+requests and the counts the provider reported for them; this module only measures.
+
+Features are counted on the normalised conversation, so every input format gives the same
+features for the same request. Thinking replayed from earlier turns is left out: Anthropic does
+not bill it, and Gemini's thought summaries are not resent as text. Gemini's thought signatures,
+which it does bill, are measured in bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from tokcost.formats.conversations import Conversation
+
+# Every feature a rule may weigh, in the order they are shown and fitted.
+MESSAGE_FEATURES = (
+    "text",            # text of the message, tool results included, in stand-in tokens
+    "message",         # 1 per message (system messages included)
+    "tool_call",       # 1 per tool call in an assistant message
+    "tool_call_json",  # stand-in tokens of each call's name and JSON arguments
+    "tool_result",     # 1 per tool-result message
+    "image_tokens",    # the image tokens by the rule's own image rule
+)
+REQUEST_FEATURES = (
+    "request",           # 1 per request
+    "tools",             # 1 per tool definition
+    "tool_json",         # stand-in tokens of the tool definitions as JSON
+    "tool_prompt_auto",  # 1 when tools are given and the model may choose (auto, none)
+    "tool_prompt_any",   # 1 when tools are given and one must be used (any, a named tool)
+    "thinking",          # 1 when extended thinking is switched on
+    "structured",        # 1 when the reply must follow a JSON schema
+    "schema_json",       # stand-in tokens of that schema as JSON
+    "signature_bytes",   # bytes of the thought signatures a Gemini request sends back
+)
+FEATURES = MESSAGE_FEATURES + REQUEST_FEATURES
+
+Features = dict[str, float]
+Encode = Callable[[str], int]
+# (width, height) of an image, or None -> (its tokens, a note or "").
+ImageRule = Callable[[Mapping[str, Any]], tuple[int, str]]
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def message_features(message: Mapping[str, Any], tokens: Encode, image: ImageRule,
+                     notes: list[str]) -> Features:
+    """The features of one message as it sits in a request."""
+    found: Features = {"message": 1}
+    text = 0
+    content = message.get("content")
+    if isinstance(content, str):
+        text += tokens(content)
+    for part in content if isinstance(content, list) else ():
+        if part["type"] == "text":
+            if part.get("media"):
+                notes.append(f"{part['media']} content is not counted: no published rule "
+                             "turns it into tokens")
+            elif not part.get("thinking"):
+                text += tokens(part["text"])
+        else:
+            counted, note = image(part["image_url"])
+            found["image_tokens"] = found.get("image_tokens", 0) + counted
+            if note:
+                notes.append(note)
+    if message["role"] in ("tool", "function"):
+        found["tool_result"] = 1
+    calls = message.get("tool_calls") or ()
+    if calls:
+        found["tool_call"] = len(calls)
+        found["tool_call_json"] = sum(
+            tokens(call["function"]["name"]) + tokens(call["function"]["arguments"])
+            for call in calls)
+    if text:
+        found["text"] = text
+    return found
+
+
+def request_features(conversation: Conversation, tokens: Encode) -> Features:
+    """The features of the request around the messages: its tools and switches."""
+    found: Features = {"request": 1}
+    tools = conversation.tools
+    if tools:
+        found["tools"] = len(tools)
+        found["tool_json"] = sum(tokens(_json(_definition(tool["function"]))) for tool in tools)
+        # Anthropic's tool-use prompt is there whenever tools are given, even with "none".
+        forced = conversation.tool_choice in ("any", "tool")
+        found["tool_prompt_any" if forced else "tool_prompt_auto"] = 1
+    if conversation.thinking:
+        found["thinking"] = 1
+    if conversation.output_schema is not None:
+        found["structured"] = 1
+        found["schema_json"] = tokens(_json(conversation.output_schema))
+    signatures = _signature_bytes(conversation.gemini_request)
+    if signatures:
+        found["signature_bytes"] = signatures
+    return found
+
+
+def _signature_bytes(request: Mapping[str, Any] | None) -> int:
+    """Gemini bills a replayed thought signature (opaque base64 standing for the model's
+    earlier thinking) well beyond its visible text: the bytes it decodes to are measured."""
+    total = 0
+    for content in (request or {}).get("contents") or ():
+        for part in content.get("parts") or () if isinstance(content, dict) else ():
+            signature = part.get("thoughtSignature") if isinstance(part, dict) else None
+            if isinstance(signature, str):
+                total += len(signature.rstrip("=")) * 3 // 4
+    return total
+
+
+def _definition(function: Mapping[str, Any]) -> dict[str, Any]:
+    """A tool definition in the one shape every format is measured in."""
+    return {"name": function["name"], "description": function.get("description") or "",
+            "parameters": function.get("parameters") or {}}
+
+
+def weigh(features: Features, weights: Mapping[str, float]) -> float:
+    """The estimated tokens: each feature times its weight."""
+    return sum(value * weights.get(name, 0.0) for name, value in features.items())
+
+
+def conversation_features(conversation: Conversation, tokens: Encode, image: ImageRule,
+                          upto: int | None = None) -> tuple[list[Features], Features, list[str]]:
+    """Each message's features, the request's, and any notes (from images)."""
+    notes: list[str] = []
+    messages: Sequence[Mapping[str, Any]] = conversation.messages[:upto]
+    per_message = [message_features(message, tokens, image, notes) for message in messages]
+    return per_message, request_features(conversation, tokens), notes
+
+
+def total_features(conversation: Conversation, tokens: Encode, image: ImageRule
+                   ) -> Features:
+    """All of a request's features added up: one row of a calibration fit."""
+    per_message, request, _ = conversation_features(conversation, tokens, image)
+    total = dict(request)
+    for features in per_message:
+        for name, value in features.items():
+            total[name] = total.get(name, 0) + value
+    return total

@@ -1,0 +1,99 @@
+"""Counting rules: how each model's prompt tokens are counted, as data.
+
+A rule is either OpenAI's cookbook framing (``method: openai``), which is exact with a model's
+own encoding and a labelled stand-in otherwise, or a weighted sum of a request's features
+(``method: weighted``, see ``features.py``) whose weights were fitted on real requests and the
+counts their provider billed. Each weighted rule carries the error measured for it by
+cross-validation, so that every estimate can say how good it is.
+
+The rules live in ``rules.json`` beside this module (written by ``bench/fit_rules.py`` from
+the calibration records, and read here). A model's rule is the one its price-table entry names
+(``tokenizer.rule``), else its provider's default, else ``openai``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal, NamedTuple
+
+from tokcost.counting.calibration import Measured
+from tokcost.errors import TokcostError
+from tokcost.pricing.schema import ModelPrice
+
+Method = Literal["openai", "weighted"]
+_RULES_FILE = Path(__file__).parent / "rules.json"
+
+
+class Rule(NamedTuple):
+    """One way of counting: its method, weights, image rule and measured error."""
+
+    name: str
+    method: Method
+    about: str
+    weights: Mapping[str, float] = {}
+    images: str = "openai"  # whose published image rule prices images
+    measured: Measured | None = None
+    how_measured: str = ""
+
+    def error_band(self) -> str:
+        """The measured error as people read it: ``±8%`` (the p90 of |error|), or ``""``."""
+        if self.measured is None or math.isnan(self.measured.p90_pct):
+            return ""
+        return f"±{math.ceil(self.measured.p90_pct)}%"
+
+    def describe(self) -> str:
+        """How good the rule is, for notes: ``median error 1.1%, 90% within 22.3% (50
+        requests)``."""
+        if self.measured is None:
+            return "error not measured"
+        m = self.measured
+        return (f"median error {m.median_pct:.1f}%, 90% within {m.p90_pct:.1f}% "
+                f"({m.records} requests)")
+
+
+class RuleBook(NamedTuple):
+    rules: Mapping[str, Rule]
+    defaults: Mapping[str, str]  # provider -> rule name
+
+
+def _read_rule(name: str, raw: Mapping[str, Any]) -> Rule:
+    measured = raw.get("measured")
+    return Rule(
+        name=name,
+        method=raw["method"],
+        about=raw["about"],
+        weights={key: float(value) for key, value in raw.get("weights", {}).items()},
+        images=raw.get("images", "openai"),
+        measured=Measured(measured["records"], measured["median_pct"], measured["p90_pct"])
+        if measured else None,
+        how_measured=measured.get("how", "") if measured else "",
+    )
+
+
+def read_rule_book(text: str) -> RuleBook:
+    raw = json.loads(text)
+    rules = {name: _read_rule(name, entry) for name, entry in raw["rules"].items()}
+    return RuleBook(rules, dict(raw.get("defaults", {})))
+
+
+@functools.cache
+def bundled_rules() -> RuleBook:
+    return read_rule_book(_RULES_FILE.read_text("utf-8"))
+
+
+def rule_for(model: ModelPrice, book: RuleBook | None = None) -> Rule:
+    """The rule ``model`` is counted by."""
+    book = book or bundled_rules()
+    name = model.tokenizer.rule or book.defaults.get(model.provider) or "openai"
+    if name not in book.rules:
+        raise TokcostError(f"{model.id}: unknown counting rule {name!r} in tokenizer.rule "
+                           f"(known: {', '.join(sorted(book.rules))})")
+    rule = book.rules[name]
+    if model.tokenizer.accuracy == "exact" and rule.method != "openai":
+        raise TokcostError(f"{model.id}: an exact tokenizer is counted by OpenAI's framing; "
+                           f"rule {name!r} is an estimate")
+    return rule
