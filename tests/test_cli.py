@@ -253,12 +253,12 @@ def test_head_of_models_is_a_tsv_header(installed_command: str, tmp_path: Path) 
 def test_internal_errors_are_one_line_unless_debugging(
     monkeypatch: pytest.MonkeyPatch, cli: Run
 ) -> None:
-    import tokcost.pricing.catalog
+    import tokcost.reports.catalog
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(tokcost.pricing.catalog, "model_rows", broken)
+    monkeypatch.setattr(tokcost.reports.catalog, "model_rows", broken)
     result = cli("models")
     assert result.status == 1
     assert result.err.startswith("tokcost: internal error: RuntimeError: boom")
@@ -268,12 +268,12 @@ def test_internal_errors_are_one_line_unless_debugging(
 
 
 def test_ctrl_c_exits_130_without_a_traceback(monkeypatch: pytest.MonkeyPatch, cli: Run) -> None:
-    import tokcost.pricing.catalog
+    import tokcost.reports.catalog
 
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(tokcost.pricing.catalog, "model_rows", interrupted)
+    monkeypatch.setattr(tokcost.reports.catalog, "model_rows", interrupted)
     result = cli("models")
     assert result.status == 130
     assert result.out == "" and "Traceback" not in result.err

@@ -562,7 +562,7 @@ def models(
     pricing: PricingFileOption = None,
 ) -> None:
     """List the models in the price table: prices per million tokens, limits and tokenizer."""
-    from tokcost.pricing.catalog import MODEL_COLUMNS, model_rows
+    from tokcost.reports.catalog import MODEL_COLUMNS, model_rows
 
     table = _table(pricing_version, pricing)
     rows = model_rows(table, provider)
@@ -578,7 +578,7 @@ def pricing_versions(
     pricing: PricingFileOption = None,
 ) -> None:
     """List the price-table snapshots and which one is used by default."""
-    from tokcost.pricing.catalog import VERSION_COLUMNS, version_rows
+    from tokcost.reports.catalog import VERSION_COLUMNS, version_rows
 
     _emit(version_rows(_table(pricing_version, pricing)), VERSION_COLUMNS, fmt, output)
 
@@ -592,7 +592,7 @@ def pricing_show(
     pricing: PricingFileOption = None,
 ) -> None:
     """Show everything the price table says about one model, tiers and aliases included."""
-    from tokcost.pricing.catalog import SHOW_COLUMNS, show_rows
+    from tokcost.reports.catalog import SHOW_COLUMNS, show_rows
 
     table = _table(pricing_version, pricing)
     found = table.resolve(model)
@@ -620,7 +620,7 @@ def pricing_diff(
     output: OutputOption = None,
 ) -> None:
     """Compare two price tables: models added and removed, and every changed price."""
-    from tokcost.pricing.catalog import DIFF_COLUMNS, diff_rows
+    from tokcost.reports.catalog import DIFF_COLUMNS, diff_rows
 
     rows = diff_rows(_table_from_name(old), _table_from_name(new), model or ())
     _emit(rows, DIFF_COLUMNS, fmt, output)
