@@ -32,7 +32,8 @@ def test_models_csv_from_another_directory(installed: Run) -> None:
     rows = list(csv.DictReader(io.StringIO(result.out)))
     assert list(rows[0]) == ["model", "provider", "input_per_mtok", "output_per_mtok",
                              "cache_read_per_mtok", "cache_write_per_mtok", "context_window",
-                             "max_output_tokens", "tokenizer", "accuracy"]
+                             "max_output_tokens", "tokenizer", "accuracy", "error_p90_pct",
+                             "counting_rule"]
     assert len(rows) >= 40
     by_model = {row["model"]: row for row in rows}
     gpt_4o = by_model["gpt-4o"]
@@ -43,6 +44,8 @@ def test_models_csv_from_another_directory(installed: Run) -> None:
     assert (sonnet["input_per_mtok"], sonnet["output_per_mtok"], sonnet["cache_read_per_mtok"],
             sonnet["cache_write_per_mtok"], sonnet["accuracy"]) == ("3", "15", "0.3", "3.75",
                                                                     "estimate")
+    assert (sonnet["error_p90_pct"], sonnet["counting_rule"]) == ("22.3", "claude-4-5")
+    assert (gpt_4o["error_p90_pct"], gpt_4o["counting_rule"]) == ("", "openai")
 
 
 def test_python_dash_m(installed_command: str, tmp_path: Path) -> None:

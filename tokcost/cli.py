@@ -561,12 +561,14 @@ def models(
     pricing_version: PricingVersionOption = None,
     pricing: PricingFileOption = None,
 ) -> None:
-    """List the models in the price table: prices per million tokens, limits and tokenizer."""
-    from tokcost.reports.catalog import MODEL_COLUMNS, model_rows
+    """List the models in the price table: prices per million tokens, limits, tokenizer and
+    how exact its counts are."""
+    from tokcost.reports.catalog import MODEL_COLUMNS, MODEL_TABLE_COLUMNS, model_rows
 
     table = _table(pricing_version, pricing)
-    rows = model_rows(table, provider)
-    _emit(rows, MODEL_COLUMNS, fmt, output,
+    for_table = _chosen_format(fmt, output) is OutputFormat.table
+    rows = model_rows(table, provider, for_table=for_table)
+    _emit(rows, MODEL_TABLE_COLUMNS if for_table else MODEL_COLUMNS, fmt, output,
           preamble=(f"Prices in USD per million tokens; price table {table.label}.",))
 
 

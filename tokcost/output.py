@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from enum import Enum
@@ -68,6 +69,16 @@ def render(
     else:
         for row in rows:
             stream.write(_json_object(row, columns) + "\n")
+
+
+def accuracy_with_band(accuracy: str, error_p90_pct: Decimal | float | None) -> str:
+    """How sure a count is, for people: ``exact``, ``estimate ±23%`` (90% of measured
+    requests within 23% of the billed count) or ``estimate (unmeasured)``."""
+    if accuracy != "estimate":
+        return accuracy
+    if error_p90_pct is None:
+        return "estimate (unmeasured)"
+    return f"estimate ±{math.ceil(error_p90_pct)}%"
 
 
 def plain_number(value: Decimal | int) -> str:

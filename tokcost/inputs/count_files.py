@@ -7,7 +7,6 @@ the results are gathered in input order, so both give the same rows.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from tokcost.counting.counter import Accuracy, MessageTokens, ModelCounter, Toke
 from tokcost.errors import InputFileError, TokcostError, UnknownModelError
 from tokcost.formats.conversations import Conversation, to_anthropic_request
 from tokcost.inputs.sources import Batch, Document, Source, open_source, parse_line
-from tokcost.output import Column
+from tokcost.output import Column, accuracy_with_band
 from tokcost.pricing.costing import TokenUsage, cost_of
 from tokcost.pricing.schema import ModelPrice
 from tokcost.pricing.table import PriceTable, load_price_table
@@ -62,11 +61,7 @@ class FileCount:
         """The row ``tokcost count`` prints; at a terminal the error band joins the accuracy."""
         row = {column.name: getattr(self, column.name) for column in COUNT_COLUMNS}
         if for_table:
-            band = row.pop("error_p90_pct")
-            if band is not None:
-                row["accuracy"] = f"{self.accuracy} ±{math.ceil(band)}%"
-            elif self.accuracy == "estimate":
-                row["accuracy"] = "estimate (unmeasured)"
+            row["accuracy"] = accuracy_with_band(self.accuracy, row.pop("error_p90_pct"))
         return row
 
 

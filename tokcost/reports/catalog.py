@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from tokcost.counting.rules import rule_for
 from tokcost.errors import UnknownModelError
-from tokcost.output import Column
+from tokcost.output import Column, accuracy_with_band
 from tokcost.pricing.schema import ModelPrice, Rates
 from tokcost.pricing.table import PriceTable, bundled_versions, load_bundled
 
@@ -23,7 +24,11 @@ MODEL_COLUMNS = (
     Column("max_output_tokens", "int"),
     Column("tokenizer"),
     Column("accuracy"),
+    Column("error_p90_pct", "decimal"),
+    Column("counting_rule"),
 )
+# At a terminal the error band goes beside the word, as in `tokcost count`.
+MODEL_TABLE_COLUMNS = tuple(c for c in MODEL_COLUMNS if c.name != "error_p90_pct")
 VERSION_COLUMNS = (Column("version"), Column("effective"), Column("models", "int"),
                    Column("default", "bool"))
 SHOW_COLUMNS = (Column("field"), Column("value"), Column("unit"))
@@ -40,9 +45,15 @@ def cache_write_rate(model: ModelPrice) -> Decimal | None:
     return model.rates.cache_write_5m
 
 
-def model_rows(table: PriceTable, provider: str | None = None) -> list[dict[str, Any]]:
-    return [
-        {
+def model_rows(table: PriceTable, provider: str | None = None, *, for_table: bool = False
+               ) -> list[dict[str, Any]]:
+    """One row a model: prices, limits, and how its tokens are counted and how well."""
+    rows = []
+    for m in table.models(provider):
+        rule = rule_for(m)
+        measured = rule.measured if m.tokenizer.accuracy == "estimate" else None
+        band = None if measured is None else Decimal(str(round(measured.p90_pct, 1)))
+        row: dict[str, Any] = {
             "model": m.id,
             "provider": m.provider,
             "input_per_mtok": m.rates.input,
@@ -53,9 +64,13 @@ def model_rows(table: PriceTable, provider: str | None = None) -> list[dict[str,
             "max_output_tokens": m.max_output_tokens,
             "tokenizer": m.tokenizer.encoding,
             "accuracy": m.tokenizer.accuracy,
+            "error_p90_pct": band,
+            "counting_rule": rule.name,
         }
-        for m in table.models(provider)
-    ]
+        if for_table:
+            row["accuracy"] = accuracy_with_band(m.tokenizer.accuracy, row.pop("error_p90_pct"))
+        rows.append(row)
+    return rows
 
 
 def version_rows(active: PriceTable) -> list[dict[str, Any]]:
