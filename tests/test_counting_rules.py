@@ -267,3 +267,79 @@ def test_the_readme_table_of_rules_is_the_bundled_one() -> None:
     assert rows.keys() == measured.keys()
     for name, m in measured.items():
         assert rows[name] == (m.records, f"{m.median_pct:.1f}%", f"{m.p90_pct:.1f}%"), name
+
+
+# --- tokcost calibrate ---------------------------------------------------------------------------
+
+def test_calibrate_recovers_known_constants_and_applies_them(
+        cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tokcost.counting.tokenizers import get_encoding
+
+    encoding = get_encoding("o200k_base")
+    rng = random.Random(11)
+    words = "the quick brown fox jumps over a lazy dog while seven zebras sing".split()
+    known = {"text": 1.3, "message": 5.0, "request": 9.0}  # a provider we pretend to know
+
+    def request(turns: int) -> dict:
+        return {"model": "deepseek-v3.2", "messages": [
+            {"role": "user" if i % 2 == 0 else "assistant",
+             "content": " ".join(rng.choice(words) for _ in range(rng.randint(2, 400)))}
+            for i in range(turns)]}
+
+    def billed(body: dict) -> int:
+        text = sum(len(encoding.encode_ordinary(m["content"])) for m in body["messages"])
+        return round(known["text"] * text + known["message"] * len(body["messages"])
+                     + known["request"])
+
+    log = tmp_path / "log.jsonl"
+    lines = []
+    for _ in range(60):
+        body = request(rng.randint(1, 7))
+        lines.append(json.dumps({"request": body, "response": {
+            "model": "deepseek-v3.2", "usage": {"prompt_tokens": billed(body)}}}))
+    lines.append("{not json")  # a bad line is reported; the others still count
+    log.write_text("\n".join(lines) + "\n")
+    calibration = tmp_path / "cal.json"
+    result = cli("calibrate", str(log), "-w", str(calibration), "-f", "csv")
+    assert result.status == 1  # the bad line
+    assert f"{log}:61: not JSON" in result.err
+    [row] = csv_rows(result.out)
+    assert (row["model"], row["rule"], row["records"]) == ("deepseek-v3.2", "openai", "60")
+    assert float(row["p90_error_after_pct"]) < 1.0 < float(row["p90_error_before_pct"])
+    weights = json.loads(calibration.read_text())["models"]["deepseek-v3.2"]["weights"]
+    for name, value in known.items():
+        assert weights[name] == pytest.approx(value, rel=0.02, abs=0.6), name
+
+    fresh = request(3)
+    path = tmp_path / "fresh.json"
+    path.write_text(json.dumps(fresh))
+    [calibrated] = csv_rows(cli("count", str(path), "--calibration", str(calibration),
+                                "-f", "csv").out)
+    assert abs(int(calibrated["tokens"]) - billed(fresh)) <= 2
+    assert calibrated["error_p90_pct"] != ""  # the calibration's own measured error
+    # (--calibration applies through the environment, which outlives a run in this process.)
+    monkeypatch.delenv("TOKCOST_CALIBRATION")
+    [bundled] = csv_rows(cli("count", str(path), "-f", "csv").out)
+    assert bundled["error_p90_pct"] == ""  # deepseek's stand-in is not measured
+
+
+def test_calibrate_keeps_the_bundled_rule_with_too_few_records(cli: Run, tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+    log.write_text(json.dumps({"request": {"model": "claude-sonnet-4-5", "messages": [
+        {"role": "user", "content": "hello"}]}, "response": {"usage": {
+            "input_tokens": 8, "cache_read_input_tokens": 0}}}) + "\n")
+    result = cli("calibrate", str(log), "-f", "csv")
+    assert result.status == 0, result.err
+    [row] = csv_rows(result.out)
+    assert row["result"] == "too few records (1 of 10): the bundled rule is kept"
+    assert row["median_error_before_pct"] == "0"  # estimated 8, billed 8
+
+
+def test_a_calibration_file_that_is_not_one_is_one_clear_error(cli: Run, tmp_path: Path) -> None:
+    bad = tmp_path / "cal.json"
+    bad.write_text('{"models": {}}')
+    result = cli("count", "examples/support-chat.json", "--calibration", str(bad))
+    assert result.status != 0 and result.out == ""
+    assert result.err.strip().splitlines()[-1].endswith(
+        "not a calibration file written by tokcost calibrate (format None, not 1); write one "
+        "with `tokcost calibrate LOG -w FILE`")

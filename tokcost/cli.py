@@ -84,6 +84,25 @@ PricingFileOption = Annotated[
 ]
 
 
+def _use_calibration(path: Optional[Path]) -> Optional[Path]:
+    """Apply a calibration file (through the environment, so that worker processes see it
+    too), read now so that a bad one is reported before any work."""
+    if path is not None:
+        from tokcost.counting.rules import CALIBRATION_ENV_VAR, active_calibration
+
+        os.environ[CALIBRATION_ENV_VAR] = str(path.absolute())
+        active_calibration()
+    return path
+
+
+CalibrationOption = Annotated[
+    Optional[Path],
+    typer.Option("--calibration", metavar="FILE", dir_okay=False, callback=_use_calibration,
+                 help="Count with the rules `tokcost calibrate` fitted on your logs. Also read "
+                      "from $TOKCOST_CALIBRATION."),
+]
+
+
 def _version_callback(value: bool) -> None:
     if value:
         typer.echo(f"tokcost {__version__}")
@@ -204,6 +223,7 @@ def count(
     output: OutputOption = None,
     pricing_version: PricingVersionOption = None,
     pricing: PricingFileOption = None,
+    calibration: CalibrationOption = None,
 ) -> None:
     """Count the tokens of text and conversations, exactly where the tokenizer is public.
 
@@ -393,6 +413,7 @@ def project(
     output: OutputOption = None,
     pricing_version: PricingVersionOption = None,
     pricing: PricingFileOption = None,
+    calibration: CalibrationOption = None,
 ) -> None:
     """Project daily, monthly and yearly cost of a workload on every model, cheapest first."""
     from tokcost.reports.projection import PERCENTILE_COLUMNS, PROJECTION_COLUMNS, SimulatedWorkload
@@ -479,6 +500,7 @@ def simulate(
     output: OutputOption = None,
     pricing_version: PricingVersionOption = None,
     pricing: PricingFileOption = None,
+    calibration: CalibrationOption = None,
 ) -> None:
     """Simulate how a conversation's requests grow turn by turn, and what each one costs."""
     from tokcost.output import format_usd
@@ -552,6 +574,45 @@ def _read_text_file(path: Path) -> str:
 
 
 @app.command()
+def calibrate(
+    logs: Annotated[list[Path], typer.Argument(
+        metavar="LOG...", help="JSON Lines of {\"request\": ..., \"response\": ...}: requests "
+                               "in OpenAI, Anthropic or Gemini shape and the API's responses.")],
+    model: Annotated[Optional[str], typer.Option(
+        "--model", "-m", help="The model of every logged request (else each line's own).")
+    ] = None,
+    write: Annotated[Optional[Path], typer.Option(
+        "--write", "-w", metavar="FILE", dir_okay=False,
+        help="Write the calibration file that --calibration FILE applies.")] = None,
+    min_records: Annotated[int, typer.Option(
+        "--min-records", min=2, help="Fewer logged requests of a model than this: its bundled "
+                                     "rule is kept.")] = 10,
+    fmt: FormatOption = None,
+    output: OutputOption = None,
+    pricing_version: PricingVersionOption = None,
+    pricing: PricingFileOption = None,
+) -> None:
+    """Fit each model's counting rule on your own logs, and show the error before and after."""
+    from tokcost.reports.calibrate import CALIBRATE_COLUMNS, write_calibration
+    from tokcost.reports.calibrate import calibrate as run
+
+    table = _table(pricing_version, pricing)
+    result = run(logs, table, model=model, min_records=min_records,
+                 sources=", ".join(str(path) for path in logs))
+    for problem in result.problems:
+        typer.echo(f"tokcost: error: {problem}", err=True)
+    if result.rows:
+        _emit(result.rows, CALIBRATE_COLUMNS, fmt, output)
+    if write is not None:
+        write_calibration(result, write)
+        count = len(result.file["models"])
+        _note(f"wrote {count} calibrated model{'s' if count != 1 else ''} to {write}; apply "
+              f"it with --calibration {write} or TOKCOST_CALIBRATION={write}")
+    if result.problems or not result.rows:
+        raise typer.Exit(ExitStatus.ERROR)
+
+
+@app.command()
 def models(
     provider: Annotated[Optional[str], typer.Option(
         "--provider", "-p", help="Only this provider's models (openai, anthropic, google...).")
@@ -560,6 +621,7 @@ def models(
     output: OutputOption = None,
     pricing_version: PricingVersionOption = None,
     pricing: PricingFileOption = None,
+    calibration: CalibrationOption = None,
 ) -> None:
     """List the models in the price table: prices per million tokens, limits, tokenizer and
     how exact its counts are."""

@@ -20,6 +20,7 @@ from tokcost.counting.features import (
     Features,
     conversation_features,
     message_features,
+    total_features,
     weigh,
 )
 from tokcost.counting.rules import Rule, rule_for
@@ -235,6 +236,10 @@ class ModelCounter:
         return self._scaled(sum(self._tokens(text) for text in texts + calls))
 
     # --- estimated rules: a weighted sum of the request's features ---------------------------
+
+    def features(self, conversation: Conversation) -> Features:
+        """The request's features in this model's stand-in encoding: one row of a fit."""
+        return total_features(conversation, self._tokens, self._rule_image)
 
     def _weighed(self, features: Features) -> int:
         assert self._weights is not None

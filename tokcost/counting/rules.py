@@ -8,7 +8,9 @@ cross-validation, so that every estimate can say how good it is.
 
 The rules live in ``rules.json`` beside this module (written by ``bench/fit_rules.py`` from
 the calibration records, and read here). A model's rule is the one its price-table entry names
-(``tokenizer.rule``), else its provider's default, else ``openai``.
+(``tokenizer.rule``), else its provider's default, else ``openai``; a calibration file written by
+``tokcost calibrate`` from the user's own logs (named by ``$TOKCOST_CALIBRATION``) replaces the
+weights of the models it holds.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
@@ -26,6 +29,8 @@ from tokcost.pricing.schema import ModelPrice
 
 Method = Literal["openai", "weighted"]
 _RULES_FILE = Path(__file__).parent / "rules.json"
+CALIBRATION_ENV_VAR = "TOKCOST_CALIBRATION"
+CALIBRATION_FORMAT = 1
 
 
 class Rule(NamedTuple):
@@ -85,8 +90,47 @@ def bundled_rules() -> RuleBook:
     return read_rule_book(_RULES_FILE.read_text("utf-8"))
 
 
+def read_calibration(text: str, origin: str) -> dict[str, Rule]:
+    """Model id -> its calibrated rule, from a file ``tokcost calibrate`` wrote."""
+    try:
+        raw = json.loads(text)
+        if raw.get("format") != CALIBRATION_FORMAT:
+            raise ValueError(f"format {raw.get('format')!r}, not {CALIBRATION_FORMAT}")
+        return {model: _read_rule(entry["rule"], entry) for model, entry in raw["models"].items()}
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise TokcostError(f"{origin}: not a calibration file written by tokcost calibrate "
+                           f"({error}); write one with `tokcost calibrate LOG -w FILE`") from None
+
+
+@functools.cache
+def _calibration_at(path: str, stamp: tuple[int, int]) -> dict[str, Rule]:
+    try:
+        text = Path(path).read_text("utf-8")
+    except OSError as error:
+        raise TokcostError(f"{path}: cannot read the calibration file ({error.strerror}); "
+                           f"check ${CALIBRATION_ENV_VAR} or --calibration") from None
+    return read_calibration(text, path)
+
+
+def active_calibration() -> dict[str, Rule]:
+    """The calibrated rules named by ``$TOKCOST_CALIBRATION`` (none when it is unset)."""
+    path = os.environ.get(CALIBRATION_ENV_VAR)
+    if not path:
+        return {}
+    try:
+        status = os.stat(path)
+    except OSError as error:
+        raise TokcostError(f"{path}: cannot read the calibration file ({error.strerror}); "
+                           f"check ${CALIBRATION_ENV_VAR} or --calibration") from None
+    return _calibration_at(path, (status.st_mtime_ns, status.st_size))
+
+
 def rule_for(model: ModelPrice, book: RuleBook | None = None) -> Rule:
-    """The rule ``model`` is counted by."""
+    """The rule ``model`` is counted by: its calibrated one, else the table's, else the
+    provider's default."""
+    calibrated = active_calibration().get(model.id)
+    if calibrated is not None and model.tokenizer.accuracy == "estimate":
+        return calibrated
     book = book or bundled_rules()
     name = model.tokenizer.rule or book.defaults.get(model.provider) or "openai"
     if name not in book.rules:

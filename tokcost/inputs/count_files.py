@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tokcost.counting.counter import Accuracy, MessageTokens, ModelCounter, TokenCount, preview
+from tokcost.counting.rules import CALIBRATION_ENV_VAR
 from tokcost.errors import InputFileError, TokcostError, UnknownModelError
 from tokcost.formats.conversations import Conversation, to_anthropic_request
 from tokcost.inputs.sources import Batch, Document, Source, open_source, parse_line
@@ -108,13 +109,17 @@ class BatchResult:
 
 # --- counting one batch (here or in a worker) -------------------------------------------------
 
-_counters: dict[str, ModelCounter] = {}  # per process: encodings load once
+# Per process, so that encodings load once; keyed by everything that decides the counts (the
+# model's table entry and the calibration in force), not by the model's name alone.
+_counters: dict[tuple[ModelPrice, str | None], ModelCounter] = {}
 
 
 def _counter(model: ModelPrice) -> ModelCounter:
-    if model.id not in _counters:
-        _counters[model.id] = ModelCounter(model)
-    return _counters[model.id]
+    key = (model, os.environ.get(CALIBRATION_ENV_VAR))
+    counter = _counters.get(key)
+    if counter is None:
+        counter = _counters[key] = ModelCounter(model)
+    return counter
 
 
 def count_batch(batch: Batch, job: CountJob) -> BatchResult:

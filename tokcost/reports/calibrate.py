@@ -1,0 +1,210 @@
+"""``tokcost calibrate``: fit each model's counting rule on the user's own logs of requests and
+the input tokens their provider billed, and say how much better the fit counts them.
+
+A log is JSON Lines, one request a line, in either shape:
+
+- ``{"request": {...}, "response": {...}}``: the request body in OpenAI, Anthropic or Gemini
+  shape, and the response (or its usage block) as the API returned it;
+- ``{"model": ..., "request": {...}, "reported": {...}}``: the shape of tokcost's own
+  calibration records.
+
+The model is the line's ``model``, else the request's, else the response's (``--model``
+overrides them all). For each model with enough records, the weights of its rule are fitted
+again, starting from the bundled ones, and its error is measured before (the bundled rule) and
+after (cross-validated: each tenth of the records estimated by weights fitted on the rest). The
+result is a calibration file that ``--calibration FILE`` or ``$TOKCOST_CALIBRATION`` applies.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from tokcost.counting.calibration import (
+    Measured,
+    Record,
+    cross_validated_errors,
+    fit,
+    measure,
+    relative_errors,
+)
+from tokcost.counting.counter import ModelCounter
+from tokcost.counting.features import FEATURES
+from tokcost.counting.rules import CALIBRATION_FORMAT, rule_for
+from tokcost.errors import InputFileError, TokcostError, UnknownModelError
+from tokcost.formats.conversations import Conversation, parse_conversations
+from tokcost.formats.usage import billed_input_tokens
+from tokcost.output import Column
+from tokcost.pricing.table import PriceTable
+
+# Fewer records than this for a model: its bundled rule is kept.
+MIN_RECORDS = 10
+# A feature is fitted only when this many records show it; the others keep their weights.
+MIN_RECORDS_PER_FEATURE = 3
+FOLDS = 10
+# Where a rule that was never fitted (OpenAI's framing as a stand-in) starts from.
+STARTING_WEIGHTS = {"text": 1.0, "message": 3.0, "request": 3.0, "image_tokens": 1.0}
+
+CALIBRATE_COLUMNS = (
+    Column("model"), Column("rule"), Column("records", "int"),
+    Column("median_error_before_pct", "decimal"), Column("p90_error_before_pct", "decimal"),
+    Column("median_error_after_pct", "decimal"), Column("p90_error_after_pct", "decimal"),
+    Column("result"),
+)
+
+
+class LoggedRequest(NamedTuple):
+    model: str | None
+    conversation: Conversation
+    billed: int
+
+
+class Calibration(NamedTuple):
+    rows: list[dict[str, Any]]
+    file: dict[str, Any]  # the calibration file, as JSON
+    problems: list[InputFileError]
+
+
+def read_log(path: Path) -> tuple[list[LoggedRequest], list[InputFileError]]:
+    """Every usable line of a log; a line that is not is a problem, and the rest still count."""
+    requests, problems = [], []
+    try:
+        lines = path.read_text("utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        return [], [InputFileError(f"{path}: cannot be read as UTF-8 JSON Lines ({error})")]
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            requests.append(_logged(json.loads(line), f"{path}:{number}"))
+        except (ValueError, TokcostError) as error:
+            problems.append(InputFileError(f"{path}:{number}: {_reason(error)}"))
+    return requests, problems
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, json.JSONDecodeError):
+        return f"not JSON ({error.msg}, column {error.colno})"
+    return str(error)
+
+
+def _logged(line: Any, place: str) -> LoggedRequest:
+    if not isinstance(line, dict) or not isinstance(line.get("request"), dict):
+        raise TokcostError("expected {\"request\": {...}, \"response\": {...}}")
+    response = line.get("response", line.get("reported"))
+    billed = billed_input_tokens(response)
+    if not billed:
+        raise TokcostError("no input token count in `response` (usage.prompt_tokens, "
+                           "usage.input_tokens or usageMetadata.promptTokenCount)")
+    conversation = parse_conversations(line["request"])[0]
+    model = next((value for value in (
+        line.get("model"), conversation.model,
+        response.get("model") if isinstance(response, dict) else None,
+        response.get("modelVersion") if isinstance(response, dict) else None)
+        if isinstance(value, str) and value), None)
+    return LoggedRequest(model, conversation, billed)
+
+
+def calibrate(paths: Sequence[Path], table: PriceTable, *, model: str | None = None,
+              min_records: int = MIN_RECORDS, sources: str = "") -> Calibration:
+    """Fit every logged model's rule; rows say what changed, the file holds the new weights."""
+    logged: list[LoggedRequest] = []
+    problems: list[InputFileError] = []
+    for path in paths:
+        found, bad = read_log(path)
+        logged.extend(found)
+        problems.extend(bad)
+    groups: dict[str, list[LoggedRequest]] = {}
+    unknown: dict[str, tuple[str, int]] = {}  # model name -> (why, requests)
+    for request in logged:
+        name = model or request.model or ""
+        try:
+            resolved = table.resolve(name).model.id if name else None
+        except UnknownModelError as error:
+            why, seen = unknown.get(name, (str(error), 0))
+            unknown[name] = (why, seen + 1)
+            continue
+        if resolved is None:
+            why, seen = unknown.get("", ("logged requests name no model; pass --model", 0))
+            unknown[""] = (why, seen + 1)
+            continue
+        groups.setdefault(resolved, []).append(request)
+    for why, seen in unknown.values():
+        problems.append(InputFileError(f"{why} ({seen} request{'s' if seen != 1 else ''} "
+                                       "skipped)"))
+    rows, fitted = [], {}
+    for model_id, requests in sorted(groups.items()):
+        row, entry = _calibrate_model(table, model_id, requests, min_records, sources)
+        rows.append(row)
+        if entry is not None:
+            fitted[model_id] = entry
+    file = {"about": f"Counting rules calibrated by tokcost calibrate on {sources or 'logs'}.",
+            "format": CALIBRATION_FORMAT, "models": fitted}
+    return Calibration(rows, file, problems)
+
+
+def _calibrate_model(table: PriceTable, model_id: str, requests: Sequence[LoggedRequest],
+                     min_records: int, sources: str
+                     ) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    price = table.snapshot.models[model_id]
+    counter = ModelCounter(price)
+    base = rule_for(price)
+    row: dict[str, Any] = {"model": model_id, "rule": base.name, "records": len(requests)}
+    before = measure([(counter.conversation(r.conversation, detail=False).tokens - r.billed)
+                      / r.billed for r in requests])
+    row |= {"median_error_before_pct": _pct(before.median_pct),
+            "p90_error_before_pct": _pct(before.p90_pct)}
+    if price.tokenizer.accuracy == "exact":
+        return row | {"result": "exact already: nothing to calibrate"}, None
+    if len(requests) < min_records:
+        return row | {"result": f"too few records ({len(requests)} of {min_records}): the "
+                                f"bundled rule is kept"}, None
+    records = [Record(counter.features(r.conversation), r.billed, str(index % FOLDS))
+               for index, r in enumerate(requests)]
+    prior = dict(base.weights) if base.method == "weighted" else dict(STARTING_WEIGHTS)
+    free = [name for name in FEATURES if name != "image_tokens"
+            and sum(1 for record in records if record.features.get(name))
+            >= MIN_RECORDS_PER_FEATURE]
+    after = measure(cross_validated_errors(records, lambda rest: fit(rest, free, prior)))
+    weights = {name: round(value, 4) for name, value in fit(records, free, prior).items()}
+    row |= {"median_error_after_pct": _pct(after.median_pct),
+            "p90_error_after_pct": _pct(after.p90_pct)}
+    # Adopted only when it counts held-out records no worse on either measure, and better on
+    # one: a fit that trades a worse median for a better tail is not an improvement to trust.
+    no_worse = after.median_pct <= before.median_pct and after.p90_pct <= before.p90_pct
+    if not no_worse or after == before:
+        return row | {"result": "the fit is not better on held-out records: the bundled rule "
+                                "is kept"}, None
+    in_sample = measure(relative_errors(records, weights))
+    result = (f"calibrated ({len(free)} weights fitted; in-sample p90 "
+              f"{in_sample.p90_pct:.1f}%)")
+    entry = {
+        "rule": f"{base.name} calibrated", "method": "weighted",
+        "about": f"{base.name} refitted on {len(requests)} logged requests",
+        "images": base.images, "weights": weights,
+        "measured": _measured(after, f"cross-validated in {FOLDS} folds on {len(requests)} "
+                                     f"logged requests of {sources or 'the logs'}"),
+    }
+    return row | {"result": result}, entry
+
+
+def write_calibration(calibration: Calibration, path: Path) -> None:
+    """The calibration file that ``--calibration`` and ``$TOKCOST_CALIBRATION`` apply."""
+    try:
+        path.write_text(json.dumps(calibration.file, indent=2) + "\n", "utf-8")
+    except OSError as error:
+        raise TokcostError(f"{path}: cannot write: {error.strerror}; choose another --write"
+                           ) from None
+
+
+def _pct(value: float) -> Any:
+    from decimal import Decimal
+
+    return Decimal(str(round(value, 1)))
+
+
+def _measured(measured: Measured, how: str) -> dict[str, Any]:
+    return {"records": measured.records, "median_pct": round(measured.median_pct, 1),
+            "p90_pct": round(measured.p90_pct, 1), "how": how}
