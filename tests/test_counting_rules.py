@@ -120,6 +120,29 @@ def test_a_system_message_mid_conversation_is_counted(cli: Run, tmp_path: Path) 
     assert count(cli, tmp_path, request)["tokens"] == "73"  # the rows add up to the total
 
 
+def test_documents_and_server_tool_blocks_are_counted_and_marked(cli: Run, tmp_path: Path
+                                                                  ) -> None:
+    request = {"model": "claude-sonnet-4-5", "messages": [
+        {"role": "user", "content": [
+            {"type": "document", "source": {"type": "text", "media_type": "text/plain",
+                                            "data": "The invoice total is $49.00."}},
+            {"type": "document", "source": {"type": "base64", "media_type": "application/pdf",
+                                            "data": "JVBERi0xLjQK"}},
+            {"type": "text", "text": "Summarise both."}]},
+        {"role": "assistant", "content": [
+            {"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search",
+             "input": {"query": "invoice totals"}}]}]}
+    path = tmp_path / "blocks.json"
+    path.write_text(json.dumps(request))
+    result = cli("count", str(path), "-f", "csv")
+    assert result.status == 0, result.err
+    [row] = csv_rows(result.out)
+    assert (row["format"], row["tokens"], row["accuracy"]) == ("anthropic", "43", "estimate")
+    assert "application/pdf content is not counted" in result.err
+    assert "document blocks counted as their text" in result.err
+    assert "server_tool_use blocks counted as their text" in result.err
+
+
 def test_newer_claude_counts_more_for_the_same_text(cli: Run, tmp_path: Path) -> None:
     text = "The quick brown fox jumps over the lazy dog. " * 100
     request = {"system": "Summarise.", "messages": [{"role": "user", "content": text}]}

@@ -20,6 +20,7 @@ from tokcost.counting.features import (
     Features,
     conversation_features,
     message_features,
+    part_note,
     total_features,
     weigh,
 )
@@ -313,11 +314,12 @@ class ModelCounter:
             for part in content:
                 if part["type"] != "text":
                     raw += self._image(part["image_url"], notes)
-                elif part.get("media"):
-                    notes.append(f"{part['media']} content is not counted: no published rule "
-                                 "turns it into tokens")
-                else:
-                    raw += self._tokens(part["text"])
+                    continue
+                raw += self._tokens(part["text"])  # "" for media, which are not counted
+                if len(part) > 2:  # a marked part: media, or a block read as text
+                    note = part_note(part)
+                    if note:
+                        notes.append(note)
         if "name" in message:
             raw += self._tokens(message["name"]) + TOKENS_PER_NAME
         calls = message.get("tool_calls")

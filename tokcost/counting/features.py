@@ -63,10 +63,10 @@ def message_features(message: Mapping[str, Any], tokens: Encode, image: ImageRul
         text += tokens(content)
     for part in content if isinstance(content, list) else ():
         if part["type"] == "text":
-            if part.get("media"):
-                notes.append(f"{part['media']} content is not counted: no published rule "
-                             "turns it into tokens")
-            elif not part.get("thinking"):
+            note = part_note(part)
+            if note:
+                notes.append(note)
+            if not part.get("thinking"):
                 text += tokens(part["text"])
         else:
             counted, note = image(part["image_url"])
@@ -84,6 +84,17 @@ def message_features(message: Mapping[str, Any], tokens: Encode, image: ImageRul
     if text:
         found["text"] = text
     return found
+
+
+def part_note(part: Mapping[str, Any]) -> str | None:
+    """What a text part's count cannot promise: media it stands for (not counted), or a block
+    read as its text (an estimate)."""
+    if part.get("media"):
+        return f"{part['media']} content is not counted: no published rule turns it into tokens"
+    if "estimated_from" in part:
+        return (f"{part['estimated_from']} blocks counted as their text: the provider's framing "
+                "of them is not known")
+    return None
 
 
 def request_features(conversation: Conversation, tokens: Encode) -> Features:

@@ -420,9 +420,17 @@ def _anthropic_message(message: Any, where: str) -> list[dict[str, Any]]:
                 _at(at, "content"))
             results.append({"role": "tool", "tool_call_id": str(block.get("tool_use_id", "")),
                             "content": text})
+        elif kind == "document":
+            parts.append(_anthropic_document(block, at))
+        elif isinstance(kind, str) and kind:
+            # Server tools, tool search, compaction...: blocks with no published rule. Their
+            # content is counted as JSON text and the count marked as an estimate.
+            content_of = {key: value for key, value in block.items()
+                          if key not in ("type", "id", "tool_use_id", "cache_control")}
+            parts.append({"type": "text", "text": json.dumps(content_of, ensure_ascii=False),
+                          "estimated_from": kind})
         else:
-            raise ConversationError(_at(at, "type"), f"content block type {kind!r} cannot be "
-                                    "counted (text, image, tool_use, tool_result can)")
+            raise ConversationError(_at(at, "type"), "a content block needs a `type`")
     normalised: list[dict[str, Any]] = list(results)
     if parts or calls or not results:
         entry: dict[str, Any] = {"role": role, "content": parts if parts else None}
@@ -432,6 +440,21 @@ def _anthropic_message(message: Any, where: str) -> list[dict[str, Any]]:
             entry["content"] = ""
         normalised.append(entry)
     return normalised
+
+
+def _anthropic_document(block: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """A document block: plain text is counted as text; a PDF (or other file) is marked, since
+    what it costs depends on its pages, which only Anthropic's side reads."""
+    source = _require(block.get("source"), dict, _at(where, "source"),
+                      "a document block needs a `source`")
+    if source.get("type") == "text" and isinstance(source.get("data"), str):
+        return {"type": "text", "text": source["data"], "estimated_from": "document"}
+    if source.get("type") == "content" and isinstance(source.get("content"), list):
+        return {"type": "text", "text": _anthropic_text(
+            [b for b in source["content"] if isinstance(b, dict) and b.get("type") == "text"],
+            _at(where, "source.content")), "estimated_from": "document"}
+    return {"type": "text", "text": "", "media": str(source.get("media_type")
+                                                     or "application/pdf")}
 
 
 def _image_url(block: Mapping[str, Any], where: str) -> str:
