@@ -20,8 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tokcost.errors import TokcostError
-from tokcost.formats.conversations import ConversationError, parse_conversations, parse_gemini
-from tokcost.formats.gemini import to_gemini_request
+from tokcost.formats.conversations import ConversationError, parse_conversations
+from tokcost.formats.gemini import parse_gemini, to_gemini_request
 
 if TYPE_CHECKING:
     from conftest import Result

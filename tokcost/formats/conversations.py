@@ -11,10 +11,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
-from tokcost.errors import InputFileError
+from tokcost.formats.shape import Conversation, ConversationError
+from tokcost.formats.shape import at as _at
+from tokcost.formats.shape import kind as _kind
+from tokcost.formats.shape import require as _require
+
+__all__ = ["CONVERSATION_FORMATS", "Conversation", "ConversationError", "detect_format",
+           "parse_conversations", "to_anthropic_request"]
 
 CONVERSATION_FORMATS = ("openai", "anthropic", "sharegpt", "gemini", "batch")
 OPENAI_ROLES = ("system", "developer", "user", "assistant", "tool", "function")
@@ -31,53 +36,6 @@ SHAREGPT_ROLES = {
 }
 # Content block types that only Anthropic's Messages format uses.
 _ANTHROPIC_ONLY_BLOCKS = {"tool_use", "tool_result", "thinking", "redacted_thinking", "document"}
-
-
-class ConversationError(InputFileError):
-    """A JSON value that is not a conversation in the format it claims or seems to be."""
-
-    def __init__(self, where: str, problem: str) -> None:
-        self.where = where
-        self.problem = problem
-        super().__init__(f"{where}: {problem}" if where else problem)
-
-
-@dataclass
-class Conversation:
-    """One chat request: messages and tool definitions in OpenAI's shape."""
-
-    messages: list[dict[str, Any]]
-    tools: list[dict[str, Any]] = field(default_factory=list)
-    model: str | None = None
-    source_format: str = "openai"
-    # The request as Anthropic's API takes it, when the input was in that format.
-    anthropic_request: dict[str, Any] | None = None
-    # The request as Gemini's API takes it (keys in camelCase), when the input was in that format.
-    gemini_request: dict[str, Any] | None = None
-    # Request options that change what a provider adds to the prompt, in one spelling for
-    # every format: how tools may be chosen ("auto", "none", "any" or "tool"; None when not
-    # given), whether extended thinking with a token budget is on, and the JSON schema of
-    # structured output.
-    tool_choice: str | None = None
-    thinking: bool = False
-    output_schema: dict[str, Any] | None = None
-
-
-def _at(where: str, key: str | int) -> str:
-    step = f"[{key}]" if isinstance(key, int) else f".{key}"
-    return f"{where}{step}" if where else step.lstrip(".")
-
-
-def _kind(value: Any) -> str:
-    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean",
-             type(None): "null", int: "a number", float: "a number"}
-    return names.get(type(value), type(value).__name__)
-
-
-def _require(value: Any, expected: type | tuple[type, ...], where: str, what: str) -> Any:
-    if not isinstance(value, expected) or isinstance(value, bool) and expected is not bool:
-        raise ConversationError(where, f"{what}, not {_kind(value)}")
-    return value
 
 
 # --- detection -------------------------------------------------------------------------------
@@ -136,38 +94,13 @@ def parse_conversations(value: Any, fmt: str | None = None, where: str = "") -> 
             and "role" not in value[0] and "parts" not in value[0]):
         return [conversation for index, item in enumerate(value)
                 for conversation in parse_conversations(item, fmt, _at(where, index))]
+    if fmt == "gemini":
+        from tokcost.formats.gemini import parse_gemini  # its own module; read only when needed
+
+        return [parse_gemini(value, where)]
     parse = {"openai": parse_openai, "anthropic": parse_anthropic, "sharegpt": parse_sharegpt,
-             "gemini": parse_gemini, "batch": parse_batch_line}[fmt]
+             "batch": parse_batch_line}[fmt]
     return [parse(value, where)]
-
-
-def parse_gemini(value: Any, where: str = "") -> Conversation:
-    """Google Gemini's ``generateContent`` body, ``{"contents", "systemInstruction"?,
-    "tools"?}``: read by tokcost.formats.gemini, which imports nothing of this module (imported
-    here lazily, the one direction), and made a Conversation here."""
-    from tokcost.formats.gemini import GeminiFormatError, read_gemini
-
-    try:
-        request = read_gemini(value, where)
-    except GeminiFormatError as error:
-        raise ConversationError(error.where, error.problem) from None
-    conversation = Conversation(request.messages, request.tools, request.model, "gemini",
-                                gemini_request=request.body)
-    tool_config = request.body.get("toolConfig") or {}
-    mode = (tool_config.get("functionCallingConfig") or {}).get("mode")
-    if isinstance(mode, str):
-        conversation.tool_choice = _GEMINI_TOOL_MODES.get(mode.upper())
-    generation = request.body.get("generationConfig") or {}
-    schema = generation.get("responseJsonSchema") or generation.get("responseSchema")
-    if isinstance(schema, dict):
-        conversation.output_schema = schema
-    thinking = generation.get("thinkingConfig")
-    conversation.thinking = isinstance(thinking, dict) and thinking.get("thinkingBudget") != 0
-    return conversation
-
-
-# Gemini's functionCallingConfig modes, in the shared spelling of tool_choice.
-_GEMINI_TOOL_MODES = {"AUTO": "auto", "NONE": "none", "ANY": "any", "VALIDATED": "auto"}
 
 
 # --- OpenAI chat ------------------------------------------------------------------------------

@@ -8,10 +8,8 @@ other than images, thought signatures, server-side tools, cached content). The R
 both camelCase and snake_case keys (``systemInstruction``, ``system_instruction``), so both are
 read; error paths use the spelling the input used.
 
-This module imports nothing of ``conversations.py``: that module imports this one (lazily, when a
-Gemini request is read) and turns what :func:`read_gemini` returns into a ``Conversation``, so
-the imports run one way only (``tests/test_layers.py`` counts lazy imports too). Hence its own
-error type, translated there, and its own copies of two small path helpers.
+It imports only the shared shape (``shape.py``); ``conversations.py`` reads it when a request
+is in this format.
 
 How a request becomes messages:
 
@@ -43,9 +41,11 @@ import json
 import mimetypes
 import re
 from collections.abc import Mapping
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple
 
-from tokcost.errors import InputFileError
+from tokcost.formats.shape import Conversation, ConversationError
+from tokcost.formats.shape import at as _at
+from tokcost.formats.shape import require as _require
 
 # Gemini's turn roles, mapped to chat roles.
 GEMINI_ROLES = {"user": "user", "model": "assistant", "function": "user", "tool": "user"}
@@ -65,16 +65,6 @@ _SNAKE_STEP = re.compile(r"_([a-z0-9])")
 _CAMEL_STEP = re.compile(r"[A-Z]")
 
 
-class GeminiFormatError(InputFileError):
-    """A JSON value that is not a Gemini request; ``conversations.py`` turns it into a
-    ConversationError with the same place and problem."""
-
-    def __init__(self, where: str, problem: str) -> None:
-        self.where = where
-        self.problem = problem
-        super().__init__(f"{where}: {problem}" if where else problem)
-
-
 class GeminiRequest(NamedTuple):
     """A Gemini request, read: its messages and tools in OpenAI's shape, its model, and the
     request itself with its keys in camelCase."""
@@ -85,33 +75,7 @@ class GeminiRequest(NamedTuple):
     body: dict[str, Any]
 
 
-class ConversationLike(Protocol):
-    """What :func:`to_gemini_request` reads of a ``Conversation``."""
-
-    messages: list[dict[str, Any]]
-    tools: list[dict[str, Any]]
-    gemini_request: dict[str, Any] | None
-
-
-# --- paths and checks (as conversations.py words them) -----------------------------------------
-
-def _at(where: str, key: str | int) -> str:
-    step = f"[{key}]" if isinstance(key, int) else f".{key}"
-    return f"{where}{step}" if where else step.lstrip(".")
-
-
-def _kind(value: Any) -> str:
-    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean",
-             type(None): "null", int: "a number", float: "a number"}
-    return names.get(type(value), type(value).__name__)
-
-
-def _require(value: Any, expected: type | tuple[type, ...], where: str, what: str) -> Any:
-    """``value`` if it is of the expected type (never a boolean: none is wanted here)."""
-    if not isinstance(value, expected) or isinstance(value, bool):
-        raise GeminiFormatError(where, f"{what}, not {_kind(value)}")
-    return value
-
+# --- keys in either spelling -------------------------------------------------------------------
 
 def _snake(camel: str) -> str:
     return _CAMEL_STEP.sub(lambda match: "_" + match.group().lower(), camel)
@@ -147,14 +111,37 @@ def read_gemini(value: Any, where: str = "") -> GeminiRequest:
     try:
         return _read(request, where, contents_at)
     except RecursionError:
-        raise GeminiFormatError(where, "nested too deeply to read") from None
+        raise ConversationError(where, "nested too deeply to read") from None
+
+
+def parse_gemini(value: Any, where: str = "") -> Conversation:
+    """A Gemini request as a Conversation, with its tool mode, response schema and thinking
+    switch in the shared spelling."""
+    request = read_gemini(value, where)
+    conversation = Conversation(request.messages, request.tools, request.model, "gemini",
+                                gemini_request=request.body)
+    tool_config = request.body.get("toolConfig") or {}
+    mode = (tool_config.get("functionCallingConfig") or {}).get("mode")
+    if isinstance(mode, str):
+        conversation.tool_choice = _TOOL_MODES.get(mode.upper())
+    generation = request.body.get("generationConfig") or {}
+    schema = generation.get("responseJsonSchema") or generation.get("responseSchema")
+    if isinstance(schema, dict):
+        conversation.output_schema = schema
+    thinking = generation.get("thinkingConfig")
+    conversation.thinking = isinstance(thinking, dict) and thinking.get("thinkingBudget") != 0
+    return conversation
+
+
+# Gemini's functionCallingConfig modes, in the shared spelling of tool_choice.
+_TOOL_MODES = {"AUTO": "auto", "NONE": "none", "ANY": "any", "VALIDATED": "auto"}
 
 
 def _read(request: Mapping[str, Any], where: str, contents_at: str) -> GeminiRequest:
     contents = _require(request.get(_key(request, "contents")), list, contents_at,
                         "`contents` must be a list")
     if not contents:
-        raise GeminiFormatError(contents_at, "no turns to count")
+        raise ConversationError(contents_at, "no turns to count")
     messages = _system_messages(request, where)
     for index, turn in enumerate(contents):
         messages.extend(_turn_messages(turn, _at(contents_at, index)))
@@ -221,7 +208,7 @@ def _turn_messages(turn: Any, where: str) -> list[dict[str, Any]]:
     role = _turn_role(turn, where)
     parts = _require(turn.get("parts"), list, _at(where, "parts"), "a turn needs a `parts` list")
     if not parts:
-        raise GeminiFormatError(_at(where, "parts"), "a turn with no parts")
+        raise ConversationError(_at(where, "parts"), "a turn with no parts")
     messages: list[dict[str, Any]] = []
     content: list[dict[str, Any]] = []
     calls: list[dict[str, Any]] = []
@@ -246,7 +233,7 @@ def _turn_role(turn: Mapping[str, Any], where: str) -> str:
     if role is None:
         return "user"
     if not isinstance(role, str) or role not in GEMINI_ROLES:
-        raise GeminiFormatError(_at(where, "role"), f"unknown role {role!r} (Gemini turns are "
+        raise ConversationError(_at(where, "role"), f"unknown role {role!r} (Gemini turns are "
                                 "user or model)")
     return GEMINI_ROLES[role]
 
@@ -257,10 +244,10 @@ def _part_data(part: Any, where: str) -> tuple[str, Any, str]:
     found = [(kind, _key(part, kind)) for kind in _PART_KINDS
              if part.get(_key(part, kind)) is not None]
     if not found:
-        raise GeminiFormatError(where, "part has none of text, functionCall, functionResponse, "
+        raise ConversationError(where, "part has none of text, functionCall, functionResponse, "
                                 f"inlineData, fileData (it has {', '.join(part) or 'no keys'})")
     if len(found) > 1:
-        raise GeminiFormatError(where, f"part has both {found[0][1]} and {found[1][1]}; a part "
+        raise ConversationError(where, f"part has both {found[0][1]} and {found[1][1]}; a part "
                                 "holds one of them")
     kind, key = found[0]
     return kind, part[key], _at(where, key)
@@ -353,7 +340,7 @@ def _response_media(response: Mapping[str, Any], where: str) -> list[dict[str, A
         kinds = [kind for kind in ("inlineData", "fileData") if part.get(_key(part, kind))
                  is not None]
         if len(kinds) != 1:
-            raise GeminiFormatError(at, "a function response part holds one of inlineData, "
+            raise ConversationError(at, "a function response part holds one of inlineData, "
                                     "fileData")
         media.append(_media_part(kinds[0], part[_key(part, kinds[0])],
                                  _at(at, _key(part, kinds[0]))))
@@ -409,7 +396,7 @@ def _declaration(declaration: Any, where: str) -> dict[str, Any]:
 
 # --- writing -------------------------------------------------------------------------------------
 
-def to_gemini_request(conversation: ConversationLike) -> dict[str, Any]:
+def to_gemini_request(conversation: Conversation) -> dict[str, Any]:
     """The conversation as a Gemini ``generateContent`` request body (without the model, which
     Gemini takes in the URL): the original when it was read from one."""
     if conversation.gemini_request is not None:
