@@ -352,6 +352,24 @@ def test_exact_asks_the_endpoint_and_marks_the_row_exact(
                             "tools": raw["tools"], "messages": raw["messages"]}
 
 
+def test_exact_sends_the_switches_that_add_hidden_prompts(
+    anthropic_stub: Any, monkeypatch: pytest.MonkeyPatch, cli: Run, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", FAKE_KEY)
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", anthropic_stub.url)
+    raw = json.loads((COUNT / "anthropic_request.json").read_text())
+    raw |= {"tool_choice": {"type": "any"}, "thinking": {"type": "enabled", "budget_tokens": 2048},
+            "temperature": 0.2}
+    path = tmp_path / "switches.json"
+    path.write_text(json.dumps(raw))
+    assert cli("count", str(path), "--exact", "-f", "csv").status == 0
+    [request] = anthropic_stub.requests
+    assert request.body == {"model": "claude-sonnet-4-5", "system": raw["system"],
+                            "tools": raw["tools"], "messages": raw["messages"],
+                            "tool_choice": {"type": "any"},
+                            "thinking": {"type": "enabled", "budget_tokens": 2048}}
+
+
 def test_without_exact_nothing_is_sent(anthropic_stub: Any, monkeypatch: pytest.MonkeyPatch,
                                        cli: Run) -> None:
     monkeypatch.setenv("ANTHROPIC_API_KEY", FAKE_KEY)

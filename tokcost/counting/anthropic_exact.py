@@ -22,8 +22,11 @@ from tokcost.errors import ApiError
 if TYPE_CHECKING:
     import anthropic
 
-# The parts of a Messages request body that the count depends on and that tokcost sends.
+# The parts of a Messages request body that the count depends on and that tokcost sends. The
+# switches that add hidden prompts (tool_choice, thinking, output_config) go as extra body
+# fields, which every SDK release passes through whatever parameters it knows.
 PAYLOAD_KEYS = ("messages", "system", "tools")
+SWITCH_KEYS = ("tool_choice", "thinking", "output_config")
 
 # Backoff between attempts when the API does not say how long to wait: 0.5 s, 1 s, 2 s, ... 8 s.
 _FIRST_WAIT = 0.5
@@ -45,7 +48,8 @@ def count_tokens_exact(
     """The input tokens that ``model`` counts for ``payload``, as Anthropic's API reports them.
 
     ``payload`` is a Messages request body without the model: ``messages`` and, if present,
-    ``system`` and ``tools``, sent as they are (other keys are not sent). The key is ``api_key``
+    ``system``, ``tools``, ``tool_choice``, ``thinking`` and ``output_config``, sent as they are
+    (other keys are not sent). The key is ``api_key``
     or else ``$ANTHROPIC_API_KEY``; the endpoint is ``base_url`` or else ``$ANTHROPIC_BASE_URL``
     or else Anthropic's. Rate limits (429) and server errors (5xx) are retried ``max_retries``
     times, waiting as long as the API asks (up to a minute) or backing off exponentially; an
@@ -67,7 +71,11 @@ def count_tokens_exact(
             "--exact needs an Anthropic API key: set ANTHROPIC_API_KEY, "
             "or leave out --exact to count offline"
         )
-    body = {name: payload[name] for name in PAYLOAD_KEYS if payload.get(name) is not None}
+    body: dict[str, Any] = {name: payload[name] for name in PAYLOAD_KEYS
+                            if payload.get(name) is not None}
+    switches = {name: payload[name] for name in SWITCH_KEYS if payload.get(name) is not None}
+    if switches:
+        body["extra_body"] = switches
 
     import anthropic  # slow to import; only --exact gets here
 

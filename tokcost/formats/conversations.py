@@ -34,6 +34,9 @@ SHAREGPT_ROLES = {
     "bing": "assistant",
     "bard": "assistant",
 }
+# The parts of an Anthropic request that its count depends on, kept for --exact.
+_ANTHROPIC_COUNTED_KEYS = ("system", "messages", "tools", "tool_choice", "thinking",
+                           "output_config")
 # Content block types that only Anthropic's Messages format uses.
 _ANTHROPIC_ONLY_BLOCKS = {"tool_use", "tool_result", "thinking", "redacted_thinking", "document"}
 
@@ -283,7 +286,7 @@ def parse_anthropic(value: Any, where: str = "") -> Conversation:
         function = {"name": name, "description": tool.get("description", ""),
                     "parameters": tool.get("input_schema") or {}}
         tools.append({"type": "function", "function": function})
-    original = {key: request[key] for key in ("system", "messages", "tools") if key in request}
+    original = {key: request[key] for key in _ANTHROPIC_COUNTED_KEYS if key in request}
     model = request.get("model") if isinstance(request.get("model"), str) else None
     conversation = Conversation(normalised, tools, model, "anthropic", original)
     choice = request.get("tool_choice")
@@ -473,6 +476,13 @@ def to_anthropic_request(conversation: Conversation) -> dict[str, Any]:
                              "input_schema": t["function"].get("parameters")
                              or {"type": "object", "properties": {}}}
                             for t in conversation.tools]
+        if conversation.tool_choice in ("auto", "none", "any"):
+            request["tool_choice"] = {"type": conversation.tool_choice}
+        elif conversation.tool_choice == "tool":  # which tool is not kept; it costs as "any"
+            request["tool_choice"] = {"type": "any"}
+    if conversation.output_schema is not None:
+        request["output_config"] = {"format": {"type": "json_schema",
+                                               "schema": conversation.output_schema}}
     return request
 
 
