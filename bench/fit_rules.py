@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from tokcost.counting.calibration import (
-    Measured,
     Record,
     cross_validated_errors,
     fit,
@@ -35,6 +34,7 @@ from tokcost.counting.images import (
     gemini_image_tokens,
     image_size_from_data_url,
 )
+from tokcost.counting.rules import Measured
 from tokcost.counting.tokenizers import get_encoding
 from tokcost.errors import TokcostError
 from tokcost.formats.conversations import Conversation, parse_conversations

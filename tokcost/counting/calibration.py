@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 
 from tokcost.counting.features import Features, weigh
+from tokcost.counting.rules import Measured
 
 # How hard an unfitted weight is held at its prior, relative to the records' own pull.
 PRIOR_STRENGTH = 1e-3
@@ -35,14 +36,6 @@ class Record(NamedTuple):
     billed: int
     group: str = ""  # records of one group are held out together in cross-validation
     label: str = ""
-
-
-class Measured(NamedTuple):
-    """How far a rule's estimates fall from billed counts, on records its fit never saw."""
-
-    records: int
-    median_pct: float
-    p90_pct: float
 
 
 def fit(records: Sequence[Record], free: Sequence[str], prior: Mapping[str, float]

@@ -23,7 +23,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
-from tokcost.counting.calibration import Measured
 from tokcost.errors import TokcostError
 from tokcost.pricing.schema import ModelPrice
 
@@ -31,6 +30,14 @@ Method = Literal["openai", "weighted"]
 _RULES_FILE = Path(__file__).parent / "rules.json"
 CALIBRATION_ENV_VAR = "TOKCOST_CALIBRATION"
 CALIBRATION_FORMAT = 1
+
+
+class Measured(NamedTuple):
+    """How far a rule's estimates fall from billed counts, on records its fit never saw."""
+
+    records: int
+    median_pct: float
+    p90_pct: float
 
 
 class Rule(NamedTuple):

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from tokcost.counting.calibration import (
-    Measured,
     Record,
     cross_validated_errors,
     fit,
@@ -32,7 +31,7 @@ from tokcost.counting.calibration import (
 )
 from tokcost.counting.counter import ModelCounter
 from tokcost.counting.features import FEATURES
-from tokcost.counting.rules import CALIBRATION_FORMAT, rule_for
+from tokcost.counting.rules import CALIBRATION_FORMAT, Measured, rule_for
 from tokcost.errors import InputFileError, TokcostError, UnknownModelError
 from tokcost.formats.conversations import Conversation, parse_conversations
 from tokcost.formats.usage import billed_input_tokens
