@@ -31,8 +31,10 @@ from tokcost.counting.calibration import (
 from tokcost.counting.features import FEATURES, total_features
 from tokcost.counting.images import (
     anthropic_image_tokens,
+    document_tokens,
     gemini_image_tokens,
     image_size_from_data_url,
+    pdf_page_count,
 )
 from tokcost.counting.rules import Measured
 from tokcost.counting.tokenizers import get_encoding
@@ -169,7 +171,10 @@ def load(path: Path, fmt: str, specs: Sequence[RuleSpec]) -> tuple[list[Loaded],
             continue
         rule = IMAGE_RULES[spec.images]
 
-        def image(part: Mapping[str, Any], rule: Any = rule) -> tuple[int, str]:
+        def image(part: Mapping[str, Any], rule: Any = rule, spec: RuleSpec = spec
+                  ) -> tuple[int, str]:
+            if "pdf" in part:
+                return document_tokens(spec.images, pdf_page_count(part["pdf"])).tokens, ""
             size = image_size_from_data_url(part["url"])
             return rule(*(size or (None, None))).tokens, ""
 

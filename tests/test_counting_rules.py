@@ -143,6 +143,31 @@ def test_documents_and_server_tool_blocks_are_counted_and_marked(cli: Run, tmp_p
     assert "server_tool_use blocks counted as their text" in result.err
 
 
+TWO_PAGE_PDF = (b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+                b"2 0 obj << /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 >> endobj\n"
+                b"3 0 obj << /Type /Page /Parent 2 0 R >> endobj\n"
+                b"4 0 obj << /Type/Page /Parent 2 0 R >> endobj\n%%EOF\n")
+
+
+def test_a_pdf_is_estimated_by_its_pages(cli: Run, tmp_path: Path) -> None:
+    import base64
+
+    data = base64.b64encode(TWO_PAGE_PDF).decode()
+    claude = {"model": "claude-sonnet-4-5", "messages": [{"role": "user", "content": [
+        {"type": "document", "source": {"type": "base64", "media_type": "application/pdf",
+                                        "data": data}},
+        {"type": "text", "text": "Summarise."}]}]}
+    gemini = {"contents": [{"role": "user", "parts": [
+        {"inlineData": {"mimeType": "application/pdf", "data": data}}, {"text": "Summarise."}]}]}
+    path = tmp_path / "pdf.json"
+    path.write_text(json.dumps(claude))
+    result = cli("count", str(path), "-f", "csv")
+    # 2 pages of 3,100 (the page as an image and the guide's lowest text), and the question
+    assert csv_rows(result.out)[0]["tokens"] == str(2 * 3100 + 11)
+    assert "a PDF counted as 3,100 tokens a page (2 pages): an estimate" in result.err
+    assert count(cli, tmp_path, gemini, "-m", "gemini-2.5-pro")["tokens"] == str(2 * 258 + 5)
+
+
 def test_newer_claude_counts_more_for_the_same_text(cli: Run, tmp_path: Path) -> None:
     text = "The quick brown fox jumps over the lazy dog. " * 100
     request = {"system": "Summarise.", "messages": [{"role": "user", "content": text}]}

@@ -283,6 +283,10 @@ class ModelCounter:
         """An image's tokens by the rule's image rule, with a note on what was assumed."""
         from tokcost.counting import images
 
+        if "pdf" in image:  # a PDF document, base64
+            counted = images.document_tokens(self.rule.images,
+                                             images.pdf_page_count(image["pdf"]))
+            return counted.tokens, counted.note or ""
         if self.rule.images == "openai":
             notes: list[str] = []
             return self._image(image, notes), "; ".join(notes)

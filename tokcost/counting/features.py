@@ -63,7 +63,12 @@ def message_features(message: Mapping[str, Any], tokens: Encode, image: ImageRul
         text += tokens(content)
     for part in content if isinstance(content, list) else ():
         if part["type"] == "text":
-            note = part_note(part)
+            note: str | None
+            if part.get("media") == "application/pdf":
+                counted, note = image({"pdf": part.get("data", "")})
+                found["image_tokens"] = found.get("image_tokens", 0) + counted
+            else:
+                note = part_note(part)
             if note:
                 notes.append(note)
             if not part.get("thinking"):

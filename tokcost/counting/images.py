@@ -30,12 +30,14 @@ __all__ = [
     "PatchRule",
     "TileRule",
     "anthropic_image_tokens",
+    "document_tokens",
     "find_family",
     "gemini_image_tokens",
     "image_size",
     "image_size_from_data_url",
     "image_tokens",
     "patch_count",
+    "pdf_page_count",
     "tile_count",
 ]
 
@@ -548,3 +550,40 @@ def gemini_image_tokens(width: int | None, height: int | None) -> ImageCount:
         tiles = _ceil_div(w, GEMINI_TILE) * _ceil_div(h, GEMINI_TILE)
     return ImageCount(tiles * GEMINI_TOKENS_PER_TILE, False, "image tokens by Google's published "
                       "rule (258 a 768-pixel tile): an estimate; media_resolution changes it")
+
+
+# --------------------------------------------------------------------------------------------
+# PDF documents
+# --------------------------------------------------------------------------------------------
+
+# Anthropic's PDF support guide ("Estimate your costs"): each page costs its text, "typically
+# 1,500-3,000 tokens per page depending on content density", plus the page as an image (at most
+# about 1,600 tokens, the vision rule above). A nearly empty page was billed 1,595 in the
+# calibration records, so the image is most of a sparse page; the low end of the text range is
+# assumed on top. A dense page can cost half as much again.
+ANTHROPIC_PDF_TOKENS_PER_PAGE = 1500 + ANTHROPIC_MAX_TOKENS
+# Gemini's document guide: each PDF page is counted as one image, 258 tokens.
+GEMINI_PDF_TOKENS_PER_PAGE = GEMINI_TOKENS_PER_TILE
+_PDF_PAGE = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
+
+
+def pdf_page_count(base64_data: str) -> int | None:
+    """The pages of a base64-encoded PDF, counted from its page objects; None if unreadable."""
+    try:
+        data = base64.b64decode(base64_data.translate(str.maketrans("-_", "+/")) + "==")
+    except (binascii.Error, ValueError):
+        return None
+    if not data.startswith(b"%PDF"):
+        return None
+    return len(_PDF_PAGE.findall(data)) or None
+
+
+def document_tokens(rule: str, pages: int | None) -> ImageCount:
+    """Input tokens of a PDF of ``pages`` pages by the provider's published guide."""
+    per_page = {"anthropic": ANTHROPIC_PDF_TOKENS_PER_PAGE,
+                "gemini": GEMINI_PDF_TOKENS_PER_PAGE}.get(rule)
+    if per_page is None or pages is None:
+        return ImageCount(0, False, "application/pdf content is not counted: its pages "
+                          "could not be read or the provider publishes no rule")
+    return ImageCount(pages * per_page, False, f"a PDF counted as {per_page:,} tokens a page "
+                      f"({pages} page{'s' if pages != 1 else ''}): an estimate")

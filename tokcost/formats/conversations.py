@@ -389,8 +389,11 @@ def _anthropic_document(block: Mapping[str, Any], where: str) -> dict[str, Any]:
         return {"type": "text", "text": _anthropic_text(
             [b for b in source["content"] if isinstance(b, dict) and b.get("type") == "text"],
             _at(where, "source.content")), "estimated_from": "document"}
-    return {"type": "text", "text": "", "media": str(source.get("media_type")
+    part = {"type": "text", "text": "", "media": str(source.get("media_type")
                                                      or "application/pdf")}
+    if source.get("type") == "base64" and isinstance(source.get("data"), str):
+        part["data"] = source["data"]  # its pages are what it costs
+    return part
 
 
 def _image_url(block: Mapping[str, Any], where: str) -> str:

@@ -296,7 +296,10 @@ def _media_part(kind: str, value: Any, where: str) -> dict[str, Any]:
         mime_type = _require(mime_type, str, mime_at, "`mimeType` must be a string")
     if mime_type.startswith("image/"):
         return {"type": "image_url", "image_url": {"url": url, "detail": "auto"}}
-    return {"type": "text", "text": "", "media": mime_type}
+    part: dict[str, Any] = {"type": "text", "text": "", "media": mime_type}
+    if mime_type == "application/pdf" and kind == "inlineData":
+        part["data"] = data  # its pages are what it costs
+    return part
 
 
 def _function_call(call: Any, where: str) -> dict[str, Any]:
