@@ -96,10 +96,12 @@ GEMINI = (
 SHARED = ("text", "message", "request", "tool_call", "tool_call_json", "tool_result", "tools",
           "tool_json", "thinking", "structured", "schema_json", "signature_bytes")
 PER_RULE = ("tool_prompt_auto", "tool_prompt_any")
-# Claude generations differ in their tokenizer. Gemini's also in what they bill: Gemini 3 bills
-# replayed thought signatures (about a quarter of a token a byte, through the Gemini API) and
-# Gemini 2.5 does not; Gemini 2.0 bills no tool definitions at all.
-PER_GENERATION = {"anthropic": ("text",), "google": ("text", "tool_json", "signature_bytes")}
+# Claude generations differ in their tokenizer. Gemini's share one (their text-only records are
+# all near 1.0 token per o200k_base token; fitted apart, Gemini 3's ratio drifts to 0.8 on its
+# tool-heavy records and undercounts prose by a fifth) but differ in what they bill: Gemini 3
+# bills replayed thought signatures (about a quarter of a token a byte, through the Gemini API)
+# and Gemini 2.5 does not; Gemini 2.0 bills no tool definitions at all.
+PER_GENERATION = {"anthropic": ("text",), "google": ("tool_json", "signature_bytes")}
 # Image tokens are computed by the provider's published rule and counted as they are.
 FIXED = {"image_tokens": 1.0}
 # Where the records do not show a weight, it starts (and stays) here.

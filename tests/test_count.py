@@ -484,8 +484,8 @@ def test_input_cost_prices_each_conversation_at_its_own_tier(tmp_path: Path) -> 
     path = tmp_path / "two.jsonl"
     path.write_text(f"{json.dumps(small)}\n{json.dumps(large)}\n")
     (counted,) = tokcost.count_file(path, ["gemini-2.5-pro"]).counts
-    # Estimated by rule gemini-2-5: 9 and 209,582 tokens.
-    assert counted.tokens == 9 + 209_582
-    # 9 at $1.25 and 209,582 at $2.50: not the whole file at either rate.
-    assert counted.input_cost_usd == Decimal("0.00001125") + Decimal("0.523955")
-    assert counted.input_cost_usd == Decimal("0.52396625")
+    # Estimated by rule gemini-2-5: 9 and 203,702 tokens.
+    assert counted.tokens == 9 + 203_702
+    # 9 at $1.25 and 203,702 at $2.50: not the whole file at either rate.
+    assert counted.input_cost_usd == Decimal("0.00001125") + Decimal("0.509255")
+    assert counted.input_cost_usd == Decimal("0.50926625")

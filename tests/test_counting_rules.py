@@ -226,8 +226,8 @@ def test_gemini_has_no_openai_framing(cli: Run, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("request_body", "flash_2_5", "flash_3"), [
-    ({"tools": GEMINI_TOOLS, "contents": [ASK]}, "40", "42"),
-    (gemini_turn(None), "64", "65"),  # a function call and its response
+    ({"tools": GEMINI_TOOLS, "contents": [ASK]}, "40", "43"),
+    (gemini_turn(None), "63", "65"),  # a function call and its response
     # 300 bytes of replayed thought signature: billed by Gemini 3, not by Gemini 2.5
     (gemini_turn("A" * 400), "69", "147"),
 ])
