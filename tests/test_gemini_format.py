@@ -276,9 +276,9 @@ def test_a_bare_contents_list_and_a_list_of_requests() -> None:
     ({"contents": {"parts": []}}, "contents", "`contents` must be a list, not an object"),
     ({"contents": []}, "contents", "no turns to count"),
     ({"contents": [user({"text": "Hi"}), {"role": "model", "parts": [
-        {"text": "Sure."}, {"executableCode": {"code": "print(1)"}, "thoughtSignature": "x"}]}]},
+        {"text": "Sure."}, {"mystery": {"code": "print(1)"}, "thoughtSignature": "x"}]}]},
      "contents[1].parts[1]", "part has none of text, functionCall, functionResponse, inlineData, "
-                             "fileData (it has executableCode, thoughtSignature)"),
+                             "fileData (it has mystery, thoughtSignature)"),
     ({"contents": [{"role": "assistant", "parts": [{"text": "Hi"}]}]}, "contents[0].role",
      "unknown role 'assistant' (Gemini turns are user or model)"),
     ({"contents": [{"role": ["user"], "parts": [{"text": "Hi"}]}]}, "contents[0].role",
@@ -389,12 +389,12 @@ def test_input_format_gemini_is_accepted(tmp_path: Path, cli: Run) -> None:
 def test_a_bad_request_is_one_error_with_file_and_place(tmp_path: Path, cli: Run) -> None:
     path = tmp_path / "bad.json"
     path.write_text(json.dumps({"contents": [user({"text": "Hi"}), {"role": "model", "parts": [
-        {"toolCall": {"id": "t1"}}]}]}))
+        {"toolCalls": {"id": "t1"}}]}]}))
     result = cli("count", str(path), "--format", "csv")
     assert result.status == 1
     assert result.err.strip() == (
         f"tokcost: error: {path}: contents[1].parts[0]: part has none of text, functionCall, "
-        "functionResponse, inlineData, fileData (it has toolCall)")
+        "functionResponse, inlineData, fileData (it has toolCalls)")
     openai_as_gemini = cli("count", "tests/data/count/cookbook_messages.json", "--input-format",
                            "gemini", "--format", "csv")
     assert openai_as_gemini.status == 1
@@ -523,3 +523,15 @@ def test_anything_gemini_shaped_is_read_or_refused_with_our_error(value: Any) ->
         again = parse_gemini(conversation.gemini_request)
         assert (again.messages, again.tools) == (conversation.messages, conversation.tools)
         json.dumps(to_gemini_request(conversation))
+
+
+def test_server_tool_parts_are_counted_as_their_text_and_marked(tmp_path: Path, cli: Run) -> None:
+    path = tmp_path / "code.json"
+    path.write_text(json.dumps({"contents": [user({"text": "Run it."}), {"role": "model", "parts": [
+        {"executableCode": {"language": "PYTHON", "code": "print(1)"}},
+        {"codeExecutionResult": {"outcome": "OUTCOME_OK", "output": "1"}}]}]}))
+    result = cli("count", str(path), "-m", "gpt-4o", "--format", "csv")
+    assert result.status == 0, result.err
+    assert rows(result.out)[0]["accuracy"] == "estimate"
+    assert "executableCode blocks counted as their text" in result.err
+    assert "codeExecutionResult blocks counted as their text" in result.err

@@ -51,6 +51,9 @@ from tokcost.formats.shape import require as _require
 GEMINI_ROLES = {"user": "user", "model": "assistant", "function": "user", "tool": "user"}
 # A part holds exactly one of these (the API's ``data`` oneof, the kinds that can be counted).
 _PART_KINDS = ("text", "functionCall", "functionResponse", "inlineData", "fileData")
+# Parts of server-side tools (code execution, file search...): counted as their JSON text and
+# marked as estimates, since Google documents no framing for them.
+_SERVER_TOOL_KINDS = ("executableCode", "codeExecutionResult", "toolCall", "toolResponse")
 # What the kept request holds: the fields that make up the prompt.
 _REQUEST_FIELDS = ("contents", "systemInstruction", "tools", "toolConfig", "generationConfig",
                    "cachedContent")
@@ -241,7 +244,7 @@ def _turn_role(turn: Mapping[str, Any], where: str) -> str:
 def _part_data(part: Any, where: str) -> tuple[str, Any, str]:
     """What one part holds: its kind (camelCase), the value, and the value's path."""
     _require(part, dict, where, "a part must be an object")
-    found = [(kind, _key(part, kind)) for kind in _PART_KINDS
+    found = [(kind, _key(part, kind)) for kind in _PART_KINDS + _SERVER_TOOL_KINDS
              if part.get(_key(part, kind)) is not None]
     if not found:
         raise ConversationError(where, "part has none of text, functionCall, functionResponse, "
@@ -275,6 +278,8 @@ def _content_part(kind: str, value: Any, part: Mapping[str, Any], where: str) ->
         if part.get("thought") is True:
             return {"type": "text", "text": text, "thinking": True}
         return {"type": "text", "text": text}
+    if kind in _SERVER_TOOL_KINDS:
+        return {"type": "text", "text": _compact_json(value), "estimated_from": kind}
     return _media_part(kind, value, where)
 
 
