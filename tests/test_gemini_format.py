@@ -101,12 +101,13 @@ def test_function_call_and_response_turns() -> None:
         {"role": "assistant", "content": "Let me check.", "tool_calls": [
             {"id": "call_1", "type": "function", "function": {
                 "name": "get_weather",
-                "arguments": '{"city":"Lisboa, Portugal","note":"café"}'}}]},
+                "arguments": '{"city":"Lisboa, Portugal","note":"café"}'}}],
+         "signature_bytes": 9},  # what "c2lnbmF0dXJl" decodes to: Gemini 3 bills it
         {"role": "tool", "name": "get_weather", "content": '{"temperature":21,"sky":"sunny"}',
          "tool_call_id": "call_1"},
         {"role": "user", "content": "And tomorrow?"},
     ]
-    # The thought signature is not text: it stays in the original request only.
+    # The thought signature is not text: only its size is kept on the message it came with.
     assert "c2lnbmF0dXJl" not in json.dumps(conversation.messages)
     assert conversation.gemini_request is not None
     assert conversation.gemini_request["contents"][1]["parts"][1]["thoughtSignature"] == (
@@ -122,7 +123,8 @@ def test_snake_case_function_parts_and_a_call_without_arguments() -> None:
     ]})
     assert conversation.messages == [
         {"role": "assistant", "content": None, "tool_calls": [
-            {"id": "", "type": "function", "function": {"name": "list_files", "arguments": "{}"}}]},
+            {"id": "", "type": "function", "function": {"name": "list_files", "arguments": "{}"}}],
+         "signature_bytes": 3},
         {"role": "tool", "name": "list_files", "content": '{"files":[]}'},
     ]
     assert conversation.gemini_request == {"contents": [

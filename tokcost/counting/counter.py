@@ -66,7 +66,6 @@ _REQUEST_ROWS = (
     ("(tools)", ("tools", "tool_json")),
     ("(hidden prompts)", ("tool_prompt_auto", "tool_prompt_any", "thinking", "structured",
                           "schema_json")),
-    ("(thought signatures)", ("signature_bytes",)),
     ("(request framing)", ("request",)),
 )
 
@@ -147,8 +146,8 @@ class ModelCounter:
         rule. Counters alike here give every input the same tokens (their notes aside)."""
         from tokcost.counting.images import find_family
 
-        return (self.model.tokenizer.encoding, self.factor, self.rule.name,
-                find_family(self._image_rule_model))
+        return (self.model.tokenizer.encoding, self.factor, self.rule.method, self.rule.images,
+                tuple(sorted(self.rule.weights.items())), find_family(self._image_rule_model))
 
     @property
     def _image_rule_model(self) -> str:

@@ -29,6 +29,7 @@ MESSAGE_FEATURES = (
     "tool_call_json",  # stand-in tokens of each call's name and JSON arguments
     "tool_result",     # 1 per tool-result message
     "image_tokens",    # the image tokens by the rule's own image rule
+    "signature_bytes",  # bytes of the thought signatures a Gemini turn sends back
 )
 REQUEST_FEATURES = (
     "request",           # 1 per request
@@ -39,7 +40,6 @@ REQUEST_FEATURES = (
     "thinking",          # 1 when extended thinking is switched on
     "structured",        # 1 when the reply must follow a JSON schema
     "schema_json",       # stand-in tokens of that schema as JSON
-    "signature_bytes",   # bytes of the thought signatures a Gemini request sends back
 )
 FEATURES = MESSAGE_FEATURES + REQUEST_FEATURES
 
@@ -86,6 +86,8 @@ def message_features(message: Mapping[str, Any], tokens: Encode, image: ImageRul
         found["tool_call_json"] = sum(
             tokens(call["function"]["name"]) + tokens(call["function"]["arguments"])
             for call in calls)
+    if message.get("signature_bytes"):
+        found["signature_bytes"] = message["signature_bytes"]
     if text:
         found["text"] = text
     return found
@@ -117,22 +119,7 @@ def request_features(conversation: Conversation, tokens: Encode) -> Features:
     if conversation.output_schema is not None:
         found["structured"] = 1
         found["schema_json"] = tokens(_json(conversation.output_schema))
-    signatures = _signature_bytes(conversation.gemini_request)
-    if signatures:
-        found["signature_bytes"] = signatures
     return found
-
-
-def _signature_bytes(request: Mapping[str, Any] | None) -> int:
-    """Gemini bills a replayed thought signature (opaque base64 standing for the model's
-    earlier thinking) well beyond its visible text: the bytes it decodes to are measured."""
-    total = 0
-    for content in (request or {}).get("contents") or ():
-        for part in content.get("parts") or () if isinstance(content, dict) else ():
-            signature = part.get("thoughtSignature") if isinstance(part, dict) else None
-            if isinstance(signature, str):
-                total += len(signature.rstrip("=")) * 3 // 4
-    return total
 
 
 def _definition(function: Mapping[str, Any]) -> dict[str, Any]:

@@ -215,20 +215,28 @@ def _turn_messages(turn: Any, where: str) -> list[dict[str, Any]]:
     messages: list[dict[str, Any]] = []
     content: list[dict[str, Any]] = []
     calls: list[dict[str, Any]] = []
+    signatures = 0  # bytes of thought signatures on the parts of the message being built
     for index, part in enumerate(parts):
         kind, value, at = _part_data(part, _at(_at(where, "parts"), index))
+        signatures += _signature_bytes(part)
         if kind == "functionResponse":
             if content or calls:
-                messages.append(_message(role, content, calls))
-                content, calls = [], []
+                messages.append(_message(role, content, calls, signatures))
+                content, calls, signatures = [], [], 0
             messages.append(_function_response(value, at))
         elif kind == "functionCall":
             calls.append(_function_call(value, at))
         else:
             content.append(_content_part(kind, value, part, at))
     if content or calls:
-        messages.append(_message(role, content, calls))
+        messages.append(_message(role, content, calls, signatures))
     return messages
+
+
+def _signature_bytes(part: Mapping[str, Any]) -> int:
+    """The bytes a part's thought signature (opaque base64) decodes to: Gemini 3 bills them."""
+    signature = part.get(_key(part, "thoughtSignature"))
+    return len(signature.rstrip("=")) * 3 // 4 if isinstance(signature, str) else 0
 
 
 def _turn_role(turn: Mapping[str, Any], where: str) -> str:
@@ -256,11 +264,13 @@ def _part_data(part: Any, where: str) -> tuple[str, Any, str]:
     return kind, part[key], _at(where, key)
 
 
-def _message(role: str, content: list[dict[str, Any]], calls: list[dict[str, Any]]
-             ) -> dict[str, Any]:
+def _message(role: str, content: list[dict[str, Any]], calls: list[dict[str, Any]],
+             signature_bytes: int = 0) -> dict[str, Any]:
     message: dict[str, Any] = {"role": role, "content": _collapsed(content)}
     if calls:
         message["tool_calls"] = calls
+    if signature_bytes:
+        message["signature_bytes"] = signature_bytes
     return message
 
 

@@ -28,17 +28,20 @@ def billed_input_tokens(response: Any) -> int | None:
             return billed_input_tokens(inner)
     if _count(response, "prompt_tokens") is not None:  # OpenAI Chat Completions
         return _count(response, "prompt_tokens")
-    for key in ("promptTokenCount", "prompt_token_count", "totalTokens", "total_tokens"):
-        if _count(response, key) is not None:  # Gemini: generateContent, then countTokens
+    for key in ("promptTokenCount", "prompt_token_count"):  # Gemini generateContent
+        if _count(response, key) is not None:
             return _count(response, key)
     billed = _count(response, "input_tokens")
-    if billed is None:
-        return None
-    # Anthropic reports cache writes and reads beside input_tokens; OpenAI's Responses API
-    # counts cached tokens inside it (input_tokens_details), so nothing is added there.
-    for key in ("cache_creation_input_tokens", "cache_read_input_tokens"):
-        billed += _count(response, key) or 0
-    return billed
+    if billed is not None:
+        # Anthropic reports cache writes and reads beside input_tokens; OpenAI's Responses API
+        # counts cached tokens inside it (input_tokens_details), so nothing is added there.
+        for key in ("cache_creation_input_tokens", "cache_read_input_tokens"):
+            billed += _count(response, key) or 0
+        return billed
+    for key in ("totalTokens", "total_tokens"):  # Gemini countTokens, which has nothing else
+        if _count(response, key) is not None:
+            return _count(response, key)
+    return None
 
 
 def _count(usage: Mapping[str, Any], key: str) -> int | None:

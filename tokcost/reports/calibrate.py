@@ -43,8 +43,12 @@ MIN_RECORDS = 10
 # A feature is fitted only when this many records show it; the others keep their weights.
 MIN_RECORDS_PER_FEATURE = 3
 FOLDS = 10
-# Where a rule that was never fitted (OpenAI's framing as a stand-in) starts from.
-STARTING_WEIGHTS = {"text": 1.0, "message": 3.0, "request": 3.0, "image_tokens": 1.0}
+# Where a rule that was never fitted (OpenAI's framing as a stand-in) starts from: OpenAI's own
+# framing as weights (3 a message and a request, 3 a tool call, JSON at one token a token), so
+# that what the logs do not show is still counted, as before.
+STARTING_WEIGHTS = {"text": 1.0, "message": 4.0, "request": 3.0, "tool_call": 3.0,
+                    "tool_call_json": 1.0, "tool_result": 0.0, "tools": 7.0, "tool_json": 1.0,
+                    "image_tokens": 1.0, "schema_json": 1.0}
 
 CALIBRATE_COLUMNS = (
     Column("model"), Column("rule"), Column("records", "int"),
