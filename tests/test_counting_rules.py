@@ -319,8 +319,7 @@ def test_the_readme_table_of_rules_is_the_bundled_one() -> None:
 
 # --- tokcost calibrate ---------------------------------------------------------------------------
 
-def test_calibrate_recovers_known_constants_and_applies_them(
-        cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_calibrate_recovers_known_constants_and_applies_them(cli: Run, tmp_path: Path) -> None:
     from tokcost.counting.tokenizers import get_encoding
 
     encoding = get_encoding("o200k_base")
@@ -365,8 +364,7 @@ def test_calibrate_recovers_known_constants_and_applies_them(
                                 "-f", "csv").out)
     assert abs(int(calibrated["tokens"]) - billed(fresh)) <= 2
     assert calibrated["error_p90_pct"] != ""  # the calibration's own measured error
-    # (--calibration applies through the environment, which outlives a run in this process.)
-    monkeypatch.delenv("TOKCOST_CALIBRATION")
+    # --calibration holds for its own run only, even within one process
     [bundled] = csv_rows(cli("count", str(path), "-f", "csv").out)
     assert bundled["error_p90_pct"] == ""  # deepseek's stand-in is not measured
 
@@ -391,3 +389,60 @@ def test_a_calibration_file_that_is_not_one_is_one_clear_error(cli: Run, tmp_pat
     assert result.err.strip().splitlines()[-1].endswith(
         "not a calibration file written by tokcost calibrate (format None, not 1); write one "
         "with `tokcost calibrate LOG -w FILE`")
+
+
+# --- odd but valid requests, and bad calibration files ------------------------------------------
+
+def test_anthropic_tool_results_with_no_content_or_an_image(cli: Run, tmp_path: Path) -> None:
+    def turns(content: object) -> dict:
+        return {"model": "claude-sonnet-4-5", "messages": [
+            {"role": "user", "content": "Show me the chart."},
+            {"role": "assistant", "content": [{"type": "tool_use", "id": "t1", "name": "chart",
+                                               "input": {}}]},
+            {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t1",
+                                          "content": content}]}]}
+
+    empty = int(count(cli, tmp_path, turns(None))["tokens"])  # null content, as SDK dumps have
+    chart = {"type": "image", "source": {"type": "url", "url": "https://example.com/chart.png"}}
+    with_image = int(count(cli, tmp_path, turns([chart]))["tokens"])
+    assert with_image - empty == 1600  # size unknown: Anthropic's largest, by its rule
+
+
+def test_server_tools_make_a_request_anthropic(cli: Run, tmp_path: Path) -> None:
+    request = {"model": "claude-sonnet-4-5", "tools": [
+        {"type": "web_search_20250305", "name": "web_search"}], "messages": [
+        {"role": "user", "content": "News?"},
+        {"role": "assistant", "content": [
+            {"type": "server_tool_use", "id": "s1", "name": "web_search",
+             "input": {"query": "news"}},
+            {"type": "web_search_tool_result", "tool_use_id": "s1", "content": []}]}]}
+    assert count(cli, tmp_path, request)["format"] == "anthropic"
+
+
+def test_openai_allowed_tools_in_auto_mode_is_not_a_forced_tool(cli: Run, tmp_path: Path
+                                                                ) -> None:
+    tool = {"type": "function", "function": {"name": "get_weather", "parameters": {}}}
+    base = {"messages": [{"role": "user", "content": "Weather?"}], "tools": [tool]}
+    allowed = {**base, "tool_choice": {"type": "allowed_tools", "mode": "auto",
+                                       "tools": [{"type": "function", "name": "get_weather"}]}}
+    auto = count(cli, tmp_path, {**base, "tool_choice": "auto"}, "-m", "claude-sonnet-4-5")
+    assert count(cli, tmp_path, allowed, "-m", "claude-sonnet-4-5")["tokens"] == auto["tokens"]
+
+
+@pytest.mark.parametrize(("entry", "problem"), [
+    ({"rule": "x", "method": "weighted", "about": "a"}, "rule 'x': a weighted rule needs its "
+                                                        "weights"),
+    ({"rule": "x", "method": "weighted", "about": "a", "weights": {"text": -1}},
+     "rule 'x': weight 'text' must be a finite number of 0 or more, not -1"),
+    ({"rule": "x", "method": "bogus", "about": "a", "weights": {"text": 1}},
+     "rule 'x': unknown method 'bogus'"),
+    ({"rule": "x", "method": "weighted", "about": "a", "weights": {"text": 1},
+      "images": "paint"}, "rule 'x': unknown image rule 'paint'"),
+])
+def test_a_malformed_calibration_is_refused_with_its_reason(cli: Run, tmp_path: Path,
+                                                            entry: dict, problem: str) -> None:
+    path = tmp_path / "cal.json"
+    path.write_text(json.dumps({"format": 1, "models": {"claude-sonnet-4-5": entry}}))
+    result = cli("count", "examples/support-chat.json", "--calibration", str(path))
+    assert result.status == 1 and result.out == ""
+    assert f"({problem})" in result.err

@@ -314,8 +314,9 @@ def test_a_json_file_is_detected_from_contents(cli: Run) -> None:
         "gemini", "gemini-2.5-flash", "1", "6")
     per_message = rows(cli("count", str(REQUEST), "--per-message", "-m", "gpt-4o",
                            "--format", "csv").out)
+    # The model turn's thought summary is not counted: it is not sent to the model again.
     assert [(r["role"], r["tokens"]) for r in per_message] == [
-        ("(tools)", "52"), ("system", "11"), ("user", "272"), ("assistant", "27"),
+        ("(tools)", "52"), ("system", "11"), ("user", "272"), ("assistant", "20"),
         ("tool", "17"), ("assistant", "21"), ("user", "10"), ("(reply priming)", "3")]
 
 

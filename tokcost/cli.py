@@ -84,11 +84,17 @@ PricingFileOption = Annotated[
 ]
 
 
+# tokcost.counting.rules.CALIBRATION_ENV_VAR, spelled here so that light commands need not load
+# the counting rules (a test checks that the two agree).
+CALIBRATION_ENV_VAR = "TOKCOST_CALIBRATION"
+
+
 def _use_calibration(path: Optional[Path]) -> Optional[Path]:
     """Apply a calibration file (through the environment, so that worker processes see it
-    too), read now so that a bad one is reported before any work."""
+    too; main() puts the environment back), read now so that a bad one is reported before any
+    work."""
     if path is not None:
-        from tokcost.counting.rules import CALIBRATION_ENV_VAR, active_calibration
+        from tokcost.counting.rules import active_calibration
 
         os.environ[CALIBRATION_ENV_VAR] = str(path.absolute())
         active_calibration()
@@ -596,6 +602,9 @@ def calibrate(
     from tokcost.reports.calibrate import CALIBRATE_COLUMNS, write_calibration
     from tokcost.reports.calibrate import calibrate as run
 
+    if os.environ.pop(CALIBRATION_ENV_VAR, None):  # main() puts it back
+        _note(f"${CALIBRATION_ENV_VAR} is not applied here: logs are measured against the "
+              "bundled rules")
     table = _table(pricing_version, pricing)
     result = run(logs, table, model=model, min_records=min_records,
                  sources=", ".join(str(path) for path in logs))
@@ -774,6 +783,7 @@ def _app_for(argv: list[str]) -> typer.Typer:
 def main(argv: list[str] | None = None) -> int:
     """The console script: run the app with one error boundary and documented exit statuses."""
     debug = os.environ.get("TOKCOST_DEBUG") == "1"
+    calibration = os.environ.get(CALIBRATION_ENV_VAR)
     try:
         status = _app_for(sys.argv[1:] if argv is None else argv)(
             args=argv, prog_name="tokcost", standalone_mode=False)
@@ -798,4 +808,9 @@ def main(argv: list[str] | None = None) -> int:
         typer.echo(f"tokcost: internal error: {type(error).__name__}: {error} "
                    "(set TOKCOST_DEBUG=1 for a traceback, and please report it)", err=True)
         return ExitStatus.ERROR
+    finally:  # --calibration and calibrate change the environment for this run only
+        if calibration is None:
+            os.environ.pop(CALIBRATION_ENV_VAR, None)
+        else:
+            os.environ[CALIBRATION_ENV_VAR] = calibration
     return status if isinstance(status, int) else ExitStatus.OK

@@ -318,11 +318,16 @@ class ModelCounter:
                 if part["type"] != "text":
                     raw += self._image(part["image_url"], notes)
                     continue
-                raw += self._tokens(part["text"])  # "" for media, which are not counted
-                if len(part) > 2:  # a marked part: media, or a block read as text
-                    note = part_note(part)
-                    if note:
-                        notes.append(note)
+                if len(part) == 2:
+                    raw += self._tokens(part["text"])
+                    continue
+                # A marked part: thinking replayed from an earlier turn is not sent to the
+                # model again; media are not counted; a block read as text is an estimate.
+                if not part.get("thinking"):
+                    raw += self._tokens(part["text"])
+                note = part_note(part)
+                if note:
+                    notes.append(note)
         if "name" in message:
             raw += self._tokens(message["name"]) + TOKENS_PER_NAME
         calls = message.get("tool_calls")

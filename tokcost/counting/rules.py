@@ -72,18 +72,42 @@ class RuleBook(NamedTuple):
     defaults: Mapping[str, str]  # provider -> rule name
 
 
+IMAGE_RULE_NAMES = ("openai", "anthropic", "gemini")
+
+
 def _read_rule(name: str, raw: Mapping[str, Any]) -> Rule:
+    """One rule, checked: a bad entry is a ValueError that names what is wrong."""
+    method = raw["method"]
+    if method not in ("openai", "weighted"):
+        raise ValueError(f"rule {name!r}: unknown method {method!r}")
+    images = raw.get("images", "openai")
+    if images not in IMAGE_RULE_NAMES:
+        raise ValueError(f"rule {name!r}: unknown image rule {images!r}")
+    weights = raw.get("weights", {})
+    if method == "weighted" and (not isinstance(weights, dict) or not weights):
+        raise ValueError(f"rule {name!r}: a weighted rule needs its weights")
+    checked = {key: _non_negative(value, f"rule {name!r}: weight {key!r}")
+               for key, value in weights.items()}
     measured = raw.get("measured")
     return Rule(
         name=name,
-        method=raw["method"],
-        about=raw["about"],
-        weights={key: float(value) for key, value in raw.get("weights", {}).items()},
-        images=raw.get("images", "openai"),
-        measured=Measured(measured["records"], measured["median_pct"], measured["p90_pct"])
+        method=method,
+        about=str(raw["about"]),
+        weights=checked,
+        images=images,
+        measured=Measured(int(measured["records"]),
+                          _non_negative(measured["median_pct"], f"rule {name!r}: median_pct"),
+                          _non_negative(measured["p90_pct"], f"rule {name!r}: p90_pct"))
         if measured else None,
-        how_measured=measured.get("how", "") if measured else "",
+        how_measured=str(measured.get("how", "")) if measured else "",
     )
+
+
+def _non_negative(value: Any, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
+            math.isfinite(value) and value >= 0):
+        raise ValueError(f"{what} must be a finite number of 0 or more, not {value!r}")
+    return float(value)
 
 
 def read_rule_book(text: str) -> RuleBook:
@@ -113,23 +137,30 @@ def read_calibration(text: str, origin: str) -> dict[str, Rule]:
 def _calibration_at(path: str, stamp: tuple[int, int]) -> dict[str, Rule]:
     try:
         text = Path(path).read_text("utf-8")
-    except OSError as error:
-        raise TokcostError(f"{path}: cannot read the calibration file ({error.strerror}); "
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise TokcostError(f"{path}: cannot read the calibration file ({reason}); "
                            f"check ${CALIBRATION_ENV_VAR} or --calibration") from None
     return read_calibration(text, path)
 
 
-def active_calibration() -> dict[str, Rule]:
-    """The calibrated rules named by ``$TOKCOST_CALIBRATION`` (none when it is unset)."""
+def calibration_stamp() -> tuple[str, int, int] | None:
+    """Which calibration is in force: its path, modification time and size (None: none)."""
     path = os.environ.get(CALIBRATION_ENV_VAR)
     if not path:
-        return {}
+        return None
     try:
         status = os.stat(path)
     except OSError as error:
         raise TokcostError(f"{path}: cannot read the calibration file ({error.strerror}); "
                            f"check ${CALIBRATION_ENV_VAR} or --calibration") from None
-    return _calibration_at(path, (status.st_mtime_ns, status.st_size))
+    return path, status.st_mtime_ns, status.st_size
+
+
+def active_calibration() -> dict[str, Rule]:
+    """The calibrated rules named by ``$TOKCOST_CALIBRATION`` (none when it is unset)."""
+    stamp = calibration_stamp()
+    return {} if stamp is None else _calibration_at(stamp[0], stamp[1:])
 
 
 def rule_for(model: ModelPrice, book: RuleBook | None = None) -> Rule:

@@ -38,7 +38,9 @@ SHAREGPT_ROLES = {
 _ANTHROPIC_COUNTED_KEYS = ("system", "messages", "tools", "tool_choice", "thinking",
                            "output_config")
 # Content block types that only Anthropic's Messages format uses.
-_ANTHROPIC_ONLY_BLOCKS = {"tool_use", "tool_result", "thinking", "redacted_thinking", "document"}
+_ANTHROPIC_ONLY_BLOCKS = {"tool_use", "tool_result", "thinking", "redacted_thinking", "document",
+                          "container_upload", "search_result", "tool_reference",
+                          "tool_addition", "compaction"}
 
 
 # --- detection -------------------------------------------------------------------------------
@@ -77,16 +79,23 @@ def _looks_anthropic(request: Mapping[str, Any]) -> bool:
     if isinstance(choice, dict) and choice.get("type") in ("auto", "none", "any", "tool"):
         return True  # OpenAI's object form is {"type": "function", ...}
     tools = request.get("tools")
-    if isinstance(tools, list) and any(isinstance(tool, dict) and "input_schema" in tool
-                                       for tool in tools):
+    # Anthropic's custom tools have an input_schema, its server tools (web_search_20250305,
+    # mcp_toolset...) a type of their own; OpenAI's all have a `function`.
+    if isinstance(tools, list) and any(
+            isinstance(tool, dict) and ("input_schema" in tool or "function" not in tool
+                                        and tool.get("type") not in (None, "function"))
+            for tool in tools):
         return True
     messages = request.get("messages")
     for message in messages if isinstance(messages, list) else []:
         content = message.get("content") if isinstance(message, dict) else None
         for block in content if isinstance(content, list) else []:
-            if isinstance(block, dict) and (block.get("type") in _ANTHROPIC_ONLY_BLOCKS
-                                            or block.get("type") == "image" and "source" in block):
-                return True
+            if not isinstance(block, dict):
+                continue
+            kind = block.get("type")
+            if kind in _ANTHROPIC_ONLY_BLOCKS or kind == "image" and "source" in block or (
+                    isinstance(kind, str) and kind.endswith(("_tool_use", "_tool_result"))):
+                return True  # (server tools: server_tool_use, web_search_tool_result...)
     return False
 
 
@@ -138,12 +147,16 @@ _OPENAI_TOOL_CHOICES = {"auto": "auto", "none": "none", "required": "any"}
 def _openai_tool_choice(choice: Any) -> str | None:
     if isinstance(choice, str):
         return _OPENAI_TOOL_CHOICES.get(choice)
+    if isinstance(choice, dict) and choice.get("type") == "allowed_tools":
+        mode = choice.get("mode") or (choice.get("allowed_tools") or {}).get("mode")
+        return _OPENAI_TOOL_CHOICES.get(mode) if isinstance(mode, str) else "auto"
     return "tool" if isinstance(choice, dict) else None
 
 
 def _openai_output_schema(response_format: Any) -> dict[str, Any] | None:
     if isinstance(response_format, dict) and response_format.get("type") == "json_schema":
-        schema = (response_format.get("json_schema") or {}).get("schema")
+        described = response_format.get("json_schema")
+        schema = described.get("schema") if isinstance(described, dict) else None
         return schema if isinstance(schema, dict) else {}
     return None
 
@@ -282,9 +295,17 @@ def parse_anthropic(value: Any, where: str = "") -> Conversation:
     for index, tool in enumerate(_listed(request, "tools", where)):
         at = _at(_at(where, "tools"), index)
         _require(tool, dict, at, "a tool must be an object")
-        name = _require(tool.get("name"), str, _at(at, "name"), "a tool needs a `name`")
+        kind = tool.get("type")
+        if tool.get("name") is None and isinstance(kind, str):  # mcp_toolset has no name
+            name = kind
+        else:
+            name = _require(tool.get("name"), str, _at(at, "name"), "a tool needs a `name`")
+        schema = tool.get("input_schema")
+        if schema is not None:
+            _require(schema, dict, _at(at, "input_schema"), "`input_schema` must be a JSON "
+                     "schema object")
         function = {"name": name, "description": tool.get("description", ""),
-                    "parameters": tool.get("input_schema") or {}}
+                    "parameters": schema or {}}
         tools.append({"type": "function", "function": function})
     original = {key: request[key] for key in _ANTHROPIC_COUNTED_KEYS if key in request}
     model = request.get("model") if isinstance(request.get("model"), str) else None
@@ -350,12 +371,9 @@ def _anthropic_message(message: Any, where: str) -> list[dict[str, Any]]:
                 "name": _require(block.get("name"), str, _at(at, "name"), "needs a `name`"),
                 "arguments": json.dumps(block.get("input", {}), ensure_ascii=False)}})
         elif kind == "tool_result":
-            inner = block.get("content", "")
-            text = inner if isinstance(inner, str) else _anthropic_text(
-                [b for b in inner if isinstance(b, dict) and b.get("type") == "text"],
-                _at(at, "content"))
             results.append({"role": "tool", "tool_call_id": str(block.get("tool_use_id", "")),
-                            "content": text})
+                            "content": _tool_result_content(block.get("content"),
+                                                            _at(at, "content"))})
         elif kind == "document":
             parts.append(_anthropic_document(block, at))
         elif isinstance(kind, str) and kind:
@@ -376,6 +394,34 @@ def _anthropic_message(message: Any, where: str) -> list[dict[str, Any]]:
             entry["content"] = ""
         normalised.append(entry)
     return normalised
+
+
+def _tool_result_content(inner: Any, where: str) -> str | list[dict[str, Any]]:
+    """A tool result's content: text, or blocks (text, images, documents), as message parts."""
+    if inner is None:
+        return ""
+    if isinstance(inner, str):
+        return inner
+    blocks = _require(inner, list, where, "tool_result content must be text or a list of blocks")
+    parts: list[dict[str, Any]] = []
+    for index, block in enumerate(blocks):
+        at = _at(where, index)
+        _require(block, dict, at, "a content block must be an object")
+        kind = block.get("type")
+        if kind == "text":
+            parts.append({"type": "text", "text": _require(block.get("text"), str,
+                                                           _at(at, "text"), "needs `text`")})
+        elif kind == "image":
+            parts.append({"type": "image_url", "image_url": {"url": _image_url(block, at),
+                                                             "detail": "auto"}})
+        elif kind == "document":
+            parts.append(_anthropic_document(block, at))
+        else:
+            parts.append({"type": "text", "text": json.dumps(block, ensure_ascii=False),
+                          "estimated_from": str(kind)})
+    if all(part["type"] == "text" and len(part) == 2 for part in parts):
+        return "\n".join(part["text"] for part in parts)  # plain text, as before
+    return parts
 
 
 def _anthropic_document(block: Mapping[str, Any], where: str) -> dict[str, Any]:

@@ -123,17 +123,23 @@ def parse_gemini(value: Any, where: str = "") -> Conversation:
     request = read_gemini(value, where)
     conversation = Conversation(request.messages, request.tools, request.model, "gemini",
                                 gemini_request=request.body)
-    tool_config = request.body.get("toolConfig") or {}
-    mode = (tool_config.get("functionCallingConfig") or {}).get("mode")
+    tool_config = _object(request.body.get("toolConfig"))
+    mode = _object(tool_config.get("functionCallingConfig")).get("mode")
     if isinstance(mode, str):
         conversation.tool_choice = _TOOL_MODES.get(mode.upper())
-    generation = request.body.get("generationConfig") or {}
+    generation = _object(request.body.get("generationConfig"))
     schema = generation.get("responseJsonSchema") or generation.get("responseSchema")
     if isinstance(schema, dict):
         conversation.output_schema = schema
     thinking = generation.get("thinkingConfig")
     conversation.thinking = isinstance(thinking, dict) and thinking.get("thinkingBudget") != 0
     return conversation
+
+
+def _object(value: Any) -> dict[str, Any]:
+    """A configuration object, or an empty one when it is absent or not an object (the API
+    would refuse such a request; counting it needs no configuration)."""
+    return value if isinstance(value, dict) else {}
 
 
 # Gemini's functionCallingConfig modes, in the shared spelling of tool_choice.

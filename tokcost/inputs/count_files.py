@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tokcost.counting.counter import Accuracy, MessageTokens, ModelCounter, TokenCount, preview
-from tokcost.counting.rules import CALIBRATION_ENV_VAR
+from tokcost.counting.rules import CALIBRATION_ENV_VAR, calibration_stamp
 from tokcost.errors import InputFileError, TokcostError, UnknownModelError
 from tokcost.formats.conversations import Conversation, to_anthropic_request
 from tokcost.inputs.sources import Batch, Document, Source, open_source, parse_line
@@ -111,11 +111,11 @@ class BatchResult:
 
 # Per process, so that encodings load once; keyed by everything that decides the counts (the
 # model's table entry and the calibration in force), not by the model's name alone.
-_counters: dict[tuple[ModelPrice, str | None], ModelCounter] = {}
+_counters: dict[tuple[ModelPrice, tuple[str, int, int] | None], ModelCounter] = {}
 
 
 def _counter(model: ModelPrice) -> ModelCounter:
-    key = (model, os.environ.get(CALIBRATION_ENV_VAR))
+    key = (model, calibration_stamp() if os.environ.get(CALIBRATION_ENV_VAR) else None)
     counter = _counters.get(key)
     if counter is None:
         counter = _counters[key] = ModelCounter(model)

@@ -84,6 +84,10 @@ def read_log(path: Path) -> tuple[list[LoggedRequest], list[InputFileError]]:
             requests.append(_logged(json.loads(line), f"{path}:{number}"))
         except (ValueError, TokcostError) as error:
             problems.append(InputFileError(f"{path}:{number}: {_reason(error)}"))
+        except (TypeError, AttributeError, KeyError, RecursionError) as error:
+            # A request shaped in a way no reader expected: that line is skipped, not the log.
+            problems.append(InputFileError(f"{path}:{number}: not a request tokcost can read "
+                                           f"({type(error).__name__}: {error})"))
     return requests, problems
 
 
