@@ -446,3 +446,19 @@ def test_a_malformed_calibration_is_refused_with_its_reason(cli: Run, tmp_path: 
     result = cli("count", "examples/support-chat.json", "--calibration", str(path))
     assert result.status == 1 and result.out == ""
     assert f"({problem})" in result.err
+
+
+@pytest.mark.parametrize("model", ["claude-sonnet-4-5", "gemini-3-flash-preview", "gpt-4o"])
+def test_simulate_from_agrees_with_count_on_the_same_request(cli: Run, tmp_path: Path,
+                                                             model: str) -> None:
+    asked = weather({"type": "auto"})
+    asked["messages"].append({"role": "assistant", "content": "It is sunny, 21 °C."})
+    many = {"messages": [{"role": role, "content": "ok"} for _ in range(30)
+                         for role in ("user", "assistant")]}
+    for conversation in (asked, many):
+        path = tmp_path / "conversation.json"
+        path.write_text(json.dumps(conversation))
+        rows = csv_rows(cli("simulate", "--from", str(path), "-m", model, "-f", "csv").out)
+        prompt = {**conversation, "messages": conversation["messages"][:-1]}
+        expected = count(cli, tmp_path, prompt, "-m", model)["tokens"]
+        assert rows[-1]["input_tokens"] == expected  # the last turn sends all but the reply

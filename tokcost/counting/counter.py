@@ -21,6 +21,7 @@ from tokcost.counting.features import (
     conversation_features,
     message_features,
     part_note,
+    request_features,
     total_features,
     weigh,
 )
@@ -210,6 +211,26 @@ class ModelCounter:
         if self._weights is not None:
             return self._weighed(message_features(message, self._tokens, self._rule_image, []))
         return self._scaled(self._raw_message(message, []))
+
+    def message_share(self, message: Mapping[str, Any]) -> float:
+        """One message's tokens before rounding: an estimated rule keeps the fraction, so that a
+        run of messages can be rounded once, as a whole request is."""
+        if self._weights is None:
+            return float(self.message_tokens(message))
+        share = weigh(message_features(message, self._tokens, self._rule_image, []),
+                      self._weights)
+        return share if self.factor == 1 else share * float(self.factor)
+
+    def request_extras(self, conversation: Conversation) -> int:
+        """What a request of this conversation costs beyond its messages and the reply priming:
+        its tool definitions, and the hidden prompts its switches add."""
+        if self._weights is not None:
+            request = request_features(conversation, self._tokens)
+            request.pop("request", None)
+            return self._weighed(request)
+        if not conversation.tools:
+            return 0
+        return self._scaled(self._tool_definitions(conversation.tools, []))
 
     def framing(self, role: str) -> int:
         """What a message of this role costs beyond its content."""

@@ -177,14 +177,17 @@ def turns_from_conversation(conversation: Conversation, counter: ModelCounter
 
     Each user message starts a turn (with any tool results that follow it); the assistant
     messages up to the next user message are its reply. Anything before the first user message
-    counts as the system prompt.
+    counts as the system prompt, and so do the request's tool definitions and hidden prompts,
+    which every request sends first.
     """
-    system = 0
+    system = counter.request_extras(conversation)
     turns: list[Turn] = []
     user = assistant = output = 0
     started = False
+    running, rounded = 0.0, 0  # messages are rounded as a running sum, as one request is
     for message in conversation.messages:
-        tokens = counter.message_tokens(message)
+        running += counter.message_share(message)
+        tokens, rounded = round(running) - rounded, round(running)
         if message["role"] == "user":
             if started:
                 turns.append(Turn(user, assistant, output))
