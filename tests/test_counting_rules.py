@@ -168,6 +168,22 @@ def test_a_pdf_is_estimated_by_its_pages(cli: Run, tmp_path: Path) -> None:
     assert count(cli, tmp_path, gemini, "-m", "gemini-2.5-pro")["tokens"] == str(2 * 258 + 5)
 
 
+def test_pdf_pages_come_from_the_page_tree() -> None:
+    import base64
+
+    from tokcost.counting.images import pdf_page_count
+
+    def encoded(data: bytes) -> str:
+        return base64.b64encode(data).decode()
+
+    assert pdf_page_count(encoded(TWO_PAGE_PDF)) == 2
+    # An incremental update rewrites page 2: still two pages, by the page tree's /Count.
+    updated = TWO_PAGE_PDF + b"4 0 obj << /Type/Page /Parent 2 0 R /Rotate 90 >> endobj\n"
+    assert pdf_page_count(encoded(updated)) == 2
+    assert pdf_page_count(encoded(b"%PDF-1.7\n" + b"x" * 50)) is None  # compressed: unreadable
+    assert pdf_page_count(encoded(b"not a pdf")) is None
+
+
 def test_newer_claude_counts_more_for_the_same_text(cli: Run, tmp_path: Path) -> None:
     text = "The quick brown fox jumps over the lazy dog. " * 100
     request = {"system": "Summarise.", "messages": [{"role": "user", "content": text}]}

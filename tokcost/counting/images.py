@@ -565,16 +565,23 @@ ANTHROPIC_PDF_TOKENS_PER_PAGE = 1500 + ANTHROPIC_MAX_TOKENS
 # Gemini's document guide: each PDF page is counted as one image, 258 tokens.
 GEMINI_PDF_TOKENS_PER_PAGE = GEMINI_TOKENS_PER_TILE
 _PDF_PAGE = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
+_PDF_PAGE_TREE_COUNT = re.compile(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)|"
+                                  rb"/Count\s+(\d+)[^>]*?/Type\s*/Pages\b")
 
 
 def pdf_page_count(base64_data: str) -> int | None:
-    """The pages of a base64-encoded PDF, counted from its page objects; None if unreadable."""
+    """The pages of a base64-encoded PDF: the root page tree's /Count (the largest, as the root
+    holds every page), else its page objects counted; None if neither can be read (pages kept
+    in compressed object streams)."""
     try:
         data = base64.b64decode(base64_data.translate(str.maketrans("-_", "+/")) + "==")
     except (binascii.Error, ValueError):
         return None
     if not data.startswith(b"%PDF"):
         return None
+    counts = [int(a or b) for a, b in _PDF_PAGE_TREE_COUNT.findall(data)]
+    if counts:
+        return max(counts) or None
     return len(_PDF_PAGE.findall(data)) or None
 
 
