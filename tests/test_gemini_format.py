@@ -538,3 +538,11 @@ def test_server_tool_parts_are_counted_as_their_text_and_marked(tmp_path: Path, 
     assert rows(result.out)[0]["accuracy"] == "estimate"
     assert "executableCode blocks counted as their text" in result.err
     assert "codeExecutionResult blocks counted as their text" in result.err
+
+
+def test_a_part_with_only_a_thought_signature_is_read() -> None:
+    conversation = parse_gemini({"contents": [
+        user({"text": "Hi"}),
+        {"role": "model", "parts": [{"text": "Hello!"}, {"thoughtSignature": "c2lnbmF0dXJl"}]}]})
+    assert conversation.messages[1] == {"role": "assistant", "content": [
+        {"type": "text", "text": "Hello!"}, {"type": "text", "text": ""}], "signature_bytes": 9}

@@ -54,6 +54,7 @@ _PART_KINDS = ("text", "functionCall", "functionResponse", "inlineData", "fileDa
 # Parts of server-side tools (code execution, file search...): counted as their JSON text and
 # marked as estimates, since Google documents no framing for them.
 _SERVER_TOOL_KINDS = ("executableCode", "codeExecutionResult", "toolCall", "toolResponse")
+_SIGNATURE_ONLY_KEYS = frozenset({"thoughtSignature", "thought_signature", "thought"})
 # What the kept request holds: the fields that make up the prompt.
 _REQUEST_FIELDS = ("contents", "systemInstruction", "tools", "toolConfig", "generationConfig",
                    "cachedContent")
@@ -260,6 +261,11 @@ def _part_data(part: Any, where: str) -> tuple[str, Any, str]:
     _require(part, dict, where, "a part must be an object")
     found = [(kind, _key(part, kind)) for kind in _PART_KINDS + _SERVER_TOOL_KINDS
              if part.get(_key(part, kind)) is not None]
+    if (not found and set(part) <= _SIGNATURE_ONLY_KEYS
+            and part.get(_key(part, "thoughtSignature")) is not None):
+        # A part that only carries a signature (seen at the end of streamed model turns): no
+        # text, but the signature is billed like any other.
+        return "text", "", _at(where, _key(part, "thoughtSignature"))
     if not found:
         raise ConversationError(where, "part has none of text, functionCall, functionResponse, "
                                 f"inlineData, fileData (it has {', '.join(part) or 'no keys'})")
