@@ -17,6 +17,7 @@ from tokcost.counting.calibration import Record, cross_validated_errors, fit, me
 from tokcost.counting.features import FEATURES
 from tokcost.counting.images import anthropic_image_tokens, gemini_image_tokens
 from tokcost.counting.rules import bundled_rules, rule_for
+from tokcost.output import accuracy_with_band
 from tokcost.pricing.table import PriceTable
 
 if TYPE_CHECKING:
@@ -138,6 +139,7 @@ def test_documents_and_server_tool_blocks_are_counted_and_marked(cli: Run, tmp_p
     assert result.status == 0, result.err
     [row] = csv_rows(result.out)
     assert (row["format"], row["tokens"], row["accuracy"]) == ("anthropic", "43", "estimate")
+    assert row["error_p90_pct"] == ""  # a PDF and server-tool blocks: no measurement covers them
     assert "application/pdf content is not counted" in result.err
     assert "document blocks counted as their text" in result.err
     assert "server_tool_use blocks counted as their text" in result.err
@@ -163,7 +165,8 @@ def test_a_pdf_is_estimated_by_its_pages(cli: Run, tmp_path: Path) -> None:
     path.write_text(json.dumps(claude))
     result = cli("count", str(path), "-f", "csv")
     # 2 pages of 3,100 (the page as an image and the guide's lowest text), and the question
-    assert csv_rows(result.out)[0]["tokens"] == str(2 * 3100 + 11)
+    [row] = csv_rows(result.out)
+    assert (row["tokens"], row["error_p90_pct"]) == (str(2 * 3100 + 11), "")  # unmeasured
     assert "a PDF counted as 3,100 tokens a page (2 pages): an estimate" in result.err
     assert count(cli, tmp_path, gemini, "-m", "gemini-2.5-pro")["tokens"] == str(2 * 258 + 5)
 
@@ -268,7 +271,7 @@ def test_every_estimated_row_carries_its_error_band(cli: Run, current_table: Pri
         elif rule.measured is not None:
             assert float(row["error_p90_pct"]) == round(rule.measured.p90_pct, 1), row
             line = next(line for line in table.splitlines() if f" {row['model']} " in line)
-            assert f"estimate {rule.error_band()}" in line
+            assert accuracy_with_band("estimate", rule.error_p90_pct()) in line
         else:  # a stand-in nobody has measured says so, at the terminal too
             assert row["error_p90_pct"] == "", row
             line = next(line for line in table.splitlines() if f" {row['model']} " in line)

@@ -12,8 +12,9 @@ requests and an error measured on requests the fit did not see.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Literal, NamedTuple
 
 from tokcost.counting.features import (
@@ -92,9 +93,9 @@ class TokenCount(NamedTuple):
     accuracy: Accuracy
     notes: tuple[str, ...] = ()
     messages: tuple[MessageTokens, ...] = ()
-    # For an estimate whose rule was measured: 90% of measured requests were within this many
-    # percent of what the provider billed.
-    error_p90_pct: float | None = None
+    # For an estimate whose rule was measured on requests like this one: 90% of them were
+    # within this many percent of what the provider billed. None when nothing measured it.
+    error_p90_pct: Decimal | None = None
 
 
 def _shown(message: Mapping[str, Any]) -> str:
@@ -126,7 +127,7 @@ class ModelCounter:
         self.factor = model.tokenizer.factor
         self._role_tokens: dict[str, int] = {}
         self.base_notes: tuple[str, ...] = ()
-        self.error_p90_pct: float | None = None
+        self.error_p90_pct: Decimal | None = None
         # The weights of an estimated rule; None for OpenAI's framing.
         self._weights = self.rule.weights if self.rule.method == "weighted" else None
         if model.tokenizer.accuracy == "estimate":
@@ -138,8 +139,7 @@ class ModelCounter:
                 how = (f"by rule {self.rule.name} on {stand_in}{scale}: "
                        f"{self.rule.describe()}")
             self.base_notes = (f"{model.id}: its tokenizer is not public; estimated {how}",)
-            if self.rule.measured is not None:
-                self.error_p90_pct = round(self.rule.measured.p90_pct, 1)
+            self.error_p90_pct = self.rule.error_p90_pct()
 
     @property
     def counts_like(self) -> tuple[object, ...]:
@@ -162,13 +162,17 @@ class ModelCounter:
     def _scaled(self, raw: int) -> int:
         return raw if self.factor == 1 else math.ceil(raw * self.factor)
 
-    def _result(self, tokens: int, notes: Iterable[str],
+    def _result(self, tokens: int, notes: Sequence[str],
                 messages: Sequence[MessageTokens] = ()) -> TokenCount:
-        """The count, labelled: any note (the model's or the input's) makes it an estimate."""
+        """The count, labelled: any note (the model's or the input's) makes it an estimate.
+
+        The rule's measured error holds only for requests like those it was measured on: a
+        note about the input (an image, a PDF, a block read as text) means a part no
+        measurement covered, and the count says its error is not known."""
         all_notes = tuple(dict.fromkeys([*self.base_notes, *notes]))
         accuracy: Accuracy = "exact" if not all_notes else "estimate"
-        return TokenCount(self.model.id, tokens, accuracy, all_notes, tuple(messages),
-                          self.error_p90_pct if accuracy == "estimate" else None)
+        band = self.error_p90_pct if accuracy == "estimate" and not notes else None
+        return TokenCount(self.model.id, tokens, accuracy, all_notes, tuple(messages), band)
 
     def text(self, text: str) -> TokenCount:
         """Plain text: its tokens, with no chat framing."""

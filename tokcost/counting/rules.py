@@ -20,6 +20,7 @@ import json
 import math
 import os
 from collections.abc import Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
@@ -51,11 +52,12 @@ class Rule(NamedTuple):
     measured: Measured | None = None
     how_measured: str = ""
 
-    def error_band(self) -> str:
-        """The measured error as people read it: ``±8%`` (the p90 of |error|), or ``""``."""
-        if self.measured is None or math.isnan(self.measured.p90_pct):
-            return ""
-        return f"±{math.ceil(self.measured.p90_pct)}%"
+    def error_p90_pct(self) -> Decimal | None:
+        """The rule's error band: 90% of the measured requests were within this many percent
+        of what the provider billed (one decimal). None when the rule was never measured."""
+        if self.measured is None:
+            return None
+        return Decimal(str(round(self.measured.p90_pct, 1)))
 
     def describe(self) -> str:
         """How good the rule is, for notes: ``median error 1.1%, 90% within 22.3% (50

@@ -94,6 +94,7 @@ class Counted:
     tokens: int
     messages: int | None  # None for text
     estimate: bool
+    error_p90_pct: Decimal | None = None  # the estimate's measured band, if one holds
     rows: tuple[MessageTokens, ...] = ()
     preview: str = ""
 
@@ -129,7 +130,7 @@ def count_batch(batch: Batch, job: CountJob) -> BatchResult:
         for model in job.models or (job.table.resolve(DEFAULT_MODEL).model,):
             count = _counter(model).text(batch.text)
             result.counted.append(Counted(0, model.id, count.tokens, None,
-                                          count.accuracy == "estimate",
+                                          count.accuracy == "estimate", count.error_p90_pct,
                                           preview=preview(batch.text[:200])))
             result.notes.extend(count.notes)
         return result
@@ -164,7 +165,8 @@ def _count_conversation(conversation: Conversation, place: tuple[str, str, int],
     for model in models:
         count = _conversation_count(model, conversation, job, result.notes)
         result.counted.append(Counted(index, model.id, count.tokens, len(conversation.messages),
-                                      count.accuracy == "estimate", count.messages))
+                                      count.accuracy == "estimate", count.error_p90_pct,
+                                      count.messages))
         result.notes.extend(count.notes)
 
 
@@ -373,9 +375,13 @@ class _Tally:
     def add(self, counted: Counted, first: int, per_message: bool) -> None:
         result = self.result
         result.tokens += counted.tokens
-        if counted.estimate and result.accuracy != "estimate":
-            result.accuracy = "estimate"
-            result.error_p90_pct = _error_band(self.model)
+        if counted.estimate:
+            # A file's band is its conversations' (one rule, so one band), unless one of them
+            # holds what no measurement covered: then the file's error is not known either.
+            if result.accuracy != "estimate":
+                result.accuracy, result.error_p90_pct = "estimate", counted.error_p90_pct
+            elif counted.error_p90_pct is None:
+                result.error_p90_pct = None
         if counted.messages is None:  # a run of text: the whole text is one request
             self.text_tokens = (self.text_tokens or 0) + counted.tokens
             self.text_preview = self.text_preview or counted.preview
@@ -397,14 +403,6 @@ class _Tally:
             result.per_message.append(
                 (None, MessageTokens(None, "(text)", self.text_tokens, self.text_preview)))
         return result
-
-
-def _error_band(model: ModelPrice) -> Decimal | None:
-    """The p90 of |error| measured for the model's counting rule, if it was measured."""
-    from tokcost.counting.rules import rule_for
-
-    measured = rule_for(model).measured
-    return None if measured is None else Decimal(str(round(measured.p90_pct, 1)))
 
 
 # --- the library's entry points ----------------------------------------------------------------

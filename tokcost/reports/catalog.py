@@ -51,8 +51,7 @@ def model_rows(table: PriceTable, provider: str | None = None, *, for_table: boo
     rows = []
     for m in table.models(provider):
         rule = rule_for(m)
-        measured = rule.measured if m.tokenizer.accuracy == "estimate" else None
-        band = None if measured is None else Decimal(str(round(measured.p90_pct, 1)))
+        band = rule.error_p90_pct() if m.tokenizer.accuracy == "estimate" else None
         row: dict[str, Any] = {
             "model": m.id,
             "provider": m.provider,
