@@ -29,17 +29,12 @@ from tokcost.counting.calibration import (
     measure,
 )
 from tokcost.counting.features import FEATURES, total_features
-from tokcost.counting.images import (
-    anthropic_image_tokens,
-    document_tokens,
-    gemini_image_tokens,
-    image_size_from_data_url,
-    pdf_page_count,
-)
+from tokcost.counting.images import provider_image_tokens
 from tokcost.counting.rules import Measured
 from tokcost.counting.tokenizers import get_encoding
 from tokcost.errors import TokcostError
 from tokcost.formats.conversations import Conversation, parse_conversations
+from tokcost.formats.usage import billed_input_tokens
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "tokcost" / "counting" / "rules.json"
 STAND_IN = "o200k_base"
@@ -110,23 +105,12 @@ PRIORS = {
                   "tool_prompt_any": 313.0},
     "google": {"text": 1.0, "message": 1.0},
 }
-IMAGE_RULES = {"anthropic": anthropic_image_tokens, "gemini": gemini_image_tokens}
 
 
 def spec_for(model: str, specs: Sequence[RuleSpec]) -> RuleSpec | None:
     matches = [(len(prefix), spec) for spec in specs for prefix in spec.prefixes
                if model.startswith(prefix)]
     return max(matches, key=lambda match: match[0])[1] if matches else None
-
-
-def billed(record: Mapping[str, Any]) -> int:
-    """The input tokens billed: Anthropic's three input counts, or Gemini's prompt count."""
-    usage = record["reported"]
-    if "usageMetadata" in usage or "promptTokenCount" in usage or "totalTokens" in usage:
-        usage = usage.get("usageMetadata", usage)
-        return int(usage.get("promptTokenCount") or usage.get("totalTokens") or 0)
-    return int(usage.get("input_tokens", 0) + (usage.get("cache_creation_input_tokens") or 0)
-               + (usage.get("cache_read_input_tokens") or 0))
 
 
 def _has_media(conversation: Conversation) -> bool:
@@ -171,14 +155,8 @@ def load(path: Path, fmt: str, specs: Sequence[RuleSpec]) -> tuple[list[Loaded],
         if spec is None:
             skipped.append(f"{raw['id']}: no rule for model {raw['model']}")
             continue
-        rule = IMAGE_RULES[spec.images]
-
-        def image(part: Mapping[str, Any], rule: Any = rule, spec: RuleSpec = spec
-                  ) -> tuple[int, str]:
-            if "pdf" in part:
-                return document_tokens(spec.images, pdf_page_count(part["pdf"])).tokens, ""
-            size = image_size_from_data_url(part["url"])
-            return rule(*(size or (None, None))).tokens, ""
+        def image(part: Mapping[str, Any], spec: RuleSpec = spec) -> tuple[int, str]:
+            return provider_image_tokens(spec.images, part).tokens, ""
 
         try:
             conversation = parse_conversations(raw["request"], fmt)[0]
@@ -187,7 +165,11 @@ def load(path: Path, fmt: str, specs: Sequence[RuleSpec]) -> tuple[list[Loaded],
             continue
         features = total_features(conversation, tokens, image)
         group = raw["id"].split("#")[0]
-        record = Record(features, billed(raw), group, f"{raw['model']} {raw['id']}")
+        billed = billed_input_tokens(raw["reported"])
+        if not billed:
+            skipped.append(f"{raw['id']}: no input token count in `reported`")
+            continue
+        record = Record(features, billed, group, f"{raw['model']} {raw['id']}")
         kind = kind_of(conversation)
         # Media are priced by published rules, not fitted: a record with any is measured apart.
         # So are Vertex AI requests that replay thought signatures: Vertex bills none of them,

@@ -305,20 +305,12 @@ class ModelCounter:
 
     def _rule_image(self, image: Mapping[str, Any]) -> tuple[int, str]:
         """An image's tokens by the rule's image rule, with a note on what was assumed."""
-        from tokcost.counting import images
+        from tokcost.counting.images import provider_image_tokens
 
-        if "pdf" in image:  # a PDF document, base64
-            counted = images.document_tokens(self.rule.images,
-                                             images.pdf_page_count(image["pdf"]))
-            return counted.tokens, counted.note or ""
-        if self.rule.images == "openai":
+        if self.rule.images == "openai" and "pdf" not in image:
             notes: list[str] = []
             return self._image(image, notes), "; ".join(notes)
-        size = images.image_size_from_data_url(image["url"])
-        width, height = size if size else (None, None)
-        rule = images.anthropic_image_tokens if self.rule.images == "anthropic" else (
-            images.gemini_image_tokens)
-        counted = rule(width, height)
+        counted = provider_image_tokens(self.rule.images, image)
         return counted.tokens, counted.note or ""
 
     def _role(self, role: str) -> int:

@@ -18,7 +18,7 @@ import base64
 import binascii
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from fractions import Fraction
@@ -27,6 +27,7 @@ __all__ = [
     "IMAGE_RULES",
     "ImageCount",
     "ModelFamily",
+    "PUBLISHED_IMAGE_RULES",
     "PatchRule",
     "TileRule",
     "anthropic_image_tokens",
@@ -38,6 +39,7 @@ __all__ = [
     "image_tokens",
     "patch_count",
     "pdf_page_count",
+    "provider_image_tokens",
     "tile_count",
 ]
 
@@ -594,3 +596,19 @@ def document_tokens(rule: str, pages: int | None) -> ImageCount:
                           "could not be read or the provider publishes no rule")
     return ImageCount(pages * per_page, False, f"a PDF counted as {per_page:,} tokens a page "
                       f"({pages} page{'s' if pages != 1 else ''}): an estimate")
+
+
+# The published image rules of providers other than OpenAI, by the name a counting rule gives.
+PUBLISHED_IMAGE_RULES: dict[str, Callable[[int | None, int | None], ImageCount]] = {
+    "anthropic": anthropic_image_tokens,
+    "gemini": gemini_image_tokens,
+}
+
+
+def provider_image_tokens(rule: str, part: Mapping[str, str]) -> ImageCount:
+    """An image (``{"url"}``) or PDF (``{"pdf": base64}``) by a provider's published rule; a
+    PDF under a rule with no PDF guide is not counted, and says so."""
+    if "pdf" in part:
+        return document_tokens(rule, pdf_page_count(part["pdf"]))
+    size = image_size_from_data_url(part["url"])
+    return PUBLISHED_IMAGE_RULES[rule](*(size or (None, None)))

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -206,9 +207,7 @@ def write_calibration(calibration: Calibration, path: Path) -> None:
                            ) from None
 
 
-def _pct(value: float) -> Any:
-    from decimal import Decimal
-
+def _pct(value: float) -> Decimal:
     return Decimal(str(round(value, 1)))
 
 
