@@ -66,7 +66,7 @@ def test_claude_with_tools_counts_the_hidden_tool_use_prompt(
     # The API billed 561 for this request (with `strict` and `additionalProperties` added).
     row = count(cli, tmp_path, weather(choice))
     assert (row["format"], row["tokens"], row["accuracy"], row["error_p90_pct"]) == (
-        "anthropic", tokens, "estimate", "22.3")
+        "anthropic", tokens, "estimate", "10.2")
 
 
 def test_tool_choice_switches_between_the_two_fitted_prompts(cli: Run, tmp_path: Path) -> None:
@@ -310,6 +310,16 @@ def test_the_fit_recovers_known_constants() -> None:
     measured = measure(cross_validated_errors(records, lambda rest: fit(rest, free, {})))
     assert measured.records == 120
     assert measured.p90_pct < 1.0
+
+
+def test_cross_validated_errors_follow_the_records_order_when_groups_interleave() -> None:
+    # Sessions "a" and "b" alternate; each record's error must stay with that record.
+    records = [Record({"text": 10}, 10, "a"), Record({"text": 10}, 20, "b"),
+               Record({"text": 10}, 10, "a"), Record({"text": 10}, 20, "b")]
+    # Held out, session "a" is estimated with b's ratio (2.0) and "b" with a's (1.0).
+    errors = cross_validated_errors(records, lambda rest: fit(rest, ["text"], {"text": 1.0}))
+    assert errors == [pytest.approx(1.0), pytest.approx(-0.5),
+                      pytest.approx(1.0), pytest.approx(-0.5)]
 
 
 def test_a_feature_the_records_never_show_keeps_its_prior() -> None:

@@ -126,12 +126,16 @@ def relative_errors(records: Sequence[Record], weights: Mapping[str, float]) -> 
 def cross_validated_errors(records: Sequence[Record],
                            fitter: Callable[[Sequence[Record]], Mapping[str, float]]
                            ) -> list[float]:
-    """Each record's relative error under weights fitted without its group."""
-    errors: list[float] = []
+    """Each record's relative error under weights fitted without its group, in the order of
+    `records` (a group's records need not be next to each other)."""
+    errors: list[float] = [math.nan] * len(records)
     for group in dict.fromkeys(record.group for record in records):
-        held_out = [record for record in records if record.group == group]
+        held_out = [index for index, record in enumerate(records) if record.group == group]
         rest = [record for record in records if record.group != group]
-        errors.extend(relative_errors(held_out, fitter(rest)))
+        weights = fitter(rest)
+        for index, error in zip(held_out, relative_errors([records[i] for i in held_out],
+                                                          weights), strict=True):
+            errors[index] = error
     return errors
 
 
