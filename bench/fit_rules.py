@@ -28,7 +28,7 @@ from tokcost.counting.calibration import (
     fit,
     measure,
 )
-from tokcost.counting.features import FEATURES, total_features
+from tokcost.counting.features import FEATURES, ThinkingKept, total_features
 from tokcost.counting.images import provider_image_tokens
 from tokcost.counting.rules import Measured
 from tokcost.counting.tokenizers import get_encoding
@@ -51,32 +51,47 @@ class RuleSpec(NamedTuple):
     images: str
     # Weights known from the provider's documentation: kept, never fitted.
     documented: Mapping[str, float] = {}
+    thinking_kept: ThinkingKept = "none"  # which replayed thinking is billed (features.py)
+    prompts: str = ""  # the rule whose hidden-prompt weights it shares (default: its own)
+
+    @property
+    def prompt_group(self) -> str:
+        return self.prompts or self.name
 
 
 # Anthropic's tool-use documentation ("Tool use with Claude", pricing section) tabulates the
 # hidden tool-use system prompt per model and tool_choice: Claude 4 models, Sonnet 3.7 and Haiku
 # 4.5 add 346 tokens with auto/none and 313 with any/tool; Haiku 3 and 3.5 264/340; Opus 3 530/281.
 # Sonnet 4.5 and later are not in that table as measured here (they add more), so theirs are fitted.
+# Anthropic's extended thinking guide says which replayed thinking each model keeps: the current
+# tool-use turn's for Sonnet 4.5, Opus 4.1, Haiku 4.5 and older; every turn's for Opus 4.5,
+# Sonnet 4.6 and later (so Sonnet 4.5 and Opus 4.5 need two rules that share their weights).
+CURRENT: ThinkingKept = "current_turn"
 ANTHROPIC = (
     RuleSpec("claude-3", "anthropic", "Claude 3.5 and 3.7 Sonnet",
              ("claude-3-5-sonnet", "claude-3-7-sonnet"), "claude-old", "anthropic",
-             {"tool_prompt_auto": 346, "tool_prompt_any": 313}),
+             {"tool_prompt_auto": 346, "tool_prompt_any": 313}, CURRENT),
     RuleSpec("claude-3-haiku", "anthropic", "Claude 3 and 3.5 Haiku",
              ("claude-3-haiku", "claude-3-5-haiku"), "claude-old", "anthropic",
-             {"tool_prompt_auto": 264, "tool_prompt_any": 340}),
+             {"tool_prompt_auto": 264, "tool_prompt_any": 340}, CURRENT),
     RuleSpec("claude-3-opus", "anthropic", "Claude 3 Opus",
              ("claude-3-opus",), "claude-old", "anthropic",
-             {"tool_prompt_auto": 530, "tool_prompt_any": 281}),
+             {"tool_prompt_auto": 530, "tool_prompt_any": 281}, CURRENT),
     RuleSpec("claude-4", "anthropic", "Claude 4, 4.1 and Haiku 4.5",
              ("claude-sonnet-4-0", "claude-sonnet-4-2", "claude-opus-4-0", "claude-opus-4-1",
               "claude-opus-4-2", "claude-haiku-4-5", "claude-sonnet-4-20", "claude-opus-4-20"),
-             "claude-old", "anthropic", {"tool_prompt_auto": 346, "tool_prompt_any": 313}),
-    RuleSpec("claude-4-5", "anthropic", "Claude Sonnet and Opus 4.5 and 4.6",
-             ("claude-sonnet-4-5", "claude-sonnet-4-6", "claude-opus-4-5", "claude-opus-4-6"),
-             "claude-old", "anthropic"),
+             "claude-old", "anthropic", {"tool_prompt_auto": 346, "tool_prompt_any": 313},
+             CURRENT),
+    RuleSpec("claude-4-5", "anthropic", "Claude Sonnet 4.5",
+             ("claude-sonnet-4-5",), "claude-old", "anthropic", thinking_kept=CURRENT),
+    RuleSpec("claude-4-6", "anthropic", "Claude Opus 4.5 and 4.6 and Sonnet 4.6, which keep "
+             "earlier turns' thinking", ("claude-sonnet-4-6", "claude-opus-4-5",
+                                         "claude-opus-4-6"),
+             "claude-old", "anthropic", thinking_kept="all", prompts="claude-4-5"),
     RuleSpec("claude-4-7", "anthropic", "Claude Opus 4.7 and later, with their newer tokenizer",
              ("claude-opus-4-7", "claude-opus-4-8", "claude-opus-5", "claude-sonnet-5",
-              "claude-haiku-5", "claude-fable-5", "claude-mythos-5"), "claude-new", "anthropic"),
+              "claude-haiku-5", "claude-fable-5", "claude-mythos-5"), "claude-new", "anthropic",
+             thinking_kept="all"),
 )
 # Gemini's token guide documents no framing or hidden prompt; everything but images is fitted.
 GEMINI = (
@@ -163,7 +178,7 @@ def load(path: Path, fmt: str, specs: Sequence[RuleSpec]) -> tuple[list[Loaded],
         except TokcostError as error:
             skipped.append(f"{raw['id']}: {error}")
             continue
-        features = total_features(conversation, tokens, image)
+        features = total_features(conversation, tokens, image, spec.thinking_kept)
         group = raw["id"].split("#")[0]
         billed = billed_input_tokens(raw["reported"])
         if not billed:
@@ -186,7 +201,7 @@ def joint(item: Loaded) -> Record:
     renamed: dict[str, float] = {}
     for name, value in item.record.features.items():
         if name in PER_RULE:
-            renamed[f"{item.spec.name}:{name}"] = value
+            renamed[f"{item.spec.prompt_group}:{name}"] = value
         elif name in PER_GENERATION[item.spec.provider]:
             renamed[f"{item.spec.generation}:{name}"] = value
         else:
@@ -205,7 +220,9 @@ def joint_parameters(specs: Sequence[RuleSpec]) -> tuple[list[str], dict[str, fl
         prior |= {f"{generation}:{name}": starts.get(name, 0.0) for name in per_generation}
     for spec in specs:
         for name in PER_RULE:
-            key = f"{spec.name}:{name}"
+            key = f"{spec.prompt_group}:{name}"
+            if key in prior:
+                continue
             if name in spec.documented:
                 prior[key] = spec.documented[name]
             else:
@@ -217,7 +234,7 @@ def joint_parameters(specs: Sequence[RuleSpec]) -> tuple[list[str], dict[str, fl
 def weights_of(spec: RuleSpec, joint_weights: Mapping[str, float]) -> dict[str, float]:
     weights = {}
     for name in FEATURES:
-        for key in (f"{spec.name}:{name}", f"{spec.generation}:{name}", name):
+        for key in (f"{spec.prompt_group}:{name}", f"{spec.generation}:{name}", name):
             if key in joint_weights:
                 weights[name] = round(joint_weights[key], 3)
                 break
@@ -304,7 +321,7 @@ def write_rules(fitted: Mapping[str, tuple[dict[str, float], Measured, str]]) ->
         spec = specs[name]
         rules[name] = {
             "method": "weighted", "provider": spec.provider, "about": spec.about,
-            "images": spec.images, "weights": weights,
+            "images": spec.images, "thinking_kept": spec.thinking_kept, "weights": weights,
             "measured": {"records": measured.records,
                          "median_pct": round(measured.median_pct, 1),
                          "p90_pct": round(measured.p90_pct, 1), "how": how},

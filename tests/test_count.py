@@ -173,8 +173,8 @@ def test_anthropic_request(cli: Run) -> None:
     per_message = csv_rows(cli("count", str(COUNT / "anthropic_request.json"), "--per-message",
                                "-f", "csv").out)
     assert [(row[3], row[4]) for row in per_message[1:]] == [
-        ("system", "22"), ("user", "16"), ("assistant", "66"), ("tool", "54"),
-        ("assistant", "24"), ("user", "14"), ("(tools)", "76"), ("(hidden prompts)", "493"),
+        ("system", "22"), ("user", "16"), ("assistant", "71"), ("tool", "47"),
+        ("assistant", "24"), ("user", "14"), ("(tools)", "77"), ("(hidden prompts)", "494"),
         ("(request framing)", "3")]
     assert sum(int(row[4]) for row in per_message[1:]) == 768
 

@@ -55,11 +55,11 @@ def weather(choice: dict | None) -> dict:
 # --- Anthropic ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("choice", "tokens"), [
-    (None, "554"),  # auto is the default
-    ({"type": "auto"}, "554"),
-    ({"type": "none"}, "554"),  # the tool-use prompt is there even when no tool may be used
-    ({"type": "any"}, "649"),
-    ({"type": "tool", "name": "get_weather"}, "649"),
+    (None, "553"),  # auto is the default
+    ({"type": "auto"}, "553"),
+    ({"type": "none"}, "553"),  # the tool-use prompt is there even when no tool may be used
+    ({"type": "any"}, "647"),
+    ({"type": "tool", "name": "get_weather"}, "647"),
 ])
 def test_claude_with_tools_counts_the_hidden_tool_use_prompt(
         cli: Run, tmp_path: Path, choice: dict | None, tokens: str) -> None:
@@ -104,6 +104,61 @@ def test_thinking_replayed_from_an_earlier_turn_is_not_billed(cli: Run, tmp_path
 
     assert count(cli, tmp_path, turns(thought, answer))["tokens"] == "66"
     assert count(cli, tmp_path, turns(answer))["tokens"] == "66"
+
+
+MULTIPLY = {"name": "multiply", "description": "", "input_schema": {
+    "type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}}}}
+
+
+def tool_loop(model: str, *thinking: dict) -> dict:
+    """A request in the middle of a tool-use loop: the turn's thinking, its call, the result."""
+    call = {"type": "tool_use", "id": "toolu_1", "name": "multiply", "input": {"a": 17, "b": 23}}
+    result = {"type": "tool_result", "tool_use_id": "toolu_1", "content": "391"}
+    return {"model": model, "thinking": THINKING, "tools": [MULTIPLY], "messages": [
+        QUESTION, {"role": "assistant", "content": [*thinking, call]},
+        {"role": "user", "content": [result]}]}
+
+
+def test_the_current_tool_use_turn_s_thinking_is_billed(cli: Run, tmp_path: Path) -> None:
+    # Anthropic's guide: the thinking of the turn under way (the assistant turns after the last
+    # user message that is more than tool results) stays in context and is billed as input.
+    # Hand-computed from claude-4-5's weights: 540 tokens of thought x 1.076 = 581 more.
+    thought = {"type": "thinking", "signature": "EqQBCkgIARABGAIiQL",
+               "thinking": "17 * 23 = 17 * 20 + 17 * 3 = 340 + 51 = 391. " * 20}
+    assert count(cli, tmp_path, tool_loop("claude-sonnet-4-5"))["tokens"] == "676"
+    assert count(cli, tmp_path, tool_loop("claude-sonnet-4-5", thought))["tokens"] == "1257"
+    # Once the user speaks again the turn is over, and its thinking is stripped.
+    over = tool_loop("claude-sonnet-4-5", thought)
+    over["messages"].append({"role": "user", "content": "Thanks."})
+    stripped = tool_loop("claude-sonnet-4-5")
+    stripped["messages"].append({"role": "user", "content": "Thanks."})
+    assert count(cli, tmp_path, over)["tokens"] == count(cli, tmp_path, stripped)["tokens"]
+
+
+def test_models_that_keep_every_turn_s_thinking_bill_it(cli: Run, tmp_path: Path) -> None:
+    # Opus 4.5, Sonnet 4.6 and later keep earlier turns' thinking: the same request as
+    # test_thinking_replayed_from_an_earlier_turn_is_not_billed costs its 540 thought tokens.
+    thought = {"type": "thinking", "signature": "EqQBCkgIARABGAIiQL",
+               "thinking": "17 * 23 = 17 * 20 + 17 * 3 = 340 + 51 = 391. " * 20}
+    request = {"model": "claude-opus-4-6", "thinking": THINKING, "messages": [
+        QUESTION, {"role": "assistant", "content": [thought, {"type": "text", "text": "391"}]},
+        {"role": "user", "content": "And 17 * 24?"}]}
+    row = count(cli, tmp_path, request)
+    assert (row["tokens"], row["error_p90_pct"]) == ("647", "10.2")
+    models = {r["model"]: r["counting_rule"] for r in csv_rows(cli("models", "-f", "csv").out)}
+    assert (models["claude-opus-4-6"], models["claude-sonnet-4-5"]) == ("claude-4-6", "claude-4-5")
+
+
+def test_kept_thinking_that_cannot_be_read_makes_the_count_unmeasured(cli: Run, tmp_path: Path
+                                                                      ) -> None:
+    redacted = {"type": "redacted_thinking", "data": "EmwKAhgBEgy3va3pzix/LafPsn4aDFIT" * 8}
+    row = count(cli, tmp_path, tool_loop("claude-sonnet-4-5", redacted))
+    # The encrypted blob is not counted as text, and the count says its error is not known.
+    assert (row["tokens"], row["accuracy"], row["error_p90_pct"]) == ("676", "estimate", "")
+    # Stripped from an earlier turn, it costs nothing and the band holds.
+    earlier = tool_loop("claude-sonnet-4-5", redacted)
+    earlier["messages"].append({"role": "user", "content": "Thanks."})
+    assert count(cli, tmp_path, earlier)["error_p90_pct"] == "10.2"
 
 
 def test_a_system_message_mid_conversation_is_counted(cli: Run, tmp_path: Path) -> None:
@@ -467,6 +522,9 @@ def test_openai_allowed_tools_in_auto_mode_is_not_a_forced_tool(cli: Run, tmp_pa
      "rule 'x': unknown method 'bogus'"),
     ({"rule": "x", "method": "weighted", "about": "a", "weights": {"text": 1},
       "images": "paint"}, "rule 'x': unknown image rule 'paint'"),
+    ({"rule": "x", "method": "weighted", "about": "a", "weights": {"text": 1},
+      "thinking_kept": "some"},
+     "rule 'x': thinking_kept must be one of none, current_turn, all, not 'some'"),
 ])
 def test_a_malformed_calibration_is_refused_with_its_reason(cli: Run, tmp_path: Path,
                                                             entry: dict, problem: str) -> None:

@@ -213,7 +213,7 @@ class ModelCounter:
     def message_tokens(self, message: Mapping[str, Any]) -> int:
         """One message's tokens as it sits in a prompt: content plus framing."""
         if self._weights is not None:
-            return self._weighed(message_features(message, self._tokens, self._rule_image, []))
+            return self._weighed(self._history_features(message))
         return self._scaled(self._raw_message(message, []))
 
     def message_share(self, message: Mapping[str, Any]) -> float:
@@ -221,8 +221,7 @@ class ModelCounter:
         run of messages can be rounded once, as a whole request is."""
         if self._weights is None:
             return float(self.message_tokens(message))
-        share = weigh(message_features(message, self._tokens, self._rule_image, []),
-                      self._weights)
+        share = weigh(self._history_features(message), self._weights)
         return share if self.factor == 1 else share * float(self.factor)
 
     def request_extras(self, conversation: Conversation) -> int:
@@ -264,7 +263,14 @@ class ModelCounter:
 
     def features(self, conversation: Conversation) -> Features:
         """The request's features in this model's stand-in encoding: one row of a fit."""
-        return total_features(conversation, self._tokens, self._rule_image)
+        return total_features(conversation, self._tokens, self._rule_image,
+                              self.rule.thinking_kept)
+
+    def _history_features(self, message: Mapping[str, Any]) -> Features:
+        """A message's features as history re-sent at the start of a later turn: its thinking
+        is kept only by models that keep every earlier turn's."""
+        return message_features(message, self._tokens, self._rule_image, [],
+                                keep_thinking=self.rule.thinking_kept == "all")
 
     def _weighed(self, features: Features) -> int:
         assert self._weights is not None
@@ -279,7 +285,7 @@ class ModelCounter:
         assert self._weights is not None
         weights = self._weights
         per_message, request, notes = conversation_features(
-            conversation, self._tokens, self._rule_image, upto)
+            conversation, self._tokens, self._rule_image, upto, self.rule.thinking_kept)
         if not detail:
             total = weigh(request, weights) + sum(weigh(f, weights) for f in per_message)
             return self._result(self._scaled_float(total), notes)

@@ -8,18 +8,26 @@ their ``tool_choice``, extended thinking, structured output). The weights are fi
 requests and the counts the provider reported for them; this module only measures.
 
 Features are counted on the normalised conversation, so every input format gives the same
-features for the same request. Thinking replayed from earlier turns is left out: Anthropic does
-not bill it, and Gemini's thought summaries are not resent as text. Gemini's thought signatures,
-which it does bill, are measured in bytes.
+features for the same request. Replayed thinking counts as text where the rule says the model
+keeps it (``ThinkingKept``) and is left out elsewhere; Gemini's thought signatures, which it
+bills, are measured in bytes.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from tokcost.formats.conversations import Conversation
+
+# Which replayed thinking blocks a model keeps, and so bills as input. Anthropic's extended
+# thinking guide: the API strips thinking from earlier turns, except the current turn's while a
+# tool-use loop is under way (the assistant turns after the last user message that is not just
+# tool results), for Claude Sonnet 4.5, Opus 4.1, Haiku 4.5 and older; Opus 4.5, Sonnet 4.6 and
+# later keep every earlier turn's thinking. "none": thinking is never resent as text (Gemini).
+ThinkingKept = Literal["none", "current_turn", "all"]
+THINKING_KEPT: tuple[ThinkingKept, ...] = ("none", "current_turn", "all")
 
 # Every feature a rule may weigh, in the order they are shown and fitted.
 MESSAGE_FEATURES = (
@@ -54,8 +62,9 @@ def _json(value: Any) -> str:
 
 
 def message_features(message: Mapping[str, Any], tokens: Encode, image: ImageRule,
-                     notes: list[str]) -> Features:
-    """The features of one message as it sits in a request."""
+                     notes: list[str], keep_thinking: bool = False) -> Features:
+    """The features of one message as it sits in a request; its thinking blocks count as text
+    when ``keep_thinking``."""
     found: Features = {"message": 1}
     text = 0
     content = message.get("content")
@@ -71,7 +80,12 @@ def message_features(message: Mapping[str, Any], tokens: Encode, image: ImageRul
                 note = part_note(part)
             if note:
                 notes.append(note)
-            if not part.get("thinking"):
+            if part.get("thinking"):
+                if keep_thinking:
+                    text += tokens(part["text"])
+                    if not part["text"]:
+                        notes.append(_HIDDEN_THINKING)
+            else:
                 text += tokens(part["text"])
         else:
             counted, note = image(part["image_url"])
@@ -91,6 +105,10 @@ def message_features(message: Mapping[str, Any], tokens: Encode, image: ImageRul
     if text:
         found["text"] = text
     return found
+
+
+_HIDDEN_THINKING = ("a replayed thinking block whose text was omitted or redacted is billed, "
+                    "but its size cannot be read: it is not counted")
 
 
 def part_note(part: Mapping[str, Any]) -> str | None:
@@ -133,19 +151,38 @@ def weigh(features: Features, weights: Mapping[str, float]) -> float:
     return sum(value * weights.get(name, 0.0) for name, value in features.items())
 
 
+def thinking_kept_in(messages: Sequence[Mapping[str, Any]], kept: ThinkingKept) -> list[bool]:
+    """For each message of a request, whether the model keeps its thinking blocks."""
+    if kept == "all":
+        return [True] * len(messages)
+    if kept == "none":
+        return [False] * len(messages)
+    # The current turn starts after the last user message that is more than tool results.
+    start = 0
+    for index, message in enumerate(messages):
+        if message["role"] == "user":
+            start = index + 1
+    return [index >= start and message["role"] == "assistant"
+            for index, message in enumerate(messages)]
+
+
 def conversation_features(conversation: Conversation, tokens: Encode, image: ImageRule,
-                          upto: int | None = None) -> tuple[list[Features], Features, list[str]]:
+                          upto: int | None = None, thinking: ThinkingKept = "none"
+                          ) -> tuple[list[Features], Features, list[str]]:
     """Each message's features, the request's, and any notes (from images)."""
     notes: list[str] = []
     messages: Sequence[Mapping[str, Any]] = conversation.messages[:upto]
-    per_message = [message_features(message, tokens, image, notes) for message in messages]
+    kept = thinking_kept_in(messages, thinking)
+    per_message = [message_features(message, tokens, image, notes, keep)
+                   for message, keep in zip(messages, kept, strict=True)]
     return per_message, request_features(conversation, tokens), notes
 
 
-def total_features(conversation: Conversation, tokens: Encode, image: ImageRule
-                   ) -> Features:
+def total_features(conversation: Conversation, tokens: Encode, image: ImageRule,
+                   thinking: ThinkingKept = "none") -> Features:
     """All of a request's features added up: one row of a calibration fit."""
-    per_message, request, _ = conversation_features(conversation, tokens, image)
+    per_message, request, _ = conversation_features(conversation, tokens, image,
+                                                    thinking=thinking)
     total = dict(request)
     for features in per_message:
         for name, value in features.items():

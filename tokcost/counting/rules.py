@@ -24,6 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
+from tokcost.counting.features import THINKING_KEPT, ThinkingKept
 from tokcost.errors import TokcostError
 from tokcost.pricing.schema import ModelPrice
 
@@ -51,6 +52,7 @@ class Rule(NamedTuple):
     images: str = "openai"  # whose published image rule prices images
     measured: Measured | None = None
     how_measured: str = ""
+    thinking_kept: ThinkingKept = "none"  # which replayed thinking the model bills
 
     def error_p90_pct(self) -> Decimal | None:
         """The rule's error band: 90% of the measured requests were within this many percent
@@ -85,6 +87,10 @@ def _read_rule(name: str, raw: Mapping[str, Any]) -> Rule:
     images = raw.get("images", "openai")
     if images not in IMAGE_RULE_NAMES:
         raise ValueError(f"rule {name!r}: unknown image rule {images!r}")
+    thinking_kept = raw.get("thinking_kept", "none")
+    if thinking_kept not in THINKING_KEPT:
+        raise ValueError(f"rule {name!r}: thinking_kept must be one of "
+                         f"{', '.join(THINKING_KEPT)}, not {thinking_kept!r}")
     weights = raw.get("weights", {})
     if method == "weighted" and (not isinstance(weights, dict) or not weights):
         raise ValueError(f"rule {name!r}: a weighted rule needs its weights")
@@ -102,6 +108,7 @@ def _read_rule(name: str, raw: Mapping[str, Any]) -> Rule:
                           _non_negative(measured["p90_pct"], f"rule {name!r}: p90_pct"))
         if measured else None,
         how_measured=str(measured.get("how", "")) if measured else "",
+        thinking_kept=thinking_kept,
     )
 
 

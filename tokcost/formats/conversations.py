@@ -359,10 +359,10 @@ def _anthropic_message(message: Any, where: str) -> list[dict[str, Any]]:
             parts.append({"type": "text", "text": _require(block.get("text"), str,
                                                            _at(at, "text"), "needs `text`")})
         elif kind in ("thinking", "redacted_thinking"):
-            # Marked, because Anthropic does not bill thinking replayed from earlier turns.
-            parts.append({"type": "text", "text": str(block.get("thinking")
-                                                      or block.get("data") or ""),
-                          "thinking": True})
+            # Marked: which replayed thinking is billed depends on the model (see
+            # counting/features.py). Redacted thinking is encrypted: its text cannot be read.
+            parts.append({"type": "text", "text": str(block.get("thinking") or "")
+                          if kind == "thinking" else "", "thinking": True})
         elif kind == "image":
             parts.append({"type": "image_url", "image_url": {"url": _image_url(block, at),
                                                              "detail": "auto"}})

@@ -191,7 +191,7 @@ def _calibrate_model(table: PriceTable, model_id: str, requests: Sequence[Logged
     entry = {
         "rule": f"{base.name} calibrated", "method": "weighted",
         "about": f"{base.name} refitted on {len(requests)} logged requests",
-        "images": base.images, "weights": weights,
+        "images": base.images, "thinking_kept": base.thinking_kept, "weights": weights,
         "measured": _measured(after, f"cross-validated in {FOLDS} folds on {len(requests)} "
                                      f"logged requests of {sources or 'the logs'}"),
     }
