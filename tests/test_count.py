@@ -456,13 +456,13 @@ def test_a_text_file_that_starts_with_a_brace_is_text(tmp_path: Path, cli: Run) 
     assert csv_rows(cli("count", str(notes), "-f", "csv").out)[1][1] == "text"
 
 
-def test_an_encoding_that_is_not_bundled_and_cannot_load(
+def test_an_encoding_that_is_not_bundled_is_refused_before_any_work(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli: Run
 ) -> None:
     import tiktoken
 
     def offline(name: str) -> Any:
-        raise ValueError(f"could not download {name} (no network)")
+        raise AssertionError(f"tried to load {name}, which could mean a download")
 
     monkeypatch.setattr(tiktoken, "get_encoding", offline)
     table = tmp_path / "prices.yaml"
@@ -472,9 +472,10 @@ def test_an_encoding_that_is_not_bundled_and_cannot_load(
     result = cli("count", str(COUNT / "cookbook_messages.json"), "-m", "plain", "--pricing",
                  str(table))
     assert result.status == 1 and result.out == ""
-    assert result.err == ("tokcost: error: encoding 'r50k_base' is not bundled (cl100k_base, "
-                          "o200k_base are) and tiktoken could not load it: could not download "
-                          "r50k_base (no network)\n")
+    assert result.err == (
+        f"tokcost: error: {table}:8: model 'plain', field 'tokenizer.encoding': 'r50k_base' is "
+        "not an encoding tokcost ships (it has o200k_base, cl100k_base), and counting never "
+        "downloads one; use one of those, with accuracy: estimate if it stands in\n")
 
 
 def test_input_cost_prices_each_conversation_at_its_own_tier(tmp_path: Path) -> None:

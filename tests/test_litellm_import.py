@@ -102,7 +102,7 @@ def test_cli_writes_a_valid_snapshot(tmp_path: Path, cli: Callable[..., Result])
     assert result.err == f"tokcost: wrote 2 models to {out}\n"
     validated = cli("pricing", "validate", str(out))
     assert validated.out == (f"{out}: valid: 2 models from 2 providers, effective 2026-11-29, "
-                             "schema version 1\n")
+                             "schema version 2\n")
 
 
 def test_cli_rejects_a_bad_effective_date(cli: Callable[..., Result]) -> None:

@@ -72,6 +72,12 @@ class InputFormat(str, Enum):
     batch = "batch"
 
 
+ServiceTierOption = Annotated[
+    str,
+    typer.Option("--service-tier", metavar="TIER",
+                 help="Price at this service tier: standard, flex, priority... A model not "
+                      "sold at it is left unpriced, with a note."),
+]
 PricingVersionOption = Annotated[
     Optional[str],
     typer.Option("--pricing-version", metavar="DATE",
@@ -192,6 +198,13 @@ def _table(version: str | None, path: Path | None):  # noqa: ANN202 - PriceTable
     return load_price_table(version=version, path=path)
 
 
+def _service_tier(table, name: str, batch: bool = False) -> str:  # noqa: ANN001 - PriceTable
+    if batch and name != "standard":
+        raise TokcostError("--batch and --service-tier go separately: batch prices are their "
+                           "own, taken from the standard tier")
+    return table.check_service_tier(name)
+
+
 class EncodingErrors(str, Enum):
     STRICT = "strict"
     REPLACE = "replace"
@@ -225,6 +238,7 @@ def count(
     jobs: Annotated[Optional[int], typer.Option(
         "--jobs", "-j", min=1, help="Worker processes for large inputs (default: one per "
                                     "CPU). Results are the same for any number.")] = None,
+    service_tier: ServiceTierOption = "standard",
     fmt: FormatOption = None,
     output: OutputOption = None,
     pricing_version: PricingVersionOption = None,
@@ -254,7 +268,7 @@ def count(
     skipped: list[InputFileError] = []
     results = []
     notes: dict[str, None] = {}
-    job = CountJob(table, tuple(models), per_message, exact)
+    job = CountJob(table, tuple(models), per_message, exact, _service_tier(table, service_tier))
     with Counter(job, jobs or default_jobs()) as counter:
         for source in sources:
             try:
@@ -330,7 +344,8 @@ def _count_total(results: list[Any]) -> Row | None:
         return None
     return {"path": "total", "model": results[0].model,
             "tokens": sum(r.tokens for r in results),
-            "input_cost_usd": sum(r.input_cost_usd for r in results)}
+            "input_cost_usd": None if any(r.input_cost_usd is None for r in results)
+            else sum(r.input_cost_usd for r in results)}
 
 
 def _resolve(table: Any, name: str) -> Any:
@@ -399,6 +414,7 @@ def project(
         help="Share of input tokens read from the prompt cache (0 to 1).")] = 0.0,
     batch: Annotated[bool, typer.Option(
         "--batch", help="Use batch API prices.")] = False,
+    service_tier: ServiceTierOption = "standard",
     days_per_month: Annotated[float, typer.Option(
         "--days-per-month", min=1, max=31, help="Days in a month of costs.")] = 30.0,
     turns: Annotated[Optional[int], typer.Option(
@@ -445,6 +461,7 @@ def project(
         models=model or [], provider=provider, cache_hit_rate=str(cache_hit_rate), batch=batch,
         days_per_month=str(days_per_month), table=table,
         input_format=input_format.value if input_format else None, simulated=simulated,
+        service_tier=_service_tier(table, service_tier, batch),
     )
     if (from_file is None and simulated is None and input_tokens is None
             and output_tokens is None):
@@ -464,7 +481,7 @@ def project(
         caching = "no prompt caching"
     preamble = (
         f"Workload: {rpd:,} requests a day; {result.workload}.",
-        f"Prices: table {result.pricing_version}, {'batch' if batch else 'standard'} prices, "
+        f"Prices: table {result.pricing_version}, {'batch' if batch else service_tier} prices, "
         f"{caching}; long-context tiers by prompt size; a month is {days} days, a year 365.",
     )
     _emit([r.row() for r in result.rows], columns, fmt, output, preamble=preamble)
@@ -494,6 +511,7 @@ def simulate(
         "--cache", help="Prompt caching: read the previous request's prefix from the cache."
     )] = False,
     cache_ttl: CacheTtlOption = CacheTtl.five_minutes,
+    service_tier: ServiceTierOption = "standard",
     max_output: Annotated[Optional[int], typer.Option(
         "--max-output", min=0, help="Tokens reserved for the reply when checking that a "
                                     "request fits (default: the model's max output).")] = None,
@@ -533,7 +551,8 @@ def simulate(
         assistant_tokens=assistant_tokens, system_text=system_text, from_file=from_file,
         strategy=strategy.value, window=window, summarize_at=summarize_at,
         summary_tokens=summary_tokens, cache=cache, cache_ttl=cache_ttl.value,
-        max_output=max_output, table=_table(pricing_version, pricing),
+        max_output=max_output, table=(table := _table(pricing_version, pricing)),
+        service_tier=_service_tier(table, service_tier),
     )
     for note in result.notes:
         _note(note)

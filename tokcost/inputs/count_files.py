@@ -16,12 +16,12 @@ from typing import Any
 
 from tokcost.counting.counter import Accuracy, MessageTokens, ModelCounter, TokenCount, preview
 from tokcost.counting.rules import CALIBRATION_ENV_VAR, calibration_stamp
-from tokcost.errors import InputFileError, TokcostError, UnknownModelError
+from tokcost.errors import InputFileError, TokcostError, UnknownModelError, UnpricedError
 from tokcost.formats.conversations import Conversation, to_anthropic_request
 from tokcost.inputs.sources import Batch, Document, Source, open_source, parse_line
 from tokcost.output import Column, accuracy_with_band
 from tokcost.pricing.costing import TokenUsage, cost_of
-from tokcost.pricing.schema import ModelPrice
+from tokcost.pricing.schema import STANDARD, ModelPrice
 from tokcost.pricing.table import PriceTable, load_price_table
 
 DEFAULT_MODEL = "gpt-4o"
@@ -51,7 +51,7 @@ class FileCount:
     messages: int | None
     tokens: int
     accuracy: Accuracy
-    input_cost_usd: Decimal
+    input_cost_usd: Decimal | None  # None: the model has no price at the chosen service tier
     # For an estimate by a measured rule: 90% of measured requests were within this many
     # percent of what the provider billed. None when exact, or when never measured.
     error_p90_pct: Decimal | None = None
@@ -83,6 +83,7 @@ class CountJob:
     models: tuple[ModelPrice, ...] = ()  # empty: each conversation's own model, else gpt-4o
     per_message: bool = False
     exact: bool = False
+    service_tier: str = STANDARD  # which of a model's price sets the input is priced at
 
 
 @dataclass
@@ -352,23 +353,31 @@ class Counter:
             for counted in result.counted:
                 if counted.model not in tallies:
                     model = self.job.table.snapshot.models[counted.model]
-                    tallies[counted.model] = _Tally(document.label, document.format, model)
+                    tallies[counted.model] = _Tally(document.label, document.format, model,
+                                                    self.job.service_tier)
                 tallies[counted.model].add(counted, number, self.job.per_message)
             number += result.conversations
             problems.extend(InputFileError(problem) for problem in result.problems)
             notes.update(dict.fromkeys(result.notes))
             if progress is not None:
                 progress(result.size, sum(c.tokens for c in result.counted))
-        return DocumentCount([tally.finish() for tally in tallies.values()], problems,
-                             list(notes))
+        finished = [tally.finish() for tally in tallies.values()]
+        for tally in tallies.values():
+            if tally.unpriced:
+                notes[f"{tally.model.id} has no {tally.unpriced}: its input cost is left "
+                      "empty"] = None
+        return DocumentCount(finished, problems, list(notes))
 
 
 class _Tally:
     """Sums one document's counts for one model, and prices them."""
 
-    def __init__(self, label: str, fmt: str, model: ModelPrice) -> None:
+    def __init__(self, label: str, fmt: str, model: ModelPrice,
+                 service_tier: str = STANDARD) -> None:
         self.result = FileCount(label, fmt, model.id, 0, 0, 0, "exact", Decimal(0))
         self.model = model
+        self.service_tier = service_tier
+        self.unpriced: str | None = None
         self.text_tokens: int | None = None
         self.text_preview = ""
 
@@ -390,16 +399,27 @@ class _Tally:
         result.conversations += 1
         result.messages += counted.messages
         # Each conversation is one request: its own size picks its long-context tier.
-        result.input_cost_usd += cost_of(self.model, TokenUsage(input=counted.tokens)).input
+        self._price(counted.tokens)
         if per_message:
             number = first + counted.conversation + 1
             result.per_message.extend((number, row) for row in counted.rows)
+
+    def _price(self, tokens: int) -> None:
+        """Add one request's input cost; a price the tier lacks leaves the file's cost empty."""
+        if self.result.input_cost_usd is None:
+            return
+        try:
+            self.result.input_cost_usd += cost_of(self.model, TokenUsage(input=tokens),
+                                                  service_tier=self.service_tier).input
+        except UnpricedError as error:
+            self.result.input_cost_usd, self.unpriced = None, error.what
 
     def finish(self) -> FileCount:
         result = self.result
         if self.text_tokens is not None:
             result.conversations = result.messages = None
-            result.input_cost_usd = cost_of(self.model, TokenUsage(input=self.text_tokens)).input
+            result.input_cost_usd = Decimal(0)
+            self._price(self.text_tokens)
             result.per_message.append(
                 (None, MessageTokens(None, "(text)", self.text_tokens, self.text_preview)))
         return result
@@ -417,11 +437,12 @@ def count_file(
     encoding_errors: str = "strict",
     per_message: bool = False,
     jobs: int = 1,
+    service_tier: str = STANDARD,
 ) -> DocumentCount:
     """Count one file for each model named (default: the one it names, else gpt-4o)."""
     table = table or load_price_table()
     job = CountJob(table, tuple(table.resolve(name).model for name in models), per_message,
-                   exact)
+                   exact, table.check_service_tier(service_tier))
     document = open_source(Source(str(path), Path(path)), input_format, encoding_errors)
     with Counter(job, jobs) as counter:
         return counter.count(document)

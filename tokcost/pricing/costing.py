@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from tokcost.errors import UnpricedError
-from tokcost.pricing.schema import PER_MILLION, ModelPrice, Rates, Tier
+from tokcost.pricing.schema import PER_MILLION, STANDARD, ModelPrice, PriceSet, Rates, Tier
 
 
 class TokenUsage(NamedTuple):
@@ -41,49 +41,84 @@ class Cost(NamedTuple):
     cache_write: Decimal
     tier_above: int | None = None
     batch: bool = False
+    service_tier: str = STANDARD
 
     @property
     def total(self) -> Decimal:
         return self.input + self.output + self.cache_read + self.cache_write
 
 
-def select_tier(model: ModelPrice, prompt_tokens: int) -> Tier | None:
-    """The highest tier whose threshold the prompt exceeds; it re-prices the whole request."""
+def select_tier(model: ModelPrice | PriceSet, prompt_tokens: int) -> Tier | None:
+    """The highest tier whose threshold the prompt passes; it re-prices the whole request."""
     chosen = None
     for tier in model.tiers:
-        if prompt_tokens > tier.above:
+        if tier.applies_to(prompt_tokens):
             chosen = tier
     return chosen
 
 
-def rates_for(model: ModelPrice, prompt_tokens: int, *, batch: bool = False) -> Rates:
+def prices_at(model: ModelPrice, service_tier: str = STANDARD) -> PriceSet:
+    """The model's prices at a service tier; a tier it is not sold at leaves it unpriced."""
+    prices = model.price_set(service_tier)
+    if prices is None:
+        sold = ", ".join(model.service_tier_names())
+        raise UnpricedError(model.id, f"{service_tier} service tier price (it is sold at "
+                                      f"{sold})")
+    return prices
+
+
+def rates_for(model: ModelPrice, prompt_tokens: int, *, batch: bool = False,
+              service_tier: str = STANDARD) -> Rates:
     """The per-million rates that apply to a request with this many prompt tokens."""
-    return _tier_rates(model, select_tier(model, prompt_tokens), batch)
+    return _priced_rates(model, prompt_tokens, batch, service_tier)[0]
 
 
-def _tier_rates(model: ModelPrice, tier: Tier | None, batch: bool) -> Rates:
-    rates = tier.rates if tier else model.rates
+def _priced_rates(model: ModelPrice, prompt_tokens: int, batch: bool, service_tier: str
+                  ) -> tuple[Rates, Tier | None]:
+    if batch and service_tier != STANDARD:
+        raise UnpricedError(model.id, f"batch price at the {service_tier} service tier (batch "
+                                      "is priced from the standard tier)")
+    prices = prices_at(model, service_tier)
+    tier = select_tier(prices, prompt_tokens)
+    standard_tier = select_tier(model, prompt_tokens)
+    if standard_tier is not None and (tier is None or tier.above != standard_tier.above):
+        # The standard prices rise here; a tier that lists no such step is not known to stay
+        # flat, so it is not guessed.
+        raise UnpricedError(model.id, f"{service_tier} service tier price "
+                                      f"{standard_tier.describe()}")
+    rates = tier.rates if tier else prices.rates
     if not batch:
-        return rates
+        return rates, tier
     if model.batch is None:
         raise UnpricedError(model.id, "batch price")
     if model.batch.discount is not None:
-        return rates.scaled(1 - model.batch.discount)
-    if tier is not None:
-        raise UnpricedError(model.id, f"batch price above {tier.above:,} prompt tokens")
+        return _discounted(rates, model.batch.discount, model.batch.applies_to), tier
     assert model.batch.rates is not None
-    return model.batch.rates
+    batch_tier = select_tier(PriceSet(model.batch.rates, model.batch.tiers), prompt_tokens)
+    if tier is not None and (batch_tier is None or batch_tier.above != tier.above):
+        raise UnpricedError(model.id, f"batch price {tier.describe()}")
+    return (batch_tier.rates if batch_tier else model.batch.rates), tier
 
 
-def cost_of(model: ModelPrice, usage: TokenUsage, *, batch: bool = False) -> Cost:
-    """Price one request's tokens on a model, applying its long-context tier and batch prices."""
+def _discounted(rates: Rates, discount: Decimal, applies_to: tuple[str, ...] | None) -> Rates:
+    """Rates with a batch discount on the prices it applies to (all, when not said)."""
+    if applies_to is None:
+        return rates.scaled(1 - discount)
+    lowered = rates.scaled(1 - discount)
+    return rates._replace(**{name: getattr(lowered, name) for name in applies_to})
+
+
+def cost_of(model: ModelPrice, usage: TokenUsage, *, batch: bool = False,
+            service_tier: str = STANDARD) -> Cost:
+    """Price one request's tokens on a model, applying its service tier, long-context tier and
+    batch prices."""
     for name, value in zip(TokenUsage._fields, usage, strict=True):
         if value < 0:
             raise ValueError(f"{name} tokens must not be negative (got {value})")
-    tier = select_tier(model, usage.prompt_tokens)
-    rates = _tier_rates(model, tier, batch)
-    where = f" above {tier.above:,} prompt tokens" if tier else ""
+    rates, tier = _priced_rates(model, usage.prompt_tokens, batch, service_tier)
+    where = f" {tier.describe()}" if tier else ""
     where += " under batch pricing" if batch else ""
+    where += f" at the {service_tier} service tier" if service_tier != STANDARD else ""
 
     def priced(tokens: int, rate: Decimal | None, what: str) -> Decimal:
         if tokens == 0:
@@ -111,4 +146,5 @@ def cost_of(model: ModelPrice, usage: TokenUsage, *, batch: bool = False) -> Cos
         cache_write=cache_write,
         tier_above=tier.above if tier else None,
         batch=batch,
+        service_tier=service_tier,
     )

@@ -19,7 +19,11 @@ from typing import Any, Literal, NamedTuple
 from tokcost.errors import PricingError, PricingProblem
 from tokcost.output import plain_number
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# Version 1 tables still load; the fields version 2 added (service tiers, inclusive tier
+# thresholds, batch discounts on some prices only, batch tiers, mode, retired) need version 2.
+SCHEMA_VERSIONS = (1, 2)
+V2_MODEL_FIELDS = ("service_tiers", "mode", "retired")
 PER_MILLION = Decimal(1_000_000)
 # Above this a price is almost surely a typo or a per-thousand figure: the dearest chat model ever
 # listed charged $600 per million output tokens.
@@ -27,6 +31,11 @@ ABSURD_PRICE_PER_MTOK = Decimal(5_000)
 
 Caching = Literal["none", "automatic", "explicit"]
 Accuracy = Literal["exact", "estimate"]
+Mode = Literal["chat", "embedding"]
+STANDARD = "standard"  # the service tier of the model's own rates
+# The encodings that ship inside tokcost (tokcost/counting/encodings): a table naming another
+# would make tiktoken download it, so validation refuses it.
+BUNDLED_ENCODINGS = ("o200k_base", "cl100k_base")
 
 
 class Rates(NamedTuple):
@@ -49,17 +58,35 @@ class Rates(NamedTuple):
 
 
 class Tier(NamedTuple):
-    """Rates that apply to the whole request once its prompt exceeds ``above`` tokens."""
+    """Rates that apply to the whole request once its prompt exceeds ``above`` tokens (or
+    reaches them, when ``inclusive``: written ``from:`` in the table)."""
 
     above: int
     rates: Rates
+    inclusive: bool = False
+
+    def applies_to(self, prompt_tokens: int) -> bool:
+        return prompt_tokens >= self.above if self.inclusive else prompt_tokens > self.above
+
+    def describe(self) -> str:
+        return f"{'from' if self.inclusive else 'above'} {self.above:,} prompt tokens"
+
+
+class PriceSet(NamedTuple):
+    """The prices of one service tier (flex, priority...): its rates and long-context tiers."""
+
+    rates: Rates
+    tiers: tuple[Tier, ...] = ()
 
 
 class Batch(NamedTuple):
-    """Batch API pricing: a fractional ``discount`` on every rate, or explicit ``rates``."""
+    """Batch API pricing: a fractional ``discount`` (on every rate, or on those ``applies_to``
+    names), or explicit ``rates`` with their own long-context ``tiers``."""
 
     discount: Decimal | None = None
     rates: Rates | None = None
+    applies_to: tuple[str, ...] | None = None
+    tiers: tuple[Tier, ...] = ()
 
 
 class Tokenizer(NamedTuple):
@@ -95,6 +122,20 @@ class ModelPrice(NamedTuple):
     aliases: tuple[str, ...] = ()
     source: str | None = None
     notes: str | None = None
+    # Besides standard: (name, prices) of flex, priority...; pairs, so that a model stays
+    # hashable (counters are cached by model).
+    service_tiers: tuple[tuple[str, PriceSet], ...] = ()
+    mode: Mode = "chat"
+    retired: date | None = None
+
+    def price_set(self, service_tier: str = STANDARD) -> PriceSet | None:
+        """The prices of a service tier; None when the model is not sold at it."""
+        if service_tier == STANDARD:
+            return PriceSet(self.rates, self.tiers)
+        return dict(self.service_tiers).get(service_tier)
+
+    def service_tier_names(self) -> tuple[str, ...]:
+        return (STANDARD, *(name for name, _ in self.service_tiers))
 
 
 class Snapshot(NamedTuple):
@@ -133,6 +174,7 @@ class _Checker:
         self.problems: list[PricingProblem] = []
         # The line of the model being read: where a problem without a line of its own points.
         self.model_line: int | None = None
+        self.schema_version = SCHEMA_VERSION
 
     def problem(
         self, message: str, *, model: str | None = None, field: str | None = None,
@@ -263,10 +305,13 @@ MODEL_FIELDS: dict[str, tuple[Reader | None, bool]] = {
     "aliases": (_read_names, False),
     "source": (_read_url, False),
     "notes": (_read_text, False),
+    "mode": (_one_of("chat", "embedding"), False),
+    "retired": (_read_date, False),
     # Structured fields, read by their own functions below.
     "tokenizer": (None, True),
     "batch": (None, False),
     "tiers": (None, False),
+    "service_tiers": (None, False),
 }
 TOKENIZER_FIELDS: dict[str, tuple[Reader, bool]] = {
     "encoding": (_read_text, True),
@@ -335,28 +380,50 @@ def _read_tokenizer(check: _Checker, raw: Any, model: str) -> Tokenizer | None:
         return None
     if values["accuracy"] == "exact" and values.get("factor", 1) != 1:
         check.problem("a factor only applies to estimates", model=model, field="tokenizer.factor")
+    if values["encoding"] not in BUNDLED_ENCODINGS:
+        check.problem(f"{values['encoding']!r} is not an encoding tokcost ships (it has "
+                      f"{', '.join(BUNDLED_ENCODINGS)}), and counting never downloads one; use "
+                      "one of those, with accuracy: estimate if it stands in", model=model,
+                      field="tokenizer.encoding")
     return Tokenizer(values["encoding"], values["accuracy"], values.get("factor", Decimal(1)),
                      values.get("rule"))
+
+
+def _read_price_names(raw: Any) -> tuple[Any, str | None]:
+    if not isinstance(raw, list) or not raw or not all(name in RATE_FIELDS for name in raw):
+        return None, f"must be a list of prices among {', '.join(RATE_FIELDS)}"
+    return tuple(raw), None
 
 
 def _read_batch(check: _Checker, raw: Any, model: str) -> Batch | None:
     table: dict[str, tuple[Reader | None, bool]] = {
         "discount": (_read_fraction, False),
+        "applies_to": (_read_price_names, False),
+        "tiers": (None, False),
         **{name: (reader, False) for name, (reader, _) in RATE_FIELDS.items()},
     }
     values = _read_fields(check, raw, table, model=model, prefix="batch.")
     if values is None:
         return None
     given = {key for key in raw if key in table}
-    if "discount" in given and given - {"discount"}:
+    if check.schema_version < 2 and given & {"applies_to", "tiers"}:
+        check.problem("applies_to and tiers need schema_version: 2", model=model, field="batch")
+    if "discount" in given and given - {"discount", "applies_to"}:
         check.problem("give either a discount or batch prices, not both", model=model,
                       field="batch")
+    elif "applies_to" in given and "discount" not in given:
+        check.problem("applies_to says which prices a discount lowers: give the discount",
+                      model=model, field="batch.applies_to")
     elif "discount" in given:
         if "discount" in values:
-            return Batch(discount=values["discount"])
+            return Batch(discount=values["discount"], applies_to=values.get("applies_to"))
     elif {"input", "output"} <= given:
+        tiers = (_read_tiers(check, values["tiers"], model, "batch.tiers")
+                 if "tiers" in values else ())
         if {"input", "output"} <= values.keys():
-            return Batch(rates=_rates(values))
+            rates = _rates(values)
+            _check_price_set(check, model, "batch", PriceSet(rates, tiers))
+            return Batch(rates=rates, tiers=tiers)
     elif not given:
         check.problem("needs a discount, or both input and output batch prices", model=model,
                       field="batch")
@@ -365,22 +432,85 @@ def _read_batch(check: _Checker, raw: Any, model: str) -> Batch | None:
     return None
 
 
-def _read_tiers(check: _Checker, raw: Any, model: str) -> tuple[Tier, ...]:
+def _read_tiers(check: _Checker, raw: Any, model: str, field: str = "tiers"
+                ) -> tuple[Tier, ...]:
     if not isinstance(raw, list):
         check.problem(f"must be a list of tiers, not {_describe(raw)}", model=model,
-                      field="tiers")
+                      field=field)
         return ()
-    table: dict[str, tuple[Reader | None, bool]] = {"above": (_read_count, True), **RATE_FIELDS}
+    # `above: N` applies past N prompt tokens; `from: N` from N on (xAI bills from 200,000).
+    table: dict[str, tuple[Reader | None, bool]] = {
+        "above": (_read_count, False), "from": (_read_count, False), **RATE_FIELDS}
     tiers = []
     for index, item in enumerate(raw):
-        values = _read_fields(check, item, table, model=model, prefix=f"tiers[{index}].")
-        if values and {"above", "input", "output"} <= values.keys():
-            tiers.append(Tier(values["above"], _rates(values)))
+        where = f"{field}[{index}]."
+        values = _read_fields(check, item, table, model=model, prefix=where)
+        if values is None:
+            continue
+        bounds = [key for key in ("above", "from") if key in item]
+        if len(bounds) != 1:
+            check.problem("give the threshold as either `above` (past it) or `from` (from it "
+                          "on), once", model=model, field=f"{where}above")
+        elif bounds == ["from"] and check.schema_version < 2:
+            check.problem("a `from` threshold needs schema_version: 2", model=model,
+                          field=f"{where}from")
+        elif {bounds[0], "input", "output"} <= values.keys():
+            tiers.append(Tier(values[bounds[0]], _rates(values), bounds[0] == "from"))
     thresholds = [tier.above for tier in tiers]
     if thresholds != sorted(set(thresholds)):
         check.problem("tiers must be listed by rising threshold, each threshold once",
-                      model=model, field="tiers")
+                      model=model, field=field)
     return tuple(tiers)
+
+
+def _read_service_tiers(check: _Checker, raw: Any, model: str) -> dict[str, PriceSet]:
+    """``service_tiers: {flex: {input, output, cache_read..., tiers: [...]}, priority: ...}``."""
+    if check.schema_version < 2:
+        check.problem("service tiers need schema_version: 2", model=model,
+                      field="service_tiers")
+        return {}
+    if not isinstance(raw, dict) or not raw:
+        check.problem("must map each service tier (flex, priority...) to its prices",
+                      model=model, field="service_tiers")
+        return {}
+    table: dict[str, tuple[Reader | None, bool]] = {**RATE_FIELDS, "tiers": (None, False)}
+    found: dict[str, PriceSet] = {}
+    for name, entry in raw.items():
+        prefix = f"service_tiers.{name}"
+        if not isinstance(name, str) or not re.fullmatch(r"[a-z][a-z0-9_-]*", name) \
+                or name in (STANDARD, "batch"):
+            check.problem("a service tier needs a lower-case name other than standard and "
+                          "batch (those are the model's own rates and its batch field)",
+                          model=model, field=prefix)
+            continue
+        values = _read_fields(check, entry, table, model=model, prefix=prefix + ".")
+        if values is None:
+            continue
+        tiers = (_read_tiers(check, values["tiers"], model, prefix + ".tiers")
+                 if "tiers" in values else ())
+        if {"input", "output"} <= values.keys():
+            found[name] = PriceSet(_rates(values), tiers)
+            _check_price_set(check, model, prefix, found[name])
+    return found
+
+
+def _check_price_set(check: _Checker, model: str, field: str, prices: PriceSet) -> None:
+    """What no provider sells: a cache read dearer than input, a long-context tier cheaper
+    than the prices below it."""
+    for where, rates in ((field, prices.rates),
+                         *((f"{field}.tiers[{i}]" if field else f"tiers[{i}]", tier.rates)
+                           for i, tier in enumerate(prices.tiers))):
+        if rates.cache_read is not None and rates.cache_read > rates.input:
+            check.problem(f"the cache read price ({plain_number(rates.cache_read)}) is dearer "
+                          f"than the input price ({plain_number(rates.input)})", model=model,
+                          field=f"{where}.cache_read" if where else "cache_read")
+    below = prices.rates
+    for index, tier in sorted(enumerate(prices.tiers), key=lambda pair: pair[1].above):
+        if tier.rates.input < below.input or tier.rates.output < below.output:
+            check.problem("a long-context tier is cheaper than the prices below it (tiers "
+                          "only ever raise them)", model=model,
+                          field=f"{field}.tiers[{index}]" if field else f"tiers[{index}]")
+        below = tier.rates
 
 
 def _read_model(check: _Checker, model_id: str, raw: Any) -> ModelPrice | None:
@@ -391,8 +521,15 @@ def _read_model(check: _Checker, model_id: str, raw: Any) -> ModelPrice | None:
     tokenizer = (
         _read_tokenizer(check, values["tokenizer"], model_id) if "tokenizer" in values else None
     )
+    for name in V2_MODEL_FIELDS:
+        if name in values and name != "service_tiers" and check.schema_version < 2:
+            check.problem(f"{name} needs schema_version: 2", model=model_id, field=name)
     batch = _read_batch(check, values["batch"], model_id) if "batch" in values else None
     tiers = _read_tiers(check, values["tiers"], model_id) if "tiers" in values else ()
+    if "input" in values and "output" in values:
+        _check_price_set(check, model_id, "", PriceSet(_rates(values), tiers))
+    service_tiers = (_read_service_tiers(check, values["service_tiers"], model_id)
+                     if "service_tiers" in values else {})
     caching = values.get("caching", "none")
     _check_caching(check, model_id, caching, values)
     window, max_output = values.get("context_window"), values.get("max_output_tokens")
@@ -418,6 +555,9 @@ def _read_model(check: _Checker, model_id: str, raw: Any) -> ModelPrice | None:
         aliases=values.get("aliases", ()),
         source=values.get("source"),
         notes=values.get("notes"),
+        service_tiers=tuple(service_tiers.items()),
+        mode=values.get("mode", "chat"),
+        retired=values.get("retired"),
     )
 
 
@@ -447,10 +587,13 @@ def build_snapshot(raw: Any, origin: str, *, expected_effective: date | None = N
     if values is None:
         raise PricingError(check.problems)
     version = values.get("schema_version")
-    if version is not None and (type(version) is not int or version != SCHEMA_VERSION):
+    if version is not None and (type(version) is not int or version not in SCHEMA_VERSIONS):
         check.problem(f"schema version {version!r} is not supported (this tokcost reads "
-                      f"version {SCHEMA_VERSION}); upgrade tokcost or convert the file",
-                      field="schema_version", where=raw, key="schema_version")
+                      f"versions {', '.join(map(str, SCHEMA_VERSIONS))}); upgrade tokcost or "
+                      "convert the file", field="schema_version", where=raw,
+                      key="schema_version")
+    elif version is not None:
+        check.schema_version = version
     effective = values.get("effective")
     if expected_effective and effective and effective != expected_effective:
         check.problem(f"{effective} does not match the file's name ({expected_effective})",
@@ -461,8 +604,8 @@ def build_snapshot(raw: Any, origin: str, *, expected_effective: date | None = N
         # In file order, so that a long list reads top to bottom; problems without a line last.
         raise PricingError(sorted(check.problems, key=lambda p: (p.line is None, p.line or 0)))
     assert effective is not None
-    return Snapshot(origin, SCHEMA_VERSION, effective, values["currency"], sources, models,
-                    values.get("notes"))
+    return Snapshot(origin, check.schema_version, effective, values["currency"], sources,
+                    models, values.get("notes"))
 
 
 def _read_sources(check: _Checker, raw: Any, top: Any) -> dict[str, str]:

@@ -89,6 +89,14 @@ class PriceTable:
                                f"{self.label} (it has {providers})")
         return found
 
+    def check_service_tier(self, name: str) -> str:
+        """A service tier some model of the table is sold at (standard always is)."""
+        known = dict.fromkeys(tier for model in self for tier in model.service_tier_names())
+        if name not in known:
+            raise TokcostError(f"no model in price table {self.label} is sold at service tier "
+                               f"{name!r} (tiers: {', '.join(known)})")
+        return name
+
     def resolve(self, name: str) -> Resolution:
         """Find a model by exact id, alias, any case, provider prefix or dated id."""
         requested = name

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from tokcost.errors import InputFileError, TokcostError, UnpricedError
 from tokcost.output import Column
 from tokcost.pricing.costing import TokenUsage, cost_of
-from tokcost.pricing.schema import ModelPrice
+from tokcost.pricing.schema import STANDARD, ModelPrice
 from tokcost.pricing.table import PriceTable, load_price_table
 
 if TYPE_CHECKING:
@@ -111,6 +111,7 @@ def project_model(
     model: ModelPrice, requests: Sequence[Request], requests_per_day: int, *,
     cache_hit_rate: Decimal = Decimal(0), batch: bool = False,
     days_per_month: Decimal = DEFAULT_DAYS_PER_MONTH, percentiles: bool = False,
+    service_tier: str = STANDARD,
 ) -> ProjectionRow:
     """One model's row: the mean cost of the requests, scaled to a day, a month, a year."""
     if not requests:
@@ -124,7 +125,8 @@ def project_model(
                   "output_tokens_p50": _percentile(outputs, 50),
                   "output_tokens_p95": _percentile(outputs, 95)}
     try:
-        costs = [cost_of(model, _usage(r, cache_hit_rate), batch=batch).total for r in requests]
+        costs = [cost_of(model, _usage(r, cache_hit_rate), batch=batch,
+                         service_tier=service_tier).total for r in requests]
         per_request: Decimal | None = sum(costs, Decimal(0)) / len(costs)
         unpriced = None
     except UnpricedError as error:
@@ -194,6 +196,7 @@ def project(
     table: PriceTable | None = None,
     input_format: str | None = None,
     simulated: SimulatedWorkload | None = None,
+    service_tier: str = STANDARD,
 ) -> Projection:
     """Project a workload's cost on the named models, or every model in the table."""
     table = table or load_price_table()
@@ -219,7 +222,8 @@ def project(
         document = read_whole(Source(str(from_file), Path(from_file)), input_format)
     for model in chosen:
         if simulated is not None:
-            rows.append(_simulated_row(model, simulated, requests_per_day, days, table, notes))
+            rows.append(_simulated_row(model, simulated, requests_per_day, days, table, notes,
+                                       service_tier))
             continue
         if document is not None:
             from tokcost.counting.counter import (
@@ -237,7 +241,7 @@ def project(
                                 output_tokens)]
         rows.append(project_model(model, requests, requests_per_day, cache_hit_rate=hit_rate,
                                   batch=batch, days_per_month=days,
-                                  percentiles=len(requests) > 1))
+                                  percentiles=len(requests) > 1, service_tier=service_tier))
     rows.sort(key=lambda r: (r.monthly_cost_usd is None, r.monthly_cost_usd or 0, r.model))
     estimated = [m.id for m in chosen if m.tokenizer.accuracy == "estimate"]
     if document is not None and estimated:
@@ -256,12 +260,13 @@ def project(
 
 
 def _simulated_row(model: ModelPrice, workload: SimulatedWorkload, requests_per_day: int,
-                   days_per_month: Decimal, table: PriceTable, notes: list[str]
-                   ) -> ProjectionRow:
+                   days_per_month: Decimal, table: PriceTable, notes: list[str],
+                   service_tier: str = STANDARD) -> ProjectionRow:
     """The mean request of a simulated conversation; summarising requests add to its cost."""
     from tokcost.reports.simulation import simulate
 
-    simulation = simulate(model.id, workload.turns, table=table, **workload.options)
+    simulation = simulate(model.id, workload.turns, table=table, service_tier=service_tier,
+                          **workload.options)
     notes.extend(simulation.notes)
     summary = simulation.summary
     turns = Decimal(workload.turns)

@@ -20,7 +20,7 @@ from tokcost.errors import InputFileError, TokcostError, UnpricedError
 from tokcost.formats.conversations import Conversation
 from tokcost.output import Column
 from tokcost.pricing.costing import TokenUsage, cost_of
-from tokcost.pricing.schema import ModelPrice
+from tokcost.pricing.schema import STANDARD, ModelPrice
 from tokcost.pricing.table import PriceTable, load_price_table
 
 Strategy = Literal["full", "window", "summarize"]
@@ -107,8 +107,9 @@ class _Simulator:
     """Sends the requests a strategy calls for, tracking the cache and the running cost."""
 
     def __init__(self, model: ModelPrice, counter: ModelCounter, cache: _CacheSettings,
-                 reserve: int) -> None:
+                 reserve: int, service_tier: str = STANDARD) -> None:
         self.model = model
+        self.service_tier = service_tier
         self.counter = counter
         self.cache = cache
         self.reserve = reserve
@@ -130,7 +131,8 @@ class _Simulator:
         usage = TokenUsage(input=input_tokens - read - written, cache_read=read, output=output,
                            **usage_write)
         try:
-            cost: Decimal | None = cost_of(self.model, usage).total
+            cost: Decimal | None = cost_of(self.model, usage,
+                                           service_tier=self.service_tier).total
         except UnpricedError as error:
             cost, self.unpriced = None, error.what
         self.total = None if cost is None or self.total is None else self.total + cost
@@ -223,6 +225,7 @@ def simulate(
     cache_ttl: str = "5m",
     max_output: int | None = None,
     table: PriceTable | None = None,
+    service_tier: str = STANDARD,
 ) -> Simulation:
     """Simulate a conversation of ``turns`` requests (or replay ``from_file``) on a model."""
     table = table or load_price_table()
@@ -246,7 +249,7 @@ def simulate(
                                                 assistant_tokens, system_text, assumptions)
     settings = _cache_settings(chosen, cache, cache_ttl, notes, assumptions)
     reserve = chosen.max_output_tokens if max_output is None else max_output
-    simulator = _Simulator(chosen, counter, settings, reserve)
+    simulator = _Simulator(chosen, counter, settings, reserve, service_tier)
     head = Segment(("system",), system) if system else None
     _run(simulator, head, conversation_turns, strategy, window, summarize_at, summary_tokens)
     if simulator.unpriced:

@@ -1,0 +1,168 @@
+"""Service tiers, batch rules and inclusive tier thresholds: hand-computed Decimal costs."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tokcost.errors import PricingError, UnpricedError
+from tokcost.pricing.costing import TokenUsage, cost_of
+from tokcost.pricing.table import PriceTable, load_price_table
+
+if TYPE_CHECKING:
+    from conftest import Run
+
+TABLE = Path(__file__).parent / "data" / "pricing" / "service-tiers.yaml"
+
+
+@pytest.fixture(scope="module")
+def table() -> PriceTable:
+    return load_price_table(path=TABLE)
+
+
+def total(table: PriceTable, model: str, usage: TokenUsage, **how: object) -> Decimal:
+    return cost_of(table.resolve(model).model, usage, **how).total  # type: ignore[arg-type]
+
+
+def test_flex_and_priority_on_an_openai_model(table: PriceTable) -> None:
+    usage = TokenUsage(input=10_000, output=1_000)
+    # 10,000 x 1.25 + 1,000 x 7.5 per million; then 5 and 30.
+    assert total(table, "gpt-5.4", usage, service_tier="flex") == Decimal("0.02")
+    assert total(table, "gpt-5.4", usage, service_tier="priority") == Decimal("0.08")
+    assert total(table, "gpt-5.4", usage) == Decimal("0.04")
+
+
+def test_flex_and_priority_on_a_gemini_model_with_their_long_context_tiers(table: PriceTable
+                                                                             ) -> None:
+    small, large = TokenUsage(input=100_000, output=2_000), TokenUsage(input=300_000, output=2_000)
+    assert total(table, "gemini-2.5-pro", small, service_tier="flex") == Decimal("0.0725")
+    assert total(table, "gemini-2.5-pro", small, service_tier="priority") == Decimal("0.261")
+    # Above 200,000 prompt tokens: 300,000 x 1.25 + 2,000 x 7.5; 300,000 x 4.5 + 2,000 x 27.
+    assert total(table, "gemini-2.5-pro", large, service_tier="flex") == Decimal("0.39")
+    assert total(table, "gemini-2.5-pro", large, service_tier="priority") == Decimal("1.404")
+
+
+def test_a_service_tier_that_lists_no_long_context_step_is_not_guessed(table: PriceTable) -> None:
+    # gpt-5.4's standard prices rise from 272,000 prompt tokens; its priority set says nothing.
+    with pytest.raises(UnpricedError, match="priority service tier price from 272,000 prompt"):
+        total(table, "gpt-5.4", TokenUsage(input=300_000), service_tier="priority")
+    with pytest.raises(UnpricedError, match=r"flex service tier price \(it is sold at standard\)"):
+        total(table, "grok-4.3", TokenUsage(input=10), service_tier="flex")
+
+
+def test_batch_with_cache_reads_on_gemini_openai_and_xai(table: PriceTable) -> None:
+    usage = TokenUsage(input=100_000, cache_read=50_000, output=2_000)
+    # Gemini: input 0.625, output 5, cache reads undiscounted at 0.125.
+    assert total(table, "gemini-2.5-pro", usage, batch=True) == Decimal("0.07875")
+    # OpenAI: half of everything, cache reads included: 1.25, 0.125, 7.5.
+    assert total(table, "gpt-5.4", usage, batch=True) == Decimal("0.14625")
+    # xAI: 20% off everything: 1, 0.16, 2.
+    assert total(table, "grok-4.3", usage, batch=True) == Decimal("0.112")
+    # ... and above its threshold too: 300,000 x 2 + 1,000 x 4.
+    assert total(table, "grok-4.3", TokenUsage(input=300_000, output=1_000), batch=True) == \
+        Decimal("0.604")
+
+
+def test_a_tier_from_its_threshold_applies_at_exactly_that_many_tokens(table: PriceTable) -> None:
+    # xAI bills its long-context prices from 200,000 prompt tokens on.
+    at = cost_of(table.resolve("grok-4.3").model, TokenUsage(input=200_000, output=1_000))
+    assert (at.total, at.tier_above) == (Decimal("0.505"), 200_000)
+    below = cost_of(table.resolve("grok-4.3").model, TokenUsage(input=199_999, output=1_000))
+    assert (below.total, below.tier_above) == (Decimal("0.25249875"), None)
+    # Gemini's `above: 200000` does not apply at exactly 200,000.
+    assert total(table, "gemini-2.5-pro", TokenUsage(input=200_000)) == Decimal("0.25")
+    assert total(table, "gemini-2.5-pro", TokenUsage(input=200_001)) == Decimal("0.5000025")
+
+
+def rows(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_project_at_a_service_tier(cli: Run) -> None:
+    result = cli("project", "--rpd", "1000", "--input-tokens", "10000", "--output-tokens", "1000",
+                 "-m", "gpt-5.4", "-m", "grok-4.3", "--service-tier", "flex", "--pricing",
+                 str(TABLE), "-f", "csv")
+    assert result.status == 0, result.err
+    got = {row["model"]: (row["cost_per_request_usd"], row["daily_cost_usd"])
+           for row in rows(result.out)}
+    assert got == {"gpt-5.4": ("0.02", "20"), "grok-4.3": ("", "")}
+    assert "grok-4.3 (flex service tier price (it is sold at standard))" in result.err
+
+
+def test_simulate_and_count_at_a_service_tier(cli: Run, tmp_path: Path) -> None:
+    simulated = cli("simulate", "-m", "gemini-2.5-pro", "--turns", "1", "--system-tokens", "0",
+                    "--user-tokens", "100000", "--assistant-tokens", "2000", "--service-tier",
+                    "priority", "--pricing", str(TABLE), "-f", "csv")
+    assert simulated.status == 0, simulated.err
+    [row] = rows(simulated.out)
+    # 100,000 tokens and Gemini's framing, at 2.25; 2,000 output tokens at 18.
+    assert (row["input_tokens"], row["turn_cost_usd"]) == ("100001", "0.26100225")
+    text = tmp_path / "prompt.txt"
+    text.write_text("hello " * 1000)
+    counted = cli("count", str(text), "-m", "gpt-5.4", "-m", "grok-4.3", "--service-tier",
+                  "priority", "--pricing", str(TABLE), "-f", "csv")
+    assert counted.status == 0, counted.err
+    costs = {row["model"]: (row["tokens"], row["input_cost_usd"]) for row in rows(counted.out)}
+    # 1,000 "hello" and the last space: 1,001 tokens, at 5 per million.
+    assert costs == {"gpt-5.4": ("1001", "0.005005"), "grok-4.3": ("1001", "")}
+    assert "grok-4.3 has no priority service tier price (it is sold at standard): its input " \
+           "cost is left empty" in counted.err
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--service-tier", "flx"), "no model in price table"),
+    (("--service-tier", "flex", "--batch"), "--batch and --service-tier go separately"),
+])
+def test_a_service_tier_that_cannot_be_used_is_one_clear_error(cli: Run, args: tuple[str, ...],
+                                                               message: str) -> None:
+    result = cli("project", "--rpd", "1", "--pricing", str(TABLE), *args)
+    assert result.status == 1 and result.out == ""
+    assert message in result.err and "Traceback" not in result.err
+
+
+def problems_of(text: str, tmp_path: Path) -> list[str]:
+    path = tmp_path / "t.yaml"
+    path.write_text(text)
+    with pytest.raises(PricingError) as caught:
+        load_price_table(path=path)
+    return [f"{p.field}: {p.message}" for p in caught.value.problems]
+
+
+HEAD = ("schema_version: {v}\neffective: 2026-12-01\ncurrency: USD\n"
+        "sources: {{openai: https://openai.com/api/pricing/}}\nmodels:\n  m:\n"
+        "    provider: openai\n    context_window: 1000000\n    max_output_tokens: 1000\n"
+        "    tokenizer: {{encoding: o200k_base, accuracy: exact}}\n")
+
+
+def test_validation_refuses_what_no_provider_sells(tmp_path: Path) -> None:
+    text = HEAD.format(v=2) + (
+        "    input: 1\n    output: 2\n    cache_read: 3\n    caching: automatic\n"
+        "    tiers:\n      - {from: 200000, input: 0.5, output: 4}\n"
+        "    service_tiers:\n      standard: {input: 1, output: 2}\n"
+        "      flex: {input: 0.5, output: 1, cache_read: 0.6}\n")
+    assert problems_of(text, tmp_path) == [
+        "cache_read: the cache read price (3) is dearer than the input price (1)",
+        "tiers[0]: a long-context tier is cheaper than the prices below it (tiers only ever "
+        "raise them)",
+        "service_tiers.standard: a service tier needs a lower-case name other than standard and "
+        "batch (those are the model's own rates and its batch field)",
+        "service_tiers.flex.cache_read: the cache read price (0.6) is dearer than the input "
+        "price (0.5)",
+    ]
+
+
+def test_version_2_fields_in_a_version_1_table_say_so(tmp_path: Path) -> None:
+    text = HEAD.format(v=1) + (
+        "    input: 1\n    output: 2\n    mode: chat\n"
+        "    tiers:\n      - {from: 200000, input: 2, output: 4}\n"
+        "    service_tiers:\n      flex: {input: 0.5, output: 1}\n")
+    assert problems_of(text, tmp_path) == [
+        "mode: mode needs schema_version: 2",
+        "tiers[0].from: a `from` threshold needs schema_version: 2",
+        "service_tiers: service tiers need schema_version: 2",
+    ]
