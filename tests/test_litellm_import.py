@@ -23,7 +23,7 @@ EXCERPT = Path(__file__).parent / "data" / "litellm_excerpt.json"
 def test_import_converts_prices_tiers_batch_and_aliases(tmp_path: Path) -> None:
     data = read_litellm_json(EXCERPT)
     result = import_litellm(data, date(2026, 11, 22), ["gpt-4o", "claude-sonnet-4-5",
-                                                      "gemini/*", "xai/grok-4.7"])
+                                                      "gemini/gemini-2.5-pro", "xai/grok-4.7"])
     assert result.models == ["gpt-4o", "claude-sonnet-4-5", "gemini-2.5-pro", "grok-4.7"]
     out = tmp_path / "2026-11-22.yaml"
     out.write_text(result.yaml_text)
@@ -52,18 +52,20 @@ def test_import_converts_prices_tiers_batch_and_aliases(tmp_path: Path) -> None:
     ]
 
     grok = table.resolve("xai/grok-4.7").model
-    assert grok.batch is not None and grok.batch.rates is not None
-    assert (grok.batch.rates.input, grok.batch.rates.output) == (Decimal("1.6"), Decimal("4.8"))
+    # Batch 1.6 and 4.8 against 2 and 6: one discount of 20% on every price.
+    assert grok.batch is not None and grok.batch.discount == Decimal("0.2")
     assert table.snapshot.sources["xai"] == "https://docs.x.ai/docs/models"
 
 
 def test_import_skips_what_it_cannot_price() -> None:
     data = read_litellm_json(EXCERPT)
-    result = import_litellm(data, date(2026, 11, 22), ["text-embedding-3-small", "bedrock/*",
+    result = import_litellm(data, date(2026, 11, 22), ["sample_spec", "bedrock/*",
                                                       "o1", "deepseek/*"])
-    assert result.models == ["deepseek-v4-flash"]
+    assert result.models == ["deepseek-v4-flash", "deepseek-flash"]
     assert result.skipped == [
-        "text-embedding-3-small: not a chat model",
+        "sample_spec: mode 'one of: chat, embedding, completion, image_generation, "
+        "audio_transcription, audio_speech, image_generation, moderation, rerank, search' is not "
+        "priced by tokens (tokcost imports chat, responses, embedding)",
         "bedrock/*/1-month-commitment/cohere.command-light-text-v14: provider 'bedrock' is not "
         "one we price (openai, anthropic, gemini, xai, deepseek, mistral)",
         "o1: retired on 2026-10-23",
@@ -99,7 +101,8 @@ def test_cli_writes_a_valid_snapshot(tmp_path: Path, cli: Callable[..., Result])
     result = cli("pricing", "import-litellm", str(EXCERPT), "--effective", "2026-11-29",
                  "--models", "gpt-4o,claude-*", "--out", str(out))
     assert result.status == 0
-    assert result.err == f"tokcost: wrote 2 models to {out}\n"
+    assert result.err == ("tokcost: note: imported 2 models, skipped 0\n"
+                          f"tokcost: wrote 2 models to {out}\n")
     validated = cli("pricing", "validate", str(out))
     assert validated.out == (f"{out}: valid: 2 models from 2 providers, effective 2026-11-29, "
                              "schema version 2\n")
@@ -110,3 +113,55 @@ def test_cli_rejects_a_bad_effective_date(cli: Callable[..., Result]) -> None:
                  "--models", "gpt-4o")
     assert result.status == 2
     assert "'soon' is not a date as YYYY-MM-DD" in result.err
+
+
+def test_everything_imports_without_aborting_and_every_skip_has_its_line(
+        cli: Callable[..., Result], tmp_path: Path) -> None:
+    out = tmp_path / "2026-12-01.yaml"
+    result = cli("pricing", "import-litellm", str(EXCERPT), "--effective", "2026-12-01",
+                 "--models", "*", "--out", str(out))
+    assert result.status == 0, result.err
+    notes = result.err.splitlines()
+    assert notes[-2] == ("tokcost: note: imported 10 models, skipped 9 (6 retired; 1 mode is "
+                         "not priced by tokens; 1 provider is not one we price; 1 the table "
+                         "would refuse it)")
+    assert ("tokcost: note: skipped gpt-5.6-cyber: the table would refuse it (tiers: a tier "
+            "above 272000 tokens can never apply to a 272000-token context window)") in notes
+    assert "tokcost: note: skipped gpt-5-codex: retired on 2026-07-23" in notes
+    # What the table cannot hold is named, not dropped in silence.
+    assert ("tokcost: note: not imported: off-peak prices of 2 models (the table has no place "
+            "for them)") in notes
+    assert cli("pricing", "validate", str(out)).status == 0
+
+
+def test_service_tiers_batch_rules_and_thresholds_come_in(tmp_path: Path) -> None:
+    result = import_litellm(read_litellm_json(EXCERPT), date(2026, 12, 1), [
+        "gpt-5.4", "xai/grok-4.3", "gemini/gemini-3.1-pro-preview", "gemini/gemini-flash-latest",
+        "text-embedding-3-small"])
+    out = tmp_path / "2026-12-01.yaml"
+    out.write_text(result.yaml_text)
+    table = load_file(out)
+    gpt = table.resolve("gpt-5.4").model
+    flex, priority = gpt.price_set("flex"), gpt.price_set("priority")
+    assert flex is not None and priority is not None
+    assert (flex.rates.input, flex.rates.output, flex.rates.cache_read) == (
+        Decimal("1.25"), Decimal("7.5"), Decimal("0.13"))
+    assert [(t.above, t.rates.input, t.rates.output) for t in flex.tiers] == [
+        (272_000, Decimal("2.5"), Decimal("11.25"))]
+    assert (priority.rates.input, priority.rates.output, priority.tiers) == (
+        Decimal("5"), Decimal("30"), ())
+    # xAI: 20% off everything in batch, and its long-context prices from 200,000 tokens on.
+    grok = table.resolve("grok-4.3").model
+    assert grok.batch is not None and grok.batch.discount == Decimal("0.2")
+    assert [(t.above, t.inclusive) for t in grok.tiers] == [(200_000, True)]
+    # Gemini: batch halves input and output, not cache reads.
+    pro = table.resolve("gemini-3.1-pro-preview").model
+    assert pro.batch is not None and pro.batch.rates is not None
+    assert (pro.batch.rates.input, pro.batch.rates.cache_read) == (Decimal("1"), Decimal("0.2"))
+    assert [(t.above, t.rates.input) for t in pro.batch.tiers] == [(200_000, Decimal("2"))]
+    latest = table.resolve("gemini-flash-latest").model
+    assert latest.batch == latest.batch._replace(discount=Decimal("0.5"),
+                                                 applies_to=("input", "output"))
+    embedding = table.resolve("text-embedding-3-small").model
+    assert (embedding.mode, embedding.rates.input, embedding.max_output_tokens) == (
+        "embedding", Decimal("0.02"), 0)

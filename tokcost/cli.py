@@ -771,6 +771,10 @@ def pricing_import_litellm(
         out.write_text(result.yaml_text, "utf-8")
     for reason in result.skipped:
         _note(f"skipped {reason}")
+    for what, count in result.dropped.items():
+        _note(f"not imported: {what} of {count} model{'s' if count != 1 else ''} (the table "
+              "has no place for them)")
+    _note(result.summary())
     count = len(result.models)
     typer.echo(f"tokcost: wrote {count} model{'s' if count != 1 else ''} to {origin}", err=True)
 

@@ -44,6 +44,21 @@ PRICE_PAGES = {
 DEFAULT_CACHE_MIN_TOKENS = {"openai": 1024, "anthropic": 1024, "google": 1024}
 # Models without a public tokenizer are estimated with this stand-in encoding.
 STAND_IN_ENCODING = "o200k_base"
+# Providers whose long-context prices apply from the threshold itself, not past it (LiteLLM's
+# "above_200k" does not say): xAI bills a 200,000-token prompt at its long-context prices.
+INCLUSIVE_THRESHOLDS = {"xai"}
+# LiteLLM's modes we import, and the table's mode for each.
+MODES = {"chat": "chat", "responses": "chat", "embedding": "embedding"}
+# LiteLLM's suffixes for the service tiers we import.
+SERVICE_TIERS = ("flex", "priority")
+# What LiteLLM records that the table does not hold: named in the import's notes.
+DROPPED = {
+    "cache_creation_input_token_cost_above_12hr": "12-hour cache write prices",
+    "search_context_cost_per_query": "web search fees per query",
+    "google_maps_grounding_cost_per_query": "grounding fees per query",
+    "off_peak_pricing": "off-peak prices",
+    "input_cost_per_token_ultrafast": "the ultrafast service tier",
+}
 _TIER_KEY = re.compile(r"^input_cost_per_token_above_(\d+)k_tokens$")
 _DATED = re.compile(r"^(?P<base>.+?)-(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{4})$")
 
@@ -55,6 +70,22 @@ class ImportResult:
     yaml_text: str
     models: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    # What came in without some of its prices: (what was dropped, how many models).
+    dropped: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        """One line: how many came in, how many were skipped and why."""
+        reasons: dict[str, int] = {}
+        for line in self.skipped:
+            reason = line.split(": ", 1)[1] if ": " in line else line
+            # One reason for many names: "provider 'azure' is not..." counts as "provider is
+            # not...", a retirement date as "retired".
+            reason = re.sub(r"(^| )'[^']*'| on \d{4}-\d{2}-\d{2}", "", reason.split(" (")[0])
+            reasons[reason] = reasons.get(reason, 0) + 1
+        why = "; ".join(f"{n} {reason}" for reason, n in
+                        sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
+        return (f"imported {len(self.models)} model{'s' if len(self.models) != 1 else ''}, "
+                f"skipped {len(self.skipped)}" + (f" ({why})" if why else ""))
 
 
 def read_litellm_json(path: str | Path) -> Mapping[str, Any]:
@@ -94,9 +125,17 @@ def _our_id(key: str) -> str:
 
 
 def _select(data: Mapping[str, Any], patterns: Sequence[str]) -> list[str]:
+    """The entries the patterns name: by LiteLLM key, or by provider (``xai``, ``google``)."""
     chosen: list[str] = []
+    ours = {name: theirs for theirs, name in LITELLM_PROVIDERS.items()}
     for pattern in patterns:
-        matches = [key for key in data if fnmatch.fnmatchcase(key.casefold(), pattern.casefold())]
+        folded = pattern.casefold()
+        provider = ours.get(folded, folded if folded in LITELLM_PROVIDERS else None)
+        if provider is not None:
+            matches = [key for key, entry in data.items() if isinstance(entry, dict)
+                       and entry.get("litellm_provider") == provider]
+        else:
+            matches = [key for key in data if fnmatch.fnmatchcase(key.casefold(), folded)]
         if not matches:
             raise TokcostError(f"no LiteLLM model matches {pattern!r}")
         chosen.extend(key for key in matches if key not in chosen)
@@ -115,18 +154,25 @@ def _tokenizer(provider: str, model_id: str) -> dict[str, Any]:
     return {"encoding": STAND_IN_ENCODING, "accuracy": "estimate"}
 
 
-def _convert(key: str, entry: Mapping[str, Any], provider: str) -> dict[str, Any]:
+def _convert(key: str, entry: Mapping[str, Any], provider: str,
+             dropped: dict[str, int] | None = None) -> dict[str, Any]:
     model_id = _our_id(key)
+    mode = MODES[str(entry.get("mode"))]
     rates = {
         "input": _per_million(entry.get("input_cost_per_token")),
-        "output": _per_million(entry.get("output_cost_per_token")),
+        "output": _per_million(entry.get("output_cost_per_token")) or Decimal(0)
+        if mode == "embedding" else _per_million(entry.get("output_cost_per_token")),
     }
+    for name, what in DROPPED.items():
+        if entry.get(name) and dropped is not None:
+            dropped[what] = dropped.get(what, 0) + 1
     cache_read = _per_million(entry.get("cache_read_input_token_cost"))
     write_5m = _per_million(entry.get("cache_creation_input_token_cost")) or None
     write_1h = _per_million(entry.get("cache_creation_input_token_cost_above_1hr")) or None
     caching = "explicit" if (write_5m or write_1h) else "automatic" if cache_read is not None \
         else "none"
-    out: dict[str, Any] = {"provider": provider, **rates}
+    out: dict[str, Any] = {"provider": provider, **({"mode": mode} if mode != "chat" else {}),
+                           **rates}
     if cache_read is not None:
         out["cache_read"] = cache_read
     if caching == "explicit":
@@ -136,50 +182,107 @@ def _convert(key: str, entry: Mapping[str, Any], provider: str) -> dict[str, Any
     min_tokens = entry.get("prompt_cache_min_tokens") or DEFAULT_CACHE_MIN_TOKENS.get(provider)
     if caching != "none" and isinstance(min_tokens, int):
         out["cache_min_tokens"] = min_tokens
-    batch_in = _per_million(entry.get("input_cost_per_token_batches"))
-    batch_out = _per_million(entry.get("output_cost_per_token_batches"))
-    if batch_in is not None and batch_out is not None:
-        if batch_in * 2 == rates["input"] and batch_out * 2 == rates["output"]:
-            out["batch"] = {"discount": Decimal("0.5")}
-        else:
-            out["batch"] = {"input": batch_in, "output": batch_out}
-    tiers = _tiers(entry, caching, rates)
+    bound = "from" if provider in INCLUSIVE_THRESHOLDS else "above"
+    tiers = _tiers(entry, caching, out, bound)
     if tiers:
         out["tiers"] = tiers
+    batch = _batch(entry, caching, out, tiers, bound)
+    if batch:
+        out["batch"] = batch
+    service_tiers = {}
+    for name in SERVICE_TIERS:
+        priced = _price_set(entry, caching, out, bound, f"_{name}")
+        if priced:
+            service_tiers[name] = priced
+    if service_tiers:
+        out["service_tiers"] = service_tiers
     window = _token_limit(entry.get("max_input_tokens") or entry.get("max_tokens"))
-    max_output = _token_limit(entry.get("max_output_tokens")) or window
     out["context_window"] = window
-    out["max_output_tokens"] = min(max_output, window) if window and max_output else max_output
+    if mode == "chat":
+        max_output = _token_limit(entry.get("max_output_tokens")) or window
+        out["max_output_tokens"] = min(max_output, window) if window and max_output \
+            else max_output
     out["tokenizer"] = _tokenizer(provider, model_id)
+    try:
+        out["retired"] = date.fromisoformat(str(entry.get("deprecation_date")))
+    except ValueError:
+        pass
     return out
 
 
-def _tiers(entry: Mapping[str, Any], caching: str, base: Mapping[str, Any]) -> list[dict]:
+_RATE_KEYS = {"input": "input_cost_per_token", "output": "output_cost_per_token",
+              "cache_read": "cache_read_input_token_cost",
+              "cache_write_5m": "cache_creation_input_token_cost",
+              "cache_write_1h": "cache_creation_input_token_cost_above_1hr"}
+
+
+def _rates_with(entry: Mapping[str, Any], caching: str, base: Mapping[str, Any], size: str,
+                suffix: str) -> dict[str, Any]:
+    """The rates LiteLLM gives under a suffix (``_flex``, ``_batches``) and a threshold
+    (``above_200k_tokens``); the output rate, when not given, is the base's."""
+    rates: dict[str, Any] = {}
+    for ours, theirs in _RATE_KEYS.items():
+        if ours.startswith("cache_write") and caching != "explicit":
+            continue
+        if ours == "cache_read" and caching == "none":
+            continue
+        if size and ours == "cache_write_1h":
+            theirs = f"cache_creation_input_token_cost_above_1hr_above_{size}k_tokens"
+        elif size:
+            theirs = f"{theirs}_above_{size}k_tokens"
+        value = _per_million(entry.get(theirs + suffix))
+        if value is not None and (value or not ours.startswith("cache_write")):
+            rates[ours] = value
+    if "input" in rates and "output" not in rates:
+        # LiteLLM omits the output rate where it does not change above the threshold.
+        rates["output"] = base["output"]
+    return rates
+
+
+def _tiers(entry: Mapping[str, Any], caching: str, base: Mapping[str, Any], bound: str,
+           suffix: str = "") -> list[dict]:
     tiers = []
     for key in entry:
-        match = _TIER_KEY.match(key)
-        if not match:
+        match = _TIER_KEY.match(key.removesuffix(suffix) if suffix else key)
+        if not match or (suffix and not key.endswith(suffix)):
             continue
-        size = match[1]
-        tier: dict[str, Any] = {
-            "above": int(size) * 1000,
-            "input": _per_million(entry[key]),
-            # LiteLLM omits the output rate where it does not change above the threshold.
-            "output": _per_million(entry.get(f"output_cost_per_token_above_{size}k_tokens"))
-            or base["output"],
-        }
-        read = _per_million(entry.get(f"cache_read_input_token_cost_above_{size}k_tokens"))
-        if read is not None and caching != "none":
-            tier["cache_read"] = read
-        if caching == "explicit":
-            write = "cache_creation_input_token_cost_above_"
-            for ours, theirs in (("cache_write_5m", f"{write}{size}k_tokens"),
-                                 ("cache_write_1h", f"{write}1hr_above_{size}k_tokens")):
-                value = _per_million(entry.get(theirs))
-                if value:
-                    tier[ours] = value
-        tiers.append(tier)
-    return sorted(tiers, key=lambda tier: tier["above"])
+        rates = _rates_with(entry, caching, base, match[1], suffix)
+        if {"input", "output"} <= rates.keys():
+            tiers.append({bound: int(match[1]) * 1000, **rates})
+    return sorted(tiers, key=lambda tier: tier[bound])
+
+
+def _price_set(entry: Mapping[str, Any], caching: str, base: Mapping[str, Any], bound: str,
+               suffix: str) -> dict[str, Any] | None:
+    """A service tier's prices (``_flex``, ``_priority``), with its long-context tiers."""
+    rates = _rates_with(entry, caching, base, "", suffix)
+    if "input" not in rates or _per_million(entry.get("output_cost_per_token" + suffix)) is None:
+        return None
+    tiers = _tiers(entry, caching, rates, bound, suffix)
+    return {**rates, **({"tiers": tiers} if tiers else {})}
+
+
+def _batch(entry: Mapping[str, Any], caching: str, base: Mapping[str, Any],
+           tiers: Sequence[Mapping[str, Any]], bound: str) -> dict[str, Any] | None:
+    """Batch prices: one discount where every batch price is the same fraction of its
+    standard price, else explicit prices. A standard cache read price with no batch one means
+    the discount does not apply to cache reads (Gemini)."""
+    priced = _price_set(entry, caching, base, bound, "_batches")
+    if priced is None:
+        return None
+    batch_tiers = priced.pop("tiers", [])
+    pairs = [(priced[name], base[name]) for name in priced if name in base and base[name]]
+    pairs += [(mine[name], theirs[name]) for mine, theirs in zip(batch_tiers, tiers, strict=False)
+              for name in mine if name != bound and theirs.get(name)]
+    shares = {new / old for new, old in pairs}
+    if len(shares) == 1 and len(batch_tiers) == len(tiers):
+        share = shares.pop()
+        if 0 < share < 1:
+            batch: dict[str, Any] = {"discount": (1 - share).normalize()}
+            if base.get("cache_read") and "cache_read" not in priced:
+                batch["applies_to"] = [name for name in ("input", "output") if name in priced]
+            return batch
+    return {**priced, **({"tiers": batch_tiers} if batch_tiers else {})}
 
 
 def import_litellm(
@@ -190,8 +293,12 @@ def import_litellm(
     models: dict[str, dict[str, Any]] = {}
     for key in _select(data, patterns):
         entry = data[key]
-        if not isinstance(entry, dict) or entry.get("mode") != "chat":
-            result.skipped.append(f"{key}: not a chat model")
+        if not isinstance(entry, dict):
+            result.skipped.append(f"{key}: not an entry of prices")
+            continue
+        if entry.get("mode") not in MODES:
+            result.skipped.append(f"{key}: mode {entry.get('mode')!r} is not priced by tokens "
+                                  f"(tokcost imports {', '.join(MODES)})")
             continue
         provider = LITELLM_PROVIDERS.get(str(entry.get("litellm_provider")))
         if provider is None:
@@ -207,11 +314,39 @@ def import_litellm(
         elif _our_id(key) in models:
             result.skipped.append(f"{key}: {_our_id(key)!r} is already imported")
         else:
-            models[_our_id(key)] = _convert(key, entry, provider)
+            try:
+                models[_our_id(key)] = _convert(key, entry, provider, result.dropped)
+            except (TypeError, ValueError, ArithmeticError) as error:  # an odd entry
+                result.skipped.append(f"{key}: its prices cannot be read ({error})")
     _fold_dated_variants(data, models)
+    _drop_invalid(models, effective, result)
     result.models = list(models)
     result.yaml_text = _to_yaml(models, effective)
     return result
+
+
+def _drop_invalid(models: dict[str, dict[str, Any]], effective: date,
+                  result: ImportResult) -> None:
+    """Leave out the models whose imported prices the table would refuse (LiteLLM's list has
+    the odd one: a cache read dearer than input...), each with its first problem."""
+    from tokcost.errors import PricingError
+    from tokcost.pricing.schema import build_snapshot
+    from tokcost.pricing.yaml_source import parse_price_yaml
+
+    while models:
+        try:
+            build_snapshot(parse_price_yaml(_to_yaml(models, effective), "import"), "import")
+            return
+        except PricingError as error:
+            bad = {problem.model: problem for problem in reversed(error.problems)
+                   if problem.model in models}
+            if not bad:
+                raise
+            for model, problem in bad.items():
+                del models[model]
+                where = f"{problem.field}: " if problem.field else ""
+                result.skipped.append(f"{model}: the table would refuse it ({where}"
+                                      f"{problem.message})")
 
 
 def _retired_by(entry: Mapping[str, Any], effective: date) -> bool:
@@ -247,8 +382,26 @@ def _scalar(value: Any) -> str:
     return str(value)
 
 
-def _flow(mapping: Mapping[str, Any]) -> str:
-    return "{" + ", ".join(f"{k}: {_scalar(v)}" for k, v in mapping.items()) + "}"
+def _flow(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_flow(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_flow(v) for v in value) + "]"
+    return _scalar(value)
+
+
+def _block(name: str, value: Any, indent: int) -> list[str]:
+    """One field as YAML: flat mappings and lists of scalars in flow style, a mapping that
+    holds a list of tiers as a block, each tier a flow mapping."""
+    pad = " " * indent
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        return [f"{pad}{name}:", *(f"{pad}  - {_flow(item)}" for item in value)]
+    if isinstance(value, dict) and any(isinstance(v, (dict, list)) and v and not all(
+            not isinstance(x, dict) for x in (v if isinstance(v, list) else [v]))
+            for v in value.values()):
+        return [f"{pad}{name}:", *(line for key, item in value.items()
+                                   for line in _block(key, item, indent + 2))]
+    return [f"{pad}{name}: {_flow(value)}"]
 
 
 def _to_yaml(models: Mapping[str, Mapping[str, Any]], effective: date) -> str:
@@ -268,15 +421,7 @@ def _to_yaml(models: Mapping[str, Mapping[str, Any]], effective: date) -> str:
     for model_id, model in sorted(models.items(), key=lambda kv: (kv[1]["provider"], kv[0])):
         lines.append(f"  {model_id}:")
         for name, value in model.items():
-            if name == "tiers":
-                lines.append("    tiers:")
-                lines.extend(f"      - {_flow(tier)}" for tier in value)
-            elif isinstance(value, dict):
-                lines.append(f"    {name}: {_flow(value)}")
-            elif isinstance(value, list):
-                lines.append(f"    {name}: [{', '.join(_scalar(v) for v in value)}]")
-            else:
-                lines.append(f"    {name}: {_scalar(value)}")
+            lines.extend(_block(name, value, 4))
     return "\n".join(lines) + "\n"
 
 

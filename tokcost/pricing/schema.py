@@ -301,7 +301,7 @@ MODEL_FIELDS: dict[str, tuple[Reader | None, bool]] = {
     "caching": (_one_of("none", "automatic", "explicit"), False),
     "cache_min_tokens": (_read_count, False),
     "context_window": (_read_count, True),
-    "max_output_tokens": (_read_count, True),
+    "max_output_tokens": (_read_count, False),  # required of chat models
     "aliases": (_read_names, False),
     "source": (_read_url, False),
     "notes": (_read_text, False),
@@ -532,6 +532,8 @@ def _read_model(check: _Checker, model_id: str, raw: Any) -> ModelPrice | None:
                      if "service_tiers" in values else {})
     caching = values.get("caching", "none")
     _check_caching(check, model_id, caching, values)
+    if values.get("mode", "chat") == "chat" and "max_output_tokens" not in raw:
+        check.problem("is required but missing", model=model_id, field="max_output_tokens")
     window, max_output = values.get("context_window"), values.get("max_output_tokens")
     if window and max_output and max_output > window:
         check.problem(f"{max_output} is larger than the context window ({window})",
@@ -547,7 +549,7 @@ def _read_model(check: _Checker, model_id: str, raw: Any) -> ModelPrice | None:
         rates=_rates(values),
         caching=caching,
         context_window=values["context_window"],
-        max_output_tokens=values["max_output_tokens"],
+        max_output_tokens=values.get("max_output_tokens", 0),  # an embedding has no output
         tokenizer=tokenizer,
         cache_min_tokens=values.get("cache_min_tokens"),
         batch=batch,
