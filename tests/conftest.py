@@ -22,6 +22,8 @@ from tokcost.pricing.table import PriceTable, load_bundled, load_file
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).parent.parent
 SEED_ERA = "2025-03-01"
+# The table most tests were written against; the newest bundled one is 2026-12-01, which no
+# longer lists claude-sonnet-4-5, gemini-2.5-pro and gemini-2.5-flash.
 CURRENT = "2026-11-22"
 
 
@@ -35,6 +37,15 @@ class Result:
 @pytest.fixture(scope="session")
 def current_table() -> PriceTable:
     return load_bundled(CURRENT)
+
+
+@pytest.fixture
+def on_current_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands price with the CURRENT table, as if the user had set TOKCOST_PRICING to it."""
+    import tokcost.price_tables
+
+    monkeypatch.setenv("TOKCOST_PRICING",
+                       str(Path(tokcost.price_tables.__file__).parent / f"{CURRENT}.yaml"))
 
 
 @pytest.fixture(scope="session")

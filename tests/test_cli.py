@@ -40,11 +40,11 @@ def test_models_csv_from_another_directory(installed: Run) -> None:
     assert (gpt_4o["input_per_mtok"], gpt_4o["output_per_mtok"],
             gpt_4o["cache_read_per_mtok"]) == ("2.5", "10", "1.25")
     assert (gpt_4o["tokenizer"], gpt_4o["accuracy"]) == ("o200k_base", "exact")
-    sonnet = by_model["claude-sonnet-4-5"]
+    sonnet = by_model["claude-sonnet-4-6"]
     assert (sonnet["input_per_mtok"], sonnet["output_per_mtok"], sonnet["cache_read_per_mtok"],
             sonnet["cache_write_per_mtok"], sonnet["accuracy"]) == ("3", "15", "0.3", "3.75",
                                                                     "estimate")
-    assert (sonnet["error_p90_pct"], sonnet["counting_rule"]) == ("10.2", "claude-4-5")
+    assert (sonnet["error_p90_pct"], sonnet["counting_rule"]) == ("10.2", "claude-4-6")
     assert (gpt_4o["error_p90_pct"], gpt_4o["counting_rule"]) == ("", "openai")
 
 
@@ -67,11 +67,11 @@ def test_show_golden_json(cli: Run) -> None:
 
 
 def test_show_gemini_tier(cli: Run) -> None:
-    rows = json.loads(cli("pricing", "show", "gemini-2.5-pro", "-f", "json").out)
+    rows = json.loads(cli("pricing", "show", "gemini-3.1-pro-preview", "-f", "json").out)
     facts = {row["field"]: row["value"] for row in rows}
-    assert (facts["input_per_mtok"], facts["output_per_mtok"]) == (1.25, 10)
-    assert (facts["above_200000_input_per_mtok"], facts["above_200000_output_per_mtok"]) == (2.5,
-                                                                                            15)
+    assert (facts["input_per_mtok"], facts["output_per_mtok"]) == (2, 12)
+    assert (facts["above_200000_input_per_mtok"], facts["above_200000_output_per_mtok"]) == (4,
+                                                                                            18)
 
 
 def test_models_provider_filter(cli: Run) -> None:
@@ -84,7 +84,7 @@ def test_unknown_provider_is_one_line(cli: Run) -> None:
     result = cli("models", "--provider", "acme")
     assert result.status == 1 and result.out == ""
     assert result.err == ("tokcost: error: no models from provider 'acme' in price table "
-                          "2026-11-22 (it has anthropic, deepseek, google, mistral, openai, "
+                          "2026-12-01 (it has anthropic, deepseek, google, mistral, openai, "
                           "xai)\n")
 
 
@@ -97,7 +97,8 @@ def test_versions(cli: Run) -> None:
     assert cli("pricing", "versions", "-f", "csv").out == (
         "version,effective,models,default\n"
         "2025-03-01,2025-03-01,25,false\n"
-        "2026-11-22,2026-11-22,58,true\n"
+        "2026-11-22,2026-11-22,58,false\n"
+        "2026-12-01,2026-12-01,79,true\n"
     )
 
 
@@ -199,10 +200,23 @@ def test_pricing_env_var_selects_a_user_table(installed: Run) -> None:
                                                                          "automatic", "explicit"]
 
 
+def test_a_model_the_newest_table_no_longer_sells_names_the_table_that_has_it(cli: Run
+                                                                              ) -> None:
+    result = cli("count", "examples/support-chat.json", "-m", "claude-sonnet-4-5")
+    assert result.status == 1 and result.out == ""
+    assert result.err == (
+        "tokcost: error: model 'claude-sonnet-4-5' is not in price table 2026-12-01 (no longer "
+        "sold, or not yet listed); the bundled table 2026-11-22 has it: add --pricing-version "
+        "2026-11-22 to price it as of then\n")
+    pinned = cli("count", "examples/support-chat.json", "-m", "claude-sonnet-4-5",
+                 "--pricing-version", "2026-11-22", "-f", "csv")
+    assert pinned.status == 0 and ",claude-sonnet-4-5,1,6,227,estimate," in pinned.out
+
+
 def test_show_unknown_model_suggests(cli: Run) -> None:
     result = cli("pricing", "show", "gtp-4o")
     assert result.status == 1 and result.out == ""
-    assert result.err == ("tokcost: error: unknown model 'gtp-4o' in price table 2026-11-22; "
+    assert result.err == ("tokcost: error: unknown model 'gtp-4o' in price table 2026-12-01; "
                           "closest: gpt-4o, gpt-4.1, gpt-5.4 (`tokcost models` lists them all)\n")
 
 
@@ -218,7 +232,7 @@ def test_unknown_pricing_version(cli: Run) -> None:
     result = cli("models", "--pricing-version", "2024-01-01")
     assert result.status == 1
     assert result.err == ("tokcost: error: unknown pricing version '2024-01-01'; available: "
-                          "2025-03-01, 2026-11-22\n")
+                          "2025-03-01, 2026-11-22, 2026-12-01\n")
 
 
 def test_version_and_file_conflict(cli: Run) -> None:

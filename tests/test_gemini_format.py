@@ -23,6 +23,9 @@ from tokcost.errors import TokcostError
 from tokcost.formats.conversations import ConversationError, parse_conversations
 from tokcost.formats.gemini import parse_gemini, to_gemini_request
 
+# The rules' tests name Claude Sonnet 4.5 and Gemini 2.5, which the newest table no longer sells.
+pytestmark = pytest.mark.usefixtures("on_current_table")
+
 if TYPE_CHECKING:
     from conftest import Result
 

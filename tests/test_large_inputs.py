@@ -20,6 +20,10 @@ import tokcost.inputs.count_files as count_files
 import tokcost.inputs.sources as sources
 from tokcost.pricing.table import PriceTable
 
+# Written against the 2026-11-22 table, whose models (Claude Sonnet 4.5, Gemini 2.5) the newest
+# one no longer sells.
+pytestmark = pytest.mark.usefixtures("on_current_table")
+
 if TYPE_CHECKING:
     from conftest import Result
 

@@ -16,9 +16,17 @@ class TokcostError(Exception):
 class UnknownModelError(TokcostError):
     """A model name that the active price table does not know."""
 
-    def __init__(self, name: str, suggestions: Sequence[str], table: str) -> None:
+    def __init__(self, name: str, suggestions: Sequence[str], table: str,
+                 listed_in: str | None = None) -> None:
         self.name = name
         self.suggestions = list(suggestions)
+        self.listed_in = listed_in  # the newest other bundled table that has it
+        if listed_in is not None:
+            super().__init__(
+                f"model {name!r} is not in price table {table} (no longer sold, or not yet "
+                f"listed); the bundled table {listed_in} has it: add --pricing-version "
+                f"{listed_in} to price it as of then")
+            return
         hint = f"; closest: {', '.join(self.suggestions)}" if self.suggestions else ""
         super().__init__(
             f"unknown model {name!r} in price table {table}{hint} "

@@ -304,8 +304,9 @@ def import_litellm(
         if provider is None:
             result.skipped.append(f"{key}: provider {entry.get('litellm_provider')!r} is not "
                                   f"one we price ({', '.join(LITELLM_PROVIDERS)})")
-        elif None in (_per_million(entry.get("input_cost_per_token")),
-                      _per_million(entry.get("output_cost_per_token"))):
+        elif _per_million(entry.get("input_cost_per_token")) is None or (
+                MODES[entry["mode"]] == "chat"
+                and _per_million(entry.get("output_cost_per_token")) is None):
             result.skipped.append(f"{key}: no per-token input and output prices")
         elif _retired_by(entry, effective):
             result.skipped.append(f"{key}: retired on {entry['deprecation_date']}")

@@ -99,6 +99,14 @@ class PriceTable:
 
     def resolve(self, name: str) -> Resolution:
         """Find a model by exact id, alias, any case, provider prefix or dated id."""
+        found = self._find(name)
+        if found is not None:
+            return found
+        key = name.strip().casefold().split("/", 1)[-1]
+        raise UnknownModelError(name, self.closest(key), self.label, _bundled_with(name,
+                                                                                  self.label))
+
+    def _find(self, name: str) -> Resolution | None:
         requested = name
         key = name.strip().casefold()
         provider = None
@@ -115,7 +123,7 @@ class PriceTable:
             model = self.snapshot.models[found]
             if provider is None or model.provider == provider:
                 return Resolution(model, requested, fell_back)
-        raise UnknownModelError(requested, self.closest(key), self.label)
+        return None
 
     def closest(self, name: str, count: int = 3) -> list[str]:
         import difflib
@@ -132,6 +140,14 @@ class PriceTable:
             if len(closest) == count:
                 break
         return closest
+
+
+def _bundled_with(name: str, besides: str) -> str | None:
+    """The newest bundled table other than ``besides`` that knows ``name`` (for the error)."""
+    for version in reversed(bundled_versions()):
+        if version != besides and load_bundled(version)._find(name) is not None:
+            return version
+    return None
 
 
 def _bundled_folder() -> Path:

@@ -10,7 +10,7 @@ from typing import Any
 from tokcost.counting.rules import rule_for
 from tokcost.errors import UnknownModelError
 from tokcost.output import Column, accuracy_with_band
-from tokcost.pricing.schema import ModelPrice, Rates
+from tokcost.pricing.schema import ModelPrice, Rates, Tier
 from tokcost.pricing.table import PriceTable, bundled_versions, load_bundled
 
 MODEL_COLUMNS = (
@@ -100,18 +100,34 @@ def _rate_facts(rates: Rates, prefix: str = "") -> Iterator[Fact]:
             yield Fact(f"{prefix}{name}_per_mtok", value, USD_PER_MTOK)
 
 
+def _threshold(tier: Tier) -> str:
+    """``above_200000`` (past it) or ``from_200000`` (from it on)."""
+    return f"{'from' if tier.inclusive else 'above'}_{tier.above}"
+
+
 def model_facts(model: ModelPrice) -> list[Fact]:
     """Everything about a model as flat facts, in a stable order (used by show and diff)."""
     facts = [Fact("provider", model.provider), *_rate_facts(model.rates),
              Fact("caching", model.caching)]
     if model.cache_min_tokens is not None:
         facts.append(Fact("cache_min_tokens", model.cache_min_tokens, "tokens"))
+    if model.mode != "chat":
+        facts.append(Fact("mode", model.mode))
     if model.batch is not None and model.batch.discount is not None:
-        facts.append(Fact("batch_discount", model.batch.discount, "fraction off every rate"))
+        applies = model.batch.applies_to
+        facts.append(Fact("batch_discount", model.batch.discount, "fraction off every rate"
+                          if applies is None else f"fraction off {' and '.join(applies)}"))
     elif model.batch is not None and model.batch.rates is not None:
         facts.extend(_rate_facts(model.batch.rates, "batch_"))
+        for tier in model.batch.tiers:
+            facts.extend(_rate_facts(tier.rates, f"batch_{_threshold(tier)}_"))
     for tier in model.tiers:
-        facts.extend(_rate_facts(tier.rates, f"above_{tier.above}_"))
+        facts.extend(_rate_facts(tier.rates, f"{_threshold(tier)}_"))
+    # Every service tier's prices: flex_input_per_mtok, priority_above_200000_output_per_mtok...
+    for name, prices in model.service_tiers:
+        facts.extend(_rate_facts(prices.rates, f"{name}_"))
+        for tier in prices.tiers:
+            facts.extend(_rate_facts(tier.rates, f"{name}_{_threshold(tier)}_"))
     facts += [
         Fact("context_window", model.context_window, "tokens"),
         Fact("max_output_tokens", model.max_output_tokens, "tokens"),
@@ -120,6 +136,8 @@ def model_facts(model: ModelPrice) -> list[Fact]:
     ]
     if model.aliases:
         facts.append(Fact("aliases", ", ".join(model.aliases)))
+    if model.retired is not None:
+        facts.append(Fact("retired", model.retired.isoformat(), "last day it is sold"))
     if model.notes:
         facts.append(Fact("notes", model.notes))
     return facts
