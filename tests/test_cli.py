@@ -33,7 +33,7 @@ def test_models_csv_from_another_directory(installed: Run) -> None:
     assert list(rows[0]) == ["model", "provider", "input_per_mtok", "output_per_mtok",
                              "cache_read_per_mtok", "cache_write_per_mtok", "context_window",
                              "max_output_tokens", "tokenizer", "accuracy", "error_p90_pct",
-                             "counting_rule"]
+                             "counting_rule", "mode", "service_tiers"]
     assert len(rows) >= 40
     by_model = {row["model"]: row for row in rows}
     gpt_4o = by_model["gpt-4o"]
@@ -46,6 +46,13 @@ def test_models_csv_from_another_directory(installed: Run) -> None:
                                                                     "estimate")
     assert (sonnet["error_p90_pct"], sonnet["counting_rule"]) == ("10.2", "claude-4-6")
     assert (gpt_4o["error_p90_pct"], gpt_4o["counting_rule"]) == ("", "openai")
+    assert (gpt_4o["mode"], gpt_4o["service_tiers"]) == ("chat", "priority")
+    assert by_model["gpt-5.4"]["service_tiers"] == "flex priority"
+    assert by_model["text-embedding-3-small"]["mode"] == "embedding"
+    embeddings = installed("models", "--mode", "embedding", "-f", "csv")
+    assert [row["model"] for row in csv.DictReader(io.StringIO(embeddings.out))] == [
+        "gemini-embedding-001", "gemini-embedding-2", "codestral-embed", "mistral-embed",
+        "text-embedding-3-large", "text-embedding-3-small", "text-embedding-ada-002"]
 
 
 def test_python_dash_m(installed_command: str, tmp_path: Path) -> None:

@@ -205,6 +205,11 @@ def _service_tier(table, name: str, batch: bool = False) -> str:  # noqa: ANN001
     return table.check_service_tier(name)
 
 
+class ModelMode(str, Enum):
+    chat = "chat"
+    embedding = "embedding"
+
+
 class EncodingErrors(str, Enum):
     STRICT = "strict"
     REPLACE = "replace"
@@ -645,6 +650,8 @@ def models(
     provider: Annotated[Optional[str], typer.Option(
         "--provider", "-p", help="Only this provider's models (openai, anthropic, google...).")
     ] = None,
+    mode: Annotated[Optional[ModelMode], typer.Option(
+        "--mode", case_sensitive=False, help="Only chat or only embedding models.")] = None,
     fmt: FormatOption = None,
     output: OutputOption = None,
     pricing_version: PricingVersionOption = None,
@@ -657,7 +664,7 @@ def models(
 
     table = _table(pricing_version, pricing)
     for_table = _chosen_format(fmt, output) is OutputFormat.table
-    rows = model_rows(table, provider, for_table=for_table)
+    rows = model_rows(table, provider, for_table=for_table, mode=mode.value if mode else None)
     _emit(rows, MODEL_TABLE_COLUMNS if for_table else MODEL_COLUMNS, fmt, output,
           preamble=(f"Prices in USD per million tokens; price table {table.label}.",))
 

@@ -26,6 +26,8 @@ MODEL_COLUMNS = (
     Column("accuracy"),
     Column("error_p90_pct", "decimal"),
     Column("counting_rule"),
+    Column("mode"),
+    Column("service_tiers"),  # the tiers besides standard it is sold at: flex, priority
 )
 # At a terminal the error band goes beside the word, as in `tokcost count`.
 MODEL_TABLE_COLUMNS = tuple(c for c in MODEL_COLUMNS if c.name != "error_p90_pct")
@@ -45,11 +47,13 @@ def cache_write_rate(model: ModelPrice) -> Decimal | None:
     return model.rates.cache_write_5m
 
 
-def model_rows(table: PriceTable, provider: str | None = None, *, for_table: bool = False
-               ) -> list[dict[str, Any]]:
+def model_rows(table: PriceTable, provider: str | None = None, *, for_table: bool = False,
+               mode: str | None = None) -> list[dict[str, Any]]:
     """One row a model: prices, limits, and how its tokens are counted and how well."""
     rows = []
     for m in table.models(provider):
+        if mode is not None and m.mode != mode:
+            continue
         rule = rule_for(m)
         band = rule.error_p90_pct() if m.tokenizer.accuracy == "estimate" else None
         row: dict[str, Any] = {
@@ -65,6 +69,8 @@ def model_rows(table: PriceTable, provider: str | None = None, *, for_table: boo
             "accuracy": m.tokenizer.accuracy,
             "error_p90_pct": band,
             "counting_rule": rule.name,
+            "mode": m.mode,
+            "service_tiers": " ".join(name for name, _ in m.service_tiers),
         }
         if for_table:
             row["accuracy"] = accuracy_with_band(m.tokenizer.accuracy, row.pop("error_p90_pct"))

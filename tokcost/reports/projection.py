@@ -210,7 +210,9 @@ def project(
         raise TokcostError("with --turns, caching and sizes come from the simulation: use "
                            "--cache and --assistant-tokens rather than --cache-hit-rate and "
                            "--output-tokens (--batch is not simulated)")
-    chosen = [table.resolve(name).model for name in models] or table.models(provider)
+    # Every model means every chat model: a chat workload is not priced on embedding models.
+    chosen = [table.resolve(name).model for name in models] or [
+        model for model in table.models(provider) if model.mode == "chat"]
     notes: list[str] = []
     rows = []
     document = None

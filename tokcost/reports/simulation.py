@@ -231,6 +231,9 @@ def simulate(
     table = table or load_price_table()
     found = table.resolve(model)
     chosen = found.model
+    if chosen.mode != "chat":
+        raise TokcostError(f"{chosen.id} is an {chosen.mode} model: a conversation is "
+                           "simulated on a chat model")
     counter = ModelCounter(chosen)
     notes = [found.note] if found.note else []
     if from_file is not None or system_text is not None:
