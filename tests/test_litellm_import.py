@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -165,3 +167,20 @@ def test_service_tiers_batch_rules_and_thresholds_come_in(tmp_path: Path) -> Non
     embedding = table.resolve("text-embedding-3-small").model
     assert (embedding.mode, embedding.rates.input, embedding.max_output_tokens) == (
         "embedding", Decimal("0.02"), 0)
+
+
+def test_pricing_check_lists_every_price_that_differs_from_the_list(
+        cli: Callable[..., Result]) -> None:
+    table = Path(__file__).parent / "data" / "pricing" / "service-tiers.yaml"
+    result = cli("pricing", "check", str(EXCERPT), "--pricing", str(table), "-f", "csv")
+    assert result.status == 0, result.err
+    rows = list(csv.DictReader(io.StringIO(result.out)))
+    assert {row["model"] for row in rows} == {"gemini-2.5-pro", "gpt-5.4"}  # grok-4.3 agrees
+    changed = {(row["model"], row["field"]): (row["old"], row["new"]) for row in rows}
+    # The test table says OpenAI's 272k step includes its bound; the list says it does not.
+    assert changed["gpt-5.4", "from_272000_input_per_mtok"] == ("5", "")
+    assert changed["gpt-5.4", "above_272000_input_per_mtok"] == ("", "5")
+    assert changed["gemini-2.5-pro", "max_output_tokens"] == ("65535", "65536")
+    assert len(rows) == 30
+    assert result.err == ("tokcost: note: 1 of 3 models agree with the list, 2 differ "
+                          "(gemini-2.5-pro, gpt-5.4), 0 could not be compared\n")

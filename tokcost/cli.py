@@ -725,6 +725,28 @@ def pricing_diff(
     _emit(rows, DIFF_COLUMNS, fmt, output)
 
 
+@pricing_app.command("check")
+def pricing_check(
+    file: Annotated[Path, typer.Argument(
+        help="LiteLLM's model_prices_and_context_window.json (or its _backup copy).")],
+    fmt: FormatOption = None,
+    output: OutputOption = None,
+    pricing_version: PricingVersionOption = None,
+    pricing: PricingFileOption = None,
+) -> None:
+    """Compare the price table with LiteLLM's list: every price that differs, model by model
+    (a maintainer's check that the table is still true)."""
+    from tokcost.pricing.litellm_import import read_litellm_json
+    from tokcost.reports.catalog import DIFF_COLUMNS, check_rows
+
+    table = _table(pricing_version, pricing)
+    rows, notes = check_rows(table, read_litellm_json(file))
+    for note in notes:
+        _note(note)
+    _emit(rows, DIFF_COLUMNS, fmt, output,
+          preamble=(f"Price table {table.label} (old) against {file} (new).",))
+
+
 @pricing_app.command("validate")
 def pricing_validate(
     file: Annotated[Path, typer.Argument(help="The price table (YAML) to check.")],

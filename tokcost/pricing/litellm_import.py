@@ -426,6 +426,16 @@ def _to_yaml(models: Mapping[str, Mapping[str, Any]], effective: date) -> str:
     return "\n".join(lines) + "\n"
 
 
+def litellm_keys(model_id: str, provider: str, data: Mapping[str, Any]) -> str | None:
+    """The key LiteLLM files one of our models under (``xai/grok-4.3``, ``gpt-4o``)."""
+    theirs = next((key for key, ours in LITELLM_PROVIDERS.items() if ours == provider), None)
+    for key in (f"{theirs}/{model_id}", model_id):
+        entry = data.get(key)
+        if isinstance(entry, dict) and entry.get("litellm_provider") == theirs:
+            return key
+    return None
+
+
 def selected_patterns(values: Iterable[str]) -> list[str]:
     """``--models`` values, each possibly a comma-separated list."""
     return [part.strip() for value in values for part in value.split(",") if part.strip()]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -206,3 +206,29 @@ def _diff_row(model: str, change: str, field: str = "", old: Any = None,
         pct = (Decimal(new) - Decimal(old)) / Decimal(old) * 100
     return {"model": model, "change": change, "field": field, "old": old, "new": new,
             "change_pct": pct}
+
+
+def check_rows(table: PriceTable, data: Mapping[str, Any]) -> tuple[list[dict[str, Any]],
+                                                                     list[str]]:
+    """Every difference between a table and LiteLLM's list, model by model: the list's entries
+    for the table's models imported as they would be, then diffed. Also notes: the models the
+    list lacks or would not import, and a summary."""
+    from tokcost.pricing.litellm_import import import_litellm, litellm_keys
+    from tokcost.pricing.schema import build_snapshot
+    from tokcost.pricing.yaml_source import parse_price_yaml
+
+    keys = {model.id: litellm_keys(model.id, model.provider, data) for model in table}
+    notes = [f"{model}: not in the list" for model, key in keys.items() if key is None]
+    found = [key for key in keys.values() if key is not None]
+    result = import_litellm(data, table.snapshot.effective, found)
+    notes += [f"{line} (in the list)" for line in result.skipped]
+    imported = PriceTable(build_snapshot(parse_price_yaml(result.yaml_text, "the list"),
+                                         "the list"), "the list")
+    rows = [row for row in diff_rows(table, imported, ())
+            if row["change"] != "added" and row["model"] in result.models]
+    differing = sorted({row["model"] for row in rows if row["change"] == "changed"})
+    notes.append(f"{len(result.models) - len(differing)} of {len(table)} models agree with the "
+                 f"list, {len(differing)} differ"
+                 + (f" ({', '.join(differing)})" if differing else "")
+                 + f", {len(table) - len(result.models)} could not be compared")
+    return [row for row in rows if row["change"] == "changed"], notes
