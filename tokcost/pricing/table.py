@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from tokcost.cache import content_key, read_entry, write_entry
 from tokcost.errors import (
@@ -208,13 +208,102 @@ def _snapshot(text: str, origin: str, expected_effective: date | None = None) ->
         except ValueError:
             raw = None
         if raw is not None:
-            return build_snapshot(raw, origin, expected_effective=expected_effective)
+            return build_snapshot(_overlaid(raw, origin), origin,
+                                  expected_effective=expected_effective)
     from tokcost.pricing.yaml_source import parse_price_yaml
 
     raw = parse_price_yaml(text, origin)
-    snapshot = build_snapshot(raw, origin, expected_effective=expected_effective)
+    snapshot = build_snapshot(_overlaid(raw, origin), origin,
+                              expected_effective=expected_effective)
     write_entry(cache_name, json.dumps(raw, default=_to_json).encode())
     return snapshot
+
+
+_PRICE_FIELDS = ("input", "output", "cache_read", "cache_write_5m", "cache_write_1h")
+
+
+def _overlaid(raw: Any, origin: str) -> Any:
+    """A table that ``extends`` a bundled one (``latest`` or a date), with its changes laid
+    over it: whole models added, single fields replaced, and a ``discount`` (a fraction off
+    every price) for a model or, under ``providers``, for all of a provider's models."""
+    if not isinstance(raw, dict) or "extends" not in raw:
+        return raw
+    problems: list[PricingProblem] = []
+    wanted = raw["extends"]
+    versions = bundled_versions()
+    version = versions[-1] if wanted == "latest" else str(wanted)
+    if version not in versions:
+        raise PricingError([PricingProblem(origin, f"extends {version!r}, which is neither "
+                                           f"latest nor a bundled table ({', '.join(versions)})",
+                                           field="extends")])
+    base_text = (_bundled_folder() / f"{version}.yaml").read_text("utf-8")
+    from tokcost.pricing.yaml_source import parse_price_yaml
+
+    base = parse_price_yaml(base_text, f"pricing/{version}.yaml")
+    merged = {key: value for key, value in base.items()}
+    for key, value in raw.items():
+        if key in ("extends", "providers", "models", "sources"):
+            continue
+        merged[key] = value
+    merged["sources"] = {**base.get("sources", {}), **(raw.get("sources") or {})}
+    models = {model_id: dict(entry) for model_id, entry in base["models"].items()}
+    discounts: dict[str, Any] = {}
+    providers = raw.get("providers") or {}
+    if not isinstance(providers, dict):
+        problems.append(PricingProblem(origin, "must map providers to their discount",
+                                       field="providers"))
+        providers = {}
+    for name, entry in providers.items():
+        if not isinstance(entry, dict) or set(entry) != {"discount"}:
+            problems.append(PricingProblem(origin, "a provider takes only a `discount` (0.15 "
+                                           "is 15% off every price)", field=f"providers.{name}"))
+            continue
+        for model_id, model in models.items():
+            if model.get("provider") == name:
+                discounts[model_id] = entry["discount"]
+    changed = raw.get("models") or {}
+    for model_id, entry in changed.items():
+        if isinstance(entry, dict) and "discount" in entry:
+            discounts[model_id] = entry["discount"]
+    # A discount lowers the prices the model has; a price the file gives is taken as it is.
+    for model_id, discount in discounts.items():
+        if isinstance(discount, bool) or not isinstance(discount, (int, float, Decimal)) \
+                or not 0 < discount < 1:
+            problems.append(PricingProblem(origin, "a discount is a fraction between 0 and 1 "
+                                           f"(0.15 is 15% off), not {discount!r}",
+                                           model=model_id, field="discount"))
+        elif model_id in models:
+            models[model_id] = _scaled_prices(models[model_id], 1 - Decimal(str(discount)))
+    for model_id, entry in changed.items():
+        if not isinstance(entry, dict):
+            models[model_id] = entry  # validation names what is wrong
+            continue
+        changes = {key: value for key, value in entry.items() if key != "discount"}
+        models[model_id] = {**models.get(model_id, {}), **changes}
+    if problems:
+        raise PricingError(problems)
+    merged["models"] = models
+    return merged
+
+
+def _scaled_prices(entry: Any, factor: Decimal) -> Any:
+    """Every price of a model entry (tiers, batch prices and service tiers included) times
+    ``factor``; fractions (a batch discount) and limits stay as they are."""
+    if isinstance(entry, list):
+        return [_scaled_prices(item, factor) for item in entry]
+    if not isinstance(entry, dict):
+        return entry
+    scaled = {}
+    for key, value in entry.items():
+        if key in _PRICE_FIELDS and isinstance(value, (int, float, Decimal)) \
+                and not isinstance(value, bool):
+            scaled[key] = Decimal(str(value)) * factor
+        elif key in ("tiers", "batch", "service_tiers") or isinstance(value, dict) and \
+                key not in ("tokenizer",):
+            scaled[key] = _scaled_prices(value, factor)
+        else:
+            scaled[key] = value
+    return scaled
 
 
 def _to_json(value: object) -> object:

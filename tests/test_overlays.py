@@ -1,0 +1,60 @@
+"""A user's table that extends a bundled one: discounts, changed prices, private models."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from conftest import Run
+
+OVERLAY = Path(__file__).parent.parent / "examples" / "team-overlay.yaml"
+
+
+def test_an_overlay_prices_with_its_discounts_changes_and_own_models(cli: Run) -> None:
+    result = cli("project", "--rpd", "1000", "--input-tokens", "1000", "--output-tokens", "1000",
+                 "-m", "gpt-4o", "-m", "gpt-4o-mini", "-m", "claude-sonnet-4-6", "-m", "acme-7b",
+                 "-m", "gemini-3.1-pro-preview", "--pricing", str(OVERLAY), "-f", "csv")
+    assert result.status == 0, result.err
+    per_request = {row["model"]: row["cost_per_request_usd"]
+                   for row in csv.DictReader(io.StringIO(result.out))}
+    assert per_request == {
+        "gpt-4o": "0.010625",  # 2.5 and 10, 15% off OpenAI: 2.125 + 8.5 per million
+        "gpt-4o-mini": "0.00063",  # its own input price 0.12, the output 0.6 less 15%: 0.51
+        "claude-sonnet-4-6": "0.0162",  # 10% off 3 and 15
+        "acme-7b": "0.0006",  # a private model: 0.2 and 0.4
+        "gemini-3.1-pro-preview": "0.014",  # untouched: 2 and 12
+    }
+    # Every price set takes the discount: flex, batch, long-context tiers.
+    shown = {row["field"]: row["value"] for row in csv.DictReader(io.StringIO(cli(
+        "pricing", "show", "gpt-5.4", "--pricing", str(OVERLAY), "-f", "csv").out))}
+    assert (shown["flex_input_per_mtok"], shown["above_272000_output_per_mtok"],
+            shown["batch_input_per_mtok"]) == ("1.0625", "19.125", "1.0625")
+    validated = cli("pricing", "validate", str(OVERLAY))
+    assert validated.out == (f"{OVERLAY}: valid: 80 models from 7 providers, effective "
+                             "2026-12-01, schema version 2\n")
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("extends: 2020-01-01\nmodels: {}\n", "extends '2020-01-01', which is neither latest nor a "
+                                           "bundled table (2025-03-01, 2026-11-22, 2026-12-01)"),
+    ("extends: latest\nmodels:\n  gpt-4o: {discount: 15}\n",
+     "model 'gpt-4o', field 'discount': a discount is a fraction between 0 and 1 (0.15 is 15% "
+     "off), not 15"),
+    ("extends: latest\nproviders:\n  openai: {rebate: 0.1}\n",
+     "field 'providers.openai': a provider takes only a `discount` (0.15 is 15% off every "
+     "price)"),
+    ("extends: latest\nmodels:\n  gpt-4o: {input: -1}\n",
+     "model 'gpt-4o', field 'input': must not be negative (got -1)"),
+])
+def test_a_bad_overlay_is_refused_with_its_reason(cli: Run, tmp_path: Path, text: str,
+                                                 message: str) -> None:
+    path = tmp_path / "overlay.yaml"
+    path.write_text(text)
+    result = cli("models", "--pricing", str(path))
+    assert result.status == 1 and result.out == ""
+    assert message in result.err and "Traceback" not in result.err
