@@ -58,3 +58,21 @@ def test_a_bad_overlay_is_refused_with_its_reason(cli: Run, tmp_path: Path, text
     result = cli("models", "--pricing", str(path))
     assert result.status == 1 and result.out == ""
     assert message in result.err and "Traceback" not in result.err
+
+
+def test_a_bundled_table_over_90_days_old_says_so(cli: Run, monkeypatch: pytest.MonkeyPatch
+                                                  ) -> None:
+    import datetime
+
+    import tokcost.cli
+
+    monkeypatch.setattr(tokcost.cli, "_today", lambda: datetime.date(2027, 3, 1))
+    fresh = cli("project", "--rpd", "1", "--input-tokens", "10", "-m", "gpt-4o", "-f", "csv")
+    assert fresh.err == ""  # 90 days after 2026-12-01
+    monkeypatch.setattr(tokcost.cli, "_today", lambda: datetime.date(2027, 3, 2))
+    stale = cli("project", "--rpd", "1", "--input-tokens", "10", "-m", "gpt-4o", "-f", "csv")
+    assert stale.status == 0 and stale.err == (
+        "tokcost: note: the newest bundled price table, 2026-12-01, is 91 days old: prices may "
+        "have changed since; upgrade tokcost, or give your own table with --pricing\n")
+    pinned = cli("project", "--rpd", "1", "-m", "gpt-4o", "--pricing-version", "2026-12-01")
+    assert "days old" not in pinned.err

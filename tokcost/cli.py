@@ -192,10 +192,25 @@ def _chosen_format(fmt: OutputFormat | None, output: Path | None) -> OutputForma
     return fmt or default_format(sys.stdout.isatty())
 
 
-def _table(version: str | None, path: Path | None):  # noqa: ANN202 - PriceTable, lazily typed
-    from tokcost.pricing.table import load_price_table
+# A bundled table older than this on the day tokcost runs may no longer hold.
+STALE_AFTER_DAYS = 90
 
-    return load_price_table(version=version, path=path)
+
+def _today() -> date:
+    return date.today()
+
+
+def _table(version: str | None, path: Path | None):  # noqa: ANN202 - PriceTable, lazily typed
+    from tokcost.pricing.table import PRICING_ENV_VAR, bundled_versions, load_price_table
+
+    table = load_price_table(version=version, path=path)
+    if version is None and path is None and not os.environ.get(PRICING_ENV_VAR):
+        newest = date.fromisoformat(bundled_versions()[-1])
+        age = (_today() - newest).days
+        if age > STALE_AFTER_DAYS:
+            _note(f"the newest bundled price table, {newest}, is {age} days old: prices may have "
+                  "changed since; upgrade tokcost, or give your own table with --pricing")
+    return table
 
 
 def _service_tier(table, name: str, batch: bool = False) -> str:  # noqa: ANN001 - PriceTable
