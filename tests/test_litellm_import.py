@@ -131,8 +131,8 @@ def test_everything_imports_without_aborting_and_every_skip_has_its_line(
             "above 272000 tokens can never apply to a 272000-token context window)") in notes
     assert "tokcost: note: skipped gpt-5-codex: retired on 2026-07-23" in notes
     # What the table cannot hold is named, not dropped in silence.
-    assert ("tokcost: note: not imported: off-peak prices of 2 models (the table has no place "
-            "for them)") in notes
+    assert ("tokcost: note: not imported: 12-hour cache write prices of 1 model (the table has "
+            "no place for them)") in notes
     assert cli("pricing", "validate", str(out)).status == 0
 
 
@@ -181,6 +181,7 @@ def test_pricing_check_lists_every_price_that_differs_from_the_list(
     assert changed["gpt-5.4", "from_272000_input_per_mtok"] == ("5", "")
     assert changed["gpt-5.4", "above_272000_input_per_mtok"] == ("", "5")
     assert changed["gemini-2.5-pro", "max_output_tokens"] == ("65535", "65536")
-    assert len(rows) == 30
+    assert changed["gemini-2.5-pro", "maps_grounding_fee"] == ("", "0.025")  # a per-query fee
+    assert len(rows) == 31
     assert result.err == ("tokcost: note: 1 of 3 models agree with the list, 2 differ "
                           "(gemini-2.5-pro, gpt-5.4), 0 could not be compared\n")

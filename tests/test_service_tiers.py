@@ -175,3 +175,30 @@ def test_embedding_models_are_listed_apart_and_not_simulated(cli: Run) -> None:
         "simulated on a chat model\n")
     projected = cli("project", "--rpd", "10", "-p", "openai", "-f", "csv")
     assert "text-embedding" not in projected.out and "gpt-4o" in projected.out
+
+
+def test_web_searches_are_billed_per_search_at_the_model_s_fee(cli: Run) -> None:
+    result = cli("project", "--rpd", "100", "--input-tokens", "1000", "--output-tokens", "1000",
+                 "-m", "claude-opus-4-8", "-m", "gpt-4o", "--web-searches", "2", "-f", "csv")
+    assert result.status == 0, result.err
+    got = {row["model"]: row["cost_per_request_usd"] for row in rows(result.out)}
+    # 1,000 x 5 + 1,000 x 25 per million, and two searches at $0.01.
+    assert got == {"claude-opus-4-8": "0.05", "gpt-4o": ""}
+    assert "gpt-4o (web search fee)" in result.err
+    simulated = cli("simulate", "-m", "claude-opus-4-8", "--turns", "2", "--system-tokens", "0",
+                    "--user-tokens", "100", "--assistant-tokens", "100", "--web-searches", "3",
+                    "-f", "csv")
+    # Turn 1: 106 x 5 + 100 x 25 per million, plus 3 x 0.01; turn 2: 312 input tokens.
+    assert [(row["input_tokens"], row["turn_cost_usd"]) for row in rows(simulated.out)] == [
+        ("106", "0.03303"), ("312", "0.03406")]
+
+
+def test_off_peak_prices_for_a_share_of_the_requests(cli: Run) -> None:
+    result = cli("project", "--rpd", "100", "--input-tokens", "1000", "--output-tokens", "1000",
+                 "-m", "deepseek-flash", "-m", "gpt-4o", "--off-peak", "0.5", "-f", "csv")
+    assert result.status == 0, result.err
+    got = {row["model"]: row["cost_per_request_usd"] for row in rows(result.out)}
+    # Half at 0.3 and 1.2 (0.0015), half at the off-peak 0.15 and 0.6 (0.00075).
+    assert got == {"deepseek-flash": "0.001125", "gpt-4o": ""}
+    assert "gpt-4o (off_peak service tier price (it is sold at standard, priority))" in \
+        result.err

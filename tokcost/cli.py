@@ -78,6 +78,12 @@ ServiceTierOption = Annotated[
                  help="Price at this service tier: standard, flex, priority... A model not "
                       "sold at it is left unpriced, with a note."),
 ]
+WebSearchesOption = Annotated[
+    int,
+    typer.Option("--web-searches", metavar="N", min=0,
+                 help="Web searches each request makes, billed per search at the model's fee "
+                      "(a model without one is left unpriced)."),
+]
 PricingVersionOption = Annotated[
     Optional[str],
     typer.Option("--pricing-version", metavar="DATE",
@@ -435,6 +441,11 @@ def project(
     batch: Annotated[bool, typer.Option(
         "--batch", help="Use batch API prices.")] = False,
     service_tier: ServiceTierOption = "standard",
+    web_searches: WebSearchesOption = 0,
+    off_peak: Annotated[float, typer.Option(
+        "--off-peak", metavar="SHARE", min=0, max=1,
+        help="Share of requests sent when off-peak prices apply (DeepSeek); a model without "
+             "them is left unpriced.")] = 0.0,
     days_per_month: Annotated[float, typer.Option(
         "--days-per-month", min=1, max=31, help="Days in a month of costs.")] = 30.0,
     turns: Annotated[Optional[int], typer.Option(
@@ -481,7 +492,8 @@ def project(
         models=model or [], provider=provider, cache_hit_rate=str(cache_hit_rate), batch=batch,
         days_per_month=str(days_per_month), table=table,
         input_format=input_format.value if input_format else None, simulated=simulated,
-        service_tier=_service_tier(table, service_tier, batch),
+        service_tier=_service_tier(table, service_tier, batch), web_searches=web_searches,
+        off_peak=str(off_peak),
     )
     if (from_file is None and simulated is None and input_tokens is None
             and output_tokens is None):
@@ -532,6 +544,7 @@ def simulate(
     )] = False,
     cache_ttl: CacheTtlOption = CacheTtl.five_minutes,
     service_tier: ServiceTierOption = "standard",
+    web_searches: WebSearchesOption = 0,
     max_output: Annotated[Optional[int], typer.Option(
         "--max-output", min=0, help="Tokens reserved for the reply when checking that a "
                                     "request fits (default: the model's max output).")] = None,
@@ -572,7 +585,7 @@ def simulate(
         strategy=strategy.value, window=window, summarize_at=summarize_at,
         summary_tokens=summary_tokens, cache=cache, cache_ttl=cache_ttl.value,
         max_output=max_output, table=(table := _table(pricing_version, pricing)),
-        service_tier=_service_tier(table, service_tier),
+        service_tier=_service_tier(table, service_tier), web_searches=web_searches,
     )
     for note in result.notes:
         _note(note)

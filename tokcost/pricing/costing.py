@@ -25,6 +25,7 @@ class TokenUsage(NamedTuple):
     cache_read: int = 0
     cache_write_5m: int = 0
     cache_write_1h: int = 0
+    web_searches: int = 0  # billed per search, not by the token
 
     @property
     def prompt_tokens(self) -> int:
@@ -42,10 +43,11 @@ class Cost(NamedTuple):
     tier_above: int | None = None
     batch: bool = False
     service_tier: str = STANDARD
+    fees: Decimal = Decimal(0)  # per-unit charges: web searches
 
     @property
     def total(self) -> Decimal:
-        return self.input + self.output + self.cache_read + self.cache_write
+        return self.input + self.output + self.cache_read + self.cache_write + self.fees
 
 
 def select_tier(model: ModelPrice | PriceSet, prompt_tokens: int) -> Tier | None:
@@ -139,6 +141,12 @@ def cost_of(model: ModelPrice, usage: TokenUsage, *, batch: bool = False,
         cache_write = priced(usage.cache_write_5m, rates.cache_write_5m,
                              "5-minute cache write price") + priced(
             usage.cache_write_1h, rates.cache_write_1h, "1-hour cache write price")
+    fees = Decimal(0)
+    if usage.web_searches:
+        fee = dict(model.fees).get("web_search")
+        if fee is None:
+            raise UnpricedError(model.id, "web search fee")
+        fees = usage.web_searches * fee
     return Cost(
         input=priced(usage.input, rates.input, "input price"),
         output=priced(usage.output, rates.output, "output price"),
@@ -147,4 +155,5 @@ def cost_of(model: ModelPrice, usage: TokenUsage, *, batch: bool = False,
         tier_above=tier.above if tier else None,
         batch=batch,
         service_tier=service_tier,
+        fees=fees,
     )

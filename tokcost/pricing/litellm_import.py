@@ -54,11 +54,9 @@ SERVICE_TIERS = ("flex", "priority")
 # What LiteLLM records that the table does not hold: named in the import's notes.
 DROPPED = {
     "cache_creation_input_token_cost_above_12hr": "12-hour cache write prices",
-    "search_context_cost_per_query": "web search fees per query",
-    "google_maps_grounding_cost_per_query": "grounding fees per query",
-    "off_peak_pricing": "off-peak prices",
     "input_cost_per_token_ultrafast": "the ultrafast service tier",
 }
+_WEEKDAYS = {1: "Mon", 2: "Tue", 3: "Wed", 4: "Thu", 5: "Fri", 6: "Sat", 7: "Sun"}
 _TIER_KEY = re.compile(r"^input_cost_per_token_above_(\d+)k_tokens$")
 _DATED = re.compile(r"^(?P<base>.+?)-(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{4})$")
 
@@ -194,8 +192,22 @@ def _convert(key: str, entry: Mapping[str, Any], provider: str,
         priced = _price_set(entry, caching, out, bound, f"_{name}")
         if priced:
             service_tiers[name] = priced
+    off_peak = entry.get("off_peak_pricing")
+    if isinstance(off_peak, dict):
+        priced_off_peak = _price_set(off_peak, caching, out, bound, "")
+        if priced_off_peak:
+            service_tiers["off_peak"] = priced_off_peak
+            out["notes"] = f"off_peak prices apply {_windows(off_peak.get('windows'))}"
     if service_tiers:
         out["service_tiers"] = service_tiers
+    fees = {}
+    search = entry.get("search_context_cost_per_query")
+    if isinstance(search, dict) and _per_query(search.get("search_context_size_medium")):
+        fees["web_search"] = _per_query(search["search_context_size_medium"])
+    if _per_query(entry.get("google_maps_grounding_cost_per_query")):
+        fees["maps_grounding"] = _per_query(entry["google_maps_grounding_cost_per_query"])
+    if fees:
+        out["fees"] = fees
     window = _token_limit(entry.get("max_input_tokens") or entry.get("max_tokens"))
     out["context_window"] = window
     if mode == "chat":
@@ -208,6 +220,26 @@ def _convert(key: str, entry: Mapping[str, Any], provider: str,
     except ValueError:
         pass
     return out
+
+
+def _per_query(value: Any) -> Decimal | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        return None
+    return Decimal(repr(value)).normalize()
+
+
+def _windows(windows: Any) -> str:
+    """LiteLLM's off-peak windows as words: ``Mon-Fri 00:00-01:00 UTC; Sat-Sun all day``."""
+    parts = []
+    for window in windows if isinstance(windows, list) else []:
+        days = window.get("weekdays") or []
+        named = (f"{_WEEKDAYS[days[0]]}-{_WEEKDAYS[days[-1]]}" if len(days) > 1
+                 else "".join(_WEEKDAYS.get(d, "?") for d in days))
+        hours = window.get("hours_utc")
+        hours = [hours] if isinstance(hours, str) else hours or []
+        spans = "all day" if hours == ["00:00-00:00"] else ", ".join(hours) + " UTC"
+        parts.append(f"{named} {spans}")
+    return "; ".join(parts) or "at times LiteLLM does not give"
 
 
 _RATE_KEYS = {"input": "input_cost_per_token", "output": "output_cost_per_token",

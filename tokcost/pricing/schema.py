@@ -23,7 +23,7 @@ SCHEMA_VERSION = 2
 # Version 1 tables still load; the fields version 2 added (service tiers, inclusive tier
 # thresholds, batch discounts on some prices only, batch tiers, mode, retired) need version 2.
 SCHEMA_VERSIONS = (1, 2)
-V2_MODEL_FIELDS = ("service_tiers", "mode", "retired")
+V2_MODEL_FIELDS = ("service_tiers", "mode", "retired", "fees")
 PER_MILLION = Decimal(1_000_000)
 # Above this a price is almost surely a typo or a per-thousand figure: the dearest chat model ever
 # listed charged $600 per million output tokens.
@@ -127,6 +127,8 @@ class ModelPrice(NamedTuple):
     service_tiers: tuple[tuple[str, PriceSet], ...] = ()
     mode: Mode = "chat"
     retired: date | None = None
+    # USD per unit of what is not billed by the token: (name, price) pairs, e.g. web_search.
+    fees: tuple[tuple[str, Decimal], ...] = ()
 
     def price_set(self, service_tier: str = STANDARD) -> PriceSet | None:
         """The prices of a service tier; None when the model is not sold at it."""
@@ -312,6 +314,7 @@ MODEL_FIELDS: dict[str, tuple[Reader | None, bool]] = {
     "batch": (None, False),
     "tiers": (None, False),
     "service_tiers": (None, False),
+    "fees": (None, False),
 }
 TOKENIZER_FIELDS: dict[str, tuple[Reader, bool]] = {
     "encoding": (_read_text, True),
@@ -494,6 +497,26 @@ def _read_service_tiers(check: _Checker, raw: Any, model: str) -> dict[str, Pric
     return found
 
 
+def _read_fees(check: _Checker, raw: Any, model: str) -> dict[str, Decimal]:
+    """``fees: {web_search: 0.01}``: USD per unit of what is not billed by the token."""
+    if not isinstance(raw, dict) or not raw:
+        check.problem("must map each fee (web_search...) to its USD price per unit",
+                      model=model, field="fees")
+        return {}
+    fees = {}
+    for name, price in raw.items():
+        value, message = _read_price(price)
+        if not isinstance(name, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+            check.problem("a fee needs a lower-case name such as web_search", model=model,
+                          field=f"fees.{name}")
+        elif message:
+            check.problem(message.replace("per million tokens", "per unit"), model=model,
+                          field=f"fees.{name}")
+        else:
+            fees[name] = value
+    return fees
+
+
 def _check_price_set(check: _Checker, model: str, field: str, prices: PriceSet) -> None:
     """What no provider sells: a cache read dearer than input, a long-context tier cheaper
     than the prices below it."""
@@ -530,6 +553,7 @@ def _read_model(check: _Checker, model_id: str, raw: Any) -> ModelPrice | None:
         _check_price_set(check, model_id, "", PriceSet(_rates(values), tiers))
     service_tiers = (_read_service_tiers(check, values["service_tiers"], model_id)
                      if "service_tiers" in values else {})
+    fees = _read_fees(check, values["fees"], model_id) if "fees" in values else {}
     caching = values.get("caching", "none")
     _check_caching(check, model_id, caching, values)
     if values.get("mode", "chat") == "chat" and "max_output_tokens" not in raw:
@@ -558,6 +582,7 @@ def _read_model(check: _Checker, model_id: str, raw: Any) -> ModelPrice | None:
         source=values.get("source"),
         notes=values.get("notes"),
         service_tiers=tuple(service_tiers.items()),
+        fees=tuple(fees.items()),
         mode=values.get("mode", "chat"),
         retired=values.get("retired"),
     )

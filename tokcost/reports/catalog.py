@@ -134,6 +134,8 @@ def model_facts(model: ModelPrice) -> list[Fact]:
         facts.extend(_rate_facts(prices.rates, f"{name}_"))
         for tier in prices.tiers:
             facts.extend(_rate_facts(tier.rates, f"{name}_{_threshold(tier)}_"))
+    for name, fee in model.fees:
+        facts.append(Fact(f"{name}_fee", fee, "USD per unit"))
     facts += [
         Fact("context_window", model.context_window, "tokens"),
         Fact("max_output_tokens", model.max_output_tokens, "tokens"),
@@ -157,7 +159,8 @@ def show_rows(table: PriceTable, model: ModelPrice) -> list[dict[str, Any]]:
 
 
 # Facts that a diff compares: prices, batch, tiers, limits. Not the provider or prose.
-_DIFFED = ("_per_mtok", "batch_discount", "context_window", "max_output_tokens", "caching")
+_DIFFED = ("_per_mtok", "batch_discount", "context_window", "max_output_tokens", "caching",
+           "_fee")
 
 
 def diff_rows(

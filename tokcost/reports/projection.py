@@ -102,16 +102,20 @@ def _percentile(values: Sequence[int], share: int) -> Decimal:
     return Decimal(ordered[rank - 1])
 
 
-def _usage(request: Request, cache_hit_rate: Decimal) -> TokenUsage:
+def _usage(request: Request, cache_hit_rate: Decimal, web_searches: int = 0) -> TokenUsage:
     cached = int((request.input * cache_hit_rate).to_integral_value(ROUND_HALF_EVEN))
-    return TokenUsage(input=request.input - cached, cache_read=cached, output=request.output)
+    return TokenUsage(input=request.input - cached, cache_read=cached, output=request.output,
+                      web_searches=web_searches)
+
+
+OFF_PEAK = "off_peak"  # the service tier of a provider's off-peak prices (DeepSeek)
 
 
 def project_model(
     model: ModelPrice, requests: Sequence[Request], requests_per_day: int, *,
     cache_hit_rate: Decimal = Decimal(0), batch: bool = False,
     days_per_month: Decimal = DEFAULT_DAYS_PER_MONTH, percentiles: bool = False,
-    service_tier: str = STANDARD,
+    service_tier: str = STANDARD, web_searches: int = 0, off_peak: Decimal = Decimal(0),
 ) -> ProjectionRow:
     """One model's row: the mean cost of the requests, scaled to a day, a month, a year."""
     if not requests:
@@ -125,8 +129,14 @@ def project_model(
                   "output_tokens_p50": _percentile(outputs, 50),
                   "output_tokens_p95": _percentile(outputs, 95)}
     try:
-        costs = [cost_of(model, _usage(r, cache_hit_rate), batch=batch,
+        costs = [cost_of(model, _usage(r, cache_hit_rate, web_searches), batch=batch,
                          service_tier=service_tier).total for r in requests]
+        if off_peak:
+            # A share of the requests is sent when the off-peak prices apply.
+            cheap = [cost_of(model, _usage(r, cache_hit_rate, web_searches), batch=batch,
+                             service_tier=OFF_PEAK).total for r in requests]
+            costs = [(1 - off_peak) * cost + off_peak * low
+                     for cost, low in zip(costs, cheap, strict=True)]
         per_request: Decimal | None = sum(costs, Decimal(0)) / len(costs)
         unpriced = None
     except UnpricedError as error:
@@ -197,10 +207,20 @@ def project(
     input_format: str | None = None,
     simulated: SimulatedWorkload | None = None,
     service_tier: str = STANDARD,
+    web_searches: int = 0,
+    off_peak: Decimal | float | str = 0,
 ) -> Projection:
     """Project a workload's cost on the named models, or every model in the table."""
     table = table or load_price_table()
     hit_rate, days = Decimal(str(cache_hit_rate)), Decimal(str(days_per_month))
+    off_peak_share = Decimal(str(off_peak))
+    if not 0 <= off_peak_share <= 1:
+        raise TokcostError(f"--off-peak is a share between 0 and 1, not {off_peak_share}")
+    if web_searches < 0:
+        raise TokcostError(f"--web-searches must be zero or more, not {web_searches}")
+    if off_peak_share and service_tier != STANDARD:
+        raise TokcostError("--off-peak and --service-tier go separately: off-peak prices are "
+                           "their own tier")
     _check_numbers(requests_per_day, input_tokens, output_tokens, hit_rate, days)
     given = [name for name, value in (("--from", from_file), ("--input-tokens", input_tokens),
                                       ("--turns", simulated)) if value is not None]
@@ -243,7 +263,8 @@ def project(
                                 output_tokens)]
         rows.append(project_model(model, requests, requests_per_day, cache_hit_rate=hit_rate,
                                   batch=batch, days_per_month=days,
-                                  percentiles=len(requests) > 1, service_tier=service_tier))
+                                  percentiles=len(requests) > 1, service_tier=service_tier,
+                                  web_searches=web_searches, off_peak=off_peak_share))
     rows.sort(key=lambda r: (r.monthly_cost_usd is None, r.monthly_cost_usd or 0, r.model))
     estimated = [m.id for m in chosen if m.tokenizer.accuracy == "estimate"]
     if document is not None and estimated:

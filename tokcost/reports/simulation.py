@@ -107,9 +107,10 @@ class _Simulator:
     """Sends the requests a strategy calls for, tracking the cache and the running cost."""
 
     def __init__(self, model: ModelPrice, counter: ModelCounter, cache: _CacheSettings,
-                 reserve: int, service_tier: str = STANDARD) -> None:
+                 reserve: int, service_tier: str = STANDARD, web_searches: int = 0) -> None:
         self.model = model
         self.service_tier = service_tier
+        self.web_searches = web_searches  # per turn's request; summaries search nothing
         self.counter = counter
         self.cache = cache
         self.reserve = reserve
@@ -129,6 +130,7 @@ class _Simulator:
                 self.cached = list(segments)
         usage_write = {"cache_write_1h" if self.cache.ttl == "1h" else "cache_write_5m": written}
         usage = TokenUsage(input=input_tokens - read - written, cache_read=read, output=output,
+                           web_searches=self.web_searches if kind == "turn" else 0,
                            **usage_write)
         try:
             cost: Decimal | None = cost_of(self.model, usage,
@@ -226,6 +228,7 @@ def simulate(
     max_output: int | None = None,
     table: PriceTable | None = None,
     service_tier: str = STANDARD,
+    web_searches: int = 0,
 ) -> Simulation:
     """Simulate a conversation of ``turns`` requests (or replay ``from_file``) on a model."""
     table = table or load_price_table()
@@ -252,7 +255,9 @@ def simulate(
                                                 assistant_tokens, system_text, assumptions)
     settings = _cache_settings(chosen, cache, cache_ttl, notes, assumptions)
     reserve = chosen.max_output_tokens if max_output is None else max_output
-    simulator = _Simulator(chosen, counter, settings, reserve, service_tier)
+    if web_searches < 0:
+        raise TokcostError(f"--web-searches must be zero or more, not {web_searches}")
+    simulator = _Simulator(chosen, counter, settings, reserve, service_tier, web_searches)
     head = Segment(("system",), system) if system else None
     _run(simulator, head, conversation_turns, strategy, window, summarize_at, summary_tokens)
     if simulator.unpriced:
