@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -130,10 +131,15 @@ def test_everything_imports_without_aborting_and_every_skip_has_its_line(
     assert ("tokcost: note: skipped gpt-5.6-cyber: the table would refuse it (tiers: a tier "
             "above 272000 tokens can never apply to a 272000-token context window)") in notes
     assert "tokcost: note: skipped gpt-5-codex: retired on 2026-07-23" in notes
-    # What the table cannot hold is named, not dropped in silence.
-    assert ("tokcost: note: not imported: 12-hour cache write prices of 1 model (the table has "
-            "no place for them)") in notes
     assert cli("pricing", "validate", str(out)).status == 0
+    # What the table cannot hold is named, not dropped in silence.
+    odd = tmp_path / "odd.json"
+    entry = dict(read_litellm_json(EXCERPT)["gpt-5.4"], input_cost_per_token_ultrafast=5e-06)
+    odd.write_text(json.dumps({"gpt-5.4": entry}))
+    dropped = cli("pricing", "import-litellm", str(odd), "--effective", "2026-12-01",
+                  "--models", "*", "--out", str(tmp_path / "odd.yaml"))
+    assert ("tokcost: note: not imported: the ultrafast service tier of 1 model (the table has "
+            "no place for them)") in dropped.err.splitlines()
 
 
 def test_service_tiers_batch_rules_and_thresholds_come_in(tmp_path: Path) -> None:

@@ -202,3 +202,27 @@ def test_off_peak_prices_for_a_share_of_the_requests(cli: Run) -> None:
     assert got == {"deepseek-flash": "0.001125", "gpt-4o": ""}
     assert "gpt-4o (off_peak service tier price (it is sold at standard, priority))" in \
         result.err
+
+
+def test_one_hour_and_twelve_hour_cache_writes(cli: Run) -> None:
+    table = load_price_table()
+    opus = table.resolve("claude-opus-4-8").model
+    terra = table.resolve("gpt-5.6-terra").model
+    # 100,000 tokens written: at Anthropic's 1-hour price (10) and OpenAI's 12-hour one (5).
+    assert cost_of(opus, TokenUsage(cache_write_1h=100_000)).total == Decimal("1")
+    assert cost_of(terra, TokenUsage(cache_write_12h=100_000)).total == Decimal("0.5")
+    # Past 272,000 prompt tokens the 12-hour price is the tier's (10): 300,000 x 10.
+    assert cost_of(terra, TokenUsage(cache_write_12h=300_000)).total == Decimal("3")
+    with pytest.raises(UnpricedError, match="12-hour cache write price"):
+        cost_of(opus, TokenUsage(cache_write_12h=1))
+    simulated = cli("simulate", "-m", "gpt-5.6-terra", "--turns", "2", "--system-tokens", "2000",
+                    "--user-tokens", "100", "--assistant-tokens", "100", "--cache",
+                    "--cache-ttl", "12h", "-f", "csv")
+    assert simulated.status == 0, simulated.err
+    first = rows(simulated.out)[0]
+    # 2,108 tokens written at 5, the other 3 at 2, and 100 output tokens at 12.
+    assert (first["input_tokens"], first["cache_write_tokens"], first["turn_cost_usd"]) == (
+        "2111", "2108", "0.011746")
+    refused = cli("simulate", "-m", "claude-opus-4-8", "--cache", "--cache-ttl", "12h")
+    assert refused.status == 1 and refused.err == (
+        "tokcost: error: claude-opus-4-8 has no 12-hour cache write price; use --cache-ttl 5m\n")

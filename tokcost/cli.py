@@ -394,6 +394,7 @@ class StrategyChoice(str, Enum):
 class CacheTtl(str, Enum):
     five_minutes = "5m"
     one_hour = "1h"
+    twelve_hours = "12h"
 
 
 SystemTokensOption = Annotated[Optional[int], typer.Option(
@@ -413,7 +414,7 @@ SummarizeAtOption = Annotated[Optional[int], typer.Option(
 SummaryTokensOption = Annotated[Optional[int], typer.Option(
     "--summary-tokens", min=1, help="With --strategy summarize: the summary's tokens.")]
 CacheTtlOption = Annotated[CacheTtl, typer.Option(
-    "--cache-ttl", help="Cache lifetime, for providers that price it (5m or 1h).")]
+    "--cache-ttl", help="Cache lifetime, for providers that price it (5m, 1h or 12h).")]
 
 
 @app.command()

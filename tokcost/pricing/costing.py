@@ -26,11 +26,13 @@ class TokenUsage(NamedTuple):
     cache_write_5m: int = 0
     cache_write_1h: int = 0
     web_searches: int = 0  # billed per search, not by the token
+    cache_write_12h: int = 0
 
     @property
     def prompt_tokens(self) -> int:
         """Everything sent in the prompt: what decides the long-context tier."""
-        return self.input + self.cache_read + self.cache_write_5m + self.cache_write_1h
+        return (self.input + self.cache_read + self.cache_write_5m + self.cache_write_1h
+                + self.cache_write_12h)
 
 
 class Cost(NamedTuple):
@@ -129,18 +131,20 @@ def cost_of(model: ModelPrice, usage: TokenUsage, *, batch: bool = False,
             raise UnpricedError(model.id, what + where)
         return tokens * rate / PER_MILLION
 
-    cached = usage.cache_read + usage.cache_write_5m + usage.cache_write_1h
+    written = usage.cache_write_5m + usage.cache_write_1h + usage.cache_write_12h
+    cached = usage.cache_read + written
     if cached and model.caching == "none":
         raise UnpricedError(model.id, "prompt caching price (it has no prompt caching)")
     if model.caching == "automatic":
         # Automatic prefix caching (OpenAI, Google, xAI, DeepSeek...) has no write surcharge:
         # a prefix written to the cache is billed as ordinary input.
-        cache_write = priced(usage.cache_write_5m + usage.cache_write_1h, rates.input,
+        cache_write = priced(written, rates.input,
                              "input price")
     else:
         cache_write = priced(usage.cache_write_5m, rates.cache_write_5m,
                              "5-minute cache write price") + priced(
-            usage.cache_write_1h, rates.cache_write_1h, "1-hour cache write price")
+            usage.cache_write_1h, rates.cache_write_1h, "1-hour cache write price") + priced(
+            usage.cache_write_12h, rates.cache_write_12h, "12-hour cache write price")
     fees = Decimal(0)
     if usage.web_searches:
         fee = dict(model.fees).get("web_search")

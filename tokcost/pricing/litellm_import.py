@@ -53,7 +53,6 @@ MODES = {"chat": "chat", "responses": "chat", "embedding": "embedding"}
 SERVICE_TIERS = ("flex", "priority")
 # What LiteLLM records that the table does not hold: named in the import's notes.
 DROPPED = {
-    "cache_creation_input_token_cost_above_12hr": "12-hour cache write prices",
     "input_cost_per_token_ultrafast": "the ultrafast service tier",
 }
 _WEEKDAYS = {1: "Mon", 2: "Tue", 3: "Wed", 4: "Thu", 5: "Fri", 6: "Sat", 7: "Sun"}
@@ -167,15 +166,16 @@ def _convert(key: str, entry: Mapping[str, Any], provider: str,
     cache_read = _per_million(entry.get("cache_read_input_token_cost"))
     write_5m = _per_million(entry.get("cache_creation_input_token_cost")) or None
     write_1h = _per_million(entry.get("cache_creation_input_token_cost_above_1hr")) or None
-    caching = "explicit" if (write_5m or write_1h) else "automatic" if cache_read is not None \
-        else "none"
+    write_12h = _per_million(entry.get("cache_creation_input_token_cost_above_12hr")) or None
+    caching = "explicit" if (write_5m or write_1h or write_12h) else "automatic" \
+        if cache_read is not None else "none"
     out: dict[str, Any] = {"provider": provider, **({"mode": mode} if mode != "chat" else {}),
                            **rates}
     if cache_read is not None:
         out["cache_read"] = cache_read
     if caching == "explicit":
-        out.update({k: v for k, v in (("cache_write_5m", write_5m),
-                                      ("cache_write_1h", write_1h)) if v is not None})
+        out.update({k: v for k, v in (("cache_write_5m", write_5m), ("cache_write_1h", write_1h),
+                                      ("cache_write_12h", write_12h)) if v is not None})
     out["caching"] = caching
     min_tokens = entry.get("prompt_cache_min_tokens") or DEFAULT_CACHE_MIN_TOKENS.get(provider)
     if caching != "none" and isinstance(min_tokens, int):
@@ -245,7 +245,8 @@ def _windows(windows: Any) -> str:
 _RATE_KEYS = {"input": "input_cost_per_token", "output": "output_cost_per_token",
               "cache_read": "cache_read_input_token_cost",
               "cache_write_5m": "cache_creation_input_token_cost",
-              "cache_write_1h": "cache_creation_input_token_cost_above_1hr"}
+              "cache_write_1h": "cache_creation_input_token_cost_above_1hr",
+              "cache_write_12h": "cache_creation_input_token_cost_above_12hr"}
 
 
 def _rates_with(entry: Mapping[str, Any], caching: str, base: Mapping[str, Any], size: str,
@@ -258,8 +259,8 @@ def _rates_with(entry: Mapping[str, Any], caching: str, base: Mapping[str, Any],
             continue
         if ours == "cache_read" and caching == "none":
             continue
-        if size and ours == "cache_write_1h":
-            theirs = f"cache_creation_input_token_cost_above_1hr_above_{size}k_tokens"
+        if size and ours in ("cache_write_1h", "cache_write_12h"):
+            theirs = f"{theirs}_above_{size}k_tokens"
         elif size:
             theirs = f"{theirs}_above_{size}k_tokens"
         value = _per_million(entry.get(theirs + suffix))

@@ -46,6 +46,7 @@ class Rates(NamedTuple):
     cache_read: Decimal | None = None
     cache_write_5m: Decimal | None = None
     cache_write_1h: Decimal | None = None
+    cache_write_12h: Decimal | None = None  # OpenAI's extended (12-hour) cache retention
 
     def scaled(self, factor: Decimal) -> Rates:
         def scale(rate: Decimal | None) -> Decimal | None:
@@ -53,7 +54,7 @@ class Rates(NamedTuple):
 
         return Rates(
             self.input * factor, self.output * factor, scale(self.cache_read),
-            scale(self.cache_write_5m), scale(self.cache_write_1h),
+            scale(self.cache_write_5m), scale(self.cache_write_1h), scale(self.cache_write_12h),
         )
 
 
@@ -296,6 +297,7 @@ RATE_FIELDS: dict[str, tuple[Reader, bool]] = {
     "cache_read": (_read_price, False),
     "cache_write_5m": (_read_price, False),
     "cache_write_1h": (_read_price, False),
+    "cache_write_12h": (_read_price, False),
 }
 MODEL_FIELDS: dict[str, tuple[Reader | None, bool]] = {
     **RATE_FIELDS,
@@ -374,7 +376,8 @@ def _close_field(key: str, table: Mapping[str, Any]) -> str:
 
 def _rates(values: Mapping[str, Any]) -> Rates:
     return Rates(values["input"], values["output"], values.get("cache_read"),
-                 values.get("cache_write_5m"), values.get("cache_write_1h"))
+                 values.get("cache_write_5m"), values.get("cache_write_1h"),
+                 values.get("cache_write_12h"))
 
 
 def _read_tokenizer(check: _Checker, raw: Any, model: str) -> Tokenizer | None:
@@ -590,17 +593,18 @@ def _read_model(check: _Checker, model_id: str, raw: Any) -> ModelPrice | None:
 
 def _check_caching(check: _Checker, model: str, caching: str, values: Mapping[str, Any]) -> None:
     """The caching mode says how cache writes are billed; the prices present must agree."""
-    has = {name for name in ("cache_read", "cache_write_5m", "cache_write_1h") if name in values}
+    writes = ("cache_write_5m", "cache_write_1h", "cache_write_12h")
+    has = {name for name in ("cache_read", *writes) if name in values}
     if caching == "none" and has:
         check.problem("cache prices are given, so caching must be 'automatic' or 'explicit'",
                       model=model, field="caching")
     elif caching in ("automatic", "explicit") and "cache_read" not in has:
         check.problem(f"caching is {caching!r} but there is no cache_read price", model=model,
                       field="cache_read")
-    if caching == "automatic" and has & {"cache_write_5m", "cache_write_1h"}:
+    if caching == "automatic" and has & set(writes):
         check.problem("automatic caching bills writes at the input price; remove the cache "
                       "write prices or set caching: explicit", model=model, field="caching")
-    if caching == "explicit" and "cache_write_5m" not in has and "cache_write_1h" not in has:
+    if caching == "explicit" and not has & set(writes):
         check.problem("explicit caching needs a cache write price", model=model,
                       field="cache_write_5m")
 

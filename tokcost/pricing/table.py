@@ -219,7 +219,8 @@ def _snapshot(text: str, origin: str, expected_effective: date | None = None) ->
     return snapshot
 
 
-_PRICE_FIELDS = ("input", "output", "cache_read", "cache_write_5m", "cache_write_1h")
+_PRICE_FIELDS = ("input", "output", "cache_read", "cache_write_5m", "cache_write_1h",
+                 "cache_write_12h")
 
 
 def _overlaid(raw: Any, origin: str) -> Any:

@@ -100,7 +100,7 @@ class Fact:
 
 
 def _rate_facts(rates: Rates, prefix: str = "") -> Iterator[Fact]:
-    for name in ("input", "output", "cache_read", "cache_write_5m", "cache_write_1h"):
+    for name in Rates._fields:
         value = getattr(rates, name)
         if value is not None:
             yield Fact(f"{prefix}{name}_per_mtok", value, USD_PER_MTOK)

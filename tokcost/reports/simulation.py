@@ -128,7 +128,7 @@ class _Simulator:
             if prompt >= self.cache.min_tokens:
                 written = prompt - read
                 self.cached = list(segments)
-        usage_write = {"cache_write_1h" if self.cache.ttl == "1h" else "cache_write_5m": written}
+        usage_write = {_WRITE_FIELDS[self.cache.ttl]: written}
         usage = TokenUsage(input=input_tokens - read - written, cache_read=read, output=output,
                            web_searches=self.web_searches if kind == "turn" else 0,
                            **usage_write)
@@ -290,8 +290,8 @@ def _check_options(turns: int | None, strategy: str, window: int | None,
         raise TokcostError("--window goes with --strategy window")
     if strategy != "summarize" and (summarize_at is not None or summary_tokens is not None):
         raise TokcostError("--summarize-at and --summary-tokens go with --strategy summarize")
-    if cache_ttl not in ("5m", "1h"):
-        raise TokcostError(f"--cache-ttl is 5m or 1h, not {cache_ttl!r}")
+    if cache_ttl not in _WRITE_FIELDS:
+        raise TokcostError(f"--cache-ttl is 5m, 1h or 12h, not {cache_ttl!r}")
     if max_output is not None and max_output < 0:
         raise TokcostError(f"--max-output must be zero or more, not {max_output}")
     if any(size is not None and size < 0 for size in sizes):
@@ -337,13 +337,21 @@ def _replay(path: str | Path, counter: ModelCounter, turns: int | None
     return system, found[:turns] if turns else found
 
 
+# Which cache-write price each --cache-ttl bills.
+_WRITE_FIELDS = {"5m": "cache_write_5m", "1h": "cache_write_1h", "12h": "cache_write_12h"}
+
+
 def _cache_settings(model: ModelPrice, cache: bool, ttl: str, notes: list[str],
                     assumptions: list[str]) -> _CacheSettings:
     if cache and model.caching == "none":
         notes.append(f"{model.id} has no prompt-cache prices; simulating without caching")
         cache = False
-    if cache and ttl == "1h" and model.caching == "explicit" and model.rates.cache_write_1h is None:
-        raise TokcostError(f"{model.id} has no 1-hour cache write price; use --cache-ttl 5m")
+    field = _WRITE_FIELDS[ttl]
+    if cache and ttl != "5m" and model.caching == "explicit" and getattr(model.rates,
+                                                                          field) is None:
+        hours = ttl.removesuffix("h")
+        raise TokcostError(f"{model.id} has no {hours}-hour cache write price; use --cache-ttl "
+                           "5m")
     minimum = model.cache_min_tokens or 0
     if cache:
         writes = ("at the input price (automatic caching)" if model.caching == "automatic"
