@@ -76,3 +76,25 @@ def test_a_bundled_table_over_90_days_old_says_so(cli: Run, monkeypatch: pytest.
         "have changed since; upgrade tokcost, or give your own table with --pricing\n")
     pinned = cli("project", "--rpd", "1", "-m", "gpt-4o", "--pricing-version", "2026-12-01")
     assert "days old" not in pinned.err
+
+
+def test_amounts_in_a_currency_at_the_user_s_rate(cli: Run) -> None:
+    result = cli("project", "--rpd", "1000", "--input-tokens", "2000", "--output-tokens", "500",
+                 "-m", "gpt-4o", "--currency", "EUR=0.86", "-f", "csv")
+    # $0.01 a request (2,000 x 2.5 + 500 x 10 per million) at 0.86 euro to the dollar.
+    assert result.out == (
+        "model,provider,requests_per_day,input_tokens,output_tokens,cost_per_request_eur,"
+        "daily_cost_eur,monthly_cost_eur,yearly_cost_eur,fits\n"
+        "gpt-4o,openai,1000,2000,500,0.0086,8.6,258,3139,true\n")
+    counted = cli("count", "examples/support-chat.json", "-m", "gpt-4o", "--currency",
+                  "gbp=0.79", "-f", "csv")
+    # 216 tokens at 2.5 per million: $0.00054, so 0.0004266 pounds.
+    assert counted.out.splitlines()[1].endswith(",216,exact,,0.0004266")
+    simulated = cli("simulate", "-m", "gpt-4o", "--turns", "1", "--system-tokens", "0",
+                    "--user-tokens", "1000", "--assistant-tokens", "1000", "--currency",
+                    "EUR=0.5", "-f", "table", "--no-chart")
+    # 1,007 input tokens at 2.5 and 1,000 output at 10: $0.0125175, half of it in euros.
+    assert "1 turns, 0.00626 EUR; 0.00626 EUR a turn" in simulated.out
+    assert "Amounts in EUR at 0.5 to the US dollar" in simulated.out
+    refused = cli("project", "--rpd", "1", "--currency", "EUR=-1")
+    assert refused.status == 2 and "how many of a currency one US dollar buys" in refused.err

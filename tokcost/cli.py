@@ -78,6 +78,18 @@ ServiceTierOption = Annotated[
                  help="Price at this service tier: standard, flex, priority... A model not "
                       "sold at it is left unpriced, with a note."),
 ]
+def _checked_currency(value: str | None) -> str | None:
+    if value is not None:
+        _currency(value)  # refused before any work
+    return value
+
+
+CurrencyOption = Annotated[
+    Optional[str],
+    typer.Option("--currency", metavar="CODE=RATE", callback=_checked_currency,
+                 help="Show amounts in this currency at your rate to the US dollar (EUR=0.86); "
+                      "nothing is downloaded."),
+]
 WebSearchesOption = Annotated[
     int,
     typer.Option("--web-searches", metavar="N", min=0,
@@ -172,9 +184,18 @@ OutputOption = Annotated[
 def _emit(
     rows: list[dict[str, Any]], columns: tuple[Column, ...], fmt: OutputFormat | None,
     output: Path | None = None, *, preamble: tuple[str, ...] = (), total: Row | None = None,
-    epilogue: Sequence[str] = (),
+    epilogue: Sequence[str] = (), currency: str | None = None,
 ) -> None:
-    """Render rows to stdout or the --output file; ``epilogue`` lines follow a table."""
+    """Render rows to stdout or the --output file; ``epilogue`` lines follow a table. With a
+    ``currency`` (CODE=RATE) the US-dollar columns are shown in it."""
+    if currency is not None:
+        display = _currency(currency)
+        unconverted = columns
+        rows, columns = display.convert(rows, unconverted)
+        if total is not None:
+            total = display.convert([dict(total)], unconverted)[0][0]
+        preamble = (*preamble, f"Amounts in {display.code} at {plain_number(display.rate)} to "
+                               "the US dollar (the rate given with --currency).")
     chosen = _chosen_format(fmt, output)
     buffer = io.StringIO()
     stream = buffer if output is not None else sys.stdout
@@ -189,6 +210,16 @@ def _emit(
     except OSError as error:
         raise TokcostError(f"{output}: cannot write: {error.strerror}; choose another "
                            "--output") from None
+
+
+def _currency(text: str):  # noqa: ANN202 - output.Currency
+    from tokcost.output import Currency
+
+    try:
+        return Currency.parse(text)
+    except ValueError as error:
+        raise typer.BadParameter(str(error).removeprefix("--currency is "),
+                                 param_hint="--currency") from None
 
 
 def _chosen_format(fmt: OutputFormat | None, output: Path | None) -> OutputFormat:
@@ -265,6 +296,7 @@ def count(
         "--jobs", "-j", min=1, help="Worker processes for large inputs (default: one per "
                                     "CPU). Results are the same for any number.")] = None,
     service_tier: ServiceTierOption = "standard",
+    currency: CurrencyOption = None,
     fmt: FormatOption = None,
     output: OutputOption = None,
     pricing_version: PricingVersionOption = None,
@@ -326,7 +358,7 @@ def count(
         for_table = _chosen_format(fmt, output) is OutputFormat.table
         _emit([r.row(for_table=for_table) for r in results],
               COUNT_TABLE_COLUMNS if for_table else COUNT_COLUMNS, fmt, output,
-              total=_count_total(results))
+              total=_count_total(results), currency=currency)
     if problems:
         raise typer.Exit(ExitStatus.ERROR)
 
@@ -443,6 +475,7 @@ def project(
         "--batch", help="Use batch API prices.")] = False,
     service_tier: ServiceTierOption = "standard",
     web_searches: WebSearchesOption = 0,
+    currency: CurrencyOption = None,
     off_peak: Annotated[float, typer.Option(
         "--off-peak", metavar="SHARE", min=0, max=1,
         help="Share of requests sent when off-peak prices apply (DeepSeek); a model without "
@@ -517,7 +550,8 @@ def project(
         f"Prices: table {result.pricing_version}, {'batch' if batch else service_tier} prices, "
         f"{caching}; long-context tiers by prompt size; a month is {days} days, a year 365.",
     )
-    _emit([r.row() for r in result.rows], columns, fmt, output, preamble=preamble)
+    _emit([r.row() for r in result.rows], columns, fmt, output, preamble=preamble,
+          currency=currency)
 
 
 @app.command()
@@ -546,6 +580,7 @@ def simulate(
     cache_ttl: CacheTtlOption = CacheTtl.five_minutes,
     service_tier: ServiceTierOption = "standard",
     web_searches: WebSearchesOption = 0,
+    currency: CurrencyOption = None,
     max_output: Annotated[Optional[int], typer.Option(
         "--max-output", min=0, help="Tokens reserved for the reply when checking that a "
                                     "request fits (default: the model's max output).")] = None,
@@ -592,9 +627,10 @@ def simulate(
         _note(note)
     summary = result.summary
     preamble = (f"Model: {result.model}.", *(f"Assumes {a}." for a in result.assumptions))
-    total = "unpriced" if summary.total_cost_usd is None else format_usd(summary.total_cost_usd)
+    money = format_usd if currency is None else _currency(currency).show
+    total = "unpriced" if summary.total_cost_usd is None else money(summary.total_cost_usd)
     mean = ("" if summary.mean_cost_per_turn_usd is None
-            else f"; {format_usd(summary.mean_cost_per_turn_usd)} a turn on average")
+            else f"; {money(summary.mean_cost_per_turn_usd)} a turn on average")
     growth = Decimal(summary.last_input_tokens) / max(summary.first_input_tokens, 1)
     fits = ("every request fits the context window" if summary.first_turn_not_fitting is None
             else f"from turn {summary.first_turn_not_fitting} on, a request no longer fits the "
@@ -613,7 +649,7 @@ def simulate(
                    row.cumulative_cost_usd) for row in result.rows]
         lines += ["", *growth_chart(points)]
     _emit([row.row() for row in result.rows], SIMULATION_COLUMNS, fmt, output,
-          preamble=preamble, epilogue=lines)
+          preamble=preamble, epilogue=lines, currency=currency)
     if plot is not None:
         from tokcost.reports.plotting import write_plot
 

@@ -15,7 +15,8 @@ from decimal import Decimal
 from enum import Enum
 from typing import IO, Any, Literal, NamedTuple
 
-ColumnKind = Literal["text", "int", "usd", "price", "decimal", "pct", "bool"]
+# "money": an amount in a display currency the user gave a rate for (--currency).
+ColumnKind = Literal["text", "int", "usd", "money", "price", "decimal", "pct", "bool"]
 
 
 class OutputFormat(str, Enum):
@@ -157,6 +158,8 @@ def _display(value: Any, kind: ColumnKind) -> str:
         return "yes" if value else "no"
     if kind == "usd":
         return format_usd(Decimal(value))
+    if kind == "money":
+        return format_usd(Decimal(value)).replace("$", "", 1)
     if kind == "price":
         return format_price(Decimal(value))
     if kind == "pct":
@@ -170,7 +173,7 @@ def _display(value: Any, kind: ColumnKind) -> str:
     return _raw_text(value)
 
 
-_RIGHT_ALIGNED = {"int", "usd", "price", "decimal", "pct"}
+_RIGHT_ALIGNED = {"int", "usd", "money", "price", "decimal", "pct"}
 
 
 def _render_for_people(
@@ -197,3 +200,40 @@ def _render_for_people(
         lines.insert(len(lines) - 1, lines[1])
         table = "\n".join(lines)
     stream.write(table + "\n")
+
+
+class Currency(NamedTuple):
+    """A display currency: ``rate`` of it to one US dollar, as the user gave it (never
+    downloaded)."""
+
+    code: str
+    rate: Decimal
+
+    @classmethod
+    def parse(cls, text: str) -> Currency:
+        code, _, rate = text.partition("=")
+        code = code.strip().upper()
+        try:
+            value = Decimal(rate.strip())
+        except ArithmeticError:
+            value = Decimal(0)
+        if not (len(code) == 3 and code.isalpha()) or not value.is_finite() or value <= 0:
+            raise ValueError(f"--currency is CODE=RATE, how many of a currency one US dollar "
+                             f"buys (EUR=0.86), not {text!r}")
+        return cls(code, value)
+
+    def convert(self, rows: list[dict[str, Any]], columns: tuple[Column, ...]
+                ) -> tuple[list[dict[str, Any]], tuple[Column, ...]]:
+        """Rows and columns with every US-dollar amount in this currency (``_usd`` columns
+        become ``_eur``)."""
+        renamed = {column.name: column.name.removesuffix("_usd") + "_" + self.code.lower()
+                   for column in columns if column.kind == "usd"}
+        converted = [{renamed.get(key, key): (value * self.rate
+                                               if key in renamed and value is not None
+                                               else value)
+                      for key, value in row.items()} for row in rows]
+        return converted, tuple(Column(renamed[c.name], "money") if c.name in renamed else c
+                                for c in columns)
+
+    def show(self, amount: Decimal) -> str:
+        return f"{format_usd(amount * self.rate).replace('$', '', 1)} {self.code}"
