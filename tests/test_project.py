@@ -35,11 +35,13 @@ def json_rows(result: Result) -> list[dict]:
 
 def test_seed_worked_example(cli: Run) -> None:
     [row] = json_rows(cli("project", "--rpd", "5000", "--input-tokens", "2000", "--output-tokens",
-                          "500", "-m", "gpt-4o", "--format", "json"))
+                          "500", "-m", "gpt-4o", "--format", "json", "--pricing-version",
+                          "2026-12-01"))
+    # JSON says which table priced it, so that a saved result can be traced.
     assert row == {"model": "gpt-4o", "provider": "openai", "requests_per_day": 5000,
                    "input_tokens": 2000, "output_tokens": 500, "cost_per_request_usd": 0.01,
                    "daily_cost_usd": 50, "monthly_cost_usd": 1500, "yearly_cost_usd": 18250,
-                   "fits": True}
+                   "fits": True, "pricing_version": "2026-12-01"}
 
 
 def test_seed_claude_example_on_the_seed_era_table(cli: Run) -> None:

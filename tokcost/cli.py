@@ -184,10 +184,11 @@ OutputOption = Annotated[
 def _emit(
     rows: list[dict[str, Any]], columns: tuple[Column, ...], fmt: OutputFormat | None,
     output: Path | None = None, *, preamble: tuple[str, ...] = (), total: Row | None = None,
-    epilogue: Sequence[str] = (), currency: str | None = None,
+    epilogue: Sequence[str] = (), currency: str | None = None, priced_by: str | None = None,
 ) -> None:
     """Render rows to stdout or the --output file; ``epilogue`` lines follow a table. With a
-    ``currency`` (CODE=RATE) the US-dollar columns are shown in it."""
+    ``currency`` (CODE=RATE) the US-dollar columns are shown in it; ``priced_by`` (the price
+    table's name) goes into each JSON object, so that saved output says what priced it."""
     if currency is not None:
         display = _currency(currency)
         unconverted = columns
@@ -197,6 +198,9 @@ def _emit(
         preamble = (*preamble, f"Amounts in {display.code} at {plain_number(display.rate)} to "
                                "the US dollar (the rate given with --currency).")
     chosen = _chosen_format(fmt, output)
+    if priced_by is not None and chosen in (OutputFormat.json, OutputFormat.jsonl):
+        rows = [{**row, "pricing_version": priced_by} for row in rows]
+        columns = (*columns, Column("pricing_version"))
     buffer = io.StringIO()
     stream = buffer if output is not None else sys.stdout
     render(rows, columns, chosen, stream, preamble=preamble, total=total)
@@ -358,7 +362,7 @@ def count(
         for_table = _chosen_format(fmt, output) is OutputFormat.table
         _emit([r.row(for_table=for_table) for r in results],
               COUNT_TABLE_COLUMNS if for_table else COUNT_COLUMNS, fmt, output,
-              total=_count_total(results), currency=currency)
+              total=_count_total(results), currency=currency, priced_by=table.label)
     if problems:
         raise typer.Exit(ExitStatus.ERROR)
 
@@ -551,7 +555,7 @@ def project(
         f"{caching}; long-context tiers by prompt size; a month is {days} days, a year 365.",
     )
     _emit([r.row() for r in result.rows], columns, fmt, output, preamble=preamble,
-          currency=currency)
+          currency=currency, priced_by=result.pricing_version)
 
 
 @app.command()
@@ -626,7 +630,8 @@ def simulate(
     for note in result.notes:
         _note(note)
     summary = result.summary
-    preamble = (f"Model: {result.model}.", *(f"Assumes {a}." for a in result.assumptions))
+    preamble = (f"Model: {result.model}; prices from table {table.label}.",
+                *(f"Assumes {a}." for a in result.assumptions))
     money = format_usd if currency is None else _currency(currency).show
     total = "unpriced" if summary.total_cost_usd is None else money(summary.total_cost_usd)
     mean = ("" if summary.mean_cost_per_turn_usd is None
@@ -649,7 +654,7 @@ def simulate(
                    row.cumulative_cost_usd) for row in result.rows]
         lines += ["", *growth_chart(points)]
     _emit([row.row() for row in result.rows], SIMULATION_COLUMNS, fmt, output,
-          preamble=preamble, epilogue=lines, currency=currency)
+          preamble=preamble, epilogue=lines, currency=currency, priced_by=table.label)
     if plot is not None:
         from tokcost.reports.plotting import write_plot
 
