@@ -362,7 +362,8 @@ def count(
         for_table = _chosen_format(fmt, output) is OutputFormat.table
         _emit([r.row(for_table=for_table) for r in results],
               COUNT_TABLE_COLUMNS if for_table else COUNT_COLUMNS, fmt, output,
-              total=_count_total(results), currency=currency, priced_by=table.label)
+              total=_count_total(results), currency=currency, priced_by=table.label,
+              preamble=(f"Input costs from price table {table.label}.",))
     if problems:
         raise typer.Exit(ExitStatus.ERROR)
 
