@@ -98,3 +98,15 @@ def test_amounts_in_a_currency_at_the_user_s_rate(cli: Run) -> None:
     assert "Amounts in EUR at 0.5 to the US dollar" in simulated.out
     refused = cli("project", "--rpd", "1", "--currency", "EUR=-1")
     assert refused.status == 2 and "how many of a currency one US dollar buys" in refused.err
+
+
+def test_an_overlay_s_problems_come_all_at_once(cli: Run, tmp_path: Path) -> None:
+    path = tmp_path / "overlay.yaml"
+    path.write_text("extends: latest\nmodels:\n  gpt-4o: {discount: 2, output: -1}\n")
+    result = cli("pricing", "validate", str(path))
+    assert result.status == 1
+    assert result.err.splitlines()[-3:] == [
+        f"tokcost: error: {path}: model 'gpt-4o', field 'discount': a discount is a fraction "
+        "between 0 and 1 (0.15 is 15% off), not 2",
+        f"tokcost: error: {path}: model 'gpt-4o', field 'output': must not be negative (got -1)",
+        f"tokcost: {path}: 2 problems"]

@@ -208,14 +208,25 @@ def _snapshot(text: str, origin: str, expected_effective: date | None = None) ->
         except ValueError:
             raw = None
         if raw is not None:
-            return build_snapshot(_overlaid(raw, origin), origin,
-                                  expected_effective=expected_effective)
+            return _validated(raw, origin, expected_effective)
     from tokcost.pricing.yaml_source import parse_price_yaml
 
     raw = parse_price_yaml(text, origin)
-    snapshot = build_snapshot(_overlaid(raw, origin), origin,
-                              expected_effective=expected_effective)
+    snapshot = _validated(raw, origin, expected_effective)
     write_entry(cache_name, json.dumps(raw, default=_to_json).encode())
+    return snapshot
+
+
+def _validated(raw: Any, origin: str, expected_effective: date | None) -> Snapshot:
+    """The table (laid over the one it extends), with every problem of both stages at once."""
+    problems: list[PricingProblem] = []
+    merged = _overlaid(raw, origin, problems)
+    try:
+        snapshot = build_snapshot(merged, origin, expected_effective=expected_effective)
+    except PricingError as error:
+        raise PricingError([*problems, *error.problems]) from None
+    if problems:
+        raise PricingError(problems)
     return snapshot
 
 
@@ -223,13 +234,12 @@ _PRICE_FIELDS = ("input", "output", "cache_read", "cache_write_5m", "cache_write
                  "cache_write_12h")
 
 
-def _overlaid(raw: Any, origin: str) -> Any:
+def _overlaid(raw: Any, origin: str, problems: list[PricingProblem]) -> Any:
     """A table that ``extends`` a bundled one (``latest`` or a date), with its changes laid
     over it: whole models added, single fields replaced, and a ``discount`` (a fraction off
     every price) for a model or, under ``providers``, for all of a provider's models."""
     if not isinstance(raw, dict) or "extends" not in raw:
         return raw
-    problems: list[PricingProblem] = []
     wanted = raw["extends"]
     versions = bundled_versions()
     version = versions[-1] if wanted == "latest" else str(wanted)
@@ -281,8 +291,6 @@ def _overlaid(raw: Any, origin: str) -> Any:
             continue
         changes = {key: value for key, value in entry.items() if key != "discount"}
         models[model_id] = {**models.get(model_id, {}), **changes}
-    if problems:
-        raise PricingError(problems)
     merged["models"] = models
     return merged
 
