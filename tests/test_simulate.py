@@ -108,15 +108,32 @@ def test_first_turn_that_no_longer_fits_gpt_4o(cli: Run) -> None:
     result = cli("simulate", "-m", "gpt-4o", "--turns", "40", "--system-tokens", "0",
                  "--user-tokens", "2000", "--assistant-tokens", "2000", "-f", "table",
                  "--no-chart")
-    # Turn t sends 4,008t - 2,001 tokens; with 16,384 reserved, 128,000 holds turn 28, not 29.
+    # Turn t sends 4,008t - 2,001 tokens and gets a 2,000-token reply: 128,000 holds turn 31
+    # (122,247 + 2,000), not turn 32 (126,255 + 2,000).
     rows = {line.split()[0]: line.split() for line in result.out.splitlines()
             if line.split() and line.split()[0].isdigit()}
-    assert rows["28"][2] == "110,223" and rows["28"][7] == "yes"
-    assert rows["29"][2] == "114,231" and rows["29"][7] == "no"
-    assert "Context: from turn 29 on, a request no longer fits the context window." in result.out
+    assert rows["31"][2] == "122,247" and rows["31"][7] == "yes"
+    assert rows["32"][2] == "126,255" and rows["32"][7] == "no"
+    assert "Context: from turn 32 on, a request no longer fits the context window." in result.out
+    # Reserving gpt-4o's whole 16,384-token max output (a max_tokens sent at the maximum):
+    # turn 28 (110,223) still fits, turn 29 (114,231) does not.
+    reserved = tokcost.simulate("gpt-4o", 40, system_tokens=0, user_tokens=2000,
+                                assistant_tokens=2000, max_output=16384)
+    assert reserved.summary.first_turn_not_fitting == 29
     with_reserve = tokcost.simulate("gpt-4o", 40, system_tokens=0, user_tokens=2000,
                                     assistant_tokens=2000, max_output=0)
     assert with_reserve.summary.first_turn_not_fitting == 33
+
+
+def test_a_model_whose_max_output_is_its_whole_window_fits_small_requests(cli: Run) -> None:
+    # grok-4.3: 1,000,000 tokens of context and of max output. A 661-token request fits.
+    result = cli("simulate", "--turns", "2", "-m", "grok-4.3", "-f", "csv")
+    fits = [line.split(",")[7] for line in result.out.splitlines()[1:]]
+    assert fits == ["true", "true"]
+    # A reply longer than the model's max output does not fit, whatever the window.
+    long_reply = cli("simulate", "--turns", "1", "-m", "gpt-4o", "--assistant-tokens", "20000",
+                     "-f", "csv")
+    assert long_reply.out.splitlines()[1].split(",")[7] == "false"
 
 
 def test_replaying_a_sharegpt_conversation_matches_count(current_table: PriceTable) -> None:

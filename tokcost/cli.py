@@ -588,7 +588,8 @@ def simulate(
     currency: CurrencyOption = None,
     max_output: Annotated[Optional[int], typer.Option(
         "--max-output", min=0, help="Tokens reserved for the reply when checking that a "
-                                    "request fits (default: the model's max output).")] = None,
+                                    "request fits, as a max_tokens you send (default: each "
+                                    "request's own reply).")] = None,
     no_chart: Annotated[bool, typer.Option(
         "--no-chart", help="Leave out the terminal chart of the table format.")] = False,
     plot: Annotated[Optional[Path], typer.Option(

@@ -107,7 +107,8 @@ class _Simulator:
     """Sends the requests a strategy calls for, tracking the cache and the running cost."""
 
     def __init__(self, model: ModelPrice, counter: ModelCounter, cache: _CacheSettings,
-                 reserve: int, service_tier: str = STANDARD, web_searches: int = 0) -> None:
+                 reserve: int | None, service_tier: str = STANDARD, web_searches: int = 0
+                 ) -> None:
         self.model = model
         self.service_tier = service_tier
         self.web_searches = web_searches  # per turn's request; summaries search nothing
@@ -139,10 +140,15 @@ class _Simulator:
             cost, self.unpriced = None, error.what
         self.total = None if cost is None or self.total is None else self.total + cost
         window = self.model.context_window
+        # A request fits while its input and its reply (or the --max-output reserved for it)
+        # stay within the window, and the reply within the model's max output.
+        reply = output if self.reserve is None else self.reserve
+        fits = input_tokens + reply <= window and (
+            not self.model.max_output_tokens or reply <= self.model.max_output_tokens)
         self.rows.append(SimulationRow(
             turn, kind, input_tokens, read, written, output,
             (Decimal(input_tokens) * 100 / window).quantize(Decimal("0.01")),
-            input_tokens + self.reserve <= window, cost, self.total,
+            fits, cost, self.total,
         ))
 
     def _cached_prefix(self, segments: Sequence[Segment]) -> int:
@@ -254,7 +260,7 @@ def simulate(
         system, conversation_turns = _synthetic(counter, turns, system_tokens, user_tokens,
                                                 assistant_tokens, system_text, assumptions)
     settings = _cache_settings(chosen, cache, cache_ttl, notes, assumptions)
-    reserve = chosen.max_output_tokens if max_output is None else max_output
+    reserve = max_output  # None: each request's own reply
     if web_searches < 0:
         raise TokcostError(f"--web-searches must be zero or more, not {web_searches}")
     simulator = _Simulator(chosen, counter, settings, reserve, service_tier, web_searches)
@@ -263,8 +269,10 @@ def simulate(
     if simulator.unpriced:
         notes.append(f"{chosen.id} has no {simulator.unpriced}: costs left unpriced")
     assumptions.append(_strategy_text(strategy, window, summarize_at, summary_tokens))
-    assumptions.append(f"a request fits when its input and {reserve:,} tokens reserved for the "
-                       f"reply stay within the {chosen.context_window:,}-token context window")
+    reply = "its reply" if reserve is None else f"the {reserve:,} tokens reserved for its reply"
+    assumptions.append(f"a request fits when its input and {reply} stay within the "
+                       f"{chosen.context_window:,}-token context window, and the reply within "
+                       f"the model's {chosen.max_output_tokens:,} output tokens")
     return Simulation(chosen.id, strategy, simulator.rows,
                       _summarise(simulator.rows, len(conversation_turns), simulator.total),
                       assumptions, notes)
