@@ -324,3 +324,24 @@ def test_the_clis_copies_of_library_constants_agree() -> None:
     assert [choice.value for choice in InputFormat] == list(INPUT_FORMATS)
     assert MAX_TURNS == SIMULATION_MAX_TURNS
     assert CALIBRATION_ENV_VAR == RULES_CALIBRATION_ENV_VAR
+
+
+def test_a_spreadsheet_file_name_is_refused_before_any_work(cli: Run, tmp_path: Path) -> None:
+    target = tmp_path / "out.xlsx"
+    result = cli("count", "examples/support-chat.json", "-o", str(target))
+    assert result.status == 1 and not target.exists()
+    assert result.err == (f"tokcost: error: {target}: tokcost writes text (csv, tsv, json, "
+                          "jsonl, md), not .xlsx files; write out.csv, which spreadsheets open\n")
+
+
+def test_help_shows_the_extra_to_install(cli: Run) -> None:
+    shown = " ".join(cli("simulate", "--help").out.split())
+    assert "pip install 'tokcost[plot]'" in shown.replace("│ ", "").replace(" │", "")
+
+
+def test_models_the_workload_does_not_fit_rank_after_those_it_fits(cli: Run) -> None:
+    result = cli("project", "--rpd", "1", "--input-tokens", "300000", "-m", "gpt-4o", "-m",
+                 "gemini-3.1-pro-preview", "-f", "csv")
+    ranked = [(row["model"], row["fits"]) for row in csv.DictReader(io.StringIO(result.out))]
+    # gpt-4o is cheaper ($0.755 against $1.209) but a 300,000-token prompt does not fit it.
+    assert ranked == [("gemini-3.1-pro-preview", "true"), ("gpt-4o", "false")]

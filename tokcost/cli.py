@@ -158,12 +158,20 @@ _SUFFIX_FORMATS = {".csv": OutputFormat.csv, ".tsv": OutputFormat.tsv, ".json": 
                    ".jsonl": OutputFormat.jsonl, ".md": OutputFormat.markdown}
 
 
+# Files tokcost cannot write, which a text output under their name would only pretend to be.
+_SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".numbers", ".parquet"}
+
+
 def _check_output(path: Optional[Path]) -> Optional[Path]:
     """Refuse an output file that cannot be written before any work is done."""
     if path is None:
         return None
     if path.is_dir():
         raise TokcostError(f"{path}: is a directory; give --output a file name")
+    if path.suffix.lower() in _SPREADSHEET_SUFFIXES:
+        raise TokcostError(f"{path}: tokcost writes text (csv, tsv, json, jsonl, md), not "
+                           f"{path.suffix} files; write {path.with_suffix('.csv').name}, which "
+                           "spreadsheets open")
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise TokcostError(f"{path}: the folder {folder} does not exist; create it or choose "
@@ -594,7 +602,8 @@ def simulate(
         "--no-chart", help="Leave out the terminal chart of the table format.")] = False,
     plot: Annotated[Optional[Path], typer.Option(
         "--plot", metavar="FILE", help="Also draw the growth to a .png or .svg file (needs "
-                                       "tokcost[plot]).")] = None,
+                                       "the plot extra: pip install 'tokcost\\[plot]').")
+    ] = None,
     fmt: FormatOption = None,
     output: OutputOption = None,
     pricing_version: PricingVersionOption = None,

@@ -270,7 +270,10 @@ def project(
                                   batch=batch, days_per_month=days,
                                   percentiles=len(requests) > 1, service_tier=service_tier,
                                   web_searches=web_searches, off_peak=off_peak_share))
-    rows.sort(key=lambda r: (r.monthly_cost_usd is None, r.monthly_cost_usd or 0, r.model))
+    # Cheapest first among the models that take the workload; those it does not fit, then
+    # those left unpriced, come after.
+    rows.sort(key=lambda r: (r.monthly_cost_usd is None, not r.fits, r.monthly_cost_usd or 0,
+                             r.model))
     estimated = [m.id for m in chosen if m.tokenizer.accuracy == "estimate"]
     if document is not None and estimated:
         notes.append("token counts are estimates (a stand-in tokenizer) for "
