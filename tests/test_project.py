@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import csv
+import io
 import json
 import struct
 from collections.abc import Callable
@@ -249,3 +251,27 @@ def test_turns_conflicts(cli: Run, args: tuple[str, ...], message: str) -> None:
     result = cli("project", "--rpd", "5", "-m", "gpt-4o", *args)
     assert result.status == 1 and result.out == ""
     assert message in result.err
+
+
+def test_from_keeps_conversations_that_stop_on_a_question(cli: Run) -> None:
+    # One conversation ends on its reply, one on a later question, one has no reply at all.
+    chats = str(COUNT / "stopped_chats.jsonl")
+    result = cli("project", "--from", chats, "--rpd", "100", "-m", "gpt-4o", "-f", "csv")
+    assert result.status == 0, result.err
+    [row] = list(csv.DictReader(io.StringIO(result.out)))
+    # Both replied conversations: 14 input tokens (the question and the reply priming) and the
+    # 2-token reply "Paris.", at 2.5 and 10 per million.
+    assert (row["input_tokens"], row["output_tokens"], row["cost_per_request_usd"]) == (
+        "14", "2", "0.000055")
+    assert result.err == (
+        f"tokcost: note: {chats}: 1 conversation ends on a user turn; each is the request that "
+        "produced its last reply\n"
+        f"tokcost: note: {chats}: 1 conversation with no reply (no output to price) left out; "
+        "--output-tokens N prices them with N-token replies\n")
+    # --output-tokens fills in the missing reply only: the real ones keep their length.
+    filled = cli("project", "--from", chats, "--rpd", "100", "-m", "gpt-4o", "-f", "csv",
+                 "--output-tokens", "300")
+    [row] = list(csv.DictReader(io.StringIO(filled.out)))
+    assert (row["output_tokens_p50"], row["output_tokens_p95"]) == ("2", "300")
+    # (55 + 55 + 9 x 2.5 + 300 x 10) / 3 millionths of a dollar.
+    assert row["cost_per_request_usd"].startswith("0.00104416666")

@@ -166,28 +166,48 @@ def _row(model: ModelPrice, requests_per_day: int, input_tokens: Decimal,
 
 
 def requests_from_document(
-    document: Document, counter: ModelCounter, *, output_tokens: int | None = None
+    document: Document, counter: ModelCounter, *, output_tokens: int | None = None,
+    notes: list[str] | None = None,
 ) -> list[Request]:
     """Each conversation of a read file as one request: its prompt, and the reply ending it.
 
-    A conversation that ends with an assistant turn is the request that produced that turn:
-    the input is everything before it and the output is the turn (unless ``output_tokens`` is
-    given). Otherwise the whole conversation is the input and ``output_tokens`` the output.
+    A conversation is the request that produced its last assistant turn: the input is
+    everything before that turn and the output is the turn. User turns after it (a chat that
+    stopped on a question) are left out, with a note. A conversation with no assistant turn is
+    all input, with ``output_tokens`` as its reply; without ``output_tokens`` it is skipped,
+    with a note, unless no conversation has a reply at all.
     """
     if document.text is not None:
         return [Request(counter.text(document.text).tokens,
                         _given_output(output_tokens, document.label))]
     requests = []
+    trailing = unreplied = 0
     for conversation in document.conversations:
-        last = conversation.messages[-1]
-        if last["role"] == "assistant" and len(conversation.messages) > 1:
-            prompt = counter.conversation(conversation, upto=len(conversation.messages) - 1)
-            reply = output_tokens if output_tokens is not None else counter.reply(last)
-            requests.append(Request(prompt.tokens, reply))
+        messages = conversation.messages
+        last = max((index for index, message in enumerate(messages)
+                    if message["role"] == "assistant"), default=None)
+        if last is not None and last > 0:
+            prompt = counter.conversation(conversation, upto=last)
+            requests.append(Request(prompt.tokens, counter.reply(messages[last])))
+            trailing += last < len(messages) - 1
+        elif output_tokens is not None:
+            requests.append(Request(counter.conversation(conversation).tokens, output_tokens))
         else:
-            requests.append(Request(counter.conversation(conversation).tokens,
-                                    _given_output(output_tokens, document.label)))
+            unreplied += 1
+    if not requests:
+        _given_output(output_tokens, document.label)
+    if notes is not None and trailing:
+        verb = "ends" if trailing == 1 else "end"
+        notes.append(f"{document.label}: {_conversations(trailing)} {verb} on a user turn; "
+                     "each is the request that produced its last reply")
+    if notes is not None and unreplied:
+        notes.append(f"{document.label}: {_conversations(unreplied)} with no reply (no output "
+                     "to price) left out; --output-tokens N prices them with N-token replies")
     return requests
+
+
+def _conversations(count: int) -> str:
+    return f"{count:,} conversation{'s' if count != 1 else ''}"
 
 
 def _given_output(output_tokens: int | None, label: str) -> int:
@@ -260,7 +280,8 @@ def project(
             counter = ModelCounter(model)
             if counter.counts_like not in counted:
                 counted[counter.counts_like] = requests_from_document(
-                    document, counter, output_tokens=output_tokens)
+                    document, counter, output_tokens=output_tokens,
+                    notes=notes if not counted else None)
             requests = counted[counter.counts_like]
         else:
             requests = [Request(DEFAULT_INPUT_TOKENS if input_tokens is None else input_tokens,
