@@ -494,3 +494,21 @@ def test_input_cost_prices_each_conversation_at_its_own_tier(tmp_path: Path) -> 
     # 9 at $1.25 and 203,702 at $2.50: not the whole file at either rate.
     assert counted.input_cost_usd == Decimal("0.00001125") + Decimal("0.509255")
     assert counted.input_cost_usd == Decimal("0.50926625")
+
+
+def test_a_bad_record_in_a_json_list_loses_only_itself(cli: Run) -> None:
+    # The ShareGPT V3 release has records with empty `conversations`; the good ones count.
+    path = str(COUNT / "sharegpt_with_an_empty_record.json")
+    strict = cli("count", path, "-m", "gpt-4o", "-f", "csv")
+    assert strict.status == 1
+    assert strict.out.splitlines()[1] == f"{path},sharegpt,gpt-4o,2,3,21,exact,,0.0000525"
+    assert strict.err == f"tokcost: error: {path}: [1].conversations: no messages to count\n"
+    lenient = cli("count", path, "-m", "gpt-4o", "-f", "csv", "--skip-bad-lines")
+    assert lenient.status == 0 and lenient.out == strict.out
+    assert lenient.err == ("tokcost: warning: skipped "
+                           f"{path}: [1].conversations: no messages to count\n")
+    projected = cli("project", "--from", path, "--rpd", "1", "-m", "gpt-4o", "-f", "csv",
+                    "--output-tokens", "10")
+    assert projected.status == 0
+    assert (f"tokcost: note: {path}: skipped 1 line or record that could not be read (the "
+            f"first: {path}: [1].conversations: no messages to count)") in projected.err

@@ -115,6 +115,23 @@ def parse_conversations(value: Any, fmt: str | None = None, where: str = "") -> 
     return [parse(value, where)]
 
 
+def parse_records(value: Any, fmt: str | None = None
+                  ) -> tuple[list[Conversation], list[ConversationError]]:
+    """The conversations of one JSON document, a bad record of a list of them set aside (with
+    its place) rather than failing the rest, as a bad line of JSON Lines is."""
+    if not (isinstance(value, list) and value and isinstance(value[0], dict)
+            and "role" not in value[0] and "parts" not in value[0]):
+        return parse_conversations(value, fmt), []
+    conversations: list[Conversation] = []
+    problems: list[ConversationError] = []
+    for index, item in enumerate(value):
+        try:
+            conversations.extend(parse_conversations(item, fmt, _at("", index)))
+        except ConversationError as error:
+            problems.append(error)
+    return conversations, problems
+
+
 # --- OpenAI chat ------------------------------------------------------------------------------
 
 def parse_openai(value: Any, where: str = "") -> Conversation:

@@ -147,6 +147,7 @@ def count_batch(batch: Batch, job: CountJob) -> BatchResult:
             for conversation in conversations:
                 _count_conversation(conversation, (batch.label, ":", number), job, result)
         return result
+    result.problems.extend(batch.problems)
     for offset, conversation in enumerate(batch.conversations):
         _count_conversation(conversation, (batch.label, ": conversation ", batch.first + offset),
                             job, result)

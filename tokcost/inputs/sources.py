@@ -24,6 +24,7 @@ from tokcost.formats.conversations import (
     Conversation,
     ConversationError,
     parse_conversations,
+    parse_records,
 )
 
 INPUT_FORMATS = ("text", "openai", "anthropic", "sharegpt", "gemini", "jsonl", "batch")
@@ -68,6 +69,8 @@ class Batch:
     text: str = ""
     size: int = 0
     errors: str = "strict"
+    # Records of a JSON list that could not be read, each with its place, as bad lines are.
+    problems: list[str] = field(default_factory=list)
 
     def lines(self) -> Iterator[tuple[int, str | InputFileError]]:
         """(line number, text) of each non-blank line of a lines batch; a line that is not
@@ -174,9 +177,9 @@ def open_source(source: Source, input_format: str | None = None,
         label_format = "batch" if input_format == "batch" or _first_is_batch(head) else "jsonl"
         return Document(source.label, label_format, size,
                         _line_batches(stream, head, source.label, fmt, encoding_errors))
-    conversations = _read_json_document(stream, head, source, fmt, encoding_errors)
+    conversations, problems = _read_json_document(stream, head, source, fmt, encoding_errors)
     return Document(source.label, fmt or conversations[0].source_format, size,
-                    _conversation_batches(conversations, source.label))
+                    _conversation_batches(conversations, source.label, problems))
 
 
 def _sniff(head: bytes, source: Source) -> str:
@@ -276,7 +279,7 @@ def _line_batches(stream: IO[bytes], head: bytes, label: str, fmt: str | None, e
 
 
 def _read_json_document(stream: IO[bytes], head: bytes, source: Source, fmt: str | None,
-                        errors: str) -> list[Conversation]:
+                        errors: str) -> tuple[list[Conversation], list[str]]:
     """Parse a whole JSON document, holding one copy of it: a file is decoded straight from a
     read-only memory map (its bytes stay in the page cache, not in this process's memory), and
     the text is dropped once parsed."""
@@ -284,9 +287,12 @@ def _read_json_document(stream: IO[bytes], head: bytes, source: Source, fmt: str
     value = _parse_json(text, source.label)
     del text
     try:
-        return parse_conversations(value, fmt)
+        conversations, bad = parse_records(value, fmt)
     except ConversationError as error:
         raise InputFileError(f"{source.label}: {error}") from None
+    if not conversations:
+        raise InputFileError(f"{source.label}: {bad[0]}")  # nothing good to keep
+    return conversations, [f"{source.label}: {error}" for error in bad]
 
 
 def _whole_text(stream: IO[bytes], head: bytes, source: Source, errors: str) -> str:
@@ -325,11 +331,12 @@ def _parse_json(text: str, label: str, line_offset: int = 0) -> Any:
 
 
 def _conversation_batches(conversations: list[Conversation], label: str,
-                          per_batch: int = 2000) -> Iterator[Batch]:
+                          problems: Sequence[str] = (), per_batch: int = 2000
+                          ) -> Iterator[Batch]:
     for start in range(0, len(conversations), per_batch):
         yield Batch(label, "conversations", None,
                     conversations=conversations[start:start + per_batch], first=start + 1,
-                    size=0)
+                    size=0, problems=list(problems) if start == 0 else [])
 
 
 def parse_line(number: int, line: str, label: str, fmt: str | None) -> list[Conversation]:
@@ -349,10 +356,12 @@ class WholeDocument:
     format: str
     text: str | None = None
     conversations: list[Conversation] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # the lines or records that were bad
 
 
 def read_whole(source: Source, input_format: str | None = None) -> WholeDocument:
-    """Read a document completely (for --from); the first unreadable line is an error."""
+    """Read a document completely (for --from). A bad line or record is set aside (in
+    ``skipped``) and the rest kept; a document with nothing good is an error."""
     document = open_source(source, input_format)
     whole = WholeDocument(document.label, document.format)
     texts = []
@@ -361,11 +370,18 @@ def read_whole(source: Source, input_format: str | None = None) -> WholeDocument
             texts.append(batch.text)
         elif batch.kind == "conversations":
             whole.conversations.extend(batch.conversations)
+            whole.skipped.extend(batch.problems)
         else:
             for number, line in batch.lines():
-                if isinstance(line, InputFileError):
-                    raise line
-                whole.conversations.extend(parse_line(number, line, batch.label, batch.fmt))
+                try:
+                    if isinstance(line, InputFileError):
+                        raise line
+                    whole.conversations.extend(parse_line(number, line, batch.label,
+                                                          batch.fmt))
+                except InputFileError as error:
+                    whole.skipped.append(str(error))
     if texts:
         whole.text = "".join(texts)
+    if whole.skipped and not whole.conversations and whole.text is None:
+        raise InputFileError(whole.skipped[0])
     return whole

@@ -267,6 +267,11 @@ def project(
         from tokcost.inputs.sources import Source, read_whole
 
         document = read_whole(Source(str(from_file), Path(from_file)), input_format)
+        if document.skipped:
+            count = len(document.skipped)
+            notes.append(f"{document.label}: skipped {count:,} line{'s' if count != 1 else ''} "
+                         f"or record{'s' if count != 1 else ''} that could not be read (the "
+                         f"first: {document.skipped[0]})")
     for model in chosen:
         if simulated is not None:
             rows.append(_simulated_row(model, simulated, requests_per_day, days, table, notes,
