@@ -345,3 +345,21 @@ def test_models_the_workload_does_not_fit_rank_after_those_it_fits(cli: Run) -> 
     ranked = [(row["model"], row["fits"]) for row in csv.DictReader(io.StringIO(result.out))]
     # gpt-4o is cheaper ($0.755 against $1.209) but a 300,000-token prompt does not fit it.
     assert ranked == [("gemini-3.1-pro-preview", "true"), ("gpt-4o", "false")]
+
+
+def test_count_reads_standard_input_when_no_path_is_given(installed_command: str,
+                                                          tmp_path: Path) -> None:
+    import subprocess
+
+    done = subprocess.run([installed_command, "count", "-f", "csv"], input="hello world\n",
+                          capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    # "hello", " world" and the newline, at gpt-4o's $2.50 per million.
+    assert done.stdout.splitlines()[1] == "<stdin>,text,gpt-4o,,,3,exact,,0.0000075"
+
+
+def test_text_given_as_a_path_says_how_to_count_it(cli: Run) -> None:
+    result = cli("count", "hello world")
+    assert result.status == 1 and result.out == ""
+    assert result.err == ("tokcost: error: hello world: no such file or directory (to count "
+                          "this text itself, pipe it in: echo '...' | tokcost count)\n")

@@ -281,9 +281,10 @@ class EncodingErrors(str, Enum):
 
 @app.command()
 def count(
-    paths: Annotated[list[str], typer.Argument(
+    paths: Annotated[Optional[list[str]], typer.Argument(
         help="Files, directories (searched for text and JSON files), glob patterns, or - for "
-             "standard input.", metavar="PATH...")],
+             "standard input (read when no path is given and it is not a terminal).",
+        metavar="[PATH...]", show_default=False)] = None,
     model: Annotated[Optional[list[str]], typer.Option(
         "--model", "-m", help="Count for this model (repeat to compare). Default: the model a "
                               "conversation names, else gpt-4o.")] = None,
@@ -334,6 +335,11 @@ def count(
     if per_message and len(models) > 1:
         _note(f"--per-message shows the first model only ({models[0].id})")
         models = models[:1]
+    if not paths:
+        if sys.stdin is None or sys.stdin.isatty():
+            raise TokcostError("give a file to count, or pipe text in (echo 'some text' | "
+                               "tokcost count)")
+        paths = ["-"]
     sources, problems = expand_inputs(paths)
     skipped: list[InputFileError] = []
     results = []

@@ -125,6 +125,10 @@ def expand_inputs(arguments: Sequence[str]) -> tuple[list[Source], list[InputFil
             if not files:
                 problems.append(InputFileError(f"{argument}: no file matches this pattern"))
             sources.extend(Source(str(file), file) for file in files)
+        elif any(character.isspace() for character in argument):
+            problems.append(InputFileError(
+                f"{argument}: no such file or directory (to count this text itself, pipe it "
+                "in: echo '...' | tokcost count)"))
         else:
             problems.append(InputFileError(f"{argument}: no such file or directory"))
     return sources, problems
