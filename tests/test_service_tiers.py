@@ -226,3 +226,19 @@ def test_one_hour_and_twelve_hour_cache_writes(cli: Run) -> None:
     refused = cli("simulate", "-m", "claude-opus-4-8", "--cache", "--cache-ttl", "12h")
     assert refused.status == 1 and refused.err == (
         "tokcost: error: claude-opus-4-8 has no 12-hour cache write price; use --cache-ttl 5m\n")
+
+
+def test_simulate_compares_several_models_in_one_table(cli: Run, tmp_path: Path) -> None:
+    result = cli("simulate", "-m", "gpt-4o", "-m", "claude-sonnet-4-6", "--turns", "2", "-f",
+                 "csv")
+    assert result.status == 0, result.err
+    got = [(row["model"], row["turn"], row["input_tokens"], row["turn_cost_usd"])
+           for row in rows(result.out)]
+    # gpt-4o: 661 x 2.5 + 350 x 10 per million; Claude Sonnet 4.6: 659 x 3 + 350 x 15.
+    assert got == [("gpt-4o", "1", "661", "0.0051525"), ("gpt-4o", "2", "1169", "0.0064225"),
+                   ("claude-sonnet-4-6", "1", "659", "0.007227"),
+                   ("claude-sonnet-4-6", "2", "1165", "0.008745")]
+    plotted = cli("simulate", "-m", "gpt-4o", "-m", "grok-4.3", "--plot",
+                  str(tmp_path / "g.png"))
+    assert plotted.status == 1 and plotted.err == (
+        "tokcost: error: --plot draws one model's growth; give one -m with it\n")

@@ -575,7 +575,8 @@ def project(
 
 @app.command()
 def simulate(
-    model: Annotated[str, typer.Option("--model", "-m", help="The model.")] = "gpt-4o",
+    model: Annotated[Optional[list[str]], typer.Option(
+        "--model", "-m", help="The model (repeat to compare; default gpt-4o).")] = None,
     turns: Annotated[Optional[int], typer.Option(
         "--turns", "-n", min=1, max=MAX_TURNS,
         help="Turns (requests) to simulate; with --from, the first N turns (default: all).")
@@ -635,21 +636,51 @@ def simulate(
                                   or user_tokens is not None or assistant_tokens is not None):
         raise TokcostError("--from replays the conversation's own sizes; leave out "
                            "--system, --system-tokens, --user-tokens and --assistant-tokens")
-    result = run(
-        model, turns if turns is not None or from_file is not None else 10,
+    table = _table(pricing_version, pricing)
+    tier = _service_tier(table, service_tier)
+    models = model or ["gpt-4o"]
+    if plot is not None and len(models) > 1:
+        raise TokcostError("--plot draws one model's growth; give one -m with it")
+    results = [run(
+        name, turns if turns is not None or from_file is not None else 10,
         system_tokens=system_tokens, user_tokens=user_tokens,
         assistant_tokens=assistant_tokens, system_text=system_text, from_file=from_file,
         strategy=strategy.value, window=window, summarize_at=summarize_at,
         summary_tokens=summary_tokens, cache=cache, cache_ttl=cache_ttl.value,
-        max_output=max_output, table=(table := _table(pricing_version, pricing)),
-        service_tier=_service_tier(table, service_tier), web_searches=web_searches,
-    )
-    for note in result.notes:
+        max_output=max_output, table=table, service_tier=tier, web_searches=web_searches,
+    ) for name in models]
+    for note in dict.fromkeys(note for result in results for note in result.notes):
         _note(note)
-    summary = result.summary
-    preamble = (f"Model: {result.model}; prices from table {table.label}.",
-                *(f"Assumes {a}." for a in result.assumptions))
     money = format_usd if currency is None else _currency(currency).show
+    several = len(results) > 1
+    names = ", ".join(result.model for result in results)
+    preamble = (f"Model{'s' if several else ''}: {names}; prices from table {table.label}.",
+                *dict.fromkeys(f"Assumes {a}." for result in results
+                               for a in result.assumptions))
+    lines: list[str] = []
+    for result in results:
+        lines += ["", *_simulation_summary(result, money, several)]
+        if not no_chart:
+            points = [(str(row.turn) + ("s" if row.request == "summary" else ""),
+                       row.input_tokens, row.cumulative_cost_usd) for row in result.rows]
+            lines += ["", *growth_chart(points)]
+    # Several models: one table, each row saying whose it is, so that growth compares.
+    columns = ((Column("model"), *SIMULATION_COLUMNS) if several else SIMULATION_COLUMNS)
+    rows = [{"model": result.model, **row.row()} if several else row.row()
+            for result in results for row in result.rows]
+    _emit(rows, columns, fmt, output, preamble=preamble, epilogue=lines, currency=currency,
+          priced_by=table.label)
+    if plot is not None:
+        from tokcost.reports.plotting import write_plot
+
+        write_plot(results[0], plot)
+        _note(f"wrote {plot}")
+
+
+def _simulation_summary(result: Any, money: Callable[[Decimal], str], named: bool
+                        ) -> list[str]:
+    """The lines under the table: totals, growth and where requests stop fitting."""
+    summary = result.summary
     total = "unpriced" if summary.total_cost_usd is None else money(summary.total_cost_usd)
     mean = ("" if summary.mean_cost_per_turn_usd is None
             else f"; {money(summary.mean_cost_per_turn_usd)} a turn on average")
@@ -657,26 +688,15 @@ def simulate(
     fits = ("every request fits the context window" if summary.first_turn_not_fitting is None
             else f"from turn {summary.first_turn_not_fitting} on, a request no longer fits the "
                  "context window")
-    lines = [
-        "",
-        f"Total: {summary.total_input_tokens:,} input and {summary.total_output_tokens:,} "
-        f"output tokens in {summary.requests:,} requests over {summary.turns:,} turns, "
-        f"{total}{mean}.",
-        f"Growth: the last turn sends {summary.last_input_tokens:,} input tokens, "
+    head = f"{result.model}: " if named else ""
+    return [
+        f"{head}Total: {summary.total_input_tokens:,} input and "
+        f"{summary.total_output_tokens:,} output tokens in {summary.requests:,} requests over "
+        f"{summary.turns:,} turns, {total}{mean}.",
+        f"{head}Growth: the last turn sends {summary.last_input_tokens:,} input tokens, "
         f"{growth:.1f}x the first turn's {summary.first_input_tokens:,}.",
-        f"Context: {fits}.",
+        f"{head}Context: {fits}.",
     ]
-    if not no_chart:
-        points = [(str(row.turn) + ("s" if row.request == "summary" else ""), row.input_tokens,
-                   row.cumulative_cost_usd) for row in result.rows]
-        lines += ["", *growth_chart(points)]
-    _emit([row.row() for row in result.rows], SIMULATION_COLUMNS, fmt, output,
-          preamble=preamble, epilogue=lines, currency=currency, priced_by=table.label)
-    if plot is not None:
-        from tokcost.reports.plotting import write_plot
-
-        write_plot(result, plot)
-        _note(f"wrote {plot}")
 
 
 def _read_text_file(path: Path) -> str:
