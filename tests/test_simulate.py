@@ -223,3 +223,14 @@ def test_system_prompt_from_a_file_is_counted(tmp_path: Path, cli: Run) -> None:
 def test_one_hour_cache_needs_its_price(seed_table: PriceTable) -> None:
     with pytest.raises(tokcost.TokcostError, match="no 1-hour cache write price"):
         tokcost.simulate("claude-3-5-haiku", 5, cache=True, cache_ttl="1h", table=seed_table)
+
+
+def test_the_chart_marks_the_context_window_and_the_requests_past_it(cli: Run) -> None:
+    result = cli("simulate", "-m", "gpt-4o", "--turns", "33", "--system-tokens", "0",
+                 "--user-tokens", "2000", "--assistant-tokens", "2000", "-f", "table")
+    lines = result.out.splitlines()
+    assert lines[-1].strip() == "│ the 128,000-token context window"
+    past = [line.split()[0] for line in lines if line.endswith("no longer fits")]
+    assert past == ["32", "33"]
+    turn_31 = next(line for line in lines if line.split()[:1] == ["31"] and "█" in line)
+    assert "│" in turn_31  # the window's mark, just past the bar of a request that fits

@@ -663,7 +663,9 @@ def simulate(
         if not no_chart:
             points = [(str(row.turn) + ("s" if row.request == "summary" else ""),
                        row.input_tokens, row.cumulative_cost_usd) for row in result.rows]
-            lines += ["", *growth_chart(points)]
+            window = table.resolve(result.model).model.context_window
+            lines += ["", *growth_chart(points, window=window,
+                                        fits=[row.fits for row in result.rows])]
     # Several models: one table, each row saying whose it is, so that growth compares.
     columns = ((Column("model"), *SIMULATION_COLUMNS) if several else SIMULATION_COLUMNS)
     rows = [{"model": result.model, **row.row()} if several else row.row()

@@ -19,23 +19,36 @@ def _bar(value: int, largest: int, width: int) -> str:
 
 
 def growth_chart(
-    points: Sequence[tuple[str, int, Decimal | None]], *, width: int = 40, max_lines: int = 30
+    points: Sequence[tuple[str, int, Decimal | None]], *, width: int = 40, max_lines: int = 30,
+    window: int | None = None, fits: Sequence[bool] | None = None,
 ) -> list[str]:
     """Lines of a horizontal bar chart of (label, input tokens, cumulative cost) points.
 
-    Long runs are sampled evenly, always keeping the first and the last point.
+    Long runs are sampled evenly, always keeping the first and the last point. With the
+    model's context ``window`` the chart marks it (``│``) once requests come within half of
+    it, and ``fits`` (one flag a point) marks the requests that no longer fit.
     """
     if not points:
         return []
+    flags = list(fits) if fits is not None else [True] * len(points)
     if len(points) > max_lines:
         step = (len(points) - 1) / (max_lines - 1)
-        points = [points[round(i * step)] for i in range(max_lines)]
+        chosen = [round(i * step) for i in range(max_lines)]
+        points, flags = [points[i] for i in chosen], [flags[i] for i in chosen]
     largest = max(tokens for _, tokens, _ in points)
+    shown_window = window if window and largest * 2 >= window else None
+    scale = max(largest, shown_window or 0)
+    mark = min(width - 1, round(shown_window * width / scale) - 1) if shown_window else None
     label_width = max(len("turn"), *(len(label) for label, _, _ in points))
-    lines = [f"{'turn':>{label_width}}  {'input tokens per request':<{width}}  "
-             f"{'tokens':>9}  {'cumulative':>11}"]
-    for label, tokens, cumulative in points:
+    title = "input tokens per request"
+    lines = [f"{'turn':>{label_width}}  {title:<{width}}  {'tokens':>9}  {'cumulative':>11}"]
+    for (label, tokens, cumulative), fit in zip(points, flags, strict=True):
         cost = format_usd(cumulative) if cumulative is not None else "-"
-        lines.append(f"{label:>{label_width}}  {_bar(tokens, largest, width):<{width}}  "
-                     f"{tokens:>9,}  {cost:>11}")
+        bar = _bar(tokens, scale, width).ljust(width)
+        if mark is not None and bar[mark] == " ":
+            bar = bar[:mark] + "│" + bar[mark + 1:]
+        lines.append(f"{label:>{label_width}}  {bar}  {tokens:>9,}  {cost:>11}"
+                     + ("" if fit else "  no longer fits"))
+    if shown_window:
+        lines.append(f"{'':>{label_width}}  │ the {shown_window:,}-token context window")
     return lines
