@@ -234,3 +234,16 @@ def test_the_chart_marks_the_context_window_and_the_requests_past_it(cli: Run) -
     assert past == ["32", "33"]
     turn_31 = next(line for line in lines if line.split()[:1] == ["31"] and "█" in line)
     assert "│" in turn_31  # the window's mark, just past the bar of a request that fits
+
+
+def test_the_svg_plot_marks_the_window_and_names_what_it_draws(tmp_path: Path, cli: Run
+                                                              ) -> None:
+    target = tmp_path / "growth.svg"
+    result = cli("simulate", "-m", "gpt-4o", "--turns", "33", "--system-tokens", "0",
+                 "--user-tokens", "2000", "--assistant-tokens", "2000", "--plot", str(target),
+                 "-f", "csv")
+    assert result.status == 0, result.err
+    svg = target.read_text()
+    for words in ("context window (128,000 tokens)", "no longer fits from turn 32",
+                  "input tokens of a turn", "cumulative cost", "100,000"):
+        assert words in svg, words

@@ -675,7 +675,7 @@ def simulate(
     if plot is not None:
         from tokcost.reports.plotting import write_plot
 
-        write_plot(results[0], plot)
+        write_plot(results[0], plot, table.resolve(results[0].model).model.context_window)
         _note(f"wrote {plot}")
 
 

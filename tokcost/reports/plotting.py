@@ -21,14 +21,20 @@ def check_plot_target(path: str | Path) -> None:
         raise TokcostError("--plot needs matplotlib: pip install 'tokcost[plot]'") from None
 
 
-def write_plot(simulation: Simulation, path: str | Path) -> None:
-    """Input tokens per request (bars) and cumulative cost (a line) as a PNG or SVG file."""
+def write_plot(simulation: Simulation, path: str | Path, context_window: int | None = None
+               ) -> None:
+    """Input tokens per request (bars) and cumulative cost (a line) as a PNG or SVG file, with
+    the context window drawn once the requests come within half of it."""
     check_plot_target(path)
     target = Path(path)
     import matplotlib
 
     matplotlib.use("Agg")  # draw to a file; no display needed
+    matplotlib.rcParams["svg.fonttype"] = "none"  # an SVG's words stay words, searchable
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+    from matplotlib.ticker import FuncFormatter
 
     rows = simulation.rows
     figure, tokens_axis = plt.subplots(figsize=(9, 4.5))
@@ -36,17 +42,28 @@ def write_plot(simulation: Simulation, path: str | Path) -> None:
     tokens_axis.bar(range(1, len(rows) + 1), [row.input_tokens for row in rows], color=colours)
     tokens_axis.set_xlabel("request")
     tokens_axis.set_ylabel("input tokens")
+    tokens_axis.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
+    legend: list[Patch | Line2D] = [Patch(color="#4c72b0", label="input tokens of a turn")]
+    if any(row.request == "summary" for row in rows):
+        legend.append(Patch(color="#dd8452", label="summarising request"))
+    largest = max((row.input_tokens for row in rows), default=0)
+    if context_window and largest * 2 >= context_window:
+        tokens_axis.axhline(context_window, color="#555555", linestyle="--", linewidth=1)
+        legend.append(Line2D([], [], color="#555555", linestyle="--",
+                             label=f"context window ({context_window:,} tokens)"))
+        first = next((row.turn for row in rows if not row.fits), None)
+        if first is not None:
+            tokens_axis.axvline(first - 0.5, color="#c44e52", linestyle=":", linewidth=1)
+            legend.append(Line2D([], [], color="#c44e52", linestyle=":",
+                                 label=f"no longer fits from turn {first}"))
     costs = [row.cumulative_cost_usd for row in rows]
     if all(cost is not None for cost in costs):
         cost_axis = tokens_axis.twinx()
         cost_axis.plot(range(1, len(rows) + 1), [float(c) for c in costs if c is not None],
                        color="#c44e52", marker=".")
         cost_axis.set_ylabel("cumulative cost (USD)")
-    from matplotlib.patches import Patch
-
-    legend = [Patch(color="#4c72b0", label="turn")]
-    if any(row.request == "summary" for row in rows):
-        legend.append(Patch(color="#dd8452", label="summarising request"))
+        cost_axis.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"${value:,.2f}"))
+        legend.append(Line2D([], [], color="#c44e52", marker=".", label="cumulative cost"))
     tokens_axis.legend(handles=legend, loc="upper left")
     tokens_axis.set_title(f"{simulation.model}: input per request ({simulation.strategy} "
                           "history)")
