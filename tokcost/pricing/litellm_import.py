@@ -77,7 +77,8 @@ class ImportResult:
             reason = line.split(": ", 1)[1] if ": " in line else line
             # One reason for many names: "provider 'azure' is not..." counts as "provider is
             # not...", a retirement date as "retired".
-            reason = re.sub(r"(^| )'[^']*'| on \d{4}-\d{2}-\d{2}", "", reason.split(" (")[0])
+            reason = re.sub(r"(^| )'[^']*'| on \d{4}-\d{2}-\d{2}", "",
+                            reason.split(" (")[0]).strip()
             reasons[reason] = reasons.get(reason, 0) + 1
         why = "; ".join(f"{n} {reason}" for reason, n in
                         sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
