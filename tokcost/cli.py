@@ -837,19 +837,20 @@ def pricing_diff(
 @pricing_app.command("check")
 def pricing_check(
     file: Annotated[Path, typer.Argument(
-        help="LiteLLM's model_prices_and_context_window.json (or its _backup copy).")],
+        help="LiteLLM's model_prices_and_context_window.json (or its _backup copy), or "
+             "genai-prices' data.json.")],
     fmt: FormatOption = None,
     output: OutputOption = None,
     pricing_version: PricingVersionOption = None,
     pricing: PricingFileOption = None,
 ) -> None:
-    """Compare the price table with LiteLLM's list: every price that differs, model by model
-    (a maintainer's check that the table is still true)."""
+    """Compare the price table with LiteLLM's or genai-prices' list: every price that
+    differs, model by model (a maintainer's check that the table is still true)."""
     from tokcost.pricing.litellm_import import read_litellm_json
     from tokcost.reports.catalog import DIFF_COLUMNS, check_rows
 
     table = _table(pricing_version, pricing)
-    rows, notes = check_rows(table, read_litellm_json(file))
+    rows, notes = check_rows(table, read_litellm_json(file, lists_too=True))
     for note in notes:
         _note(note)
     _emit(rows, DIFF_COLUMNS, fmt, output,

@@ -86,7 +86,9 @@ class ImportResult:
                 f"skipped {len(self.skipped)}" + (f" ({why})" if why else ""))
 
 
-def read_litellm_json(path: str | Path) -> Mapping[str, Any]:
+def read_litellm_json(path: str | Path, *, lists_too: bool = False) -> Any:
+    """LiteLLM's JSON object of models (or, with ``lists_too``, any price list: genai-prices'
+    is a JSON list of providers)."""
     try:
         data = json.loads(Path(path).read_text("utf-8"))
     except FileNotFoundError:
@@ -97,8 +99,9 @@ def read_litellm_json(path: str | Path) -> Mapping[str, Any]:
         raise InputFileError(
             f"{path}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}"
         ) from None
-    if not isinstance(data, dict):
-        raise InputFileError(f"{path}: expected LiteLLM's JSON object of models")
+    if not isinstance(data, dict) and not (lists_too and isinstance(data, list)):
+        raise InputFileError(f"{path}: expected LiteLLM's JSON object of models"
+                             + (" or genai-prices' list of providers" if lists_too else ""))
     return data
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -211,8 +212,69 @@ def _diff_row(model: str, change: str, field: str = "", old: Any = None,
             "change_pct": pct}
 
 
-def check_rows(table: PriceTable, data: Mapping[str, Any]) -> tuple[list[dict[str, Any]],
-                                                                     list[str]]:
+def check_rows(table: PriceTable, data: Any) -> tuple[list[dict[str, Any]], list[str]]:
+    """Every difference between a table and LiteLLM's or genai-prices' list."""
+    from tokcost.pricing.genai_prices import is_genai_prices
+
+    if is_genai_prices(data):
+        return _genai_check_rows(table, data)
+    return _litellm_check_rows(table, data)
+
+
+def _genai_check_rows(table: PriceTable, data: Sequence[Mapping[str, Any]]
+                      ) -> tuple[list[dict[str, Any]], list[str]]:
+    """The standard input, output and cache-read prices, with their long-context steps, on the
+    table's date, against genai-prices' (which records no batch or service-tier prices the
+    table could be checked on). A step that applies from its threshold is compared as the
+    threshold less one: genai-prices' steps apply past theirs."""
+    from tokcost.pricing.genai_prices import facts, find_model, peak_prices, prices_on
+
+    rows: list[dict[str, Any]] = []
+    notes: list[str] = []
+    compared = differing = 0
+    for model in table:
+        entry = find_model(data, model.provider, model.id)
+        if entry is None:
+            notes.append(f"{model.id}: not in the list")
+            continue
+        theirs = facts(prices_on(entry, table.snapshot.effective))
+        ours = {_as_past(f.field): f.value for f in model_facts(model)
+                if _STANDARD_PRICE.fullmatch(f.field)}
+        peak = peak_prices(entry)
+        if peak is not None and model.price_set("off_peak") is not None:
+            # Their base is the off-peak price and their window the standard one.
+            theirs = {**facts(peak), **{f"off_peak_{name}": value
+                                        for name, value in theirs.items()}}
+            ours |= {f.field: f.value for f in model_facts(model)
+                     if f.field.startswith("off_peak_")}
+        if model.mode == "embedding":  # an embedding has no output to price
+            ours.pop("output_per_mtok", None)
+            theirs.pop("output_per_mtok", None)
+        changed = [name for name in dict.fromkeys([*ours, *theirs])
+                   if ours.get(name) != theirs.get(name)]
+        compared += 1
+        differing += bool(changed)
+        rows += [_diff_row(model.id, "changed", name, ours.get(name), theirs.get(name))
+                 for name in changed]
+    notes.append(f"{compared - differing} of {len(table)} models agree with the list, "
+                 f"{differing} differ, {len(table) - compared} could not be compared")
+    return rows, notes
+
+
+# The standard prices a genai-prices list can be compared on, and their long-context steps.
+_STANDARD_PRICE = re.compile(r"((above|from)_\d+_)?(input|output|cache_read)_per_mtok")
+
+
+def _as_past(name: str) -> str:
+    """``from_200000_input_per_mtok`` as genai-prices writes it: ``above_199999_...``."""
+    if not name.startswith("from_"):
+        return name
+    _, size, rest = name.split("_", 2)
+    return f"above_{int(size) - 1}_{rest}"
+
+
+def _litellm_check_rows(table: PriceTable, data: Mapping[str, Any]
+                        ) -> tuple[list[dict[str, Any]], list[str]]:
     """Every difference between a table and LiteLLM's list, model by model: the list's entries
     for the table's models imported as they would be, then diffed. Also notes: the models the
     list lacks or would not import, and a summary."""
