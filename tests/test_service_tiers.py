@@ -242,3 +242,12 @@ def test_simulate_compares_several_models_in_one_table(cli: Run, tmp_path: Path)
                   str(tmp_path / "g.png"))
     assert plotted.status == 1 and plotted.err == (
         "tokcost: error: --plot draws one model's growth; give one -m with it\n")
+
+
+def test_a_fee_per_request_is_billed_on_every_request(cli: Run, tmp_path: Path) -> None:
+    overlay = tmp_path / "fees.yaml"
+    overlay.write_text("extends: latest\nmodels:\n  gpt-4o: {fees: {request: 0.001}}\n")
+    result = cli("project", "--rpd", "1000", "--input-tokens", "2000", "--output-tokens", "500",
+                 "-m", "gpt-4o", "--pricing", str(overlay), "-f", "csv")
+    # $0.01 of tokens (2,000 x 2.5 + 500 x 10 per million) and the $0.001 fee.
+    assert rows(result.out)[0]["cost_per_request_usd"] == "0.011"

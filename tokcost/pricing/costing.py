@@ -145,12 +145,13 @@ def cost_of(model: ModelPrice, usage: TokenUsage, *, batch: bool = False,
                              "5-minute cache write price") + priced(
             usage.cache_write_1h, rates.cache_write_1h, "1-hour cache write price") + priced(
             usage.cache_write_12h, rates.cache_write_12h, "12-hour cache write price")
-    fees = Decimal(0)
+    # A fee per request (some providers charge one besides the tokens): every call is one.
+    fees = dict(model.fees).get("request", Decimal(0))
     if usage.web_searches:
         fee = dict(model.fees).get("web_search")
         if fee is None:
             raise UnpricedError(model.id, "web search fee")
-        fees = usage.web_searches * fee
+        fees += usage.web_searches * fee
     return Cost(
         input=priced(usage.input, rates.input, "input price"),
         output=priced(usage.output, rates.output, "output price"),
