@@ -49,13 +49,7 @@ class Rates(NamedTuple):
     cache_write_12h: Decimal | None = None  # OpenAI's extended (12-hour) cache retention
 
     def scaled(self, factor: Decimal) -> Rates:
-        def scale(rate: Decimal | None) -> Decimal | None:
-            return None if rate is None else rate * factor
-
-        return Rates(
-            self.input * factor, self.output * factor, scale(self.cache_read),
-            scale(self.cache_write_5m), scale(self.cache_write_1h), scale(self.cache_write_12h),
-        )
+        return Rates._make(None if rate is None else rate * factor for rate in self)
 
 
 class Tier(NamedTuple):
@@ -375,9 +369,7 @@ def _close_field(key: str, table: Mapping[str, Any]) -> str:
 
 
 def _rates(values: Mapping[str, Any]) -> Rates:
-    return Rates(values["input"], values["output"], values.get("cache_read"),
-                 values.get("cache_write_5m"), values.get("cache_write_1h"),
-                 values.get("cache_write_12h"))
+    return Rates._make(values.get(name) for name in Rates._fields)
 
 
 def _read_tokenizer(check: _Checker, raw: Any, model: str) -> Tokenizer | None:
@@ -593,7 +585,7 @@ def _read_model(check: _Checker, model_id: str, raw: Any) -> ModelPrice | None:
 
 def _check_caching(check: _Checker, model: str, caching: str, values: Mapping[str, Any]) -> None:
     """The caching mode says how cache writes are billed; the prices present must agree."""
-    writes = ("cache_write_5m", "cache_write_1h", "cache_write_12h")
+    writes = tuple(name for name in Rates._fields if name.startswith("cache_write"))
     has = {name for name in ("cache_read", *writes) if name in values}
     if caching == "none" and has:
         check.problem("cache prices are given, so caching must be 'automatic' or 'explicit'",

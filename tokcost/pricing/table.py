@@ -19,7 +19,7 @@ from tokcost.errors import (
     UnknownModelError,
     UnknownPricingVersionError,
 )
-from tokcost.pricing.schema import ModelPrice, Snapshot, build_snapshot
+from tokcost.pricing.schema import ModelPrice, Rates, Snapshot, build_snapshot
 
 # The bundled snapshots live in the repository's top-level pricing/ folder, installed as the
 # package tokcost.price_tables (see pyproject.toml), so that they are found the same way from a
@@ -230,8 +230,6 @@ def _validated(raw: Any, origin: str, expected_effective: date | None) -> Snapsh
     return snapshot
 
 
-_PRICE_FIELDS = ("input", "output", "cache_read", "cache_write_5m", "cache_write_1h",
-                 "cache_write_12h")
 
 
 def _overlaid(raw: Any, origin: str, problems: list[PricingProblem]) -> Any:
@@ -304,12 +302,11 @@ def _scaled_prices(entry: Any, factor: Decimal) -> Any:
         return entry
     scaled = {}
     for key, value in entry.items():
-        if key in _PRICE_FIELDS and isinstance(value, (int, float, Decimal)) \
+        if key in Rates._fields and isinstance(value, (int, float, Decimal)) \
                 and not isinstance(value, bool):
             scaled[key] = Decimal(str(value)) * factor
-        elif key in ("tiers", "batch", "service_tiers") or isinstance(value, dict) and \
-                key not in ("tokenizer",):
-            scaled[key] = _scaled_prices(value, factor)
+        elif isinstance(value, (dict, list)) and key != "tokenizer":
+            scaled[key] = _scaled_prices(value, factor)  # tiers, batch, service tiers
         else:
             scaled[key] = value
     return scaled
