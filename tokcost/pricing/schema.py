@@ -131,6 +131,12 @@ class ModelPrice(NamedTuple):
             return PriceSet(self.rates, self.tiers)
         return dict(self.service_tiers).get(service_tier)
 
+    def fits(self, input_tokens: int, reply_tokens: int) -> bool:
+        """Whether a request fits: its input and reply within the context window, and the
+        reply within the model's max output (an embedding model has none)."""
+        return input_tokens + reply_tokens <= self.context_window and (
+            not self.max_output_tokens or reply_tokens <= self.max_output_tokens)
+
     def service_tier_names(self) -> tuple[str, ...]:
         return (STANDARD, *(name for name, _ in self.service_tiers))
 

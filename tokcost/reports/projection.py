@@ -142,13 +142,8 @@ def project_model(
     except UnpricedError as error:
         per_request, unpriced = None, error.what
     return _row(model, requests_per_day, _mean(inputs), _mean(outputs), per_request,
-                days_per_month, all(_fits(model, r) for r in requests), unpriced, **spread)
-
-
-def _fits(model: ModelPrice, request: Request) -> bool:
-    """Input and reply within the context window, and the reply within the max output."""
-    return request.input + request.output <= model.context_window and (
-        not model.max_output_tokens or request.output <= model.max_output_tokens)
+                days_per_month, all(model.fits(r.input, r.output) for r in requests), unpriced,
+                **spread)
 
 
 def _row(model: ModelPrice, requests_per_day: int, input_tokens: Decimal,

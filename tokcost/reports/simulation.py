@@ -140,11 +140,8 @@ class _Simulator:
             cost, self.unpriced = None, error.what
         self.total = None if cost is None or self.total is None else self.total + cost
         window = self.model.context_window
-        # A request fits while its input and its reply (or the --max-output reserved for it)
-        # stay within the window, and the reply within the model's max output.
-        reply = output if self.reserve is None else self.reserve
-        fits = input_tokens + reply <= window and (
-            not self.model.max_output_tokens or reply <= self.model.max_output_tokens)
+        # The reply is the request's own, or the --max-output reserved for it.
+        fits = self.model.fits(input_tokens, output if self.reserve is None else self.reserve)
         self.rows.append(SimulationRow(
             turn, kind, input_tokens, read, written, output,
             (Decimal(input_tokens) * 100 / window).quantize(Decimal("0.01")),
