@@ -200,21 +200,30 @@ def _snapshot(text: str, origin: str, expected_effective: date | None = None) ->
     validated once is kept as JSON in the cache, keyed by the text's hash, and validated again
     from there.
     """
-    cache_name = f"table-{content_key(text)}.json"
-    cached = read_entry(cache_name)
-    if cached is not None:
-        try:
-            raw = json.loads(cached, object_hook=_from_json)
-        except ValueError:
-            raw = None
-        if raw is not None:
-            return _validated(raw, origin, expected_effective)
+    raw = _cached_raw(text)
+    if raw is not None:
+        return _validated(raw, origin, expected_effective)
     from tokcost.pricing.yaml_source import parse_price_yaml
 
     raw = parse_price_yaml(text, origin)
     snapshot = _validated(raw, origin, expected_effective)
-    write_entry(cache_name, json.dumps(raw, default=_to_json).encode())
+    write_entry(_cache_name(text), json.dumps(raw, default=_to_json).encode())
     return snapshot
+
+
+def _cache_name(text: str) -> str:
+    return f"table-{content_key(text)}.json"
+
+
+def _cached_raw(text: str) -> Any:
+    """The parsed form of a table's text that validated before, or None."""
+    cached = read_entry(_cache_name(text))
+    if cached is None:
+        return None
+    try:
+        return json.loads(cached, object_hook=_from_json)
+    except ValueError:
+        return None
 
 
 def _validated(raw: Any, origin: str, expected_effective: date | None) -> Snapshot:
@@ -246,9 +255,11 @@ def _overlaid(raw: Any, origin: str, problems: list[PricingProblem]) -> Any:
                                            f"latest nor a bundled table ({', '.join(versions)})",
                                            field="extends")])
     base_text = (_bundled_folder() / f"{version}.yaml").read_text("utf-8")
-    from tokcost.pricing.yaml_source import parse_price_yaml
+    base = _cached_raw(base_text)  # parsed already when the bundled table was last loaded
+    if base is None:
+        from tokcost.pricing.yaml_source import parse_price_yaml
 
-    base = parse_price_yaml(base_text, f"pricing/{version}.yaml")
+        base = parse_price_yaml(base_text, f"pricing/{version}.yaml")
     merged = {key: value for key, value in base.items()}
     for key, value in raw.items():
         if key in ("extends", "providers", "models", "sources"):
