@@ -241,24 +241,18 @@ def _chosen_format(fmt: OutputFormat | None, output: Path | None) -> OutputForma
     return fmt or default_format(sys.stdout.isatty())
 
 
-# A bundled table older than this on the day tokcost runs may no longer hold.
-STALE_AFTER_DAYS = 90
-
-
 def _today() -> date:
     return date.today()
 
 
 def _table(version: str | None, path: Path | None):  # noqa: ANN202 - PriceTable, lazily typed
-    from tokcost.pricing.table import PRICING_ENV_VAR, bundled_versions, load_price_table
+    from tokcost.pricing.table import PRICING_ENV_VAR, load_price_table, staleness_note
 
     table = load_price_table(version=version, path=path)
     if version is None and path is None and not os.environ.get(PRICING_ENV_VAR):
-        newest = date.fromisoformat(bundled_versions()[-1])
-        age = (_today() - newest).days
-        if age > STALE_AFTER_DAYS:
-            _note(f"the newest bundled price table, {newest}, is {age} days old: prices may have "
-                  "changed since; upgrade tokcost, or give your own table with --pricing")
+        note = staleness_note(_today())
+        if note:
+            _note(note)
     return table
 
 

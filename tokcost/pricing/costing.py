@@ -84,12 +84,13 @@ def _priced_rates(model: ModelPrice, prompt_tokens: int, batch: bool, service_ti
                                       "is priced from the standard tier)")
     prices = prices_at(model, service_tier)
     tier = select_tier(prices, prompt_tokens)
-    standard_tier = select_tier(model, prompt_tokens)
-    if standard_tier is not None and (tier is None or tier.above != standard_tier.above):
-        # The standard prices rise here; a tier that lists no such step is not known to stay
-        # flat, so it is not guessed.
-        raise UnpricedError(model.id, f"{service_tier} service tier price "
-                                      f"{standard_tier.describe()}")
+    if service_tier != STANDARD:
+        standard_tier = select_tier(model, prompt_tokens)
+        if standard_tier is not None and (tier is None or tier.above != standard_tier.above):
+            # The standard prices rise here; a tier that lists no such step is not known to
+            # stay flat, so it is not guessed.
+            raise UnpricedError(model.id, f"{service_tier} service tier price "
+                                          f"{standard_tier.describe()}")
     rates = tier.rates if tier else prices.rates
     if not batch:
         return rates, tier
@@ -146,9 +147,10 @@ def cost_of(model: ModelPrice, usage: TokenUsage, *, batch: bool = False,
             usage.cache_write_1h, rates.cache_write_1h, "1-hour cache write price") + priced(
             usage.cache_write_12h, rates.cache_write_12h, "12-hour cache write price")
     # A fee per request (some providers charge one besides the tokens): every call is one.
-    fees = dict(model.fees).get("request", Decimal(0))
+    charged = dict(model.fees) if model.fees else {}
+    fees = charged.get("request", Decimal(0))
     if usage.web_searches:
-        fee = dict(model.fees).get("web_search")
+        fee = charged.get("web_search")
         if fee is None:
             raise UnpricedError(model.id, "web search fee")
         fees += usage.web_searches * fee

@@ -142,6 +142,20 @@ class PriceTable:
         return closest
 
 
+# A bundled table older than this on the day tokcost runs may no longer hold.
+STALE_AFTER_DAYS = 90
+
+
+def staleness_note(today: date) -> str | None:
+    """What to say when the newest bundled table is too old to trust on ``today``."""
+    newest = date.fromisoformat(bundled_versions()[-1])
+    age = (today - newest).days
+    if age <= STALE_AFTER_DAYS:
+        return None
+    return (f"the newest bundled price table, {newest}, is {age} days old: prices may have "
+            "changed since; upgrade tokcost, or give your own table with --pricing")
+
+
 def _bundled_with(name: str, besides: str) -> str | None:
     """The newest bundled table other than ``besides`` that knows ``name`` (for the error)."""
     for version in reversed(bundled_versions()):
