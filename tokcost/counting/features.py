@@ -111,6 +111,15 @@ _HIDDEN_THINKING = ("a replayed thinking block whose text was omitted or redacte
                     "but its size cannot be read: it is not counted")
 
 
+_EARLIER_THINKING = ("thinking from earlier turns is counted as its text, as this model keeps "
+                     "it; no measured request replayed such thinking")
+
+
+def _has_thinking(message: Mapping[str, Any]) -> bool:
+    content = message.get("content")
+    return isinstance(content, list) and any(part.get("thinking") for part in content)
+
+
 def part_note(part: Mapping[str, Any]) -> str | None:
     """What a text part's count cannot promise: media it stands for (not counted), or a block
     read as its text (an estimate)."""
@@ -175,6 +184,12 @@ def conversation_features(conversation: Conversation, tokens: Encode, image: Ima
     kept = thinking_kept_in(messages, thinking)
     per_message = [message_features(message, tokens, image, notes, keep)
                    for message, keep in zip(messages, kept, strict=True)]
+    if thinking == "all" and any(
+            _has_thinking(message) and not current
+            for message, current in zip(messages, thinking_kept_in(messages, "current_turn"),
+                                        strict=True)):
+        # Documented, but no measured request replays earlier turns' thinking to such a model.
+        notes.append(_EARLIER_THINKING)
     return per_message, request_features(conversation, tokens), notes
 
 
