@@ -177,14 +177,20 @@ def test_embedding_models_are_listed_apart_and_not_simulated(cli: Run) -> None:
     assert "text-embedding" not in projected.out and "gpt-4o" in projected.out
 
 
-def test_web_searches_are_billed_per_search_at_the_model_s_fee(cli: Run) -> None:
+def project_per_request(cli: Run, *args: str) -> tuple[dict[str, str], str]:
+    """Each model's cost per request, and the notes, of a 1,000-in 1,000-out projection."""
     result = cli("project", "--rpd", "100", "--input-tokens", "1000", "--output-tokens", "1000",
-                 "-m", "claude-opus-4-8", "-m", "gpt-4o", "--web-searches", "2", "-f", "csv")
+                 "-f", "csv", *args)
     assert result.status == 0, result.err
-    got = {row["model"]: row["cost_per_request_usd"] for row in rows(result.out)}
+    return {row["model"]: row["cost_per_request_usd"] for row in rows(result.out)}, result.err
+
+
+def test_web_searches_are_billed_per_search_at_the_model_s_fee(cli: Run) -> None:
+    got, notes = project_per_request(cli, "-m", "claude-opus-4-8", "-m", "gpt-4o",
+                                     "--web-searches", "2")
     # 1,000 x 5 + 1,000 x 25 per million, and two searches at $0.01.
     assert got == {"claude-opus-4-8": "0.05", "gpt-4o": ""}
-    assert "gpt-4o (web search fee)" in result.err
+    assert "gpt-4o (web search fee)" in notes
     simulated = cli("simulate", "-m", "claude-opus-4-8", "--turns", "2", "--system-tokens", "0",
                     "--user-tokens", "100", "--assistant-tokens", "100", "--web-searches", "3",
                     "-f", "csv")
@@ -194,14 +200,11 @@ def test_web_searches_are_billed_per_search_at_the_model_s_fee(cli: Run) -> None
 
 
 def test_off_peak_prices_for_a_share_of_the_requests(cli: Run) -> None:
-    result = cli("project", "--rpd", "100", "--input-tokens", "1000", "--output-tokens", "1000",
-                 "-m", "deepseek-flash", "-m", "gpt-4o", "--off-peak", "0.5", "-f", "csv")
-    assert result.status == 0, result.err
-    got = {row["model"]: row["cost_per_request_usd"] for row in rows(result.out)}
+    got, notes = project_per_request(cli, "-m", "deepseek-flash", "-m", "gpt-4o",
+                                     "--off-peak", "0.5")
     # Half at 0.3 and 1.2 (0.0015), half at the off-peak 0.15 and 0.6 (0.00075).
     assert got == {"deepseek-flash": "0.001125", "gpt-4o": ""}
-    assert "gpt-4o (off_peak service tier price (it is sold at standard, priority))" in \
-        result.err
+    assert "gpt-4o (off_peak service tier price (it is sold at standard, priority))" in notes
 
 
 def test_one_hour_and_twelve_hour_cache_writes(cli: Run) -> None:
