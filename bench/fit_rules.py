@@ -141,6 +141,8 @@ def _has_media(conversation: Conversation) -> bool:
 def kind_of(conversation: Conversation) -> str:
     if _has_media(conversation):
         return "media"
+    if conversation.unmeasured_options:
+        return "unmeasured option"
     if conversation.tools:
         return "tools"
     if conversation.output_schema is not None:
@@ -191,7 +193,9 @@ def load(path: Path, fmt: str, specs: Sequence[RuleSpec]) -> tuple[list[Loaded],
         # while the Gemini API, whose prices the table holds, bills them.
         vertex_replay = raw.get("host") == "aiplatform.googleapis.com" and bool(
             features.get("signature_bytes"))
-        fitted = raw["set"] != "extra" and kind != "media" and not vertex_replay
+        # A request option whose hidden tokens no rule counts is estimated as unmeasured.
+        fitted = (raw["set"] != "extra" and kind not in ("media", "unmeasured option")
+                  and not vertex_replay)
         loaded.append(Loaded(record, spec, "vertex replay" if vertex_replay else kind, fitted))
     return loaded, skipped
 

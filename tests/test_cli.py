@@ -44,7 +44,7 @@ def test_models_csv_from_another_directory(installed: Run) -> None:
     assert (sonnet["input_per_mtok"], sonnet["output_per_mtok"], sonnet["cache_read_per_mtok"],
             sonnet["cache_write_per_mtok"], sonnet["accuracy"]) == ("3", "15", "0.3", "3.75",
                                                                     "estimate")
-    assert (sonnet["error_p90_pct"], sonnet["counting_rule"]) == ("10.2", "claude-4-6")
+    assert (sonnet["error_p90_pct"], sonnet["counting_rule"]) == ("10.7", "claude-4-6")
     assert (gpt_4o["error_p90_pct"], gpt_4o["counting_rule"]) == ("", "openai")
     assert (gpt_4o["mode"], gpt_4o["service_tiers"]) == ("chat", "priority")
     assert by_model["gpt-5.4"]["service_tiers"] == "flex priority"

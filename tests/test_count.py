@@ -171,7 +171,7 @@ def test_anthropic_request(cli: Run) -> None:
     # Estimated by rule claude-4-5: the tool-use system prompt Anthropic adds (~493 tokens with
     # tool_choice auto) is most of it.
     assert csv_rows(result.out)[1][1:9] == ["anthropic", "claude-sonnet-4-5", "1", "6", "768",
-                                            "estimate", "10.2", "0.002304"]
+                                            "estimate", "10.7", "0.002304"]
     assert "claude-sonnet-4-5: its tokenizer is not public; estimated by rule claude-4-5" \
         in result.err
     per_message = csv_rows(cli("count", str(COUNT / "anthropic_request.json"), "--per-message",
@@ -225,7 +225,7 @@ def test_models_side_by_side_and_a_total(cli: Run) -> None:
     both = csv_rows(cli("count", str(COUNT / "cookbook_messages.json"), "-m", "gpt-4o", "-m",
                         "claude-sonnet-4-5", "-f", "csv").out)
     assert [(row[2], row[5], row[6], row[7]) for row in both[1:]] == [
-        ("gpt-4o", "124", "exact", ""), ("claude-sonnet-4-5", "113", "estimate", "10.2")]
+        ("gpt-4o", "124", "exact", ""), ("claude-sonnet-4-5", "113", "estimate", "10.7")]
     table = cli("count", str(COUNT / "cookbook_messages.json"), str(COUNT / "cookbook_tools.json"),
                 "-f", "table").out
     assert table.splitlines()[-1].split() == ["total", "gpt-4o", "225", "$0.000562"]

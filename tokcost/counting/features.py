@@ -190,6 +190,10 @@ def conversation_features(conversation: Conversation, tokens: Encode, image: Ima
                                         strict=True)):
         # Documented, but no measured request replays earlier turns' thinking to such a model.
         notes.append(_EARLIER_THINKING)
+    if conversation.unmeasured_options:
+        names = ", ".join(f"`{name}`" for name in conversation.unmeasured_options)
+        notes.append(f"{names} adds hidden input tokens that no measured request shows the "
+                     "size of: not counted")
     return per_message, request_features(conversation, tokens), notes
 
 

@@ -334,12 +334,20 @@ def parse_anthropic(value: Any, where: str = "") -> Conversation:
     # Only thinking with a budget adds a hidden prompt: adaptive thinking was billed nothing
     # extra in the calibration records (Opus 5, "What is 2+2?": 13 tokens, as without it).
     conversation.thinking = isinstance(thinking, dict) and thinking.get("type") == "enabled"
-    output_format = (request.get("output_config") or {}).get("format") if isinstance(
-        request.get("output_config"), dict) else None
+    output_config = request.get("output_config")
+    output_config = output_config if isinstance(output_config, dict) else {}
+    output_format = output_config.get("format")
+    # `effort` was billed nothing extra in the calibration records; anything else there (the
+    # task budget: about 40 tokens on the one recorded request) has no measured size.
+    conversation.unmeasured_options = [f"output_config.{key}" for key in output_config
+                                       if key not in _MEASURED_OUTPUT_CONFIG]
     if isinstance(output_format, dict):
         schema = output_format.get("schema")
         conversation.output_schema = schema if isinstance(schema, dict) else {}
     return conversation
+
+
+_MEASURED_OUTPUT_CONFIG = ("format", "effort")
 
 
 def _anthropic_text(system: Any, where: str) -> str:

@@ -37,6 +37,9 @@ class Conversation:
     tool_choice: str | None = None
     thinking: bool = False
     output_schema: dict[str, Any] | None = None
+    # Request options that add hidden tokens no measured request shows the size of (for
+    # example ``output_config.task_budget``): named in the count's notes, not counted.
+    unmeasured_options: list[str] = field(default_factory=list)
 
 
 def at(where: str, key: str | int) -> str:
