@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tokcost.errors import InputFileError, TokcostError
+from tokcost.pricing.costing import TokenUsage, cost_of
 from tokcost.pricing.litellm_import import import_litellm, read_litellm_json, selected_patterns
 from tokcost.pricing.table import load_file
 
@@ -125,7 +126,7 @@ def test_everything_imports_without_aborting_and_every_skip_has_its_line(
                  "--models", "*", "--out", str(out))
     assert result.status == 0, result.err
     notes = result.err.splitlines()
-    assert notes[-2] == ("tokcost: note: imported 10 models, skipped 9 (6 retired; 1 mode is "
+    assert notes[-2] == ("tokcost: note: imported 10 models, skipped 10 (7 retired; 1 mode is "
                          "not priced by tokens; 1 provider is not one we price; 1 the table "
                          "would refuse it)")
     assert ("tokcost: note: skipped gpt-5.6-cyber: the table would refuse it (tiers: a tier "
@@ -173,6 +174,23 @@ def test_service_tiers_batch_rules_and_thresholds_come_in(tmp_path: Path) -> Non
     embedding = table.resolve("text-embedding-3-small").model
     assert (embedding.mode, embedding.rates.input, embedding.max_output_tokens) == (
         "embedding", Decimal("0.02"), 0)
+
+
+def test_a_fee_per_image_comes_in_and_is_billed_besides_the_tokens(tmp_path: Path) -> None:
+    # Gemini's Deep Research preview (retired 2026-10-23, so imported as of a date before).
+    result = import_litellm(read_litellm_json(EXCERPT), date(2026, 10, 1),
+                            ["gemini/deep-research-pro-preview-12-2025"])
+    out = tmp_path / "2026-10-01.yaml"
+    out.write_text(result.yaml_text)
+    model = load_file(out).resolve("deep-research-pro-preview-12-2025").model
+    assert dict(model.fees) == {"web_search": Decimal("0.035"), "image": Decimal("0.0011")}
+    # 1,000 input tokens at $2 per million and two images at $0.0011 each.
+    cost = cost_of(model, TokenUsage(input=1000, images=2))
+    assert (cost.input, cost.fees, cost.total) == (Decimal("0.002"), Decimal("0.0022"),
+                                                   Decimal("0.0042"))
+    # A model without the fee bills an image only as its tokens.
+    gpt = load_file(out).resolve("deep-research-pro-preview-12-2025").model._replace(fees=())
+    assert cost_of(gpt, TokenUsage(input=1000, images=2)).total == Decimal("0.002")
 
 
 def test_pricing_check_lists_every_price_that_differs_from_the_list(

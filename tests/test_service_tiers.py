@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -254,3 +255,37 @@ def test_a_fee_per_request_is_billed_on_every_request(cli: Run, tmp_path: Path) 
                  "-m", "gpt-4o", "--pricing", str(overlay), "-f", "csv")
     # $0.01 of tokens (2,000 x 2.5 + 500 x 10 per million) and the $0.001 fee.
     assert rows(result.out)[0]["cost_per_request_usd"] == "0.011"
+
+
+def test_a_fee_per_image_is_billed_on_the_images_a_request_sends(cli: Run, tmp_path: Path
+                                                                  ) -> None:
+    overlay = tmp_path / "images.yaml"
+    overlay.write_text("extends: latest\nmodels:\n"
+                       "  gemini-3.1-pro-preview: {fees: {image: 0.0005}}\n")
+    # The header of a 64 x 64 PNG: its size is all that is counted.
+    image = {"type": "image_url", "image_url": {
+        "url": "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAEAAAABACAIAAAAlC+aJ"}}
+    chat = tmp_path / "chat.json"
+    chat.write_text(json.dumps({"model": "gemini-3.1-pro-preview", "messages": [
+        {"role": "user", "content": [{"type": "text", "text": "What is in these?"}, image,
+                                     image]},
+        {"role": "assistant", "content": "Two black squares."}]}))
+    counted = rows(cli("count", str(chat), "--pricing", str(overlay), "-f", "csv").out)[0]
+    # 527 tokens (two images of 258 by Google's rule, and the text) at $2 per million, and
+    # two images at $0.0005.
+    assert (counted["tokens"], counted["input_cost_usd"]) == ("527", "0.002054")
+    projected = cli("project", "--from", str(chat), "--rpd", "1000", "-m", "gemini-3.1-pro-preview",
+                    "--pricing", str(overlay),
+                    "-f", "csv")
+    # The prompt before the reply: 522 tokens x $2 and 4 reply tokens x $12, plus the images.
+    assert rows(projected.out)[0]["cost_per_request_usd"] == "0.002092"
+    given = cli("project", "--rpd", "1000", "--input-tokens", "2000", "--output-tokens", "500",
+                "--images", "2", "-m", "gemini-3.1-pro-preview", "-m", "gpt-4o",
+                "--pricing", str(overlay), "-f", "csv")
+    # 2,000 x 2 + 500 x 12 per million is $0.01, and $0.001 of images; gpt-4o has no such fee.
+    assert [(row["model"], row["cost_per_request_usd"]) for row in rows(given.out)] == [
+        ("gpt-4o", "0.01"), ("gemini-3.1-pro-preview", "0.011")]
+    both = cli("project", "--from", str(chat), "--images", "1", "--rpd", "10")
+    assert (both.status, both.err) == (1, "tokcost: error: --images goes with --input-tokens: "
+                                          "--from counts the images in the conversations, and "
+                                          "--turns simulates text\n")

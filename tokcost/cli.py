@@ -488,6 +488,10 @@ def project(
         "--batch", help="Use batch API prices.")] = False,
     service_tier: ServiceTierOption = "standard",
     web_searches: WebSearchesOption = 0,
+    images: Annotated[int, typer.Option(
+        "--images", metavar="N", min=0,
+        help="Images in each request's prompt, for a model that charges a fee per image "
+             "(their tokens belong in --input-tokens; --from finds them itself).")] = 0,
     currency: CurrencyOption = None,
     off_peak: Annotated[float, typer.Option(
         "--off-peak", metavar="SHARE", min=0, max=1,
@@ -540,7 +544,7 @@ def project(
         days_per_month=str(days_per_month), table=table,
         input_format=input_format.value if input_format else None, simulated=simulated,
         service_tier=_service_tier(table, service_tier, batch), web_searches=web_searches,
-        off_peak=str(off_peak),
+        off_peak=str(off_peak), images=images,
     )
     if (from_file is None and simulated is None and input_tokens is None
             and output_tokens is None):

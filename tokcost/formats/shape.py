@@ -42,6 +42,17 @@ class Conversation:
     unmeasured_options: list[str] = field(default_factory=list)
 
 
+def image_count(conversation: Conversation, upto: int | None = None) -> int:
+    """How many images the request sends (in its first ``upto`` messages): what a per-image
+    fee is billed on."""
+    images = 0
+    for message in conversation.messages[:upto]:
+        content = message.get("content")
+        if isinstance(content, list):
+            images += sum(1 for part in content if part.get("type") == "image_url")
+    return images
+
+
 def at(where: str, key: str | int) -> str:
     """The path one step further in: ``messages[2]``, ``contents[0].parts``."""
     step = f"[{key}]" if isinstance(key, int) else f".{key}"

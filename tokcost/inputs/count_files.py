@@ -18,9 +18,10 @@ from tokcost.counting.counter import Accuracy, MessageTokens, ModelCounter, Toke
 from tokcost.counting.rules import CALIBRATION_ENV_VAR, calibration_stamp
 from tokcost.errors import InputFileError, TokcostError, UnknownModelError, UnpricedError
 from tokcost.formats.conversations import Conversation, to_anthropic_request
+from tokcost.formats.shape import image_count
 from tokcost.inputs.sources import Batch, Document, Source, open_source, parse_line
 from tokcost.output import Column, accuracy_with_band
-from tokcost.pricing.costing import TokenUsage, cost_of
+from tokcost.pricing.costing import TokenUsage, cost_of, image_fee
 from tokcost.pricing.schema import STANDARD, ModelPrice
 from tokcost.pricing.table import PriceTable, load_price_table
 
@@ -98,6 +99,7 @@ class Counted:
     error_p90_pct: Decimal | None = None  # the estimate's measured band, if one holds
     rows: tuple[MessageTokens, ...] = ()
     preview: str = ""
+    images: int = 0  # for a per-image fee
 
 
 @dataclass
@@ -164,11 +166,12 @@ def _count_conversation(conversation: Conversation, place: tuple[str, str, int],
         return
     index = result.conversations
     result.conversations += 1
+    images = image_count(conversation)
     for model in models:
         count = _conversation_count(model, conversation, job, result.notes)
         result.counted.append(Counted(index, model.id, count.tokens, len(conversation.messages),
                                       count.accuracy == "estimate", count.error_p90_pct,
-                                      count.messages))
+                                      count.messages, images=images))
         result.notes.extend(count.notes)
 
 
@@ -400,18 +403,19 @@ class _Tally:
         result.conversations += 1
         result.messages += counted.messages
         # Each conversation is one request: its own size picks its long-context tier.
-        self._price(counted.tokens)
+        self._price(counted.tokens, counted.images)
         if per_message:
             number = first + counted.conversation + 1
             result.per_message.extend((number, row) for row in counted.rows)
 
-    def _price(self, tokens: int) -> None:
-        """Add one request's input cost; a price the tier lacks leaves the file's cost empty."""
+    def _price(self, tokens: int, images: int = 0) -> None:
+        """Add one request's input cost (with any per-image fee); a price the tier lacks leaves
+        the file's cost empty."""
         if self.result.input_cost_usd is None:
             return
         try:
-            self.result.input_cost_usd += cost_of(self.model, TokenUsage(input=tokens),
-                                                  service_tier=self.service_tier).input
+            cost = cost_of(self.model, TokenUsage(input=tokens), service_tier=self.service_tier)
+            self.result.input_cost_usd += cost.input + image_fee(self.model, images)
         except UnpricedError as error:
             self.result.input_cost_usd, self.unpriced = None, error.what
 

@@ -27,6 +27,7 @@ class TokenUsage(NamedTuple):
     cache_write_1h: int = 0
     web_searches: int = 0  # billed per search, not by the token
     cache_write_12h: int = 0
+    images: int = 0  # images in the prompt, for a per-image fee (their tokens are in input)
 
     @property
     def prompt_tokens(self) -> int:
@@ -45,7 +46,7 @@ class Cost(NamedTuple):
     tier_above: int | None = None
     batch: bool = False
     service_tier: str = STANDARD
-    fees: Decimal = Decimal(0)  # per-unit charges: web searches
+    fees: Decimal = Decimal(0)  # per-unit charges: requests, web searches, images
 
     @property
     def total(self) -> Decimal:
@@ -113,6 +114,13 @@ def _discounted(rates: Rates, discount: Decimal, applies_to: tuple[str, ...] | N
     return rates._replace(**{name: getattr(lowered, name) for name in applies_to})
 
 
+def image_fee(model: ModelPrice, images: int) -> Decimal:
+    """What a request's images cost besides their tokens: nothing, unless the model charges
+    a fee per image (``fees: {image: ...}``); most bill an image only as its tokens."""
+    fee = dict(model.fees).get("image") if images and model.fees else None
+    return images * fee if fee is not None else Decimal(0)
+
+
 def cost_of(model: ModelPrice, usage: TokenUsage, *, batch: bool = False,
             service_tier: str = STANDARD) -> Cost:
     """Price one request's tokens on a model, applying its service tier, long-context tier and
@@ -154,6 +162,7 @@ def cost_of(model: ModelPrice, usage: TokenUsage, *, batch: bool = False,
         if fee is None:
             raise UnpricedError(model.id, "web search fee")
         fees += usage.web_searches * fee
+    fees += image_fee(model, usage.images)
     return Cost(
         input=priced(usage.input, rates.input, "input price"),
         output=priced(usage.output, rates.output, "output price"),

@@ -210,6 +210,9 @@ def _convert(key: str, entry: Mapping[str, Any], provider: str,
         fees["web_search"] = _per_query(search["search_context_size_medium"])
     if _per_query(entry.get("google_maps_grounding_cost_per_query")):
         fees["maps_grounding"] = _per_query(entry["google_maps_grounding_cost_per_query"])
+    # A fee per input image, billed besides the image's tokens (some multimodal models).
+    if _per_query(entry.get("input_cost_per_image")):
+        fees["image"] = _per_query(entry["input_cost_per_image"])
     if fees:
         out["fees"] = fees
     window = _token_limit(entry.get("max_input_tokens") or entry.get("max_tokens"))

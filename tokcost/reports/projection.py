@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from tokcost.errors import InputFileError, TokcostError, UnpricedError
+from tokcost.formats.shape import image_count
 from tokcost.output import Column
 from tokcost.pricing.costing import TokenUsage, cost_of
 from tokcost.pricing.schema import STANDARD, ModelPrice
@@ -41,10 +42,11 @@ PERCENTILE_COLUMNS = (
 
 
 class Request(NamedTuple):
-    """The tokens of one request."""
+    """The tokens of one request, and the images in its prompt (for a per-image fee)."""
 
     input: int
     output: int
+    images: int = 0
 
 
 class ProjectionRow(NamedTuple):
@@ -105,7 +107,7 @@ def _percentile(values: Sequence[int], share: int) -> Decimal:
 def _usage(request: Request, cache_hit_rate: Decimal, web_searches: int = 0) -> TokenUsage:
     cached = int((request.input * cache_hit_rate).to_integral_value(ROUND_HALF_EVEN))
     return TokenUsage(input=request.input - cached, cache_read=cached, output=request.output,
-                      web_searches=web_searches)
+                      web_searches=web_searches, images=request.images)
 
 
 OFF_PEAK = "off_peak"  # the service tier of a provider's off-peak prices (DeepSeek)
@@ -183,10 +185,12 @@ def requests_from_document(
                     if message["role"] == "assistant"), default=None)
         if last is not None and last > 0:
             prompt = counter.conversation(conversation, upto=last)
-            requests.append(Request(prompt.tokens, counter.reply(messages[last])))
+            requests.append(Request(prompt.tokens, counter.reply(messages[last]),
+                                    image_count(conversation, upto=last)))
             trailing += last < len(messages) - 1
         elif output_tokens is not None:
-            requests.append(Request(counter.conversation(conversation).tokens, output_tokens))
+            requests.append(Request(counter.conversation(conversation).tokens, output_tokens,
+                                    image_count(conversation)))
         else:
             unreplied += 1
     if not requests:
@@ -229,6 +233,7 @@ def project(
     service_tier: str = STANDARD,
     web_searches: int = 0,
     off_peak: Decimal | float | str = 0,
+    images: int = 0,
 ) -> Projection:
     """Project a workload's cost on the named models, or every model in the table."""
     table = table or load_price_table()
@@ -238,6 +243,11 @@ def project(
         raise TokcostError(f"--off-peak is a share between 0 and 1, not {off_peak_share}")
     if web_searches < 0:
         raise TokcostError(f"--web-searches must be zero or more, not {web_searches}")
+    if images < 0:
+        raise TokcostError(f"--images must be zero or more, not {images}")
+    if images and (from_file is not None or simulated is not None):
+        raise TokcostError("--images goes with --input-tokens: --from counts the images in "
+                           "the conversations, and --turns simulates text")
     if off_peak_share and service_tier != STANDARD:
         raise TokcostError("--off-peak and --service-tier go separately: off-peak prices are "
                            "their own tier")
@@ -286,7 +296,7 @@ def project(
         else:
             requests = [Request(DEFAULT_INPUT_TOKENS if input_tokens is None else input_tokens,
                                 DEFAULT_OUTPUT_TOKENS if output_tokens is None else
-                                output_tokens)]
+                                output_tokens, images)]
         rows.append(project_model(model, requests, requests_per_day, cache_hit_rate=hit_rate,
                                   batch=batch, days_per_month=days,
                                   percentiles=len(requests) > 1, service_tier=service_tier,
@@ -307,8 +317,15 @@ def project(
                      + (" ..." if len(unpriced) > 5 else ""))
     return Projection(rows, requests_per_day, days, hit_rate, batch, table.label,
                       _describe_workload(input_tokens, output_tokens, from_file, document,
-                                         simulated),
+                                         simulated) + _per_unit(web_searches, images),
                       notes)
+
+
+def _per_unit(web_searches: int, images: int) -> str:
+    """The workload's charges that are not tokens, as words (empty when there are none)."""
+    parts = [f"{n:,} {what}{'s' if n != 1 else ''}"
+             for n, what in ((web_searches, "web search"), (images, "image")) if n]
+    return f"; {' and '.join(parts)} a request" if parts else ""
 
 
 def _simulated_row(model: ModelPrice, workload: SimulatedWorkload, requests_per_day: int,
