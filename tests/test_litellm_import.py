@@ -211,7 +211,8 @@ def test_pricing_check_lists_every_price_that_differs_from_the_list(
                           "(gemini-2.5-pro, gpt-5.4), 0 could not be compared\n")
 
 
-def test_pricing_check_against_genai_prices(cli: Callable[..., Result]) -> None:
+def test_pricing_check_against_genai_prices(cli: Callable[..., Result], tmp_path: Path
+                                           ) -> None:
     # An excerpt of genai-prices 0.2.3's data: Claude Sonnet and Opus 4.6 (dated price sets),
     # DeepSeek Flash (its off-peak base and peak windows), Grok 4.3 (a tier past 199,999
     # tokens: the table's `from: 200000`) and Gemini 4 Argon, dearer from 2026-12-01.
@@ -219,10 +220,16 @@ def test_pricing_check_against_genai_prices(cli: Callable[..., Result]) -> None:
     result = cli("pricing", "check", str(excerpt), "--pricing-version", "2026-12-01", "-f",
                  "csv")
     assert result.status == 0, result.err
-    assert result.out.splitlines() == [
+    assert result.out.splitlines() == ["model,change,field,old,new,change_pct"]
+    assert result.err.splitlines()[-1] == ("tokcost: note: 5 of 79 models agree with the list, "
+                                           "0 differ, 74 could not be compared")
+    # At its launch price (the 2026-12-01 table had it before the review), Argon differs.
+    launch = tmp_path / "launch.yaml"
+    launch.write_text("extends: 2026-12-01\nmodels:\n"
+                      "  gemini-4-argon: {input: 2, output: 10, cache_read: 0.1}\n")
+    differs = cli("pricing", "check", str(excerpt), "--pricing", str(launch), "-f", "csv")
+    assert differs.out.splitlines() == [
         "model,change,field,old,new,change_pct",
         "gemini-4-argon,changed,input_per_mtok,2,4,100",
         "gemini-4-argon,changed,output_per_mtok,10,20,100",
         "gemini-4-argon,changed,cache_read_per_mtok,0.1,0.2,100"]
-    assert result.err.splitlines()[-1] == ("tokcost: note: 4 of 79 models agree with the list, "
-                                           "1 differ, 74 could not be compared")
