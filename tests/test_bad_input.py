@@ -227,7 +227,7 @@ def test_zero_requests_cost_nothing(cli: Run) -> None:
     ],
 )
 def test_conflicting_options(cli: Run, args: tuple[str, ...], fragment: str) -> None:
-    fails_cleanly(cli(*args), fragment)
+    fails_cleanly(cli(*args), fragment, status=2)  # a usage error, as the README documents
 
 
 # --- output ---------------------------------------------------------------------------------------

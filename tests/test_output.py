@@ -98,6 +98,13 @@ def test_markdown_is_a_pipe_table() -> None:
     assert lines[1].startswith("|:--") or lines[1].startswith("|-")
 
 
+def test_markdown_assumptions_are_paragraphs_not_headings() -> None:
+    lines = rendered(OutputFormat.markdown, preamble=["Workload: example", "Prices: table"]
+                     ).splitlines()
+    assert lines[:5] == ["Workload: example", "", "Prices: table", "", lines[4]]
+    assert lines[4].startswith("| name")
+
+
 @pytest.mark.parametrize(
     ("amount", "shown"),
     [

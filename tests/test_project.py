@@ -182,7 +182,7 @@ def test_bad_numbers_are_usage_errors(cli: Run, args: tuple[str, ...]) -> None:
 def test_from_and_input_tokens_conflict(cli: Run) -> None:
     result = cli("project", "--rpd", "5", "--from", str(COUNT / "cookbook_messages.json"),
                  "--input-tokens", "10")
-    assert result.status == 1
+    assert result.status == 2  # options that do not go together: a usage error
     assert result.err == "tokcost: error: give one of --from and --input-tokens, not both\n"
 
 
@@ -249,7 +249,7 @@ def test_summarising_requests_add_to_the_cost_per_turn(current_table: PriceTable
 )
 def test_turns_conflicts(cli: Run, args: tuple[str, ...], message: str) -> None:
     result = cli("project", "--rpd", "5", "-m", "gpt-4o", *args)
-    assert result.status == 1 and result.out == ""
+    assert result.status == 2 and result.out == ""
     assert message in result.err
 
 

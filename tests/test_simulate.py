@@ -174,19 +174,19 @@ def test_plot(tmp_path: Path, cli: Run, suffix: str) -> None:
 @pytest.mark.parametrize(
     ("args", "status", "message"),
     [
-        (("--strategy", "window"), 1, "--strategy window needs --window K"),
-        (("--strategy", "summarize", "--summarize-at", "100"), 1, "needs --summarize-at T and "
+        (("--strategy", "window"), 2, "--strategy window needs --window K"),
+        (("--strategy", "summarize", "--summarize-at", "100"), 2, "needs --summarize-at T and "
                                                                    "--summary-tokens S"),
-        (("--strategy", "summarize", "--summarize-at", "100", "--summary-tokens", "200"), 1,
+        (("--strategy", "summarize", "--summarize-at", "100", "--summary-tokens", "200"), 2,
          "--summary-tokens must be more than 0 and less than --summarize-at"),
-        (("--window", "3"), 1, "--window goes with --strategy window"),
+        (("--window", "3"), 2, "--window goes with --strategy window"),
         (("--turns", "0"), 2, "Invalid value for '--turns'"),
-        (("--system-tokens", "10", "--system", "README.md"), 1, "not both"),
-        (("--from", "tests/data/count/sharegpt_four_turns.json", "--user-tokens", "5"), 1,
+        (("--system-tokens", "10", "--system", "README.md"), 2, "not both"),
+        (("--from", "tests/data/count/sharegpt_four_turns.json", "--user-tokens", "5"), 2,
          "--from replays the conversation's own sizes"),
         (("--from", "tests/data/count/sharegpt_excerpt.json"), 1,
          "--from replays one conversation; this file holds 4 conversations"),
-        (("--plot", "growth.jpg"), 1, "--plot writes .png or .svg files"),
+        (("--plot", "growth.jpg"), 2, "--plot writes .png or .svg files"),
     ],
 )
 def test_bad_options(cli: Run, args: tuple[str, ...], status: int, message: str) -> None:

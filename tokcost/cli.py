@@ -21,7 +21,7 @@ import click
 import typer
 
 from tokcost import __version__
-from tokcost.errors import InputFileError, PricingError, TokcostError
+from tokcost.errors import InputFileError, OptionError, PricingError, TokcostError
 from tokcost.output import Column, OutputFormat, Row, default_format, plain_number, render
 
 
@@ -258,7 +258,7 @@ def _table(version: str | None, path: Path | None):  # noqa: ANN202 - PriceTable
 
 def _service_tier(table, name: str, batch: bool = False) -> str:  # noqa: ANN001 - PriceTable
     if batch and name != "standard":
-        raise TokcostError("--batch and --service-tier go separately: batch prices are their "
+        raise OptionError("--batch and --service-tier go separately: batch prices are their "
                            "own, taken from the standard tier")
     return table.check_service_tier(name)
 
@@ -536,7 +536,7 @@ def project(
     elif (cache or window is not None or summarize_at is not None or summary_tokens is not None
           or strategy is not StrategyChoice.full or system_tokens is not None
           or user_tokens is not None or assistant_tokens is not None):
-        raise TokcostError("the simulation options (--system-tokens, --user-tokens, "
+        raise OptionError("the simulation options (--system-tokens, --user-tokens, "
                            "--assistant-tokens, --strategy, --cache...) go with --turns")
     result = run(
         rpd, input_tokens=input_tokens, output_tokens=output_tokens, from_file=from_file,
@@ -628,17 +628,17 @@ def simulate(
     system_text = None
     if system_file is not None:
         if system_tokens is not None:
-            raise TokcostError("give either --system FILE or --system-tokens, not both")
+            raise OptionError("give either --system FILE or --system-tokens, not both")
         system_text = _read_text_file(system_file)
     if from_file is not None and (system_tokens is not None or system_file is not None
                                   or user_tokens is not None or assistant_tokens is not None):
-        raise TokcostError("--from replays the conversation's own sizes; leave out "
+        raise OptionError("--from replays the conversation's own sizes; leave out "
                            "--system, --system-tokens, --user-tokens and --assistant-tokens")
     table = _table(pricing_version, pricing)
     tier = _service_tier(table, service_tier)
     models = model or ["gpt-4o"]
     if plot is not None and len(models) > 1:
-        raise TokcostError("--plot draws one model's growth; give one -m with it")
+        raise OptionError("--plot draws one model's growth; give one -m with it")
     results = [run(
         name, turns if turns is not None or from_file is not None else 10,
         system_tokens=system_tokens, user_tokens=user_tokens,
@@ -951,7 +951,7 @@ def main(argv: list[str] | None = None) -> int:
         if debug:
             raise
         typer.echo(f"tokcost: error: {error}", err=True)
-        return ExitStatus.ERROR
+        return ExitStatus.USAGE if isinstance(error, OptionError) else ExitStatus.ERROR
     except click.ClickException as error:  # usage errors (exit 2) and the like
         # typer has already put "Did you mean ...?" into an unknown command's message; click
         # would add it again from the possibilities.

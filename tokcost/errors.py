@@ -13,6 +13,11 @@ class TokcostError(Exception):
     """Base class: a problem the user can fix, described in one line."""
 
 
+class OptionError(TokcostError):
+    """Options that do not go together, or an option's value out of its range: a usage error
+    (exit status 2, as click gives for a value it refuses itself)."""
+
+
 class UnknownModelError(TokcostError):
     """A model name that the active price table does not know."""
 

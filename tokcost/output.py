@@ -190,10 +190,12 @@ def _render_for_people(
     style = "github" if fmt is OutputFormat.markdown else "simple"
     table = tabulate(body, headers=[c.name for c in columns], tablefmt=style,
                      colalign=align, disable_numparse=True)
-    for line in preamble:
-        stream.write(("# " if fmt is OutputFormat.markdown else "") + line + "\n")
-    if preamble:
-        stream.write("\n")
+    if fmt is OutputFormat.markdown:
+        # Each line its own paragraph: plain text in Markdown, not a heading, and not run
+        # together with the next line.
+        stream.write("".join(line + "\n\n" for line in preamble))
+    else:
+        stream.write("".join(line + "\n" for line in preamble) + ("\n" if preamble else ""))
     if total is not None and fmt is OutputFormat.table:
         # Rule off the total line the way the header is ruled off.
         lines = table.split("\n")

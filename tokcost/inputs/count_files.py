@@ -16,7 +16,13 @@ from typing import Any
 
 from tokcost.counting.counter import Accuracy, MessageTokens, ModelCounter, TokenCount, preview
 from tokcost.counting.rules import CALIBRATION_ENV_VAR, calibration_stamp
-from tokcost.errors import InputFileError, TokcostError, UnknownModelError, UnpricedError
+from tokcost.errors import (
+    InputFileError,
+    OptionError,
+    TokcostError,
+    UnknownModelError,
+    UnpricedError,
+)
 from tokcost.formats.conversations import Conversation, to_anthropic_request
 from tokcost.formats.shape import image_count
 from tokcost.inputs.sources import Batch, Document, Source, open_source, parse_line
@@ -303,7 +309,7 @@ class Counter:
 
     def __init__(self, job: CountJob, jobs: int = 1) -> None:
         if jobs < 1:
-            raise TokcostError(f"--jobs must be at least 1, not {jobs}")
+            raise OptionError(f"--jobs must be at least 1, not {jobs}")
         self.job = job
         # Network calls (--exact) stay in one process: their rate limits are the provider's.
         self.jobs = 1 if job.exact else jobs

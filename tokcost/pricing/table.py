@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 
 from tokcost.cache import content_key, read_entry, write_entry
 from tokcost.errors import (
+    OptionError,
     PricingError,
     PricingProblem,
     TokcostError,
@@ -358,7 +359,7 @@ def load_price_table(
 ) -> PriceTable:
     """The table to use: ``path``, else ``version``, else $TOKCOST_PRICING, else the newest."""
     if path is not None and version is not None:
-        raise TokcostError("give either a pricing version or a pricing file, not both")
+        raise OptionError("give either a pricing version or a pricing file, not both")
     if path is not None:
         return load_file(path)
     if version is not None:

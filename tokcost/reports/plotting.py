@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tokcost.errors import TokcostError
+from tokcost.errors import OptionError, TokcostError
 from tokcost.reports.simulation import Simulation
 
 PLOT_SUFFIXES = (".png", ".svg")
@@ -14,7 +14,7 @@ def check_plot_target(path: str | Path) -> None:
     """Fail before any work or output when the plot could not be drawn."""
     target = Path(path)
     if target.suffix.lower() not in PLOT_SUFFIXES:
-        raise TokcostError(f"--plot writes .png or .svg files, not {target.name!r}")
+        raise OptionError(f"--plot writes .png or .svg files, not {target.name!r}")
     try:
         import matplotlib  # noqa: F401
     except ImportError:

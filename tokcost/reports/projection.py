@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from tokcost.errors import InputFileError, TokcostError, UnpricedError
+from tokcost.errors import InputFileError, OptionError, TokcostError, UnpricedError
 from tokcost.formats.shape import image_count
 from tokcost.output import Column
 from tokcost.pricing.costing import TokenUsage, cost_of
@@ -240,24 +240,24 @@ def project(
     hit_rate, days = Decimal(str(cache_hit_rate)), Decimal(str(days_per_month))
     off_peak_share = Decimal(str(off_peak))
     if not 0 <= off_peak_share <= 1:
-        raise TokcostError(f"--off-peak is a share between 0 and 1, not {off_peak_share}")
+        raise OptionError(f"--off-peak is a share between 0 and 1, not {off_peak_share}")
     if web_searches < 0:
-        raise TokcostError(f"--web-searches must be zero or more, not {web_searches}")
+        raise OptionError(f"--web-searches must be zero or more, not {web_searches}")
     if images < 0:
-        raise TokcostError(f"--images must be zero or more, not {images}")
+        raise OptionError(f"--images must be zero or more, not {images}")
     if images and (from_file is not None or simulated is not None):
-        raise TokcostError("--images goes with --input-tokens: --from counts the images in "
+        raise OptionError("--images goes with --input-tokens: --from counts the images in "
                            "the conversations, and --turns simulates text")
     if off_peak_share and service_tier != STANDARD:
-        raise TokcostError("--off-peak and --service-tier go separately: off-peak prices are "
+        raise OptionError("--off-peak and --service-tier go separately: off-peak prices are "
                            "their own tier")
     _check_numbers(requests_per_day, input_tokens, output_tokens, hit_rate, days)
     given = [name for name, value in (("--from", from_file), ("--input-tokens", input_tokens),
                                       ("--turns", simulated)) if value is not None]
     if len(given) > 1:
-        raise TokcostError(f"give one of {' and '.join(given)}, not both")
+        raise OptionError(f"give one of {' and '.join(given)}, not both")
     if simulated is not None and (hit_rate or batch or output_tokens is not None):
-        raise TokcostError("with --turns, caching and sizes come from the simulation: use "
+        raise OptionError("with --turns, caching and sizes come from the simulation: use "
                            "--cache and --assistant-tokens rather than --cache-hit-rate and "
                            "--output-tokens (--batch is not simulated)")
     # Every model means every chat model: a chat workload is not priced on embedding models.
@@ -349,14 +349,14 @@ def _simulated_row(model: ModelPrice, workload: SimulatedWorkload, requests_per_
 def _check_numbers(rpd: int, input_tokens: int | None, output_tokens: int | None,
                    hit_rate: Decimal, days: Decimal) -> None:
     if rpd < 0:
-        raise TokcostError(f"--rpd must be zero or more, not {rpd}")
+        raise OptionError(f"--rpd must be zero or more, not {rpd}")
     for name, value in (("--input-tokens", input_tokens), ("--output-tokens", output_tokens)):
         if value is not None and value < 0:
-            raise TokcostError(f"{name} must be zero or more, not {value}")
+            raise OptionError(f"{name} must be zero or more, not {value}")
     if not 0 <= hit_rate <= 1:
-        raise TokcostError(f"--cache-hit-rate is a share between 0 and 1, not {hit_rate}")
+        raise OptionError(f"--cache-hit-rate is a share between 0 and 1, not {hit_rate}")
     if not 0 < days <= 31:
-        raise TokcostError(f"--days-per-month must be more than 0 and at most 31, not {days}")
+        raise OptionError(f"--days-per-month must be more than 0 and at most 31, not {days}")
 
 
 def _describe_workload(input_tokens: int | None, output_tokens: int | None,

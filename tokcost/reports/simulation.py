@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tokcost.counting.counter import ModelCounter
-from tokcost.errors import InputFileError, TokcostError, UnpricedError
+from tokcost.errors import InputFileError, OptionError, TokcostError, UnpricedError
 from tokcost.formats.conversations import Conversation
 from tokcost.output import Column
 from tokcost.pricing.costing import TokenUsage, cost_of
@@ -253,13 +253,13 @@ def simulate(
                            f"with {chosen.id}'s tokenizer")
     else:
         if turns is None:
-            raise TokcostError("give --turns, or --from FILE to replay a conversation")
+            raise OptionError("give --turns, or --from FILE to replay a conversation")
         system, conversation_turns = _synthetic(counter, turns, system_tokens, user_tokens,
                                                 assistant_tokens, system_text, assumptions)
     settings = _cache_settings(chosen, cache, cache_ttl, notes, assumptions)
     reserve = max_output  # None: each request's own reply
     if web_searches < 0:
-        raise TokcostError(f"--web-searches must be zero or more, not {web_searches}")
+        raise OptionError(f"--web-searches must be zero or more, not {web_searches}")
     simulator = _Simulator(chosen, counter, settings, reserve, service_tier, web_searches)
     head = Segment(("system",), system) if system else None
     _run(simulator, head, conversation_turns, strategy, window, summarize_at, summary_tokens)
@@ -279,28 +279,28 @@ def _check_options(turns: int | None, strategy: str, window: int | None,
                    summarize_at: int | None, summary_tokens: int | None, cache_ttl: str,
                    max_output: int | None, sizes: Sequence[int | None]) -> None:
     if turns is not None and not 1 <= turns <= MAX_TURNS:
-        raise TokcostError(f"--turns must be from 1 to {MAX_TURNS:,}, not {turns}")
+        raise OptionError(f"--turns must be from 1 to {MAX_TURNS:,}, not {turns}")
     if strategy not in STRATEGIES:
-        raise TokcostError(f"unknown strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
+        raise OptionError(f"unknown strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
     if strategy == "window" and (window is None or window < 0):
-        raise TokcostError("--strategy window needs --window K (K previous turns to keep)")
+        raise OptionError("--strategy window needs --window K (K previous turns to keep)")
     if strategy == "summarize":
         if summarize_at is None or summary_tokens is None:
-            raise TokcostError("--strategy summarize needs --summarize-at T and "
+            raise OptionError("--strategy summarize needs --summarize-at T and "
                                "--summary-tokens S")
         if not 0 < summary_tokens < summarize_at:
-            raise TokcostError("--summary-tokens must be more than 0 and less than "
+            raise OptionError("--summary-tokens must be more than 0 and less than "
                                "--summarize-at, or the summary would not shrink the history")
     if strategy != "window" and window is not None:
-        raise TokcostError("--window goes with --strategy window")
+        raise OptionError("--window goes with --strategy window")
     if strategy != "summarize" and (summarize_at is not None or summary_tokens is not None):
-        raise TokcostError("--summarize-at and --summary-tokens go with --strategy summarize")
+        raise OptionError("--summarize-at and --summary-tokens go with --strategy summarize")
     if cache_ttl not in _WRITE_FIELDS:
-        raise TokcostError(f"--cache-ttl is 5m, 1h or 12h, not {cache_ttl!r}")
+        raise OptionError(f"--cache-ttl is 5m, 1h or 12h, not {cache_ttl!r}")
     if max_output is not None and max_output < 0:
-        raise TokcostError(f"--max-output must be zero or more, not {max_output}")
+        raise OptionError(f"--max-output must be zero or more, not {max_output}")
     if any(size is not None and size < 0 for size in sizes):
-        raise TokcostError("token sizes must be zero or more")
+        raise OptionError("token sizes must be zero or more")
 
 
 def _synthetic(counter: ModelCounter, turns: int, system_tokens: int | None,
