@@ -245,7 +245,7 @@ def test_unknown_pricing_version(cli: Run) -> None:
 def test_version_and_file_conflict(cli: Run) -> None:
     result = cli("models", "--pricing-version", "2025-03-01", "--pricing",
                  "tests/data/costing.yaml")
-    assert result.status == 1
+    assert result.status == 2  # options that do not go together
     assert "not both" in result.err
 
 

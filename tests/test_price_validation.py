@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tokcost.errors import (
+    OptionError,
     PricingError,
     PricingProblem,
     TokcostError,
@@ -800,9 +801,9 @@ def test_env_var_naming_an_invalid_file_is_an_error(
 
 def test_version_and_path_together_is_an_error(tmp_path: Path) -> None:
     path = write(tmp_path, VALID_TABLE)
-    with pytest.raises(TokcostError) as caught:
+    with pytest.raises(OptionError) as caught:
         load_price_table(version=CURRENT, path=path)
-    assert type(caught.value) is TokcostError
+    assert type(caught.value) is OptionError
     assert str(caught.value) == "give either a pricing version or a pricing file, not both"
 
 
