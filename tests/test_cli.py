@@ -363,3 +363,38 @@ def test_text_given_as_a_path_says_how_to_count_it(cli: Run) -> None:
     assert result.status == 1 and result.out == ""
     assert result.err == ("tokcost: error: hello world: no such file or directory (to count "
                           "this text itself, pipe it in: echo '...' | tokcost count)\n")
+
+
+def test_an_unknown_model_among_several_loses_only_itself(cli: Run, tmp_path: Path) -> None:
+    text = tmp_path / "prompt.txt"
+    text.write_text("hello there\n")
+    result = cli("count", str(text), "-m", "gpt-4o", "-m", "nosuch", "-m", "o1", "-f", "csv")
+    # gpt-4o is counted; each unknown model gets its line, o1 the table that still has it.
+    assert result.status == 1
+    assert result.out.splitlines()[1:] == [f"{text},text,gpt-4o,,,3,exact,,0.0000075"]
+    errors = [line for line in result.err.splitlines() if line.startswith("tokcost: error:")]
+    assert errors[0].startswith("tokcost: error: unknown model 'nosuch' in price table "
+                                "2026-12-01; closest: ")
+    assert errors[1] == ("tokcost: error: model 'o1' is not in price table 2026-12-01 (no longer "
+                         "sold, or not yet listed); the bundled table 2025-03-01 has it: add "
+                         "--pricing-version 2025-03-01 to price it as of then")
+    simulated = cli("simulate", "--turns", "2", "-m", "gpt-4o", "-m", "nosuch", "-f", "csv")
+    assert simulated.status == 1 and len(simulated.out.splitlines()) == 3
+    projected = cli("project", "--rpd", "10", "-m", "nosuch", "-m", "gpt-4o", "-f", "csv")
+    assert projected.status == 1
+    assert [row.split(",")[0] for row in projected.out.splitlines()] == ["model", "gpt-4o"]
+
+
+def test_models_may_be_given_with_commas_and_must_match_the_provider(cli: Run,
+                                                                     tmp_path: Path) -> None:
+    text = tmp_path / "prompt.txt"
+    text.write_text("hello there\n")
+    result = cli("count", str(text), "-m", "gpt-4o,claude-sonnet-4-6", "-m", "gpt-4o", "-f",
+                 "csv")
+    assert result.status == 0, result.err
+    assert [line.split(",")[2] for line in result.out.splitlines()[1:]] == [
+        "gpt-4o", "claude-sonnet-4-6"]
+    mixed = cli("project", "--rpd", "10", "--provider", "anthropic", "-m", "gpt-4o")
+    assert (mixed.status, mixed.out, mixed.err) == (
+        2, "", "tokcost: error: gpt-4o is sold by openai, not anthropic: leave out --provider, "
+               "or name only its models with -m\n")

@@ -21,7 +21,13 @@ import click
 import typer
 
 from tokcost import __version__
-from tokcost.errors import InputFileError, OptionError, PricingError, TokcostError
+from tokcost.errors import (
+    InputFileError,
+    OptionError,
+    PricingError,
+    TokcostError,
+    UnknownModelError,
+)
 from tokcost.output import Column, OutputFormat, Row, default_format, plain_number, render
 
 
@@ -325,7 +331,7 @@ def count(
     from tokcost.inputs.sources import expand_inputs, open_source
 
     table = _table(pricing_version, pricing)
-    models = [_resolve(table, name) for name in model or []]
+    models, unknown = _chosen_models(table, model)
     if per_message and len(models) > 1:
         _note(f"--per-message shows the first model only ({models[0].id})")
         models = models[:1]
@@ -372,6 +378,7 @@ def count(
               COUNT_TABLE_COLUMNS if for_table else COUNT_COLUMNS, fmt, output,
               total=_count_total(results), currency=currency, priced_by=table.label,
               preamble=(f"Input costs from price table {table.label}.",))
+    _report_unknown(unknown)
     if problems:
         raise typer.Exit(ExitStatus.ERROR)
 
@@ -424,6 +431,39 @@ def _resolve(table: Any, name: str) -> Any:
     if found.note:
         _note(found.note)
     return found.model
+
+
+def _chosen_models(table: Any, names: Sequence[str] | None, provider: str | None = None
+                   ) -> tuple[list[Any], list[str]]:
+    """The models named by -m (repeated, or comma-separated), and a line for each the table
+    does not know: the others are still counted and priced. None of them known is an error."""
+    wanted = list(dict.fromkeys(part.strip() for name in names or () for part in name.split(",")
+                                if part.strip()))
+    models, unknown = [], []
+    for name in wanted:
+        try:
+            model = _resolve(table, name)
+        except UnknownModelError as error:
+            unknown.append(str(error))
+            continue
+        if provider is not None and model.provider != provider:
+            raise OptionError(f"{model.id} is sold by {model.provider}, not {provider}: leave "
+                              "out --provider, or name only its models with -m")
+        if model not in models:
+            models.append(model)
+    if unknown and not models:
+        for line in unknown[:-1]:
+            typer.echo(f"tokcost: error: {line}", err=True)
+        raise TokcostError(unknown[-1])
+    return models, unknown
+
+
+def _report_unknown(unknown: Sequence[str]) -> None:
+    """After the good models' rows: a line for each unknown one, and a failing exit."""
+    for line in unknown:
+        typer.echo(f"tokcost: error: {line}", err=True)
+    if unknown:
+        raise typer.Exit(ExitStatus.ERROR)
 
 
 # tokcost.simulation.MAX_TURNS, repeated so that start-up need not import the simulation.
@@ -524,8 +564,7 @@ def project(
     from tokcost.reports.projection import project as run
 
     table = _table(pricing_version, pricing)
-    for name in model or []:
-        _resolve(table, name)  # notes about dated ids falling back
+    chosen, unknown = _chosen_models(table, model, provider)
     simulated = None
     if turns is not None:
         simulated = SimulatedWorkload(turns, {
@@ -540,7 +579,8 @@ def project(
                            "--assistant-tokens, --strategy, --cache...) go with --turns")
     result = run(
         rpd, input_tokens=input_tokens, output_tokens=output_tokens, from_file=from_file,
-        models=model or [], provider=provider, cache_hit_rate=str(cache_hit_rate), batch=batch,
+        models=[m.id for m in chosen], provider=provider, cache_hit_rate=str(cache_hit_rate),
+        batch=batch,
         days_per_month=str(days_per_month), table=table,
         input_format=input_format.value if input_format else None, simulated=simulated,
         service_tier=_service_tier(table, service_tier, batch), web_searches=web_searches,
@@ -569,6 +609,7 @@ def project(
     )
     _emit([r.row() for r in result.rows], columns, fmt, output, preamble=preamble,
           currency=currency, priced_by=result.pricing_version)
+    _report_unknown(unknown)
 
 
 @app.command()
@@ -636,7 +677,8 @@ def simulate(
                            "--system, --system-tokens, --user-tokens and --assistant-tokens")
     table = _table(pricing_version, pricing)
     tier = _service_tier(table, service_tier)
-    models = model or ["gpt-4o"]
+    chosen, unknown = _chosen_models(table, model or ["gpt-4o"])
+    models = [m.id for m in chosen]
     if plot is not None and len(models) > 1:
         raise OptionError("--plot draws one model's growth; give one -m with it")
     results = [run(
@@ -675,6 +717,7 @@ def simulate(
 
         write_plot(results[0], plot, table.resolve(results[0].model).model.context_window)
         _note(f"wrote {plot}")
+    _report_unknown(unknown)
 
 
 def _simulation_summary(result: Any, money: Callable[[Decimal], str], named: bool
