@@ -118,3 +118,9 @@ def test_zero_tokens_cost_zero_even_without_prices(costing_table: PriceTable) ->
 def test_negative_tokens_are_refused(costing_table: PriceTable) -> None:
     with pytest.raises(ValueError, match="output tokens must not be negative"):
         cost_of(costing_table.resolve("plain").model, TokenUsage(output=-1))
+
+
+def test_cost_of_takes_a_model_name_from_the_default_table() -> None:
+    # gpt-4o at $2.50 per million input tokens in the newest bundled table.
+    assert cost_of("gpt-4o", TokenUsage(input=1)).input == Decimal("0.0000025")
+    assert cost_of("gpt-4o", TokenUsage(input=2000, output=500)).total == Decimal("0.01")

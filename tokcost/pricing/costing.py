@@ -121,10 +121,14 @@ def image_fee(model: ModelPrice, images: int) -> Decimal:
     return images * fee if fee is not None else Decimal(0)
 
 
-def cost_of(model: ModelPrice, usage: TokenUsage, *, batch: bool = False,
+def cost_of(model: ModelPrice | str, usage: TokenUsage, *, batch: bool = False,
             service_tier: str = STANDARD) -> Cost:
     """Price one request's tokens on a model, applying its service tier, long-context tier and
-    batch prices."""
+    batch prices. ``model`` is a table's entry, or a name looked up in the default table."""
+    if isinstance(model, str):
+        from tokcost.pricing.table import load_price_table  # the table, only when named
+
+        model = load_price_table().resolve(model).model
     for name, value in zip(TokenUsage._fields, usage, strict=True):
         if value < 0:
             raise ValueError(f"{name} tokens must not be negative (got {value})")
