@@ -135,6 +135,18 @@ def test_diff_of_changed_prices(tmp_path: Path, cli: Run) -> None:
                         "old": 3, "new": 2.4, "change_pct": -20}]
 
 
+def test_diff_names_a_missing_file_and_an_unknown_version_apart(cli: Run) -> None:
+    missing = cli("pricing", "diff", "2025-03-01", "nosuch.yaml")
+    assert (missing.status, missing.err) == (1, "tokcost: error: nosuch.yaml: no such file\n")
+    unknown = cli("pricing", "diff", "2025-03-01", "2024-01-01")
+    assert (unknown.status, unknown.err) == (
+        1, "tokcost: error: unknown pricing version '2024-01-01'; available: 2025-03-01, "
+           "2026-11-22, 2026-12-01\n")
+    latest = cli("pricing", "diff", "2026-12-01", "latest", "-f", "csv")
+    assert latest.status == 0 and {line.split(",")[1] for line in latest.out.splitlines()[1:]
+                                   } == {"unchanged"}
+
+
 def test_validate_good_file(cli: Run) -> None:
     result = cli("pricing", "validate", "pricing/2026-11-22.yaml")
     assert result.status == 0
@@ -398,3 +410,12 @@ def test_models_may_be_given_with_commas_and_must_match_the_provider(cli: Run,
     assert (mixed.status, mixed.out, mixed.err) == (
         2, "", "tokcost: error: gpt-4o is sold by openai, not anthropic: leave out --provider, "
                "or name only its models with -m\n")
+
+
+def test_plain_text_notes_say_no_chat_framing(cli: Run, tmp_path: Path) -> None:
+    text = tmp_path / "prompt.txt"
+    text.write_text("hello there\n")
+    result = cli("count", str(text), "-m", "grok-4.3", "-f", "csv")
+    assert result.out.splitlines()[1] == f"{text},text,grok-4.3,,,3,estimate,,0.00000375"
+    assert result.err == ("tokcost: note: grok-4.3: its tokenizer is not public; estimated with "
+                          "o200k_base (error not measured)\n")

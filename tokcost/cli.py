@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
@@ -854,15 +855,21 @@ def _table_from_name(name: str):  # noqa: ANN202
     """A bundled version (a date), or else a path to a price-table file."""
     from tokcost.pricing.table import bundled_versions, load_bundled, load_file
 
-    if name in bundled_versions() or not Path(name).exists():
+    # What looks like a date is a version; anything else (a .yaml, a path) is a file, so that a
+    # missing file is called that rather than an unknown version.
+    if name == "latest":
+        return load_bundled(bundled_versions()[-1])
+    if name in bundled_versions() or re.fullmatch(r"\d{4}-\d{2}-\d{2}", name):
         return load_bundled(name)
     return load_file(name)
 
 
 @pricing_app.command("diff")
 def pricing_diff(
-    old: Annotated[str, typer.Argument(help="Older version (a date) or a price-table file.")],
-    new: Annotated[str, typer.Argument(help="Newer version (a date) or a price-table file.")],
+    old: Annotated[str, typer.Argument(help="Older version (a date, or latest) or a price-table "
+                                            "file.")],
+    new: Annotated[str, typer.Argument(help="Newer version (a date, or latest) or a price-table "
+                                            "file.")],
     model: Annotated[Optional[list[str]], typer.Option(
         "--model", "-m", help="Only this model (repeat for more).")] = None,
     fmt: FormatOption = None,

@@ -126,7 +126,8 @@ class ModelCounter:
         self._encode = self.encoding.encode_ordinary
         self.factor = model.tokenizer.factor
         self._role_tokens: dict[str, int] = {}
-        self.base_notes: tuple[str, ...] = ()
+        self.base_notes: tuple[str, ...] = ()  # for conversations
+        self._text_notes: tuple[str, ...] = ()  # for plain text, which has no chat framing
         self.error_p90_pct: Decimal | None = None
         # The weights of an estimated rule; None for OpenAI's framing.
         self._weights = self.rule.weights if self.rule.method == "weighted" else None
@@ -135,10 +136,13 @@ class ModelCounter:
             stand_in = model.tokenizer.encoding
             if self._weights is None:
                 how = f"with {stand_in}{scale} and OpenAI's chat framing (error not measured)"
+                text_how = f"with {stand_in}{scale} (error not measured)"
             else:
-                how = (f"by rule {self.rule.name} on {stand_in}{scale}: "
-                       f"{self.rule.describe()}")
+                how = text_how = (f"by rule {self.rule.name} on {stand_in}{scale}: "
+                                  f"{self.rule.describe()}")
             self.base_notes = (f"{model.id}: its tokenizer is not public; estimated {how}",)
+            self._text_notes = (f"{model.id}: its tokenizer is not public; estimated "
+                                f"{text_how}",)
             self.error_p90_pct = self.rule.error_p90_pct()
 
     @property
@@ -163,13 +167,14 @@ class ModelCounter:
         return raw if self.factor == 1 else math.ceil(raw * self.factor)
 
     def _result(self, tokens: int, notes: Sequence[str],
-                messages: Sequence[MessageTokens] = ()) -> TokenCount:
+                messages: Sequence[MessageTokens] = (), *, text: bool = False) -> TokenCount:
         """The count, labelled: any note (the model's or the input's) makes it an estimate.
 
         The rule's measured error holds only for requests like those it was measured on: a
         note about the input (an image, a PDF, a block read as text) means a part no
         measurement covered, and the count says its error is not known."""
-        all_notes = tuple(dict.fromkeys([*self.base_notes, *notes]))
+        base = self._text_notes if text else self.base_notes
+        all_notes = tuple(dict.fromkeys([*base, *notes]))
         accuracy: Accuracy = "exact" if not all_notes else "estimate"
         band = self.error_p90_pct if accuracy == "estimate" and not notes else None
         return TokenCount(self.model.id, tokens, accuracy, all_notes, tuple(messages), band)
@@ -177,8 +182,8 @@ class ModelCounter:
     def text(self, text: str) -> TokenCount:
         """Plain text: its tokens, with no chat framing."""
         if self._weights is not None:
-            return self._result(self._weighed({"text": self._tokens(text)}), ())
-        return self._result(self._scaled(self._tokens(text)), ())
+            return self._result(self._weighed({"text": self._tokens(text)}), (), text=True)
+        return self._result(self._scaled(self._tokens(text)), (), text=True)
 
     def conversation(self, conversation: Conversation, upto: int | None = None, *,
                      detail: bool = True) -> TokenCount:
