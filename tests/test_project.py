@@ -275,3 +275,22 @@ def test_from_keeps_conversations_that_stop_on_a_question(cli: Run) -> None:
     assert (row["output_tokens_p50"], row["output_tokens_p95"]) == ("2", "300")
     # (55 + 55 + 9 x 2.5 + 300 x 10) / 3 millionths of a dollar.
     assert row["cost_per_request_usd"].startswith("0.00104416666")
+
+
+def test_simulated_caching_shows_its_cached_and_written_tokens_and_sizes(cli: Run) -> None:
+    result = cli("project", "--rpd", "1000", "--turns", "8", "--cache", "-m", "gpt-4o", "-f",
+                 "csv")
+    header, row = result.out.splitlines()
+    assert header.split(",")[3:7] == ["input_tokens", "cached_tokens", "cache_write_tokens",
+                                      "output_tokens"]
+    # Means a turn: 19,512 input tokens over 8 turns, 14,616 of them read from the cache.
+    assert row.split(",")[3:7] == ["2439", "1827", "526.75", "350"]
+    table = cli("project", "--rpd", "1000", "--turns", "8", "--cache", "-m", "gpt-4o", "-f",
+                "table")
+    assert table.out.splitlines()[0].startswith(
+        "Workload: 1,000 requests a day; each request a turn of a simulated 8-turn conversation "
+        "(8 turns of 150 user and 350 assistant tokens, a system prompt of 500 tokens (default)")
+    # A hit rate: half of 1,001 tokens, rounded to even, read from the cache.
+    rate = cli("project", "--rpd", "1000", "--input-tokens", "1001", "--cache-hit-rate", "0.5",
+               "-m", "gpt-4o", "-f", "csv")
+    assert rate.out.splitlines()[1].split(",")[3:8] == ["1001", "500", "0", "500", "0.0068775"]

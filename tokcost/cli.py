@@ -561,7 +561,12 @@ def project(
     calibration: CalibrationOption = None,
 ) -> None:
     """Project daily, monthly and yearly cost of a workload on every model, cheapest first."""
-    from tokcost.reports.projection import PERCENTILE_COLUMNS, PROJECTION_COLUMNS, SimulatedWorkload
+    from tokcost.reports.projection import (
+        CACHE_COLUMNS,
+        PERCENTILE_COLUMNS,
+        PROJECTION_COLUMNS,
+        SimulatedWorkload,
+    )
     from tokcost.reports.projection import project as run
 
     table = _table(pricing_version, pricing)
@@ -593,8 +598,11 @@ def project(
     for note in result.notes:
         _note(note)
     columns: tuple[Column, ...] = PROJECTION_COLUMNS
+    if any(row.cached_tokens is not None for row in result.rows):
+        # After input_tokens: how much of it the cache served, and wrote.
+        columns = (*columns[:4], *CACHE_COLUMNS, *columns[4:])
     if result.rows and result.rows[0].input_tokens_p50 is not None:
-        columns = PROJECTION_COLUMNS + PERCENTILE_COLUMNS
+        columns += PERCENTILE_COLUMNS
     days = plain_number(result.days_per_month)
     if simulated is not None:
         caching = "prompt caching as simulated" if cache else "no prompt caching"

@@ -35,6 +35,8 @@ PROJECTION_COLUMNS = (
     Column("cost_per_request_usd", "usd"), Column("daily_cost_usd", "usd"),
     Column("monthly_cost_usd", "usd"), Column("yearly_cost_usd", "usd"), Column("fits", "bool"),
 )
+# Mean cached (read from the prompt cache) and written tokens a request, where caching is on.
+CACHE_COLUMNS = (Column("cached_tokens", "int"), Column("cache_write_tokens", "int"))
 PERCENTILE_COLUMNS = (
     Column("input_tokens_p50", "int"), Column("input_tokens_p95", "int"),
     Column("output_tokens_p50", "int"), Column("output_tokens_p95", "int"),
@@ -67,6 +69,8 @@ class ProjectionRow(NamedTuple):
     output_tokens_p50: Decimal | None = None
     output_tokens_p95: Decimal | None = None
     unpriced: str | None = None
+    cached_tokens: Decimal | None = None  # of input_tokens, where caching is on
+    cache_write_tokens: Decimal | None = None
 
     def row(self) -> dict[str, Any]:
         return self._asdict()
@@ -130,6 +134,9 @@ def project_model(
                   "input_tokens_p95": _percentile(inputs, 95),
                   "output_tokens_p50": _percentile(outputs, 50),
                   "output_tokens_p95": _percentile(outputs, 95)}
+    if cache_hit_rate:
+        spread["cached_tokens"] = _mean([_usage(r, cache_hit_rate).cache_read for r in requests])
+        spread["cache_write_tokens"] = Decimal(0)  # not modelled with a hit rate
     try:
         costs = [cost_of(model, _usage(r, cache_hit_rate, web_searches), batch=batch,
                          service_tier=service_tier).total for r in requests]
@@ -264,6 +271,7 @@ def project(
     chosen = [table.resolve(name).model for name in models] or [
         model for model in table.models(provider) if model.mode == "chat"]
     notes: list[str] = []
+    simulated_sizes: list[str] = []  # what the simulation assumed, for the workload line
     rows = []
     document = None
     # A document's requests for each way of counting: models that count alike share them.
@@ -280,7 +288,7 @@ def project(
     for model in chosen:
         if simulated is not None:
             rows.append(_simulated_row(model, simulated, requests_per_day, days, table, notes,
-                                       service_tier))
+                                       service_tier, simulated_sizes))
             continue
         if document is not None:
             from tokcost.counting.counter import (
@@ -317,7 +325,8 @@ def project(
                      + (" ..." if len(unpriced) > 5 else ""))
     return Projection(rows, requests_per_day, days, hit_rate, batch, table.label,
                       _describe_workload(input_tokens, output_tokens, from_file, document,
-                                         simulated) + _per_unit(web_searches, images),
+                                         simulated, simulated_sizes)
+                      + _per_unit(web_searches, images),
                       notes)
 
 
@@ -330,20 +339,27 @@ def _per_unit(web_searches: int, images: int) -> str:
 
 def _simulated_row(model: ModelPrice, workload: SimulatedWorkload, requests_per_day: int,
                    days_per_month: Decimal, table: PriceTable, notes: list[str],
-                   service_tier: str = STANDARD) -> ProjectionRow:
+                   service_tier: str = STANDARD, assumptions: list[str] | None = None
+                   ) -> ProjectionRow:
     """The mean request of a simulated conversation; summarising requests add to its cost."""
     from tokcost.reports.simulation import simulate
 
     simulation = simulate(model.id, workload.turns, table=table, service_tier=service_tier,
                           **workload.options)
     notes.extend(simulation.notes)
+    if assumptions is not None and not assumptions:
+        assumptions.extend(simulation.assumptions[:1])  # the sizes it simulated
     summary = simulation.summary
     turns = Decimal(workload.turns)
     total = summary.total_cost_usd
+    cache: dict[str, Decimal] = {}
+    if workload.options.get("cache"):
+        cache = {"cached_tokens": sum(r.cached_tokens for r in simulation.rows) / turns,
+                 "cache_write_tokens": sum(r.cache_write_tokens for r in simulation.rows) / turns}
     return _row(model, requests_per_day, summary.total_input_tokens / turns,
                 summary.total_output_tokens / turns, None if total is None else total / turns,
                 days_per_month, summary.first_turn_not_fitting is None,
-                "price the simulation needs" if total is None else None)
+                "price the simulation needs" if total is None else None, **cache)
 
 
 def _check_numbers(rpd: int, input_tokens: int | None, output_tokens: int | None,
@@ -361,10 +377,12 @@ def _check_numbers(rpd: int, input_tokens: int | None, output_tokens: int | None
 
 def _describe_workload(input_tokens: int | None, output_tokens: int | None,
                        from_file: str | Path | None, document: Document | None,
-                       simulated: SimulatedWorkload | None = None) -> str:
+                       simulated: SimulatedWorkload | None = None,
+                       simulated_sizes: Sequence[str] = ()) -> str:
     if simulated is not None:
-        return (f"each request a turn of a simulated {simulated.turns}-turn conversation, "
-                "averaged over its turns (see `tokcost simulate` for its assumptions)")
+        sizes = f" ({simulated_sizes[0]})" if simulated_sizes else ""
+        return (f"each request a turn of a simulated {simulated.turns}-turn conversation"
+                f"{sizes}, averaged over its turns (see `tokcost simulate` for its assumptions)")
     if document is not None:
         count = len(document.conversations) if document.conversations else 1
         return (f"{count:,} request{'s' if count != 1 else ''} from {from_file}, counted with "
