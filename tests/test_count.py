@@ -512,3 +512,32 @@ def test_a_bad_record_in_a_json_list_loses_only_itself(cli: Run) -> None:
     assert projected.status == 0
     assert (f"tokcost: note: {path}: skipped 1 line or record that could not be read (the "
             f"first: {path}: [1].conversations: no messages to count)") in projected.err
+
+
+def test_models_that_count_alike_share_one_count_with_their_own_labels(tmp_path: Path,
+                                                                        cli: Run) -> None:
+    # One text file and one conversation with an image; gpt-4o and gpt-4.1 count alike (o200k,
+    # OpenAI's framing), as do Sonnet 4.6 and Opus 4.6 (rule claude-4-6).
+    text = tmp_path / "prompt.txt"
+    text.write_text("The quick brown fox jumps over the lazy dog.\n" * 20)
+    chat = tmp_path / "chat.json"
+    chat.write_text(json.dumps({"messages": [
+        *image_message(png_data_url(512, 512)), {"role": "assistant", "content": "A picture."},
+        {"role": "user", "content": "And in words?"}]}))
+    models = ["gpt-4o", "claude-sonnet-4-6", "gpt-4.1", "claude-opus-4-6"]
+    together = cli("count", str(text), str(chat), *(arg for m in models for arg in ("-m", m)),
+                   "-f", "csv", "--jobs", "1")
+    alone = [cli("count", str(text), str(chat), "-m", model, "-f", "csv", "--jobs", "1")
+             for model in models]
+    rows = csv_rows(together.out)[1:]
+    assert sorted(map(tuple, rows)) == sorted(tuple(row) for result in alone
+                                             for row in csv_rows(result.out)[1:])
+    # The text: 200 tokens, x 1.076 for Claude. The chat: a 512 x 512 image is one tile for
+    # OpenAI (85 + 170); Anthropic prices it by its rule (512 x 512 / 750), unmeasured.
+    assert [(row[2], row[5], row[6], row[7]) for row in rows] == [
+        ("gpt-4o", "200", "exact", ""), ("claude-sonnet-4-6", "215", "estimate", "10.7"),
+        ("gpt-4.1", "200", "exact", ""), ("claude-opus-4-6", "215", "estimate", "10.7"),
+        ("gpt-4o", "283", "exact", ""), ("claude-sonnet-4-6", "377", "estimate", ""),
+        ("gpt-4.1", "283", "exact", ""), ("claude-opus-4-6", "377", "estimate", "")]
+    assert set(together.err.splitlines()) == {line for result in alone
+                                              for line in result.err.splitlines()}

@@ -156,6 +156,13 @@ def test_models_that_keep_every_turn_s_thinking_bill_it(cli: Run, tmp_path: Path
     assert count(cli, tmp_path, tool_loop("claude-opus-4-6", thought))["error_p90_pct"] == "10.7"
     models = {r["model"]: r["counting_rule"] for r in csv_rows(cli("models", "-f", "csv").out)}
     assert (models["claude-opus-4-6"], models["claude-sonnet-4-5"]) == ("claude-4-6", "claude-4-5")
+    # The two rules share their weights but not what thinking they bill: counted together, in
+    # one command, each model still gets its own count (66 tokens without the thought).
+    path.write_text(json.dumps(request))
+    together = csv_rows(cli("count", str(path), "-m", "claude-sonnet-4-5", "-m",
+                            "claude-opus-4-6", "-f", "csv").out)
+    assert [(row["model"], row["tokens"]) for row in together] == [
+        ("claude-sonnet-4-5", "66"), ("claude-opus-4-6", "647")]
 
 
 def test_kept_thinking_that_cannot_be_read_makes_the_count_unmeasured(cli: Run, tmp_path: Path

@@ -11,6 +11,7 @@ requests and an error measured on requests the fit did not see.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -145,14 +146,22 @@ class ModelCounter:
                                 f"{text_how}",)
             self.error_p90_pct = self.rule.error_p90_pct()
 
-    @property
+    @functools.cached_property
+    def counts_text_like(self) -> tuple[object, ...]:
+        """What decides this counter's numbers for input without images or documents: the
+        encoding, the estimate factor, the rule's weights and the replayed thinking it bills.
+        Counters alike here give such input the same tokens (their notes aside)."""
+        return (self.model.tokenizer.encoding, self.factor, self.rule.method,
+                tuple(sorted(self.rule.weights.items())), self.rule.thinking_kept)
+
+    @functools.cached_property
     def counts_like(self) -> tuple[object, ...]:
-        """What decides this counter's numbers: the encoding, the estimate factor and the image
+        """What decides this counter's numbers for any input: ``counts_text_like`` and the image
         rule. Counters alike here give every input the same tokens (their notes aside)."""
         from tokcost.counting.images import find_family
 
-        return (self.model.tokenizer.encoding, self.factor, self.rule.method, self.rule.images,
-                tuple(sorted(self.rule.weights.items())), find_family(self._image_rule_model))
+        return (*self.counts_text_like, self.rule.images,
+                find_family(self._image_rule_model))
 
     @property
     def _image_rule_model(self) -> str:
@@ -178,6 +187,15 @@ class ModelCounter:
         accuracy: Accuracy = "exact" if not all_notes else "estimate"
         band = self.error_p90_pct if accuracy == "estimate" and not notes else None
         return TokenCount(self.model.id, tokens, accuracy, all_notes, tuple(messages), band)
+
+    def relabelled(self, count: TokenCount, counted_by: ModelCounter, *, text: bool = False
+                   ) -> TokenCount:
+        """Another model's count as this model's: for a counter that counts this input alike
+        (``counts_like``, or ``counts_text_like`` for input without media), so the tokens are
+        the same and only the model's own notes differ. ``text``: the count is of plain text."""
+        own = counted_by._text_notes if text else counted_by.base_notes
+        of_input = [note for note in count.notes if note not in own]
+        return self._result(count.tokens, of_input, count.messages, text=text)
 
     def text(self, text: str) -> TokenCount:
         """Plain text: its tokens, with no chat framing."""

@@ -53,6 +53,15 @@ def image_count(conversation: Conversation, upto: int | None = None) -> int:
     return images
 
 
+def has_media(conversation: Conversation) -> bool:
+    """Whether the request holds images, documents, audio or video: what an image rule
+    counts."""
+    return any(part.get("type") == "image_url" or part.get("media")
+               for message in conversation.messages
+               for part in (message["content"] if isinstance(message.get("content"), list)
+                            else ()))
+
+
 def at(where: str, key: str | int) -> str:
     """The path one step further in: ``messages[2]``, ``contents[0].parts``."""
     step = f"[{key}]" if isinstance(key, int) else f".{key}"

@@ -24,7 +24,7 @@ from tokcost.errors import (
     UnpricedError,
 )
 from tokcost.formats.conversations import Conversation, to_anthropic_request
-from tokcost.formats.shape import image_count
+from tokcost.formats.shape import has_media, image_count
 from tokcost.inputs.sources import Batch, Document, Source, open_source, parse_line
 from tokcost.output import Column, accuracy_with_band
 from tokcost.pricing.costing import TokenUsage, cost_of, image_fee
@@ -136,8 +136,15 @@ def count_batch(batch: Batch, job: CountJob) -> BatchResult:
     """Count one batch for the job's models; problems come back as messages, in order."""
     result = BatchResult(size=batch.size)
     if batch.kind == "text":
+        counted: dict[tuple[object, ...], tuple[ModelCounter, TokenCount]] = {}
         for model in job.models or (job.table.resolve(DEFAULT_MODEL).model,):
-            count = _counter(model).text(batch.text)
+            counter = _counter(model)
+            earlier = counted.get(counter.counts_text_like)
+            if earlier is not None:  # a model that counts text alike: the same tokens
+                count = counter.relabelled(earlier[1], earlier[0], text=True)
+            else:
+                count = counter.text(batch.text)
+                counted[counter.counts_text_like] = (counter, count)
             result.counted.append(Counted(0, model.id, count.tokens, None,
                                           count.accuracy == "estimate", count.error_p90_pct,
                                           preview=preview(batch.text[:200])))
@@ -173,8 +180,21 @@ def _count_conversation(conversation: Conversation, place: tuple[str, str, int],
     index = result.conversations
     result.conversations += 1
     images = image_count(conversation)
+    media = images > 0 or has_media(conversation)
+    # Models that count alike (encoding, framing, rule; the image rule only where there are
+    # media) share one count of the conversation.
+    counted: dict[tuple[object, ...], tuple[ModelCounter, TokenCount]] = {}
     for model in models:
-        count = _conversation_count(model, conversation, job, result.notes)
+        counter = None if job.exact else _counter(model)
+        like = None if counter is None else (
+            counter.counts_like if media else counter.counts_text_like)
+        earlier = counted.get(like) if like is not None else None
+        if counter is not None and earlier is not None:
+            count = counter.relabelled(earlier[1], earlier[0])
+        else:
+            count = _conversation_count(model, conversation, job, result.notes)
+            if counter is not None and like is not None:
+                counted[like] = (counter, count)
         result.counted.append(Counted(index, model.id, count.tokens, len(conversation.messages),
                                       count.accuracy == "estimate", count.error_p90_pct,
                                       count.messages, images=images))
