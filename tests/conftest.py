@@ -75,6 +75,7 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, cache_folder: Path) -> None:
     for name in list(os.environ):
         if name.startswith("TOKCOST_"):
             monkeypatch.delenv(name)
+    monkeypatch.delenv("COLUMNS", raising=False)  # a terminal's width fits tables to it
     monkeypatch.setenv("TOKCOST_CACHE_DIR", str(cache_folder))
     monkeypatch.chdir(ROOT)
 

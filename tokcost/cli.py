@@ -29,7 +29,15 @@ from tokcost.errors import (
     TokcostError,
     UnknownModelError,
 )
-from tokcost.output import Column, OutputFormat, Row, default_format, plain_number, render
+from tokcost.output import (
+    Column,
+    OutputFormat,
+    Row,
+    default_format,
+    plain_number,
+    render,
+    wrapped,
+)
 
 
 class ExitStatus(IntEnum):
@@ -218,9 +226,14 @@ def _emit(
         columns = (*columns, Column("pricing_version"))
     buffer = io.StringIO()
     stream = buffer if output is not None else sys.stdout
-    render(rows, columns, chosen, stream, preamble=preamble, total=total)
+    width = _terminal_width() if output is None and chosen is OutputFormat.table else None
+    dropped = render(rows, columns, chosen, stream, preamble=preamble, total=total,
+                     width=width)
+    if dropped:
+        _note(f"left out {', '.join(dropped)} to fit {width} columns (a wider terminal, or "
+              "-f csv, shows every column)")
     if chosen is OutputFormat.table and epilogue:
-        stream.write("\n".join(epilogue) + "\n")
+        stream.write("\n".join(epilogue if width is None else wrapped(epilogue, width)) + "\n")
     if output is None:
         sys.stdout.flush()  # a closed pipe must surface here, inside the error boundary
         return
@@ -229,6 +242,19 @@ def _emit(
     except OSError as error:
         raise TokcostError(f"{output}: cannot write: {error.strerror}; choose another "
                            "--output") from None
+
+
+def _terminal_width() -> int | None:
+    """How wide a table may be: $COLUMNS, else the terminal's width; None (no limit) when
+    the output is not a terminal."""
+    given = os.environ.get("COLUMNS", "")
+    if given.isdigit() and int(given) > 0:
+        return int(given)
+    if sys.stdout.isatty():
+        import shutil
+
+        return shutil.get_terminal_size().columns
+    return None
 
 
 def _currency(text: str):  # noqa: ANN202 - output.Currency

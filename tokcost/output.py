@@ -29,10 +29,15 @@ class OutputFormat(str, Enum):
 
 
 class Column(NamedTuple):
-    """A column's name (the key in each row, and the header) and how to show its values."""
+    """A column's name (the key in each row, and the header) and how to show its values.
+
+    For a table on a narrow terminal: ``short``, a shorter header, and ``drop``, the order in
+    which columns are left out to fit (the highest first; 0: always kept)."""
 
     name: str
     kind: ColumnKind = "text"
+    short: str = ""
+    drop: int = 0
 
 
 Row = Mapping[str, Any]
@@ -53,10 +58,16 @@ def render(
     *,
     preamble: Iterable[str] = (),
     total: Row | None = None,
-) -> None:
-    """Write rows to ``stream``. ``preamble`` lines and the ``total`` row appear only for people."""
+    width: int | None = None,
+) -> list[str]:
+    """Write rows to ``stream``. ``preamble`` lines and the ``total`` row appear only for people.
+
+    A table given a terminal ``width`` is fitted to it: shorter headers, then the columns that
+    matter least left out, then long text shortened in the middle. Returns the names of the
+    columns left out."""
     if fmt in (OutputFormat.table, OutputFormat.markdown):
-        _render_for_people(rows, columns, fmt, stream, list(preamble), total)
+        return _render_for_people(rows, columns, fmt, stream, list(preamble), total,
+                                  width if fmt is OutputFormat.table else None)
     elif fmt in (OutputFormat.csv, OutputFormat.tsv):
         delimiter = "," if fmt is OutputFormat.csv else "\t"
         writer = csv.writer(stream, delimiter=delimiter, lineterminator="\n")
@@ -70,6 +81,7 @@ def render(
     else:
         for row in rows:
             stream.write(_json_object(row, columns) + "\n")
+    return []
 
 
 def accuracy_with_band(accuracy: str, error_p90_pct: Decimal | float | None) -> str:
@@ -178,18 +190,23 @@ _RIGHT_ALIGNED = {"int", "usd", "money", "price", "decimal", "pct"}
 
 def _render_for_people(
     rows: Sequence[Row], columns: Sequence[Column], fmt: OutputFormat, stream: IO[str],
-    preamble: list[str], total: Row | None,
-) -> None:
+    preamble: list[str], total: Row | None, width: int | None,
+) -> list[str]:
     from tabulate import tabulate  # imported here: it costs ~50 ms that machine formats skip
 
     body = [[_display(row.get(c.name), c.kind) for c in columns] for row in rows]
     if total is not None:
         body.append([_display(total.get(c.name), c.kind) if c.name in total else ""
                      for c in columns])
+    headers = [c.name for c in columns]
+    dropped: list[str] = []
+    if width is not None:
+        columns, headers, body, dropped = _fitted(list(columns), headers, body, width)
+        preamble = wrapped(preamble, width)
     align = ["right" if c.kind in _RIGHT_ALIGNED else "left" for c in columns]
     style = "github" if fmt is OutputFormat.markdown else "simple"
-    table = tabulate(body, headers=[c.name for c in columns], tablefmt=style,
-                     colalign=align, disable_numparse=True)
+    table = tabulate(body, headers=headers, tablefmt=style, colalign=align,
+                     disable_numparse=True)
     if fmt is OutputFormat.markdown:
         # Each line its own paragraph: plain text in Markdown, not a heading, and not run
         # together with the next line.
@@ -202,6 +219,76 @@ def _render_for_people(
         lines.insert(len(lines) - 1, lines[1])
         table = "\n".join(lines)
     stream.write(table + "\n")
+    return dropped
+
+
+_GAP = 2  # the spaces between two columns of the simple table
+_HEADER_PADDING = 2  # tabulate's MIN_PADDING: a column is 2 wider than its header at least
+_SHORTEST_TEXT = 12  # text is shortened to no fewer characters than this
+
+
+def _table_width(headers: Sequence[str], body: Sequence[Sequence[str]]) -> int:
+    widths = [max([len(header) + _HEADER_PADDING, *(len(row[i]) for row in body)])
+              for i, header in enumerate(headers)]
+    return sum(widths) + _GAP * (len(widths) - 1)
+
+
+def _fitted(columns: list[Column], headers: list[str], body: list[list[str]], width: int
+            ) -> tuple[list[Column], list[str], list[list[str]], list[str]]:
+    """The columns, headers and cells of a table no wider than ``width``, where that can be
+    done: short headers first, then columns left out in their ``drop`` order, then the widest
+    text shortened in the middle. Also the names of the columns left out."""
+    if _table_width(headers, body) <= width:
+        return columns, headers, body, []
+    headers = [c.short or h for c, h in zip(columns, headers, strict=True)]
+    dropped = []
+    while _table_width(headers, body) > width:
+        rank, index = max((c.drop, i) for i, c in enumerate(columns))
+        if rank == 0:
+            break
+        dropped.append(columns[index].name)
+        del columns[index], headers[index]
+        for row in body:
+            del row[index]
+    excess = _table_width(headers, body) - width
+    # Then the text columns give up room, the widest first, down to a readable width.
+    rooms = {i: max((len(row[i]) for row in body), default=0)
+             for i, c in enumerate(columns) if c.kind == "text"}
+    floors = {i: max(_SHORTEST_TEXT, len(headers[i]) + _HEADER_PADDING) for i in rooms}
+    while excess > 0:
+        shrinkable = [i for i in rooms if rooms[i] > floors[i]]
+        if not shrinkable:
+            break
+        widest = max(shrinkable, key=lambda i: rooms[i])
+        rooms[widest] -= 1
+        excess -= 1
+    for i, room in rooms.items():
+        for row in body:
+            row[i] = _shortened(row[i], room)
+    return columns, headers, body, dropped
+
+
+def _shortened(text: str, room: int) -> str:
+    """Text of at most ``room`` characters: its start and its end, an ellipsis between (the
+    end of a path or a model name says the most)."""
+    if len(text) <= room:
+        return text
+    tail = (room - 1) * 2 // 3
+    return text[: room - 1 - tail] + "…" + text[len(text) - tail:]
+
+
+def wrapped(lines: Iterable[str], width: int) -> list[str]:
+    """Lines of prose no wider than ``width`` where they can be broken at spaces; lines that
+    fit (a chart's) are left as they are."""
+    return [part for line in lines for part in _wrap(line, width)]
+
+
+def _wrap(line: str, width: int) -> list[str]:
+    if len(line) <= width:
+        return [line]
+    import textwrap
+
+    return textwrap.wrap(line, width, break_on_hyphens=False, break_long_words=False) or [""]
 
 
 class Currency(NamedTuple):
@@ -234,8 +321,8 @@ class Currency(NamedTuple):
                                                if key in renamed and value is not None
                                                else value)
                       for key, value in row.items()} for row in rows]
-        return converted, tuple(Column(renamed[c.name], "money") if c.name in renamed else c
-                                for c in columns)
+        return converted, tuple(c._replace(name=renamed[c.name], kind="money")
+                                if c.name in renamed else c for c in columns)
 
     def show(self, amount: Decimal) -> str:
         return f"{format_usd(amount * self.rate).replace('$', '', 1)} {self.code}"

@@ -35,15 +35,16 @@ DEFAULT_MODEL = "gpt-4o"
 # Below this a document is counted here: starting workers would cost more than it saves.
 PARALLEL_MIN_BYTES = 4 << 20
 COUNT_COLUMNS = (
-    Column("path"), Column("format"), Column("model"), Column("conversations", "int"),
-    Column("messages", "int"), Column("tokens", "int"), Column("accuracy"),
-    Column("error_p90_pct", "decimal"), Column("input_cost_usd", "usd"),
+    Column("path"), Column("format", drop=3), Column("model"),
+    Column("conversations", "int", "convs", drop=2), Column("messages", "int", "msgs", drop=2),
+    Column("tokens", "int"), Column("accuracy"), Column("error_p90_pct", "decimal"),
+    Column("input_cost_usd", "usd", "input cost"),
 )
 # At a terminal the error band goes beside the word: "estimate ±23%".
 COUNT_TABLE_COLUMNS = tuple(c for c in COUNT_COLUMNS if c.name != "error_p90_pct")
 PER_MESSAGE_COLUMNS = (
-    Column("path"), Column("conversation", "int"), Column("index", "int"), Column("role"),
-    Column("tokens", "int"), Column("preview"),
+    Column("path", drop=1), Column("conversation", "int", "conv"), Column("index", "int", "#"),
+    Column("role"), Column("tokens", "int"), Column("preview"),
 )
 
 

@@ -52,9 +52,11 @@ STARTING_WEIGHTS = {"text": 1.0, "message": 4.0, "request": 3.0, "tool_call": 3.
                     "image_tokens": 1.0, "schema_json": 1.0}
 
 CALIBRATE_COLUMNS = (
-    Column("model"), Column("rule"), Column("records", "int"),
-    Column("median_error_before_pct", "decimal"), Column("p90_error_before_pct", "decimal"),
-    Column("median_error_after_pct", "decimal"), Column("p90_error_after_pct", "decimal"),
+    Column("model"), Column("rule", drop=2), Column("records", "int", "n"),
+    Column("median_error_before_pct", "decimal", "median before", drop=1),
+    Column("p90_error_before_pct", "decimal", "p90 before"),
+    Column("median_error_after_pct", "decimal", "median after", drop=1),
+    Column("p90_error_after_pct", "decimal", "p90 after"),
     Column("result"),
 )
 

@@ -16,25 +16,26 @@ from tokcost.pricing.table import PriceTable, bundled_versions, load_bundled
 
 MODEL_COLUMNS = (
     Column("model"),
-    Column("provider"),
-    Column("input_per_mtok", "price"),
-    Column("output_per_mtok", "price"),
-    Column("cache_read_per_mtok", "price"),
-    Column("cache_write_per_mtok", "price"),
-    Column("context_window", "int"),
-    Column("max_output_tokens", "int"),
-    Column("tokenizer"),
-    Column("accuracy"),
+    Column("provider", drop=4),
+    Column("input_per_mtok", "price", "input/M"),
+    Column("output_per_mtok", "price", "output/M"),
+    Column("cache_read_per_mtok", "price", "cached/M", drop=2),
+    Column("cache_write_per_mtok", "price", "write/M", drop=3),
+    Column("context_window", "int", "context"),
+    Column("max_output_tokens", "int", "max out", drop=3),
+    Column("tokenizer", drop=5),
+    Column("accuracy", drop=1),
     Column("error_p90_pct", "decimal"),
-    Column("counting_rule"),
-    Column("mode"),
-    Column("service_tiers"),  # the tiers besides standard it is sold at: flex, priority
+    Column("counting_rule", short="rule", drop=5),
+    Column("mode", drop=5),
+    # the tiers besides standard it is sold at: flex, priority
+    Column("service_tiers", short="tiers", drop=4),
 )
 # At a terminal the error band goes beside the word, as in `tokcost count`.
 MODEL_TABLE_COLUMNS = tuple(c for c in MODEL_COLUMNS if c.name != "error_p90_pct")
 VERSION_COLUMNS = (Column("version"), Column("effective"), Column("models", "int"),
                    Column("default", "bool"))
-SHOW_COLUMNS = (Column("field"), Column("value"), Column("unit"))
+SHOW_COLUMNS = (Column("field"), Column("value"), Column("unit", drop=1))
 DIFF_COLUMNS = (Column("model"), Column("change"), Column("field"), Column("old"),
                 Column("new"), Column("change_pct", "pct"))
 

@@ -30,16 +30,22 @@ DEFAULT_DAYS_PER_MONTH = Decimal(30)
 DAYS_PER_YEAR = 365
 
 PROJECTION_COLUMNS = (
-    Column("model"), Column("provider"), Column("requests_per_day", "int"),
-    Column("input_tokens", "int"), Column("output_tokens", "int"),
-    Column("cost_per_request_usd", "usd"), Column("daily_cost_usd", "usd"),
-    Column("monthly_cost_usd", "usd"), Column("yearly_cost_usd", "usd"), Column("fits", "bool"),
+    Column("model"), Column("provider", drop=4), Column("requests_per_day", "int", drop=5),
+    Column("input_tokens", "int", "input", drop=2), Column("output_tokens", "int", "output",
+                                                            drop=2),
+    Column("cost_per_request_usd", "usd", "per request"), Column("daily_cost_usd", "usd",
+                                                                 "per day"),
+    Column("monthly_cost_usd", "usd", "per month"),
+    Column("yearly_cost_usd", "usd", "per year", drop=3), Column("fits", "bool"),
 )
 # Mean cached (read from the prompt cache) and written tokens a request, where caching is on.
-CACHE_COLUMNS = (Column("cached_tokens", "int"), Column("cache_write_tokens", "int"))
+CACHE_COLUMNS = (Column("cached_tokens", "int", "cached", drop=1),
+                 Column("cache_write_tokens", "int", "written", drop=1))
 PERCENTILE_COLUMNS = (
-    Column("input_tokens_p50", "int"), Column("input_tokens_p95", "int"),
-    Column("output_tokens_p50", "int"), Column("output_tokens_p95", "int"),
+    Column("input_tokens_p50", "int", "input p50", drop=6),
+    Column("input_tokens_p95", "int", "input p95", drop=6),
+    Column("output_tokens_p50", "int", "output p50", drop=6),
+    Column("output_tokens_p95", "int", "output p95", drop=6),
 )
 
 

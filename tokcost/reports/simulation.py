@@ -31,10 +31,12 @@ DEFAULT_USER_TOKENS = 150
 DEFAULT_ASSISTANT_TOKENS = 350
 
 SIMULATION_COLUMNS = (
-    Column("turn", "int"), Column("request"), Column("input_tokens", "int"),
-    Column("cached_tokens", "int"), Column("cache_write_tokens", "int"),
-    Column("output_tokens", "int"), Column("context_used_pct", "decimal"), Column("fits", "bool"),
-    Column("turn_cost_usd", "usd"), Column("cumulative_cost_usd", "usd"),
+    Column("turn", "int"), Column("request", drop=3), Column("input_tokens", "int", "input"),
+    Column("cached_tokens", "int", "cached", drop=1),
+    Column("cache_write_tokens", "int", "written", drop=1),
+    Column("output_tokens", "int", "output", drop=2),
+    Column("context_used_pct", "decimal", "context %", drop=2), Column("fits", "bool"),
+    Column("turn_cost_usd", "usd", "cost"), Column("cumulative_cost_usd", "usd", "total"),
 )
 
 
