@@ -419,3 +419,34 @@ def test_plain_text_notes_say_no_chat_framing(cli: Run, tmp_path: Path) -> None:
     assert result.out.splitlines()[1] == f"{text},text,grok-4.3,,,3,estimate,,0.00000375"
     assert result.err == ("tokcost: note: grok-4.3: its tokenizer is not public; estimated with "
                           "o200k_base (error not measured)\n")
+
+
+def test_format_shorthands_no_headers_and_sort(cli: Run, tmp_path: Path) -> None:
+    text = tmp_path / "prompt.txt"
+    text.write_text("hello there\n")
+    csv_out = cli("count", str(text), "--csv").out
+    assert csv_out == ("path,format,model,conversations,messages,tokens,accuracy,error_p90_pct,"
+                       f"input_cost_usd\n{text},text,gpt-4o,,,3,exact,,0.0000075\n")
+    assert cli("count", str(text), "--tsv", "--no-headers").out == (
+        f"{text}\ttext\tgpt-4o\t\t\t3\texact\t\t0.0000075\n")
+    [line] = cli("count", str(text), "--nl").out.splitlines()
+    assert json.loads(line)["tokens"] == 3
+    assert json.loads(cli("count", str(text), "--json").out)[0]["model"] == "gpt-4o"
+    # A table without its header: the rows alone, no rules.
+    assert cli("count", str(text), "-f", "table", "--no-headers").out == (
+        f"{text}  text  gpt-4o  -  -  3  exact  $0.0000075\n")
+    # --sort: smallest first, -COLUMN largest first, empty values last.
+    cheapest = cli("models", "--provider", "anthropic", "--csv", "--no-headers", "--sort",
+                   "input_per_mtok").out.splitlines()
+    dearest = cli("models", "--provider", "anthropic", "--csv", "--no-headers",
+                  "--sort=-input_per_mtok").out.splitlines()
+    prices = [float(line.split(",")[2]) for line in cheapest]
+    assert prices == sorted(prices) and len(prices) > 3
+    assert [float(line.split(",")[2]) for line in dearest] == sorted(prices, reverse=True)
+    bad = cli("models", "--sort", "price")
+    assert bad.status == 2 and bad.err.startswith(
+        "tokcost: error: --sort price: no such column; the columns are model, provider, ")
+    # After `--`, every word is a file name.
+    named = cli("count", "--", "--csv")
+    assert (named.status, named.err) == (1, "tokcost: error: --csv: no such file or "
+                                            "directory\n")

@@ -72,7 +72,10 @@ FormatOption = Annotated[
     Optional[OutputFormat],
     typer.Option(
         "--format", "-f", case_sensitive=False,
-        help="Output format. Default: table at a terminal, TSV when piped.",
+        help="Output format. Default: table at a terminal, TSV when piped. --csv, --tsv, "
+             "--json and --nl are short for -f csv, tsv, json and jsonl; --no-headers leaves "
+             "out the header row (and a table's notes above it); --sort COLUMN orders the "
+             "rows by a column (-COLUMN: largest first).",
     ),
 ]
 class InputFormat(str, Enum):
@@ -220,6 +223,7 @@ def _emit(
             total = display.convert([dict(total)], unconverted)[0][0]
         preamble = (*preamble, f"Amounts in {display.code} at {plain_number(display.rate)} to "
                                "the US dollar (the rate given with --currency).")
+    rows = _sorted_rows(rows, columns)
     chosen = _chosen_format(fmt, output)
     if priced_by is not None and chosen in (OutputFormat.json, OutputFormat.jsonl):
         rows = [{**row, "pricing_version": priced_by} for row in rows]
@@ -227,8 +231,8 @@ def _emit(
     buffer = io.StringIO()
     stream = buffer if output is not None else sys.stdout
     width = _terminal_width() if output is None and chosen is OutputFormat.table else None
-    dropped = render(rows, columns, chosen, stream, preamble=preamble, total=total,
-                     width=width)
+    dropped = render(rows, columns, chosen, stream, preamble=preamble if _headers else (),
+                     total=total, width=width, headers=_headers)
     if dropped:
         _note(f"left out {', '.join(dropped)} to fit {width} columns (a wider terminal, or "
               "-f csv, shows every column)")
@@ -1024,13 +1028,61 @@ def _app_for(argv: list[str]) -> typer.Typer:
     return app
 
 
+# Shorthands every command takes (llm, sqlite-utils and gh users expect them), and the value of
+# --format each stands for.
+_FORMAT_SHORTHANDS = {"--csv": "csv", "--tsv": "tsv", "--json": "json", "--nl": "jsonl"}
+_NO_HEADERS = "--no-headers"
+_SORT = "--sort"
+_headers = True  # False for this run with --no-headers
+_sort: str | None = None  # the column of --sort COLUMN (-COLUMN: largest first)
+
+
+def _expand_shorthands(args: list[str]) -> list[str]:
+    """``--csv`` as ``--format csv`` and so on; ``--no-headers`` and ``--sort COLUMN`` noted
+    and taken out. Only before a ``--``, after which every word is a file name."""
+    global _headers, _sort
+    _headers, _sort = True, None
+    expanded: list[str] = []
+    words = iter(enumerate(args))
+    for index, arg in words:
+        if arg == "--":
+            return expanded + args[index:]
+        if arg in _FORMAT_SHORTHANDS:
+            expanded += ["--format", _FORMAT_SHORTHANDS[arg]]
+        elif arg == _NO_HEADERS:
+            _headers = False
+        elif arg == _SORT or arg.startswith(_SORT + "="):
+            _sort = arg.partition("=")[2] if "=" in arg else next(words, (0, ""))[1]
+            if not _sort:
+                raise OptionError("--sort needs a column: --sort tokens, or --sort -tokens for "
+                                  "the largest first")
+        else:
+            expanded.append(arg)
+    return expanded
+
+
+def _sorted_rows(rows: list[dict[str, Any]], columns: Sequence[Column]
+                 ) -> list[dict[str, Any]]:
+    """Rows in the order --sort asks: by one column, smallest first (-COLUMN: largest first);
+    empty values last either way."""
+    if _sort is None:
+        return rows
+    name = _sort.removeprefix("-")
+    if name not in {c.name for c in columns}:
+        raise OptionError(f"--sort {_sort}: no such column; the columns are "
+                          f"{', '.join(c.name for c in columns)}")
+    present = [row for row in rows if row.get(name) is not None]
+    empty = [row for row in rows if row.get(name) is None]
+    return sorted(present, key=lambda row: row[name], reverse=_sort.startswith("-")) + empty
+
+
 def main(argv: list[str] | None = None) -> int:
     """The console script: run the app with one error boundary and documented exit statuses."""
     debug = os.environ.get("TOKCOST_DEBUG") == "1"
     calibration = os.environ.get(CALIBRATION_ENV_VAR)
     try:
-        status = _app_for(sys.argv[1:] if argv is None else argv)(
-            args=argv, prog_name="tokcost", standalone_mode=False)
+        args = _expand_shorthands(sys.argv[1:] if argv is None else list(argv))
+        status = _app_for(args)(args=args, prog_name="tokcost", standalone_mode=False)
     except TokcostError as error:
         if debug:
             raise

@@ -59,19 +59,21 @@ def render(
     preamble: Iterable[str] = (),
     total: Row | None = None,
     width: int | None = None,
+    headers: bool = True,
 ) -> list[str]:
     """Write rows to ``stream``. ``preamble`` lines and the ``total`` row appear only for people.
 
     A table given a terminal ``width`` is fitted to it: shorter headers, then the columns that
     matter least left out, then long text shortened in the middle. Returns the names of the
-    columns left out."""
+    columns left out. ``headers=False``: no header row (CSV, TSV, the table)."""
     if fmt in (OutputFormat.table, OutputFormat.markdown):
         return _render_for_people(rows, columns, fmt, stream, list(preamble), total,
-                                  width if fmt is OutputFormat.table else None)
+                                  width if fmt is OutputFormat.table else None, headers)
     elif fmt in (OutputFormat.csv, OutputFormat.tsv):
         delimiter = "," if fmt is OutputFormat.csv else "\t"
         writer = csv.writer(stream, delimiter=delimiter, lineterminator="\n")
-        writer.writerow([_neutralised(column.name) for column in columns])
+        if headers:
+            writer.writerow([_neutralised(column.name) for column in columns])
         for row in rows:
             writer.writerow([_spreadsheet_cell(row.get(column.name)) for column in columns])
     elif fmt is OutputFormat.json:
@@ -190,7 +192,7 @@ _RIGHT_ALIGNED = {"int", "usd", "money", "price", "decimal", "pct"}
 
 def _render_for_people(
     rows: Sequence[Row], columns: Sequence[Column], fmt: OutputFormat, stream: IO[str],
-    preamble: list[str], total: Row | None, width: int | None,
+    preamble: list[str], total: Row | None, width: int | None, headers: bool = True,
 ) -> list[str]:
     from tabulate import tabulate  # imported here: it costs ~50 ms that machine formats skip
 
@@ -198,22 +200,22 @@ def _render_for_people(
     if total is not None:
         body.append([_display(total.get(c.name), c.kind) if c.name in total else ""
                      for c in columns])
-    headers = [c.name for c in columns]
+    header_row = [c.name for c in columns]
     dropped: list[str] = []
     if width is not None:
-        columns, headers, body, dropped = _fitted(list(columns), headers, body, width)
+        columns, header_row, body, dropped = _fitted(list(columns), header_row, body, width)
         preamble = wrapped(preamble, width)
     align = ["right" if c.kind in _RIGHT_ALIGNED else "left" for c in columns]
-    style = "github" if fmt is OutputFormat.markdown else "simple"
-    table = tabulate(body, headers=headers, tablefmt=style, colalign=align,
-                     disable_numparse=True)
+    style = "github" if fmt is OutputFormat.markdown else "simple" if headers else "plain"
+    table = tabulate(body, headers=header_row if headers else (), tablefmt=style,
+                     colalign=align, disable_numparse=True)
     if fmt is OutputFormat.markdown:
         # Each line its own paragraph: plain text in Markdown, not a heading, and not run
         # together with the next line.
         stream.write("".join(line + "\n\n" for line in preamble))
     else:
         stream.write("".join(line + "\n" for line in preamble) + ("\n" if preamble else ""))
-    if total is not None and fmt is OutputFormat.table:
+    if total is not None and fmt is OutputFormat.table and headers:
         # Rule off the total line the way the header is ruled off.
         lines = table.split("\n")
         lines.insert(len(lines) - 1, lines[1])
