@@ -450,3 +450,12 @@ def test_format_shorthands_no_headers_and_sort(cli: Run, tmp_path: Path) -> None
     named = cli("count", "--", "--csv")
     assert (named.status, named.err) == (1, "tokcost: error: --csv: no such file or "
                                             "directory\n")
+
+
+def test_short_model_names_are_aliases_in_the_table(cli: Run, tmp_path: Path) -> None:
+    text = tmp_path / "prompt.txt"
+    text.write_text("hello there\n")
+    result = cli("count", str(text), "-m", "4o", "-m", "Sonnet", "-m", "opus", "-m", "haiku",
+                 "--csv", "--no-headers")
+    assert [line.split(",")[2] for line in result.out.splitlines()] == [
+        "gpt-4o", "claude-sonnet-5-5", "claude-opus-5-5", "claude-haiku-5-5"]
