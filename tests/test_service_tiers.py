@@ -243,10 +243,17 @@ def test_simulate_compares_several_models_in_one_table(cli: Run, tmp_path: Path)
     assert got == [("gpt-4o", "1", "661", "0.0051525"), ("gpt-4o", "2", "1169", "0.0064225"),
                    ("claude-sonnet-4-6", "1", "659", "0.007227"),
                    ("claude-sonnet-4-6", "2", "1165", "0.008745")]
-    plotted = cli("simulate", "-m", "gpt-4o", "-m", "grok-4.3", "--plot",
-                  str(tmp_path / "g.png"))
-    assert plotted.status == 2 and plotted.err == (
-        "tokcost: error: --plot draws one model's growth; give one -m with it\n")
+    # Several models on one chart, each with its context window once requests come near it.
+    chart = tmp_path / "growth.svg"
+    plotted = cli("simulate", "--turns", "300", "-m", "gpt-4o", "-m", "grok-4.3", "--plot",
+                  str(chart), "-f", "csv")
+    assert plotted.status == 0, plotted.err
+    drawing = chart.read_text()
+    for label in ("gpt-4o: input tokens", "grok-4.3: input tokens", "gpt-4o: cumulative cost",
+                  "gpt-4o: context window (128,000)"):
+        assert label in drawing, label
+    # Grok's 1,000,000-token window is far above 300 turns' ~153,000 tokens: not drawn.
+    assert "grok-4.3: context window" not in drawing
 
 
 def test_a_fee_per_request_is_billed_on_every_request(cli: Run, tmp_path: Path) -> None:

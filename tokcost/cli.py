@@ -718,8 +718,6 @@ def simulate(
     tier = _service_tier(table, service_tier)
     chosen, unknown = _chosen_models(table, model or ["gpt-4o"])
     models = [m.id for m in chosen]
-    if plot is not None and len(models) > 1:
-        raise OptionError("--plot draws one model's growth; give one -m with it")
     results = [run(
         name, turns if turns is not None or from_file is not None else 10,
         system_tokens=system_tokens, user_tokens=user_tokens,
@@ -754,7 +752,13 @@ def simulate(
     if plot is not None:
         from tokcost.reports.plotting import write_plot
 
-        write_plot(results[0], plot, table.resolve(results[0].model).model.context_window)
+        windows = [table.resolve(result.model).model.context_window for result in results]
+        if several:
+            from tokcost.reports.plotting import write_comparison_plot
+
+            write_comparison_plot(results, plot, windows)
+        else:
+            write_plot(results[0], plot, windows[0])
         _note(f"wrote {plot}")
     _report_unknown(unknown)
 

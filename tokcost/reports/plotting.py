@@ -74,3 +74,55 @@ def write_plot(simulation: Simulation, path: str | Path, context_window: int | N
         raise TokcostError(f"{target}: cannot write the plot: {error.strerror}") from None
     finally:
         plt.close(figure)
+
+
+_COLOURS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3")
+
+
+def write_comparison_plot(simulations: list[Simulation], path: str | Path,
+                          context_windows: list[int | None]) -> None:
+    """Several models' growth on one chart: input tokens per request (solid lines) and
+    cumulative cost (dashed, on the right-hand axis), one colour a model, with each model's
+    context window drawn once its requests come within half of it."""
+    check_plot_target(path)
+    target = Path(path)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    matplotlib.rcParams["svg.fonttype"] = "none"
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
+
+    figure, tokens_axis = plt.subplots(figsize=(9, 4.5))
+    cost_axis = tokens_axis.twinx()
+    for index, (simulation, window) in enumerate(zip(simulations, context_windows,
+                                                     strict=True)):
+        colour = _COLOURS[index % len(_COLOURS)]
+        requests = range(1, len(simulation.rows) + 1)
+        tokens = [row.input_tokens for row in simulation.rows]
+        tokens_axis.plot(requests, tokens, color=colour, marker=".",
+                         label=f"{simulation.model}: input tokens")
+        if window and max(tokens, default=0) * 2 >= window:
+            tokens_axis.axhline(window, color=colour, linestyle=":", linewidth=1,
+                                label=f"{simulation.model}: context window ({window:,})")
+        costs = [row.cumulative_cost_usd for row in simulation.rows]
+        if all(cost is not None for cost in costs):
+            cost_axis.plot(requests, [float(c) for c in costs if c is not None], color=colour,
+                           linestyle="--", label=f"{simulation.model}: cumulative cost")
+    tokens_axis.set_xlabel("request")
+    tokens_axis.set_ylabel("input tokens")
+    tokens_axis.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
+    cost_axis.set_ylabel("cumulative cost (USD)")
+    cost_axis.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"${value:,.2f}"))
+    handles, labels = tokens_axis.get_legend_handles_labels()
+    more_handles, more_labels = cost_axis.get_legend_handles_labels()
+    tokens_axis.legend(handles + more_handles, labels + more_labels, loc="upper left",
+                       fontsize="small")
+    tokens_axis.set_title(f"Input per request ({simulations[0].strategy} history)")
+    figure.tight_layout()
+    try:
+        figure.savefig(target)
+    except OSError as error:
+        raise TokcostError(f"{target}: cannot write the plot: {error.strerror}") from None
+    finally:
+        plt.close(figure)
