@@ -209,8 +209,9 @@ OutputOption = Annotated[
 
 def _emit(
     rows: list[dict[str, Any]], columns: tuple[Column, ...], fmt: OutputFormat | None,
-    output: Path | None = None, *, preamble: tuple[str, ...] = (), total: Row | None = None,
-    epilogue: Sequence[str] = (), currency: str | None = None, priced_by: str | None = None,
+    output: Path | None = None, *, preamble: tuple[str, ...] = (),
+    total: Sequence[Row] = (), epilogue: Sequence[str] = (), currency: str | None = None,
+    priced_by: str | None = None,
 ) -> None:
     """Render rows to stdout or the --output file; ``epilogue`` lines follow a table. With a
     ``currency`` (CODE=RATE) the US-dollar columns are shown in it; ``priced_by`` (the price
@@ -219,8 +220,8 @@ def _emit(
         display = _currency(currency)
         unconverted = columns
         rows, columns = display.convert(rows, unconverted)
-        if total is not None:
-            total = display.convert([dict(total)], unconverted)[0][0]
+        if total:
+            total = display.convert([dict(line) for line in total], unconverted)[0]
         preamble = (*preamble, f"Amounts in {display.code} at {plain_number(display.rate)} to "
                                "the US dollar (the rate given with --currency).")
     rows = _sorted_rows(rows, columns)
@@ -447,14 +448,19 @@ def _progress(label: str, size: int | None) -> Iterator[Callable[[int, int], Non
         sys.stderr.flush()
 
 
-def _count_total(results: list[Any]) -> Row | None:
-    """The table's total line: tokens and cost summed, when all rows are for one model."""
-    if len(results) < 2 or len({r.model for r in results}) != 1:
-        return None
-    return {"path": "total", "model": results[0].model,
-            "tokens": sum(r.tokens for r in results),
-            "input_cost_usd": None if any(r.input_cost_usd is None for r in results)
-            else sum(r.input_cost_usd for r in results)}
+def _count_total(results: list[Any]) -> list[Row]:
+    """The table's total lines: tokens and cost summed over the files, one line a model
+    (a sum across models would add different tokenizers' counts), when there are several
+    files."""
+    if len({r.path for r in results}) < 2:
+        return []
+    totals: list[Row] = []
+    for model in dict.fromkeys(r.model for r in results):
+        mine = [r for r in results if r.model == model]
+        totals.append({"path": "total", "model": model, "tokens": sum(r.tokens for r in mine),
+                       "input_cost_usd": None if any(r.input_cost_usd is None for r in mine)
+                       else sum(r.input_cost_usd for r in mine)})
+    return totals
 
 
 def _resolve(table: Any, name: str) -> Any:

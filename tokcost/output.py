@@ -57,11 +57,12 @@ def render(
     stream: IO[str],
     *,
     preamble: Iterable[str] = (),
-    total: Row | None = None,
+    total: Row | Sequence[Row] | None = None,
     width: int | None = None,
     headers: bool = True,
 ) -> list[str]:
-    """Write rows to ``stream``. ``preamble`` lines and the ``total`` row appear only for people.
+    """Write rows to ``stream``. ``preamble`` lines and the ``total`` row (or rows) appear only
+    for people.
 
     A table given a terminal ``width`` is fitted to it: shorter headers, then the columns that
     matter least left out, then long text shortened in the middle. Returns the names of the
@@ -192,14 +193,15 @@ _RIGHT_ALIGNED = {"int", "usd", "money", "price", "decimal", "pct"}
 
 def _render_for_people(
     rows: Sequence[Row], columns: Sequence[Column], fmt: OutputFormat, stream: IO[str],
-    preamble: list[str], total: Row | None, width: int | None, headers: bool = True,
+    preamble: list[str], total: Row | Sequence[Row] | None, width: int | None,
+    headers: bool = True,
 ) -> list[str]:
     from tabulate import tabulate  # imported here: it costs ~50 ms that machine formats skip
 
     body = [[_display(row.get(c.name), c.kind) for c in columns] for row in rows]
-    if total is not None:
-        body.append([_display(total.get(c.name), c.kind) if c.name in total else ""
-                     for c in columns])
+    totals = [] if total is None else [total] if isinstance(total, Mapping) else list(total)
+    body += [[_display(line.get(c.name), c.kind) if c.name in line else "" for c in columns]
+             for line in totals]
     header_row = [c.name for c in columns]
     dropped: list[str] = []
     if width is not None:
@@ -215,10 +217,10 @@ def _render_for_people(
         stream.write("".join(line + "\n\n" for line in preamble))
     else:
         stream.write("".join(line + "\n" for line in preamble) + ("\n" if preamble else ""))
-    if total is not None and fmt is OutputFormat.table and headers:
-        # Rule off the total line the way the header is ruled off.
+    if totals and fmt is OutputFormat.table and headers:
+        # Rule off the total lines the way the header is ruled off.
         lines = table.split("\n")
-        lines.insert(len(lines) - 1, lines[1])
+        lines.insert(len(lines) - len(totals), lines[1])
         table = "\n".join(lines)
     stream.write(table + "\n")
     return dropped
