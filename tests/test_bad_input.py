@@ -93,6 +93,99 @@ def test_bad_files(cli: Run, tmp_path: Path, content: bytes, fragment: str) -> N
     fails_cleanly(cli("count", str(path), "-f", "csv"), str(path), fragment)
 
 
+def one_clean_line(result: Result, line: str, status: int = 1) -> None:
+    """The command failed with exactly this one line on stderr and nothing on stdout."""
+    assert (result.status, result.err, result.out) == (status, line + "\n", "")
+
+
+# --- files that must be small: price tables, system prompts, calibration files ----------------
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (("simulate", "--system", "/dev/zero"),
+         "tokcost: error: /dev/zero: is a device, not a system prompt; give the path of a file"),
+        (("models", "--pricing", "/dev/zero"),
+         "tokcost: error: /dev/zero: is a device, not a price table; give the path of a file"),
+        (("pricing", "diff", "/dev/urandom", "2025-03-01"),
+         "tokcost: error: /dev/urandom: is a device, not a price table; give the path of a "
+         "file"),
+        (("models", "--calibration", "/dev/zero"),
+         "tokcost: error: /dev/zero: cannot read the calibration file (is a device, not a "
+         "calibration file; give the path of a file); check $TOKCOST_CALIBRATION or "
+         "--calibration"),
+        (("pricing", "check", "/dev/zero"),
+         "tokcost: error: /dev/zero: is a device, not a price list; give the path of a file"),
+    ],
+)
+def test_devices_are_refused_before_reading(cli: Run, args: tuple[str, ...], line: str) -> None:
+    one_clean_line(cli(*args), line)
+
+
+def test_a_device_in_tokcost_pricing_is_refused(cli: Run, monkeypatch: pytest.MonkeyPatch
+                                                ) -> None:
+    monkeypatch.setenv("TOKCOST_PRICING", "/dev/urandom")
+    one_clean_line(cli("models"), "tokcost: error: /dev/urandom: is a device, not a price "
+                                  "table; give the path of a file")
+
+
+def endless_fifo(tmp_path: Path, chunk: bytes) -> Path:
+    """A FIFO whose writer never stops (until the reader goes away), like `<(yes)`."""
+    import os
+    import threading
+
+    fifo = tmp_path / "endless"
+    os.mkfifo(fifo)
+
+    def write() -> None:
+        with open(fifo, "wb") as out:
+            try:
+                while True:
+                    out.write(chunk * 4096)
+            except (BrokenPipeError, ValueError):
+                pass
+
+    threading.Thread(target=write, daemon=True).start()
+    return fifo
+
+
+@pytest.mark.parametrize(
+    ("option", "chunk", "line"),
+    [
+        ("--pricing", b"x: 1\n", "is larger than 16 MiB, more than any price table needs; "
+                                  "check that this is the right file"),
+        ("--system", b"You are helpful. ", "is larger than 32 MiB, more than any system prompt "
+                                           "needs; check that this is the right file"),
+    ],
+)
+def test_an_endless_pipe_is_read_up_to_the_limit(cli: Run, tmp_path: Path, option: str,
+                                                 chunk: bytes, line: str) -> None:
+    fifo = endless_fifo(tmp_path, chunk)
+    command = "models" if option == "--pricing" else "simulate"
+    one_clean_line(cli(command, option, str(fifo)), f"tokcost: error: {fifo}: {line}")
+
+
+def test_a_file_past_the_limit_is_refused_and_one_within_it_read(cli: Run, tmp_path: Path
+                                                                 ) -> None:
+    import os
+    import threading
+
+    huge = tmp_path / "huge.yaml"
+    with huge.open("wb") as out:  # sparse: 17 MiB that take no room on disk
+        out.truncate(17 << 20)
+    one_clean_line(cli("models", "--pricing", str(huge)),
+                   f"tokcost: error: {huge}: is larger than 16 MiB, more than any price table "
+                   "needs; check that this is the right file")
+    fifo = tmp_path / "table"
+    os.mkfifo(fifo)  # a pipe within the limit is read whole: `--pricing <(curl ...)` works
+    table = (Path(__file__).parent.parent / "pricing" / "2025-03-01.yaml").read_bytes()
+    threading.Thread(target=lambda: fifo.write_bytes(table), daemon=True).start()
+    result = cli("models", "--pricing", str(fifo), "-f", "csv", "-p", "anthropic")
+    assert result.status == 0, result.err
+    assert [line.split(",")[0] for line in result.out.splitlines()[1:3]] == [
+        "claude-3-7-sonnet", "claude-3-5-sonnet"]
+
+
 def test_truncated_like_the_sharegpt_file_on_pypi(cli: Run) -> None:
     fails_cleanly(cli("count", str(COUNT / "sharegpt_truncated.json")),
                   "sharegpt_truncated.json:", "not valid JSON")

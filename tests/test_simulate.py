@@ -318,3 +318,17 @@ def test_the_simulator_sends_and_caches_what_the_strategies_define(
         sum(m[2] for m in request) + priming for request in requests]
     assert [(row.cached_tokens, row.cache_write_tokens) for row in simulator.rows] == \
         cache_reads_by_definition(requests, minimum)
+
+
+def test_the_longest_simulation_allowed_matches_the_closed_form(current_table: PriceTable
+                                                                ) -> None:
+    # --turns 100000, the most allowed: each turn is simulated in constant time (a test of
+    # the results only; bench.py simulate measures the time).
+    simulation = tokcost.simulate("gpt-4o", 100_000, system_tokens=500, user_tokens=150,
+                                  assistant_tokens=350, table=current_table)
+    n = 100_000
+    assert simulation.summary.total_input_tokens == (
+        n * (500 + FRAMING + PRIMING) + (150 + FRAMING) * n * (n + 1) // 2
+        + (350 + FRAMING) * n * (n - 1) // 2)
+    assert simulation.summary.total_input_tokens == 2_540_040_700_000
+    assert simulation.summary.first_turn_not_fitting == 251

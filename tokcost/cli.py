@@ -625,7 +625,7 @@ def simulate(
     if system_file is not None:
         if system_tokens is not None:
             raise TokcostError("give either --system FILE or --system-tokens, not both")
-        system_text = _read_text_file(system_file)
+        system_text = _read_system_prompt(system_file)
     if from_file is not None and (system_tokens is not None or system_file is not None
                                   or user_tokens is not None or assistant_tokens is not None):
         raise TokcostError("--from replays the conversation's own sizes; leave out "
@@ -695,15 +695,13 @@ def _simulation_summary(result: Any, money: Callable[[Decimal], str], named: boo
     ]
 
 
-def _read_text_file(path: Path) -> str:
+def _read_system_prompt(path: Path) -> str:
+    from tokcost.files import SYSTEM_PROMPT_LIMIT, read_small_file
+
     try:
-        return path.read_text("utf-8-sig")
-    except FileNotFoundError:
-        raise InputFileError(f"{path}: no such file") from None
+        return read_small_file(path, SYSTEM_PROMPT_LIMIT, "system prompt").decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise InputFileError(f"{path}: byte {error.start}: not valid UTF-8") from None
-    except OSError as error:
-        raise InputFileError(f"{path}: cannot be read: {error.strerror}") from None
 
 
 @app.command()
