@@ -356,3 +356,72 @@ def test_ctrl_c_during_a_large_count(installed_command: str, tmp_path: Path, job
     assert process.returncode == 130
     assert b"Traceback" not in err and b"KeyboardInterrupt" not in err
     assert out == b""
+
+
+# --- signals: SIGTERM and SIGHUP stop the workers as Ctrl-C does ------------------------------
+
+needs_proc = pytest.mark.skipif(not Path("/proc/self/task").is_dir(),
+                                reason="finds the worker processes through /proc (Linux)")
+
+
+@pytest.fixture(scope="module")
+def big_input(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    big = tmp_path_factory.mktemp("signals") / "big.jsonl"
+    line = json.dumps([{"role": "user", "content": "word " * 2000}]) + "\n"
+    big.write_text(line * 12_000)  # about 120 MB: several seconds of work on two workers
+    return big
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def running(pid: int) -> bool:
+    """Whether the process runs (a zombie has ended: it only waits to be reaped)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return "\nState:\tZ" not in status
+
+
+def count_with_two_workers(big: Path, tmp_path: Path) -> tuple[subprocess.Popen[bytes], list[int]]:
+    """`python -m tokcost count --jobs 2` on a large input, once both workers run."""
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-m", "tokcost", "count", str(big), "--jobs", "2",
+                                "-f", "csv"], cwd=tmp_path, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while len(workers := children(process.pid)) < 2:
+        assert process.poll() is None and time.monotonic() < deadline, "no workers started"
+        time.sleep(0.05)
+    return process, workers
+
+
+@needs_proc
+@pytest.mark.parametrize(("stop", "status"), [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+def test_a_stopping_signal_stops_the_workers_too(big_input: Path, tmp_path: Path,
+                                                 stop: signal.Signals, status: int) -> None:
+    process, workers = count_with_two_workers(big_input, tmp_path)
+    assert all(running(worker) for worker in workers)
+    process.send_signal(stop)
+    out, err = process.communicate(timeout=60)
+    assert (process.returncode, out, err) == (status, b"", b"")
+    assert [worker for worker in workers if running(worker)] == []
+
+
+@needs_proc
+def test_workers_end_when_the_main_process_is_killed(big_input: Path, tmp_path: Path) -> None:
+    # SIGKILL reaches no handler: the workers see the main process gone and end by themselves.
+    process, workers = count_with_two_workers(big_input, tmp_path)
+    process.kill()
+    process.communicate(timeout=60)
+    assert process.returncode == -signal.SIGKILL
+    deadline = time.monotonic() + 20
+    while any(running(worker) for worker in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [worker for worker in workers if running(worker)] == []

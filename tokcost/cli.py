@@ -31,7 +31,48 @@ class ExitStatus(IntEnum):
     OK = 0
     ERROR = 1
     USAGE = 2
-    INTERRUPTED = 130
+    # Stopped by a signal: 128 + its number, as a shell reports a process the signal killed.
+    HANGUP = 129  # SIGHUP: the terminal closed
+    INTERRUPTED = 130  # SIGINT: Ctrl-C
+    TERMINATED = 143  # SIGTERM: kill, timeout, a service manager
+
+
+class _Stopped(BaseException):
+    """SIGTERM or SIGHUP arrived. Raised in the main thread as KeyboardInterrupt is for Ctrl-C,
+    so that the same clean-up runs (worker processes killed, nothing half written); a
+    BaseException, so that no ``except Exception`` takes it for an error."""
+
+    def __init__(self, status: ExitStatus) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+_STOP_SIGNALS = {"SIGTERM": ExitStatus.TERMINATED, "SIGHUP": ExitStatus.HANGUP}
+
+
+@contextlib.contextmanager
+def _stopped_by_signals() -> Iterator[None]:
+    """While the command runs, SIGTERM and SIGHUP raise _Stopped; the previous handlers are
+    put back after (main() also runs inside other programs and tests)."""
+    import signal
+
+    def stop(number: int, frame: object) -> None:
+        raise _Stopped(_STOP_SIGNALS[signal.Signals(number).name])
+
+    previous = {}
+    for name in _STOP_SIGNALS:
+        number = getattr(signal, name, None)
+        if number is None:
+            continue  # Windows has no SIGHUP
+        try:
+            previous[number] = signal.signal(number, stop)
+        except ValueError:  # not the main thread: signals are not ours to handle
+            break
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _new_app() -> typer.Typer:
@@ -939,8 +980,11 @@ def main(argv: list[str] | None = None) -> int:
     debug = os.environ.get("TOKCOST_DEBUG") == "1"
     calibration = os.environ.get(CALIBRATION_ENV_VAR)
     try:
-        status = _app_for(sys.argv[1:] if argv is None else argv)(
-            args=argv, prog_name="tokcost", standalone_mode=False)
+        with _stopped_by_signals():
+            status = _app_for(sys.argv[1:] if argv is None else argv)(
+                args=argv, prog_name="tokcost", standalone_mode=False)
+    except _Stopped as stopped:
+        return stopped.status
     except TokcostError as error:
         if debug:
             raise
