@@ -287,6 +287,20 @@ def test_bad_price_tables(cli: Run, tmp_path: Path, text: str, fragments: tuple[
         ("simulate", "--turns", "1000000000"),
         ("simulate", "--turns", "3", "--user-tokens", "-1"),
         ("count", str(COUNT / "cookbook_messages.json"), "--jobs", "0"),
+        ("count", str(COUNT / "cookbook_messages.json"), "--jobs", "100000"),
+        # Not a number, no number at all, or one past any workload: refused as it is read.
+        ("project", "--rpd", "5", "--days-per-month", "nan"),
+        ("project", "--rpd", "5", "--cache-hit-rate", "nan"),
+        ("project", "--rpd", "5", "--cache-hit-rate", "NaN"),
+        ("project", "--rpd", "5", "--off-peak", "-inf"),
+        ("project", "--rpd", "5", "--days-per-month", "inf"),
+        ("project", "--rpd", str(10**30)),
+        ("project", "--rpd", "5", "--input-tokens", str(10**30)),
+        ("simulate", "--user-tokens", str(10**30)),
+        ("simulate", "--user-tokens", "1e30"),
+        ("simulate", "--strategy", "window", "--window", str(10**12)),
+        ("simulate", "--max-output", str(10**20)),
+        ("project", "--rpd", "1", "--currency", "EUR=1e400"),
     ],
 )
 def test_bad_numbers_are_usage_errors(cli: Run, args: tuple[str, ...]) -> None:
@@ -303,6 +317,81 @@ def test_huge_numbers_that_make_sense_work(cli: Run) -> None:
     # 10^15 requests a day, each 10^6 tokens at $2.50 a million plus 1 at $10 a million.
     assert row["daily_cost_usd"] == 2_500_010_000_000_000
     assert row["fits"] is False
+
+
+def test_the_largest_numbers_allowed_work(cli: Run) -> None:
+    result = cli("project", "--rpd", str(10**15), "-m", "gpt-4o", "--input-tokens", str(10**9),
+                 "--output-tokens", str(10**9), "--days-per-month", "31", "-f", "json")
+    assert result.status == 0, result.err
+    [row] = json.loads(result.out)
+    # 10^9 tokens in at $2.50 and out at $10 a million: $12,500 a request (priced as given,
+    # though no request that large fits).
+    assert (row["cost_per_request_usd"], row["yearly_cost_usd"]) == (12_500, 4_562_500 * 10**15)
+    result = cli("simulate", "--turns", "3", "--user-tokens", str(10**9), "-f", "csv")
+    assert result.status == 0, result.err
+    assert [line.split(",")[2] for line in result.out.splitlines()[1:]] == [
+        "1000000511", "2000000869", "3000001227"]
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        ({"cache_hit_rate": "nan"}, "--cache-hit-rate must be a number from 0 to 1, not 'nan'"),
+        ({"cache_hit_rate": float("nan")},
+         "--cache-hit-rate must be a number from 0 to 1, not nan"),
+        ({"days_per_month": float("inf")},
+         "--days-per-month must be a number more than 0 to 31, not inf"),
+        ({"off_peak": "half"}, "--off-peak must be a number from 0 to 1, not 'half'"),
+        ({"input_tokens": 10**30}, "--input-tokens must be a whole number from 0 to "
+                                   "1,000,000,000, not 1000000000000000000000000000000"),
+    ],
+)
+def test_the_library_refuses_the_same_numbers(current_table: Any, call: dict[str, Any],
+                                              message: str) -> None:
+    import tokcost
+
+    with pytest.raises(tokcost.TokcostError) as caught:
+        tokcost.project(5, models=["gpt-4o"], table=current_table, **call)
+    assert str(caught.value) == message
+
+
+def test_a_simulation_refuses_sizes_past_any_model(current_table: Any) -> None:
+    import tokcost
+
+    with pytest.raises(tokcost.TokcostError) as caught:
+        tokcost.simulate("gpt-4o", 3, user_tokens=10**30, table=current_table)
+    assert str(caught.value) == ("--user-tokens must be a whole number from 0 to "
+                                 "1,000,000,000, not 1000000000000000000000000000000")
+
+
+def test_every_number_option_has_a_finite_range() -> None:
+    """The one place a value is checked as it is read: an int option has a ceiling, and a
+    float option is a FiniteNumber (no NaN, no infinity)."""
+    import click
+    import typer.main
+
+    from tokcost.cli import FiniteNumber, app
+
+    def commands(group: click.Group, path: str) -> list[tuple[str, click.Command]]:
+        found = []
+        for name, command in group.commands.items():
+            if isinstance(command, click.Group):
+                found += commands(command, f"{path} {name}")
+            else:
+                found.append((f"{path} {name}", command))
+        return found
+
+    checked = []
+    for path, command in commands(typer.main.get_command(app), "tokcost"):
+        for param in command.params:
+            if isinstance(param.type, (click.types.FloatParamType, click.FloatRange)):
+                assert isinstance(param.type, FiniteNumber), (path, param.name)
+            if isinstance(param.type, click.types.IntParamType):
+                assert isinstance(param.type, click.IntRange), (path, param.name)
+                assert param.type.max is not None, (path, param.name)
+            if isinstance(param.type, (click.types.IntParamType, click.types.FloatParamType)):
+                checked.append(f"{path} {param.opts[0]}")
+    assert len(checked) == 25, checked
 
 
 def test_zero_requests_cost_nothing(cli: Run) -> None:

@@ -316,13 +316,11 @@ def test_help_lists_every_command(cli: Run) -> None:
 
 
 def test_the_clis_copies_of_library_constants_agree() -> None:
-    from tokcost.cli import CALIBRATION_ENV_VAR, MAX_TURNS, InputFormat
+    from tokcost.cli import CALIBRATION_ENV_VAR, InputFormat
     from tokcost.counting.rules import CALIBRATION_ENV_VAR as RULES_CALIBRATION_ENV_VAR
     from tokcost.inputs.sources import INPUT_FORMATS
-    from tokcost.reports.simulation import MAX_TURNS as SIMULATION_MAX_TURNS
 
     assert [choice.value for choice in InputFormat] == list(INPUT_FORMATS)
-    assert MAX_TURNS == SIMULATION_MAX_TURNS
     assert CALIBRATION_ENV_VAR == RULES_CALIBRATION_ENV_VAR
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -22,6 +23,14 @@ import typer
 
 from tokcost import __version__
 from tokcost.errors import InputFileError, PricingError, TokcostError
+from tokcost.limits import (
+    MAX_JOBS,
+    MAX_MIN_RECORDS,
+    MAX_REQUESTS_PER_DAY,
+    MAX_TOKENS,
+    MAX_TURNS,
+    MAX_WEB_SEARCHES,
+)
 from tokcost.output import Column, OutputFormat, Row, default_format, plain_number, render
 
 
@@ -113,6 +122,21 @@ class InputFormat(str, Enum):
     batch = "batch"
 
 
+class FiniteNumber(click.FloatRange):
+    """The values of every float option: a finite number within the option's range. click's
+    FloatRange alone lets NaN through (it compares false with both ends), and infinity too
+    where a range has no top; the library would then fail on them with no clear line."""
+
+    name = "number"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+                ) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
+
+
 ServiceTierOption = Annotated[
     str,
     typer.Option("--service-tier", metavar="TIER",
@@ -133,7 +157,7 @@ CurrencyOption = Annotated[
 ]
 WebSearchesOption = Annotated[
     int,
-    typer.Option("--web-searches", metavar="N", min=0,
+    typer.Option("--web-searches", metavar="N", min=0, max=MAX_WEB_SEARCHES,
                  help="Web searches each request makes, billed per search at the model's fee "
                       "(a model without one is left unpriced)."),
 ]
@@ -341,8 +365,9 @@ def count(
                                  "lines as warnings, without failing (exit status 0).")
     ] = False,
     jobs: Annotated[Optional[int], typer.Option(
-        "--jobs", "-j", min=1, help="Worker processes for large inputs (default: one per "
-                                    "CPU). Results are the same for any number.")] = None,
+        "--jobs", "-j", min=1, max=MAX_JOBS,
+        help="Worker processes for large inputs (default: one per CPU). Results are the same "
+             "for any number.")] = None,
     service_tier: ServiceTierOption = "standard",
     currency: CurrencyOption = None,
     fmt: FormatOption = None,
@@ -467,10 +492,6 @@ def _resolve(table: Any, name: str) -> Any:
     return found.model
 
 
-# tokcost.simulation.MAX_TURNS, repeated so that start-up need not import the simulation.
-MAX_TURNS = 100_000
-
-
 class StrategyChoice(str, Enum):
     full = "full"
     window = "window"
@@ -484,21 +505,22 @@ class CacheTtl(str, Enum):
 
 
 SystemTokensOption = Annotated[Optional[int], typer.Option(
-    "--system-tokens", min=0, help="System prompt tokens (default 500).")]
+    "--system-tokens", min=0, max=MAX_TOKENS, help="System prompt tokens (default 500).")]
 UserTokensOption = Annotated[Optional[int], typer.Option(
-    "--user-tokens", min=0, help="Tokens of each user message (default 150).")]
+    "--user-tokens", min=0, max=MAX_TOKENS, help="Tokens of each user message (default 150).")]
 AssistantTokensOption = Annotated[Optional[int], typer.Option(
-    "--assistant-tokens", min=0, help="Tokens of each reply (default 350).")]
+    "--assistant-tokens", min=0, max=MAX_TOKENS, help="Tokens of each reply (default 350).")]
 StrategyOption = Annotated[StrategyChoice, typer.Option(
     "--strategy", case_sensitive=False, help="What each request re-sends: everything (full), "
     "the last K turns (window), or a summary once the history is long (summarize).")]
 WindowOption = Annotated[Optional[int], typer.Option(
-    "--window", min=0, help="With --strategy window: turns of history to keep.")]
+    "--window", min=0, max=MAX_TURNS, help="With --strategy window: turns of history to keep.")]
 SummarizeAtOption = Annotated[Optional[int], typer.Option(
-    "--summarize-at", min=1, help="With --strategy summarize: history tokens that trigger a "
-                                  "summary.")]
+    "--summarize-at", min=1, max=MAX_TOKENS,
+    help="With --strategy summarize: history tokens that trigger a summary.")]
 SummaryTokensOption = Annotated[Optional[int], typer.Option(
-    "--summary-tokens", min=1, help="With --strategy summarize: the summary's tokens.")]
+    "--summary-tokens", min=1, max=MAX_TOKENS,
+    help="With --strategy summarize: the summary's tokens.")]
 CacheTtlOption = Annotated[CacheTtl, typer.Option(
     "--cache-ttl", help="Cache lifetime, for providers that price it (5m, 1h or 12h).")]
 
@@ -506,11 +528,11 @@ CacheTtlOption = Annotated[CacheTtl, typer.Option(
 @app.command()
 def project(
     rpd: Annotated[int, typer.Option(
-        "--rpd", min=0, help="Requests per day.")],
+        "--rpd", min=0, max=MAX_REQUESTS_PER_DAY, help="Requests per day.")],
     input_tokens: Annotated[Optional[int], typer.Option(
-        "--input-tokens", min=0, help="Input (prompt) tokens per request.")] = None,
+        "--input-tokens", min=0, max=MAX_TOKENS, help="Input (prompt) tokens per request.")] = None,
     output_tokens: Annotated[Optional[int], typer.Option(
-        "--output-tokens", min=0, help="Output tokens per request.")] = None,
+        "--output-tokens", min=0, max=MAX_TOKENS, help="Output tokens per request.")] = None,
     from_file: Annotated[Optional[Path], typer.Option(
         "--from", metavar="FILE", help="Take the tokens per request from real conversations "
         "(any format `count` reads; each conversation is one request, the mean is projected).")
@@ -523,7 +545,7 @@ def project(
     provider: Annotated[Optional[str], typer.Option(
         "--provider", "-p", help="Only this provider's models.")] = None,
     cache_hit_rate: Annotated[float, typer.Option(
-        "--cache-hit-rate", min=0, max=1,
+        "--cache-hit-rate", click_type=FiniteNumber(0, 1),
         help="Share of input tokens read from the prompt cache (0 to 1).")] = 0.0,
     batch: Annotated[bool, typer.Option(
         "--batch", help="Use batch API prices.")] = False,
@@ -531,11 +553,12 @@ def project(
     web_searches: WebSearchesOption = 0,
     currency: CurrencyOption = None,
     off_peak: Annotated[float, typer.Option(
-        "--off-peak", metavar="SHARE", min=0, max=1,
+        "--off-peak", metavar="SHARE", click_type=FiniteNumber(0, 1),
         help="Share of requests sent when off-peak prices apply (DeepSeek); a model without "
              "them is left unpriced.")] = 0.0,
     days_per_month: Annotated[float, typer.Option(
-        "--days-per-month", min=1, max=31, help="Days in a month of costs.")] = 30.0,
+        "--days-per-month", click_type=FiniteNumber(1, 31),
+        help="Days in a month of costs.")] = 30.0,
     turns: Annotated[Optional[int], typer.Option(
         "--turns", min=1, max=MAX_TURNS,
         help="Each conversation is a simulated T-turn chat (see `tokcost simulate`); project "
@@ -637,9 +660,9 @@ def simulate(
     web_searches: WebSearchesOption = 0,
     currency: CurrencyOption = None,
     max_output: Annotated[Optional[int], typer.Option(
-        "--max-output", min=0, help="Tokens reserved for the reply when checking that a "
-                                    "request fits, as a max_tokens you send (default: each "
-                                    "request's own reply).")] = None,
+        "--max-output", min=0, max=MAX_TOKENS,
+        help="Tokens reserved for the reply when checking that a request fits, as a "
+             "max_tokens you send (default: each request's own reply).")] = None,
     no_chart: Annotated[bool, typer.Option(
         "--no-chart", help="Leave out the terminal chart of the table format.")] = False,
     plot: Annotated[Optional[Path], typer.Option(
@@ -757,8 +780,8 @@ def calibrate(
         "--write", "-w", metavar="FILE", dir_okay=False,
         help="Write the calibration file that --calibration FILE applies.")] = None,
     min_records: Annotated[int, typer.Option(
-        "--min-records", min=2, help="Fewer logged requests of a model than this: its bundled "
-                                     "rule is kept.")] = 10,
+        "--min-records", min=2, max=MAX_MIN_RECORDS,
+        help="Fewer logged requests of a model than this: its bundled rule is kept.")] = 10,
     fmt: FormatOption = None,
     output: OutputOption = None,
     pricing_version: PricingVersionOption = None,

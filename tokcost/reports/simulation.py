@@ -18,6 +18,7 @@ from typing import Any, Literal
 from tokcost.counting.counter import ModelCounter
 from tokcost.errors import InputFileError, TokcostError, UnpricedError
 from tokcost.formats.conversations import Conversation
+from tokcost.limits import MAX_TOKENS, MAX_TURNS, MAX_WEB_SEARCHES, checked_whole
 from tokcost.output import Column
 from tokcost.pricing.costing import TokenUsage, cost_of
 from tokcost.pricing.schema import STANDARD, ModelPrice
@@ -25,7 +26,6 @@ from tokcost.pricing.table import PriceTable, load_price_table
 
 Strategy = Literal["full", "window", "summarize"]
 STRATEGIES = ("full", "window", "summarize")
-MAX_TURNS = 100_000  # each turn is a step of the simulation; beyond this it is surely a typo
 DEFAULT_SYSTEM_TOKENS = 500
 DEFAULT_USER_TOKENS = 150
 DEFAULT_ASSISTANT_TOKENS = 350
@@ -291,8 +291,7 @@ def simulate(
                                                 assistant_tokens, system_text, assumptions)
     settings = _cache_settings(chosen, cache, cache_ttl, notes, assumptions)
     reserve = max_output  # None: each request's own reply
-    if web_searches < 0:
-        raise TokcostError(f"--web-searches must be zero or more, not {web_searches}")
+    checked_whole("--web-searches", web_searches, 0, MAX_WEB_SEARCHES)
     simulator = _Simulator(chosen, counter, settings, reserve, service_tier, web_searches)
     _run(simulator, system, conversation_turns, strategy, window, summarize_at, summary_tokens)
     if simulator.unpriced:
@@ -310,8 +309,12 @@ def simulate(
 def _check_options(turns: int | None, strategy: str, window: int | None,
                    summarize_at: int | None, summary_tokens: int | None, cache_ttl: str,
                    max_output: int | None, sizes: Sequence[int | None]) -> None:
-    if turns is not None and not 1 <= turns <= MAX_TURNS:
-        raise TokcostError(f"--turns must be from 1 to {MAX_TURNS:,}, not {turns}")
+    checked_whole("--turns", turns, 1, MAX_TURNS)
+    checked_whole("--window", window, 0, MAX_TURNS)
+    for name, size in (("--summarize-at", summarize_at), ("--summary-tokens", summary_tokens),
+                       ("--max-output", max_output), ("--system-tokens", sizes[0]),
+                       ("--user-tokens", sizes[1]), ("--assistant-tokens", sizes[2])):
+        checked_whole(name, size, 0, MAX_TOKENS)
     if strategy not in STRATEGIES:
         raise TokcostError(f"unknown strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
     if strategy == "window" and (window is None or window < 0):
@@ -329,10 +332,6 @@ def _check_options(turns: int | None, strategy: str, window: int | None,
         raise TokcostError("--summarize-at and --summary-tokens go with --strategy summarize")
     if cache_ttl not in _WRITE_FIELDS:
         raise TokcostError(f"--cache-ttl is 5m, 1h or 12h, not {cache_ttl!r}")
-    if max_output is not None and max_output < 0:
-        raise TokcostError(f"--max-output must be zero or more, not {max_output}")
-    if any(size is not None and size < 0 for size in sizes):
-        raise TokcostError("token sizes must be zero or more")
 
 
 def _synthetic(counter: ModelCounter, turns: int, system_tokens: int | None,
