@@ -275,3 +275,28 @@ def test_importing_does_not_import_anthropic() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=30, check=True)
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "localhost:8080", "http://host:abc", "https://",
+                                 "http://exa mple.com", "ftp://example.com"])
+def test_a_malformed_base_url_is_one_line_before_any_request(
+        anthropic_stub: Any, monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", url)
+    with pytest.raises(ApiError) as caught:
+        count_tokens_exact(HELLO, "claude-sonnet-4-5", api_key="sk-ant-test-key")
+    assert str(caught.value) == (
+        f"ANTHROPIC_BASE_URL {url!r} is not an http:// or https:// URL with a host; set it to "
+        "one (https://api.anthropic.com is Anthropic's), or unset it")
+    assert anthropic_stub.requests == []
+
+
+def test_a_malformed_base_url_in_count_exact_is_one_line(
+        anthropic_stub: Any, monkeypatch: pytest.MonkeyPatch, cli: Any) -> None:
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", "http://[::1")
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-key")
+    result = cli("count", "tests/data/count/anthropic_request.json", "--exact", "-m",
+                 "claude-sonnet-4-5", "--pricing-version", "2026-11-22", "-f", "csv")
+    assert (result.status, result.out) == (1, "")
+    assert result.err == ("tokcost: error: ANTHROPIC_BASE_URL 'http://[::1' is not an http:// "
+                          "or https:// URL with a host; set it to one "
+                          "(https://api.anthropic.com is Anthropic's), or unset it\n")

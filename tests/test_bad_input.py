@@ -431,6 +431,46 @@ def test_unwritable_output(cli: Run, tmp_path: Path, where: str) -> None:
     fails_cleanly(cli("models", "-o", str(target)), str(target))
 
 
+FULL_DISK = "tokcost: error: cannot write to standard output: No space left on device; free " \
+            "some space, or send the output elsewhere\n"
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize("args", [
+    ("models", "-f", "csv"),
+    ("simulate", "--turns", "3"),
+    ("--version",),
+    ("pricing", "validate", "pricing/2025-03-01.yaml"),
+    ("pricing", "import-litellm", "tests/data/litellm_excerpt.json", "--effective",
+     "2026-01-01", "-m", "gpt-4o"),
+])
+def test_a_full_disk_on_stdout_is_one_line(installed_command: str, args: tuple[str, ...]
+                                           ) -> None:
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([installed_command, *args], stdout=full, stderr=subprocess.PIPE,
+                              text=True, timeout=60, cwd=Path(__file__).parent.parent)
+    notes = [line for line in done.stderr.splitlines(keepends=True)
+             if line.startswith("tokcost: note:")]  # import-litellm reports what it read
+    assert (done.returncode, done.stderr.removeprefix("".join(notes))) == (1, FULL_DISK)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize(("args", "line"), [
+    (("models", "-o", "/dev/full"),
+     "tokcost: error: /dev/full: cannot write: No space left on device; choose another "
+     "--output"),
+    (("pricing", "import-litellm", "tests/data/litellm_excerpt.json", "--effective",
+      "2026-01-01", "-m", "gpt-4o", "--out", "/dev/full"),
+     "tokcost: error: /dev/full: cannot write: No space left on device; choose another --out"),
+])
+def test_a_full_disk_under_an_output_file_is_one_line(cli: Run, args: tuple[str, ...],
+                                                      line: str) -> None:
+    result = cli(*args)
+    assert result.status == 1 and result.out == ""
+    assert result.err.splitlines()[-1] == line
+    assert "Traceback" not in result.err and "internal error" not in result.err
+
+
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_ctrl_c_during_a_large_count(installed_command: str, tmp_path: Path, jobs: str) -> None:
     big = tmp_path / "big.jsonl"

@@ -23,6 +23,7 @@ import typer
 
 from tokcost import __version__
 from tokcost.errors import InputFileError, PricingError, TokcostError
+from tokcost.files import write_text_file
 from tokcost.limits import (
     MAX_JOBS,
     MAX_MIN_RECORDS,
@@ -200,7 +201,8 @@ CalibrationOption = Annotated[
 
 def _version_callback(value: bool) -> None:
     if value:
-        typer.echo(f"tokcost {__version__}")
+        with _writing_stdout():
+            typer.echo(f"tokcost {__version__}")
         raise typer.Exit()
 
 
@@ -275,18 +277,39 @@ def _emit(
         rows = [{**row, "pricing_version": priced_by} for row in rows]
         columns = (*columns, Column("pricing_version"))
     buffer = io.StringIO()
-    stream = buffer if output is not None else sys.stdout
-    render(rows, columns, chosen, stream, preamble=preamble, total=total)
-    if chosen is OutputFormat.table and epilogue:
-        stream.write("\n".join(epilogue) + "\n")
-    if output is None:
-        sys.stdout.flush()  # a closed pipe must surface here, inside the error boundary
-        return
+    with _writing_stdout() if output is None else contextlib.nullcontext():
+        stream = buffer if output is not None else sys.stdout
+        render(rows, columns, chosen, stream, preamble=preamble, total=total)
+        if chosen is OutputFormat.table and epilogue:
+            stream.write("\n".join(epilogue) + "\n")
+        if output is None:
+            sys.stdout.flush()  # a failure must surface here, inside the error boundary
+            return
+    write_text_file(output, buffer.getvalue(), "--output")
+
+
+@contextlib.contextmanager
+def _writing_stdout() -> Iterator[None]:
+    """Writes to stdout inside: one that fails (a full disk, ``> /dev/full``) is one line.
+
+    A closed pipe (EPIPE) is left to click, which ends quietly. Once a write failed, stdout
+    is pointed at the null device, so that the flush at exit does not fail again with a
+    traceback of its own."""
+    import errno
+
     try:
-        output.write_text(buffer.getvalue(), "utf-8")
+        yield
     except OSError as error:
-        raise TokcostError(f"{output}: cannot write: {error.strerror}; choose another "
-                           "--output") from None
+        if error.errno == errno.EPIPE:
+            raise
+        stream = sys.stdout
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            if stream is sys.__stdout__ and stream is not None:
+                null = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(null, stream.fileno())
+                os.close(null)
+        raise TokcostError(f"cannot write to standard output: {error.strerror or error}; free "
+                           "some space, or send the output elsewhere") from None
 
 
 def _currency(text: str):  # noqa: ANN202 - output.Currency
@@ -930,8 +953,9 @@ def pricing_validate(
         raise typer.Exit(ExitStatus.ERROR) from None
     snapshot = table.snapshot
     providers = len({m.provider for m in table})
-    typer.echo(f"{file}: valid: {len(table)} models from {providers} providers, effective "
-               f"{snapshot.effective}, schema version {snapshot.schema_version}")
+    with _writing_stdout():
+        typer.echo(f"{file}: valid: {len(table)} models from {providers} providers, effective "
+                   f"{snapshot.effective}, schema version {snapshot.schema_version}")
 
 
 @pricing_app.command("import-litellm")
@@ -961,9 +985,11 @@ def pricing_import_litellm(
     # Refuse to write a snapshot that would not load.
     build_snapshot(parse_price_yaml(result.yaml_text, origin), origin)
     if out is None:
-        sys.stdout.write(result.yaml_text)
+        with _writing_stdout():
+            sys.stdout.write(result.yaml_text)
+            sys.stdout.flush()
     else:
-        out.write_text(result.yaml_text, "utf-8")
+        write_text_file(out, result.yaml_text, "--out")
     for reason in result.skipped:
         _note(f"skipped {reason}")
     for what, count in result.dropped.items():
@@ -1006,6 +1032,8 @@ def main(argv: list[str] | None = None) -> int:
         with _stopped_by_signals():
             status = _app_for(sys.argv[1:] if argv is None else argv)(
                 args=argv, prog_name="tokcost", standalone_mode=False)
+            with _writing_stdout():  # what a command echoed, flushed inside the boundary
+                sys.stdout.flush()
     except _Stopped as stopped:
         return stopped.status
     except TokcostError as error:

@@ -34,6 +34,7 @@ from tokcost.counting.counter import ModelCounter
 from tokcost.counting.features import FEATURES
 from tokcost.counting.rules import CALIBRATION_FORMAT, Measured, rule_for
 from tokcost.errors import InputFileError, TokcostError, UnknownModelError
+from tokcost.files import write_text_file
 from tokcost.formats.conversations import Conversation, parse_conversations
 from tokcost.formats.usage import billed_input_tokens
 from tokcost.output import Column
@@ -200,11 +201,7 @@ def _calibrate_model(table: PriceTable, model_id: str, requests: Sequence[Logged
 
 def write_calibration(calibration: Calibration, path: Path) -> None:
     """The calibration file that ``--calibration`` and ``$TOKCOST_CALIBRATION`` apply."""
-    try:
-        path.write_text(json.dumps(calibration.file, indent=2) + "\n", "utf-8")
-    except OSError as error:
-        raise TokcostError(f"{path}: cannot write: {error.strerror}; choose another --write"
-                           ) from None
+    write_text_file(path, json.dumps(calibration.file, indent=2) + "\n", "--write")
 
 
 def _pct(value: float) -> Decimal:
