@@ -186,6 +186,45 @@ def test_a_file_past_the_limit_is_refused_and_one_within_it_read(cli: Run, tmp_p
         "claude-3-7-sonnet", "claude-3-5-sonnet"]
 
 
+@pytest.mark.parametrize(
+    ("name", "lead", "content", "row"),
+    [
+        # 64 KiB were read to tell the format; whitespace past that was not looked beyond.
+        ("spaces.txt", b" " * 70_000 + b"\n" * 1000, b"hello world\n",
+         ",text,gpt-4o,,,614,exact,,0.001535"),
+        ("lines.json", b"\n" * 100_000, b'[{"role": "user", "content": "hi"}]',
+         ",openai,gpt-4o,1,1,8,exact,,0.00002"),
+        ("crlf.jsonl", b"\r\n" * 50_000, b'[{"role": "user", "content": "hi"}]\n'
+                                          b'[{"role": "user", "content": "hello"}]\n',
+         ",jsonl,gpt-4o,2,2,16,exact,,0.00004"),
+    ],
+)
+def test_much_leading_whitespace_is_not_empty(cli: Run, tmp_path: Path, name: str, lead: bytes,
+                                              content: bytes, row: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(lead + content)
+    result = cli("count", str(path), "-f", "csv", "--pricing-version", "2026-11-22")
+    assert (result.status, result.err) == (0, "")
+    assert result.out.splitlines()[1] == str(path) + row
+
+
+def test_only_whitespace_however_much_is_empty(cli: Run, tmp_path: Path) -> None:
+    path = tmp_path / "blank.txt"
+    path.write_bytes(b" \t\n" * 100_000)
+    one_clean_line(cli("count", str(path), "-f", "csv"),
+                   f"tokcost: error: {path}: is empty; there is nothing to count")
+
+
+def test_a_bad_line_after_much_whitespace_keeps_its_number(cli: Run, tmp_path: Path) -> None:
+    path = tmp_path / "late.jsonl"
+    path.write_bytes(b"\n" * 70_000 + b'[{"role": "user", "content": "hi"}]\n' + b"{bad\n")
+    result = cli("count", str(path), "-f", "csv", "--pricing-version", "2026-11-22")
+    assert result.status == 1
+    assert result.err == (f"tokcost: error: {path}:70002:2: not valid JSON: Expecting property "
+                          "name enclosed in double quotes\n")
+    assert result.out.splitlines()[1] == f"{path},jsonl,gpt-4o,1,1,8,exact,,0.00002"
+
+
 def test_truncated_like_the_sharegpt_file_on_pypi(cli: Run) -> None:
     fails_cleanly(cli("count", str(COUNT / "sharegpt_truncated.json")),
                   "sharegpt_truncated.json:", "not valid JSON")
@@ -306,7 +345,9 @@ def test_bad_price_tables(cli: Run, tmp_path: Path, text: str, fragments: tuple[
 def test_bad_numbers_are_usage_errors(cli: Run, args: tuple[str, ...]) -> None:
     result = cli(*args)
     assert result.status == 2 and result.out == ""
-    assert "Error: Invalid value" in result.err and "Traceback" not in result.err
+    [line] = result.err.splitlines()
+    assert line.startswith("tokcost: error: Invalid value for ")
+    assert line.endswith(f" (see `tokcost {args[0]} --help`)")
 
 
 def test_huge_numbers_that_make_sense_work(cli: Run) -> None:

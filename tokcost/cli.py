@@ -1024,6 +1024,44 @@ def _app_for(argv: list[str]) -> typer.Typer:
     return app
 
 
+# click 8.2 and later raise this for a group called with no arguments (no_args_is_help).
+_HELP_FOR_NO_ARGUMENTS = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
+def _usage_line(error: click.ClickException, argv: Sequence[str]) -> str:
+    """click's error as one line, like every other error: what is wrong, then where the help
+    is (click itself prints the usage line, a hint and the message on four lines)."""
+    # typer has already put "Did you mean ...?" into an unknown command's message; click
+    # would add it again from the possibilities.
+    if "Did you mean" in error.message and hasattr(error, "possibilities"):
+        error.possibilities = []
+    message = "; ".join(line.strip() for line in error.format_message().splitlines()
+                        if line.strip())
+    if isinstance(error, click.UsageError):
+        context = error.ctx
+        # An option missing its value is found before the command has a context.
+        where = context.command_path if context is not None else _command_path(argv)
+        message += f" (see `{where} --help`)"
+    return message
+
+
+def _command_path(argv: Sequence[str]) -> str:
+    """``tokcost`` and the command (and subcommand) the arguments name."""
+    words = ["tokcost"]
+    groups = {group.name: group.typer_instance for group in app.registered_groups}
+    commands = {command.name or (command.callback.__name__ if command.callback else "")
+                for command in app.registered_commands}
+    if argv and argv[0] in groups:
+        words.append(argv[0])
+        group = groups[argv[0]]
+        names = {command.name for command in group.registered_commands} if group else set()
+        if len(argv) > 1 and argv[1] in names:
+            words.append(argv[1])
+    elif argv and argv[0] in commands:
+        words.append(argv[0])
+    return " ".join(words)
+
+
 def main(argv: list[str] | None = None) -> int:
     """The console script: run the app with one error boundary and documented exit statuses."""
     debug = os.environ.get("TOKCOST_DEBUG") == "1"
@@ -1042,11 +1080,12 @@ def main(argv: list[str] | None = None) -> int:
         typer.echo(f"tokcost: error: {error}", err=True)
         return ExitStatus.ERROR
     except click.ClickException as error:  # usage errors (exit 2) and the like
-        # typer has already put "Did you mean ...?" into an unknown command's message; click
-        # would add it again from the possibilities.
-        if "Did you mean" in error.message and hasattr(error, "possibilities"):
-            error.possibilities = []
-        error.show()
+        if isinstance(error, _HELP_FOR_NO_ARGUMENTS):  # `tokcost` alone: the help, not an error
+            if error.format_message().strip():  # typer has printed it already; click has not
+                typer.echo(error.format_message(), err=True)
+            return error.exit_code
+        typer.echo(f"tokcost: error: "
+                   f"{_usage_line(error, sys.argv[1:] if argv is None else argv)}", err=True)
         return error.exit_code
     except (click.Abort, KeyboardInterrupt):
         typer.echo("", err=True)

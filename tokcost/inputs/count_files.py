@@ -134,6 +134,8 @@ def count_batch(batch: Batch, job: CountJob) -> BatchResult:
                                           count.accuracy == "estimate", count.error_p90_pct,
                                           preview=preview(batch.text[:200])))
             result.notes.extend(count.notes)
+            if job.exact and count.accuracy == "estimate":
+                result.notes.append(_exact_cannot_count_text(model))
         return result
     if batch.kind == "lines":
         for number, line in batch.lines():
@@ -152,6 +154,15 @@ def count_batch(batch: Batch, job: CountJob) -> BatchResult:
         _count_conversation(conversation, (batch.label, ": conversation ", batch.first + offset),
                             job, result)
     return result
+
+
+def _exact_cannot_count_text(model: ModelPrice) -> str:
+    """Why --exact left plain text an estimate: the counting endpoint takes a request."""
+    if model.provider == "anthropic":
+        return (f"--exact counts conversations, not plain text: Anthropic's endpoint counts a "
+                f"Messages request, so plain text stays an estimate for {model.id} (to count "
+                "text exactly, send it as a conversation, a user message holding it)")
+    return f"--exact counts Anthropic models only; {model.id} stays an estimate"
 
 
 def _count_conversation(conversation: Conversation, place: tuple[str, str, int], job: CountJob,
