@@ -116,6 +116,8 @@ def one_clean_line(result: Result, line: str, status: int = 1) -> None:
          "--calibration"),
         (("pricing", "check", "/dev/zero"),
          "tokcost: error: /dev/zero: is a device, not a price list; give the path of a file"),
+        (("calibrate", "/dev/zero"),
+         "tokcost: error: /dev/zero: is a device, not a log; give the path of a file"),
     ],
 )
 def test_devices_are_refused_before_reading(cli: Run, args: tuple[str, ...], line: str) -> None:

@@ -29,9 +29,7 @@ def read_small_file(path: str | os.PathLike[str], limit: int, kind: str) -> byte
     file ``kind`` (``"price table"``, ``"system prompt"``)."""
     name = str(path)
     try:
-        mode = os.stat(path).st_mode
-        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-            raise UnreadableFileError(name, f"is a device, not a {kind}; give the path of a file")
+        refuse_device(path, kind)
         with open(path, "rb") as stream:
             data = stream.read(limit + 1)  # a byte past the limit tells a longer file apart
     except FileNotFoundError:
@@ -47,6 +45,15 @@ def read_small_file(path: str | os.PathLike[str], limit: int, kind: str) -> byte
         raise UnreadableFileError(name, f"is larger than {limit // MIB} MiB, more than any "
                                         f"{kind} needs; check that this is the right file")
     return data
+
+
+def refuse_device(path: str | os.PathLike[str], kind: str) -> None:
+    """Refuse a character or block device (``/dev/zero``) where a file is read whole: it would
+    be read until memory runs out. OSError (no such file...) is the caller's to report."""
+    mode = os.stat(path).st_mode
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        raise UnreadableFileError(str(path), f"is a device, not a {kind}; give the path of a "
+                                             "file")
 
 
 def write_text_file(path: Path, text: str, option: str) -> None:

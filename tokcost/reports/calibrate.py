@@ -33,8 +33,8 @@ from tokcost.counting.calibration import (
 from tokcost.counting.counter import ModelCounter
 from tokcost.counting.features import FEATURES
 from tokcost.counting.rules import CALIBRATION_FORMAT, Measured, rule_for
-from tokcost.errors import InputFileError, TokcostError, UnknownModelError
-from tokcost.files import write_text_file
+from tokcost.errors import InputFileError, TokcostError, UnknownModelError, UnreadableFileError
+from tokcost.files import refuse_device, write_text_file
 from tokcost.formats.conversations import Conversation, parse_conversations
 from tokcost.formats.usage import billed_input_tokens
 from tokcost.output import Column
@@ -76,7 +76,10 @@ def read_log(path: Path) -> tuple[list[LoggedRequest], list[InputFileError]]:
     """Every usable line of a log; a line that is not is a problem, and the rest still count."""
     requests, problems = [], []
     try:
+        refuse_device(path, "log")
         lines = path.read_text("utf-8").splitlines()
+    except UnreadableFileError as error:
+        return [], [error]
     except (OSError, UnicodeDecodeError) as error:
         return [], [InputFileError(f"{path}: cannot be read as UTF-8 JSON Lines ({error})")]
     for number, line in enumerate(lines, start=1):
