@@ -5,6 +5,7 @@
     python bench/bench.py reference FILE       the yardstick: plain tiktoken, one process
     python bench/bench.py count [--runs 5]     time `tokcost count` against the yardstick
     python bench/bench.py startup [--runs 10]  time light commands against `import typer`
+    python bench/bench.py simulate [--runs 5]  time `tokcost simulate` from 1,000 to 100,000 turns
     python bench/bench.py all                  corpus (if missing), count, startup
 
 Standard library only, plus what tokcost installs (tiktoken). See bench/README.md for what each
@@ -70,6 +71,7 @@ REPLY_PRIMING = 3
 PIP_TIMEOUT = 900
 COUNT_TIMEOUT = 1800
 STARTUP_TIMEOUT = 120
+SIMULATE_TIMEOUT = 600
 HELP_TIMEOUT = 60
 
 MB = 1_000_000  # MB here is 10^6 bytes, for file sizes, MB/s and peak memory alike.
@@ -825,6 +827,41 @@ def startup_bench(runs: int, tokcost_override: str | None) -> None:
             print(f"FAILED {entry.label}: {entry.error}")
 
 
+SIMULATE_TURNS = (1_000, 10_000, 100_000)  # 100,000 is the most `simulate --turns` allows
+
+
+def simulate_bench(runs: int, tokcost_override: str | None) -> None:
+    """Time simulations of growing length: the time of each 1,000 turns should stay flat (a
+    simulation is linear in its turns), whatever the strategy and with the cache on."""
+    tokcost = find_tokcost(tokcost_override)
+    python = interpreter_of(tokcost)
+    kinds = [("full history", []), ("full history, --cache", ["--cache"]),
+             ("window of 20, --cache", ["--strategy", "window", "--window", "20", "--cache"])]
+    entries = [Timed(f"{turns:,} turns, {kind}",
+                     [tokcost, "simulate", "--turns", str(turns), *options, "--format", "csv",
+                      "--no-chart"])
+               for turns in SIMULATE_TURNS for kind, options in kinds]
+    print(f"== simulate: median of {runs} run(s) per command; wall time, round-robin order")
+    print(machine_line(python))
+    print(f"tokcost: {tokcost} ({tokcost_version(tokcost)}); python: {python}")
+    print("each: tokcost simulate --turns N [options] --format csv --no-chart (output discarded)")
+    round_robin(entries, runs, lambda cmd: run(cmd, SIMULATE_TIMEOUT, capture=False),
+                lambda entry, done: entry.seconds.append(done.seconds))
+    rows = []
+    for entry in entries:
+        if entry.median is None:
+            rows.append([entry.label, "failed", "-", "-"])
+            continue
+        turns = int(entry.cmd[entry.cmd.index("--turns") + 1])
+        rows.append([entry.label, f"{entry.median:.2f}", f"{min(entry.seconds):.2f}",
+                     f"{entry.median * 1000 / turns * 1000:.0f}"])
+    print(table(["command", "median s", "min s", "ms per 1,000 turns"], rows,
+                [False, True, True, True]))
+    for entry in entries:
+        if entry.error:
+            print(f"FAILED {entry.label}: {entry.error}")
+
+
 # --------------------------------------------------------------------------------------------
 # Command line
 
@@ -853,11 +890,13 @@ def parser() -> argparse.ArgumentParser:
     count.add_argument("--runs", type=positive, default=5, help="runs per command (default 5)")
     start = commands.add_parser("startup", help="time light commands against `import typer`")
     start.add_argument("--runs", type=positive, default=10, help="runs per command (default 10)")
+    sim = commands.add_parser("simulate", help="time `tokcost simulate` as the turns grow")
+    sim.add_argument("--runs", type=positive, default=5, help="runs per command (default 5)")
     every = commands.add_parser("all", help="corpus (if missing), count and startup")
     every.add_argument("--runs", type=positive, default=5, help="count runs (default 5)")
     every.add_argument("--startup-runs", type=positive, default=10,
                        help="startup runs (default 10)")
-    for sub in (count, start, every):
+    for sub in (count, start, sim, every):
         sub.add_argument("--tokcost", metavar="PATH",
                          help="the tokcost program (default: the one beside this Python)")
     return top
@@ -875,6 +914,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0 if count_bench(files, args.runs, args.tokcost) else 1
         elif args.command == "startup":
             startup_bench(args.runs, args.tokcost)
+        elif args.command == "simulate":
+            simulate_bench(args.runs, args.tokcost)
         elif args.command == "all":
             if not corpus_present():
                 build_corpus()

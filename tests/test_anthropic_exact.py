@@ -275,3 +275,51 @@ def test_importing_does_not_import_anthropic() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=30, check=True)
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "localhost:8080", "http://host:abc", "https://",
+                                 "http://exa mple.com", "ftp://example.com"])
+def test_a_malformed_base_url_is_one_line_before_any_request(
+        anthropic_stub: Any, monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", url)
+    with pytest.raises(ApiError) as caught:
+        count_tokens_exact(HELLO, "claude-sonnet-4-5", api_key="sk-ant-test-key")
+    assert str(caught.value) == (
+        f"ANTHROPIC_BASE_URL {url!r} is not an http:// or https:// URL with a host; set it to "
+        "one (https://api.anthropic.com is Anthropic's), or unset it")
+    assert anthropic_stub.requests == []
+
+
+def test_a_malformed_base_url_in_count_exact_is_one_line(
+        anthropic_stub: Any, monkeypatch: pytest.MonkeyPatch, cli: Any) -> None:
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", "http://[::1")
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-key")
+    result = cli("count", "tests/data/count/anthropic_request.json", "--exact", "-m",
+                 "claude-sonnet-4-5", "--pricing-version", "2026-11-22", "-f", "csv")
+    assert (result.status, result.out) == (1, "")
+    assert result.err == ("tokcost: error: ANTHROPIC_BASE_URL 'http://[::1' is not an http:// "
+                          "or https:// URL with a host; set it to one "
+                          "(https://api.anthropic.com is Anthropic's), or unset it\n")
+
+
+@pytest.mark.parametrize(("model", "tokens", "note"), [
+    ("claude-sonnet-4-5", "9",
+     "tokcost: note: --exact counts conversations, not plain text: Anthropic's endpoint counts "
+     "a Messages request, so plain text stays an estimate for claude-sonnet-4-5 (to count "
+     "text exactly, send it as a conversation, a user message holding it)"),
+    ("deepseek-v3.2", "8",
+     "tokcost: note: --exact counts Anthropic models only; deepseek-v3.2 stays an estimate"),
+])
+def test_exact_on_plain_text_says_it_stays_an_estimate(
+        anthropic_stub: Any, monkeypatch: pytest.MonkeyPatch, cli: Any, tmp_path: Any,
+        model: str, tokens: str, note: str) -> None:
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", anthropic_stub.url)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-key")
+    text = tmp_path / "prompt.txt"
+    text.write_text("What is the capital of the moon?\n")
+    result = cli("count", str(text), "--exact", "-m", model, "--pricing-version", "2026-11-22",
+                 "-f", "csv")
+    assert result.status == 0, result.err
+    assert note in result.err.splitlines()
+    assert result.out.splitlines()[1].split(",")[2:7] == [model, "", "", tokens, "estimate"]
+    assert anthropic_stub.requests == []  # nothing was sent for text

@@ -93,6 +93,140 @@ def test_bad_files(cli: Run, tmp_path: Path, content: bytes, fragment: str) -> N
     fails_cleanly(cli("count", str(path), "-f", "csv"), str(path), fragment)
 
 
+def one_clean_line(result: Result, line: str, status: int = 1) -> None:
+    """The command failed with exactly this one line on stderr and nothing on stdout."""
+    assert (result.status, result.err, result.out) == (status, line + "\n", "")
+
+
+# --- files that must be small: price tables, system prompts, calibration files ----------------
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (("simulate", "--system", "/dev/zero"),
+         "tokcost: error: /dev/zero: is a device, not a system prompt; give the path of a file"),
+        (("models", "--pricing", "/dev/zero"),
+         "tokcost: error: /dev/zero: is a device, not a price table; give the path of a file"),
+        (("pricing", "diff", "/dev/urandom", "2025-03-01"),
+         "tokcost: error: /dev/urandom: is a device, not a price table; give the path of a "
+         "file"),
+        (("models", "--calibration", "/dev/zero"),
+         "tokcost: error: /dev/zero: cannot read the calibration file (is a device, not a "
+         "calibration file; give the path of a file); check $TOKCOST_CALIBRATION or "
+         "--calibration"),
+        (("pricing", "check", "/dev/zero"),
+         "tokcost: error: /dev/zero: is a device, not a price list; give the path of a file"),
+        (("calibrate", "/dev/zero"),
+         "tokcost: error: /dev/zero: is a device, not a log; give the path of a file"),
+    ],
+)
+def test_devices_are_refused_before_reading(cli: Run, args: tuple[str, ...], line: str) -> None:
+    one_clean_line(cli(*args), line)
+
+
+def test_a_device_in_tokcost_pricing_is_refused(cli: Run, monkeypatch: pytest.MonkeyPatch
+                                                ) -> None:
+    monkeypatch.setenv("TOKCOST_PRICING", "/dev/urandom")
+    one_clean_line(cli("models"), "tokcost: error: /dev/urandom: is a device, not a price "
+                                  "table; give the path of a file")
+
+
+def endless_fifo(tmp_path: Path, chunk: bytes) -> Path:
+    """A FIFO whose writer never stops (until the reader goes away), like `<(yes)`."""
+    import os
+    import threading
+
+    fifo = tmp_path / "endless"
+    os.mkfifo(fifo)
+
+    def write() -> None:
+        with open(fifo, "wb") as out:
+            try:
+                while True:
+                    out.write(chunk * 4096)
+            except (BrokenPipeError, ValueError):
+                pass
+
+    threading.Thread(target=write, daemon=True).start()
+    return fifo
+
+
+@pytest.mark.parametrize(
+    ("option", "chunk", "line"),
+    [
+        ("--pricing", b"x: 1\n", "is larger than 16 MiB, more than any price table needs; "
+                                  "check that this is the right file"),
+        ("--system", b"You are helpful. ", "is larger than 32 MiB, more than any system prompt "
+                                           "needs; check that this is the right file"),
+    ],
+)
+def test_an_endless_pipe_is_read_up_to_the_limit(cli: Run, tmp_path: Path, option: str,
+                                                 chunk: bytes, line: str) -> None:
+    fifo = endless_fifo(tmp_path, chunk)
+    command = "models" if option == "--pricing" else "simulate"
+    one_clean_line(cli(command, option, str(fifo)), f"tokcost: error: {fifo}: {line}")
+
+
+def test_a_file_past_the_limit_is_refused_and_one_within_it_read(cli: Run, tmp_path: Path
+                                                                 ) -> None:
+    import os
+    import threading
+
+    huge = tmp_path / "huge.yaml"
+    with huge.open("wb") as out:  # sparse: 17 MiB that take no room on disk
+        out.truncate(17 << 20)
+    one_clean_line(cli("models", "--pricing", str(huge)),
+                   f"tokcost: error: {huge}: is larger than 16 MiB, more than any price table "
+                   "needs; check that this is the right file")
+    fifo = tmp_path / "table"
+    os.mkfifo(fifo)  # a pipe within the limit is read whole: `--pricing <(curl ...)` works
+    table = (Path(__file__).parent.parent / "pricing" / "2025-03-01.yaml").read_bytes()
+    threading.Thread(target=lambda: fifo.write_bytes(table), daemon=True).start()
+    result = cli("models", "--pricing", str(fifo), "-f", "csv", "-p", "anthropic")
+    assert result.status == 0, result.err
+    assert [line.split(",")[0] for line in result.out.splitlines()[1:3]] == [
+        "claude-3-7-sonnet", "claude-3-5-sonnet"]
+
+
+@pytest.mark.parametrize(
+    ("name", "lead", "content", "row"),
+    [
+        # 64 KiB were read to tell the format; whitespace past that was not looked beyond.
+        ("spaces.txt", b" " * 70_000 + b"\n" * 1000, b"hello world\n",
+         ",text,gpt-4o,,,614,exact,,0.001535"),
+        ("lines.json", b"\n" * 100_000, b'[{"role": "user", "content": "hi"}]',
+         ",openai,gpt-4o,1,1,8,exact,,0.00002"),
+        ("crlf.jsonl", b"\r\n" * 50_000, b'[{"role": "user", "content": "hi"}]\n'
+                                          b'[{"role": "user", "content": "hello"}]\n',
+         ",jsonl,gpt-4o,2,2,16,exact,,0.00004"),
+    ],
+)
+def test_much_leading_whitespace_is_not_empty(cli: Run, tmp_path: Path, name: str, lead: bytes,
+                                              content: bytes, row: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(lead + content)
+    result = cli("count", str(path), "-f", "csv", "--pricing-version", "2026-11-22")
+    assert (result.status, result.err) == (0, "")
+    assert result.out.splitlines()[1] == str(path) + row
+
+
+def test_only_whitespace_however_much_is_empty(cli: Run, tmp_path: Path) -> None:
+    path = tmp_path / "blank.txt"
+    path.write_bytes(b" \t\n" * 100_000)
+    one_clean_line(cli("count", str(path), "-f", "csv"),
+                   f"tokcost: error: {path}: is empty; there is nothing to count")
+
+
+def test_a_bad_line_after_much_whitespace_keeps_its_number(cli: Run, tmp_path: Path) -> None:
+    path = tmp_path / "late.jsonl"
+    path.write_bytes(b"\n" * 70_000 + b'[{"role": "user", "content": "hi"}]\n' + b"{bad\n")
+    result = cli("count", str(path), "-f", "csv", "--pricing-version", "2026-11-22")
+    assert result.status == 1
+    assert result.err == (f"tokcost: error: {path}:70002:2: not valid JSON: Expecting property "
+                          "name enclosed in double quotes\n")
+    assert result.out.splitlines()[1] == f"{path},jsonl,gpt-4o,1,1,8,exact,,0.00002"
+
+
 def test_truncated_like_the_sharegpt_file_on_pypi(cli: Run) -> None:
     fails_cleanly(cli("count", str(COUNT / "sharegpt_truncated.json")),
                   "sharegpt_truncated.json:", "not valid JSON")
@@ -194,12 +328,28 @@ def test_bad_price_tables(cli: Run, tmp_path: Path, text: str, fragments: tuple[
         ("simulate", "--turns", "1000000000"),
         ("simulate", "--turns", "3", "--user-tokens", "-1"),
         ("count", str(COUNT / "cookbook_messages.json"), "--jobs", "0"),
+        ("count", str(COUNT / "cookbook_messages.json"), "--jobs", "100000"),
+        # Not a number, no number at all, or one past any workload: refused as it is read.
+        ("project", "--rpd", "5", "--days-per-month", "nan"),
+        ("project", "--rpd", "5", "--cache-hit-rate", "nan"),
+        ("project", "--rpd", "5", "--cache-hit-rate", "NaN"),
+        ("project", "--rpd", "5", "--off-peak", "-inf"),
+        ("project", "--rpd", "5", "--days-per-month", "inf"),
+        ("project", "--rpd", str(10**30)),
+        ("project", "--rpd", "5", "--input-tokens", str(10**30)),
+        ("simulate", "--user-tokens", str(10**30)),
+        ("simulate", "--user-tokens", "1e30"),
+        ("simulate", "--strategy", "window", "--window", str(10**12)),
+        ("simulate", "--max-output", str(10**20)),
+        ("project", "--rpd", "1", "--currency", "EUR=1e400"),
     ],
 )
 def test_bad_numbers_are_usage_errors(cli: Run, args: tuple[str, ...]) -> None:
     result = cli(*args)
     assert result.status == 2 and result.out == ""
-    assert "Error: Invalid value" in result.err and "Traceback" not in result.err
+    [line] = result.err.splitlines()
+    assert line.startswith("tokcost: error: Invalid value for ")
+    assert line.endswith(f" (see `tokcost {args[0]} --help`)")
 
 
 def test_huge_numbers_that_make_sense_work(cli: Run) -> None:
@@ -210,6 +360,81 @@ def test_huge_numbers_that_make_sense_work(cli: Run) -> None:
     # 10^15 requests a day, each 10^6 tokens at $2.50 a million plus 1 at $10 a million.
     assert row["daily_cost_usd"] == 2_500_010_000_000_000
     assert row["fits"] is False
+
+
+def test_the_largest_numbers_allowed_work(cli: Run) -> None:
+    result = cli("project", "--rpd", str(10**15), "-m", "gpt-4o", "--input-tokens", str(10**9),
+                 "--output-tokens", str(10**9), "--days-per-month", "31", "-f", "json")
+    assert result.status == 0, result.err
+    [row] = json.loads(result.out)
+    # 10^9 tokens in at $2.50 and out at $10 a million: $12,500 a request (priced as given,
+    # though no request that large fits).
+    assert (row["cost_per_request_usd"], row["yearly_cost_usd"]) == (12_500, 4_562_500 * 10**15)
+    result = cli("simulate", "--turns", "3", "--user-tokens", str(10**9), "-f", "csv")
+    assert result.status == 0, result.err
+    assert [line.split(",")[2] for line in result.out.splitlines()[1:]] == [
+        "1000000511", "2000000869", "3000001227"]
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        ({"cache_hit_rate": "nan"}, "--cache-hit-rate must be a number from 0 to 1, not 'nan'"),
+        ({"cache_hit_rate": float("nan")},
+         "--cache-hit-rate must be a number from 0 to 1, not nan"),
+        ({"days_per_month": float("inf")},
+         "--days-per-month must be a number more than 0 to 31, not inf"),
+        ({"off_peak": "half"}, "--off-peak must be a number from 0 to 1, not 'half'"),
+        ({"input_tokens": 10**30}, "--input-tokens must be a whole number from 0 to "
+                                   "1,000,000,000, not 1000000000000000000000000000000"),
+    ],
+)
+def test_the_library_refuses_the_same_numbers(current_table: Any, call: dict[str, Any],
+                                              message: str) -> None:
+    import tokcost
+
+    with pytest.raises(tokcost.TokcostError) as caught:
+        tokcost.project(5, models=["gpt-4o"], table=current_table, **call)
+    assert str(caught.value) == message
+
+
+def test_a_simulation_refuses_sizes_past_any_model(current_table: Any) -> None:
+    import tokcost
+
+    with pytest.raises(tokcost.TokcostError) as caught:
+        tokcost.simulate("gpt-4o", 3, user_tokens=10**30, table=current_table)
+    assert str(caught.value) == ("--user-tokens must be a whole number from 0 to "
+                                 "1,000,000,000, not 1000000000000000000000000000000")
+
+
+def test_every_number_option_has_a_finite_range() -> None:
+    """The one place a value is checked as it is read: an int option has a ceiling, and a
+    float option is a FiniteNumber (no NaN, no infinity)."""
+    import click
+    import typer.main
+
+    from tokcost.cli import FiniteNumber, app
+
+    def commands(group: click.Group, path: str) -> list[tuple[str, click.Command]]:
+        found = []
+        for name, command in group.commands.items():
+            if isinstance(command, click.Group):
+                found += commands(command, f"{path} {name}")
+            else:
+                found.append((f"{path} {name}", command))
+        return found
+
+    checked = []
+    for path, command in commands(typer.main.get_command(app), "tokcost"):
+        for param in command.params:
+            if isinstance(param.type, (click.types.FloatParamType, click.FloatRange)):
+                assert isinstance(param.type, FiniteNumber), (path, param.name)
+            if isinstance(param.type, click.types.IntParamType):
+                assert isinstance(param.type, click.IntRange), (path, param.name)
+                assert param.type.max is not None, (path, param.name)
+            if isinstance(param.type, (click.types.IntParamType, click.types.FloatParamType)):
+                checked.append(f"{path} {param.opts[0]}")
+    assert len(checked) == 26, checked  # with project --images
 
 
 def test_zero_requests_cost_nothing(cli: Run) -> None:
@@ -249,6 +474,46 @@ def test_unwritable_output(cli: Run, tmp_path: Path, where: str) -> None:
     fails_cleanly(cli("models", "-o", str(target)), str(target))
 
 
+FULL_DISK = "tokcost: error: cannot write to standard output: No space left on device; free " \
+            "some space, or send the output elsewhere\n"
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize("args", [
+    ("models", "-f", "csv"),
+    ("simulate", "--turns", "3"),
+    ("--version",),
+    ("pricing", "validate", "pricing/2025-03-01.yaml"),
+    ("pricing", "import-litellm", "tests/data/litellm_excerpt.json", "--effective",
+     "2026-01-01", "-m", "gpt-4o"),
+])
+def test_a_full_disk_on_stdout_is_one_line(installed_command: str, args: tuple[str, ...]
+                                           ) -> None:
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([installed_command, *args], stdout=full, stderr=subprocess.PIPE,
+                              text=True, timeout=60, cwd=Path(__file__).parent.parent)
+    notes = [line for line in done.stderr.splitlines(keepends=True)
+             if line.startswith("tokcost: note:")]  # import-litellm reports what it read
+    assert (done.returncode, done.stderr.removeprefix("".join(notes))) == (1, FULL_DISK)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize(("args", "line"), [
+    (("models", "-o", "/dev/full"),
+     "tokcost: error: /dev/full: cannot write: No space left on device; choose another "
+     "--output"),
+    (("pricing", "import-litellm", "tests/data/litellm_excerpt.json", "--effective",
+      "2026-01-01", "-m", "gpt-4o", "--out", "/dev/full"),
+     "tokcost: error: /dev/full: cannot write: No space left on device; choose another --out"),
+])
+def test_a_full_disk_under_an_output_file_is_one_line(cli: Run, args: tuple[str, ...],
+                                                      line: str) -> None:
+    result = cli(*args)
+    assert result.status == 1 and result.out == ""
+    assert result.err.splitlines()[-1] == line
+    assert "Traceback" not in result.err and "internal error" not in result.err
+
+
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_ctrl_c_during_a_large_count(installed_command: str, tmp_path: Path, jobs: str) -> None:
     big = tmp_path / "big.jsonl"
@@ -263,3 +528,72 @@ def test_ctrl_c_during_a_large_count(installed_command: str, tmp_path: Path, job
     assert process.returncode == 130
     assert b"Traceback" not in err and b"KeyboardInterrupt" not in err
     assert out == b""
+
+
+# --- signals: SIGTERM and SIGHUP stop the workers as Ctrl-C does ------------------------------
+
+needs_proc = pytest.mark.skipif(not Path("/proc/self/task").is_dir(),
+                                reason="finds the worker processes through /proc (Linux)")
+
+
+@pytest.fixture(scope="module")
+def big_input(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    big = tmp_path_factory.mktemp("signals") / "big.jsonl"
+    line = json.dumps([{"role": "user", "content": "word " * 2000}]) + "\n"
+    big.write_text(line * 12_000)  # about 120 MB: several seconds of work on two workers
+    return big
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def running(pid: int) -> bool:
+    """Whether the process runs (a zombie has ended: it only waits to be reaped)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return "\nState:\tZ" not in status
+
+
+def count_with_two_workers(big: Path, tmp_path: Path) -> tuple[subprocess.Popen[bytes], list[int]]:
+    """`python -m tokcost count --jobs 2` on a large input, once both workers run."""
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-m", "tokcost", "count", str(big), "--jobs", "2",
+                                "-f", "csv"], cwd=tmp_path, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while len(workers := children(process.pid)) < 2:
+        assert process.poll() is None and time.monotonic() < deadline, "no workers started"
+        time.sleep(0.05)
+    return process, workers
+
+
+@needs_proc
+@pytest.mark.parametrize(("stop", "status"), [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+def test_a_stopping_signal_stops_the_workers_too(big_input: Path, tmp_path: Path,
+                                                 stop: signal.Signals, status: int) -> None:
+    process, workers = count_with_two_workers(big_input, tmp_path)
+    assert all(running(worker) for worker in workers)
+    process.send_signal(stop)
+    out, err = process.communicate(timeout=60)
+    assert (process.returncode, out, err) == (status, b"", b"")
+    assert [worker for worker in workers if running(worker)] == []
+
+
+@needs_proc
+def test_workers_end_when_the_main_process_is_killed(big_input: Path, tmp_path: Path) -> None:
+    # SIGKILL reaches no handler: the workers see the main process gone and end by themselves.
+    process, workers = count_with_two_workers(big_input, tmp_path)
+    process.kill()
+    process.communicate(timeout=60)
+    assert process.returncode == -signal.SIGKILL
+    deadline = time.monotonic() + 20
+    while any(running(worker) for worker in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [worker for worker in workers if running(worker)] == []

@@ -318,7 +318,26 @@ def test_ctrl_c_exits_130_without_a_traceback(monkeypatch: pytest.MonkeyPatch, c
 def test_a_mistyped_command_gets_one_suggestion(cli: Run) -> None:
     result = cli("modles")
     assert result.status == 2
-    assert result.err.splitlines()[-1] == "Error: No such command 'modles'. Did you mean 'models'?"
+    assert result.err == ("tokcost: error: No such command 'modles'. Did you mean 'models'? "
+                          "(see `tokcost --help`)\n")
+
+
+@pytest.mark.parametrize(("args", "line"), [
+    (("count", "--bogus"),
+     "tokcost: error: No such option '--bogus'. Did you mean '--jobs'? (see `tokcost count "
+     "--help`)"),
+    (("project",), "tokcost: error: Missing option '--rpd'. (see `tokcost project --help`)"),
+    (("pricing", "show"),
+     "tokcost: error: Missing argument 'MODEL'. (see `tokcost pricing show --help`)"),
+    (("models", "--format", "xml"),
+     "tokcost: error: Invalid value for '--format' / '-f': 'xml' is not one of 'table', "
+     "'csv', 'tsv', 'json', 'jsonl', 'markdown'. (see `tokcost models --help`)"),
+    (("simulate", "--turns"),
+     "tokcost: error: Option '--turns' requires an argument. (see `tokcost simulate --help`)"),
+])
+def test_usage_errors_are_one_line_like_every_other_error(cli: Run, args: tuple[str, ...],
+                                                          line: str) -> None:
+    assert (cli(*args).status, cli(*args).err) == (2, line + "\n")
 
 
 def test_help_lists_every_command(cli: Run) -> None:
@@ -328,13 +347,11 @@ def test_help_lists_every_command(cli: Run) -> None:
 
 
 def test_the_clis_copies_of_library_constants_agree() -> None:
-    from tokcost.cli import CALIBRATION_ENV_VAR, MAX_TURNS, InputFormat
+    from tokcost.cli import CALIBRATION_ENV_VAR, InputFormat
     from tokcost.counting.rules import CALIBRATION_ENV_VAR as RULES_CALIBRATION_ENV_VAR
     from tokcost.inputs.sources import INPUT_FORMATS
-    from tokcost.reports.simulation import MAX_TURNS as SIMULATION_MAX_TURNS
 
     assert [choice.value for choice in InputFormat] == list(INPUT_FORMATS)
-    assert MAX_TURNS == SIMULATION_MAX_TURNS
     assert CALIBRATION_ENV_VAR == RULES_CALIBRATION_ENV_VAR
 
 

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -108,3 +109,91 @@ def test_litellm_import_of_any_entries(entries: dict[str, Any]) -> None:
         build_snapshot(parse_price_yaml(result.yaml_text, "import"), "import")
     except TokcostError:
         pass
+
+
+# --- option values: every number option of every command ----------------------------------------
+
+COUNT_DATA = Path(__file__).parent / "data" / "count"
+
+
+def _calibration_log() -> Path:
+    """A small log for `calibrate`, written once (tests run from the repository root)."""
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="tokcost-fuzz-"))
+    log = folder / "log.jsonl"
+    request = {"model": "deepseek-v3.2", "messages": [{"role": "user", "content": "hello"}]}
+    log.write_text("".join(json.dumps({"request": request, "response": {
+        "usage": {"prompt_tokens": 9 + n}}}) + "\n" for n in range(3)))
+    return log
+
+
+# What each command needs besides the option under test; a command with number options that is
+# missing here fails test_every_command_with_number_options_is_fuzzed.
+BASE_ARGUMENTS: dict[str, Any] = {
+    "count": lambda: [str(COUNT_DATA / "cookbook_messages.json")],
+    "project": lambda: ["--rpd", "100", "-m", "gpt-4o"],
+    "simulate": lambda: ["--turns", "3"],
+    "calibrate": lambda: [str(_calibration_log())],
+}
+
+
+def number_options() -> dict[str, list[str]]:
+    """Command path -> its options that take a number, read from the CLI itself."""
+    import click
+    import typer.main
+
+    from tokcost.cli import app
+
+    found: dict[str, list[str]] = {}
+
+    def visit(group: click.Group, path: str) -> None:
+        for name, command in group.commands.items():
+            where = f"{path} {name}".strip()
+            if isinstance(command, click.Group):
+                visit(command, where)
+                continue
+            options = [param.opts[0] for param in command.params
+                       if isinstance(param.type, (click.types.IntParamType,
+                                                  click.types.FloatParamType))]
+            if options:
+                found[where] = options
+
+    visit(typer.main.get_command(app), "")
+    return found
+
+
+def test_every_command_with_number_options_is_fuzzed() -> None:
+    assert sorted(number_options()) == sorted(BASE_ARGUMENTS)
+
+
+# Numbers as people type them and as they go wrong: huge, tiny, negative, NaN and infinities in
+# their spellings, exponents, underscores, hex, blanks.
+number_texts = st.one_of(
+    st.integers(-10**40, 10**40).map(str),
+    st.integers(-3, 40).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.floats(0, 1).map(str),
+    st.sampled_from(["nan", "NaN", "-nan", "inf", "-inf", "Infinity", "1e30", "1e400", "-0",
+                     "0.0", "1_000", "0x10", "", " 7", "1e-400", "31", "31.0000001", "1",
+                     "100000", "100001", "1000000000", "1000000001", "1024", "1025"]),
+)
+
+
+@pytest.mark.parametrize(("command", "option"), [
+    (command, option) for command, options in sorted(number_options().items())
+    for option in options])
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=number_texts)
+def test_number_options_take_any_value_or_say_why_in_a_line(cli: Any, command: str, option: str,
+                                                             value: str) -> None:
+    result = cli(*command.split(), *BASE_ARGUMENTS[command](), f"{option}={value}", "-f", "csv")
+    assert result.status in (0, 1, 2), result.err
+    assert "Traceback" not in result.err and "internal error" not in result.err, result.err
+    if result.status == 2:  # a usage error: one line, like every other error
+        assert result.out == "" and result.err.count("\n") == 1, result.err
+        assert result.err.startswith("tokcost: error: "), result.err
+    elif result.status == 1:
+        assert result.out == "" or command == "calibrate", result.out
+        assert result.err.count("tokcost: error:") <= 1 or command == "calibrate", result.err

@@ -671,7 +671,7 @@ def test_missing_file(tmp_path: Path) -> None:
 
 def test_directory_instead_of_file(tmp_path: Path) -> None:
     problems = problems_of(tmp_path)
-    assert str(problems[0]) == f"{tmp_path}: is a directory, not a YAML file"
+    assert str(problems[0]) == f"{tmp_path}: is a directory, not a price table"
 
 
 # --- 7. the loader is safe -------------------------------------------------------------------

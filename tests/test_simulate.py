@@ -247,3 +247,88 @@ def test_the_svg_plot_marks_the_window_and_names_what_it_draws(tmp_path: Path, c
     for words in ("context window (128,000 tokens)", "no longer fits from turn 32",
                   "input tokens of a turn", "cumulative cost", "100,000"):
         assert words in svg, words
+
+
+# --- the simulator against the definition ----------------------------------------------------
+
+def requests_by_definition(system: int, turns: list[tuple[int, int]], strategy: str,
+                           window: int, summarize_at: int, summary: int
+                           ) -> list[list[tuple[str, int, int]]]:
+    """Each request as the list of (kind, number, tokens) messages it sends, built whole the
+    way the strategies are defined: the slow, plain reading that the simulator must match."""
+    head = [("system", 0, system)] if system else []
+    history: list[tuple[str, int, int]] = []
+    requests = []
+    for number, (user, reply) in enumerate(turns, start=1):
+        if strategy == "summarize" and sum(m[2] for m in history) > summarize_at:
+            requests.append(head + history)
+            history = [("summary", number, summary)]
+        visible = history[-2 * window:] if window else []
+        requests.append(head + (visible if strategy == "window" else history)
+                        + [("user", number, user)])
+        history = history + [("user", number, user), ("assistant", number, reply)]
+    return requests
+
+
+def cache_reads_by_definition(requests: list[list[tuple[str, int, int]]], minimum: int
+                              ) -> list[tuple[int, int]]:
+    """(tokens read from the cache, tokens written to it) for each request: the read is the
+    longest leading run of messages shared with the last request written, if long enough."""
+    cached: list[tuple[str, int, int]] = []
+    answers = []
+    for request in requests:
+        shared = 0
+        for old, new in zip(cached, request, strict=False):
+            if old != new:
+                break
+            shared += new[2]
+        read = shared if shared >= minimum else 0
+        prompt = sum(m[2] for m in request)
+        written = prompt - read if prompt >= minimum else 0
+        if prompt >= minimum:
+            cached = request
+        answers.append((read, written))
+    return answers
+
+
+@settings(max_examples=150, deadline=None)
+@given(system=st.sampled_from([0, 3, 900]),
+       turns=st.lists(st.tuples(st.integers(0, 700), st.integers(0, 700)), min_size=1,
+                      max_size=25),
+       strategy=st.sampled_from(["full", "window", "summarize"]), window=st.integers(0, 4),
+       summarize_at=st.integers(1, 3000), summary=st.integers(0, 400),
+       minimum=st.sampled_from([0, 1, 1024, 2048]))
+def test_the_simulator_sends_and_caches_what_the_strategies_define(
+        current_table: PriceTable, system: int, turns: list[tuple[int, int]], strategy: str,
+        window: int, summarize_at: int, summary: int, minimum: int) -> None:
+    from tokcost.counting.counter import ModelCounter
+    from tokcost.reports.simulation import Turn, _CacheSettings, _run, _Simulator
+
+    model = current_table.resolve("claude-sonnet-4-5").model
+    counter = ModelCounter(model)
+    simulator = _Simulator(model, counter, _CacheSettings(True, "5m", minimum), None)
+    _run(simulator, system, [Turn(user, reply, reply) for user, reply in turns], strategy,
+         window if strategy == "window" else None,
+         summarize_at if strategy == "summarize" else None,
+         summary if strategy == "summarize" else None)
+    requests = requests_by_definition(system, turns, strategy, window, summarize_at,
+                                      summary + counter.framing("assistant"))
+    priming = counter.reply_priming()
+    assert [row.input_tokens for row in simulator.rows] == [
+        sum(m[2] for m in request) + priming for request in requests]
+    assert [(row.cached_tokens, row.cache_write_tokens) for row in simulator.rows] == \
+        cache_reads_by_definition(requests, minimum)
+
+
+def test_the_longest_simulation_allowed_matches_the_closed_form(current_table: PriceTable
+                                                                ) -> None:
+    # --turns 100000, the most allowed: each turn is simulated in constant time (a test of
+    # the results only; bench.py simulate measures the time).
+    simulation = tokcost.simulate("gpt-4o", 100_000, system_tokens=500, user_tokens=150,
+                                  assistant_tokens=350, table=current_table)
+    n = 100_000
+    assert simulation.summary.total_input_tokens == (
+        n * (500 + FRAMING + PRIMING) + (150 + FRAMING) * n * (n + 1) // 2
+        + (350 + FRAMING) * n * (n - 1) // 2)
+    assert simulation.summary.total_input_tokens == 2_540_040_700_000
+    assert simulation.summary.first_turn_not_fitting == 251

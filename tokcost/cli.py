@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
 import os
 import re
 import sys
@@ -29,6 +30,15 @@ from tokcost.errors import (
     TokcostError,
     UnknownModelError,
 )
+from tokcost.files import write_text_file
+from tokcost.limits import (
+    MAX_JOBS,
+    MAX_MIN_RECORDS,
+    MAX_REQUESTS_PER_DAY,
+    MAX_TOKENS,
+    MAX_TURNS,
+    MAX_WEB_SEARCHES,
+)
 from tokcost.output import (
     Column,
     OutputFormat,
@@ -46,7 +56,48 @@ class ExitStatus(IntEnum):
     OK = 0
     ERROR = 1
     USAGE = 2
-    INTERRUPTED = 130
+    # Stopped by a signal: 128 + its number, as a shell reports a process the signal killed.
+    HANGUP = 129  # SIGHUP: the terminal closed
+    INTERRUPTED = 130  # SIGINT: Ctrl-C
+    TERMINATED = 143  # SIGTERM: kill, timeout, a service manager
+
+
+class _Stopped(BaseException):
+    """SIGTERM or SIGHUP arrived. Raised in the main thread as KeyboardInterrupt is for Ctrl-C,
+    so that the same clean-up runs (worker processes killed, nothing half written); a
+    BaseException, so that no ``except Exception`` takes it for an error."""
+
+    def __init__(self, status: ExitStatus) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+_STOP_SIGNALS = {"SIGTERM": ExitStatus.TERMINATED, "SIGHUP": ExitStatus.HANGUP}
+
+
+@contextlib.contextmanager
+def _stopped_by_signals() -> Iterator[None]:
+    """While the command runs, SIGTERM and SIGHUP raise _Stopped; the previous handlers are
+    put back after (main() also runs inside other programs and tests)."""
+    import signal
+
+    def stop(number: int, frame: object) -> None:
+        raise _Stopped(_STOP_SIGNALS[signal.Signals(number).name])
+
+    previous = {}
+    for name in _STOP_SIGNALS:
+        number = getattr(signal, name, None)
+        if number is None:
+            continue  # Windows has no SIGHUP
+        try:
+            previous[number] = signal.signal(number, stop)
+        except ValueError:  # not the main thread: signals are not ours to handle
+            break
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _new_app() -> typer.Typer:
@@ -90,6 +141,21 @@ class InputFormat(str, Enum):
     batch = "batch"
 
 
+class FiniteNumber(click.FloatRange):
+    """The values of every float option: a finite number within the option's range. click's
+    FloatRange alone lets NaN through (it compares false with both ends), and infinity too
+    where a range has no top; the library would then fail on them with no clear line."""
+
+    name = "number"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+                ) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
+
+
 ServiceTierOption = Annotated[
     str,
     typer.Option("--service-tier", metavar="TIER",
@@ -110,7 +176,7 @@ CurrencyOption = Annotated[
 ]
 WebSearchesOption = Annotated[
     int,
-    typer.Option("--web-searches", metavar="N", min=0,
+    typer.Option("--web-searches", metavar="N", min=0, max=MAX_WEB_SEARCHES,
                  help="Web searches each request makes, billed per search at the model's fee "
                       "(a model without one is left unpriced)."),
 ]
@@ -153,7 +219,8 @@ CalibrationOption = Annotated[
 
 def _version_callback(value: bool) -> None:
     if value:
-        typer.echo(f"tokcost {__version__}")
+        with _writing_stdout():
+            typer.echo(f"tokcost {__version__}")
         raise typer.Exit()
 
 
@@ -230,23 +297,45 @@ def _emit(
         rows = [{**row, "pricing_version": priced_by} for row in rows]
         columns = (*columns, Column("pricing_version"))
     buffer = io.StringIO()
-    stream = buffer if output is not None else sys.stdout
-    width = _terminal_width() if output is None and chosen is OutputFormat.table else None
-    dropped = render(rows, columns, chosen, stream, preamble=preamble if _headers else (),
-                     total=total, width=width, headers=_headers)
-    if dropped:
-        _note(f"left out {', '.join(dropped)} to fit {width} columns (a wider terminal, or "
-              "-f csv, shows every column)")
-    if chosen is OutputFormat.table and epilogue:
-        stream.write("\n".join(epilogue if width is None else wrapped(epilogue, width)) + "\n")
-    if output is None:
-        sys.stdout.flush()  # a closed pipe must surface here, inside the error boundary
-        return
+    with _writing_stdout() if output is None else contextlib.nullcontext():
+        stream = buffer if output is not None else sys.stdout
+        width = _terminal_width() if output is None and chosen is OutputFormat.table else None
+        dropped = render(rows, columns, chosen, stream, preamble=preamble if _headers else (),
+                         total=total, width=width, headers=_headers)
+        if dropped:
+            _note(f"left out {', '.join(dropped)} to fit {width} columns (a wider terminal, or "
+                  "-f csv, shows every column)")
+        if chosen is OutputFormat.table and epilogue:
+            stream.write("\n".join(epilogue if width is None else wrapped(epilogue, width))
+                         + "\n")
+        if output is None:
+            sys.stdout.flush()  # a failure must surface here, inside the error boundary
+            return
+    write_text_file(output, buffer.getvalue(), "--output")
+
+
+@contextlib.contextmanager
+def _writing_stdout() -> Iterator[None]:
+    """Writes to stdout inside: one that fails (a full disk, ``> /dev/full``) is one line.
+
+    A closed pipe (EPIPE) is left to click, which ends quietly. Once a write failed, stdout
+    is pointed at the null device, so that the flush at exit does not fail again with a
+    traceback of its own."""
+    import errno
+
     try:
-        output.write_text(buffer.getvalue(), "utf-8")
+        yield
     except OSError as error:
-        raise TokcostError(f"{output}: cannot write: {error.strerror}; choose another "
-                           "--output") from None
+        if error.errno == errno.EPIPE:
+            raise
+        stream = sys.stdout
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            if stream is sys.__stdout__ and stream is not None:
+                null = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(null, stream.fileno())
+                os.close(null)
+        raise TokcostError(f"cannot write to standard output: {error.strerror or error}; free "
+                           "some space, or send the output elsewhere") from None
 
 
 def _terminal_width() -> int | None:
@@ -338,8 +427,9 @@ def count(
                                  "lines as warnings, without failing (exit status 0).")
     ] = False,
     jobs: Annotated[Optional[int], typer.Option(
-        "--jobs", "-j", min=1, help="Worker processes for large inputs (default: one per "
-                                    "CPU). Results are the same for any number.")] = None,
+        "--jobs", "-j", min=1, max=MAX_JOBS,
+        help="Worker processes for large inputs (default: one per CPU). Results are the same "
+             "for any number.")] = None,
     service_tier: ServiceTierOption = "standard",
     currency: CurrencyOption = None,
     fmt: FormatOption = None,
@@ -503,10 +593,6 @@ def _report_unknown(unknown: Sequence[str]) -> None:
         raise typer.Exit(ExitStatus.ERROR)
 
 
-# tokcost.simulation.MAX_TURNS, repeated so that start-up need not import the simulation.
-MAX_TURNS = 100_000
-
-
 class StrategyChoice(str, Enum):
     full = "full"
     window = "window"
@@ -520,21 +606,22 @@ class CacheTtl(str, Enum):
 
 
 SystemTokensOption = Annotated[Optional[int], typer.Option(
-    "--system-tokens", min=0, help="System prompt tokens (default 500).")]
+    "--system-tokens", min=0, max=MAX_TOKENS, help="System prompt tokens (default 500).")]
 UserTokensOption = Annotated[Optional[int], typer.Option(
-    "--user-tokens", min=0, help="Tokens of each user message (default 150).")]
+    "--user-tokens", min=0, max=MAX_TOKENS, help="Tokens of each user message (default 150).")]
 AssistantTokensOption = Annotated[Optional[int], typer.Option(
-    "--assistant-tokens", min=0, help="Tokens of each reply (default 350).")]
+    "--assistant-tokens", min=0, max=MAX_TOKENS, help="Tokens of each reply (default 350).")]
 StrategyOption = Annotated[StrategyChoice, typer.Option(
     "--strategy", case_sensitive=False, help="What each request re-sends: everything (full), "
     "the last K turns (window), or a summary once the history is long (summarize).")]
 WindowOption = Annotated[Optional[int], typer.Option(
-    "--window", min=0, help="With --strategy window: turns of history to keep.")]
+    "--window", min=0, max=MAX_TURNS, help="With --strategy window: turns of history to keep.")]
 SummarizeAtOption = Annotated[Optional[int], typer.Option(
-    "--summarize-at", min=1, help="With --strategy summarize: history tokens that trigger a "
-                                  "summary.")]
+    "--summarize-at", min=1, max=MAX_TOKENS,
+    help="With --strategy summarize: history tokens that trigger a summary.")]
 SummaryTokensOption = Annotated[Optional[int], typer.Option(
-    "--summary-tokens", min=1, help="With --strategy summarize: the summary's tokens.")]
+    "--summary-tokens", min=1, max=MAX_TOKENS,
+    help="With --strategy summarize: the summary's tokens.")]
 CacheTtlOption = Annotated[CacheTtl, typer.Option(
     "--cache-ttl", help="Cache lifetime, for providers that price it (5m, 1h or 12h).")]
 
@@ -542,11 +629,11 @@ CacheTtlOption = Annotated[CacheTtl, typer.Option(
 @app.command()
 def project(
     rpd: Annotated[int, typer.Option(
-        "--rpd", min=0, help="Requests per day.")],
+        "--rpd", min=0, max=MAX_REQUESTS_PER_DAY, help="Requests per day.")],
     input_tokens: Annotated[Optional[int], typer.Option(
-        "--input-tokens", min=0, help="Input (prompt) tokens per request.")] = None,
+        "--input-tokens", min=0, max=MAX_TOKENS, help="Input (prompt) tokens per request.")] = None,
     output_tokens: Annotated[Optional[int], typer.Option(
-        "--output-tokens", min=0, help="Output tokens per request.")] = None,
+        "--output-tokens", min=0, max=MAX_TOKENS, help="Output tokens per request.")] = None,
     from_file: Annotated[Optional[Path], typer.Option(
         "--from", metavar="FILE", help="Take the tokens per request from real conversations "
         "(any format `count` reads; each conversation is one request, the mean is projected).")
@@ -559,23 +646,24 @@ def project(
     provider: Annotated[Optional[str], typer.Option(
         "--provider", "-p", help="Only this provider's models.")] = None,
     cache_hit_rate: Annotated[float, typer.Option(
-        "--cache-hit-rate", min=0, max=1,
+        "--cache-hit-rate", click_type=FiniteNumber(0, 1),
         help="Share of input tokens read from the prompt cache (0 to 1).")] = 0.0,
     batch: Annotated[bool, typer.Option(
         "--batch", help="Use batch API prices.")] = False,
     service_tier: ServiceTierOption = "standard",
     web_searches: WebSearchesOption = 0,
     images: Annotated[int, typer.Option(
-        "--images", metavar="N", min=0,
+        "--images", metavar="N", min=0, max=MAX_WEB_SEARCHES,
         help="Images in each request's prompt, for a model that charges a fee per image "
              "(their tokens belong in --input-tokens; --from finds them itself).")] = 0,
     currency: CurrencyOption = None,
     off_peak: Annotated[float, typer.Option(
-        "--off-peak", metavar="SHARE", min=0, max=1,
+        "--off-peak", metavar="SHARE", click_type=FiniteNumber(0, 1),
         help="Share of requests sent when off-peak prices apply (DeepSeek); a model without "
              "them is left unpriced.")] = 0.0,
     days_per_month: Annotated[float, typer.Option(
-        "--days-per-month", min=1, max=31, help="Days in a month of costs.")] = 30.0,
+        "--days-per-month", click_type=FiniteNumber(1, 31),
+        help="Days in a month of costs.")] = 30.0,
     turns: Annotated[Optional[int], typer.Option(
         "--turns", min=1, max=MAX_TURNS,
         help="Each conversation is a simulated T-turn chat (see `tokcost simulate`); project "
@@ -686,9 +774,9 @@ def simulate(
     web_searches: WebSearchesOption = 0,
     currency: CurrencyOption = None,
     max_output: Annotated[Optional[int], typer.Option(
-        "--max-output", min=0, help="Tokens reserved for the reply when checking that a "
-                                    "request fits, as a max_tokens you send (default: each "
-                                    "request's own reply).")] = None,
+        "--max-output", min=0, max=MAX_TOKENS,
+        help="Tokens reserved for the reply when checking that a request fits, as a "
+             "max_tokens you send (default: each request's own reply).")] = None,
     no_chart: Annotated[bool, typer.Option(
         "--no-chart", help="Leave out the terminal chart of the table format.")] = False,
     plot: Annotated[Optional[Path], typer.Option(
@@ -715,7 +803,7 @@ def simulate(
     if system_file is not None:
         if system_tokens is not None:
             raise OptionError("give either --system FILE or --system-tokens, not both")
-        system_text = _read_text_file(system_file)
+        system_text = _read_system_prompt(system_file)
     if from_file is not None and (system_tokens is not None or system_file is not None
                                   or user_tokens is not None or assistant_tokens is not None):
         raise OptionError("--from replays the conversation's own sizes; leave out "
@@ -791,15 +879,13 @@ def _simulation_summary(result: Any, money: Callable[[Decimal], str], named: boo
     ]
 
 
-def _read_text_file(path: Path) -> str:
+def _read_system_prompt(path: Path) -> str:
+    from tokcost.files import SYSTEM_PROMPT_LIMIT, read_small_file
+
     try:
-        return path.read_text("utf-8-sig")
-    except FileNotFoundError:
-        raise InputFileError(f"{path}: no such file") from None
+        return read_small_file(path, SYSTEM_PROMPT_LIMIT, "system prompt").decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise InputFileError(f"{path}: byte {error.start}: not valid UTF-8") from None
-    except OSError as error:
-        raise InputFileError(f"{path}: cannot be read: {error.strerror}") from None
 
 
 @app.command()
@@ -814,8 +900,8 @@ def calibrate(
         "--write", "-w", metavar="FILE", dir_okay=False,
         help="Write the calibration file that --calibration FILE applies.")] = None,
     min_records: Annotated[int, typer.Option(
-        "--min-records", min=2, help="Fewer logged requests of a model than this: its bundled "
-                                     "rule is kept.")] = 10,
+        "--min-records", min=2, max=MAX_MIN_RECORDS,
+        help="Fewer logged requests of a model than this: its bundled rule is kept.")] = 10,
     fmt: FormatOption = None,
     output: OutputOption = None,
     pricing_version: PricingVersionOption = None,
@@ -970,8 +1056,9 @@ def pricing_validate(
         raise typer.Exit(ExitStatus.ERROR) from None
     snapshot = table.snapshot
     providers = len({m.provider for m in table})
-    typer.echo(f"{file}: valid: {len(table)} models from {providers} providers, effective "
-               f"{snapshot.effective}, schema version {snapshot.schema_version}")
+    with _writing_stdout():
+        typer.echo(f"{file}: valid: {len(table)} models from {providers} providers, effective "
+                   f"{snapshot.effective}, schema version {snapshot.schema_version}")
 
 
 @pricing_app.command("import-litellm")
@@ -1001,9 +1088,11 @@ def pricing_import_litellm(
     # Refuse to write a snapshot that would not load.
     build_snapshot(parse_price_yaml(result.yaml_text, origin), origin)
     if out is None:
-        sys.stdout.write(result.yaml_text)
+        with _writing_stdout():
+            sys.stdout.write(result.yaml_text)
+            sys.stdout.flush()
     else:
-        out.write_text(result.yaml_text, "utf-8")
+        write_text_file(out, result.yaml_text, "--out")
     for reason in result.skipped:
         _note(f"skipped {reason}")
     for what, count in result.dropped.items():
@@ -1086,24 +1175,68 @@ def _sorted_rows(rows: list[dict[str, Any]], columns: Sequence[Column]
     return sorted(present, key=lambda row: row[name], reverse=_sort.startswith("-")) + empty
 
 
+# click 8.2 and later raise this for a group called with no arguments (no_args_is_help).
+_HELP_FOR_NO_ARGUMENTS = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
+def _usage_line(error: click.ClickException, argv: Sequence[str]) -> str:
+    """click's error as one line, like every other error: what is wrong, then where the help
+    is (click itself prints the usage line, a hint and the message on four lines)."""
+    # typer has already put "Did you mean ...?" into an unknown command's message; click
+    # would add it again from the possibilities.
+    if "Did you mean" in error.message and hasattr(error, "possibilities"):
+        error.possibilities = []
+    message = "; ".join(line.strip() for line in error.format_message().splitlines()
+                        if line.strip())
+    if isinstance(error, click.UsageError):
+        context = error.ctx
+        # An option missing its value is found before the command has a context.
+        where = context.command_path if context is not None else _command_path(argv)
+        message += f" (see `{where} --help`)"
+    return message
+
+
+def _command_path(argv: Sequence[str]) -> str:
+    """``tokcost`` and the command (and subcommand) the arguments name."""
+    words = ["tokcost"]
+    groups = {group.name: group.typer_instance for group in app.registered_groups}
+    commands = {command.name or (command.callback.__name__ if command.callback else "")
+                for command in app.registered_commands}
+    if argv and argv[0] in groups:
+        words.append(argv[0])
+        group = groups[argv[0]]
+        names = {command.name for command in group.registered_commands} if group else set()
+        if len(argv) > 1 and argv[1] in names:
+            words.append(argv[1])
+    elif argv and argv[0] in commands:
+        words.append(argv[0])
+    return " ".join(words)
+
+
 def main(argv: list[str] | None = None) -> int:
     """The console script: run the app with one error boundary and documented exit statuses."""
     debug = os.environ.get("TOKCOST_DEBUG") == "1"
     calibration = os.environ.get(CALIBRATION_ENV_VAR)
     try:
         args = _expand_shorthands(sys.argv[1:] if argv is None else list(argv))
-        status = _app_for(args)(args=args, prog_name="tokcost", standalone_mode=False)
+        with _stopped_by_signals():
+            status = _app_for(args)(args=args, prog_name="tokcost", standalone_mode=False)
+            with _writing_stdout():  # what a command echoed, flushed inside the boundary
+                sys.stdout.flush()
+    except _Stopped as stopped:
+        return stopped.status
     except TokcostError as error:
         if debug:
             raise
         typer.echo(f"tokcost: error: {error}", err=True)
         return ExitStatus.USAGE if isinstance(error, OptionError) else ExitStatus.ERROR
     except click.ClickException as error:  # usage errors (exit 2) and the like
-        # typer has already put "Did you mean ...?" into an unknown command's message; click
-        # would add it again from the possibilities.
-        if "Did you mean" in error.message and hasattr(error, "possibilities"):
-            error.possibilities = []
-        error.show()
+        if isinstance(error, _HELP_FOR_NO_ARGUMENTS):  # `tokcost` alone: the help, not an error
+            if error.format_message().strip():  # typer has printed it already; click has not
+                typer.echo(error.format_message(), err=True)
+            return error.exit_code
+        typer.echo(f"tokcost: error: "
+                   f"{_usage_line(error, sys.argv[1:] if argv is None else argv)}", err=True)
         return error.exit_code
     except (click.Abort, KeyboardInterrupt):
         typer.echo("", err=True)

@@ -111,6 +111,15 @@ class InputFileError(TokcostError):
     """A file the user named cannot be read or understood."""
 
 
+class UnreadableFileError(InputFileError):
+    """A file that cannot be read at all: missing, a directory, a device, or too large."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason  # what is wrong, without the path: "no such file"
+        super().__init__(f"{path}: {reason}")
+
+
 class ApiError(TokcostError):
     """A provider's API (used only with ``--exact``) refused the request or could not be reached."""
 

@@ -15,6 +15,8 @@ from decimal import Decimal
 from enum import Enum
 from typing import IO, Any, Literal, NamedTuple
 
+from tokcost.limits import MAX_CURRENCY_RATE
+
 # "money": an amount in a display currency the user gave a rate for (--currency).
 ColumnKind = Literal["text", "int", "usd", "money", "price", "decimal", "pct", "bool"]
 
@@ -310,7 +312,8 @@ class Currency(NamedTuple):
             value = Decimal(rate.strip())
         except ArithmeticError:
             value = Decimal(0)
-        if not (len(code) == 3 and code.isalpha()) or not value.is_finite() or value <= 0:
+        if not (len(code) == 3 and code.isalpha()) or not value.is_finite() or value <= 0 \
+                or value > MAX_CURRENCY_RATE:
             raise ValueError(f"--currency is CODE=RATE, how many of a currency one US dollar "
                              f"buys (EUR=0.86), not {text!r}")
         return cls(code, value)

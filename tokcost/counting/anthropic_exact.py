@@ -71,6 +71,8 @@ def count_tokens_exact(
             "--exact needs an Anthropic API key: set ANTHROPIC_API_KEY, "
             "or leave out --exact to count offline"
         )
+    base_url = (_checked_base_url(base_url, "base_url") if base_url else _checked_base_url(
+        os.environ.get("ANTHROPIC_BASE_URL") or None, "ANTHROPIC_BASE_URL"))
     body: dict[str, Any] = {name: payload[name] for name in PAYLOAD_KEYS
                             if payload.get(name) is not None}
     switches = {name: payload[name] for name in SWITCH_KEYS if payload.get(name) is not None}
@@ -96,6 +98,34 @@ def count_tokens_exact(
         where = str(client.base_url).rstrip("/")
     problem = _describe(answer, model=model, where=where, attempts=max_retries + 1, timeout=timeout)
     raise ApiError(problem.replace(key, "<api key>")) from None
+
+
+# Where the SDK sends requests when no base URL is given (an empty ANTHROPIC_BASE_URL counts
+# as none, as for any unset variable; the SDK alone would take "" as the URL).
+DEFAULT_BASE_URL = "https://api.anthropic.com"
+
+
+def _checked_base_url(url: str | None, name: str) -> str:
+    """The endpoint to use, refused in one line before any request unless it is an http(s)
+    URL with a host (and a port that is a port): the HTTP library under the SDK raises its own
+    error for a malformed URL, which no failure report covers."""
+    if url is None:
+        return DEFAULT_BASE_URL
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        usable = (parts.scheme in ("http", "https") and bool(parts.hostname)
+                  and parts.port != 0  # reading .port checks it: a number from 1 to 65535
+                  and not any(character.isspace() or not character.isprintable()
+                              for character in url))
+    except ValueError:  # "[::1" (an unclosed IPv6 address), a port that is not a number
+        usable = False
+    if not usable:
+        shown = url if len(url) <= 80 else url[:77] + "..."
+        raise ApiError(f"{name} {shown!r} is not an http:// or https:// URL with a host; set "
+                       "it to one (https://api.anthropic.com is Anthropic's), or unset it")
+    return url
 
 
 def _ask(

@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
 from tokcost.counting.features import THINKING_KEPT, ThinkingKept
-from tokcost.errors import TokcostError
+from tokcost.errors import TokcostError, UnreadableFileError
+from tokcost.files import CALIBRATION_LIMIT, read_small_file
 from tokcost.pricing.schema import ModelPrice
 
 Method = Literal["openai", "weighted"]
@@ -145,9 +146,9 @@ def read_calibration(text: str, origin: str) -> dict[str, Rule]:
 @functools.cache
 def _calibration_at(path: str, stamp: tuple[int, int]) -> dict[str, Rule]:
     try:
-        text = Path(path).read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        reason = getattr(error, "strerror", None) or str(error)
+        text = read_small_file(path, CALIBRATION_LIMIT, "calibration file").decode("utf-8")
+    except (UnreadableFileError, UnicodeDecodeError) as error:
+        reason = getattr(error, "reason", None) or str(error)
         raise TokcostError(f"{path}: cannot read the calibration file ({reason}); "
                            f"check ${CALIBRATION_ENV_VAR} or --calibration") from None
     return read_calibration(text, path)

@@ -150,6 +150,8 @@ def count_batch(batch: Batch, job: CountJob) -> BatchResult:
                                           count.accuracy == "estimate", count.error_p90_pct,
                                           preview=preview(batch.text[:200])))
             result.notes.extend(count.notes)
+            if job.exact and count.accuracy == "estimate":
+                result.notes.append(_exact_cannot_count_text(model))
         return result
     if batch.kind == "lines":
         for number, line in batch.lines():
@@ -168,6 +170,15 @@ def count_batch(batch: Batch, job: CountJob) -> BatchResult:
         _count_conversation(conversation, (batch.label, ": conversation ", batch.first + offset),
                             job, result)
     return result
+
+
+def _exact_cannot_count_text(model: ModelPrice) -> str:
+    """Why --exact left plain text an estimate: the counting endpoint takes a request."""
+    if model.provider == "anthropic":
+        return (f"--exact counts conversations, not plain text: Anthropic's endpoint counts a "
+                f"Messages request, so plain text stays an estimate for {model.id} (to count "
+                "text exactly, send it as a conversation, a user message holding it)")
+    return f"--exact counts Anthropic models only; {model.id} stays an estimate"
 
 
 def _count_conversation(conversation: Conversation, place: tuple[str, str, int], job: CountJob,
@@ -223,11 +234,40 @@ def _conversation_count(model: ModelPrice, conversation: Conversation, job: Coun
 
 # --- running batches here or in workers, in order ----------------------------------------------
 
+# Signals that stop a count. The main process handles them (the CLI turns SIGTERM and SIGHUP
+# into an exception, as Python does Ctrl-C) and kills its workers; they are held back while the
+# workers start, so that every worker started is one the main process knows to kill.
+_STOPPING_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
+# How often a worker checks that the main process still runs (seconds).
+_ORPHAN_CHECK = 0.5
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    """End this worker once the main process is gone (killed by a signal no handler sees,
+    SIGKILL): a worker never outlives it. A thread, because the worker itself may be blocked
+    for good: reading a batch the main process died while sending, or handing back a result
+    nobody will read."""
+    import time
+
+    while os.getppid() == parent:
+        time.sleep(_ORPHAN_CHECK)
+    os._exit(1)  # nothing to flush: nobody reads this worker's results any more
+
+
 def _worker(job: CountJob, tasks: Any, results: Any) -> None:
     """A worker process: count batches until told to stop (None)."""
     import signal
+    import threading
 
+    threading.Thread(target=_exit_when_orphaned, args=(os.getppid(),), daemon=True).start()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
+    # The handlers and the blocked mask came with the fork: SIGTERM or SIGHUP sent to a worker
+    # itself (a process group killed at once) stops it, as it would any process.
+    stopping = _signals("SIGTERM", "SIGHUP")
+    for stop in stopping:
+        signal.signal(stop, signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, stopping)
     while (task := tasks.get()) is not None:
         number, batch = task
         try:
@@ -261,7 +301,7 @@ class _Workers:
         sent = received = 0
         limit = 2 * len(self.processes)
         for batch in batches:
-            self.tasks.put((sent, batch))
+            self._put((sent, batch))
             sent += 1
             while sent - received >= limit:
                 yield self._next(received, waiting)
@@ -286,9 +326,19 @@ class _Workers:
             waiting[got] = result
         return waiting.pop(number)
 
+    def _put(self, task: tuple[int, Batch] | None) -> None:
+        """Queue a task with Ctrl-C, SIGTERM and SIGHUP held back until it is queued. Their
+        exception may land anywhere; landing inside Queue.put, it can leave the queue's lock
+        taken, and the queue's clean-up at exit then waits for that lock for ever."""
+        blocked = _block_interrupts()
+        try:
+            self.tasks.put(task)
+        finally:
+            _restore_interrupts(blocked)
+
     def close(self) -> None:
         for _ in self.processes:
-            self.tasks.put(None)
+            self._put(None)
         for process in self.processes:
             process.join()
 
@@ -302,11 +352,18 @@ class _Workers:
         self.results.cancel_join_thread()
 
 
+def _signals(*names: str) -> set[Any]:
+    """The signals of these names that this platform has (Windows has no SIGHUP)."""
+    import signal
+
+    return {getattr(signal, name) for name in names if hasattr(signal, name)}
+
+
 def _block_interrupts() -> Any:
     import signal
 
     if hasattr(signal, "pthread_sigmask"):
-        return signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        return signal.pthread_sigmask(signal.SIG_BLOCK, _signals(*_STOPPING_SIGNALS))
     return None
 
 
@@ -350,7 +407,11 @@ class Counter:
         """Let the workers finish and stop (all work is done by now)."""
         if self._workers is not None:
             workers, self._workers = self._workers, None
-            workers.close()
+            try:
+                workers.close()
+            except BaseException:  # stopped while waiting for them: stop them at once
+                workers.kill()
+                raise
 
     def _results(self, document: Document) -> Iterator[BatchResult]:
         large = document.size is None or document.size >= PARALLEL_MIN_BYTES
@@ -365,7 +426,8 @@ class Counter:
             # Load the encodings first, so that forked workers share them.
             for model in self.job.models or (self.job.table.resolve(DEFAULT_MODEL).model,):
                 _counter(model)
-            # Ctrl-C waits until every worker is started, so that each can be stopped.
+            # Ctrl-C (and SIGTERM, SIGHUP) waits until every worker is started, so that each
+            # can be stopped.
             blocked = _block_interrupts()
             try:
                 self._workers = _Workers(self.job, self.jobs)

@@ -160,7 +160,7 @@ def open_source(source: Source, input_format: str | None = None,
     """Open one source and decide its format; raise InputFileError when nothing can be counted."""
     stream = _open_binary(source)
     try:
-        head = stream.read(_SNIFF_BYTES)
+        head = _read_head(stream)
     except OSError as error:
         raise InputFileError(f"{source.label}: cannot be read: {error.strerror}") from None
     if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
@@ -169,7 +169,7 @@ def open_source(source: Source, input_format: str | None = None,
     if b"\x00" in head[:8192]:
         raise InputFileError(f"{source.label}: looks like a binary file (it holds NUL bytes), "
                              "not text or JSON")
-    if not head.strip() or head.strip() == _BOM:
+    if _blank(head):
         raise InputFileError(f"{source.label}: is empty; there is nothing to count")
     size = source.path.stat().st_size if source.path is not None else None
     shape = _sniff(head, source)
@@ -184,6 +184,25 @@ def open_source(source: Source, input_format: str | None = None,
     conversations, problems = _read_json_document(stream, head, source, fmt, encoding_errors)
     return Document(source.label, fmt or conversations[0].source_format, size,
                     _conversation_batches(conversations, source.label, problems))
+
+
+def _blank(data: bytes) -> bool:
+    """Nothing but whitespace (and a byte order mark)."""
+    return not data.strip().removeprefix(_BOM).strip()
+
+
+def _read_head(stream: IO[bytes]) -> bytes:
+    """The first bytes, to tell the format from: _SNIFF_BYTES, and on while they are all
+    whitespace. A file is empty only when nothing else follows, however much whitespace
+    leads; the format is told from the first thing that is not whitespace. (The whitespace
+    read is counted with the rest: it is text.)"""
+    head = stream.read(_SNIFF_BYTES)
+    while head and _blank(head):
+        more = stream.read(_SNIFF_BYTES)
+        if not more:
+            break
+        head += more
+    return head
 
 
 def _sniff(head: bytes, source: Source) -> str:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from tokcost.errors import InputFileError, TokcostError
+from tokcost.files import PRICE_LIST_LIMIT, read_small_file
 from tokcost.output import plain_number
 from tokcost.pricing.schema import PER_MILLION, SCHEMA_VERSION
 from tokcost.pricing.table import PROVIDER_PREFIXES
@@ -90,10 +91,8 @@ def read_litellm_json(path: str | Path, *, lists_too: bool = False) -> Any:
     """LiteLLM's JSON object of models (or, with ``lists_too``, any price list: genai-prices'
     is a JSON list of providers)."""
     try:
-        data = json.loads(Path(path).read_text("utf-8"))
-    except FileNotFoundError:
-        raise InputFileError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as error:
+        data = json.loads(read_small_file(path, PRICE_LIST_LIMIT, "price list").decode("utf-8"))
+    except UnicodeDecodeError as error:
         raise InputFileError(f"{path}: cannot be read: {error}") from None
     except json.JSONDecodeError as error:
         raise InputFileError(

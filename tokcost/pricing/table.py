@@ -19,7 +19,9 @@ from tokcost.errors import (
     TokcostError,
     UnknownModelError,
     UnknownPricingVersionError,
+    UnreadableFileError,
 )
+from tokcost.files import PRICE_TABLE_LIMIT, read_small_file
 from tokcost.pricing.schema import ModelPrice, Rates, Snapshot, build_snapshot
 
 # The bundled snapshots live in the repository's top-level pricing/ folder, installed as the
@@ -192,13 +194,9 @@ def load_file(path: str | os.PathLike[str]) -> PriceTable:
     """Load and validate a user's own price table."""
     origin = str(path)
     try:
-        raw = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise PricingError([PricingProblem(origin, "no such file")]) from None
-    except IsADirectoryError:
-        raise PricingError([PricingProblem(origin, "is a directory, not a YAML file")]) from None
-    except OSError as error:
-        raise PricingError([PricingProblem(origin, f"cannot be read: {error.strerror}")]) from None
+        raw = read_small_file(path, PRICE_TABLE_LIMIT, "price table")
+    except UnreadableFileError as error:
+        raise PricingError([PricingProblem(origin, error.reason)]) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:

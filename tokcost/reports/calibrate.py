@@ -33,7 +33,8 @@ from tokcost.counting.calibration import (
 from tokcost.counting.counter import ModelCounter
 from tokcost.counting.features import FEATURES
 from tokcost.counting.rules import CALIBRATION_FORMAT, Measured, rule_for
-from tokcost.errors import InputFileError, TokcostError, UnknownModelError
+from tokcost.errors import InputFileError, TokcostError, UnknownModelError, UnreadableFileError
+from tokcost.files import refuse_device, write_text_file
 from tokcost.formats.conversations import Conversation, parse_conversations
 from tokcost.formats.usage import billed_input_tokens
 from tokcost.output import Column
@@ -77,7 +78,10 @@ def read_log(path: Path) -> tuple[list[LoggedRequest], list[InputFileError]]:
     """Every usable line of a log; a line that is not is a problem, and the rest still count."""
     requests, problems = [], []
     try:
+        refuse_device(path, "log")
         lines = path.read_text("utf-8").splitlines()
+    except UnreadableFileError as error:
+        return [], [error]
     except (OSError, UnicodeDecodeError) as error:
         return [], [InputFileError(f"{path}: cannot be read as UTF-8 JSON Lines ({error})")]
     for number, line in enumerate(lines, start=1):
@@ -202,11 +206,7 @@ def _calibrate_model(table: PriceTable, model_id: str, requests: Sequence[Logged
 
 def write_calibration(calibration: Calibration, path: Path) -> None:
     """The calibration file that ``--calibration`` and ``$TOKCOST_CALIBRATION`` apply."""
-    try:
-        path.write_text(json.dumps(calibration.file, indent=2) + "\n", "utf-8")
-    except OSError as error:
-        raise TokcostError(f"{path}: cannot write: {error.strerror}; choose another --write"
-                           ) from None
+    write_text_file(path, json.dumps(calibration.file, indent=2) + "\n", "--write")
 
 
 def _pct(value: float) -> Decimal:

@@ -15,6 +15,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from tokcost.errors import InputFileError, OptionError, TokcostError, UnpricedError
 from tokcost.formats.shape import image_count
+from tokcost.limits import (
+    MAX_REQUESTS_PER_DAY,
+    MAX_TOKENS,
+    MAX_WEB_SEARCHES,
+    checked_number,
+    checked_whole,
+)
 from tokcost.output import Column
 from tokcost.pricing.costing import TokenUsage, cost_of
 from tokcost.pricing.schema import STANDARD, ModelPrice
@@ -249,22 +256,21 @@ def project(
     images: int = 0,
 ) -> Projection:
     """Project a workload's cost on the named models, or every model in the table."""
+    hit_rate = checked_number("--cache-hit-rate", cache_hit_rate, 0, 1)
+    days = checked_number("--days-per-month", days_per_month, 0, 31, above_low=True)
+    off_peak_share = checked_number("--off-peak", off_peak, 0, 1)
+    checked_whole("--rpd", requests_per_day, 0, MAX_REQUESTS_PER_DAY)
+    checked_whole("--input-tokens", input_tokens, 0, MAX_TOKENS)
+    checked_whole("--output-tokens", output_tokens, 0, MAX_TOKENS)
+    checked_whole("--web-searches", web_searches, 0, MAX_WEB_SEARCHES)
     table = table or load_price_table()
-    hit_rate, days = Decimal(str(cache_hit_rate)), Decimal(str(days_per_month))
-    off_peak_share = Decimal(str(off_peak))
-    if not 0 <= off_peak_share <= 1:
-        raise OptionError(f"--off-peak is a share between 0 and 1, not {off_peak_share}")
-    if web_searches < 0:
-        raise OptionError(f"--web-searches must be zero or more, not {web_searches}")
-    if images < 0:
-        raise OptionError(f"--images must be zero or more, not {images}")
+    checked_whole("--images", images, 0, MAX_WEB_SEARCHES)
     if images and (from_file is not None or simulated is not None):
         raise OptionError("--images goes with --input-tokens: --from counts the images in "
-                           "the conversations, and --turns simulates text")
+                          "the conversations, and --turns simulates text")
     if off_peak_share and service_tier != STANDARD:
         raise OptionError("--off-peak and --service-tier go separately: off-peak prices are "
                            "their own tier")
-    _check_numbers(requests_per_day, input_tokens, output_tokens, hit_rate, days)
     given = [name for name, value in (("--from", from_file), ("--input-tokens", input_tokens),
                                       ("--turns", simulated)) if value is not None]
     if len(given) > 1:
@@ -366,19 +372,6 @@ def _simulated_row(model: ModelPrice, workload: SimulatedWorkload, requests_per_
                 summary.total_output_tokens / turns, None if total is None else total / turns,
                 days_per_month, summary.first_turn_not_fitting is None,
                 "price the simulation needs" if total is None else None, **cache)
-
-
-def _check_numbers(rpd: int, input_tokens: int | None, output_tokens: int | None,
-                   hit_rate: Decimal, days: Decimal) -> None:
-    if rpd < 0:
-        raise OptionError(f"--rpd must be zero or more, not {rpd}")
-    for name, value in (("--input-tokens", input_tokens), ("--output-tokens", output_tokens)):
-        if value is not None and value < 0:
-            raise OptionError(f"{name} must be zero or more, not {value}")
-    if not 0 <= hit_rate <= 1:
-        raise OptionError(f"--cache-hit-rate is a share between 0 and 1, not {hit_rate}")
-    if not 0 < days <= 31:
-        raise OptionError(f"--days-per-month must be more than 0 and at most 31, not {days}")
 
 
 def _describe_workload(input_tokens: int | None, output_tokens: int | None,

@@ -1,9 +1,9 @@
 """How a chat's requests grow turn by turn, and what each costs.
 
-Chat APIs are stateless: every request re-sends the history. A request here is a list of
-segments (the system prompt, each user and assistant message, a summary), each with its tokens
-including the chat framing, plus the reply priming. The strategies decide which segments each
-request carries; prompt caching reads the longest leading run of segments the previous request
+Chat APIs are stateless: every request re-sends the history. A request here is the system
+prompt and a run of messages (user and assistant messages, a summary), each with its tokens
+including the chat framing, plus the reply priming. The strategies decide which messages each
+request carries; prompt caching reads the longest leading run of messages the previous request
 wrote to the cache. Costs come from :func:`tokcost.costing.cost_of`.
 """
 
@@ -18,6 +18,7 @@ from typing import Any, Literal
 from tokcost.counting.counter import ModelCounter
 from tokcost.errors import InputFileError, OptionError, TokcostError, UnpricedError
 from tokcost.formats.conversations import Conversation
+from tokcost.limits import MAX_TOKENS, MAX_TURNS, MAX_WEB_SEARCHES, checked_whole
 from tokcost.output import Column
 from tokcost.pricing.costing import TokenUsage, cost_of
 from tokcost.pricing.schema import STANDARD, ModelPrice
@@ -25,7 +26,6 @@ from tokcost.pricing.table import PriceTable, load_price_table
 
 Strategy = Literal["full", "window", "summarize"]
 STRATEGIES = ("full", "window", "summarize")
-MAX_TURNS = 100_000  # each turn is a step of the simulation; beyond this it is surely a typo
 DEFAULT_SYSTEM_TOKENS = 500
 DEFAULT_USER_TOKENS = 150
 DEFAULT_ASSISTANT_TOKENS = 350
@@ -38,14 +38,6 @@ SIMULATION_COLUMNS = (
     Column("context_used_pct", "decimal", "context %", drop=2), Column("fits", "bool"),
     Column("turn_cost_usd", "usd", "cost"), Column("cumulative_cost_usd", "usd", "total"),
 )
-
-
-@dataclass(frozen=True)
-class Segment:
-    """A run of prompt tokens that is either sent unchanged or not at all."""
-
-    key: tuple[Any, ...]
-    tokens: int
 
 
 @dataclass(frozen=True)
@@ -105,6 +97,41 @@ class _CacheSettings:
     min_tokens: int
 
 
+class _History:
+    """The messages a conversation keeps, in order, with running sums of their tokens.
+
+    A summary starts a new history (the old one is never sent again). Every request sends the
+    system prompt and then a run of one history up to its end (the turn's user message is added
+    before its request is sent), so a request is the place its run starts and ends, and its
+    tokens and the prefix it shares with the cache come from the running sums: each turn is
+    simulated in the same time however long the chat has grown, where building and comparing
+    whole requests made the time grow with the square of the turns.
+    """
+
+    def __init__(self, *tokens: int) -> None:
+        self.sums = [0]  # sums[i]: the tokens of the first i messages
+        for each in tokens:
+            self.add(each)
+
+    def add(self, tokens: int) -> None:
+        self.sums.append(self.sums[-1] + tokens)
+
+    def __len__(self) -> int:
+        return len(self.sums) - 1
+
+    def tokens(self, start: int = 0, end: int | None = None) -> int:
+        return self.sums[len(self) if end is None else end] - self.sums[start]
+
+
+@dataclass(frozen=True)
+class _Request:
+    """What one request sends: the system prompt, then ``history`` from ``start`` to ``end``."""
+
+    history: _History
+    start: int
+    end: int
+
+
 class _Simulator:
     """Sends the requests a strategy calls for, tracking the cache and the running cost."""
 
@@ -117,20 +144,21 @@ class _Simulator:
         self.counter = counter
         self.cache = cache
         self.reserve = reserve
-        self.cached: list[Segment] = []  # what the cache holds: the last prefix written
+        self.system = 0  # the system prompt's tokens, sent first by every request
+        self.cached: _Request | None = None  # what the cache holds: the last prefix written
         self.rows: list[SimulationRow] = []
         self.total: Decimal | None = Decimal(0)
         self.unpriced: str | None = None
 
-    def send(self, turn: int, kind: str, segments: Sequence[Segment], output: int) -> None:
-        prompt = sum(segment.tokens for segment in segments)
+    def send(self, turn: int, kind: str, request: _Request, output: int) -> None:
+        prompt = self.system + request.history.tokens(request.start, request.end)
         input_tokens = prompt + self.counter.reply_priming()
         read = written = 0
         if self.cache.enabled:
-            read = self._cached_prefix(segments)
+            read = self._cached_prefix(request)
             if prompt >= self.cache.min_tokens:
                 written = prompt - read
-                self.cached = list(segments)
+                self.cached = request
         usage_write = {_WRITE_FIELDS[self.cache.ttl]: written}
         usage = TokenUsage(input=input_tokens - read - written, cache_read=read, output=output,
                            web_searches=self.web_searches if kind == "turn" else 0,
@@ -150,34 +178,39 @@ class _Simulator:
             fits, cost, self.total,
         ))
 
-    def _cached_prefix(self, segments: Sequence[Segment]) -> int:
-        shared = 0
-        for cached, segment in zip(self.cached, segments, strict=False):
-            if cached != segment:
-                break
-            shared += segment.tokens
+    def _cached_prefix(self, request: _Request) -> int:
+        """The tokens of the longest leading run of messages this request shares with the one
+        in the cache. Every message sits at one place of one history, so two runs share
+        messages only when they start at the same place of the same history; then they share
+        all of the shorter run."""
+        cached = self.cached
+        if cached is None:
+            return 0
+        shared = self.system
+        if cached.history is request.history and cached.start == request.start:
+            shared += request.history.tokens(request.start, min(cached.end, request.end))
         return shared if shared >= self.cache.min_tokens else 0
 
 
-def _run(simulator: _Simulator, system: Segment | None, turns: Sequence[Turn],
-         strategy: Strategy, window: int | None, summarize_at: int | None,
-         summary_tokens: int | None) -> None:
-    head = [system] if system else []
-    history: list[Segment] = []
+def _run(simulator: _Simulator, system: int, turns: Sequence[Turn], strategy: Strategy,
+         window: int | None, summarize_at: int | None, summary_tokens: int | None) -> None:
+    simulator.system = system
+    history = _History()
     summary_framing = simulator.counter.framing("assistant")
     for number, turn in enumerate(turns, start=1):
         if strategy == "summarize":
             assert summarize_at is not None and summary_tokens is not None
-            if sum(s.tokens for s in history) > summarize_at:
-                simulator.send(number, "summary", head + history, summary_tokens)
-                history = [Segment(("summary", number), summary_tokens + summary_framing)]
-        visible = history
+            if history.tokens() > summarize_at:
+                simulator.send(number, "summary", _Request(history, 0, len(history)),
+                               summary_tokens)
+                history = _History(summary_tokens + summary_framing)
+        start = 0  # the history the request re-sends, before this turn's user message
         if strategy == "window":
             assert window is not None
-            visible = history[-2 * window:] if window else []
-        user = Segment(("user", number), turn.user)
-        simulator.send(number, "turn", head + visible + [user], turn.output)
-        history = history + [user, Segment(("assistant", number), turn.assistant)]
+            start = max(len(history) - 2 * window, 0)
+        history.add(turn.user)
+        simulator.send(number, "turn", _Request(history, start, len(history)), turn.output)
+        history.add(turn.assistant)
 
 
 def turns_from_conversation(conversation: Conversation, counter: ModelCounter
@@ -260,11 +293,9 @@ def simulate(
                                                 assistant_tokens, system_text, assumptions)
     settings = _cache_settings(chosen, cache, cache_ttl, notes, assumptions)
     reserve = max_output  # None: each request's own reply
-    if web_searches < 0:
-        raise OptionError(f"--web-searches must be zero or more, not {web_searches}")
+    checked_whole("--web-searches", web_searches, 0, MAX_WEB_SEARCHES)
     simulator = _Simulator(chosen, counter, settings, reserve, service_tier, web_searches)
-    head = Segment(("system",), system) if system else None
-    _run(simulator, head, conversation_turns, strategy, window, summarize_at, summary_tokens)
+    _run(simulator, system, conversation_turns, strategy, window, summarize_at, summary_tokens)
     if simulator.unpriced:
         notes.append(f"{chosen.id} has no {simulator.unpriced}: costs left unpriced")
     assumptions.append(_strategy_text(strategy, window, summarize_at, summary_tokens))
@@ -280,8 +311,12 @@ def simulate(
 def _check_options(turns: int | None, strategy: str, window: int | None,
                    summarize_at: int | None, summary_tokens: int | None, cache_ttl: str,
                    max_output: int | None, sizes: Sequence[int | None]) -> None:
-    if turns is not None and not 1 <= turns <= MAX_TURNS:
-        raise OptionError(f"--turns must be from 1 to {MAX_TURNS:,}, not {turns}")
+    checked_whole("--turns", turns, 1, MAX_TURNS)
+    checked_whole("--window", window, 0, MAX_TURNS)
+    for name, size in (("--summarize-at", summarize_at), ("--summary-tokens", summary_tokens),
+                       ("--max-output", max_output), ("--system-tokens", sizes[0]),
+                       ("--user-tokens", sizes[1]), ("--assistant-tokens", sizes[2])):
+        checked_whole(name, size, 0, MAX_TOKENS)
     if strategy not in STRATEGIES:
         raise OptionError(f"unknown strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
     if strategy == "window" and (window is None or window < 0):
@@ -299,10 +334,6 @@ def _check_options(turns: int | None, strategy: str, window: int | None,
         raise OptionError("--summarize-at and --summary-tokens go with --strategy summarize")
     if cache_ttl not in _WRITE_FIELDS:
         raise OptionError(f"--cache-ttl is 5m, 1h or 12h, not {cache_ttl!r}")
-    if max_output is not None and max_output < 0:
-        raise OptionError(f"--max-output must be zero or more, not {max_output}")
-    if any(size is not None and size < 0 for size in sizes):
-        raise OptionError("token sizes must be zero or more")
 
 
 def _synthetic(counter: ModelCounter, turns: int, system_tokens: int | None,

@@ -1,0 +1,66 @@
+"""Reading the small files a user names, with a size limit, and writing the files asked for.
+
+Price tables, system prompts and calibration files are read whole. Each is read through
+:func:`read_small_file`, with a limit of its own: without one, a device (``/dev/zero``,
+``/dev/urandom``) or a pipe that never ends is read until memory runs out. A device is refused
+before it is opened; a pipe or FIFO (``--pricing <(curl ...)``) is read, up to the limit.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from tokcost.errors import TokcostError, UnreadableFileError
+
+MIB = 1 << 20
+# Far above any real one (the bundled tables are under 50 KiB each, a calibration file a few).
+PRICE_TABLE_LIMIT = 16 * MIB
+CALIBRATION_LIMIT = 16 * MIB
+# More text than the largest context window (about 2 million tokens, some 8 MB of text) holds.
+SYSTEM_PROMPT_LIMIT = 32 * MIB
+# LiteLLM's price list is about 1.5 MB; genai-prices' is smaller.
+PRICE_LIST_LIMIT = 256 * MIB
+
+
+def read_small_file(path: str | os.PathLike[str], limit: int, kind: str) -> bytes:
+    """The bytes of a file that must be small; UnreadableFileError says why not, calling the
+    file ``kind`` (``"price table"``, ``"system prompt"``)."""
+    name = str(path)
+    try:
+        refuse_device(path, kind)
+        with open(path, "rb") as stream:
+            data = stream.read(limit + 1)  # a byte past the limit tells a longer file apart
+    except FileNotFoundError:
+        raise UnreadableFileError(name, "no such file") from None
+    except IsADirectoryError:
+        raise UnreadableFileError(name, f"is a directory, not a {kind}") from None
+    except PermissionError:
+        raise UnreadableFileError(name, "permission denied; check the file's permissions"
+                                  ) from None
+    except OSError as error:
+        raise UnreadableFileError(name, f"cannot be read: {error.strerror or error}") from None
+    if len(data) > limit:
+        raise UnreadableFileError(name, f"is larger than {limit // MIB} MiB, more than any "
+                                        f"{kind} needs; check that this is the right file")
+    return data
+
+
+def refuse_device(path: str | os.PathLike[str], kind: str) -> None:
+    """Refuse a character or block device (``/dev/zero``) where a file is read whole: it would
+    be read until memory runs out. OSError (no such file...) is the caller's to report."""
+    mode = os.stat(path).st_mode
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        raise UnreadableFileError(str(path), f"is a device, not a {kind}; give the path of a "
+                                             "file")
+
+
+def write_text_file(path: Path, text: str, option: str) -> None:
+    """Write a file that an option (``--output``) names; a failure (a full disk, a folder
+    that went away) is one line naming the file and the option."""
+    try:
+        path.write_text(text, "utf-8")
+    except OSError as error:
+        raise TokcostError(f"{path}: cannot write: {error.strerror or error}; choose another "
+                           f"{option}") from None
