@@ -358,9 +358,9 @@ def count(
     for note in notes:
         _note(note)
     for problem in skipped:
-        typer.echo(f"tokcost: warning: skipped {problem}", err=True)
+        typer.echo(_shown(f"tokcost: warning: skipped {problem}"), err=True)
     for problem in problems:
-        typer.echo(f"tokcost: error: {problem}", err=True)
+        typer.echo(_shown(f"tokcost: error: {problem}"), err=True)
     if per_message:
         rows = [{"path": r.path, "conversation": number, "index": m.index, "role": m.role,
                  "tokens": m.tokens, "preview": m.preview}
@@ -936,6 +936,17 @@ def _app_for(argv: list[str]) -> typer.Typer:
     return app
 
 
+def _shown(line: str) -> str:
+    """A line for stderr without the API key in it, in any form: an unexpected error's text
+    may quote anything it held, a request's headers included."""
+    key = os.environ.get("ANTHROPIC_API_KEY")
+    if not key:
+        return line
+    from tokcost.counting.anthropic_exact import without_key
+
+    return without_key(line, key)
+
+
 def main(argv: list[str] | None = None) -> int:
     """The console script: run the app with one error boundary and documented exit statuses."""
     debug = os.environ.get("TOKCOST_DEBUG") == "1"
@@ -946,7 +957,7 @@ def main(argv: list[str] | None = None) -> int:
     except TokcostError as error:
         if debug:
             raise
-        typer.echo(f"tokcost: error: {error}", err=True)
+        typer.echo(_shown(f"tokcost: error: {error}"), err=True)
         return ExitStatus.ERROR
     except click.ClickException as error:  # usage errors (exit 2) and the like
         # typer has already put "Did you mean ...?" into an unknown command's message; click
@@ -961,8 +972,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:  # noqa: BLE001 - the boundary: a bug becomes one line
         if debug:
             raise
-        typer.echo(f"tokcost: internal error: {type(error).__name__}: {error} "
-                   "(set TOKCOST_DEBUG=1 for a traceback, and please report it)", err=True)
+        typer.echo(_shown(f"tokcost: internal error: {type(error).__name__}: {error} "
+                          "(set TOKCOST_DEBUG=1 for a traceback, and please report it)"),
+                   err=True)
         return ExitStatus.ERROR
     finally:  # --calibration and calibrate change the environment for this run only
         if calibration is None:
