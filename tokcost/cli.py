@@ -21,8 +21,16 @@ import click
 import typer
 
 from tokcost import __version__
-from tokcost.errors import InputFileError, PricingError, TokcostError
-from tokcost.output import Column, OutputFormat, Row, default_format, plain_number, render
+from tokcost.errors import ApiError, InputFileError, PricingError, TokcostError
+from tokcost.output import (
+    Column,
+    OutputFormat,
+    Row,
+    default_format,
+    plain_number,
+    printable,
+    render,
+)
 
 
 class ExitStatus(IntEnum):
@@ -213,7 +221,7 @@ def _emit(
     stream = buffer if output is not None else sys.stdout
     render(rows, columns, chosen, stream, preamble=preamble, total=total)
     if chosen is OutputFormat.table and epilogue:
-        stream.write("\n".join(epilogue) + "\n")
+        stream.write(printable("\n".join(epilogue)) + "\n")
     if output is None:
         sys.stdout.flush()  # a closed pipe must surface here, inside the error boundary
         return
@@ -334,7 +342,8 @@ def count(
             raise TokcostError("give a file to count, or pipe text in (echo 'some text' | "
                                "tokcost count)")
         paths = ["-"]
-    sources, problems = expand_inputs(paths)
+    sources, bad_paths = expand_inputs(paths)
+    problems: list[TokcostError] = list(bad_paths)
     skipped: list[InputFileError] = []
     results = []
     notes: dict[str, None] = {}
@@ -346,7 +355,7 @@ def count(
                                        encoding_errors.value)
                 with _progress(document.label, document.size) as progress:
                     counted = counter.count(document, progress)
-            except InputFileError as error:
+            except (InputFileError, ApiError) as error:  # this file's problem; others go on
                 problems.append(error)
                 continue
             if skip_bad_lines:
@@ -357,8 +366,8 @@ def count(
             notes.update(dict.fromkeys(counted.notes))
     for note in notes:
         _note(note)
-    for problem in skipped:
-        typer.echo(_shown(f"tokcost: warning: skipped {problem}"), err=True)
+    for skip in skipped:
+        typer.echo(_shown(f"tokcost: warning: skipped {skip}"), err=True)
     for problem in problems:
         typer.echo(_shown(f"tokcost: error: {problem}"), err=True)
     if per_message:

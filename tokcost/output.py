@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from enum import Enum
@@ -38,6 +39,16 @@ class Column(NamedTuple):
 Row = Mapping[str, Any]
 # A spreadsheet runs a cell that starts with one of these as a formula.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Lone surrogates: code points that Python strings can hold but UTF-8 cannot encode. They come
+# from the user's input: a JSON "\ud800" escape, a file name that is not UTF-8 (which Python
+# decodes with surrogateescape).
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """``text`` with each lone surrogate as U+FFFD (what the tokenizers count it as), so that
+    any output, to a terminal, a pipe or a file, can be written as UTF-8."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
 
 
 def default_format(stdout_is_terminal: bool) -> OutputFormat:
@@ -100,7 +111,7 @@ def _raw_text(value: Any) -> str:
         return plain_number(value)
     if isinstance(value, (list, tuple)):
         return " ".join(_raw_text(item) for item in value)
-    return str(value)
+    return printable(str(value))
 
 
 def _neutralised(text: str) -> str:
@@ -123,6 +134,8 @@ def _json_value(value: Any) -> str:
         return plain_number(value)
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_json_value(item) for item in value) + "]"
+    if isinstance(value, str):
+        value = printable(value)
     return json.dumps(value, ensure_ascii=False)
 
 
@@ -191,7 +204,7 @@ def _render_for_people(
     table = tabulate(body, headers=[c.name for c in columns], tablefmt=style,
                      colalign=align, disable_numparse=True)
     for line in preamble:
-        stream.write(("# " if fmt is OutputFormat.markdown else "") + line + "\n")
+        stream.write(("# " if fmt is OutputFormat.markdown else "") + printable(line) + "\n")
     if preamble:
         stream.write("\n")
     if total is not None and fmt is OutputFormat.table:

@@ -16,7 +16,13 @@ from typing import Any
 
 from tokcost.counting.counter import Accuracy, MessageTokens, ModelCounter, TokenCount, preview
 from tokcost.counting.rules import CALIBRATION_ENV_VAR, calibration_stamp
-from tokcost.errors import InputFileError, TokcostError, UnknownModelError, UnpricedError
+from tokcost.errors import (
+    ApiError,
+    InputFileError,
+    TokcostError,
+    UnknownModelError,
+    UnpricedError,
+)
 from tokcost.formats.conversations import Conversation, to_anthropic_request
 from tokcost.inputs.sources import Batch, Document, Source, open_source, parse_line
 from tokcost.output import Column, accuracy_with_band
@@ -165,7 +171,14 @@ def _count_conversation(conversation: Conversation, place: tuple[str, str, int],
     index = result.conversations
     result.conversations += 1
     for model in models:
-        count = _conversation_count(model, conversation, job, result.notes)
+        try:
+            count = _conversation_count(model, conversation, job, result.notes)
+        except ApiError as error:
+            # The API failed for this file: it is reported as the file's problem, naming the
+            # conversation, and the file's count stops there (the next request would most
+            # likely fail the same way), while other files keep their results.
+            label, joint, number = place
+            raise ApiError(f"{label}{joint}{number}: {error}") from None
         result.counted.append(Counted(index, model.id, count.tokens, len(conversation.messages),
                                       count.accuracy == "estimate", count.error_p90_pct,
                                       count.messages))
@@ -440,7 +453,11 @@ def count_file(
     jobs: int = 1,
     service_tier: str = STANDARD,
 ) -> DocumentCount:
-    """Count one file for each model named (default: the one it names, else gpt-4o)."""
+    """Count one file for each model named (default: the one it names, else gpt-4o).
+
+    Raises InputFileError when the file cannot be read, and, with ``exact``, ApiError naming
+    the file and conversation when Anthropic's API fails for it.
+    """
     table = table or load_price_table()
     job = CountJob(table, tuple(table.resolve(name).model for name in models), per_message,
                    exact, table.check_service_tier(service_tier))
