@@ -147,8 +147,12 @@ def test_one_bad_file_among_good_ones(cli: Run, tmp_path: Path) -> None:
     bad.write_text("{")
     result = cli("count", str(good), str(bad), str(good), "-f", "csv")
     assert result.status == 1
-    assert [line.split(",")[0] for line in result.out.splitlines()[1:]] == [str(good)] * 2
-    assert result.err.startswith(f"tokcost: error: {bad}:1:2: not valid JSON")
+    # Named twice, the good file is still one file: counted once, and said so.
+    assert [line.split(",")[0] for line in result.out.splitlines()[1:]] == [str(good)]
+    assert result.err.splitlines() == [
+        f"tokcost: note: {good}: reached 2 times; counted once",
+        f"tokcost: error: {bad}:1:2: not valid JSON: Expecting property name enclosed in "
+        "double quotes (the file may be cut off)"]
 
 
 # --- price tables ---------------------------------------------------------------------------
@@ -410,3 +414,73 @@ def test_a_file_name_that_is_not_utf_8(cli: Run, tmp_path: Path) -> None:
     rows = json.loads(result.out)
     assert [(row["path"], row["tokens"]) for row in rows] == [
         (f"{tmp_path}/notes-\ufffd.txt", 3), (str(tmp_path / "b.txt"), 3)]
+
+
+# --- each real file once: links, loops and files named twice --------------------------------
+
+def text_rows(*paths: Path) -> list[str]:
+    """CSV rows of `count` for files that each hold "hello world\\n" (3 tokens on gpt-4o)."""
+    return [f"{path},text,gpt-4o,,,3,exact,,0.0000075" for path in paths]
+
+
+@pytest.fixture
+def looped(tmp_path: Path) -> Path:
+    """data/a.txt and data/sub/b.txt, with data/sub/up a link to data (its parent)."""
+    data = tmp_path / "data"
+    (data / "sub").mkdir(parents=True)
+    for path in (data / "a.txt", data / "sub" / "b.txt"):
+        path.write_text("hello world\n")
+    (data / "sub" / "up").symlink_to("..")
+    return data
+
+
+@pytest.mark.parametrize("how", ["glob", "folder"])
+def test_a_folder_linked_to_its_parent_counts_each_file_once(cli: Run, looped: Path,
+                                                             how: str) -> None:
+    argument = str(looped / "**" / "*.txt") if how == "glob" else str(looped)
+    result = cli("count", argument, "-f", "csv")
+    assert result.status == 0, result.err
+    assert result.out.splitlines()[1:] == text_rows(looped / "a.txt", looped / "sub" / "b.txt")
+    assert result.err == (f"tokcost: note: {looped / 'sub' / 'up'}: a link back to {looped}, "
+                          "which the search is already in; not followed\n")
+
+
+def test_three_loops_end_quickly(installed: Callable[..., Result], looped: Path) -> None:
+    # With three links back up, Python's glob visits ever more paths (3**depth) until they
+    # are too long: minutes of work and a file counted thousands of times.
+    (looped / "sub" / "self").symlink_to(".")
+    (looped / "sub" / "root").symlink_to(looped)
+    started = time.monotonic()
+    result = installed("count", str(looped / "**" / "*.txt"), "-f", "csv")
+    assert time.monotonic() - started < 20
+    assert result.status == 0, result.err
+    assert result.out.splitlines()[1:] == text_rows(looped / "a.txt", looped / "sub" / "b.txt")
+    assert result.err.splitlines() == [
+        f"tokcost: note: {looped / 'sub' / name}: a link back to {target}, which the search "
+        "is already in; not followed"
+        for name, target in (("root", looped), ("self", looped / "sub"), ("up", looped))]
+
+
+def test_a_file_reached_by_several_paths_is_counted_once_and_noted_once(
+        cli: Run, looped: Path, tmp_path: Path) -> None:
+    (looped / "alias.txt").symlink_to("a.txt")  # a link to a file beside it
+    mirror = tmp_path / "mirror"
+    mirror.symlink_to(looped)  # a link to the whole folder, from outside it: no loop
+    result = cli("count", str(looped / "*.txt"), str(mirror / "a.txt"),
+                 str(looped / "sub" / "b.txt"), "-f", "csv")
+    assert result.status == 0, result.err
+    assert result.out.splitlines()[1:] == text_rows(looped / "a.txt", looped / "sub" / "b.txt")
+    assert result.err == (f"tokcost: note: {looped / 'a.txt'}: reached 3 times (also as "
+                          f"{looped / 'alias.txt'}, {mirror / 'a.txt'}); counted once\n")
+
+
+def test_a_link_to_a_folder_outside_is_followed(cli: Run, looped: Path, tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "c.txt").write_text("hello world\n")
+    (looped / "linked").symlink_to(shared)
+    result = cli("count", str(looped / "**" / "c.txt"), "-f", "csv")
+    assert result.status == 0, result.err
+    assert result.out.splitlines()[1:] == text_rows(looped / "linked" / "c.txt")
+    assert result.err == (f"tokcost: note: {looped / 'sub' / 'up'}: a link back to {looped}, "
+                          "which the search is already in; not followed\n")

@@ -342,11 +342,11 @@ def count(
             raise TokcostError("give a file to count, or pipe text in (echo 'some text' | "
                                "tokcost count)")
         paths = ["-"]
-    sources, bad_paths = expand_inputs(paths)
+    sources, bad_paths, found_notes = expand_inputs(paths)
     problems: list[TokcostError] = list(bad_paths)
     skipped: list[InputFileError] = []
     results = []
-    notes: dict[str, None] = {}
+    notes: dict[str, None] = dict.fromkeys(found_notes)
     job = CountJob(table, tuple(models), per_message, exact, _service_tier(table, service_tier))
     with Counter(job, jobs or default_jobs()) as counter:
         for source in sources:
