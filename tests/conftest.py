@@ -118,6 +118,29 @@ def installed(installed_command: str, tmp_path: Path, cache_folder: Path
     return run
 
 
+def traces_of_key(key: str) -> list[str]:
+    """Every form in which ``key`` could be shown: as it is, as repr() and JSON write it,
+    URL-encoded, and each run of 8 of its characters (a prefix, or a message cut short)."""
+    import json
+    import urllib.parse
+
+    whole = [key, repr(key), json.dumps(key), urllib.parse.quote(key, safe=""),
+             urllib.parse.quote_plus(key)]
+    core = key.strip()
+    return whole + [core[start:start + 8] for start in range(len(core) - 7)]
+
+
+@pytest.fixture
+def assert_no_key() -> Callable[[str, str], None]:
+    """A check that a text shows no trace of an API key (see :func:`traces_of_key`)."""
+
+    def check(text: str, key: str) -> None:
+        shown = [trace for trace in traces_of_key(key) if trace in text]
+        assert shown == [], f"the key shows as {shown} in: {text!r}"
+
+    return check
+
+
 # --- A stand-in for Anthropic's API, for tests/test_anthropic_exact.py -------------------------
 # Imports are local to the functions below: this section comes after the file's import block.
 

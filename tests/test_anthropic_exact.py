@@ -6,15 +6,18 @@ send nothing anywhere else and need no real key.
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
 import subprocess
 import sys
+import urllib.parse
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from tokcost.counting.anthropic_exact import _wait_before_retry, count_tokens_exact
+from tokcost.counting.anthropic_exact import _wait_before_retry, count_tokens_exact, without_key
 from tokcost.errors import ApiError, TokcostError
 
 KEY = "sk-ant-test-DO-NOT-LEAK-123"
@@ -180,6 +183,94 @@ def test_key_echoed_by_the_server_is_masked(anthropic_stub: Any) -> None:
     assert_clean(err)
 
 
+# A key as a proxy or another provider's gateway might issue: characters that URL-encoding,
+# repr() and JSON each write differently.
+ODD_KEY = "sk-gw-a+b/c=d\\e-DO-NOT-LEAK-456"
+NoKey = Callable[[str, str], None]
+
+
+@pytest.mark.parametrize("echoed", [
+    f"bad header Bearer {KEY[:14]}...",  # a prefix
+    f"key {KEY[-12:]} revoked",  # an ending
+    "x" * 185 + f" key {KEY} rejected",  # the key across the cut at 200 characters
+    f"header value {KEY!r} refused",  # repr
+    f"header value {KEY.encode()!r} refused",  # repr of the bytes sent
+])
+def test_any_part_of_the_key_the_server_echoes_is_hidden(anthropic_stub: Any, echoed: str,
+                                                         assert_no_key: NoKey) -> None:
+    anthropic_stub.script((400, {
+        "type": "error", "error": {"type": "invalid_request_error", "message": echoed}}))
+    err = failure(anthropic_stub)
+    assert "<api key>" in str(err)
+    assert str(err).startswith("the Anthropic API rejected the request (HTTP 400 ")
+    assert_no_key(str(err), KEY)
+    assert_clean(err)
+
+
+@pytest.mark.parametrize("form", [
+    urllib.parse.quote(ODD_KEY, safe=""), urllib.parse.quote_plus(ODD_KEY), repr(ODD_KEY),
+    json.dumps(ODD_KEY), ODD_KEY, ODD_KEY[:9]])
+def test_the_key_is_hidden_in_every_form(form: str, assert_no_key: NoKey) -> None:
+    shown = without_key(f"the server said: {form} is not a key", ODD_KEY)
+    assert shown.startswith("the server said: ")
+    assert "<api key>" in shown
+    assert_no_key(shown, ODD_KEY)
+
+
+def test_short_runs_and_other_text_are_left_alone() -> None:
+    assert without_key("sk-ant- is every key's prefix; model claude-sonnet-4-5", KEY) == (
+        "sk-ant- is every key's prefix; model claude-sonnet-4-5")
+
+
+@pytest.mark.parametrize("spoiled", [KEY + "\n", KEY + "\r", KEY + "\r\n", " " + KEY,
+                                     "\t" + KEY + " "])
+def test_a_key_with_surrounding_whitespace_is_refused_before_any_request(
+        anthropic_stub: Any, spoiled: str, assert_no_key: NoKey) -> None:
+    err = failure(anthropic_stub, api_key=spoiled)
+    assert str(err) == (
+        "the api_key given has a space or line break at its start or end (a key file saved "
+        "with a line ending leaves one); remove it, e.g. export "
+        "ANTHROPIC_API_KEY=\"$(tr -d '[:space:]' < key.txt)\"")
+    assert anthropic_stub.requests == []
+    assert_no_key(str(err), spoiled)
+
+
+def test_a_key_from_the_environment_with_a_windows_line_ending_is_refused(
+        anthropic_stub: Any, monkeypatch: pytest.MonkeyPatch, assert_no_key: NoKey) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", KEY + "\r")
+    err = failure(anthropic_stub, api_key=None)
+    assert str(err).startswith("ANTHROPIC_API_KEY has a space or line break at its start or end")
+    assert anthropic_stub.requests == []
+    assert_no_key(str(err), KEY)
+
+
+@pytest.mark.parametrize("spoiled", ["sk-ant-te st-123", "sk-ant-tést-123", "sk-ant-te\x7fst",
+                                     "sk-ant-te\nst-123"])
+def test_a_key_with_a_character_no_header_can_carry_is_refused(
+        anthropic_stub: Any, spoiled: str, assert_no_key: NoKey) -> None:
+    err = failure(anthropic_stub, api_key=spoiled)
+    assert str(err) == (
+        "the api_key given holds a character an API key cannot have (a space, a control "
+        "character or a letter outside ASCII); copy the key again from the Anthropic console")
+    assert anthropic_stub.requests == []
+    assert_no_key(str(err), spoiled)
+
+
+@pytest.mark.parametrize(("body", "reason"), [
+    ({"tokens": 42}, "input_tokens is None, not a count"),
+    ({"input_tokens": "many"}, "input_tokens is 'many', not a count"),
+    ({"input_tokens": -1}, "input_tokens is -1, not a count"),
+    ("a page from a proxy", "input_tokens is None, not a count"),
+])
+def test_an_answer_without_a_count_is_an_api_error(anthropic_stub: Any, body: object,
+                                                   reason: str) -> None:
+    anthropic_stub.script((200, body))
+    err = failure(anthropic_stub)
+    assert str(err) == (f"the Anthropic API at {anthropic_stub.url} answered without a token "
+                        f"count ({reason}); check ANTHROPIC_BASE_URL")
+    assert_clean(err)
+
+
 def test_unknown_model(anthropic_stub: Any) -> None:
     anthropic_stub.script((404, {
         "type": "error",
@@ -297,7 +388,9 @@ def test_a_malformed_base_url_in_count_exact_is_one_line(
     result = cli("count", "tests/data/count/anthropic_request.json", "--exact", "-m",
                  "claude-sonnet-4-5", "--pricing-version", "2026-11-22", "-f", "csv")
     assert (result.status, result.out) == (1, "")
-    assert result.err == ("tokcost: error: ANTHROPIC_BASE_URL 'http://[::1' is not an http:// "
+    # An API problem is the problem of the file it stopped, like any bad file.
+    assert result.err == ("tokcost: error: tests/data/count/anthropic_request.json: "
+                          "conversation 1: ANTHROPIC_BASE_URL 'http://[::1' is not an http:// "
                           "or https:// URL with a host; set it to one "
                           "(https://api.anthropic.com is Anthropic's), or unset it\n")
 

@@ -281,8 +281,12 @@ def test_one_bad_file_among_good_ones(cli: Run, tmp_path: Path) -> None:
     bad.write_text("{")
     result = cli("count", str(good), str(bad), str(good), "-f", "csv")
     assert result.status == 1
-    assert [line.split(",")[0] for line in result.out.splitlines()[1:]] == [str(good)] * 2
-    assert result.err.startswith(f"tokcost: error: {bad}:1:2: not valid JSON")
+    # Named twice, the good file is still one file: counted once, and said so.
+    assert [line.split(",")[0] for line in result.out.splitlines()[1:]] == [str(good)]
+    assert result.err.splitlines() == [
+        f"tokcost: note: {good}: reached 2 times; counted once",
+        f"tokcost: error: {bad}:1:2: not valid JSON: Expecting property name enclosed in "
+        "double quotes (the file may be cut off)"]
 
 
 # --- price tables ---------------------------------------------------------------------------
@@ -597,3 +601,220 @@ def test_workers_end_when_the_main_process_is_killed(big_input: Path, tmp_path: 
     while any(running(worker) for worker in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert [worker for worker in workers if running(worker)] == []
+
+
+# --- good results kept -----------------------------------------------------------------------
+
+KEY = "sk-ant-test-KEEP-THE-ROWS-789"
+CLAUDE_REQUEST = {"model": "claude-sonnet-4-5", "system": "Be brief.",
+                  "messages": [{"role": "user", "content": "Hello, Claude"}]}
+
+
+def only_line(result: Result) -> str:
+    """The one line on stderr, with neither a traceback nor an internal error."""
+    assert "Traceback" not in result.err and "internal error" not in result.err, result.err
+    lines = result.err.splitlines()
+    assert len(lines) == 1, result.err
+    return lines[0]
+
+
+@pytest.fixture
+def claude_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, on_current_table: None
+                 ) -> dict[str, Path]:
+    """A text file and Claude requests (claude-sonnet-4-5 is in the 2026-11-22 table)."""
+    monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
+    files = {"a.txt": "hello world\n", "claude.json": json.dumps(CLAUDE_REQUEST),
+             "claude2.json": json.dumps(CLAUDE_REQUEST),
+             "two.jsonl": json.dumps(CLAUDE_REQUEST) + "\n" + json.dumps(CLAUDE_REQUEST) + "\n"}
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    return {name: tmp_path / name for name in files}
+
+
+def test_an_unreachable_api_loses_no_other_file(cli: Run, claude_files: dict[str, Path],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    with socket.socket() as unused:  # bound but not listening: connections are refused
+        unused.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{unused.getsockname()[1]}"
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", url)
+        result = cli("count", str(claude_files["a.txt"]), str(claude_files["claude.json"]),
+                     "--exact", "-f", "csv")
+    assert result.status == 1
+    assert result.out.splitlines() == [
+        "path,format,model,conversations,messages,tokens,accuracy,error_p90_pct,input_cost_usd",
+        f"{claude_files['a.txt']},text,gpt-4o,,,3,exact,,0.0000075",
+    ]
+    line = only_line(result)
+    assert line.startswith(f"tokcost: error: {claude_files['claude.json']}: conversation 1: "
+                           f"could not reach the Anthropic API at {url} (")
+    assert line.endswith("); check the network connection and ANTHROPIC_BASE_URL")
+
+
+def test_a_refused_request_is_the_error_of_its_file_alone(
+        cli: Run, claude_files: dict[str, Path], anthropic_stub: Any,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)  # the stub clears the Anthropic settings
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", anthropic_stub.url)
+    anthropic_stub.script(401)  # the first file's request; then 200s, 42 tokens each
+    result = cli("count", str(claude_files["claude.json"]), str(claude_files["a.txt"]),
+                 str(claude_files["claude2.json"]), "--exact", "-f", "csv")
+    assert result.status == 1
+    assert result.out.splitlines()[1:] == [
+        f"{claude_files['a.txt']},text,gpt-4o,,,3,exact,,0.0000075",
+        f"{claude_files['claude2.json']},anthropic,claude-sonnet-4-5,1,2,42,exact,,0.000126",
+    ]
+    assert only_line(result) == (
+        f"tokcost: error: {claude_files['claude.json']}: conversation 1: the Anthropic API "
+        "refused the API key (HTTP 401 authentication_error: stub says 401); check that "
+        "ANTHROPIC_API_KEY holds a valid key with access to this model")
+
+
+def test_an_api_that_keeps_failing_stops_its_file_at_the_line(
+        cli: Run, claude_files: dict[str, Path], anthropic_stub: Any,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)  # the stub clears the Anthropic settings
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", anthropic_stub.url)
+    anthropic_stub.script(200, 500, 500, 500, 500, 500)  # line 1 counted, line 2 never
+    result = cli("count", str(claude_files["two.jsonl"]), str(claude_files["a.txt"]),
+                 "--exact", "-f", "csv")
+    assert result.status == 1
+    assert result.out.splitlines()[1:] == [
+        f"{claude_files['a.txt']},text,gpt-4o,,,3,exact,,0.0000075"]
+    assert only_line(result) == (
+        f"tokcost: error: {claude_files['two.jsonl']}:2: the Anthropic API was still failing "
+        "after 5 attempts (HTTP 500 api_error: stub says 500); try again later")
+    assert len(anthropic_stub.requests) == 6
+
+
+def test_a_key_with_a_line_ending_is_refused_without_losing_other_files(
+        cli: Run, claude_files: dict[str, Path], anthropic_stub: Any,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", KEY + "\r\n")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", anthropic_stub.url)
+    result = cli("count", str(claude_files["a.txt"]), str(claude_files["claude.json"]),
+                 "--exact", "-f", "csv")
+    assert result.status == 1
+    assert result.out.splitlines()[1:] == [
+        f"{claude_files['a.txt']},text,gpt-4o,,,3,exact,,0.0000075"]
+    assert only_line(result).startswith(
+        f"tokcost: error: {claude_files['claude.json']}: conversation 1: ANTHROPIC_API_KEY has "
+        "a space or line break at its start or end")
+    assert anthropic_stub.requests == []
+
+
+# A lone surrogate, JSON-escaped: valid JSON, but no UTF-8 encoder can write it. It is counted
+# (and shown) as U+FFFD, which is what the tokenizer makes of it.
+LONE_SURROGATE_CHAT = '[{"role": "user", "content": "hi \\ud800 there"}]'
+PER_MESSAGE_ROWS = [
+    "path,conversation,index,role,tokens,preview",
+    "{path},1,1,user,7,hi \ufffd there",
+    "{path},1,,(reply priming),3,",
+]
+
+
+@pytest.mark.parametrize("where", ["stdout", "file"])
+def test_a_lone_surrogate_with_per_message(cli: Run, tmp_path: Path, where: str) -> None:
+    chat = tmp_path / "chat.json"
+    chat.write_text(LONE_SURROGATE_CHAT)
+    target = tmp_path / "out.csv"
+    result = cli("count", str(chat), "--per-message", "-f", "csv",
+                 *(["-o", str(target)] if where == "file" else []))
+    assert result.status == 0, result.err
+    assert result.err == ""
+    written = target.read_text("utf-8") if where == "file" else result.out
+    assert written.splitlines() == [row.format(path=chat) for row in PER_MESSAGE_ROWS]
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "table", "markdown", "tsv"])
+def test_a_lone_surrogate_in_every_format(cli: Run, tmp_path: Path, fmt: str) -> None:
+    chat = tmp_path / "chat.json"
+    chat.write_text(LONE_SURROGATE_CHAT)
+    target = tmp_path / "out.txt"
+    result = cli("count", str(chat), "--per-message", "-f", fmt, "-o", str(target))
+    assert result.status == 0, result.err
+    assert "hi \ufffd there" in target.read_text("utf-8")
+
+
+def test_a_file_name_that_is_not_utf_8(cli: Run, tmp_path: Path) -> None:
+    import os
+
+    named = os.fsdecode(os.fsencode(str(tmp_path)) + b"/notes-\xff.txt")  # surrogateescape
+    Path(named).write_text("hello world\n")
+    (tmp_path / "b.txt").write_text("hello world\n")
+    result = cli("count", named, str(tmp_path / "b.txt"), "-f", "json")
+    assert result.status == 0, result.err
+    rows = json.loads(result.out)
+    assert [(row["path"], row["tokens"]) for row in rows] == [
+        (f"{tmp_path}/notes-\ufffd.txt", 3), (str(tmp_path / "b.txt"), 3)]
+
+
+# --- each real file once: links, loops and files named twice --------------------------------
+
+def text_rows(*paths: Path) -> list[str]:
+    """CSV rows of `count` for files that each hold "hello world\\n" (3 tokens on gpt-4o)."""
+    return [f"{path},text,gpt-4o,,,3,exact,,0.0000075" for path in paths]
+
+
+@pytest.fixture
+def looped(tmp_path: Path) -> Path:
+    """data/a.txt and data/sub/b.txt, with data/sub/up a link to data (its parent)."""
+    data = tmp_path / "data"
+    (data / "sub").mkdir(parents=True)
+    for path in (data / "a.txt", data / "sub" / "b.txt"):
+        path.write_text("hello world\n")
+    (data / "sub" / "up").symlink_to("..")
+    return data
+
+
+@pytest.mark.parametrize("how", ["glob", "folder"])
+def test_a_folder_linked_to_its_parent_counts_each_file_once(cli: Run, looped: Path,
+                                                             how: str) -> None:
+    argument = str(looped / "**" / "*.txt") if how == "glob" else str(looped)
+    result = cli("count", argument, "-f", "csv")
+    assert result.status == 0, result.err
+    assert result.out.splitlines()[1:] == text_rows(looped / "a.txt", looped / "sub" / "b.txt")
+    assert result.err == (f"tokcost: note: {looped / 'sub' / 'up'}: a link back to {looped}, "
+                          "which the search is already in; not followed\n")
+
+
+def test_three_loops_end_quickly(installed: Callable[..., Result], looped: Path) -> None:
+    # With three links back up, Python's glob visits ever more paths (3**depth) until they
+    # are too long: minutes of work and a file counted thousands of times.
+    (looped / "sub" / "self").symlink_to(".")
+    (looped / "sub" / "root").symlink_to(looped)
+    started = time.monotonic()
+    result = installed("count", str(looped / "**" / "*.txt"), "-f", "csv")
+    assert time.monotonic() - started < 20
+    assert result.status == 0, result.err
+    assert result.out.splitlines()[1:] == text_rows(looped / "a.txt", looped / "sub" / "b.txt")
+    assert result.err.splitlines() == [
+        f"tokcost: note: {looped / 'sub' / name}: a link back to {target}, which the search "
+        "is already in; not followed"
+        for name, target in (("root", looped), ("self", looped / "sub"), ("up", looped))]
+
+
+def test_a_file_reached_by_several_paths_is_counted_once_and_noted_once(
+        cli: Run, looped: Path, tmp_path: Path) -> None:
+    (looped / "alias.txt").symlink_to("a.txt")  # a link to a file beside it
+    mirror = tmp_path / "mirror"
+    mirror.symlink_to(looped)  # a link to the whole folder, from outside it: no loop
+    result = cli("count", str(looped / "*.txt"), str(mirror / "a.txt"),
+                 str(looped / "sub" / "b.txt"), "-f", "csv")
+    assert result.status == 0, result.err
+    assert result.out.splitlines()[1:] == text_rows(looped / "a.txt", looped / "sub" / "b.txt")
+    assert result.err == (f"tokcost: note: {looped / 'a.txt'}: reached 3 times (also as "
+                          f"{looped / 'alias.txt'}, {mirror / 'a.txt'}); counted once\n")
+
+
+def test_a_link_to_a_folder_outside_is_followed(cli: Run, looped: Path, tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "c.txt").write_text("hello world\n")
+    (looped / "linked").symlink_to(shared)
+    result = cli("count", str(looped / "**" / "c.txt"), "-f", "csv")
+    assert result.status == 0, result.err
+    assert result.out.splitlines()[1:] == text_rows(looped / "linked" / "c.txt")
+    assert result.err == (f"tokcost: note: {looped / 'sub' / 'up'}: a link back to {looped}, "
+                          "which the search is already in; not followed\n")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,23 +50,44 @@ def test_no_connection_without_exact(cli: Run, monkeypatch: pytest.MonkeyPatch,
 
 
 def test_the_api_key_never_appears(anthropic_stub: Any, installed_command: str,
-                                   tmp_path: Path) -> None:
+                                   tmp_path: Path, assert_no_key: Callable[[str, str], None]
+                                   ) -> None:
     request = str(COUNT / "anthropic_request.json")
     env = {**os.environ, "ANTHROPIC_API_KEY": FAKE_KEY, "ANTHROPIC_BASE_URL": anthropic_stub.url}
     shown = []
-    runs = [
+
+    def echoing(text: str) -> tuple[int, object]:
+        return (400, {"type": "error", "error": {"type": "invalid_request_error",
+                                                 "message": text}})
+
+    runs: list[tuple[dict[str, str], tuple[Any, ...]]] = [
         ({}, (401,)),  # refused key
         ({}, (403,)),
         ({}, (500, 500, 500, 500, 500)),  # retries run out
         ({"TOKCOST_DEBUG": "1"}, (401,)),  # even with tracebacks on
+        ({}, (echoing(f"bad key {FAKE_KEY[:20]}"),)),  # a prefix, echoed
+        ({}, (echoing(f"bad key {FAKE_KEY!r}"),)),  # repr, echoed
+        ({}, (echoing(f"bad key {urllib.parse.quote_plus(FAKE_KEY)}"),)),  # URL-encoded
+        ({}, (echoing("x" * 190 + FAKE_KEY),)),  # the key across the cut of a long message
+        # Keys a key file leaves a line ending on: refused before any request.
+        ({"ANTHROPIC_API_KEY": FAKE_KEY + "\n"}, ()),
+        ({"ANTHROPIC_API_KEY": FAKE_KEY + "\r"}, ()),
+        ({"ANTHROPIC_API_KEY": FAKE_KEY + "\r", "TOKCOST_DEBUG": "1"}, ()),
         ({}, ()),  # success
     ]
     for extra, script in runs:
         anthropic_stub.script(*script)
+        before = len(anthropic_stub.requests)
         done = subprocess.run([installed_command, "count", request, "--exact", "-f", "csv"],
                               capture_output=True, text=True, env={**env, **extra},
                               cwd=tmp_path, timeout=120)
         shown.append(done.stdout + done.stderr)
+        if extra.get("ANTHROPIC_API_KEY", FAKE_KEY) != FAKE_KEY:
+            assert done.returncode == 1
+            assert anthropic_stub.requests[before:] == []
+            assert "has a space or line break at its start or end" in done.stderr
+            if "TOKCOST_DEBUG" not in extra:  # with it, a traceback follows
+                assert len(done.stderr.splitlines()) == 1, done.stderr
     for args in OFFLINE_COMMANDS:
         done = subprocess.run([installed_command, *args], capture_output=True, text=True,
                               env=env, cwd=tmp_path, timeout=120)
@@ -74,7 +96,9 @@ def test_the_api_key_never_appears(anthropic_stub: Any, installed_command: str,
     done = subprocess.run([installed_command, "count", request, "--exact"], capture_output=True,
                           text=True, env=unreachable, cwd=tmp_path, timeout=120)
     shown.append(done.stdout + done.stderr)
-    assert all(FAKE_KEY not in text for text in shown)
+    for text in shown:
+        assert_no_key(text, FAKE_KEY)
+    assert sum("<api key>" in text for text in shown) == 4  # the four echoes
     assert any("refused the API key" in text for text in shown)
     assert "could not reach" in shown[-1]
     # The key did reach the one place it is for: the endpoint (in a header).

@@ -1,10 +1,13 @@
 """A small on-disk cache of derived data, so that commands start quickly.
 
 What is cached is always rebuilt from a verified source (a bundled encoding whose SHA-256 was
-checked, a price table that validated) and keyed by that source's content. Each entry carries a
-CRC-32 of its own payload, so a damaged or cut-short entry is noticed and rebuilt (zlib, unlike
-hashlib, costs nothing to import, and this runs at every start). Nothing here ever runs code
-from the cache: entries are plain data (marshal'd lists, JSON).
+checked, a price table that validated) and named by :func:`content_key`: a SHA-256 of that
+source's content and of tokcost's version, so that no other content (nor an entry another
+release laid out differently) can be taken for it. Each entry also carries a CRC-32 of its own
+payload, so a damaged or cut-short entry is noticed and rebuilt; readers still check that what
+they get has the shape they wrote, as a file in the cache folder may have been put there by
+anything. Nothing here ever runs code from the cache: entries are plain data (marshal'd lists,
+JSON).
 
 The cache lives in ``$TOKCOST_CACHE_DIR``, else ``$XDG_CACHE_HOME/tokcost``, else
 ``~/.cache/tokcost``. ``TOKCOST_CACHE_DIR=""`` turns it off. A cache that cannot be written is
@@ -16,6 +19,8 @@ from __future__ import annotations
 import os
 import zlib
 from pathlib import Path
+
+from tokcost._version import __version__
 
 _MAGIC = b"tokcost-cache-2\n"
 _CHECK_SIZE = 4
@@ -62,14 +67,33 @@ def write_entry(name: str, payload: bytes) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+    except OSError:
+        return
+    try:
         with os.fdopen(handle, "wb") as out:
             out.write(_MAGIC + _checksum(payload) + payload)
         os.replace(temporary, folder / name)
     except OSError:
         pass
+    finally:
+        # A write cut short (a full disk, Ctrl-C) must not leave its half-written file behind.
+        if os.path.lexists(temporary):
+            try:
+                os.unlink(temporary)
+            except OSError:
+                pass
 
 
-def content_key(text: str) -> str:
-    """A short key for a text's content (CRC-32 and length: enough to notice any edit)."""
-    data = text.encode()
-    return f"{zlib.crc32(data):08x}{len(data):x}"
+def content_key(content: str | bytes) -> str:
+    """The key of an entry derived from ``content``: a SHA-256 of it and of tokcost's version.
+
+    A cryptographic hash, because a checksum (CRC-32, even with the length) lets a different
+    content be made to share a key and so be given another's cached result; the version,
+    because another release may derive a different entry from the same content.
+    """
+    import hashlib  # ~7 ms, paid only by the commands that read a cache entry
+
+    data = content.encode("utf-8", "surrogatepass") if isinstance(content, str) else content
+    digest = hashlib.sha256(__version__.encode() + b"\0")
+    digest.update(data)
+    return digest.hexdigest()

@@ -24,6 +24,7 @@ import typer
 
 from tokcost import __version__
 from tokcost.errors import (
+    ApiError,
     InputFileError,
     OptionError,
     PricingError,
@@ -45,6 +46,7 @@ from tokcost.output import (
     Row,
     default_format,
     plain_number,
+    printable,
     render,
     wrapped,
 )
@@ -236,7 +238,7 @@ def _root(
 
 
 def _note(message: str) -> None:
-    typer.echo(f"tokcost: note: {message}", err=True)
+    typer.echo(_shown(f"tokcost: note: {message}"), err=True)
 
 
 _SUFFIX_FORMATS = {".csv": OutputFormat.csv, ".tsv": OutputFormat.tsv, ".json": OutputFormat.json,
@@ -306,8 +308,8 @@ def _emit(
             _note(f"left out {', '.join(dropped)} to fit {width} columns (a wider terminal, or "
                   "-f csv, shows every column)")
         if chosen is OutputFormat.table and epilogue:
-            stream.write("\n".join(epilogue if width is None else wrapped(epilogue, width))
-                         + "\n")
+            lines = epilogue if width is None else wrapped(epilogue, width)
+            stream.write(printable("\n".join(lines)) + "\n")
         if output is None:
             sys.stdout.flush()  # a failure must surface here, inside the error boundary
             return
@@ -462,10 +464,11 @@ def count(
             raise TokcostError("give a file to count, or pipe text in (echo 'some text' | "
                                "tokcost count)")
         paths = ["-"]
-    sources, problems = expand_inputs(paths)
+    sources, bad_paths, found_notes = expand_inputs(paths)
+    problems: list[TokcostError] = list(bad_paths)
     skipped: list[InputFileError] = []
     results = []
-    notes: dict[str, None] = {}
+    notes: dict[str, None] = dict.fromkeys(found_notes)
     job = CountJob(table, tuple(models), per_message, exact, _service_tier(table, service_tier))
     with Counter(job, jobs or default_jobs()) as counter:
         for source in sources:
@@ -474,7 +477,7 @@ def count(
                                        encoding_errors.value)
                 with _progress(document.label, document.size) as progress:
                     counted = counter.count(document, progress)
-            except InputFileError as error:
+            except (InputFileError, ApiError) as error:  # this file's problem; others go on
                 problems.append(error)
                 continue
             if skip_bad_lines:
@@ -485,10 +488,10 @@ def count(
             notes.update(dict.fromkeys(counted.notes))
     for note in notes:
         _note(note)
-    for problem in skipped:
-        typer.echo(f"tokcost: warning: skipped {problem}", err=True)
+    for skip in skipped:
+        typer.echo(_shown(f"tokcost: warning: skipped {skip}"), err=True)
     for problem in problems:
-        typer.echo(f"tokcost: error: {problem}", err=True)
+        typer.echo(_shown(f"tokcost: error: {problem}"), err=True)
     if per_message:
         rows = [{"path": r.path, "conversation": number, "index": m.index, "role": m.role,
                  "tokens": m.tokens, "preview": m.preview}
@@ -1213,6 +1216,17 @@ def _command_path(argv: Sequence[str]) -> str:
     return " ".join(words)
 
 
+def _shown(line: str) -> str:
+    """A line for stderr without the API key in it, in any form: an unexpected error's text
+    may quote anything it held, a request's headers included."""
+    key = os.environ.get("ANTHROPIC_API_KEY")
+    if not key:
+        return line
+    from tokcost.counting.anthropic_exact import without_key
+
+    return without_key(line, key)
+
+
 def main(argv: list[str] | None = None) -> int:
     """The console script: run the app with one error boundary and documented exit statuses."""
     debug = os.environ.get("TOKCOST_DEBUG") == "1"
@@ -1228,7 +1242,7 @@ def main(argv: list[str] | None = None) -> int:
     except TokcostError as error:
         if debug:
             raise
-        typer.echo(f"tokcost: error: {error}", err=True)
+        typer.echo(_shown(f"tokcost: error: {error}"), err=True)
         return ExitStatus.USAGE if isinstance(error, OptionError) else ExitStatus.ERROR
     except click.ClickException as error:  # usage errors (exit 2) and the like
         if isinstance(error, _HELP_FOR_NO_ARGUMENTS):  # `tokcost` alone: the help, not an error
@@ -1244,8 +1258,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:  # noqa: BLE001 - the boundary: a bug becomes one line
         if debug:
             raise
-        typer.echo(f"tokcost: internal error: {type(error).__name__}: {error} "
-                   "(set TOKCOST_DEBUG=1 for a traceback, and please report it)", err=True)
+        typer.echo(_shown(f"tokcost: internal error: {type(error).__name__}: {error} "
+                          "(set TOKCOST_DEBUG=1 for a traceback, and please report it)"),
+                   err=True)
         return ExitStatus.ERROR
     finally:  # --calibration and calibrate change the environment for this run only
         if calibration is None:

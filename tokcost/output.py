@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from enum import Enum
@@ -45,6 +46,16 @@ class Column(NamedTuple):
 Row = Mapping[str, Any]
 # A spreadsheet runs a cell that starts with one of these as a formula.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Lone surrogates: code points that Python strings can hold but UTF-8 cannot encode. They come
+# from the user's input: a JSON "\ud800" escape, a file name that is not UTF-8 (which Python
+# decodes with surrogateescape).
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """``text`` with each lone surrogate as U+FFFD (what the tokenizers count it as), so that
+    any output, to a terminal, a pipe or a file, can be written as UTF-8."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
 
 
 def default_format(stdout_is_terminal: bool) -> OutputFormat:
@@ -117,7 +128,7 @@ def _raw_text(value: Any) -> str:
         return plain_number(value)
     if isinstance(value, (list, tuple)):
         return " ".join(_raw_text(item) for item in value)
-    return str(value)
+    return printable(str(value))
 
 
 def _neutralised(text: str) -> str:
@@ -140,6 +151,8 @@ def _json_value(value: Any) -> str:
         return plain_number(value)
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_json_value(item) for item in value) + "]"
+    if isinstance(value, str):
+        value = printable(value)
     return json.dumps(value, ensure_ascii=False)
 
 
@@ -216,9 +229,10 @@ def _render_for_people(
     if fmt is OutputFormat.markdown:
         # Each line its own paragraph: plain text in Markdown, not a heading, and not run
         # together with the next line.
-        stream.write("".join(line + "\n\n" for line in preamble))
+        stream.write("".join(printable(line) + "\n\n" for line in preamble))
     else:
-        stream.write("".join(line + "\n" for line in preamble) + ("\n" if preamble else ""))
+        stream.write("".join(printable(line) + "\n" for line in preamble)
+                     + ("\n" if preamble else ""))
     if totals and fmt is OutputFormat.table and headers:
         # Rule off the total lines the way the header is ruled off.
         lines = table.split("\n")

@@ -5,17 +5,24 @@ This is the only code in tokcost that uses the network, and it runs only when th
 function, because importing it takes over a second and most runs never need it.
 
 Every failure becomes one :class:`~tokcost.errors.ApiError` line saying what to do next. The API
-key never appears in those lines: the SDK's own exceptions (whose request carries the key in a
-header) are dropped rather than chained.
+key never appears in those lines, in any form: a key that an HTTP header cannot carry (a line
+break left by a key file) is refused before any request, since the HTTP library's own complaint
+would quote it; every line is built from text the SDK and the server gave, so each is passed
+through :func:`without_key`, which hides the key plain, escaped as repr() writes it, URL-encoded,
+and any run of eight or more of its characters (a prefix a server echoes back, a message cut
+short); and the SDK's own exceptions (whose request carries the key in a header) are dropped
+rather than chained.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import time
+import urllib.parse
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from tokcost.errors import ApiError
 
@@ -34,6 +41,11 @@ _LONGEST_BACKOFF = 8.0
 # The SDK obeys any Retry-After, however long; a command-line tool should not sit silent for an
 # hour because a server asked it to, so tokcost waits at most this long per retry.
 _LONGEST_WAIT = 60.0
+# The shortest run of the key's characters that is hidden wherever it appears. Shorter runs
+# tell nothing about a key (every Anthropic key starts "sk-ant-"), and hiding them would blot
+# out ordinary words.
+_SHORTEST_SECRET_RUN = 8
+_HIDDEN = "<api key>"
 
 
 def count_tokens_exact(
@@ -71,6 +83,7 @@ def count_tokens_exact(
             "--exact needs an Anthropic API key: set ANTHROPIC_API_KEY, "
             "or leave out --exact to count offline"
         )
+    _check_key(key, "the api_key given" if api_key else "ANTHROPIC_API_KEY")
     base_url = (_checked_base_url(base_url, "base_url") if base_url else _checked_base_url(
         os.environ.get("ANTHROPIC_BASE_URL") or None, "ANTHROPIC_BASE_URL"))
     body: dict[str, Any] = {name: payload[name] for name in PAYLOAD_KEYS
@@ -96,8 +109,67 @@ def count_tokens_exact(
         if isinstance(answer, int):
             return answer
         where = str(client.base_url).rstrip("/")
-    problem = _describe(answer, model=model, where=where, attempts=max_retries + 1, timeout=timeout)
-    raise ApiError(problem.replace(key, "<api key>")) from None
+    problem = _describe(answer, model=model, where=where, attempts=max_retries + 1, timeout=timeout,
+                        key=key)
+    raise ApiError(without_key(problem, key)) from None
+
+
+def _check_key(key: str, source: str) -> None:
+    """Refuse, before any request, a key that cannot go into an HTTP header as it is.
+
+    Left to the HTTP library, such a key fails with a message that quotes the whole header,
+    key and all. The key itself is never named here, only what is wrong with it.
+    """
+    if key != key.strip():
+        raise ApiError(
+            f"{source} has a space or line break at its start or end (a key file saved with "
+            "a line ending leaves one); remove it, e.g. export "
+            "ANTHROPIC_API_KEY=\"$(tr -d '[:space:]' < key.txt)\"")
+    if not all("!" <= character <= "~" for character in key):
+        raise ApiError(
+            f"{source} holds a character an API key cannot have (a space, a control "
+            "character or a letter outside ASCII); copy the key again from the Anthropic "
+            "console")
+
+
+def without_key(text: str, key: str) -> str:
+    """``text`` with every trace of ``key`` replaced by ``<api key>``: the key as it is, as
+    repr() or JSON escape it, URL-encoded, and any run of 8 or more consecutive characters of
+    any of those forms (a partial key: a prefix, or the end of a message cut short)."""
+    if not key:
+        return text
+    forms = {key, repr(key)[1:-1], json.dumps(key)[1:-1], str(key.encode())[2:-1],
+             urllib.parse.quote(key, safe=""), urllib.parse.quote_plus(key)}
+    for form in sorted(forms, key=len, reverse=True):
+        text = _hide_runs(text, form)
+    return text
+
+
+def _hide_runs(text: str, secret: str) -> str:
+    """``text`` with each maximal run that is a piece of ``secret`` (of at least
+    _SHORTEST_SECRET_RUN characters) replaced by _HIDDEN."""
+    shortest = min(_SHORTEST_SECRET_RUN, len(secret))
+    pieces = {secret[start:start + shortest] for start in range(len(secret) - shortest + 1)}
+    out = []
+    start = kept = 0
+    while start <= len(text) - shortest:
+        if text[start:start + shortest] not in pieces:
+            start += 1
+            continue
+        end = start + shortest
+        while end < len(text) and text[start:end + 1] in secret:
+            end += 1
+        out.append(text[kept:start])
+        out.append(_HIDDEN)
+        start = kept = end
+    out.append(text[kept:])
+    return "".join(out)
+
+
+class UnreadableAnswer(NamedTuple):
+    """A 200 answer that holds no token count."""
+
+    reason: str
 
 
 # Where the SDK sends requests when no base URL is given (an empty ANTHROPIC_BASE_URL counts
@@ -130,16 +202,24 @@ def _checked_base_url(url: str | None, name: str) -> str:
 
 def _ask(
     client: anthropic.Anthropic, model: str, body: Mapping[str, Any]
-) -> int | anthropic.APIStatusError | anthropic.APIConnectionError:
+) -> int | anthropic.APIError | UnreadableAnswer:
     """One attempt. A failure is returned, not raised, so that the ApiError raised for it is
     raised outside any except clause: the SDK's exception, whose request holds the key in a
     header, is then not even kept as the ApiError's __context__."""
     import anthropic
 
     try:
-        return int(client.messages.count_tokens(model=model, **body).input_tokens)
-    except (anthropic.APIStatusError, anthropic.APIConnectionError) as err:
+        counted = client.messages.count_tokens(model=model, **body)
+    except anthropic.APIError as err:
         return err
+    except ValueError as err:  # a body that is not JSON (a proxy's page, say)
+        return UnreadableAnswer(f"not JSON: {err}")
+    # The SDK builds its answer without checking it, so a server (or proxy) that answers 200
+    # with something else gets as far as here.
+    tokens = getattr(counted, "input_tokens", None)
+    if type(tokens) is not int or tokens < 0:
+        return UnreadableAnswer(f"input_tokens is {tokens!r}, not a count")
+    return tokens
 
 
 def _retryable(status: int) -> bool:
@@ -160,31 +240,39 @@ def _wait_before_retry(headers: Mapping[str, str], attempt: int) -> float:
 
 
 def _describe(
-    err: anthropic.APIStatusError | anthropic.APIConnectionError,
+    err: anthropic.APIError | UnreadableAnswer,
     *,
     model: str,
     where: str,
     attempts: int,
     timeout: float,
+    key: str,
 ) -> str:
     """One line for a failure that is final: what went wrong and what to do next."""
     import anthropic
 
+    if isinstance(err, UnreadableAnswer):
+        return (f"the Anthropic API at {where} answered without a token count "
+                f"({_one_line(err.reason, key)}); check ANTHROPIC_BASE_URL")
     if isinstance(err, anthropic.APITimeoutError):
         return (
             f"the Anthropic API at {where} did not answer within {timeout:g} s; "
             "check the network connection and ANTHROPIC_BASE_URL, or try again later"
         )
     if isinstance(err, anthropic.APIConnectionError):
-        why = err.__cause__ or err.message  # e.g. "[Errno 111] Connection refused"
+        # e.g. "[Errno 111] Connection refused"
+        why = _one_line(str(err.__cause__ or err.message), key)
         return (
             f"could not reach the Anthropic API at {where} ({why}); "
             "check the network connection and ANTHROPIC_BASE_URL"
         )
+    if not isinstance(err, anthropic.APIStatusError):  # e.g. an answer the SDK cannot parse
+        return (f"the Anthropic API at {where} gave an answer tokcost cannot read "
+                f"({_one_line(err.message, key)}); check ANTHROPIC_BASE_URL")
     status = err.status_code
     said = f"HTTP {status}" + (f" {err.type}" if err.type else "")
     # The API's own words, on one line; a proxy's HTML error page is cut short.
-    reason = " ".join(str(err.api_message or err.message).split())[:200]
+    reason = _one_line(str(err.api_message or err.message), key)
     if status in (401, 403):
         return (
             f"the Anthropic API refused the API key ({said}: {reason}); "
@@ -206,3 +294,9 @@ def _describe(
             f"({said}: {reason}); try again later"
         )
     return f"the Anthropic API rejected the request ({said}: {reason}); check the request"
+
+
+def _one_line(text: str, key: str, longest: int = 200) -> str:
+    """Text from the server on one line, cut short; the key is hidden before the cut, which
+    could otherwise leave a piece of it too short to be recognised."""
+    return " ".join(without_key(text, key).split())[:longest]

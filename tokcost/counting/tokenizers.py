@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tokcost.cache import read_entry, write_entry
+from tokcost.cache import content_key, read_entry, write_entry
 from tokcost.errors import TokenizerUnavailableError
 
 if TYPE_CHECKING:
@@ -47,8 +47,8 @@ def _bundled_ranks(name: str, pinned_hash: str | None) -> dict[bytes, int]:
             "upgrade tokcost to match the installed tiktoken"
         )
     # The cache entry was made from the file after its hash was checked, and is named by that
-    # hash; it carries a checksum of its own.
-    cache_name = f"{name}-{expected[:16]}.ranks"
+    # hash (and tokcost's version); it carries a checksum of its own.
+    cache_name = f"{name}-{content_key(expected)}.ranks"
     cached = _ranks_from_cache(cache_name)
     if cached is not None:
         return cached

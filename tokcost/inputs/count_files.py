@@ -17,6 +17,7 @@ from typing import Any
 from tokcost.counting.counter import Accuracy, MessageTokens, ModelCounter, TokenCount, preview
 from tokcost.counting.rules import CALIBRATION_ENV_VAR, calibration_stamp
 from tokcost.errors import (
+    ApiError,
     InputFileError,
     OptionError,
     TokcostError,
@@ -204,7 +205,14 @@ def _count_conversation(conversation: Conversation, place: tuple[str, str, int],
         if counter is not None and earlier is not None:
             count = counter.relabelled(earlier[1], earlier[0])
         else:
-            count = _conversation_count(model, conversation, job, result.notes)
+            try:
+                count = _conversation_count(model, conversation, job, result.notes)
+            except ApiError as error:
+                # The API failed for this file: it is reported as the file's problem, naming
+                # the conversation, and the file's count stops there (the next request would
+                # most likely fail the same way), while other files keep their results.
+                label, joint, number = place
+                raise ApiError(f"{label}{joint}{number}: {error}") from None
             if counter is not None and like is not None:
                 counted[like] = (counter, count)
         result.counted.append(Counted(index, model.id, count.tokens, len(conversation.messages),
@@ -533,7 +541,11 @@ def count_file(
     jobs: int = 1,
     service_tier: str = STANDARD,
 ) -> DocumentCount:
-    """Count one file for each model named (default: the one it names, else gpt-4o)."""
+    """Count one file for each model named (default: the one it names, else gpt-4o).
+
+    Raises InputFileError when the file cannot be read, and, with ``exact``, ApiError naming
+    the file and conversation when Anthropic's API fails for it.
+    """
     table = table or load_price_table()
     job = CountJob(table, tuple(table.resolve(name).model for name in models), per_message,
                    exact, table.check_service_tier(service_tier))

@@ -1,6 +1,7 @@
 """Finding the inputs to count and reading each as a stream of batches.
 
-Paths, directories (recursively: their text and JSON files), glob patterns and ``-`` for stdin.
+Paths, directories (recursively: their text and JSON files), glob patterns and ``-`` for stdin;
+each real file once, however many paths reach it.
 A file's format comes from its content: a JSON document, JSON Lines (one conversation a line,
 or OpenAI Batch API input) or plain text. JSON Lines and text are read incrementally, in batches
 of about 2 MB, so memory stays flat however large the file; a JSON document is read as one text
@@ -9,14 +10,14 @@ of about 2 MB, so memory stays flat however large the file; a JSON document is r
 
 from __future__ import annotations
 
-import glob
 import json
+import os
 import re
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, NamedTuple
 
 from tokcost.errors import InputFileError
 from tokcost.formats.conversations import (
@@ -101,44 +102,158 @@ class Document:
         return self._batches
 
 
-def expand_inputs(arguments: Sequence[str]) -> tuple[list[Source], list[InputFileError]]:
-    """The sources the arguments name, in order, and an error for each argument that names none."""
-    sources: list[Source] = []
+class Expansion(NamedTuple):
+    """What the arguments name: the sources, in order, each real file once; an error for each
+    argument that names none; and notes for people (a file reached twice, a loop not followed)."""
+
+    sources: list[Source]
+    problems: list[InputFileError]
+    notes: list[str]
+
+
+def expand_inputs(arguments: Sequence[str]) -> Expansion:
+    """The sources the arguments name, in order, and an error for each argument that names none.
+
+    Folders are searched and ``**`` patterns matched through symbolic links to folders, but a
+    link back to a folder the search is inside (a loop) is not followed, and noted. A file that
+    several arguments, links or paths reach is one file: counted once, and noted once.
+    """
+    found: list[Source] = []
     problems: list[InputFileError] = []
+    loops: dict[str, None] = {}
     for argument in arguments:
         if argument == STDIN:
-            sources.append(Source(STDIN_LABEL))
+            found.append(Source(STDIN_LABEL))
             continue
         path = Path(argument)
         if path.is_dir():
-            found = sorted(_countable_files(path))
-            if not found:
+            files = [Path(match) for match in _walk(argument, ["**", "*"], loops)
+                     if Path(match).suffix.lower() in TEXT_SUFFIXES | JSON_SUFFIXES]
+            files = sorted(file for file in files if file.is_file())
+            if not files:
                 problems.append(InputFileError(
                     f"{argument}: the directory holds no text or JSON files to count "
                     f"({', '.join(sorted(TEXT_SUFFIXES | JSON_SUFFIXES))})"))
-            sources.extend(Source(str(file), file) for file in found)
+            found.extend(Source(str(file), file) for file in files)
         elif path.exists():
-            sources.append(Source(argument, path))
+            found.append(Source(argument, path))
         elif _GLOB_CHARACTERS & set(argument):
-            matches = sorted(glob.glob(argument, recursive=True))
+            matches = sorted(_glob(argument, loops))
             files = [Path(match) for match in matches if Path(match).is_file()]
             if not files:
                 problems.append(InputFileError(f"{argument}: no file matches this pattern"))
-            sources.extend(Source(str(file), file) for file in files)
+            found.extend(Source(str(file), file) for file in files)
         elif any(character.isspace() for character in argument):
             problems.append(InputFileError(
                 f"{argument}: no such file or directory (to count this text itself, pipe it "
                 "in: echo '...' | tokcost count)"))
         else:
             problems.append(InputFileError(f"{argument}: no such file or directory"))
-    return sources, problems
+    sources, twice = _each_file_once(found)
+    return Expansion(sources, problems, [*loops, *twice])
 
 
-def _countable_files(folder: Path) -> Iterator[Path]:
-    for path in folder.rglob("*"):
-        hidden = any(part.startswith(".") for part in path.relative_to(folder).parts)
-        if not hidden and path.is_file() and path.suffix.lower() in TEXT_SUFFIXES | JSON_SUFFIXES:
-            yield path
+def _each_file_once(found: Sequence[Source]) -> tuple[list[Source], list[str]]:
+    """The sources with each real file (device and inode) kept where it first appears, and a
+    note for each file reached more than once."""
+    first: dict[tuple[int, int], Source] = {}
+    others: dict[tuple[int, int], dict[str, None]] = {}
+    sources = []
+    for source in found:
+        try:
+            status = source.path.stat() if source.path is not None else None
+        except OSError:
+            status = None  # opening it will say what is wrong
+        if status is None:
+            sources.append(source)
+            continue
+        identity = (status.st_dev, status.st_ino)
+        if identity in first:
+            others[identity][source.label] = None
+            continue
+        first[identity] = source
+        others[identity] = {}
+        sources.append(source)
+    notes = []
+    for identity, labels in others.items():
+        if labels:
+            also = [label for label in labels if label != first[identity].label]
+            shown = f" (also as {', '.join(also[:3])}{', ...' if len(also) > 3 else ''})" \
+                if also else ""
+            notes.append(f"{first[identity].label}: reached {len(labels) + 1} times{shown}; "
+                         "counted once")
+    return sources, notes
+
+
+def _glob(pattern: str, loops: dict[str, None]) -> Iterator[str]:
+    """The paths a glob pattern matches, as ``glob.glob(pattern, recursive=True)`` finds them
+    (``**`` for any depth of folders, hidden names matched only by a pattern that starts with
+    a dot), each once, except that no symbolic link back into a folder being searched is
+    followed: Python's glob follows such a loop until the path is too long, and with a few of
+    them the expansion grows without end."""
+    absolute = pattern.startswith("/")
+    parts = [part for part in pattern.split("/") if part]
+    literal = 0
+    while literal < len(parts) - 1 and not _GLOB_CHARACTERS & set(parts[literal]):
+        literal += 1
+    root = "/".join(parts[:literal])
+    root = ("/" + root) if absolute else root
+    seen: dict[str, None] = {}
+    for match in _walk(root, parts[literal:], loops):
+        seen.setdefault(match, None)
+    return iter(seen)
+
+
+def _walk(folder: str, parts: Sequence[str], loops: dict[str, None],
+          inside: Mapping[tuple[int, int], str] | None = None) -> Iterator[str]:
+    """Paths under ``folder`` ("" for the current one) that match the pattern ``parts``;
+    ``inside`` maps the folders the walk has come through (device, inode) to their paths."""
+    import fnmatch
+
+    try:
+        status = os.stat(folder or ".")
+    except OSError:
+        return
+    inside = {**(inside or {}), (status.st_dev, status.st_ino): folder or "."}
+    if not parts:
+        yield folder
+        return
+    head, rest = parts[0], parts[1:]
+    if head == "**":
+        yield from _walk(folder, rest, loops, inside)  # no folder at all
+        for name in _names(folder, hidden=False):
+            child = os.path.join(folder, name)
+            if not os.path.isdir(child):
+                if not rest:  # a trailing ** matches files too
+                    yield child
+                continue
+            try:
+                target = os.stat(child)
+            except OSError:
+                continue
+            back_to = inside.get((target.st_dev, target.st_ino))
+            if back_to is not None:
+                loops[f"{Path(child)}: a link back to {Path(back_to)}, which the search is "
+                      "already in; not followed"] = None
+                continue
+            yield from _walk(child, parts, loops, inside)
+    elif _GLOB_CHARACTERS & set(head):
+        for name in _names(folder, hidden=head.startswith(".")):
+            if fnmatch.fnmatch(name, head):
+                yield from _walk(os.path.join(folder, name), rest, loops, inside)
+    else:
+        child = os.path.join(folder, head)
+        if rest or os.path.lexists(child):
+            yield from _walk(child, rest, loops, inside)
+
+
+def _names(folder: str, hidden: bool) -> list[str]:
+    """The names in a folder, sorted; names that start with a dot only when ``hidden``."""
+    try:
+        names = os.listdir(folder or ".")
+    except OSError:
+        return []
+    return sorted(name for name in names if hidden or not name.startswith("."))
 
 
 def _open_binary(source: Source) -> IO[bytes]:

@@ -210,18 +210,45 @@ def _snapshot(text: str, origin: str, expected_effective: date | None = None) ->
     """Validate a table's text, reusing the parsed form of text that validated before.
 
     Parsing YAML (and importing PyYAML) is most of a light command's start-up; a table that
-    validated once is kept as JSON in the cache, keyed by the text's hash, and validated again
-    from there.
+    validated once is kept as JSON in the cache, keyed by a hash of the text, and validated
+    again from there. Only tables that validated are written to the cache, so a cached form
+    that fails validation is a bad entry, not a bad table: it is dropped and the text parsed
+    afresh, and only a failure of the text itself is reported.
     """
-    raw = _cached_raw(text)
-    if raw is not None:
-        return _validated(raw, origin, expected_effective)
-    from tokcost.pricing.yaml_source import parse_price_yaml
+    parsed = _Parsed()
+    try:
+        return parsed.validated(text, origin, expected_effective)
+    except PricingError:
+        if not parsed.used_cache:
+            raise
+    return _Parsed(use_cache=False).validated(text, origin, expected_effective)
 
-    raw = parse_price_yaml(text, origin)
-    snapshot = _validated(raw, origin, expected_effective)
-    write_entry(_cache_name(text), json.dumps(raw, default=_to_json).encode())
-    return snapshot
+
+class _Parsed:
+    """Parses tables' text, from the cache where it may; remembers whether any entry was used,
+    so that a failure can be retried without the cache."""
+
+    def __init__(self, use_cache: bool = True) -> None:
+        self.use_cache = use_cache
+        self.used_cache = False
+
+    def validated(self, text: str, origin: str, expected_effective: date | None) -> Snapshot:
+        raw, from_cache = self.of(text, origin)
+        snapshot = _validated(raw, origin, expected_effective, self)
+        if not from_cache:
+            _remember(text, raw)
+        return snapshot
+
+    def of(self, text: str, origin: str) -> tuple[Any, bool]:
+        """The parsed text, and whether it came from the cache."""
+        if self.use_cache:
+            cached = _cached_raw(text)
+            if cached is not None:
+                self.used_cache = True
+                return cached, True
+        from tokcost.pricing.yaml_source import parse_price_yaml
+
+        return parse_price_yaml(text, origin), False
 
 
 def _cache_name(text: str) -> str:
@@ -229,20 +256,38 @@ def _cache_name(text: str) -> str:
 
 
 def _cached_raw(text: str) -> Any:
-    """The parsed form of a table's text that validated before, or None."""
+    """The parsed form of a table's text that validated before, or None; also None for an
+    entry that is not the mapping (with, for a whole table, a mapping of model mappings) that
+    :func:`_remember` writes, so that no later step trips over it."""
     cached = read_entry(_cache_name(text))
     if cached is None:
         return None
     try:
-        return json.loads(cached, object_hook=_from_json)
-    except ValueError:
+        raw = json.loads(cached, object_hook=_from_json)
+    except (ValueError, ArithmeticError):  # not JSON, or a "$decimal" or "$date" that is not one
         return None
+    if not isinstance(raw, dict):
+        return None
+    models = raw.get("models", {})  # an overlay may change no model
+    if not isinstance(models, dict) or not all(isinstance(m, dict) for m in models.values()):
+        return None
+    return raw
 
 
-def _validated(raw: Any, origin: str, expected_effective: date | None) -> Snapshot:
+def _remember(text: str, raw: Any) -> None:
+    """Cache the parsed form of a table's text that has just validated."""
+    try:
+        payload = json.dumps(raw, default=_to_json).encode()
+    except (TypeError, ValueError):  # a value JSON cannot carry: simply not cached
+        return
+    write_entry(_cache_name(text), payload)
+
+
+def _validated(raw: Any, origin: str, expected_effective: date | None, parsed: _Parsed
+                ) -> Snapshot:
     """The table (laid over the one it extends), with every problem of both stages at once."""
     problems: list[PricingProblem] = []
-    merged = _overlaid(raw, origin, problems)
+    merged = _overlaid(raw, origin, problems, parsed)
     try:
         snapshot = build_snapshot(merged, origin, expected_effective=expected_effective)
     except PricingError as error:
@@ -252,9 +297,7 @@ def _validated(raw: Any, origin: str, expected_effective: date | None) -> Snapsh
     return snapshot
 
 
-
-
-def _overlaid(raw: Any, origin: str, problems: list[PricingProblem]) -> Any:
+def _overlaid(raw: Any, origin: str, problems: list[PricingProblem], parsed: _Parsed) -> Any:
     """A table that ``extends`` a bundled one (``latest`` or a date), with its changes laid
     over it: whole models added, single fields replaced, and a ``discount`` (a fraction off
     every price) for a model or, under ``providers``, for all of a provider's models."""
@@ -268,18 +311,15 @@ def _overlaid(raw: Any, origin: str, problems: list[PricingProblem]) -> Any:
                                            f"latest nor a bundled table ({', '.join(versions)})",
                                            field="extends")])
     base_text = (_bundled_folder() / f"{version}.yaml").read_text("utf-8")
-    base = _cached_raw(base_text)  # parsed already when the bundled table was last loaded
-    if base is None:
-        from tokcost.pricing.yaml_source import parse_price_yaml
-
-        base = parse_price_yaml(base_text, f"pricing/{version}.yaml")
+    # Usually cached already, when the bundled table was last loaded.
+    base, _ = parsed.of(base_text, f"pricing/{version}.yaml")
     merged = {key: value for key, value in base.items()}
     for key, value in raw.items():
         if key in ("extends", "providers", "models", "sources"):
             continue
         merged[key] = value
     merged["sources"] = {**base.get("sources", {}), **(raw.get("sources") or {})}
-    models = {model_id: dict(entry) for model_id, entry in base["models"].items()}
+    models = {model_id: dict(entry) for model_id, entry in base.get("models", {}).items()}
     discounts: dict[str, Any] = {}
     providers = raw.get("providers") or {}
     if not isinstance(providers, dict):
