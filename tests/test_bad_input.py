@@ -37,8 +37,13 @@ def fails_cleanly(result: Result, *fragments: str, status: int = 1) -> None:
 # --- files ---------------------------------------------------------------------------------------
 
 def test_missing_file(cli: Run, tmp_path: Path) -> None:
-    fails_cleanly(cli("count", str(tmp_path / "nope.json")), "nope.json",
-                  "no such file or directory")
+    # The same words for every file a command reads (count, --from, --pricing, --system...).
+    fails_cleanly(cli("count", str(tmp_path / "nope.json")), "nope.json", ": no such file")
+    for args in (("simulate", "--from"), ("project", "--rpd", "1", "--from"), ("calibrate",),
+                 ("simulate", "--system"), ("models", "--pricing")):
+        missing = cli(*args, str(tmp_path / "nope.json"))
+        assert (missing.status, missing.err) == (
+            1, f"tokcost: error: {tmp_path / 'nope.json'}: no such file\n"), args
 
 
 def test_directory_with_nothing_countable(cli: Run, tmp_path: Path) -> None:
@@ -111,9 +116,8 @@ def one_clean_line(result: Result, line: str, status: int = 1) -> None:
          "tokcost: error: /dev/urandom: is a device, not a price table; give the path of a "
          "file"),
         (("models", "--calibration", "/dev/zero"),
-         "tokcost: error: /dev/zero: cannot read the calibration file (is a device, not a "
-         "calibration file; give the path of a file); check $TOKCOST_CALIBRATION or "
-         "--calibration"),
+         "tokcost: error: /dev/zero: is a device, not a calibration file; give the path of a "
+         "file; check $TOKCOST_CALIBRATION or --calibration"),
         (("pricing", "check", "/dev/zero"),
          "tokcost: error: /dev/zero: is a device, not a price list; give the path of a file"),
         (("calibrate", "/dev/zero"),

@@ -32,19 +32,24 @@ def read_small_file(path: str | os.PathLike[str], limit: int, kind: str) -> byte
         refuse_device(path, kind)
         with open(path, "rb") as stream:
             data = stream.read(limit + 1)  # a byte past the limit tells a longer file apart
-    except FileNotFoundError:
-        raise UnreadableFileError(name, "no such file") from None
-    except IsADirectoryError:
-        raise UnreadableFileError(name, f"is a directory, not a {kind}") from None
-    except PermissionError:
-        raise UnreadableFileError(name, "permission denied; check the file's permissions"
-                                  ) from None
     except OSError as error:
-        raise UnreadableFileError(name, f"cannot be read: {error.strerror or error}") from None
+        raise UnreadableFileError(name, why_unreadable(error, kind)) from None
     if len(data) > limit:
         raise UnreadableFileError(name, f"is larger than {limit // MIB} MiB, more than any "
                                         f"{kind} needs; check that this is the right file")
     return data
+
+
+def why_unreadable(error: OSError, kind: str = "file") -> str:
+    """What is wrong with a file that could not be opened, in the same words for every file
+    a command reads: "no such file", "is a directory, not a price table"..."""
+    if isinstance(error, FileNotFoundError):
+        return "no such file"
+    if isinstance(error, IsADirectoryError):
+        return f"is a directory, not a {kind}"
+    if isinstance(error, PermissionError):
+        return "permission denied; check the file's permissions"
+    return f"cannot be read: {error.strerror or error}"
 
 
 def refuse_device(path: str | os.PathLike[str], kind: str) -> None:

@@ -26,7 +26,7 @@ from typing import Any, Literal, NamedTuple
 
 from tokcost.counting.features import THINKING_KEPT, ThinkingKept
 from tokcost.errors import TokcostError, UnreadableFileError
-from tokcost.files import CALIBRATION_LIMIT, read_small_file
+from tokcost.files import CALIBRATION_LIMIT, read_small_file, why_unreadable
 from tokcost.pricing.schema import ModelPrice
 
 Method = Literal["openai", "weighted"]
@@ -148,9 +148,9 @@ def _calibration_at(path: str, stamp: tuple[int, int]) -> dict[str, Rule]:
     try:
         text = read_small_file(path, CALIBRATION_LIMIT, "calibration file").decode("utf-8")
     except (UnreadableFileError, UnicodeDecodeError) as error:
-        reason = getattr(error, "reason", None) or str(error)
-        raise TokcostError(f"{path}: cannot read the calibration file ({reason}); "
-                           f"check ${CALIBRATION_ENV_VAR} or --calibration") from None
+        reason = getattr(error, "reason", None) or f"not UTF-8 text ({error})"
+        raise TokcostError(f"{path}: {reason}; check ${CALIBRATION_ENV_VAR} or --calibration"
+                           ) from None
     return read_calibration(text, path)
 
 
@@ -162,8 +162,8 @@ def calibration_stamp() -> tuple[str, int, int] | None:
     try:
         status = os.stat(path)
     except OSError as error:
-        raise TokcostError(f"{path}: cannot read the calibration file ({error.strerror}); "
-                           f"check ${CALIBRATION_ENV_VAR} or --calibration") from None
+        raise TokcostError(f"{path}: {why_unreadable(error, 'calibration file')}; check "
+                           f"${CALIBRATION_ENV_VAR} or --calibration") from None
     return path, status.st_mtime_ns, status.st_size
 
 

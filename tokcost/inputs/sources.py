@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any, Literal, NamedTuple
 
 from tokcost.errors import InputFileError
+from tokcost.files import why_unreadable
 from tokcost.formats.conversations import (
     CONVERSATION_FORMATS,
     Conversation,
@@ -145,10 +146,10 @@ def expand_inputs(arguments: Sequence[str]) -> Expansion:
             found.extend(Source(str(file), file) for file in files)
         elif any(character.isspace() for character in argument):
             problems.append(InputFileError(
-                f"{argument}: no such file or directory (to count this text itself, pipe it "
-                "in: echo '...' | tokcost count)"))
+                f"{argument}: no such file (to count this text itself, pipe it in: "
+                "echo '...' | tokcost count)"))
         else:
-            problems.append(InputFileError(f"{argument}: no such file or directory"))
+            problems.append(InputFileError(f"{argument}: no such file"))
     sources, twice = _each_file_once(found)
     return Expansion(sources, problems, [*loops, *twice])
 
@@ -267,7 +268,7 @@ def _open_binary(source: Source) -> IO[bytes]:
     except IsADirectoryError:
         raise InputFileError(f"{source.label}: is a directory") from None
     except OSError as error:
-        raise InputFileError(f"{source.label}: cannot be read: {error.strerror}") from None
+        raise InputFileError(f"{source.label}: {why_unreadable(error)}") from None
 
 
 def open_source(source: Source, input_format: str | None = None,
@@ -277,7 +278,7 @@ def open_source(source: Source, input_format: str | None = None,
     try:
         head = _read_head(stream)
     except OSError as error:
-        raise InputFileError(f"{source.label}: cannot be read: {error.strerror}") from None
+        raise InputFileError(f"{source.label}: {why_unreadable(error)}") from None
     if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise InputFileError(f"{source.label}: is UTF-16 text (it starts with a UTF-16 byte "
                              "order mark); save it as UTF-8")

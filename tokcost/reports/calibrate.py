@@ -34,7 +34,7 @@ from tokcost.counting.counter import ModelCounter
 from tokcost.counting.features import FEATURES
 from tokcost.counting.rules import CALIBRATION_FORMAT, Measured, rule_for
 from tokcost.errors import InputFileError, TokcostError, UnknownModelError, UnreadableFileError
-from tokcost.files import refuse_device, write_text_file
+from tokcost.files import refuse_device, why_unreadable, write_text_file
 from tokcost.formats.conversations import Conversation, parse_conversations
 from tokcost.formats.usage import billed_input_tokens
 from tokcost.output import Column
@@ -82,7 +82,9 @@ def read_log(path: Path) -> tuple[list[LoggedRequest], list[InputFileError]]:
         lines = path.read_text("utf-8").splitlines()
     except UnreadableFileError as error:
         return [], [error]
-    except (OSError, UnicodeDecodeError) as error:
+    except OSError as error:
+        return [], [InputFileError(f"{path}: {why_unreadable(error, 'log')}")]
+    except UnicodeDecodeError as error:
         return [], [InputFileError(f"{path}: cannot be read as UTF-8 JSON Lines ({error})")]
     for number, line in enumerate(lines, start=1):
         if not line.strip():
