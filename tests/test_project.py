@@ -39,11 +39,16 @@ def test_seed_worked_example(cli: Run) -> None:
     [row] = json_rows(cli("project", "--rpd", "5000", "--input-tokens", "2000", "--output-tokens",
                           "500", "-m", "gpt-4o", "--format", "json", "--pricing-version",
                           "2026-12-01"))
-    # JSON says which table priced it, so that a saved result can be traced.
+    # JSON says which table priced it and what it assumed, so that a saved result can be
+    # traced and reproduced.
     assert row == {"model": "gpt-4o", "provider": "openai", "requests_per_day": 5000,
                    "input_tokens": 2000, "output_tokens": 500, "cost_per_request_usd": 0.01,
                    "daily_cost_usd": 50, "monthly_cost_usd": 1500, "yearly_cost_usd": 18250,
-                   "fits": True, "pricing_version": "2026-12-01"}
+                   "fits": True, "pricing_version": "2026-12-01", "assumptions": [
+                       "Workload: 5,000 requests a day; 2,000 input and 500 output tokens a "
+                       "request.",
+                       "Prices: table 2026-12-01, standard prices, no prompt caching; "
+                       "long-context tiers by prompt size; a month is 30 days, a year 365."]}
 
 
 def test_seed_claude_example_on_the_seed_era_table(cli: Run) -> None:

@@ -296,8 +296,11 @@ def _emit(
     rows = _sorted_rows(rows, columns)
     chosen = _chosen_format(fmt, output)
     if priced_by is not None and chosen in (OutputFormat.json, OutputFormat.jsonl):
-        rows = [{**row, "pricing_version": priced_by} for row in rows]
-        columns = (*columns, Column("pricing_version"))
+        # Saved JSON says what priced it and what it assumed, so that it can be reproduced:
+        # the table's lines above a table (workload, prices, caching) go into each object.
+        rows = [{**row, "pricing_version": priced_by, "assumptions": list(preamble)}
+                for row in rows]
+        columns = (*columns, Column("pricing_version"), Column("assumptions"))
     buffer = io.StringIO()
     with _writing_stdout() if output is None else contextlib.nullcontext():
         stream = buffer if output is not None else sys.stdout
