@@ -822,3 +822,26 @@ def test_a_link_to_a_folder_outside_is_followed(cli: Run, looped: Path, tmp_path
     assert result.out.splitlines()[1:] == text_rows(looped / "linked" / "c.txt")
     assert result.err == (f"tokcost: note: {looped / 'sub' / 'up'}: a link back to {looped}, "
                           "which the search is already in; not followed\n")
+
+
+@pytest.mark.parametrize("name", ["chats.jsonl", "chats.json", "chats"])
+def test_a_bad_first_line_loses_only_itself(cli: Run, tmp_path: Path, name: str) -> None:
+    # A broken first line must not make the file one bad JSON document: it is JSON Lines
+    # (by its suffix, or by its later lines), and the good lines are counted.
+    path = tmp_path / name
+    path.write_text('{"messages": [{"role": "user", "content": "hi"\n'
+                    '{"messages": [{"role": "user", "content": "hi"}]}\n'
+                    '{"messages": [{"role": "user", "content": "there"}]}\n')
+    result = cli("count", str(path), "-f", "csv")
+    assert result.status == 1
+    assert result.out.splitlines()[1] == f"{path},jsonl,gpt-4o,2,2,16,exact,,0.00004"
+    assert result.err.startswith(f"tokcost: error: {path}:1:")
+
+
+def test_an_array_written_an_element_a_line_is_one_document(cli: Run, tmp_path: Path) -> None:
+    path = tmp_path / "chats.json"
+    path.write_text('[{"messages": [{"role": "user", "content": "hi"}]},\n'
+                    '{"messages": [{"role": "user", "content": "there"}]}\n]\n')
+    result = cli("count", str(path), "-f", "csv")
+    assert (result.status, result.out.splitlines()[1]) == (
+        0, f"{path},openai,gpt-4o,2,2,16,exact,,0.00004")

@@ -327,14 +327,38 @@ def _sniff(head: bytes, source: Source) -> str:
     start = head.lstrip(_BOM + b" \t\r\n")[:1]
     if suffix in TEXT_SUFFIXES or start not in (b"{", b"["):
         return "json" if suffix in JSON_SUFFIXES else "text"
+    if suffix in LINE_SUFFIXES:
+        return "jsonl"
     first, newline, rest = head.lstrip(_BOM + b" \t\r\n").partition(b"\n")
     if newline and rest.strip():
-        try:
-            json.loads(first)
+        # JSON Lines when the first line is a JSON value of its own, or, where the first line
+        # is broken, when a later one is: a bad first line must not lose the good ones to a
+        # "not valid JSON" for the whole file. (A pretty-printed document has no such line.)
+        if _is_json_container(first):
             return "jsonl"
-        except (ValueError, RecursionError):
-            pass
+        # Only a later line that opens as the first one does: `[{...},` then `{...}` is one
+        # array written an element a line, not JSON Lines.
+        opening = first.strip()[:1]
+        later = rest.split(b"\n")[:-1][:_SNIFF_LINES]
+        if len(first.strip()) > 1 and any(
+                line.strip()[:1] == opening and _is_json_container(line) for line in later):
+            return "jsonl"
     return "json"
+
+
+_SNIFF_LINES = 5  # the lines after a broken first one that may show the file is JSON Lines
+LINE_SUFFIXES = frozenset({".jsonl", ".ndjson"})
+
+
+def _is_json_container(line: bytes) -> bool:
+    """Whether a line, alone, is a JSON object or array."""
+    if line.strip()[:1] not in (b"{", b"["):
+        return False
+    try:
+        json.loads(line)
+    except (ValueError, RecursionError):
+        return False
+    return True
 
 
 def _first_is_batch(head: bytes) -> bool:
