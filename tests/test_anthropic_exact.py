@@ -416,3 +416,12 @@ def test_exact_on_plain_text_says_it_stays_an_estimate(
     assert note in result.err.splitlines()
     assert result.out.splitlines()[1].split(",")[2:7] == [model, "", "", tokens, "estimate"]
     assert anthropic_stub.requests == []  # nothing was sent for text
+
+
+def test_a_very_short_key_is_hidden_where_it_stands_alone_not_inside_words() -> None:
+    from tokcost.counting.anthropic_exact import without_key
+
+    assert without_key("--exact counts text; key x was refused", "x") == (
+        "--exact counts text; key <api key> was refused")
+    assert without_key("the key abc123 and abc1234", "abc123") == (
+        "the key <api key> and abc1234")

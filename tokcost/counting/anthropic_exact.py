@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import time
 import urllib.parse
 from collections.abc import Mapping
@@ -148,7 +149,11 @@ def without_key(text: str, key: str) -> str:
 def _hide_runs(text: str, secret: str) -> str:
     """``text`` with each maximal run that is a piece of ``secret`` (of at least
     _SHORTEST_SECRET_RUN characters) replaced by _HIDDEN."""
-    shortest = min(_SHORTEST_SECRET_RUN, len(secret))
+    if len(secret) < _SHORTEST_SECRET_RUN:
+        # A key this short (no real one is) is hidden where it stands alone, not inside words:
+        # ANTHROPIC_API_KEY=x must not turn every "x" of a message into <api key>.
+        return re.sub(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])", _HIDDEN, text)
+    shortest = _SHORTEST_SECRET_RUN
     pieces = {secret[start:start + shortest] for start in range(len(secret) - shortest + 1)}
     out = []
     start = kept = 0
