@@ -85,8 +85,14 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
     """Run the CLI in this process (stdout is not a terminal, as in a pipe)."""
 
     def run(*args: str) -> Result:
+        key = os.environ.get("ANTHROPIC_API_KEY", "")
         status = main(list(args))
         captured = capsys.readouterr()
+        # Every run of every test: no trace of the API key in force, in any form, anywhere.
+        if len(key.strip()) >= 8:
+            shown = [trace for trace in traces_of_key(key)
+                     if trace in captured.out or trace in captured.err]
+            assert shown == [], f"the API key shows as {shown}"
         return Result(int(status), captured.out, captured.err)
 
     return run
@@ -113,6 +119,11 @@ def installed(installed_command: str, tmp_path: Path, cache_folder: Path
         done = subprocess.run([installed_command, *args], cwd=tmp_path, env=environment,
                               capture_output=True, text=True, timeout=60,
                               stdin=subprocess.DEVNULL)
+        key = environment.get("ANTHROPIC_API_KEY", "")
+        if len(key.strip()) >= 8:  # as for `cli`: no trace of the key in force
+            shown = [trace for trace in traces_of_key(key)
+                     if trace in done.stdout or trace in done.stderr]
+            assert shown == [], f"the API key shows as {shown}"
         return Result(done.returncode, done.stdout, done.stderr)
 
     return run
