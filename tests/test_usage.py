@@ -291,3 +291,25 @@ def test_usage_loads_no_tokenizer(tmp_path: Path) -> None:
                           timeout=60, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_long_context_tier_by_the_whole_prompt_cached_tokens_included(
+        cli: Callable[..., Any], tmp_path: Path) -> None:
+    log = tmp_path / "long.jsonl"
+    usage = {"promptTokenCount": 250_000, "cachedContentTokenCount": 100_000,
+             "candidatesTokenCount": 1_000}
+    short = {"promptTokenCount": 150_000, "cachedContentTokenCount": 100_000,
+             "candidatesTokenCount": 1_000}
+    log.write_text("\n".join(json.dumps({"modelVersion": "gemini-3.1-pro-preview",
+                                         "createTime": day, "usageMetadata": block})
+                             for day, block in (("2026-11-30T08:00:00Z", usage),
+                                                ("2026-12-01T08:00:00Z", short))) + "\n")
+    rows = rows_of(cli("usage", str(log), "--by", "day", "--format", "csv").out)
+    # gemini-3.1-pro-preview is 2 / 12 / 0.20, and 4 / 18 / 0.40 for the whole request above
+    # 200,000 prompt tokens. 250,000 prompt tokens (100,000 of them cached) pass it, though the
+    # 150,000 uncached do not: 150,000 x 4 + 100,000 x 0.40 + 1,000 x 18
+    # = 600,000 + 40,000 + 18,000 = 658,000 / M.
+    assert Decimal(rows["2026-11-30"]["cost_usd"]) == Decimal(658_000) / M
+    # 150,000 prompt tokens stay below: 50,000 x 2 + 100,000 x 0.20 + 1,000 x 12
+    # = 100,000 + 20,000 + 12,000 = 132,000 / M.
+    assert Decimal(rows["2026-12-01"]["cost_usd"]) == Decimal(132_000) / M
