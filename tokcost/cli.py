@@ -936,6 +936,68 @@ def calibrate(
         raise typer.Exit(ExitStatus.ERROR)
 
 
+class UsageGrouping(str, Enum):
+    """The choices of ``usage --by`` (tokcost.reports.usage.GROUPINGS)."""
+
+    model = "model"
+    day = "day"
+
+
+@app.command()
+def usage(
+    paths: Annotated[Optional[list[str]], typer.Argument(
+        help="Logged API responses: JSON Lines or a JSON list (OpenAI Chat Completions or "
+             "Responses, Anthropic Messages, Gemini; OpenAI Batch output; {\"request\", "
+             "\"response\"} lines), as files, directories (searched for JSON files), glob "
+             "patterns, or - for standard input.",
+        metavar="[PATH...]", show_default=False)] = None,
+    by: Annotated[UsageGrouping, typer.Option(
+        "--by", case_sensitive=False,
+        help="One row per model, or per day (UTC, from each record's time).")
+    ] = UsageGrouping.model,
+    model: Annotated[Optional[str], typer.Option(
+        "--model", "-m", help="The model of records that name none.")] = None,
+    encoding_errors: Annotated[EncodingErrors, typer.Option(
+        "--encoding-errors", case_sensitive=False,
+        help="What to do with bytes that are not UTF-8: stop (strict) or read them as U+FFFD "
+             "(replace).")] = EncodingErrors.STRICT,
+    currency: CurrencyOption = None,
+    fmt: FormatOption = None,
+    output: OutputOption = None,
+    pricing_version: PricingVersionOption = None,
+    pricing: PricingFileOption = None,
+) -> None:
+    """What logged API responses cost: the tokens each one billed, priced by model or by day.
+
+    Each record is priced at its own service tier (and batch rates for batch output), with
+    each provider's rules for cached and reasoning tokens. Needs no tokenizer.
+    """
+    from tokcost.reports.usage import usage_columns, usage_report
+
+    if not paths:
+        if sys.stdin is None or sys.stdin.isatty():
+            raise TokcostError("give a log of API responses, or pipe one in (tokcost usage "
+                               "responses.jsonl)")
+        paths = ["-"]
+    table = _table(pricing_version, pricing)
+    report = usage_report(paths, table, by=by.value, model=model,
+                          encoding_errors=encoding_errors.value)
+    for note in report.notes:
+        _note(note)
+    for problem in report.problems:
+        typer.echo(_shown(f"tokcost: error: {problem}"), err=True)
+    if report.rows:
+        _emit(report.rows, usage_columns(report.by), fmt, output,
+              total=[report.total] if report.total else [], currency=currency,
+              priced_by=table.label,
+              preamble=(f"Billed usage priced with table {table.label}, each request at its "
+                        "service tier.",))
+    if report.problems or not report.rows:
+        if not report.rows and not report.problems:
+            typer.echo("tokcost: error: no usage records found", err=True)
+        raise typer.Exit(ExitStatus.ERROR)
+
+
 @app.command()
 def models(
     provider: Annotated[Optional[str], typer.Option(

@@ -112,12 +112,14 @@ class Expansion(NamedTuple):
     notes: list[str]
 
 
-def expand_inputs(arguments: Sequence[str]) -> Expansion:
+def expand_inputs(arguments: Sequence[str],
+                  suffixes: frozenset[str] = TEXT_SUFFIXES | JSON_SUFFIXES) -> Expansion:
     """The sources the arguments name, in order, and an error for each argument that names none.
 
-    Folders are searched and ``**`` patterns matched through symbolic links to folders, but a
-    link back to a folder the search is inside (a loop) is not followed, and noted. A file that
-    several arguments, links or paths reach is one file: counted once, and noted once.
+    Folders are searched (for files with one of ``suffixes``) and ``**`` patterns matched
+    through symbolic links to folders, but a link back to a folder the search is inside (a loop)
+    is not followed, and noted. A file that several arguments, links or paths reach is one
+    file: counted once, and noted once.
     """
     found: list[Source] = []
     problems: list[InputFileError] = []
@@ -129,12 +131,13 @@ def expand_inputs(arguments: Sequence[str]) -> Expansion:
         path = Path(argument)
         if path.is_dir():
             files = [Path(match) for match in _walk(argument, ["**", "*"], loops)
-                     if Path(match).suffix.lower() in TEXT_SUFFIXES | JSON_SUFFIXES]
+                     if Path(match).suffix.lower() in suffixes]
             files = sorted(file for file in files if file.is_file())
             if not files:
+                what = "JSON" if suffixes <= JSON_SUFFIXES else "text or JSON"
                 problems.append(InputFileError(
-                    f"{argument}: the directory holds no text or JSON files to count "
-                    f"({', '.join(sorted(TEXT_SUFFIXES | JSON_SUFFIXES))})"))
+                    f"{argument}: the directory holds no {what} files to count "
+                    f"({', '.join(sorted(suffixes))})"))
             found.extend(Source(str(file), file) for file in files)
         elif path.exists():
             found.append(Source(argument, path))
@@ -271,9 +274,9 @@ def _open_binary(source: Source) -> IO[bytes]:
         raise InputFileError(f"{source.label}: {why_unreadable(error)}") from None
 
 
-def open_source(source: Source, input_format: str | None = None,
-                encoding_errors: str = "strict") -> Document:
-    """Open one source and decide its format; raise InputFileError when nothing can be counted."""
+def _opened(source: Source) -> tuple[IO[bytes], bytes]:
+    """The source's stream and its first bytes; InputFileError when it is not UTF-8 text or
+    holds nothing."""
     stream = _open_binary(source)
     try:
         head = _read_head(stream)
@@ -287,6 +290,13 @@ def open_source(source: Source, input_format: str | None = None,
                              "not text or JSON")
     if _blank(head):
         raise InputFileError(f"{source.label}: is empty; there is nothing to count")
+    return stream, head
+
+
+def open_source(source: Source, input_format: str | None = None,
+                encoding_errors: str = "strict") -> Document:
+    """Open one source and decide its format; raise InputFileError when nothing can be counted."""
+    stream, head = _opened(source)
     size = source.path.stat().st_size if source.path is not None else None
     shape = _sniff(head, source)
     fmt = input_format if input_format in CONVERSATION_FORMATS else None
@@ -548,3 +558,39 @@ def read_whole(source: Source, input_format: str | None = None) -> WholeDocument
     if whole.skipped and not whole.conversations and whole.text is None:
         raise InputFileError(whole.skipped[0])
     return whole
+
+
+def json_values(source: Source, encoding_errors: str = "strict"
+                ) -> Iterator[tuple[str, Any | InputFileError]]:
+    """Each JSON value of a source, with its place: every line of JSON Lines (``file:3``),
+    every element of a JSON list (``file: [3]``), or the one document. A line that is not
+    JSON comes as an InputFileError naming it, and the lines after it still come;
+    InputFileError is raised when the source as a whole cannot be read."""
+    stream, head = _opened(source)
+    try:
+        yield from _values(stream, head, source, encoding_errors)
+    finally:
+        if source.path is not None:
+            stream.close()
+
+
+def _values(stream: IO[bytes], head: bytes, source: Source, encoding_errors: str
+            ) -> Iterator[tuple[str, Any | InputFileError]]:
+    if _sniff(head, source) == "jsonl":
+        for batch in _line_batches(stream, head, source.label, None, encoding_errors):
+            for number, line in batch.lines():
+                if isinstance(line, InputFileError):
+                    yield f"{source.label}:{number}", line
+                    continue
+                try:
+                    yield f"{source.label}:{number}", _parse_json(line, source.label,
+                                                                  number - 1)
+                except InputFileError as error:
+                    yield f"{source.label}:{number}", error
+        return
+    value = _parse_json(_whole_text(stream, head, source, encoding_errors), source.label)
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            yield f"{source.label}: [{index}]", item
+    else:
+        yield source.label, value

@@ -1,0 +1,216 @@
+"""``tokcost usage``: what logged API responses actually cost, from the usage each one billed.
+
+Each record is read by :func:`tokcost.formats.usage.usage_record` (OpenAI Chat Completions and
+Responses, Anthropic Messages, Gemini; OpenAI Batch output and Anthropic Message Batches
+results, priced at batch rates; ``{"request", "response"}`` lines), priced with
+:func:`~tokcost.pricing.costing.cost_of` at its own service tier and long-context tier, and
+summed by model or by day (UTC). A record whose model the table does not know, or that needs
+a price the table lacks, is counted but left out of the cost, and said so: never $0.
+
+Every record is priced with one table (the default, or the one chosen); choosing for each
+record the snapshot in force on its date is not done yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal, NamedTuple
+
+from tokcost.errors import InputFileError, UnknownModelError, UnpricedError
+from tokcost.formats.usage import NotBilled, UsageError, UsageRecord, usage_record
+from tokcost.inputs.sources import JSON_SUFFIXES, expand_inputs, json_values
+from tokcost.output import Column
+from tokcost.pricing.costing import TokenUsage, cost_of
+from tokcost.pricing.table import PriceTable
+
+GROUPINGS = ("model", "day")
+Grouping = Literal["model", "day"]
+# The group of records that lack what the grouping needs. (Not "-": a spreadsheet would take
+# a cell starting with one for a formula, and CSV output neutralises it.)
+NO_GROUP = {"model": "(no model)", "day": "(no time)"}
+TOKEN_KINDS = ("input", "cached", "cache_write", "output", "reasoning")
+
+
+def usage_columns(by: str) -> tuple[Column, ...]:
+    return (
+        Column(by), Column("requests", "int", "n"),
+        Column("input", "int"), Column("cached", "int", drop=2),
+        Column("cache_write", "int", "cache write", drop=3), Column("output", "int"),
+        Column("reasoning", "int", drop=1), Column("unpriced", "int", drop=4),
+        Column("cost_usd", "usd", "cost"),
+    )
+
+
+class PlacedRecord(NamedTuple):
+    """A usage record and where it was read (``file:line``)."""
+
+    place: str
+    record: UsageRecord
+
+
+@dataclass
+class UsageLog:
+    """What the inputs hold: the records, the lines that could not be read, and notes."""
+
+    records: list[PlacedRecord] = field(default_factory=list)
+    problems: list[InputFileError] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    not_billed: int = 0
+
+
+def read_usage(paths: Sequence[str], encoding_errors: str = "strict") -> UsageLog:
+    """Every usage record of the files, folders (their JSON files), globs and ``-`` (stdin)
+    named; a bad line or file is a problem, and the rest still count."""
+    sources, problems, notes = expand_inputs(paths, JSON_SUFFIXES)
+    log = UsageLog(problems=list(problems), notes=list(notes))
+    for source in sources:
+        try:
+            for place, value in json_values(source, encoding_errors):
+                if isinstance(value, InputFileError):
+                    log.problems.append(value)
+                    continue
+                try:
+                    record = usage_record(value)
+                except UsageError as error:
+                    log.problems.append(InputFileError(f"{place}: {error}"))
+                    continue
+                except RecursionError:
+                    log.problems.append(InputFileError(f"{place}: JSON nested too deeply"))
+                    continue
+                if isinstance(record, NotBilled):
+                    log.not_billed += 1
+                else:
+                    log.records.append(PlacedRecord(place, record))
+        except InputFileError as error:  # this file's problem; the others go on
+            log.problems.append(error)
+    if log.not_billed:
+        log.notes.append(f"{_requests(log.not_billed)} failed and billed nothing (no usage); "
+                         "not counted")
+    return log
+
+
+class PricedRecord(NamedTuple):
+    record: UsageRecord
+    model: str  # the table's id, else the name the record gives ("" for none)
+    cost: Decimal | None  # None: unpriced
+
+
+@dataclass
+class UsageReport:
+    """Rows by group, the total line, notes for people and the problems met."""
+
+    by: str
+    rows: list[dict[str, Any]]
+    total: dict[str, Any] | None
+    notes: list[str]
+    problems: list[InputFileError]
+    priced: list[PricedRecord]
+
+
+def price_records(records: Iterable[UsageRecord], table: PriceTable,
+                  model: str | None = None) -> tuple[list[PricedRecord], list[str]]:
+    """Each record priced on its model (``model`` for records naming none), at its service
+    tier and batch rates; notes say which were left unpriced and why."""
+    priced: list[PricedRecord] = []
+    why: dict[str, int] = {}  # reason -> records
+    resolved: dict[str, Any] = {}
+    notes: dict[str, None] = {}
+    for record in records:
+        name = record.model or model or ""
+        if not name:
+            priced.append(PricedRecord(record, "", None))
+            reason = "they name no model; pass --model to price them"
+            why[reason] = why.get(reason, 0) + 1
+            continue
+        if name not in resolved:
+            try:
+                found = table.resolve(name)
+                resolved[name] = found.model
+                if found.note:
+                    notes[found.note] = None
+            except UnknownModelError as error:
+                resolved[name] = error
+        entry = resolved[name]
+        if isinstance(entry, UnknownModelError):
+            priced.append(PricedRecord(record, name, None))
+            reason = str(entry)
+            why[reason] = why.get(reason, 0) + 1
+            continue
+        usage = TokenUsage(input=record.input, output=record.output,
+                           cache_read=record.cache_read, cache_write_5m=record.cache_write_5m,
+                           cache_write_1h=record.cache_write_1h,
+                           web_searches=record.web_searches)
+        try:
+            cost = cost_of(entry, usage, batch=record.batch,
+                           service_tier=record.service_tier).total
+        except UnpricedError as error:
+            priced.append(PricedRecord(record, entry.id, None))
+            reason = str(error).replace(", so this cost is unknown", "")
+            why[reason] = why.get(reason, 0) + 1
+            continue
+        priced.append(PricedRecord(record, entry.id, cost))
+    for reason, seen in why.items():
+        notes[f"{_requests(seen)} unpriced (left out of cost_usd): {reason}"] = None
+    return priced, list(notes)
+
+
+def summarise(priced: Sequence[PricedRecord], by: Grouping = "model"
+              ) -> tuple[list[dict[str, Any]], dict[str, Any] | None, list[str]]:
+    """Rows by model (dearest first) or by UTC day (in order), the total line (for two rows
+    or more), and notes."""
+    groups: dict[str, list[PricedRecord]] = {}
+    for item in priced:
+        groups.setdefault(_group(item, by), []).append(item)
+    rows = [_row(by, key, items) for key, items in groups.items()]
+    if by == "day":
+        rows.sort(key=lambda row: (row["day"] == NO_GROUP["day"], row["day"]))
+    else:
+        rows.sort(key=lambda row: (row["cost_usd"] is None, -(row["cost_usd"] or 0),
+                                   row["model"]))
+    notes = []
+    untimed = len(groups.get(NO_GROUP["day"], ())) if by == "day" else 0
+    if untimed:
+        notes.append(f"{_requests(untimed)} carry no time; they are in the {NO_GROUP['day']} "
+                     "row")
+    total = _row(by, "total", list(priced)) if len(rows) > 1 else None
+    return rows, total, notes
+
+
+def usage_report(paths: Sequence[str], table: PriceTable, *, by: Grouping = "model",
+                 model: str | None = None, encoding_errors: str = "strict") -> UsageReport:
+    """Read, price and sum the usage records the paths hold."""
+    if by not in GROUPINGS:
+        raise ValueError(f"by must be one of {', '.join(GROUPINGS)}, not {by!r}")
+    log = read_usage(paths, encoding_errors)
+    priced, price_notes = price_records((placed.record for placed in log.records), table, model)
+    rows, total, group_notes = summarise(priced, by)
+    return UsageReport(by, rows, total, [*log.notes, *price_notes, *group_notes], log.problems,
+                       priced)
+
+
+def _group(item: PricedRecord, by: str) -> str:
+    if by == "day":
+        time = item.record.time
+        return time.date().isoformat() if time is not None else NO_GROUP["day"]
+    return item.model or NO_GROUP["model"]
+
+
+def _row(by: str, key: str, items: Sequence[PricedRecord]) -> dict[str, Any]:
+    costs = [item.cost for item in items if item.cost is not None]
+    records = [item.record for item in items]
+    return {
+        by: key, "requests": len(items),
+        "input": sum(r.input for r in records),
+        "cached": sum(r.cache_read for r in records),
+        "cache_write": sum(r.cache_write_5m + r.cache_write_1h for r in records),
+        "output": sum(r.output for r in records),
+        "reasoning": sum(r.reasoning for r in records),
+        "unpriced": len(items) - len(costs),
+        "cost_usd": sum(costs, Decimal(0)) if costs else None,
+    }
+
+
+def _requests(count: int) -> str:
+    return f"{count:,} request{'s' if count != 1 else ''}"
