@@ -6,6 +6,8 @@
     python bench/bench.py count [--runs 5]     time `tokcost count` against the yardstick
     python bench/bench.py startup [--runs 10]  time light commands against `import typer`
     python bench/bench.py simulate [--runs 5]  time `tokcost simulate` from 1,000 to 100,000 turns
+    python bench/bench.py repeats [--runs 3]   the same on requests that repeat, memo off and on
+    python bench/bench.py breakeven            where the memo starts to pay, by text length
     python bench/bench.py all                  corpus (if missing), count, startup
 
 Standard library only, plus what tokcost installs (tiktoken). See bench/README.md for what each
@@ -454,7 +456,10 @@ def require_corpus(files: Sequence[Path]) -> None:
 
 
 def reference(path: Path) -> None:
-    """Count a JSONL of OpenAI conversations the OpenAI cookbook's way, in this one process."""
+    """Count a JSONL of OpenAI conversations the OpenAI cookbook's way, in this one process.
+
+    A line is ``{"messages": [...]}``, with ``"tools"`` beside them or not, or a Batch API line
+    with both in its ``"body"``."""
     if not path.is_file():
         require_corpus([path])
     try:
@@ -474,8 +479,9 @@ def reference(path: Path) -> None:
                 continue
             try:
                 conversation = json.loads(line)
+                conversation = conversation.get("body", conversation)
                 messages = conversation["messages"]
-            except (ValueError, TypeError, KeyError):
+            except (ValueError, TypeError, KeyError, AttributeError):
                 raise BenchError(f"{path}:{number}: not a JSON object with messages") from None
             conversations += 1
             tokens += REPLY_PRIMING
@@ -489,11 +495,39 @@ def reference(path: Path) -> None:
                     tokens += len(encode(value))
                     if key == "name":
                         tokens += TOKENS_PER_NAME
+            if conversation.get("tools"):
+                tokens += tool_tokens(conversation["tools"], encode)
     print(f"file           {path}")
     print(f"encoding       {encoding.name} (tiktoken {tiktoken.__version__}, encode_ordinary)")
     print(f"conversations  {conversations}")
     print(f"messages       {messages_seen}")
     print(f"tokens         {tokens}")
+
+
+# The cookbook's num_tokens_for_tools constants for gpt-4o and gpt-4o-mini.
+FUNC_INIT, PROP_INIT, PROP_KEY, ENUM_INIT, ENUM_ITEM, FUNC_END = 7, 3, 3, -3, 3, 12
+
+
+def tool_tokens(tools: list[dict[str, Any]], encode: Callable[[str], list[int]]) -> int:
+    """Tool definitions, counted as the cookbook's num_tokens_for_tools does for gpt-4o."""
+    total = 0
+    for tool in tools:
+        function = tool["function"]
+        total += FUNC_INIT
+        description = function.get("description", "").removesuffix(".")
+        total += len(encode(f"{function['name']}:{description}"))
+        properties = function.get("parameters", {}).get("properties", {})
+        if properties:
+            total += PROP_INIT
+        for key, schema in properties.items():
+            total += PROP_KEY
+            if "enum" in schema:
+                total += ENUM_INIT
+                for item in schema["enum"]:
+                    total += ENUM_ITEM + len(encode(str(item)))
+            description = schema.get("description", "").removesuffix(".")
+            total += len(encode(f"{key}:{schema.get('type', '')}:{description}"))
+    return total + FUNC_END
 
 
 def parse_reference(stdout: str) -> dict[str, int]:
@@ -666,7 +700,15 @@ def _count_file(path: Path, runs: int, tokcost: str, python: str, jobs: bool) ->
         entries.append(Timed("tokcost count (no --jobs option)", base))
     print()
     print(f"-- {_rel(path)}: {size / MB:.1f} MB")
+    return _time_against_reference(path, entries, runs)
+
+
+def _time_against_reference(path: Path, entries: list[Timed], runs: int) -> bool:
+    """Run the entries round-robin (the first is the reference), print the table and whether
+    each total matched the reference's; True when all did."""
+    size = path.stat().st_size
     _warm_page_cache(path)
+
     def record(entry: Timed, done: Any) -> None:
         try:
             if entry is entries[0]:
@@ -742,6 +784,170 @@ def _warm_page_cache(path: Path) -> None:
 
 # --------------------------------------------------------------------------------------------
 # startup
+
+# --------------------------------------------------------------------------------------------
+# repeats: requests that re-send what earlier ones sent (the memo's case)
+
+BATCH_FILE = DATA_DIR / "repeats-batch.jsonl"
+LOG_FILE = DATA_DIR / "repeats-log.jsonl"
+SYSTEM_PROMPT_TOKENS = 2_800  # at least this many o200k_base tokens
+LOG_BYTES = 60 * MB  # the request log stops growing past this size
+LOG_MAX_REQUESTS = 12  # requests a conversation contributes at most (its first user turns)
+
+# Three tool definitions, sent on every line of the Batch file.
+TOOLS = [
+    {"type": "function", "function": {
+        "name": "search_knowledge_base",
+        "description": "Search the help-centre articles and return the most relevant passages.",
+        "parameters": {"type": "object", "properties": {
+            "query": {"type": "string", "description": "What to search for, in the user's words"},
+            "language": {"type": "string", "description": "The articles' language",
+                         "enum": ["en", "de", "fr", "es", "ja", "zh"]},
+            "limit": {"type": "integer", "description": "How many passages to return, 1-20"}},
+            "required": ["query"]}}},
+    {"type": "function", "function": {
+        "name": "create_ticket",
+        "description": "Open a support ticket for a human agent when the question needs one.",
+        "parameters": {"type": "object", "properties": {
+            "summary": {"type": "string", "description": "One line saying what the user needs"},
+            "priority": {"type": "string", "description": "How urgent it is",
+                         "enum": ["low", "normal", "high", "urgent"]},
+            "details": {"type": "string", "description": "Everything the agent should know"}},
+            "required": ["summary", "priority"]}}},
+    {"type": "function", "function": {
+        "name": "get_order_status",
+        "description": "Look up an order by its number and say where it is.",
+        "parameters": {"type": "object", "properties": {
+            "order_number": {"type": "string", "description": "The order number, e.g. A-123456"},
+            "include_items": {"type": "boolean", "description": "Whether to list the items"}},
+            "required": ["order_number"]}}},
+]
+
+
+def _corpus_conversations() -> Iterator[list[dict[str, str]]]:
+    with open(SLICE_CORPUS, encoding="utf-8") as lines:
+        for line in lines:
+            yield json.loads(line)["messages"]
+
+
+def build_repeats() -> None:
+    """Write the two repeated-prefix files from the 4,000-conversation slice of the corpus."""
+    require_corpus([SLICE_CORPUS])
+    from tokcost.counting.tokenizers import get_encoding
+
+    encode = get_encoding("o200k_base").encode_ordinary
+    conversations = list(_corpus_conversations())
+    # The shared system prompt: assistant replies from the end of the slice, one by one until
+    # it has SYSTEM_PROMPT_TOKENS tokens; their conversations are left out of the Batch file.
+    system = ("You are the support assistant of an online shop. Follow the guidelines and the "
+              "examples below.")
+    used = 0
+    while len(encode(system)) < SYSTEM_PROMPT_TOKENS:
+        used += 1
+        for message in conversations[-used]:
+            if message["role"] == "assistant" and len(encode(system)) < SYSTEM_PROMPT_TOKENS:
+                system += "\n\n" + message["content"]
+    lines = 0
+    with open(BATCH_FILE, "w", encoding="utf-8") as out:
+        for number, messages in enumerate(conversations[:-used], 1):
+            first = next((m for m in messages if m["role"] == "user"), None)
+            if first is None:
+                continue
+            body = {"model": "gpt-4o", "messages": [{"role": "system", "content": system},
+                                                    first], "tools": TOOLS}
+            out.write(json.dumps({"custom_id": f"request-{number}", "method": "POST",
+                                  "url": "/v1/chat/completions", "body": body}) + "\n")
+            lines += 1
+    print(f"wrote {_rel(BATCH_FILE)}: {lines:,} lines, one shared system prompt of "
+          f"{len(encode(system)):,} tokens and {len(TOOLS)} tools on each, "
+          f"{BATCH_FILE.stat().st_size / MB:.1f} MB")
+    # The request log: each line is a request of one conversation, re-sending every message
+    # before its user turn; conversations in corpus order until LOG_BYTES.
+    lines = used_conversations = sent = new = 0
+    with open(LOG_FILE, "w", encoding="utf-8") as out:
+        for messages in conversations:
+            if out.tell() >= LOG_BYTES:
+                break
+            ends = [i + 1 for i, m in enumerate(messages) if m["role"] == "user"]
+            start = 0
+            for end in ends[:LOG_MAX_REQUESTS]:
+                out.write(json.dumps({"messages": messages[:end]}) + "\n")
+                lines += 1
+                sent += sum(len(m["content"]) for m in messages[:end])
+                new += sum(len(m["content"]) for m in messages[start:end])
+                start = end
+            used_conversations += 1
+    print(f"wrote {_rel(LOG_FILE)}: {lines:,} requests of {used_conversations:,} conversations, "
+          f"each re-sending the history before it, {LOG_FILE.stat().st_size / MB:.1f} MB; "
+          f"{1 - new / max(sent, 1):.0%} of its message characters were sent by an earlier line")
+
+
+def repeats_bench(runs: int, tokcost_override: str | None) -> bool:
+    """Time tokcost with the memo off and on against the reference on the two repeated-prefix
+    files and on the plain slice; True when every total matched."""
+    tokcost = find_tokcost(tokcost_override)
+    python = interpreter_of(tokcost)
+    build_repeats()
+    print()
+    print(f"== repeats: median of {runs} run(s) per command; wall time, round-robin order")
+    print(machine_line(python))
+    print(f"tokcost: {tokcost} ({tokcost_version(tokcost)}); reference: {python} "
+          f"{_rel(Path(__file__))} reference FILE (cookbook framing, tools included)")
+    print(f"peak memory: {peak_method()}")
+    off = ["env", "TOKCOST_MEMO=0"]
+    all_match = True
+    for path in (BATCH_FILE, LOG_FILE, SLICE_CORPUS):
+        base = [tokcost, "count", str(path), "-m", "gpt-4o", "--format", "csv"]
+        entries = [Timed("reference (tiktoken, 1 process)",
+                         [python, str(Path(__file__).resolve()), "reference", str(path)])]
+        for jobs, label in ((["--jobs", "1"], "--jobs 1"), ([], f"default jobs ({_cpus()})")):
+            entries.append(Timed(f"tokcost {label}, memo off", [*off, *base, *jobs]))
+            entries.append(Timed(f"tokcost {label}, memo on", [*base, *jobs]))
+        print()
+        print(f"-- {_rel(path)}: {path.stat().st_size / MB:.1f} MB")
+        all_match &= _time_against_reference(path, entries, runs)
+    return all_match
+
+
+def breakeven_bench() -> None:
+    """Where the memo starts to pay: encode vs. a memo miss and a memo hit, by text length."""
+    require_corpus([SLICE_CORPUS])
+    from tokcost.counting.memo import CountMemo
+    from tokcost.counting.tokenizers import get_encoding
+
+    encode = get_encoding("o200k_base").encode_ordinary
+    texts = [m["content"] for messages in _corpus_conversations() for m in messages]
+    print("== breakeven: ns a text, best of 15 interleaved runs; new string objects each run")
+    print(machine_line(sys.executable))
+
+    def copies(items: list[str]) -> list[str]:  # as a freshly parsed line gives them
+        return [(text + ".")[:-1] for text in items]
+
+    rows = []
+    for low, high in ((1, 8), (8, 16), (16, 32), (32, 64), (64, 128), (128, 256), (256, 1024),
+                      (1024, 4096)):
+        items = list(dict.fromkeys(t for t in texts if low <= len(t) < high))[:1500]
+        full = CountMemo(encode, min_chars=0)
+        for text in items:
+            full.count(text)
+        best = {"encode": 1e9, "miss": 1e9, "hit": 1e9}
+        for _ in range(15):
+            for kind in best:
+                count = {"encode": lambda t: len(encode(t)),
+                         "miss": CountMemo(encode, min_chars=0).count, "hit": full.count}[kind]
+                batch = copies(items)
+                start = time.perf_counter()
+                for text in batch:
+                    count(text)
+                best[kind] = min(best[kind], time.perf_counter() - start)
+        plain, miss, hit = (best[k] / len(items) * 1e9 for k in ("encode", "miss", "hit"))
+        pays = (miss - plain) / ((miss - plain) + (plain - hit))
+        share = sum(low <= len(t) < high for t in texts) / len(texts)
+        rows.append([f"{low}-{high - 1}", f"{share:.1%}", f"{plain:,.0f}", f"{miss - plain:+,.0f}",
+                     f"{hit:,.0f}", f"{pays:.0%}", f"{full.bytes / max(len(full), 1):,.0f}"])
+    print(table(["chars", "messages", "encode ns", "miss adds ns", "hit ns", "pays above hits",
+                 "bytes/entry"], rows, [False, True, True, True, True, True, True]))
+
 
 IMPORT_LINE = {name: re.compile(rf"\|\s*{name}\s*$", re.MULTILINE)
                for name in ("tiktoken", "anthropic")}
@@ -892,11 +1098,14 @@ def parser() -> argparse.ArgumentParser:
     start.add_argument("--runs", type=positive, default=10, help="runs per command (default 10)")
     sim = commands.add_parser("simulate", help="time `tokcost simulate` as the turns grow")
     sim.add_argument("--runs", type=positive, default=5, help="runs per command (default 5)")
+    rep = commands.add_parser("repeats", help="time count on requests that repeat (the memo)")
+    rep.add_argument("--runs", type=positive, default=3, help="runs per command (default 3)")
+    commands.add_parser("breakeven", help="time the memo against encoding, by text length")
     every = commands.add_parser("all", help="corpus (if missing), count and startup")
     every.add_argument("--runs", type=positive, default=5, help="count runs (default 5)")
     every.add_argument("--startup-runs", type=positive, default=10,
                        help="startup runs (default 10)")
-    for sub in (count, start, sim, every):
+    for sub in (count, start, sim, rep, every):
         sub.add_argument("--tokcost", metavar="PATH",
                          help="the tokcost program (default: the one beside this Python)")
     return top
@@ -916,6 +1125,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             startup_bench(args.runs, args.tokcost)
         elif args.command == "simulate":
             simulate_bench(args.runs, args.tokcost)
+        elif args.command == "repeats":
+            return 0 if repeats_bench(args.runs, args.tokcost) else 1
+        elif args.command == "breakeven":
+            breakeven_bench()
         elif args.command == "all":
             if not corpus_present():
                 build_corpus()

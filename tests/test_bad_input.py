@@ -525,8 +525,10 @@ def test_a_full_disk_under_an_output_file_is_one_line(cli: Run, args: tuple[str,
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_ctrl_c_during_a_large_count(installed_command: str, tmp_path: Path, jobs: str) -> None:
     big = tmp_path / "big.jsonl"
-    line = json.dumps([{"role": "user", "content": "word " * 2000}]) + "\n"
-    big.write_text(line * 12_000)  # about 120 MB: several seconds of work
+    # About 120 MB: several seconds of work. Each line its own text, or the memo of what has
+    # been counted would make all but the first instant.
+    big.write_text("".join(json.dumps([{"role": "user", "content": f"{n} " + "word " * 2000}])
+                           + "\n" for n in range(12_000)))
     process = subprocess.Popen([installed_command, "count", str(big), "-f", "csv", "--jobs", jobs],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     time.sleep(1.0)
@@ -547,8 +549,10 @@ needs_proc = pytest.mark.skipif(not Path("/proc/self/task").is_dir(),
 @pytest.fixture(scope="module")
 def big_input(tmp_path_factory: pytest.TempPathFactory) -> Path:
     big = tmp_path_factory.mktemp("signals") / "big.jsonl"
-    line = json.dumps([{"role": "user", "content": "word " * 2000}]) + "\n"
-    big.write_text(line * 12_000)  # about 120 MB: several seconds of work on two workers
+    # About 120 MB: several seconds of work on two workers (each line its own text, which the
+    # memo of what has been counted cannot shorten).
+    big.write_text("".join(json.dumps([{"role": "user", "content": f"{n} " + "word " * 2000}])
+                           + "\n" for n in range(12_000)))
     return big
 
 

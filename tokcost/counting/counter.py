@@ -27,6 +27,7 @@ from tokcost.counting.features import (
     total_features,
     weigh,
 )
+from tokcost.counting.memo import token_counter
 from tokcost.counting.rules import Rule, rule_for
 from tokcost.counting.tokenizers import get_encoding
 from tokcost.formats.conversations import Conversation
@@ -124,7 +125,10 @@ class ModelCounter:
         self.model = model
         self.rule: Rule = rule_for(model)
         self.encoding = get_encoding(model.tokenizer.encoding)
-        self._encode = self.encoding.encode_ordinary
+        # The one place text becomes a count, for every rule and format: through the
+        # encoding's memo of what has been counted (memo.py). encode_ordinary: text that looks
+        # like a special token is ordinary text.
+        self._tokens = token_counter(model.tokenizer.encoding, self.encoding.encode_ordinary)
         self.factor = model.tokenizer.factor
         self._role_tokens: dict[str, int] = {}
         self.base_notes: tuple[str, ...] = ()  # for conversations
@@ -167,10 +171,6 @@ class ModelCounter:
     def _image_rule_model(self) -> str:
         """Whose image rule prices images: the model's own for OpenAI models, else GPT-4o's."""
         return self.model.id if self.model.provider == "openai" else "gpt-4o"
-
-    def _tokens(self, text: str) -> int:
-        # encode_ordinary: text that looks like a special token is ordinary text
-        return len(self._encode(text))
 
     def _scaled(self, raw: int) -> int:
         return raw if self.factor == 1 else math.ceil(raw * self.factor)
@@ -358,7 +358,7 @@ class ModelCounter:
         raw = TOKENS_PER_MESSAGE + self._role(message["role"])
         content = message.get("content")
         if type(content) is str:
-            raw += len(self._encode(content))
+            raw += self._tokens(content)
         elif content:
             for part in content:
                 if part["type"] != "text":

@@ -1,0 +1,157 @@
+"""A memo of what has been counted: text -> its token count, one memo per encoding and process.
+
+Chat requests repeat by nature: every request re-sends the system prompt, the tools and the
+history before it, so a file of requests is mostly text that an earlier line already had. The
+one place where tokcost turns text into a count (``ModelCounter``'s ``_tokens``, which the
+features of the estimated rules are measured with too) asks the memo first, so every format and
+every model benefits, and a count from the memo is the count the encoder gave for that very
+string: nothing but the encoder decides a number.
+
+* Keyed by the string itself. CPython hashes a string once (about 1 ns a character, against
+  about 150 ns a character for the encoder) and a hit compares the two with ``memcmp``; a digest
+  of the text would cost as much to make and could, however rarely, collide.
+* Bounded in bytes (``MAX_BYTES`` a process), least recently used first out. What an entry holds
+  is its string (``sys.getsizeof``) plus ``ENTRY_BYTES`` of table, node and count.
+* Texts shorter than ``MIN_CHARS`` characters are encoded every time (see the figures there).
+* ``TOKCOST_MEMO=0`` (read once, when the first memo is made) turns it off; so does
+  :func:`set_enabled`, for tests and comparisons.
+* Threads may share a memo: no lock (one costs as much as a hit), each step leaves it
+  consistent and its counts exact; the byte tally is exact when one thread counts.
+
+Worker processes (``count --jobs N``) each have their own memo: the text that every line shares
+is encoded once a worker rather than once a line.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import OrderedDict
+from collections.abc import Callable
+
+MEMO_ENV_VAR = "TOKCOST_MEMO"
+
+# The break-even, measured on ShareGPT message texts of each length (o200k_base, Python 3.11, a
+# shared 2-core machine, best of 15 interleaved runs; `python bench/bench.py breakeven`):
+#   chars     encode   a miss adds   a hit   the memo pays above a hit rate of
+#   1-8       0.85 us    0.64 us     0.18 us   49%
+#   8-16      1.1 us     0.59 us     0.18 us   38%
+#   16-32     1.7 us     0.51 us     0.20 us   25%
+#   32-64     4.2 us     0.86 us     0.32 us   18%
+#   64-128    6.0 us     ~1 us       0.24 us   ~15-20%
+#   256-1024  34 us      1.0 us      0.54 us   3%
+# Below 32 characters a hit saves 1.5 us at most and an entry (~200 bytes) holds more table
+# than text; such texts are 8.7% of ShareGPT's messages and 0.16% of its characters.
+MIN_CHARS = 32
+
+# 32 MB a process: every distinct message of ~3,800 ShareGPT conversations (the 4,000 of
+# bench/data/sharegpt-4000.jsonl take 33 MB), while a shared system prompt and tools take
+# kilobytes. Each worker of `count --jobs N` has its own, so a process peaks at most this much
+# higher: `count` of the 120 MB ShareGPT corpus (default jobs) peaked at 139 MB, against 115 MB
+# without the memo.
+MAX_BYTES = 32 << 20
+
+# An OrderedDict entry beyond its string: ~123 bytes measured with tracemalloc over 200,000
+# entries (hash table, linked-list node, the count's int), rounded up.
+ENTRY_BYTES = 128
+
+Encode = Callable[[str], "list[int]"]
+
+_enabled: bool | None = None  # None: not yet read from the environment
+_memos: dict[str, CountMemo] = {}
+
+
+class CountMemo:
+    """Token counts of the texts counted so far in one encoding, bounded in bytes."""
+
+    def __init__(self, encode: Encode, max_bytes: int = MAX_BYTES,
+                 min_chars: int = MIN_CHARS) -> None:
+        self._encode = encode
+        self.max_bytes = max_bytes
+        self.min_chars = min_chars
+        self.bytes = 0  # what the entries hold, as this memo reckons it
+        self._counts: OrderedDict[str, int] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._counts)
+
+    def __contains__(self, text: object) -> bool:
+        return text in self._counts
+
+    def count(self, text: str) -> int:
+        """The number of tokens ``encode`` gives ``text``, from the memo when it has it."""
+        if len(text) < self.min_chars:
+            return len(self._encode(text))
+        counts = self._counts
+        tokens = counts.get(text)
+        if tokens is not None:
+            try:
+                counts.move_to_end(text)
+            except KeyError:  # another thread evicted it in between
+                pass
+            return tokens
+        tokens = len(self._encode(text))
+        self._store(text, tokens)
+        return tokens
+
+    def _store(self, text: str, tokens: int) -> None:
+        size = sys.getsizeof(text) + ENTRY_BYTES
+        if size > self.max_bytes:
+            return
+        counts = self._counts
+        if text in counts:  # another thread stored it in between
+            return
+        counts[text] = tokens
+        self.bytes += size
+        if self.bytes > self.max_bytes:
+            self._evict()
+
+    def _evict(self) -> None:
+        """Drop the least recently used entries until the memo is within its bound."""
+        counts = self._counts
+        while self.bytes > self.max_bytes and counts:
+            try:
+                oldest, _ = counts.popitem(last=False)
+            except KeyError:  # another thread emptied it in between
+                break
+            self.bytes -= sys.getsizeof(oldest) + ENTRY_BYTES
+        if not counts:
+            self.bytes = 0
+
+    def clear(self) -> None:
+        self._counts.clear()
+        self.bytes = 0
+
+
+def enabled() -> bool:
+    """Whether counting goes through the memo: ``TOKCOST_MEMO`` (read once), unless
+    :func:`set_enabled` said otherwise."""
+    global _enabled
+    if _enabled is None:
+        _enabled = os.environ.get(MEMO_ENV_VAR, "1").strip().lower() not in (
+            "0", "off", "no", "false")
+    return _enabled
+
+
+def set_enabled(on: bool | None) -> None:
+    """Switch the memo on or off for counters made from now on; None: as ``TOKCOST_MEMO``
+    says (read again). Memos already filled are dropped either way."""
+    global _enabled
+    _enabled = on
+    _memos.clear()
+
+
+def token_counter(encoding: str, encode: Encode) -> Callable[[str], int]:
+    """How a counter of this encoding turns text into a count: through the encoding's memo
+    in this process, or, with the memo off, straight through the encoder."""
+    if not enabled():
+        return lambda text: len(encode(text))
+    memo = _memos.get(encoding)
+    if memo is None:
+        memo = _memos.setdefault(encoding, CountMemo(encode))
+    return memo.count
+
+
+def memo_for(encoding: str) -> CountMemo | None:
+    """The memo of this encoding in this process, if one has been made."""
+    return _memos.get(encoding)
