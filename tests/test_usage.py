@@ -213,6 +213,17 @@ def test_by_day_in_utc_with_untimed_records_apart(cli: Callable[..., Any]) -> No
     assert "3 requests carry no time" in result.err
 
 
+def test_by_iso_week_and_by_month(cli: Callable[..., Any]) -> None:
+    files = (str(DATA / "openai-chat.jsonl"), str(DATA / "anthropic-session.jsonl"))
+    weeks = rows_of(cli("usage", *files, "--by", "week", "--format", "csv").out)
+    # Monday 2026-11-30 and Tuesday 2026-12-01 are both in ISO week 49: 15,200 + 2,350.
+    assert list(weeks) == ["2026-W49", "(no time)"]
+    assert Decimal(weeks["2026-W49"]["cost_usd"]) == Decimal(17550) / M
+    months = rows_of(cli("usage", *files, "--by", "month", "--format", "csv").out)
+    assert list(months) == ["2026-11", "2026-12", "(no time)"]
+    assert Decimal(months["2026-11"]["cost_usd"]) == Decimal(15200) / M
+
+
 def test_table_has_a_total_line(cli: Callable[..., Any]) -> None:
     result = cli("usage", str(DATA / "openai-chat.jsonl"), str(DATA / "gemini.json"),
                  "--format", "table")

@@ -941,6 +941,8 @@ class UsageGrouping(str, Enum):
 
     model = "model"
     day = "day"
+    week = "week"
+    month = "month"
 
 
 @app.command()
@@ -953,7 +955,8 @@ def usage(
         metavar="[PATH...]", show_default=False)] = None,
     by: Annotated[UsageGrouping, typer.Option(
         "--by", case_sensitive=False,
-        help="One row per model, or per day (UTC, from each record's time).")
+        help="One row per model, or per day, ISO week or month (UTC, from each record's "
+             "time).")
     ] = UsageGrouping.model,
     model: Annotated[Optional[str], typer.Option(
         "--model", "-m", help="The model of records that name none.")] = None,

@@ -13,8 +13,9 @@ record the snapshot in force on its date is not done yet.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal, NamedTuple
 
@@ -25,11 +26,18 @@ from tokcost.output import Column
 from tokcost.pricing.costing import TokenUsage, cost_of
 from tokcost.pricing.table import PriceTable
 
-GROUPINGS = ("model", "day")
-Grouping = Literal["model", "day"]
+GROUPINGS = ("model", "day", "week", "month")
+Grouping = Literal["model", "day", "week", "month"]
+# A period's name for a record's time (UTC): what each time grouping keys its rows by. The
+# names sort in time order: 2026-12-01, 2026-W49 (ISO weeks, Monday first), 2026-12.
+PERIODS: dict[str, Callable[[datetime], str]] = {
+    "day": lambda time: time.date().isoformat(),
+    "week": lambda time: "{}-W{:02d}".format(*time.isocalendar()[:2]),
+    "month": lambda time: f"{time.year:04d}-{time.month:02d}",
+}
 # The group of records that lack what the grouping needs. (Not "-": a spreadsheet would take
 # a cell starting with one for a formula, and CSV output neutralises it.)
-NO_GROUP = {"model": "(no model)", "day": "(no time)"}
+NO_GROUP = {"model": "(no model)", **{period: "(no time)" for period in PERIODS}}
 TOKEN_KINDS = ("input", "cached", "cache_write", "output", "reasoning")
 
 
@@ -164,15 +172,15 @@ def summarise(priced: Sequence[PricedRecord], by: Grouping = "model"
     for item in priced:
         groups.setdefault(_group(item, by), []).append(item)
     rows = [_row(by, key, items) for key, items in groups.items()]
-    if by == "day":
-        rows.sort(key=lambda row: (row["day"] == NO_GROUP["day"], row["day"]))
+    if by in PERIODS:
+        rows.sort(key=lambda row: (row[by] == NO_GROUP[by], row[by]))
     else:
         rows.sort(key=lambda row: (row["cost_usd"] is None, -(row["cost_usd"] or 0),
                                    row["model"]))
     notes = []
-    untimed = len(groups.get(NO_GROUP["day"], ())) if by == "day" else 0
+    untimed = len(groups.get(NO_GROUP[by], ())) if by in PERIODS else 0
     if untimed:
-        notes.append(f"{_requests(untimed)} carry no time; they are in the {NO_GROUP['day']} "
+        notes.append(f"{_requests(untimed)} carry no time; they are in the {NO_GROUP[by]} "
                      "row")
     total = _row(by, "total", list(priced)) if len(rows) > 1 else None
     return rows, total, notes
@@ -191,9 +199,9 @@ def usage_report(paths: Sequence[str], table: PriceTable, *, by: Grouping = "mod
 
 
 def _group(item: PricedRecord, by: str) -> str:
-    if by == "day":
+    if by in PERIODS:
         time = item.record.time
-        return time.date().isoformat() if time is not None else NO_GROUP["day"]
+        return PERIODS[by](time) if time is not None else NO_GROUP[by]
     return item.model or NO_GROUP["model"]
 
 
