@@ -144,12 +144,12 @@ def endless_fifo(tmp_path: Path, chunk: bytes) -> Path:
     os.mkfifo(fifo)
 
     def write() -> None:
-        with open(fifo, "wb") as out:
-            try:
+        try:  # around the `with` too: closing flushes, and the reader may be gone by then
+            with open(fifo, "wb") as out:
                 while True:
                     out.write(chunk * 4096)
-            except (BrokenPipeError, ValueError):
-                pass
+        except (BrokenPipeError, ValueError):
+            pass
 
     threading.Thread(target=write, daemon=True).start()
     return fifo
