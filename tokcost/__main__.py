@@ -1,7 +1,5 @@
 """``python -m tokcost``."""
 
-import sys
+from tokcost.cli import console
 
-from tokcost.cli import main
-
-sys.exit(main())
+console()

@@ -1295,6 +1295,20 @@ def _shown(line: str) -> str:
     return without_key(line, key)
 
 
+def console() -> None:
+    """The console script (and ``python -m tokcost``): main()'s status as the exit status.
+
+    Once main() has returned, the work is done and its output written: a Ctrl-C that lands
+    while the interpreter exits (joining the finished workers' queues) must not turn the run
+    into an interrupted one, so SIGINT is ignored from then on."""
+    status = main()
+    import signal
+
+    with contextlib.suppress(ValueError):  # not the main thread: not ours to change
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.exit(status)
+
+
 def main(argv: list[str] | None = None) -> int:
     """The console script: run the app with one error boundary and documented exit statuses."""
     debug = os.environ.get("TOKCOST_DEBUG") == "1"
