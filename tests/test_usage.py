@@ -224,6 +224,19 @@ def test_by_iso_week_and_by_month(cli: Callable[..., Any]) -> None:
     assert Decimal(months["2026-11"]["cost_usd"]) == Decimal(15200) / M
 
 
+def test_since_and_until_keep_the_days_between_both_included(cli: Callable[..., Any]) -> None:
+    files = (str(DATA / "openai-chat.jsonl"), str(DATA / "anthropic-session.jsonl"))
+    late = cli("usage", *files, "--since", "2026-12-01", "--format", "csv")
+    assert list(rows_of(late.out)) == ["gpt-5-mini"]  # the flex record of 2026-12-01: 2,350
+    assert Decimal(rows_of(late.out)["gpt-5-mini"]["cost_usd"]) == Decimal(2350) / M
+    assert "3 requests carry no time and are left out of the --since/--until window" in late.err
+    early = cli("usage", *files, "--until", "2026-11-30", "--by", "day", "--format", "csv")
+    assert list(rows_of(early.out)) == ["2026-11-30"]  # 23:59:59 UTC is still that day
+    backwards = cli("usage", *files, "--since", "2026-12-02", "--until", "2026-12-01")
+    assert (backwards.status, backwards.err) == (
+        2, "tokcost: error: --since 2026-12-02 is after --until 2026-12-01\n")
+
+
 def test_table_has_a_total_line(cli: Callable[..., Any]) -> None:
     result = cli("usage", str(DATA / "openai-chat.jsonl"), str(DATA / "gemini.json"),
                  "--format", "table")

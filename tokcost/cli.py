@@ -13,7 +13,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum, IntEnum
 from pathlib import Path
@@ -960,6 +960,12 @@ def usage(
     ] = UsageGrouping.model,
     model: Annotated[Optional[str], typer.Option(
         "--model", "-m", help="The model of records that name none.")] = None,
+    since: Annotated[Optional[datetime], typer.Option(
+        "--since", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD",
+        help="Only records from this day on (UTC).")] = None,
+    until: Annotated[Optional[datetime], typer.Option(
+        "--until", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD",
+        help="Only records up to this day, included (UTC).")] = None,
     encoding_errors: Annotated[EncodingErrors, typer.Option(
         "--encoding-errors", case_sensitive=False,
         help="What to do with bytes that are not UTF-8: stop (strict) or read them as U+FFFD "
@@ -984,7 +990,9 @@ def usage(
         paths = ["-"]
     table = _table(pricing_version, pricing)
     report = usage_report(paths, table, by=by.value, model=model,
-                          encoding_errors=encoding_errors.value)
+                          encoding_errors=encoding_errors.value,
+                          since=since.date() if since else None,
+                          until=until.date() if until else None)
     for note in report.notes:
         _note(note)
     for problem in report.problems:

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal, NamedTuple
 
-from tokcost.errors import InputFileError, UnknownModelError, UnpricedError
+from tokcost.errors import InputFileError, OptionError, UnknownModelError, UnpricedError
 from tokcost.formats.usage import NotBilled, UsageError, UsageRecord, usage_record
 from tokcost.inputs.sources import JSON_SUFFIXES, expand_inputs, json_values
 from tokcost.output import Column
@@ -187,15 +187,29 @@ def summarise(priced: Sequence[PricedRecord], by: Grouping = "model"
 
 
 def usage_report(paths: Sequence[str], table: PriceTable, *, by: Grouping = "model",
-                 model: str | None = None, encoding_errors: str = "strict") -> UsageReport:
-    """Read, price and sum the usage records the paths hold."""
+                 model: str | None = None, encoding_errors: str = "strict",
+                 since: date | None = None, until: date | None = None) -> UsageReport:
+    """Read, price and sum the usage records the paths hold; with ``since``/``until``, only
+    those of those days (UTC, both included)."""
     if by not in GROUPINGS:
         raise ValueError(f"by must be one of {', '.join(GROUPINGS)}, not {by!r}")
+    if since is not None and until is not None and since > until:
+        raise OptionError(f"--since {since} is after --until {until}")
     log = read_usage(paths, encoding_errors)
-    priced, price_notes = price_records((placed.record for placed in log.records), table, model)
+    records = [placed.record for placed in log.records]
+    window_notes = []
+    if since is not None or until is not None:
+        untimed = sum(record.time is None for record in records)
+        records = [record for record in records if record.time is not None
+                   and (since is None or record.time.date() >= since)
+                   and (until is None or record.time.date() <= until)]
+        if untimed:
+            window_notes.append(f"{_requests(untimed)} carry no time and are left out of the "
+                                "--since/--until window")
+    priced, price_notes = price_records(records, table, model)
     rows, total, group_notes = summarise(priced, by)
-    return UsageReport(by, rows, total, [*log.notes, *price_notes, *group_notes], log.problems,
-                       priced)
+    return UsageReport(by, rows, total, [*log.notes, *window_notes, *price_notes,
+                                         *group_notes], log.problems, priced)
 
 
 def _group(item: PricedRecord, by: str) -> str:
