@@ -237,6 +237,25 @@ def test_since_and_until_keep_the_days_between_both_included(cli: Callable[..., 
         2, "tokcost: error: --since 2026-12-02 is after --until 2026-12-01\n")
 
 
+def test_reprice_on_other_models(cli: Callable[..., Any], tmp_path: Path) -> None:
+    log = tmp_path / "one.jsonl"
+    log.write_text(json.dumps({"model": "gpt-4o", "usage": {
+        "prompt_tokens": 1000, "completion_tokens": 300,
+        "prompt_tokens_details": {"cached_tokens": 400}}}) + "\n")
+    result = cli("usage", str(log), "--reprice-on", "claude-sonnet-4-6", "--reprice-on",
+                 "gpt-4o-mini", "--format", "csv")
+    assert result.status == 0, result.err
+    row = rows_of(result.out)["gpt-4o"]
+    # Claude's rule counts 1.076 tokens a gpt-4o token: 646 input, 430 cached, 323 output, at
+    # 3, 0.3 and 15 per million = 6,912. gpt-4o-mini shares gpt-4o's tokenizer: 600 x 0.15 +
+    # 400 x 0.075 + 300 x 0.6 = 300. gpt-4o itself: 600 x 2.5 + 400 x 1.25 + 300 x 10 = 5,000.
+    assert (Decimal(row["cost_usd"]), Decimal(row["cost_on_claude-sonnet-4-6_usd"]),
+            Decimal(row["cost_on_gpt-4o-mini_usd"])) == (
+        Decimal(5000) / M, Decimal(6912) / M, Decimal(300) / M)
+    assert ("on claude-sonnet-4-6: gpt-4o's tokens scaled by 1.076, the ratio of their "
+            "counting rules' measured text ratios (their tokenizers differ)") in result.err
+
+
 def test_table_has_a_total_line(cli: Callable[..., Any]) -> None:
     result = cli("usage", str(DATA / "openai-chat.jsonl"), str(DATA / "gemini.json"),
                  "--format", "table")

@@ -960,6 +960,10 @@ def usage(
     ] = UsageGrouping.model,
     model: Annotated[Optional[str], typer.Option(
         "--model", "-m", help="The model of records that name none.")] = None,
+    reprice_on: Annotated[Optional[list[str]], typer.Option(
+        "--reprice-on", metavar="MODEL",
+        help="Also price the same traffic on this model (repeat for more): a cost_on_MODEL "
+             "column, tokens scaled where the tokenizers differ.")] = None,
     since: Annotated[Optional[datetime], typer.Option(
         "--since", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD",
         help="Only records from this day on (UTC).")] = None,
@@ -992,13 +996,15 @@ def usage(
     report = usage_report(paths, table, by=by.value, model=model,
                           encoding_errors=encoding_errors.value,
                           since=since.date() if since else None,
-                          until=until.date() if until else None)
+                          until=until.date() if until else None,
+                          reprice_on=[m.id for m in _chosen_models(table, reprice_on)[0]]
+                          if reprice_on else ())
     for note in report.notes:
         _note(note)
     for problem in report.problems:
         typer.echo(_shown(f"tokcost: error: {problem}"), err=True)
     if report.rows:
-        _emit(report.rows, usage_columns(report.by), fmt, output,
+        _emit(report.rows, usage_columns(report.by, report.repriced_on), fmt, output,
               total=[report.total] if report.total else [], currency=currency,
               priced_by=table.label,
               preamble=(f"Billed usage priced with table {table.label}, each request at its "

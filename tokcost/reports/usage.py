@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any, Literal, NamedTuple
 
 from tokcost.errors import InputFileError, OptionError, UnknownModelError, UnpricedError
@@ -24,6 +24,7 @@ from tokcost.formats.usage import NotBilled, UsageError, UsageRecord, usage_reco
 from tokcost.inputs.sources import JSON_SUFFIXES, expand_inputs, json_values
 from tokcost.output import Column
 from tokcost.pricing.costing import TokenUsage, cost_of
+from tokcost.pricing.schema import STANDARD, ModelPrice
 from tokcost.pricing.table import PriceTable
 
 GROUPINGS = ("model", "day", "week", "month")
@@ -41,13 +42,14 @@ NO_GROUP = {"model": "(no model)", **{period: "(no time)" for period in PERIODS}
 TOKEN_KINDS = ("input", "cached", "cache_write", "output", "reasoning")
 
 
-def usage_columns(by: str) -> tuple[Column, ...]:
+def usage_columns(by: str, repriced_on: Sequence[str] = ()) -> tuple[Column, ...]:
     return (
         Column(by), Column("requests", "int", "n"),
         Column("input", "int"), Column("cached", "int", drop=2),
         Column("cache_write", "int", "cache write", drop=3), Column("output", "int"),
         Column("reasoning", "int", drop=1), Column("unpriced", "int", drop=4),
         Column("cost_usd", "usd", "cost"),
+        *(Column(repriced_column(model), "usd", f"on {model}") for model in repriced_on),
     )
 
 
@@ -103,6 +105,12 @@ class PricedRecord(NamedTuple):
     record: UsageRecord
     model: str  # the table's id, else the name the record gives ("" for none)
     cost: Decimal | None  # None: unpriced
+    repriced: tuple[Decimal | None, ...] = ()  # its cost on each --reprice-on model
+
+
+def repriced_column(model: str) -> str:
+    """The column of what the traffic would cost on ``model`` (--reprice-on)."""
+    return f"cost_on_{model}_usd"
 
 
 @dataclass
@@ -115,6 +123,7 @@ class UsageReport:
     notes: list[str]
     problems: list[InputFileError]
     priced: list[PricedRecord]
+    repriced_on: list[str] = field(default_factory=list)  # the table's ids of --reprice-on
 
 
 def price_records(records: Iterable[UsageRecord], table: PriceTable,
@@ -164,14 +173,15 @@ def price_records(records: Iterable[UsageRecord], table: PriceTable,
     return priced, list(notes)
 
 
-def summarise(priced: Sequence[PricedRecord], by: Grouping = "model"
+def summarise(priced: Sequence[PricedRecord], by: Grouping = "model",
+              repriced_on: Sequence[str] = ()
               ) -> tuple[list[dict[str, Any]], dict[str, Any] | None, list[str]]:
     """Rows by model (dearest first) or by UTC day (in order), the total line (for two rows
     or more), and notes."""
     groups: dict[str, list[PricedRecord]] = {}
     for item in priced:
         groups.setdefault(_group(item, by), []).append(item)
-    rows = [_row(by, key, items) for key, items in groups.items()]
+    rows = [_row(by, key, items, repriced_on) for key, items in groups.items()]
     if by in PERIODS:
         rows.sort(key=lambda row: (row[by] == NO_GROUP[by], row[by]))
     else:
@@ -182,13 +192,71 @@ def summarise(priced: Sequence[PricedRecord], by: Grouping = "model"
     if untimed:
         notes.append(f"{_requests(untimed)} carry no time; they are in the {NO_GROUP[by]} "
                      "row")
-    total = _row(by, "total", list(priced)) if len(rows) > 1 else None
+    total = _row(by, "total", list(priced), repriced_on) if len(rows) > 1 else None
     return rows, total, notes
+
+
+def reprice(priced: Sequence[PricedRecord], targets: Sequence[ModelPrice], table: PriceTable
+            ) -> tuple[list[PricedRecord], list[str]]:
+    """Each priced record with what it would cost on each target model: the same kinds of
+    token, scaled by the ratio of the two models' measured text ratios to the stand-in
+    encoding where their tokenizers differ, at the target's prices (its record's batch rates
+    and service tier where the target is sold so, else standard, with a note)."""
+    notes: dict[str, None] = {}
+    sources: dict[str, ModelPrice] = {}
+    out = []
+    for item in priced:
+        if item.cost is None:  # unpriced on its own model: nothing to compare
+            out.append(item._replace(repriced=tuple(None for _ in targets)))
+            continue
+        source = sources.get(item.model) or sources.setdefault(
+            item.model, table.resolve(item.model).model)
+        costs: list[Decimal | None] = []
+        for target in targets:
+            scale = _text_ratio(target) / _text_ratio(source)
+            if scale != 1:
+                notes[f"on {target.id}: {source.id}'s tokens scaled by {scale:.3f}, the ratio "
+                      "of their counting rules' measured text ratios (their tokenizers "
+                      "differ)"] = None
+            tier = item.record.service_tier
+            if target.price_set(tier) is None:
+                notes[f"on {target.id}: {tier} requests priced at standard prices, which it "
+                      f"is sold at instead"] = None
+                tier = STANDARD
+            record = item.record
+            usage = TokenUsage(
+                input=_scaled(record.input, scale), output=_scaled(record.output, scale),
+                cache_read=_scaled(record.cache_read, scale),
+                cache_write_5m=_scaled(record.cache_write_5m, scale),
+                cache_write_1h=_scaled(record.cache_write_1h, scale),
+                web_searches=record.web_searches)
+            try:
+                costs.append(cost_of(target, usage, batch=record.batch and target.batch
+                                     is not None, service_tier=tier).total)
+            except UnpricedError as error:
+                costs.append(None)
+                notes[f"on {target.id}: {error}"] = None
+        out.append(item._replace(repriced=tuple(costs)))
+    return out, list(notes)
+
+
+def _text_ratio(model: ModelPrice) -> Decimal:
+    """Tokens of the model's tokenizer per stand-in token, as its counting rule measured it."""
+    from tokcost.counting.rules import rule_for  # rules only, no tokenizer is loaded
+
+    rule = rule_for(model)
+    ratio = rule.weights.get("text", 1.0) if rule.method == "weighted" else 1.0
+    return Decimal(str(ratio)) * Decimal(str(model.tokenizer.factor))
+
+
+def _scaled(tokens: int, scale: Decimal) -> int:
+    return tokens if scale == 1 else int((tokens * scale).to_integral_value(ROUND_HALF_EVEN))
 
 
 def usage_report(paths: Sequence[str], table: PriceTable, *, by: Grouping = "model",
                  model: str | None = None, encoding_errors: str = "strict",
-                 since: date | None = None, until: date | None = None) -> UsageReport:
+                 since: date | None = None, until: date | None = None,
+                 reprice_on: Sequence[str] = ()) -> UsageReport:
     """Read, price and sum the usage records the paths hold; with ``since``/``until``, only
     those of those days (UTC, both included)."""
     if by not in GROUPINGS:
@@ -206,10 +274,15 @@ def usage_report(paths: Sequence[str], table: PriceTable, *, by: Grouping = "mod
         if untimed:
             window_notes.append(f"{_requests(untimed)} carry no time and are left out of the "
                                 "--since/--until window")
+    targets = [table.resolve(name).model for name in reprice_on]
     priced, price_notes = price_records(records, table, model)
-    rows, total, group_notes = summarise(priced, by)
+    if targets:
+        priced, reprice_notes = reprice(priced, targets, table)
+        price_notes += reprice_notes
+    rows, total, group_notes = summarise(priced, by, [target.id for target in targets])
     return UsageReport(by, rows, total, [*log.notes, *window_notes, *price_notes,
-                                         *group_notes], log.problems, priced)
+                                         *group_notes], log.problems, priced,
+                       [target.id for target in targets])
 
 
 def _group(item: PricedRecord, by: str) -> str:
@@ -219,10 +292,16 @@ def _group(item: PricedRecord, by: str) -> str:
     return item.model or NO_GROUP["model"]
 
 
-def _row(by: str, key: str, items: Sequence[PricedRecord]) -> dict[str, Any]:
+def _row(by: str, key: str, items: Sequence[PricedRecord], repriced_on: Sequence[str] = ()
+         ) -> dict[str, Any]:
     costs = [item.cost for item in items if item.cost is not None]
     records = [item.record for item in items]
-    return {
+    on_others = {}
+    for index, model in enumerate(repriced_on):
+        found = [cost for item in items if item.repriced
+                 and (cost := item.repriced[index]) is not None]
+        on_others[repriced_column(model)] = sum(found, Decimal(0)) if found else None
+    return on_others | {
         by: key, "requests": len(items),
         "input": sum(r.input for r in records),
         "cached": sum(r.cache_read for r in records),
@@ -231,7 +310,7 @@ def _row(by: str, key: str, items: Sequence[PricedRecord]) -> dict[str, Any]:
         "reasoning": sum(r.reasoning for r in records),
         "unpriced": len(items) - len(costs),
         "cost_usd": sum(costs, Decimal(0)) if costs else None,
-    }
+    } | on_others
 
 
 def _requests(count: int) -> str:
