@@ -181,7 +181,7 @@ def test_batch_output_at_batch_rates(cli: Callable[..., Any]) -> None:
     assert Decimal(rows["gpt-4o"]["cost_usd"]) == Decimal(1750) / M
     # Anthropic Message Batches, 50% off: 1,000 x 1.50 + 100 x 7.50 = 1,500 + 750 = 2,250 / M.
     assert Decimal(rows["claude-sonnet-4-6"]["cost_usd"]) == Decimal(2250) / M
-    assert "1 request failed and billed nothing" in result.err
+    assert "1 line skipped: failed request (no usage; not billed)" in result.err
 
 
 def test_unknown_model_and_bad_lines(cli: Callable[..., Any]) -> None:
@@ -254,6 +254,22 @@ def test_reprice_on_other_models(cli: Callable[..., Any], tmp_path: Path) -> Non
         Decimal(5000) / M, Decimal(6912) / M, Decimal(300) / M)
     assert ("on claude-sonnet-4-6: gpt-4o's tokens scaled by 1.076, the ratio of their "
             "counting rules' measured text ratios (their tokenizers differ)") in result.err
+
+
+def test_a_claude_code_log_counts_each_request_once_beside_its_stated_cost(
+        cli: Callable[..., Any]) -> None:
+    result = cli("usage", str(DATA / "claude-code.jsonl"), "--format", "csv")
+    assert result.status == 0, result.err
+    row = rows_of(result.out)["claude-sonnet-4-6"]
+    # msg_01 (logged twice, once per streamed update): 10 x 3 + 2,000 x 3.75 (5-minute writes)
+    # + 50 x 15 = 8,280; msg_02: 5 x 3 + 2,000 x 0.3 + 100 x 3.75 + 200 x 15 = 3,990.
+    assert (row["requests"], row["input"], row["cached"], row["cache_write"], row["output"]) == (
+        "2", "15", "2000", "2100", "250")
+    assert Decimal(row["cost_usd"]) == Decimal(12270) / M
+    assert Decimal(row["reported_cost_usd"]) == Decimal("0.015")  # the log's costUSD, beside
+    assert "1 request logged again under the same message and request id, counted once" \
+        in result.err
+    assert "3 lines skipped: not a response (a user turn, summary or system line)" in result.err
 
 
 def test_table_has_a_total_line(cli: Callable[..., Any]) -> None:

@@ -1004,7 +1004,8 @@ def usage(
     for problem in report.problems:
         typer.echo(_shown(f"tokcost: error: {problem}"), err=True)
     if report.rows:
-        _emit(report.rows, usage_columns(report.by, report.repriced_on), fmt, output,
+        _emit(report.rows, usage_columns(report.by, report.repriced_on, report.reported), fmt,
+              output,
               total=[report.total] if report.total else [], currency=currency,
               priced_by=table.label,
               preamble=(f"Billed usage priced with table {table.label}, each request at its "

@@ -22,6 +22,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 
@@ -116,6 +117,10 @@ class Envelope(NamedTuple):
     name: str
     response: tuple[str, ...]
     batch: bool = False
+    # Fields of the line that together name the request (a log may repeat a record: Claude
+    # Code writes one line per streamed update of a message), and the cost the log states.
+    identity: tuple[str, ...] = ()
+    reported_cost: str | None = None
 
 
 # Tried in order; a line none of them fits is taken as the response itself.
@@ -123,7 +128,12 @@ ENVELOPES = (
     Envelope("openai-batch", ("response", "body"), batch=True),  # {"custom_id", "response"}
     Envelope("anthropic-batch", ("result", "message"), batch=True),  # Message Batches results
     Envelope("request-response", ("response",)),  # what `tokcost calibrate` reads
+    # Claude Code's session logs (~/.claude/projects/**/*.jsonl): an assistant line's message.
+    Envelope("claude-code", ("message",), identity=("message.id", "requestId"),
+             reported_cost="costUSD"),
 )
+# Lines of a session log that are not responses: user turns, summaries, system lines.
+NOT_RESPONSES = frozenset({"user", "summary", "system"})
 # Where a record says its model and its time, first match wins: the response's own fields,
 # then the wrapping line's (and its request's, for {"request", "response"} lines).
 MODEL_KEYS = ("model", "modelVersion")
@@ -148,6 +158,8 @@ class UsageRecord(NamedTuple):
     web_searches: int = 0
     service_tier: str = "standard"
     batch: bool = False
+    key: str | None = None  # the request's identity, where the log gives one (for repeats)
+    reported_cost: Decimal | None = None  # USD, as the log itself states it
 
 
 class NotBilled(NamedTuple):
@@ -172,6 +184,9 @@ def usage_record(value: Any) -> UsageRecord | NotBilled:
         if isinstance(inner, dict):
             response, envelope = inner, candidate
             break
+    if value.get("type") in NOT_RESPONSES and not any(
+            isinstance(response.get(key), dict) for key in USAGE_KEYS):
+        return NotBilled("not a response (a user turn, summary or system line)")
     found = next(((key, response[key]) for key in USAGE_KEYS
                   if isinstance(response.get(key), dict)), None)
     if found is None:
@@ -222,7 +237,22 @@ def usage_record(value: Any) -> UsageRecord | NotBilled:
         input=prompt, output=output, cache_read=cached, cache_write_5m=write_5m,
         cache_write_1h=write_1h, reasoning=reasoning,
         web_searches=_tokens(usage, shape.web_searches, found[0]),
-        service_tier=tier, batch=batch)
+        service_tier=tier, batch=batch, key=_identity(value, envelope),
+        reported_cost=_reported_cost(value, envelope))
+
+
+def _identity(value: dict[str, Any], envelope: Envelope | None) -> str | None:
+    if envelope is None or not envelope.identity:
+        return None
+    parts = [_path(value, path) for path in envelope.identity]
+    return "/".join(str(part) for part in parts) if all(parts) else None
+
+
+def _reported_cost(value: dict[str, Any], envelope: Envelope | None) -> Decimal | None:
+    stated = value.get(envelope.reported_cost) if envelope and envelope.reported_cost else None
+    if isinstance(stated, bool) or not isinstance(stated, (int, float)) or stated < 0:
+        return None
+    return Decimal(str(stated))
 
 
 def _shape_of(usage: Mapping[str, Any]) -> UsageShape | None:

@@ -42,13 +42,17 @@ NO_GROUP = {"model": "(no model)", **{period: "(no time)" for period in PERIODS}
 TOKEN_KINDS = ("input", "cached", "cache_write", "output", "reasoning")
 
 
-def usage_columns(by: str, repriced_on: Sequence[str] = ()) -> tuple[Column, ...]:
+def usage_columns(by: str, repriced_on: Sequence[str] = (), reported: bool = False
+                  ) -> tuple[Column, ...]:
+    """The columns of a usage report; ``reported``: the cost the logs state themselves
+    (Claude Code's costUSD), beside ours."""
     return (
         Column(by), Column("requests", "int", "n"),
         Column("input", "int"), Column("cached", "int", drop=2),
         Column("cache_write", "int", "cache write", drop=3), Column("output", "int"),
         Column("reasoning", "int", drop=1), Column("unpriced", "int", drop=4),
         Column("cost_usd", "usd", "cost"),
+        *((Column("reported_cost_usd", "usd", "log says"),) if reported else ()),
         *(Column(repriced_column(model), "usd", f"on {model}") for model in repriced_on),
     )
 
@@ -67,7 +71,8 @@ class UsageLog:
     records: list[PlacedRecord] = field(default_factory=list)
     problems: list[InputFileError] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    not_billed: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)  # reason -> lines
+    repeats: int = 0
 
 
 def read_usage(paths: Sequence[str], encoding_errors: str = "strict") -> UsageLog:
@@ -75,6 +80,7 @@ def read_usage(paths: Sequence[str], encoding_errors: str = "strict") -> UsageLo
     named; a bad line or file is a problem, and the rest still count."""
     sources, problems, notes = expand_inputs(paths, JSON_SUFFIXES)
     log = UsageLog(problems=list(problems), notes=list(notes))
+    seen: set[str] = set()  # the identities of the requests read, where the log gives them
     for source in sources:
         try:
             for place, value in json_values(source, encoding_errors):
@@ -90,14 +96,20 @@ def read_usage(paths: Sequence[str], encoding_errors: str = "strict") -> UsageLo
                     log.problems.append(InputFileError(f"{place}: JSON nested too deeply"))
                     continue
                 if isinstance(record, NotBilled):
-                    log.not_billed += 1
+                    log.skipped[record.reason] = log.skipped.get(record.reason, 0) + 1
+                elif record.key is not None and record.key in seen:
+                    log.repeats += 1  # the same request again (a streamed update)
                 else:
+                    if record.key is not None:
+                        seen.add(record.key)
                     log.records.append(PlacedRecord(place, record))
         except InputFileError as error:  # this file's problem; the others go on
             log.problems.append(error)
-    if log.not_billed:
-        log.notes.append(f"{_requests(log.not_billed)} failed and billed nothing (no usage); "
-                         "not counted")
+    for reason, lines in log.skipped.items():
+        log.notes.append(f"{lines:,} line{'s' if lines != 1 else ''} skipped: {reason}")
+    if log.repeats:
+        log.notes.append(f"{_requests(log.repeats)} logged again under the same message and "
+                         "request id, counted once")
     return log
 
 
@@ -124,6 +136,11 @@ class UsageReport:
     problems: list[InputFileError]
     priced: list[PricedRecord]
     repriced_on: list[str] = field(default_factory=list)  # the table's ids of --reprice-on
+
+    @property
+    def reported(self) -> bool:
+        """Whether any record states its own cost (Claude Code's costUSD)."""
+        return any(item.record.reported_cost is not None for item in self.priced)
 
 
 def price_records(records: Iterable[UsageRecord], table: PriceTable,
@@ -310,6 +327,8 @@ def _row(by: str, key: str, items: Sequence[PricedRecord], repriced_on: Sequence
         "reasoning": sum(r.reasoning for r in records),
         "unpriced": len(items) - len(costs),
         "cost_usd": sum(costs, Decimal(0)) if costs else None,
+        "reported_cost_usd": sum(stated, Decimal(0)) if (stated := [
+            r.reported_cost for r in records if r.reported_cost is not None]) else None,
     } | on_others
 
 
