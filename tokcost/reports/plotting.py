@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from tokcost.errors import OptionError, TokcostError
 from tokcost.reports.simulation import Simulation
@@ -67,13 +68,7 @@ def write_plot(simulation: Simulation, path: str | Path, context_window: int | N
     tokens_axis.legend(handles=legend, loc="upper left")
     tokens_axis.set_title(f"{simulation.model}: input per request ({simulation.strategy} "
                           "history)")
-    figure.tight_layout()
-    try:
-        figure.savefig(target)
-    except OSError as error:
-        raise TokcostError(f"{target}: cannot write the plot: {error.strerror}") from None
-    finally:
-        plt.close(figure)
+    _save(figure, target)
 
 
 _COLOURS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3")
@@ -119,6 +114,13 @@ def write_comparison_plot(simulations: list[Simulation], path: str | Path,
     tokens_axis.legend(handles + more_handles, labels + more_labels, loc="upper left",
                        fontsize="small")
     tokens_axis.set_title(f"Input per request ({simulations[0].strategy} history)")
+    _save(figure, target)
+
+
+def _save(figure: Any, target: Path) -> None:
+    """Write the figure to its file (the suffix picks PNG or SVG), and free it either way."""
+    import matplotlib.pyplot as plt
+
     figure.tight_layout()
     try:
         figure.savefig(target)
