@@ -7,6 +7,7 @@ the results are gathered in input order, so both give the same rows.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -138,15 +139,11 @@ def count_batch(batch: Batch, job: CountJob) -> BatchResult:
     """Count one batch for the job's models; problems come back as messages, in order."""
     result = BatchResult(size=batch.size)
     if batch.kind == "text":
-        counted: dict[tuple[object, ...], tuple[ModelCounter, TokenCount]] = {}
+        alike = _Alike()
         for model in job.models or (job.table.resolve(DEFAULT_MODEL).model,):
             counter = _counter(model)
-            earlier = counted.get(counter.counts_text_like)
-            if earlier is not None:  # a model that counts text alike: the same tokens
-                count = counter.relabelled(earlier[1], earlier[0], text=True)
-            else:
-                count = counter.text(batch.text)
-                counted[counter.counts_text_like] = (counter, count)
+            count = alike.count(counter, counter.counts_text_like,
+                                functools.partial(counter.text, batch.text), text=True)
             result.counted.append(Counted(0, model.id, count.tokens, None,
                                           count.accuracy == "estimate", count.error_p90_pct,
                                           preview=preview(batch.text[:200])))
@@ -173,6 +170,23 @@ def count_batch(batch: Batch, job: CountJob) -> BatchResult:
     return result
 
 
+class _Alike:
+    """Models that count an input alike (the same encoding, framing and rule) share one count
+    of it: the first model's, relabelled with each other model's own notes and band."""
+
+    def __init__(self) -> None:
+        self._counted: dict[tuple[object, ...], tuple[ModelCounter, TokenCount]] = {}
+
+    def count(self, counter: ModelCounter, like: tuple[object, ...],
+              count_it: Callable[[], TokenCount], *, text: bool = False) -> TokenCount:
+        earlier = self._counted.get(like)
+        if earlier is not None:
+            return counter.relabelled(earlier[1], earlier[0], text=text)
+        count = count_it()
+        self._counted[like] = (counter, count)
+        return count
+
+
 def _exact_cannot_count_text(model: ModelPrice) -> str:
     """Why --exact left plain text an estimate: the counting endpoint takes a request."""
     if model.provider == "anthropic":
@@ -194,27 +208,23 @@ def _count_conversation(conversation: Conversation, place: tuple[str, str, int],
     result.conversations += 1
     images = image_count(conversation)
     media = images > 0 or has_media(conversation)
-    # Models that count alike (encoding, framing, rule; the image rule only where there are
-    # media) share one count of the conversation.
-    counted: dict[tuple[object, ...], tuple[ModelCounter, TokenCount]] = {}
+    alike = _Alike()  # the image rule matters only where there are media
     for model in models:
-        counter = None if job.exact else _counter(model)
-        like = None if counter is None else (
-            counter.counts_like if media else counter.counts_text_like)
-        earlier = counted.get(like) if like is not None else None
-        if counter is not None and earlier is not None:
-            count = counter.relabelled(earlier[1], earlier[0])
-        else:
-            try:
+        try:
+            if job.exact:
                 count = _conversation_count(model, conversation, job, result.notes)
-            except ApiError as error:
-                # The API failed for this file: it is reported as the file's problem, naming
-                # the conversation, and the file's count stops there (the next request would
-                # most likely fail the same way), while other files keep their results.
-                label, joint, number = place
-                raise ApiError(f"{label}{joint}{number}: {error}") from None
-            if counter is not None and like is not None:
-                counted[like] = (counter, count)
+            else:
+                counter = _counter(model)
+                count = alike.count(
+                    counter, counter.counts_like if media else counter.counts_text_like,
+                    functools.partial(_conversation_count, model, conversation, job,
+                                      result.notes))
+        except ApiError as error:
+            # The API failed for this file: it is reported as the file's problem, naming
+            # the conversation, and the file's count stops there (the next request would
+            # most likely fail the same way), while other files keep their results.
+            label, joint, number = place
+            raise ApiError(f"{label}{joint}{number}: {error}") from None
         result.counted.append(Counted(index, model.id, count.tokens, len(conversation.messages),
                                       count.accuracy == "estimate", count.error_p90_pct,
                                       count.messages, images=images))
