@@ -220,21 +220,23 @@ def reprice(priced: Sequence[PricedRecord], targets: Sequence[ModelPrice], table
     encoding where their tokenizers differ, at the target's prices (its record's batch rates
     and service tier where the target is sold so, else standard, with a note)."""
     notes: dict[str, None] = {}
-    sources: dict[str, ModelPrice] = {}
+    scales: dict[tuple[str, str], Decimal] = {}  # (source, target) -> tokens on the target
     out = []
     for item in priced:
         if item.cost is None:  # unpriced on its own model: nothing to compare
             out.append(item._replace(repriced=tuple(None for _ in targets)))
             continue
-        source = sources.get(item.model) or sources.setdefault(
-            item.model, table.resolve(item.model).model)
         costs: list[Decimal | None] = []
         for target in targets:
-            scale = _text_ratio(target) / _text_ratio(source)
-            if scale != 1:
-                notes[f"on {target.id}: {source.id}'s tokens scaled by {scale:.3f}, the ratio "
-                      "of their counting rules' measured text ratios (their tokenizers "
-                      "differ)"] = None
+            scale = scales.get((item.model, target.id))
+            if scale is None:
+                source = table.resolve(item.model).model
+                scale = scales[item.model, target.id] = _text_ratio(target) / _text_ratio(source)
+                if scale != 1:
+                    notes[f"on {target.id}: {source.id}'s tokens scaled by {scale:.3f}, the "
+                          "ratio of their counting rules' measured text ratios (their "
+                          "tokenizers differ; an estimate whose error on billed tokens is "
+                          "not measured)"] = None
             tier = item.record.service_tier
             if target.price_set(tier) is None:
                 notes[f"on {target.id}: {tier} requests priced at standard prices, which it "
