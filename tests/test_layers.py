@@ -207,6 +207,10 @@ def test_light_commands_load_no_tokenizer_or_sdk(tmp_path: Path) -> None:
     _imported_after(run.format(argv=project), tmp_path)
     assert _imported_after(run.format(argv=project), tmp_path) == ["[]"]
     assert _imported_after(run.format(argv=["--version"]), tmp_path) == ["[]"]
+    # usage prices billed tokens: it needs no tokenizer, even to reprice on other models.
+    log = Path(__file__).parent / "data" / "usage" / "anthropic-session.jsonl"
+    usage = ["usage", str(log), "--reprice-on", "gpt-4o", "--format", "csv"]
+    assert _imported_after(run.format(argv=usage), tmp_path) == ["[]"]
 
 
 def test_the_public_names_are_the_documented_ones() -> None:
