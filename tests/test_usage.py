@@ -11,6 +11,9 @@ below from the default table, 2026-12-01 (USD per million tokens):
 - claude-sonnet-4-6: 3 input, 15 output, 0.30 cache read, 3.75 5-minute and 6 1-hour cache
   writes, web search 0.01 each; batch 50% off everything;
 - gemini-3.5-flash: 1.50 / 9 / 0.15 cache read.
+
+Every command here is given that table (as ``$TOKCOST_PRICING``), so that the choice of the
+table in force on each record's day, tested in test_usage_dated.py, does not enter.
 """
 
 from __future__ import annotations
@@ -32,6 +35,15 @@ from tokcost.reports.usage import usage_report
 
 DATA = Path(__file__).parent / "data" / "usage"
 M = Decimal(1_000_000)
+
+
+@pytest.fixture(autouse=True)
+def _priced_with_one_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """All records priced with the table the expected costs were worked out from."""
+    import tokcost.price_tables
+
+    monkeypatch.setenv("TOKCOST_PRICING",
+                       str(Path(tokcost.price_tables.__file__).parent / "2026-12-01.yaml"))
 
 
 def rows_of(out: str) -> dict[str, dict[str, str]]:

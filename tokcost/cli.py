@@ -298,8 +298,9 @@ def _emit(
     if priced_by is not None and chosen in (OutputFormat.json, OutputFormat.jsonl):
         # Saved JSON says what priced it and what it assumed, so that it can be reproduced:
         # the table's lines above a table (workload, prices, caching) go into each object.
-        rows = [{**row, "pricing_version": priced_by, "assumptions": list(preamble)}
-                for row in rows]
+        # (A row priced by tables of its own, as usage's by day, says which.)
+        rows = [{**row, "pricing_version": row.get("pricing_version", priced_by),
+                 "assumptions": list(preamble)} for row in rows]
         columns = (*columns, Column("pricing_version"), Column("assumptions"))
     buffer = io.StringIO()
     with _writing_stdout() if output is None else contextlib.nullcontext():
@@ -386,6 +387,17 @@ def _table(version: str | None, path: Path | None):  # noqa: ANN202 - PriceTable
         if note:
             _note(note)
     return table
+
+
+def _table_by_day(version: str | None, path: Path | None):  # noqa: ANN202 - TableChoice
+    """The table the user chose for every record, else the bundled one in force on each
+    record's day."""
+    from tokcost.pricing.dated import DatedTables, OneTable
+    from tokcost.pricing.table import PRICING_ENV_VAR
+
+    if version is not None or path is not None or os.environ.get(PRICING_ENV_VAR):
+        return OneTable(_table(version, path))
+    return DatedTables.bundled(newest=_table(None, None))  # (with its note, when it is old)
 
 
 def _service_tier(table, name: str, batch: bool = False) -> str:  # noqa: ANN001 - PriceTable
@@ -992,12 +1004,12 @@ def usage(
             raise TokcostError("give a log of API responses, or pipe one in (tokcost usage "
                                "responses.jsonl)")
         paths = ["-"]
-    table = _table(pricing_version, pricing)
-    report = usage_report(paths, table, by=by.value, model=model,
+    tables = _table_by_day(pricing_version, pricing)
+    report = usage_report(paths, tables, by=by.value, model=model,
                           encoding_errors=encoding_errors.value,
                           since=since.date() if since else None,
                           until=until.date() if until else None,
-                          reprice_on=[m.id for m in _chosen_models(table, reprice_on)[0]]
+                          reprice_on=[m.id for m in _chosen_models(tables.default, reprice_on)[0]]
                           if reprice_on else ())
     for note in report.notes:
         _note(note)
@@ -1007,9 +1019,7 @@ def usage(
         _emit(report.rows, usage_columns(report.by, report.repriced_on, report.reported), fmt,
               output,
               total=[report.total] if report.total else [], currency=currency,
-              priced_by=table.label,
-              preamble=(f"Billed usage priced with table {table.label}, each request at its "
-                        "service tier.",))
+              priced_by=report.priced_by, preamble=(report.heading,))
     if report.problems or not report.rows:
         if not report.rows and not report.problems:
             typer.echo("tokcost: error: no usage records found", err=True)

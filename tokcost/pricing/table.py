@@ -102,14 +102,15 @@ class PriceTable:
 
     def resolve(self, name: str) -> Resolution:
         """Find a model by exact id, alias, any case, provider prefix or dated id."""
-        found = self._find(name)
+        found = self.find(name)
         if found is not None:
             return found
         key = name.strip().casefold().split("/", 1)[-1]
         raise UnknownModelError(name, self.closest(key), self.label, _bundled_with(name,
                                                                                   self.label))
 
-    def _find(self, name: str) -> Resolution | None:
+    def find(self, name: str) -> Resolution | None:
+        """Like :meth:`resolve`, but None for a name the table does not know."""
         requested = name
         key = name.strip().casefold()
         provider = None
@@ -162,7 +163,7 @@ def staleness_note(today: date) -> str | None:
 def _bundled_with(name: str, besides: str) -> str | None:
     """The newest bundled table other than ``besides`` that knows ``name`` (for the error)."""
     for version in reversed(bundled_versions()):
-        if version != besides and load_bundled(version)._find(name) is not None:
+        if version != besides and load_bundled(version).find(name) is not None:
             return version
     return None
 

@@ -7,8 +7,9 @@ results, priced at batch rates; ``{"request", "response"}`` lines), priced with
 summed by model or by day (UTC). A record whose model the table does not know, or that needs
 a price the table lacks, is counted but left out of the cost, and said so: never $0.
 
-Every record is priced with one table (the default, or the one chosen); choosing for each
-record the snapshot in force on its date is not done yet.
+Each record is priced with the bundled snapshot in force on its day (UTC), as
+:class:`~tokcost.pricing.dated.DatedTables` chooses it, or with the one table the user chose
+(:class:`~tokcost.pricing.dated.OneTable`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from tokcost.formats.usage import NotBilled, UsageError, UsageRecord, usage_reco
 from tokcost.inputs.sources import JSON_SUFFIXES, expand_inputs, json_values
 from tokcost.output import Column
 from tokcost.pricing.costing import TokenUsage, cost_of
+from tokcost.pricing.dated import OneTable, TableChoice
 from tokcost.pricing.schema import STANDARD, ModelPrice
 from tokcost.pricing.table import PriceTable
 
@@ -118,6 +120,8 @@ class PricedRecord(NamedTuple):
     model: str  # the table's id, else the name the record gives ("" for none)
     cost: Decimal | None  # None: unpriced
     repriced: tuple[Decimal | None, ...] = ()  # its cost on each --reprice-on model
+    price: ModelPrice | None = None  # the model's entry in the table that priced it
+    table: str = ""  # that table's label
 
 
 def repriced_column(model: str) -> str:
@@ -136,6 +140,28 @@ class UsageReport:
     problems: list[InputFileError]
     priced: list[PricedRecord]
     repriced_on: list[str] = field(default_factory=list)  # the table's ids of --reprice-on
+    priced_by: str = ""  # the label of the table, or tables, that priced the records
+
+    @property
+    def heading(self) -> str:
+        """What priced the records: the one table, or each table and how many it priced."""
+        dated: dict[str, int] = {}  # table label -> dated records it priced
+        undated: dict[str, int] = {}
+        for item in self.priced:
+            if item.table:
+                counts = dated if item.record.time is not None else undated
+                counts[item.table] = counts.get(item.table, 0) + 1
+        if ", " not in self.priced_by:  # one table for all
+            return f"Billed usage priced with table {self.priced_by}, each request at its " \
+                   "service tier."
+        parts = [f"{label} for {_requests(seen) if not index else f'{seen:,}'}"
+                 for index, (label, seen) in enumerate(sorted(dated.items()))]
+        without = "; ".join(f"{_requests(seen)} without a time with {label}"
+                            for label, seen in sorted(undated.items()))
+        return ("Billed usage priced with the table in force on each request's day (UTC)"
+                + (f": {', '.join(parts)}" if parts else "") + (f"; {without}" if without
+                                                               else "")
+                + ". Each request at its service tier.")
 
     @property
     def reported(self) -> bool:
@@ -143,14 +169,16 @@ class UsageReport:
         return any(item.record.reported_cost is not None for item in self.priced)
 
 
-def price_records(records: Iterable[UsageRecord], table: PriceTable,
+def price_records(records: Iterable[UsageRecord], tables: PriceTable | TableChoice,
                   model: str | None = None) -> tuple[list[PricedRecord], list[str]]:
     """Each record priced on its model (``model`` for records naming none), at its service
-    tier and batch rates; notes say which were left unpriced and why."""
+    tier and batch rates, with the table chosen for its day; notes say which were left
+    unpriced and why, and which were priced with a table other than the one in force."""
+    choice = OneTable(tables) if isinstance(tables, PriceTable) else tables
     priced: list[PricedRecord] = []
     why: dict[str, int] = {}  # reason -> records
-    resolved: dict[str, Any] = {}
     notes: dict[str, None] = {}
+    instead: dict[tuple[str, str, str], int] = {}  # (model, table, why) -> records
     for record in records:
         name = record.model or model or ""
         if not name:
@@ -158,36 +186,40 @@ def price_records(records: Iterable[UsageRecord], table: PriceTable,
             reason = "they name no model; pass --model to price them"
             why[reason] = why.get(reason, 0) + 1
             continue
-        if name not in resolved:
-            try:
-                found = table.resolve(name)
-                resolved[name] = found.model
-                if found.note:
-                    notes[found.note] = None
-            except UnknownModelError as error:
-                resolved[name] = error
-        entry = resolved[name]
-        if isinstance(entry, UnknownModelError):
+        try:
+            chosen = choice.choose(name, _day(record))
+        except UnknownModelError as error:
             priced.append(PricedRecord(record, name, None))
-            reason = str(entry)
-            why[reason] = why.get(reason, 0) + 1
+            why[str(error)] = why.get(str(error), 0) + 1
             continue
+        entry = chosen.resolution.model
+        if chosen.resolution.note:
+            notes[chosen.resolution.note] = None
+        if chosen.instead:
+            place = (name, chosen.table, chosen.instead)
+            instead[place] = instead.get(place, 0) + 1
         usage = TokenUsage(input=record.input, output=record.output,
                            cache_read=record.cache_read, cache_write_5m=record.cache_write_5m,
                            cache_write_1h=record.cache_write_1h,
                            web_searches=record.web_searches)
         try:
-            cost = cost_of(entry, usage, batch=record.batch,
-                           service_tier=record.service_tier).total
+            cost: Decimal | None = cost_of(entry, usage, batch=record.batch,
+                                           service_tier=record.service_tier).total
         except UnpricedError as error:
-            priced.append(PricedRecord(record, entry.id, None))
+            cost = None
             reason = str(error).replace(", so this cost is unknown", "")
             why[reason] = why.get(reason, 0) + 1
-            continue
-        priced.append(PricedRecord(record, entry.id, cost))
+        priced.append(PricedRecord(record, entry.id, cost, price=entry, table=chosen.table))
+    for (name, table, reason), seen in instead.items():
+        notes[f"{_requests(seen)} of {name} priced with table {table} ({reason})"] = None
     for reason, seen in why.items():
         notes[f"{_requests(seen)} unpriced (left out of cost_usd): {reason}"] = None
     return priced, list(notes)
+
+
+def _day(record: UsageRecord) -> date | None:
+    """The day whose table prices the record: its UTC date."""
+    return record.time.date() if record.time is not None else None
 
 
 def summarise(priced: Sequence[PricedRecord], by: Grouping = "model",
@@ -213,25 +245,28 @@ def summarise(priced: Sequence[PricedRecord], by: Grouping = "model",
     return rows, total, notes
 
 
-def reprice(priced: Sequence[PricedRecord], targets: Sequence[ModelPrice], table: PriceTable
-            ) -> tuple[list[PricedRecord], list[str]]:
-    """Each priced record with what it would cost on each target model: the same kinds of
-    token, scaled by the ratio of the two models' measured text ratios to the stand-in
-    encoding where their tokenizers differ, at the target's prices (its record's batch rates
-    and service tier where the target is sold so, else standard, with a note)."""
+def reprice(priced: Sequence[PricedRecord], targets: Sequence[str],
+            tables: PriceTable | TableChoice) -> tuple[list[PricedRecord], list[str]]:
+    """Each priced record with what it would cost on each target model (in the table chosen
+    for its day): the same kinds of token, scaled by the ratio of the two models' measured
+    text ratios to the stand-in encoding where their tokenizers differ, at the target's
+    prices (its record's batch rates and service tier where the target is sold so, else
+    standard, with a note)."""
+    choice = OneTable(tables) if isinstance(tables, PriceTable) else tables
     notes: dict[str, None] = {}
     scales: dict[tuple[str, str], Decimal] = {}  # (source, target) -> tokens on the target
     out = []
     for item in priced:
-        if item.cost is None:  # unpriced on its own model: nothing to compare
+        if item.cost is None or item.price is None:  # unpriced on its own model
             out.append(item._replace(repriced=tuple(None for _ in targets)))
             continue
         costs: list[Decimal | None] = []
-        for target in targets:
-            scale = scales.get((item.model, target.id))
+        source = item.price
+        for name in targets:
+            target = choice.choose(name, _day(item.record)).resolution.model
+            scale = scales.get((source.id, target.id))
             if scale is None:
-                source = table.resolve(item.model).model
-                scale = scales[item.model, target.id] = _text_ratio(target) / _text_ratio(source)
+                scale = scales[source.id, target.id] = _text_ratio(target) / _text_ratio(source)
                 if scale != 1:
                     notes[f"on {target.id}: {source.id}'s tokens scaled by {scale:.3f}, the "
                           "ratio of their counting rules' measured text ratios (their "
@@ -272,16 +307,18 @@ def _scaled(tokens: int, scale: Decimal) -> int:
     return tokens if scale == 1 else int((tokens * scale).to_integral_value(ROUND_HALF_EVEN))
 
 
-def usage_report(paths: Sequence[str], table: PriceTable, *, by: Grouping = "model",
-                 model: str | None = None, encoding_errors: str = "strict",
-                 since: date | None = None, until: date | None = None,
-                 reprice_on: Sequence[str] = ()) -> UsageReport:
-    """Read, price and sum the usage records the paths hold; with ``since``/``until``, only
-    those of those days (UTC, both included)."""
+def usage_report(paths: Sequence[str], tables: PriceTable | TableChoice, *,
+                 by: Grouping = "model", model: str | None = None,
+                 encoding_errors: str = "strict", since: date | None = None,
+                 until: date | None = None, reprice_on: Sequence[str] = ()) -> UsageReport:
+    """Read, price and sum the usage records the paths hold, each with the table chosen for
+    its day (one table: every record); with ``since``/``until``, only those of those days
+    (UTC, both included)."""
     if by not in GROUPINGS:
         raise ValueError(f"by must be one of {', '.join(GROUPINGS)}, not {by!r}")
     if since is not None and until is not None and since > until:
         raise OptionError(f"--since {since} is after --until {until}")
+    choice = OneTable(tables) if isinstance(tables, PriceTable) else tables
     log = read_usage(paths, encoding_errors)
     records = [placed.record for placed in log.records]
     window_notes = []
@@ -293,15 +330,15 @@ def usage_report(paths: Sequence[str], table: PriceTable, *, by: Grouping = "mod
         if untimed:
             window_notes.append(f"{_requests(untimed)} carry no time and are left out of the "
                                 "--since/--until window")
-    targets = [table.resolve(name).model for name in reprice_on]
-    priced, price_notes = price_records(records, table, model)
+    targets = [choice.choose(name, None).resolution.model.id for name in reprice_on]
+    priced, price_notes = price_records(records, choice, model)
     if targets:
-        priced, reprice_notes = reprice(priced, targets, table)
+        priced, reprice_notes = reprice(priced, targets, choice)
         price_notes += reprice_notes
-    rows, total, group_notes = summarise(priced, by, [target.id for target in targets])
+    rows, total, group_notes = summarise(priced, by, targets)
     return UsageReport(by, rows, total, [*log.notes, *window_notes, *price_notes,
-                                         *group_notes], log.problems, priced,
-                       [target.id for target in targets])
+                                         *group_notes], log.problems, priced, targets,
+                       priced_by=choice.label)
 
 
 def _group(item: PricedRecord, by: str) -> str:
@@ -331,6 +368,9 @@ def _row(by: str, key: str, items: Sequence[PricedRecord], repriced_on: Sequence
         "cost_usd": sum(costs, Decimal(0)) if costs else None,
         "reported_cost_usd": sum(stated, Decimal(0)) if (stated := [
             r.reported_cost for r in records if r.reported_cost is not None]) else None,
+        # The tables that priced the row's records (JSON says it for each row).
+        "pricing_version": ", ".join(sorted({item.table for item in items if item.table}))
+                           or None,
     } | on_others
 
 
