@@ -139,3 +139,23 @@ def test_one_table_answers_the_same_question() -> None:
     chosen = one.choose("mistral-large-4", date(2026, 12, 2))
     assert (chosen.table, chosen.instead) == ("2026-11-22", None)
     assert chosen.resolution.model.rates.input == Decimal("1.36")
+
+
+def test_a_price_the_days_table_lacks_comes_from_the_next_table_that_has_it(
+        cli: Callable[..., Any], tmp_path: Path) -> None:
+    # Service tiers entered the tables on 2026-12-01: a priority request of 25 November is
+    # priced at 2026-12-01's priority rate, 4.25 per million input tokens, and said so.
+    line = chat("gpt-4o", 1_000_000, NOV_25) | {"service_tier": "priority"}
+    path = tmp_path / "priority.jsonl"
+    path.write_text(json.dumps(line) + "\n")
+    result = cli("usage", str(path), "--format", "csv")
+    assert result.status == 0, result.err
+    assert costs(result.out) == {"gpt-4o": Decimal("4.25")}
+    assert ("tokcost: note: 1 request of gpt-4o priced with table 2026-12-01 (table "
+            "2026-11-22, chosen for their day, has no priority service tier price)"
+            ) in result.err.splitlines()
+    # A table the user chose is not second-guessed: the request stays unpriced.
+    result = cli("usage", str(path), "--pricing-version", "2026-11-22", "--format", "csv")
+    assert ("1 request unpriced (left out of cost_usd): model 'gpt-4o' has no priority "
+            "service tier price (it is sold at standard) in price table 2026-11-22"
+            ) in result.err

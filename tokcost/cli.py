@@ -13,7 +13,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from enum import Enum, IntEnum
 from pathlib import Path
@@ -955,6 +955,8 @@ class UsageGrouping(str, Enum):
     day = "day"
     week = "week"
     month = "month"
+    session = "session"
+    file = "file"
 
 
 @app.command()
@@ -965,11 +967,16 @@ def usage(
              "\"response\"} lines), as files, directories (searched for JSON files), glob "
              "patterns, or - for standard input.",
         metavar="[PATH...]", show_default=False)] = None,
-    by: Annotated[UsageGrouping, typer.Option(
+    by: Annotated[Optional[list[UsageGrouping]], typer.Option(
         "--by", case_sensitive=False,
-        help="One row per model, or per day, ISO week or month (UTC, from each record's "
-             "time).")
-    ] = UsageGrouping.model,
+        help="One row per model (the default), day, ISO week or month (from each record's "
+             "time), session (a coding agent's) or file; repeat for rows of each "
+             "combination (--by model --by day).")
+    ] = None,
+    tz: Annotated[Optional[str], typer.Option(
+        "--tz", metavar="ZONE",
+        help="The time zone of days, weeks, months and --since/--until: an IANA name "
+             "(Europe/Paris), local, or an offset (+02:00). Default: UTC.")] = None,
     model: Annotated[Optional[str], typer.Option(
         "--model", "-m", help="The model of records that name none.")] = None,
     reprice_on: Annotated[Optional[list[str]], typer.Option(
@@ -978,14 +985,21 @@ def usage(
              "column, tokens scaled where the tokenizers differ.")] = None,
     since: Annotated[Optional[datetime], typer.Option(
         "--since", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD",
-        help="Only records from this day on (UTC).")] = None,
+        help="Only records from this day on (UTC, or --tz).")] = None,
     until: Annotated[Optional[datetime], typer.Option(
         "--until", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD",
-        help="Only records up to this day, included (UTC).")] = None,
+        help="Only records up to this day, included (UTC, or --tz).")] = None,
     encoding_errors: Annotated[EncodingErrors, typer.Option(
         "--encoding-errors", case_sensitive=False,
         help="What to do with bytes that are not UTF-8: stop (strict) or read them as U+FFFD "
              "(replace).")] = EncodingErrors.STRICT,
+    chart: Annotated[bool, typer.Option(
+        "--chart", help="Draw each row's cost as a bar under the table (--by day for cost "
+                        "per day).")] = False,
+    plot: Annotated[Optional[Path], typer.Option(
+        "--plot", metavar="FILE", help="Also draw each row's cost to a .png or .svg file "
+                                       "(needs the plot extra: pip install "
+                                       "'tokcost\\[plot]').")] = None,
     currency: CurrencyOption = None,
     fmt: FormatOption = None,
     output: OutputOption = None,
@@ -997,7 +1011,13 @@ def usage(
     Each record is priced at its own service tier (and batch rates for batch output), with
     each provider's rules for cached and reasoning tokens. Needs no tokenizer.
     """
-    from tokcost.reports.usage import usage_columns, usage_report
+    from tokcost.output import format_usd
+    from tokcost.reports.usage import time_zone, usage_report
+
+    if plot is not None:
+        from tokcost.reports.plotting import check_plot_target
+
+        check_plot_target(plot)
 
     if not paths:
         if sys.stdin is None or sys.stdin.isatty():
@@ -1005,7 +1025,8 @@ def usage(
                                "responses.jsonl)")
         paths = ["-"]
     tables = _table_by_day(pricing_version, pricing)
-    report = usage_report(paths, tables, by=by.value, model=model,
+    report = usage_report(paths, tables, by=[key.value for key in by or ()], model=model,
+                          tz=time_zone(tz) if tz is not None else timezone.utc,
                           encoding_errors=encoding_errors.value,
                           since=since.date() if since else None,
                           until=until.date() if until else None,
@@ -1016,10 +1037,16 @@ def usage(
     for problem in report.problems:
         typer.echo(_shown(f"tokcost: error: {problem}"), err=True)
     if report.rows:
-        _emit(report.rows, usage_columns(report.by, report.repriced_on, report.reported), fmt,
-              output,
+        money = format_usd if currency is None else _currency(currency).show
+        _emit(report.rows, report.columns, fmt, output,
               total=[report.total] if report.total else [], currency=currency,
-              priced_by=report.priced_by, preamble=(report.heading,))
+              priced_by=report.priced_by, preamble=(report.heading,),
+              epilogue=["", *report.chart(money)] if chart else ())
+        if plot is not None:
+            from tokcost.reports.plotting import write_cost_plot
+
+            write_cost_plot(report.bars(), plot, report.chart_title)
+            _note(f"wrote {plot}")
     if report.problems or not report.rows:
         if not report.rows and not report.problems:
             typer.echo("tokcost: error: no usage records found", err=True)

@@ -121,6 +121,7 @@ class Envelope(NamedTuple):
     # Code writes one line per streamed update of a message), and the cost the log states.
     identity: tuple[str, ...] = ()
     reported_cost: str | None = None
+    session: str = ""  # the field that names the session (a coding agent's conversation)
 
 
 # Tried in order; a line none of them fits is taken as the response itself.
@@ -130,7 +131,7 @@ ENVELOPES = (
     Envelope("request-response", ("response",)),  # what `tokcost calibrate` reads
     # Claude Code's session logs (~/.claude/projects/**/*.jsonl): an assistant line's message.
     Envelope("claude-code", ("message",), identity=("message.id", "requestId"),
-             reported_cost="costUSD"),
+             reported_cost="costUSD", session="sessionId"),
 )
 # Lines of a session log that are not responses: user turns, summaries, system lines.
 NOT_RESPONSES = frozenset({"user", "summary", "system"})
@@ -160,6 +161,8 @@ class UsageRecord(NamedTuple):
     batch: bool = False
     key: str | None = None  # the request's identity, where the log gives one (for repeats)
     reported_cost: Decimal | None = None  # USD, as the log itself states it
+    session: str | None = None  # the session it belongs to, where the log says
+    source: str | None = None  # the file it was read from (set by the reader)
 
 
 class NotBilled(NamedTuple):
@@ -238,7 +241,9 @@ def usage_record(value: Any) -> UsageRecord | NotBilled:
         cache_write_1h=write_1h, reasoning=reasoning,
         web_searches=_tokens(usage, shape.web_searches, found[0]),
         service_tier=tier, batch=batch, key=_identity(value, envelope),
-        reported_cost=_reported_cost(value, envelope))
+        reported_cost=_reported_cost(value, envelope),
+        session=_first_text([value], (envelope.session,)) if envelope and envelope.session
+        else None)
 
 
 def _identity(value: dict[str, Any], envelope: Envelope | None) -> str | None:

@@ -10,7 +10,10 @@ effective from the date it is named after), so each record's day picks one:
 - where no later table has it either (it was retired), the newest earlier table that has it,
   with a note;
 - a record without a date: the default table (the newest) or, where it lacks the model (it
-  was retired), the newest table that has it, with a note.
+  was retired), the newest table that has it, with a note;
+- where the chosen table has the model but not a price the record needs (a service tier, a
+  fee that an older table did not record yet), the next table that prices it, in the same
+  order, with a note.
 
 A table the user chose (``--pricing-version``, ``--pricing``, ``$TOKCOST_PRICING``) prices
 every record instead: :class:`OneTable` answers the same question with that one table.
@@ -20,7 +23,7 @@ from __future__ import annotations
 
 import bisect
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from typing import NamedTuple, Protocol
 
@@ -57,6 +60,12 @@ class TableChoice(Protocol):
         UnknownModelError when no table has it."""
         ...
 
+    def alternatives(self, name: str, chosen: str) -> Iterator[Chosen]:
+        """The model in the other tables, for a record the ``chosen`` table cannot price (it
+        lacks a service tier or a fee that a later table lists): the later tables oldest
+        first, then the earlier ones newest first."""
+        ...
+
 
 class OneTable:
     """Every record priced with one table, whatever its date."""
@@ -74,6 +83,9 @@ class OneTable:
 
     def choose(self, name: str, day: date | None) -> Chosen:
         return Chosen(self.table.resolve(name), self.table.label)
+
+    def alternatives(self, name: str, chosen: str) -> Iterator[Chosen]:
+        return iter(())  # the user's table prices everything, or leaves it unpriced
 
 
 class DatedTables:
@@ -130,6 +142,12 @@ class DatedTables:
         if isinstance(chosen, UnknownModelError):
             raise chosen
         return chosen
+
+    def alternatives(self, name: str, chosen: str) -> Iterator[Chosen]:
+        at = self.labels.index(chosen)
+        for other in [*range(at + 1, len(self.labels)), *range(at - 1, -1, -1)]:
+            if (found := self.table(other).find(name)) is not None:
+                yield Chosen(found, self.labels[other])
 
     def _choose(self, name: str, day: date | None, index: int
                 ) -> Chosen | UnknownModelError:

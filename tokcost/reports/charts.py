@@ -1,8 +1,9 @@
-"""Growth drawn in the terminal: one bar a request, with the running cost beside it."""
+"""Charts drawn in the terminal: a conversation's growth (one bar a request, with the running
+cost beside it), and what logged usage cost in each period (one bar a row)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from tokcost.output import format_usd
@@ -10,7 +11,7 @@ from tokcost.output import format_usd
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 
 
-def _bar(value: int, largest: int, width: int) -> str:
+def _bar(value: int | Decimal, largest: int | Decimal, width: int) -> str:
     if largest <= 0:
         return ""
     eighths = round(value * width * 8 / largest)
@@ -51,4 +52,21 @@ def growth_chart(
                      + ("" if fit else "  no longer fits"))
     if shown_window:
         lines.append(f"{'':>{label_width}}  │ the {shown_window:,}-token context window")
+    return lines
+
+
+def cost_chart(bars: Sequence[tuple[str, Decimal | None]], *, width: int = 40,
+               money: Callable[[Decimal], str] = format_usd, title: str = "cost") -> list[str]:
+    """Lines of a horizontal bar chart of (label, cost) pairs, in the order given; a cost of
+    None (unpriced) has no bar and says so."""
+    if not bars:
+        return []
+    largest = max((cost for _, cost in bars if cost is not None), default=Decimal(0))
+    label_width = max(len(label) for label, _ in bars)
+    shown = [money(cost) if cost is not None else "unpriced" for _, cost in bars]
+    cost_width = max(len(text) for text in shown)
+    lines = [f"{'':>{label_width}}  {title}"]
+    for (label, cost), text in zip(bars, shown, strict=True):
+        bar = _bar(cost, largest, width) if cost is not None else ""
+        lines.append(f"{label:>{label_width}}  {bar.ljust(width)}  {text:>{cost_width}}")
     return lines

@@ -1,7 +1,10 @@
-"""An image of a simulation's growth (matplotlib, an optional extra: ``tokcost[plot]``)."""
+"""Images of a simulation's growth and of logged usage's cost per period (matplotlib, an
+optional extra: ``tokcost[plot]``)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +117,30 @@ def write_comparison_plot(simulations: list[Simulation], path: str | Path,
     tokens_axis.legend(handles + more_handles, labels + more_labels, loc="upper left",
                        fontsize="small")
     tokens_axis.set_title(f"Input per request ({simulations[0].strategy} history)")
+    _save(figure, target)
+
+
+def write_cost_plot(bars: Sequence[tuple[str, Decimal | None]], path: str | Path,
+                    title: str) -> None:
+    """Cost per row (a period, a model...) as vertical bars, in the order given; unpriced
+    rows are left without a bar and named in the axis label."""
+    check_plot_target(path)
+    target = Path(path)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    matplotlib.rcParams["svg.fonttype"] = "none"
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
+
+    figure, axis = plt.subplots(figsize=(max(6.0, min(18.0, 0.45 * len(bars) + 3)), 4.5))
+    labels = [label if cost is not None else f"{label} (unpriced)" for label, cost in bars]
+    axis.bar(range(len(bars)), [float(cost or 0) for _, cost in bars], color=_COLOURS[0])
+    axis.set_xticks(range(len(bars)), labels, rotation=45 if len(bars) > 6 else 0,
+                    ha="right" if len(bars) > 6 else "center", fontsize="small")
+    axis.set_ylabel("cost (USD)")
+    axis.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"${value:,.2f}"))
+    axis.set_title(title)
     _save(figure, target)
 
 

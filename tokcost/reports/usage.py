@@ -14,25 +14,27 @@ Each record is priced with the bundled snapshot in force on its day (UTC), as
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, cast
 
 from tokcost.errors import InputFileError, OptionError, UnknownModelError, UnpricedError
 from tokcost.formats.usage import NotBilled, UsageError, UsageRecord, usage_record
 from tokcost.inputs.sources import JSON_SUFFIXES, expand_inputs, json_values
 from tokcost.output import Column
-from tokcost.pricing.costing import TokenUsage, cost_of
-from tokcost.pricing.dated import OneTable, TableChoice
+from tokcost.pricing.costing import Cost, TokenUsage, cost_of
+from tokcost.pricing.dated import Chosen, OneTable, TableChoice
 from tokcost.pricing.schema import STANDARD, ModelPrice
 from tokcost.pricing.table import PriceTable
 
-GROUPINGS = ("model", "day", "week", "month")
-Grouping = Literal["model", "day", "week", "month"]
-# A period's name for a record's time (UTC): what each time grouping keys its rows by. The
-# names sort in time order: 2026-12-01, 2026-W49 (ISO weeks, Monday first), 2026-12.
+GROUPINGS = ("model", "day", "week", "month", "session", "file")
+Grouping = Literal["model", "day", "week", "month", "session", "file"]
+# A period's name for a record's time (in the report's time zone): what each time grouping keys
+# its rows by. The names sort in time order: 2026-12-01, 2026-W49 (ISO weeks, Monday first),
+# 2026-12.
 PERIODS: dict[str, Callable[[datetime], str]] = {
     "day": lambda time: time.date().isoformat(),
     "week": lambda time: "{}-W{:02d}".format(*time.isocalendar()[:2]),
@@ -40,19 +42,31 @@ PERIODS: dict[str, Callable[[datetime], str]] = {
 }
 # The group of records that lack what the grouping needs. (Not "-": a spreadsheet would take
 # a cell starting with one for a formula, and CSV output neutralises it.)
-NO_GROUP = {"model": "(no model)", **{period: "(no time)" for period in PERIODS}}
+NO_GROUP = {"model": "(no model)", "session": "(no session)", "file": "(no file)",
+            **{period: "(no time)" for period in PERIODS}}
 TOKEN_KINDS = ("input", "cached", "cache_write", "output", "reasoning")
+# What each kind of token cost, beside the total: Cost's parts, by column.
+COST_PARTS = {"input_usd": "input", "cached_usd": "cache_read",
+              "cache_write_usd": "cache_write", "output_usd": "output", "fees_usd": "fees"}
 
 
-def usage_columns(by: str, repriced_on: Sequence[str] = (), reported: bool = False
-                  ) -> tuple[Column, ...]:
+def usage_columns(by: str | Sequence[str], repriced_on: Sequence[str] = (),
+                  reported: bool = False, fees: bool = False) -> tuple[Column, ...]:
     """The columns of a usage report; ``reported``: the cost the logs state themselves
-    (Claude Code's costUSD), beside ours."""
+    (Claude Code's costUSD), beside ours; ``fees``: what was billed per unit (web searches).
+    (On a narrow terminal the cost of each kind goes first, then unpriced, cache writes,
+    cached and reasoning.)"""
+    keys = (by,) if isinstance(by, str) else tuple(by)
     return (
-        Column(by), Column("requests", "int", "n"),
+        *(Column(key) for key in keys), Column("requests", "int", "n"),
         Column("input", "int"), Column("cached", "int", drop=2),
         Column("cache_write", "int", "cache write", drop=3), Column("output", "int"),
         Column("reasoning", "int", drop=1), Column("unpriced", "int", drop=4),
+        Column("input_usd", "usd", "input $", drop=9),
+        Column("cached_usd", "usd", "cached $", drop=8),
+        Column("cache_write_usd", "usd", "write $", drop=7),
+        Column("output_usd", "usd", "output $", drop=6),
+        *((Column("fees_usd", "usd", "fees $", drop=5),) if fees else ()),
         Column("cost_usd", "usd", "cost"),
         *((Column("reported_cost_usd", "usd", "log says"),) if reported else ()),
         *(Column(repriced_column(model), "usd", f"on {model}") for model in repriced_on),
@@ -104,7 +118,8 @@ def read_usage(paths: Sequence[str], encoding_errors: str = "strict") -> UsageLo
                 else:
                     if record.key is not None:
                         seen.add(record.key)
-                    log.records.append(PlacedRecord(place, record))
+                    log.records.append(PlacedRecord(place, record._replace(
+                        source=source.label)))
         except InputFileError as error:  # this file's problem; the others go on
             log.problems.append(error)
     for reason, lines in log.skipped.items():
@@ -122,6 +137,7 @@ class PricedRecord(NamedTuple):
     repriced: tuple[Decimal | None, ...] = ()  # its cost on each --reprice-on model
     price: ModelPrice | None = None  # the model's entry in the table that priced it
     table: str = ""  # that table's label
+    parts: Cost | None = None  # the cost by part (input, output, cache, fees)
 
 
 def repriced_column(model: str) -> str:
@@ -133,7 +149,7 @@ def repriced_column(model: str) -> str:
 class UsageReport:
     """Rows by group, the total line, notes for people and the problems met."""
 
-    by: str
+    by: tuple[str, ...]  # the groupings, in turn
     rows: list[dict[str, Any]]
     total: dict[str, Any] | None
     notes: list[str]
@@ -167,6 +183,34 @@ class UsageReport:
     def reported(self) -> bool:
         """Whether any record states its own cost (Claude Code's costUSD)."""
         return any(item.record.reported_cost is not None for item in self.priced)
+
+    @property
+    def columns(self) -> tuple[Column, ...]:
+        fees = any(item.parts is not None and item.parts.fees for item in self.priced)
+        return usage_columns(self.by, self.repriced_on, self.reported, fees)
+
+    def bars(self) -> list[tuple[str, Decimal | None]]:
+        """Each row's cost, labelled by its groups, for a chart; rows of records without a
+        time are no period, so they are not drawn."""
+        return [(" ".join(str(row[key]) for key in self.by), row["cost_usd"])
+                for row in self.rows if not self._untimed(row)]
+
+    @property
+    def chart_title(self) -> str:
+        return "cost per " + " and ".join(self.by)
+
+    def chart(self, money: Callable[[Decimal], str]) -> list[str]:
+        """The lines of a terminal chart of each row's cost, saying what it leaves out."""
+        from tokcost.reports.charts import cost_chart
+
+        lines = cost_chart(self.bars(), money=money, title=self.chart_title)
+        untimed = sum(row["requests"] for row in self.rows if self._untimed(row))
+        if untimed:
+            lines.append(f"(not drawn: {_requests(untimed)} without a time)")
+        return lines
+
+    def _untimed(self, row: dict[str, Any]) -> bool:
+        return any(row[key] == NO_GROUP[key] for key in self.by if key in PERIODS)
 
 
 def price_records(records: Iterable[UsageRecord], tables: PriceTable | TableChoice,
@@ -202,14 +246,18 @@ def price_records(records: Iterable[UsageRecord], tables: PriceTable | TableChoi
                            cache_read=record.cache_read, cache_write_5m=record.cache_write_5m,
                            cache_write_1h=record.cache_write_1h,
                            web_searches=record.web_searches)
-        try:
-            cost: Decimal | None = cost_of(entry, usage, batch=record.batch,
-                                           service_tier=record.service_tier).total
-        except UnpricedError as error:
-            cost = None
-            reason = str(error).replace(", so this cost is unknown", "")
+        parts, used, lacking = _cost(record, usage, chosen, choice, name)
+        if parts is None:
+            reason = f"model {entry.id!r} has no {lacking} in price table {chosen.table}"
             why[reason] = why.get(reason, 0) + 1
-        priced.append(PricedRecord(record, entry.id, cost, price=entry, table=chosen.table))
+        elif used is not chosen:
+            lacks = re.sub(r" \(.*\)$", "", lacking)  # (what it is sold at: not needed here)
+            place = (name, used.table, f"table {chosen.table}, chosen for their day, has no "
+                                       f"{lacks}")
+            instead[place] = instead.get(place, 0) + 1
+        priced.append(PricedRecord(record, used.resolution.model.id,
+                                   parts.total if parts else None,
+                                   price=used.resolution.model, table=used.table, parts=parts))
     for (name, table, reason), seen in instead.items():
         notes[f"{_requests(seen)} of {name} priced with table {table} ({reason})"] = None
     for reason, seen in why.items():
@@ -217,31 +265,58 @@ def price_records(records: Iterable[UsageRecord], tables: PriceTable | TableChoi
     return priced, list(notes)
 
 
+def _cost(record: UsageRecord, usage: TokenUsage, chosen: Chosen, choice: TableChoice,
+          name: str) -> tuple[Cost | None, Chosen, str]:
+    """The record's cost with the chosen table or, where that one lacks a price the record
+    needs, the first other table that has it; with the table used and the price lacking."""
+    lacking = ""
+    for candidate in (chosen, *choice.alternatives(name, chosen.table)):
+        try:
+            return cost_of(candidate.resolution.model, usage, batch=record.batch,
+                           service_tier=record.service_tier), candidate, lacking
+        except UnpricedError as error:
+            lacking = lacking or error.what
+    return None, chosen, lacking
+
+
 def _day(record: UsageRecord) -> date | None:
     """The day whose table prices the record: its UTC date."""
     return record.time.date() if record.time is not None else None
 
 
-def summarise(priced: Sequence[PricedRecord], by: Grouping = "model",
-              repriced_on: Sequence[str] = ()
+def summarise(priced: Sequence[PricedRecord], by: Grouping | Sequence[Grouping] = "model",
+              repriced_on: Sequence[str] = (), tz: tzinfo = timezone.utc
               ) -> tuple[list[dict[str, Any]], dict[str, Any] | None, list[str]]:
-    """Rows by model (dearest first) or by UTC day (in order), the total line (for two rows
-    or more), and notes."""
-    groups: dict[str, list[PricedRecord]] = {}
+    """Rows by each grouping in turn (``("model", "day")``: a row for each model's day), the
+    total line (for two rows or more), and notes. Periods are in the time zone ``tz`` and in
+    time order; models, sessions and files dearest first."""
+    keys = _groupings(by)
+    groups: dict[tuple[str, ...], list[PricedRecord]] = {}
     for item in priced:
-        groups.setdefault(_group(item, by), []).append(item)
-    rows = [_row(by, key, items, repriced_on) for key, items in groups.items()]
-    if by in PERIODS:
-        rows.sort(key=lambda row: (row[by] == NO_GROUP[by], row[by]))
-    else:
-        rows.sort(key=lambda row: (row["cost_usd"] is None, -(row["cost_usd"] or 0),
-                                   row["model"]))
+        groups.setdefault(tuple(_group(item, key, tz) for key in keys), []).append(item)
+    # Each level's order: periods in time; the rest by the cost of all their records.
+    spent: list[dict[str, Decimal]] = [{} for _ in keys]
+    for group, items in groups.items():
+        cost = sum((item.cost for item in items if item.cost is not None), Decimal(0))
+        for level, name in enumerate(group):
+            spent[level][name] = spent[level].get(name, Decimal(0)) + cost
+
+    def order(group: tuple[str, ...]) -> tuple[Any, ...]:
+        return tuple((name == NO_GROUP[key], name if key in PERIODS else -spent[level][name],
+                      name) for level, (key, name) in enumerate(zip(keys, group, strict=True)))
+
+    rows = [_row(keys, group, groups[group], repriced_on) for group in sorted(groups, key=order)]
     notes = []
-    untimed = len(groups.get(NO_GROUP[by], ())) if by in PERIODS else 0
-    if untimed:
-        notes.append(f"{_requests(untimed)} carry no time; they are in the {NO_GROUP[by]} "
-                     "row")
-    total = _row(by, "total", list(priced), repriced_on) if len(rows) > 1 else None
+    for level, key in enumerate(keys):
+        if key in PERIODS:
+            untimed = sum(len(items) for group, items in groups.items()
+                          if group[level] == NO_GROUP[key])
+            if untimed:
+                notes.append(f"{_requests(untimed)} carry no time; they are in the "
+                             f"{NO_GROUP[key]} row{'s' if len(keys) > 1 else ''}")
+            break
+    total = _row(keys, ("total", *("" for _ in keys[1:])), list(priced), repriced_on) \
+        if len(rows) > 1 else None
     return rows, total, notes
 
 
@@ -308,14 +383,14 @@ def _scaled(tokens: int, scale: Decimal) -> int:
 
 
 def usage_report(paths: Sequence[str], tables: PriceTable | TableChoice, *,
-                 by: Grouping = "model", model: str | None = None,
+                 by: Grouping | Sequence[Grouping] = "model", model: str | None = None,
                  encoding_errors: str = "strict", since: date | None = None,
-                 until: date | None = None, reprice_on: Sequence[str] = ()) -> UsageReport:
+                 until: date | None = None, reprice_on: Sequence[str] = (),
+                 tz: tzinfo = timezone.utc) -> UsageReport:
     """Read, price and sum the usage records the paths hold, each with the table chosen for
     its day (one table: every record); with ``since``/``until``, only those of those days
-    (UTC, both included)."""
-    if by not in GROUPINGS:
-        raise ValueError(f"by must be one of {', '.join(GROUPINGS)}, not {by!r}")
+    (in the time zone ``tz``, both included), and periods in that zone."""
+    keys = _groupings(by)
     if since is not None and until is not None and since > until:
         raise OptionError(f"--since {since} is after --until {until}")
     choice = OneTable(tables) if isinstance(tables, PriceTable) else tables
@@ -325,8 +400,8 @@ def usage_report(paths: Sequence[str], tables: PriceTable | TableChoice, *,
     if since is not None or until is not None:
         untimed = sum(record.time is None for record in records)
         records = [record for record in records if record.time is not None
-                   and (since is None or record.time.date() >= since)
-                   and (until is None or record.time.date() <= until)]
+                   and (since is None or record.time.astimezone(tz).date() >= since)
+                   and (until is None or record.time.astimezone(tz).date() <= until)]
         if untimed:
             window_notes.append(f"{_requests(untimed)} carry no time and are left out of the "
                                 "--since/--until window")
@@ -335,36 +410,79 @@ def usage_report(paths: Sequence[str], tables: PriceTable | TableChoice, *,
     if targets:
         priced, reprice_notes = reprice(priced, targets, choice)
         price_notes += reprice_notes
-    rows, total, group_notes = summarise(priced, by, targets)
-    return UsageReport(by, rows, total, [*log.notes, *window_notes, *price_notes,
-                                         *group_notes], log.problems, priced, targets,
+    rows, total, group_notes = summarise(priced, keys, targets, tz)
+    return UsageReport(keys, rows, total, [*log.notes, *window_notes, *price_notes,
+                                           *group_notes], log.problems, priced, targets,
                        priced_by=choice.label)
 
 
-def _group(item: PricedRecord, by: str) -> str:
+def _groupings(by: str | Sequence[str]) -> tuple[Grouping, ...]:
+    """The groupings asked for, checked: known ones, each once (none: by model)."""
+    keys = (by,) if isinstance(by, str) else tuple(by)
+    for key in keys:
+        if key not in GROUPINGS:
+            raise ValueError(f"by must be among {', '.join(GROUPINGS)}, not {key!r}")
+    if len(set(keys)) != len(keys):
+        raise OptionError(f"--by {' --by '.join(keys)}: give each grouping once")
+    return cast("tuple[Grouping, ...]", keys) or ("model",)
+
+
+def time_zone(name: str) -> tzinfo:
+    """A time zone by IANA name (Europe/Paris), UTC, ``local`` (this machine's) or an offset
+    from UTC (+02:00, -0530, +2); OptionError for anything else."""
+    text = name.strip()
+    if text.casefold() in ("utc", "z"):
+        return timezone.utc
+    if text.casefold() == "local":
+        local = datetime.now().astimezone().tzinfo
+        assert local is not None
+        return local
+    if match := re.fullmatch(r"([+-])(\d{1,2})(?::?(\d{2}))?", text):
+        sign, hours, minutes = match[1], int(match[2]), int(match[3] or 0)
+        if hours < 24 and minutes < 60:
+            offset = timedelta(hours=hours, minutes=minutes)
+            return timezone(-offset if sign == "-" else offset)
+    else:
+        from zoneinfo import ZoneInfo  # only for a named zone
+
+        try:
+            return ZoneInfo(text)
+        except (KeyError, ValueError, OSError):  # not found (a KeyError), a bad name or file
+            pass
+    raise OptionError(f"--tz {name!r} is not a time zone: give an IANA name such as "
+                      "Europe/Paris, UTC, local, or an offset such as +02:00")
+
+
+def _group(item: PricedRecord, by: str, tz: tzinfo = timezone.utc) -> str:
+    record = item.record
     if by in PERIODS:
-        time = item.record.time
-        return PERIODS[by](time) if time is not None else NO_GROUP[by]
-    return item.model or NO_GROUP["model"]
+        return PERIODS[by](record.time.astimezone(tz)) if record.time is not None \
+            else NO_GROUP[by]
+    name = {"model": item.model, "session": record.session, "file": record.source}[by]
+    return name or NO_GROUP[by]
 
 
-def _row(by: str, key: str, items: Sequence[PricedRecord], repriced_on: Sequence[str] = ()
-         ) -> dict[str, Any]:
+def _row(keys: Sequence[str], group: Sequence[str], items: Sequence[PricedRecord],
+         repriced_on: Sequence[str] = ()) -> dict[str, Any]:
     costs = [item.cost for item in items if item.cost is not None]
+    parts = [item.parts for item in items if item.parts is not None]
     records = [item.record for item in items]
     on_others = {}
     for index, model in enumerate(repriced_on):
         found = [cost for item in items if item.repriced
                  and (cost := item.repriced[index]) is not None]
         on_others[repriced_column(model)] = sum(found, Decimal(0)) if found else None
-    return on_others | {
-        by: key, "requests": len(items),
+    return on_others | dict(zip(keys, group, strict=True)) | {
+        "requests": len(items),
         "input": sum(r.input for r in records),
         "cached": sum(r.cache_read for r in records),
         "cache_write": sum(r.cache_write_5m + r.cache_write_1h for r in records),
         "output": sum(r.output for r in records),
         "reasoning": sum(r.reasoning for r in records),
         "unpriced": len(items) - len(costs),
+        # Each kind's cost over the priced records (the unpriced ones are in none of them).
+        **{column: sum((getattr(cost, part) for cost in parts), Decimal(0)) if parts else None
+           for column, part in COST_PARTS.items()},
         "cost_usd": sum(costs, Decimal(0)) if costs else None,
         "reported_cost_usd": sum(stated, Decimal(0)) if (stated := [
             r.reported_cost for r in records if r.reported_cost is not None]) else None,
