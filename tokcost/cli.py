@@ -39,6 +39,7 @@ from tokcost.limits import (
     MAX_TOKENS,
     MAX_TURNS,
     MAX_WEB_SEARCHES,
+    MAX_WINDOW_DAYS,
 )
 from tokcost.output import (
     Column,
@@ -706,7 +707,7 @@ def project(
         help="With --from-usage: the window's last day, included (UTC; default: the day of "
              "the newest record).")] = None,
     window_days: Annotated[Optional[int], typer.Option(
-        "--window-days", metavar="N", min=1, max=36_600,
+        "--window-days", metavar="N", min=1, max=MAX_WINDOW_DAYS,
         help="With --from-usage: the window is the last N days (default 30) up to --until.")
     ] = None,
 ) -> None:

@@ -27,7 +27,12 @@ from typing import Any, NamedTuple
 
 from tokcost.errors import InputFileError, OptionError, TokcostError, UnknownModelError
 from tokcost.formats.usage import UsageRecord
-from tokcost.limits import MAX_REQUESTS_PER_DAY, checked_number, checked_whole
+from tokcost.limits import (
+    MAX_REQUESTS_PER_DAY,
+    MAX_WINDOW_DAYS,
+    checked_number,
+    checked_whole,
+)
 from tokcost.output import Column
 from tokcost.pricing.schema import ModelPrice
 from tokcost.pricing.table import PriceTable, load_price_table
@@ -42,7 +47,6 @@ from tokcost.reports.usage import (
 )
 
 DEFAULT_WINDOW_DAYS = 30
-MAX_WINDOW_DAYS = 36_600  # a century of days: more is surely a typo
 NO_MODEL = "(no model)"  # the row of records that name no model (not "-": see usage.NO_GROUP)
 # The hit rate is a statistic shown to people, not money: four places are plenty.
 HIT_RATE_PLACES = Decimal("0.0001")
