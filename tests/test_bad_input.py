@@ -442,7 +442,7 @@ def test_every_number_option_has_a_finite_range() -> None:
                 assert param.type.max is not None, (path, param.name)
             if isinstance(param.type, (click.types.IntParamType, click.types.FloatParamType)):
                 checked.append(f"{path} {param.opts[0]}")
-    assert len(checked) == 26, checked  # with project --images
+    assert len(checked) == 27, checked  # with project --images and --window-days
 
 
 def test_zero_requests_cost_nothing(cli: Run) -> None:

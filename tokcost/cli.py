@@ -39,6 +39,7 @@ from tokcost.limits import (
     MAX_TOKENS,
     MAX_TURNS,
     MAX_WEB_SEARCHES,
+    MAX_WINDOW_DAYS,
 )
 from tokcost.output import (
     Column,
@@ -646,8 +647,11 @@ CacheTtlOption = Annotated[CacheTtl, typer.Option(
 
 @app.command()
 def project(
-    rpd: Annotated[int, typer.Option(
-        "--rpd", min=0, max=MAX_REQUESTS_PER_DAY, help="Requests per day.")],
+    ctx: typer.Context,
+    rpd: Annotated[Optional[int], typer.Option(
+        "--rpd", min=0, max=MAX_REQUESTS_PER_DAY,
+        help="Requests per day (needed unless --from-usage, which observes them; with it, the "
+             "observed traffic scaled to N a day, in its observed mix of models).")] = None,
     input_tokens: Annotated[Optional[int], typer.Option(
         "--input-tokens", min=0, max=MAX_TOKENS, help="Input (prompt) tokens per request.")] = None,
     output_tokens: Annotated[Optional[int], typer.Option(
@@ -701,8 +705,32 @@ def project(
     pricing_version: PricingVersionOption = None,
     pricing: PricingFileOption = None,
     calibration: CalibrationOption = None,
+    from_usage: Annotated[Optional[list[str]], typer.Option(
+        "--from-usage", metavar="LOG",
+        help="Project the traffic logged API responses show (any log `tokcost usage` reads; "
+             "repeat for more): requests a day and the mean tokens of each kind, cache hits "
+             "included, each observed model at its prices, or all of it on the -m models.")
+    ] = None,
+    since: Annotated[Optional[datetime], typer.Option(
+        "--since", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD",
+        help="With --from-usage: the window's first day (UTC).")] = None,
+    until: Annotated[Optional[datetime], typer.Option(
+        "--until", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD",
+        help="With --from-usage: the window's last day, included (UTC; default: the day of "
+             "the newest record).")] = None,
+    window_days: Annotated[Optional[int], typer.Option(
+        "--window-days", metavar="N", min=1, max=MAX_WINDOW_DAYS,
+        help="With --from-usage: the window is the last N days (default 30) up to --until.")
+    ] = None,
 ) -> None:
     """Project daily, monthly and yearly cost of a workload on every model, cheapest first."""
+    if from_usage:
+        _project_from_usage(ctx, from_usage, rpd, model, since, until, window_days,
+                            days_per_month, fmt, output, currency, pricing_version, pricing)
+        return
+    _only_with_from_usage(ctx)
+    if rpd is None:
+        raise click.MissingParameter(ctx=ctx, param=_param(ctx, "rpd"))
     from tokcost.reports.projection import (
         CACHE_COLUMNS,
         PERCENTILE_COLUMNS,
@@ -761,6 +789,94 @@ def project(
     _emit([r.row() for r in result.rows], columns, fmt, output, preamble=preamble,
           currency=currency, priced_by=result.pricing_version)
     _report_unknown(unknown)
+
+
+# What --from-usage observes in the log, and so cannot be given as well.
+_OBSERVED_IN_USAGE = (
+    "input_tokens", "output_tokens", "from_file", "input_format", "cache_hit_rate", "batch",
+    "service_tier", "web_searches", "images", "off_peak", "turns", "system_tokens",
+    "user_tokens", "assistant_tokens", "strategy", "window", "summarize_at", "summary_tokens",
+    "cache", "cache_ttl")
+
+
+def _param(ctx: click.Context, name: str) -> click.Parameter:
+    return next(param for param in ctx.command.params if param.name == name)
+
+
+def _given(ctx: click.Context, names: Sequence[str]) -> list[str]:
+    """The options among ``names`` the command line gave, as the user spells them."""
+    source = click.core.ParameterSource
+    return [_param(ctx, name).opts[0] for name in names
+            if ctx.get_parameter_source(name) not in (None, source.DEFAULT)]
+
+
+def _only_with_from_usage(ctx: click.Context) -> None:
+    given = _given(ctx, ("since", "until", "window_days"))
+    if given:
+        raise OptionError(f"{' and '.join(given)} go{'es' if len(given) == 1 else ''} with "
+                          "--from-usage, choosing the days of its log")
+
+
+def _project_from_usage(
+    ctx: click.Context, paths: list[str], rpd: int | None, model: list[str] | None,
+    since: datetime | None, until: datetime | None, window_days: int | None,
+    days_per_month: float, fmt: OutputFormat | None, output: Path | None,
+    currency: str | None, pricing_version: str | None, pricing: Path | None,
+) -> None:
+    """``project --from-usage``: the observed traffic, on its own models or on those named."""
+    from tokcost.reports.usage_projection import USAGE_PROJECTION_COLUMNS, project_usage
+
+    observed = _given(ctx, _OBSERVED_IN_USAGE)
+    if observed:
+        raise OptionError(f"--from-usage observes the workload (tokens, cache hits, service "
+                          f"tiers and batch use) in the log: leave out {', '.join(observed)}")
+    if _given(ctx, ("provider",)):
+        raise OptionError("--from-usage projects the observed models, or the models named with "
+                          "-m: leave out --provider")
+    table = _table(pricing_version, pricing)
+    chosen, unknown = _chosen_models(table, model) if model else ([], [])
+    result = project_usage(
+        paths, table, models=[m.id for m in chosen], since=since.date() if since else None,
+        until=until.date() if until else None, window_days=window_days,
+        requests_per_day=rpd, days_per_month=str(days_per_month))
+    for note in result.notes:
+        _note(note)
+    for problem in result.problems:
+        typer.echo(_shown(f"tokcost: error: {problem}"), err=True)
+    if not result.rows:
+        typer.echo("tokcost: error: no usage records could be read", err=True)
+        raise typer.Exit(ExitStatus.ERROR)
+    _emit([row.row() for row in result.rows], USAGE_PROJECTION_COLUMNS, fmt, output,
+          preamble=_usage_preamble(result, paths), total=[result.total] if result.total else [],
+          currency=currency, priced_by=result.pricing_version)
+    _report_unknown(unknown)
+    if result.problems:
+        raise typer.Exit(ExitStatus.ERROR)
+
+
+def _usage_preamble(result: Any, paths: Sequence[str]) -> tuple[str, ...]:
+    """What --from-usage observed and assumed, above its table (and in each JSON object)."""
+    window = result.window
+    observed = (f"{result.requests:,} requests from {', '.join(paths)}" if window is None else
+                f"{result.requests:,} requests from {', '.join(paths)} over {window.days:,} "
+                f"day{'s' if window.days != 1 else ''} ({window.first} to {window.last}, UTC), "
+                f"{plain_number(_rounded(result.observed_requests_per_day))} a day")
+    rate = (f"; projected at {plain_number(result.requests_per_day)} a day (--rpd), in the "
+            "observed mix" if result.rate_given else "")
+    hits = ("no prompt tokens" if result.cache_hit_rate is None else
+            f"{plain_number(result.cache_hit_rate * 100)}% of prompt tokens read from cache")
+    priced = ("the whole traffic on each model named, tokens scaled where the tokenizers "
+              "differ (an estimate)" if result.on_models else
+              "each model's own traffic at its logged service tiers and batch rates")
+    return (f"Workload: observed, {observed}{rate}; {hits}.",
+            f"Prices: table {result.pricing_version}, {priced}; a month is "
+            f"{plain_number(result.days_per_month)} days, a year 365.")
+
+
+def _rounded(value: Decimal) -> Decimal:
+    """A rate for people: two places at most."""
+    return value.quantize(Decimal("0.01")).normalize() if value != value.to_integral_value() \
+        else value
 
 
 @app.command()

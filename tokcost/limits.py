@@ -21,6 +21,7 @@ MAX_WEB_SEARCHES = 10_000  # per request
 MAX_JOBS = 1024  # worker processes
 MAX_MIN_RECORDS = 1_000_000_000  # calibrate --min-records
 MAX_CURRENCY_RATE = Decimal(10**9)  # of a currency to the dollar
+MAX_WINDOW_DAYS = 36_600  # project --window-days: a century of days
 
 
 def checked_number(name: str, value: object, low: Decimal | int, high: Decimal | int, *,
