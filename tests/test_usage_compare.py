@@ -112,9 +112,9 @@ def test_the_cli_shows_the_comparison_in_each_format(cli: Callable[..., Any]) ->
     assert ("tokcost: note: claude-sonnet-4-6: its tokenizer is not public; estimated by rule "
             "claude-4-6 on o200k_base: median error 1.3%, 90% within 10.7% (50 requests)"
             in result.err)
-    assert ("tokcost: note: gpt-4o, gpt-4o-mini: counted exactly (each by its own tokenizer "
-            "and OpenAI's framing), so an error there is input the provider billed that the "
-            "logged request does not show" in result.err)
+    assert ("tokcost: note: gpt-4o, gpt-4o-mini: counted exactly (their own tokenizer and "
+            "OpenAI's framing), so an error there is input the provider billed that the logged "
+            "request does not show" in result.err)
 
     objects = json.loads(cli("usage", str(LOG), "--compare-estimate", "-f", "json").out)
     assert objects[3] == {

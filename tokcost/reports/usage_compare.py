@@ -89,9 +89,10 @@ def compare_estimates(paths: Sequence[str], table: PriceTable, *, model: str | N
             if row["counted"] == "exact":
                 exact.append(model_id)
     if exact:
-        notes.append(f"{', '.join(exact)}: counted exactly (each by its own tokenizer and "
-                     "OpenAI's framing), so an error there is input the provider billed that "
-                     "the logged request does not show")
+        their = "its" if len(exact) == 1 else "their"
+        notes.append(f"{', '.join(exact)}: counted exactly ({their} own tokenizer and OpenAI's "
+                     "framing), so an error there is input the provider billed that the "
+                     "logged request does not show")
     if not rows and not problems:
         problems.append(InputFileError(
             "no line holds a request beside its response ({\"request\": ..., \"response\": "
