@@ -1116,6 +1116,11 @@ def usage(
         "--plot", metavar="FILE", help="Also draw each row's cost to a .png or .svg file "
                                        "(needs the plot extra: pip install "
                                        "'tokcost\\[plot]').")] = None,
+    compare_estimate: Annotated[bool, typer.Option(
+        "--compare-estimate",
+        help="Instead of costs: tokcost's offline estimate of each logged request "
+             "({\"request\", \"response\"} lines) beside the prompt tokens billed for it, per "
+             "model, with the error. Loads the tokenizer.")] = False,
     currency: CurrencyOption = None,
     fmt: FormatOption = None,
     output: OutputOption = None,
@@ -1140,6 +1145,12 @@ def usage(
             raise TokcostError("give a log of API responses, or pipe one in (tokcost usage "
                                "responses.jsonl)")
         paths = ["-"]
+    if compare_estimate:  # one table: it counts by each model's rule, and prices nothing
+        others: dict[str, object] = {
+            "--by": by, "--tz": tz, "--reprice-on": reprice_on, "--since": since,
+            "--until": until, "--currency": currency, "--chart": chart, "--plot": plot}
+        return _compare_estimate(paths, _table(pricing_version, pricing), model,
+                                 encoding_errors, fmt, output, others)
     tables = _table_by_day(pricing_version, pricing)
     report = usage_report(paths, tables, by=[key.value for key in by or ()], model=model,
                           tz=time_zone(tz) if tz is not None else timezone.utc,
@@ -1166,6 +1177,29 @@ def usage(
     if report.problems or not report.rows:
         if not report.rows and not report.problems:
             typer.echo("tokcost: error: no usage records found", err=True)
+        raise typer.Exit(ExitStatus.ERROR)
+
+
+def _compare_estimate(paths: list[str], table: Any, model: str | None,
+                      encoding_errors: EncodingErrors, fmt: OutputFormat | None,
+                      output: Path | None, others: dict[str, object]) -> None:
+    """``usage --compare-estimate``: a report of its own, per model, that takes none of the
+    options of the cost report."""
+    from tokcost.reports.usage_compare import COMPARE_COLUMNS, compare_estimates
+
+    given = [name for name, value in others.items() if value]
+    if given:
+        raise OptionError(f"--compare-estimate compares tokens per model over the whole log: "
+                          f"it does not go with {', '.join(given)}")
+    result = compare_estimates(paths, table, model=model, encoding_errors=encoding_errors.value)
+    for note in result.notes:
+        _note(note)
+    for problem in result.problems:
+        typer.echo(_shown(f"tokcost: error: {problem}"), err=True)
+    if result.rows:
+        _emit(result.rows, COMPARE_COLUMNS, fmt, output,
+              total=[result.total] if result.total else [])
+    if result.problems:
         raise typer.Exit(ExitStatus.ERROR)
 
 

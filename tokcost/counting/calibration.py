@@ -117,9 +117,15 @@ def _solve(matrix: list[list[float]], right: list[float]) -> list[float]:
     return solution
 
 
+def relative_error(estimate: int, billed: int) -> float:
+    """How far an estimate is from the billed count, as a share of it: (estimate - billed) /
+    billed, so that a 10-token miss weighs more on "hello" than on a long prompt."""
+    return (estimate - billed) / billed
+
+
 def relative_errors(records: Sequence[Record], weights: Mapping[str, float]) -> list[float]:
-    """(estimate - billed) / billed for each record, the estimate rounded as counts are."""
-    return [(round(weigh(record.features, weights)) - record.billed) / record.billed
+    """Each record's relative error, the estimate rounded as counts are."""
+    return [relative_error(round(weigh(record.features, weights)), record.billed)
             for record in records]
 
 

@@ -28,9 +28,10 @@ from tokcost.counting.calibration import (
     cross_validated_errors,
     fit,
     measure,
+    relative_error,
     relative_errors,
 )
-from tokcost.counting.counter import ModelCounter
+from tokcost.counting.counter import ModelCounter, TokenCount
 from tokcost.counting.features import FEATURES
 from tokcost.counting.rules import CALIBRATION_FORMAT, Measured, rule_for
 from tokcost.errors import InputFileError, TokcostError, UnknownModelError, UnreadableFileError
@@ -65,7 +66,8 @@ CALIBRATE_COLUMNS = (
 class LoggedRequest(NamedTuple):
     model: str | None
     conversation: Conversation
-    billed: int
+    billed: int  # the prompt tokens the provider billed (billed_input_tokens)
+    place: str = ""  # file:line
 
 
 class Calibration(NamedTuple):
@@ -89,21 +91,30 @@ def read_log(path: Path) -> tuple[list[LoggedRequest], list[InputFileError]]:
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
+        place = f"{path}:{number}"
         try:
-            requests.append(_logged(json.loads(line), f"{path}:{number}"))
-        except (ValueError, TokcostError) as error:
-            problems.append(InputFileError(f"{path}:{number}: {_reason(error)}"))
-        except (TypeError, AttributeError, KeyError, RecursionError) as error:
-            # A request shaped in a way no reader expected: that line is skipped, not the log.
-            problems.append(InputFileError(f"{path}:{number}: not a request tokcost can read "
-                                           f"({type(error).__name__}: {error})"))
+            requests.append(logged_request(json.loads(line), place))
+        except InputFileError as error:
+            problems.append(error)
+        except json.JSONDecodeError as error:
+            problems.append(InputFileError(f"{place}: not JSON ({error.msg}, column "
+                                           f"{error.colno})"))
+        except RecursionError:
+            problems.append(InputFileError(f"{place}: JSON nested too deeply"))
     return requests, problems
 
 
-def _reason(error: Exception) -> str:
-    if isinstance(error, json.JSONDecodeError):
-        return f"not JSON ({error.msg}, column {error.colno})"
-    return str(error)
+def logged_request(line: Any, place: str) -> LoggedRequest:
+    """The request of one ``{"request", "response"}`` line (``place``: its file:line) and the
+    prompt tokens billed for it; InputFileError, naming the place, when it holds none."""
+    try:
+        return _logged(line, place)
+    except (ValueError, TokcostError) as error:
+        raise InputFileError(f"{place}: {error}") from None
+    except (TypeError, AttributeError, KeyError, RecursionError) as error:
+        # A request shaped in a way no reader expected: that line is skipped, not the log.
+        raise InputFileError(f"{place}: not a request tokcost can read "
+                             f"({type(error).__name__}: {error})") from None
 
 
 def _logged(line: Any, place: str) -> LoggedRequest:
@@ -120,7 +131,7 @@ def _logged(line: Any, place: str) -> LoggedRequest:
         response.get("model") if isinstance(response, dict) else None,
         response.get("modelVersion") if isinstance(response, dict) else None)
         if isinstance(value, str) and value), None)
-    return LoggedRequest(model, conversation, billed)
+    return LoggedRequest(model, conversation, billed, place)
 
 
 def calibrate(paths: Sequence[Path], table: PriceTable, *, model: str | None = None,
@@ -132,24 +143,9 @@ def calibrate(paths: Sequence[Path], table: PriceTable, *, model: str | None = N
         found, bad = read_log(path)
         logged.extend(found)
         problems.extend(bad)
-    groups: dict[str, list[LoggedRequest]] = {}
-    unknown: dict[str, tuple[str, int]] = {}  # model name -> (why, requests)
-    for request in logged:
-        name = model or request.model or ""
-        try:
-            resolved = table.resolve(name).model.id if name else None
-        except UnknownModelError as error:
-            why, seen = unknown.get(name, (str(error), 0))
-            unknown[name] = (why, seen + 1)
-            continue
-        if resolved is None:
-            why, seen = unknown.get("", ("logged requests name no model; pass --model", 0))
-            unknown[""] = (why, seen + 1)
-            continue
-        groups.setdefault(resolved, []).append(request)
-    for why, seen in unknown.values():
-        problems.append(InputFileError(f"{why} ({seen} request{'s' if seen != 1 else ''} "
-                                       "skipped)"))
+    groups, unknown = group_by_model(logged, table, model=model)
+    problems.extend(InputFileError(f"{why} ({seen} request{'s' if seen != 1 else ''} skipped)")
+                    for why, seen in unknown)
     rows, fitted = [], {}
     for model_id, requests in sorted(groups.items()):
         row, entry = _calibrate_model(table, model_id, requests, min_records, sources)
@@ -161,6 +157,34 @@ def calibrate(paths: Sequence[Path], table: PriceTable, *, model: str | None = N
     return Calibration(rows, file, problems)
 
 
+def group_by_model(requests: Sequence[LoggedRequest], table: PriceTable, *,
+                   model: str | None = None, default: str | None = None
+                   ) -> tuple[dict[str, list[LoggedRequest]], list[tuple[str, int]]]:
+    """The requests by the table's id of their model: ``model`` for all, else each one's own,
+    else ``default``; and for the others, why they have none and how many they are."""
+    groups: dict[str, list[LoggedRequest]] = {}
+    unknown: dict[str, tuple[str, int]] = {}  # model name -> (why, requests)
+    for request in requests:
+        name = model or request.model or default or ""
+        try:
+            resolved = table.resolve(name).model.id if name else None
+        except UnknownModelError as error:
+            why, seen = unknown.get(name, (str(error), 0))
+            unknown[name] = (why, seen + 1)
+            continue
+        if resolved is None:
+            why, seen = unknown.get("", ("logged requests name no model; pass --model", 0))
+            unknown[""] = (why, seen + 1)
+            continue
+        groups.setdefault(resolved, []).append(request)
+    return groups, list(unknown.values())
+
+
+def estimate(counter: ModelCounter, request: LoggedRequest) -> TokenCount:
+    """tokcost's offline count of a logged request: what is set against its billed tokens."""
+    return counter.conversation(request.conversation, detail=False)
+
+
 def _calibrate_model(table: PriceTable, model_id: str, requests: Sequence[LoggedRequest],
                      min_records: int, sources: str
                      ) -> tuple[dict[str, Any], dict[str, Any] | None]:
@@ -168,10 +192,9 @@ def _calibrate_model(table: PriceTable, model_id: str, requests: Sequence[Logged
     counter = ModelCounter(price)
     base = rule_for(price)
     row: dict[str, Any] = {"model": model_id, "rule": base.name, "records": len(requests)}
-    before = measure([(counter.conversation(r.conversation, detail=False).tokens - r.billed)
-                      / r.billed for r in requests])
-    row |= {"median_error_before_pct": _pct(before.median_pct),
-            "p90_error_before_pct": _pct(before.p90_pct)}
+    before = measure([relative_error(estimate(counter, r).tokens, r.billed) for r in requests])
+    row |= {"median_error_before_pct": rounded_pct(before.median_pct),
+            "p90_error_before_pct": rounded_pct(before.p90_pct)}
     if price.tokenizer.accuracy == "exact":
         return row | {"result": "exact already: nothing to calibrate"}, None
     if len(requests) < min_records:
@@ -185,8 +208,8 @@ def _calibrate_model(table: PriceTable, model_id: str, requests: Sequence[Logged
             >= MIN_RECORDS_PER_FEATURE]
     after = measure(cross_validated_errors(records, lambda rest: fit(rest, free, prior)))
     weights = {name: round(value, 4) for name, value in fit(records, free, prior).items()}
-    row |= {"median_error_after_pct": _pct(after.median_pct),
-            "p90_error_after_pct": _pct(after.p90_pct)}
+    row |= {"median_error_after_pct": rounded_pct(after.median_pct),
+            "p90_error_after_pct": rounded_pct(after.p90_pct)}
     # Adopted only when it counts held-out records no worse on either measure, and better on
     # one: a fit that trades a worse median for a better tail is not an improvement to trust.
     no_worse = after.median_pct <= before.median_pct and after.p90_pct <= before.p90_pct
@@ -211,7 +234,8 @@ def write_calibration(calibration: Calibration, path: Path) -> None:
     write_text_file(path, json.dumps(calibration.file, indent=2) + "\n", "--write")
 
 
-def _pct(value: float) -> Decimal:
+def rounded_pct(value: float) -> Decimal:
+    """A percentage to one decimal, as the rows show them."""
     return Decimal(str(round(value, 1)))
 
 

@@ -294,7 +294,7 @@ def _rows_on(targets: Sequence[ModelPrice], priced: list[PricedRecord], table: P
         left_out = len(priced) - len(convertible)
         notes.append(f"left out of the projection on the models named: {_requests(left_out)} "
                      f"unpriced on {'its' if left_out == 1 else 'their'} own model")
-    repriced, reprice_notes = reprice(convertible, targets, table)
+    repriced, reprice_notes = reprice(convertible, [target.id for target in targets], table)
     notes += reprice_notes
     notes.append("on the models named, an estimate: the same requests, with replies as long as "
                  "the logged ones (another model's replies and reasoning may be longer or "
