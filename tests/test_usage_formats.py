@@ -1,4 +1,5 @@
-"""`tokcost usage`: Codex CLI session logs, --input-format, and Gemini as its SDK dumps it.
+"""`tokcost usage`: Codex CLI session logs, --input-format, Gemini as its SDK dumps it, and
+reading JSON Lines fast without reading them differently.
 
 Fixtures are hand-written, under tests/data/usage-formats/. Every expected cost is worked out
 by hand below from the default table, 2026-12-01 (USD per million tokens):
@@ -24,7 +25,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from tokcost.errors import InputFileError
 from tokcost.formats.usage import (
     INPUT_FORMATS,
     LogState,
@@ -33,6 +37,8 @@ from tokcost.formats.usage import (
     UsageRecord,
     usage_record,
 )
+from tokcost.inputs import sources
+from tokcost.inputs.sources import Source, json_values
 from tokcost.pricing.table import load_price_table
 from tokcost.reports.usage import read_usage, usage_report
 
@@ -294,3 +300,121 @@ def test_the_library_reads_a_folder_of_logs_one_state_a_file() -> None:
     ]
     # The other fixtures are not Codex logs: each of their values is a problem.
     assert len(log.problems) == 2 + 3 + 3
+
+
+# --- Reading JSON Lines fast, and the same --------------------------------------------------------
+
+def reference_values(data: bytes, label: str, errors: str) -> list[tuple[str, str]]:
+    """What each line of a JSON Lines file reads as, the plain way: every line cut out,
+    decoded and given to json.loads (as tokcost read them before); the value's repr, or the
+    error's text."""
+    out = []
+    offset = 0
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        if raw.strip():
+            place = f"{label}:{number}"
+            try:
+                line = raw.decode("utf-8", errors)
+            except UnicodeDecodeError as error:
+                out.append((place, f"{place}: byte {offset + error.start}: not valid UTF-8 "
+                                   f"({error.reason}); save it as UTF-8, or pass "
+                                   "--encoding-errors replace to count it anyway"))
+            else:
+                try:
+                    out.append((place, repr(json.loads(line))))
+                except json.JSONDecodeError as error:
+                    cut_off = " (the file may be cut off)" \
+                        if error.pos >= len(line.rstrip()) else ""
+                    out.append((place, f"{label}:{error.lineno + number - 1}:{error.colno}: "
+                                       f"not valid JSON: {error.msg}{cut_off}"))
+                except RecursionError:
+                    out.append((place, f"{label}: JSON nested too deeply to read"))
+        offset += len(raw) + 1
+    return out
+
+
+def read_values(path: Path, errors: str) -> list[tuple[str, str]]:
+    return [(place, str(value) if isinstance(value, InputFileError) else repr(value))
+            for place, value in json_values(Source(str(path), path), errors)]
+
+
+READERS = ["json", pytest.param("msgspec", marks=pytest.mark.skipif(
+    sources._fast_json() is None, reason="msgspec is not installed"))]
+
+
+@pytest.fixture(params=READERS)
+def reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each way tokcost reads JSON Lines: json alone, and msgspec where it is installed."""
+    if request.param == "json":
+        monkeypatch.setattr(sources, "_fast_json", lambda: None)
+    return str(request.param)
+
+
+TRICKY = b"\n".join([
+    b'{"usage": {"prompt_tokens": 1, "completion_tokens": 2}, "model": "gpt-4o"}',
+    b"",
+    b"   ",
+    b"\x0c\t",  # blank to bytes.strip(), though not JSON's whitespace
+    b'\xc2\xa0{"a": 1}',  # a no-break space is not blank
+    b'  {"a": [1, 2.50, -0.0, 1e400, NaN, -Infinity]}  \r',
+    b'{"big": 123456789012345678901234567890, "small": -9223372036854775809}',
+    b'{"lone": "\\ud800", "pair": "\\ud83d\\ude00", "raw": "\xe6\x9d\xb1"}',
+    b'{"dup": 1, "dup": 2}',
+    b'{"a": 1} {"b": 2}',
+    b'{"a": 1',
+    b'"b": 2}',
+    b'\xef\xbb\xbf{"bom": "mid-file"}',
+    b'{"bad": "\xff\xfe"}',
+    b"[" * 3000 + b"]" * 3000,
+    b'17',
+    b'{"tail": true}',
+])
+
+
+@pytest.mark.parametrize("errors", ["strict", "replace"])
+def test_json_lines_read_as_json_loads_reads_each_line(
+        tmp_path: Path, reader: str, errors: str) -> None:
+    path = tmp_path / "tricky.jsonl"
+    path.write_bytes(TRICKY)
+    assert read_values(path, errors) == reference_values(TRICKY, str(path), errors)
+
+
+def test_line_numbers_and_bytes_hold_across_batches(
+        tmp_path: Path, reader: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sources, "BATCH_BYTES", 100)  # many batches of a few lines each
+    data = TRICKY * 3 + b"\n" + b"\n".join(b'{"n": %d}' % n for n in range(50))
+    path = tmp_path / "batches.jsonl"
+    path.write_bytes(data)
+    assert read_values(path, "strict") == reference_values(data, str(path), "strict")
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(max_size=5), children, max_size=4),
+    max_leaves=12)
+LINES = st.one_of(
+    JSON_VALUES.map(lambda value: json.dumps(value).encode()),
+    JSON_VALUES.map(lambda value: json.dumps(value, ensure_ascii=False).encode(
+        "utf-8", "surrogatepass")),
+    st.binary(max_size=12).filter(lambda raw: b"\x00" not in raw),  # NUL: a binary file
+    st.sampled_from([b"", b" ", b"\t\r", b"\x0b", b"{", b"}", b'{"a": 1}}', b"[1,]", b"1 2",
+                     b"1e999", b"-0", b"01", b'"\\u12"', b'"\x01"', b"\xef\xbb\xbf1"]),
+).map(lambda line: line.replace(b"\n", b" "))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(LINES, max_size=12), st.sampled_from(["strict", "replace"]))
+def test_any_lines_read_as_json_loads_reads_them(lines: list[bytes], errors: str) -> None:
+    import tempfile
+
+    # A first line that opens as JSON Lines do (a file that does not is one JSON document).
+    data = b"\n".join([b'{"first": 1}', *lines])
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "lines.jsonl"
+        path.write_bytes(data)
+        expected = reference_values(data, str(path), errors)
+        for fast in (sources._fast_json(), None):
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setattr(sources, "_fast_json", lambda fast=fast: fast)
+                assert read_values(path, errors) == expected
