@@ -8,6 +8,7 @@
     python bench/bench.py simulate [--runs 5]  time `tokcost simulate` from 1,000 to 100,000 turns
     python bench/bench.py repeats [--runs 3]   the same on requests that repeat, memo off and on
     python bench/bench.py breakeven            where the memo starts to pay, by text length
+    python bench/bench.py usage [--runs 5]     time `tokcost usage` on a 100 MB log of responses
     python bench/bench.py all                  corpus (if missing), count, startup
 
 Standard library only, plus what tokcost installs (tiktoken). See bench/README.md for what each
@@ -1069,6 +1070,264 @@ def simulate_bench(runs: int, tokcost_override: str | None) -> None:
 
 
 # --------------------------------------------------------------------------------------------
+# usage: reading a large log of API responses
+
+USAGE_LOG = DATA_DIR / "usage-log-v1.jsonl"  # the name says which generator wrote it
+USAGE_BYTES = 100 * MB
+USAGE_TIMEOUT = 600
+USAGE_START = 1_793_491_200  # 2026-11-01T00:00:00Z; the log spans the 30 days after it
+# Words for the texts of the responses: ordinary English, so that lines look like real ones
+# (escapes and all: a quote, a newline, a non-ASCII letter now and then).
+USAGE_WORDS = (
+    "the of and to in is that for it as with was on be by this are or from at an which have "
+    "not you can all we has more one their if will there been would so when what about who "
+    "function return value error request response model token cache price table line file "
+    "result number string list object field check test build run read write count time day "
+    "\"quoted\" naïve café résumé 東京 data→flow self.assert(x) {key: value} [1, 2, 3] \n\n"
+).split(" ")
+
+
+def _usage_text(rng: Any, low: int, high: int) -> str:
+    return " ".join(rng.choice(USAGE_WORDS) for _ in range(rng.randint(low, high)))
+
+
+def _usage_time(rng: Any) -> int:
+    return USAGE_START + rng.randrange(30 * 86400)
+
+
+def _iso(seconds: int, rng: Any) -> str:
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
+    return f"{stamp}.{rng.randrange(1000):03d}Z"
+
+
+def _openai_chat(rng: Any, number: int, batch: bool = False) -> dict[str, Any]:
+    prompt = rng.randint(200, 60_000)
+    completion = rng.randint(20, 4_000)
+    model = rng.choice(["gpt-4o-2024-08-06", "gpt-4o-mini", "gpt-4.1", "gpt-5-mini"])
+    # The tiers each is sold at; a batch request is served at the default one.
+    tiers = ["default"] if batch else ["default", "default", "default", "priority"] + (
+        ["flex"] if model == "gpt-5-mini" else [])
+    return {
+        "id": f"chatcmpl-{number:020d}", "object": "chat.completion",
+        "created": _usage_time(rng), "model": model,
+        "choices": [{"index": 0, "message": {"role": "assistant",
+                                             "content": _usage_text(rng, 150, 450),
+                                             "refusal": None, "annotations": []},
+                     "logprobs": None, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": prompt, "completion_tokens": completion,
+                  "total_tokens": prompt + completion,
+                  "prompt_tokens_details": {"cached_tokens": rng.randint(0, prompt),
+                                            "audio_tokens": 0},
+                  "completion_tokens_details": {
+                      "reasoning_tokens": rng.randint(0, completion), "audio_tokens": 0,
+                      "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0}},
+        "service_tier": rng.choice(tiers), "system_fingerprint": f"fp_{number % 9973:010x}",
+    }
+
+
+def _openai_responses(rng: Any, number: int) -> dict[str, Any]:
+    prompt = rng.randint(500, 100_000)
+    output = rng.randint(50, 8_000)
+    return {
+        "id": f"resp_{number:032x}", "object": "response", "created_at": _usage_time(rng),
+        "status": "completed", "model": rng.choice(["gpt-5.1", "gpt-5", "gpt-5-mini"]),
+        "output": [{"type": "reasoning", "id": f"rs_{number:032x}", "summary": []},
+                   {"type": "message", "id": f"msg_{number:032x}", "status": "completed",
+                    "role": "assistant",
+                    "content": [{"type": "output_text", "annotations": [],
+                                 "text": _usage_text(rng, 150, 400)}]}],
+        "usage": {"input_tokens": prompt,
+                  "input_tokens_details": {"cached_tokens": rng.randint(0, prompt)},
+                  "output_tokens": output,
+                  "output_tokens_details": {"reasoning_tokens": rng.randint(0, output)},
+                  "total_tokens": prompt + output},
+        "service_tier": rng.choice(["default", "auto", "flex"]), "store": True,
+        "temperature": 1.0, "tool_choice": "auto", "tools": [], "top_p": 1.0,
+    }
+
+
+def _anthropic(rng: Any, number: int) -> dict[str, Any]:
+    written = rng.choice([0, 0, rng.randint(1_000, 20_000)])
+    return {
+        "id": f"msg_{number:024x}", "type": "message", "role": "assistant",
+        "model": rng.choice(["claude-sonnet-4-6", "claude-haiku-4-5", "claude-opus-4-6"]),
+        "content": [{"type": "text", "text": _usage_text(rng, 150, 450)}],
+        "stop_reason": "end_turn", "stop_sequence": None,
+        "usage": {"input_tokens": rng.randint(1, 3_000),
+                  "cache_creation_input_tokens": written,
+                  "cache_read_input_tokens": rng.randint(0, 150_000),
+                  "cache_creation": {"ephemeral_5m_input_tokens": written,
+                                     "ephemeral_1h_input_tokens": 0},
+                  "output_tokens": rng.randint(10, 4_000), "service_tier": "standard"},
+    }
+
+
+def _gemini(rng: Any, number: int) -> dict[str, Any]:
+    prompt = rng.randint(200, 80_000)
+    response: dict[str, Any] = {
+        "candidates": [{"content": {"parts": [{"text": _usage_text(rng, 150, 450)}],
+                                    "role": "model"},
+                        "finishReason": "STOP", "index": 0}],
+        "usageMetadata": {"promptTokenCount": prompt,
+                          "candidatesTokenCount": rng.randint(10, 3_000),
+                          "cachedContentTokenCount": rng.randint(0, prompt),
+                          "thoughtsTokenCount": rng.randint(0, 2_000),
+                          "promptTokensDetails": [{"modality": "TEXT", "tokenCount": prompt}]},
+        "modelVersion": rng.choice(["gemini-3.5-flash", "gemini-3.5-flash-lite"]),
+        "responseId": f"{number:022x}",
+    }
+    if rng.random() < 0.5:  # Vertex AI says when; the Gemini API does not
+        response["createTime"] = _iso(_usage_time(rng), rng)
+    return response
+
+
+def _claude_code(rng: Any, number: int) -> list[dict[str, Any]]:
+    at = _usage_time(rng)
+    common = {"parentUuid": f"{number - 1:032x}", "isSidechain": False,
+              "userType": "external", "cwd": "/home/dev/project", "sessionId": "0" * 32,
+              "version": "2.0.14", "gitBranch": "main"}
+    user = {**common, "type": "user", "uuid": f"{number:032x}", "timestamp": _iso(at, rng),
+            "message": {"role": "user", "content": _usage_text(rng, 20, 120)}}
+    assistant = {**common, "type": "assistant", "uuid": f"{number + 1:032x}",
+                 "timestamp": _iso(at + 5, rng), "message": _anthropic(rng, number),
+                 "requestId": f"req_{number:024x}"}
+    # Claude Code writes a message again for each streamed update: some lines come twice.
+    return [user, assistant, assistant] if rng.random() < 0.3 else [user, assistant]
+
+
+def _codex(rng: Any, number: int, totals: dict[str, int]) -> list[dict[str, Any]]:
+    at = _usage_time(rng)
+    prompt = rng.randint(2_000, 120_000)
+    output = rng.randint(50, 6_000)
+    last = {"input_tokens": prompt, "cached_input_tokens": rng.randint(0, prompt),
+            "output_tokens": output, "reasoning_output_tokens": rng.randint(0, output),
+            "total_tokens": prompt + output}
+    for key, value in last.items():
+        totals[key] = totals.get(key, 0) + value
+    count = {"timestamp": _iso(at + 9, rng), "type": "event_msg", "payload": {
+        "type": "token_count", "info": {"total_token_usage": dict(totals),
+                                        "last_token_usage": last,
+                                        "model_context_window": 272_000},
+        "rate_limits": {"primary": {"used_percent": 7.0, "window_minutes": 300}}}}
+    lines = [
+        {"timestamp": _iso(at, rng), "type": "turn_context", "payload": {
+            "cwd": "/home/dev/project", "approval_policy": "on-request",
+            "sandbox_policy": {"type": "workspace-write"}, "model": "gpt-5.3-codex",
+            "effort": "medium", "summary": "auto"}},
+        {"timestamp": _iso(at + 8, rng), "type": "response_item", "payload": {
+            "type": "message", "role": "assistant",
+            "content": [{"type": "output_text", "text": _usage_text(rng, 150, 400)}]}},
+        count,
+    ]
+    # Codex logs the running total again with each rate-limit update: counted once.
+    return [*lines, count] if rng.random() < 0.5 else lines
+
+
+def build_usage_log(path: Path = USAGE_LOG, size: int = USAGE_BYTES) -> None:
+    """Write a log of API responses of every shape `tokcost usage` reads, of about ``size``
+    bytes, the same each time (a fixed seed); kept once written."""
+    import random
+
+    if path.is_file() and path.stat().st_size >= size:
+        return
+    rng = random.Random(16)
+    kinds = ("openai-chat", "openai-responses", "anthropic", "gemini", "openai-batch",
+             "anthropic-batch", "claude-code", "codex")
+    lines = {kind: 0 for kind in kinds}
+    totals: dict[str, int] = {}
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    number = 0
+    with open(partial, "w", encoding="utf-8") as out:
+        while out.tell() < size:
+            number += 1
+            kind = rng.choice(kinds)
+            values: list[dict[str, Any]]
+            if kind == "openai-chat":
+                values = [_openai_chat(rng, number)]
+            elif kind == "openai-responses":
+                values = [_openai_responses(rng, number)]
+            elif kind == "anthropic":
+                values = [_anthropic(rng, number)]
+            elif kind == "gemini":
+                values = [_gemini(rng, number)]
+            elif kind == "openai-batch":
+                values = [{"id": f"batch_req_{number:024x}", "custom_id": f"request-{number}",
+                           "response": {"status_code": 200, "request_id": f"{number:032x}",
+                                        "body": _openai_chat(rng, number, batch=True)},
+                           "error": None}]
+            elif kind == "anthropic-batch":
+                values = [{"custom_id": f"request-{number}",
+                           "result": {"type": "succeeded", "message": _anthropic(rng, number)}}]
+            elif kind == "claude-code":
+                values = _claude_code(rng, number)
+            else:
+                values = _codex(rng, number, totals)
+            for value in values:
+                out.write(json.dumps(value, ensure_ascii=False) + "\n")
+            lines[kind] += len(values)
+    partial.replace(path)
+    mix = ", ".join(f"{kind} {count:,}" for kind, count in lines.items())
+    print(f"wrote {_rel(path)}: {sum(lines.values()):,} lines, "
+          f"{path.stat().st_size / MB:.1f} MB ({mix})")
+
+
+def usage_bench(runs: int, tokcost_overrides: Sequence[str] | None) -> bool:
+    """Time `tokcost usage LOG --format csv` on the 100 MB log, end to end; with several
+    --tokcost programs, their runs interleaved. True when every run succeeded."""
+    programs = [find_tokcost(path) for path in (tokcost_overrides or [None])]
+    python = interpreter_of(programs[0])
+    build_usage_log()
+    size = USAGE_LOG.stat().st_size
+    _warm_page_cache(USAGE_LOG)
+    print(f"== usage: median of {runs} run(s) per command; wall time, round-robin order")
+    print(machine_line(python))
+    for program in programs:
+        print(f"tokcost: {program} ({tokcost_version(program)})")
+    print(f"peak memory: {peak_method()}")
+    print(f"each: tokcost usage {_rel(USAGE_LOG)} --format csv ({size / MB:.1f} MB; output "
+          "captured)")
+    if os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        print("NOTE: PYTHONDONTWRITEBYTECODE is set: an editable install compiles tokcost's "
+              "modules from source on every run (about 0.1 s each)")
+    entries = [Timed(f"tokcost usage ({program})" if len(programs) > 1 else "tokcost usage",
+                     [program, "usage", str(USAGE_LOG), "--format", "csv"])
+               for program in programs]
+    for entry in entries:  # a warm-up run, untimed: caches filled
+        try:
+            done = run(entry.cmd, USAGE_TIMEOUT)
+        except BenchError as error:
+            entry.error = str(error)
+            continue
+        if done.returncode != 0:
+            entry.error = f"exit {done.returncode}:\n{tail(done.stderr or done.stdout)}"
+            continue
+        requests = sum(int(row["requests"]) for row in csv.DictReader(io.StringIO(done.stdout)))
+        print(f"{entry.label}: {requests:,} requests read")
+
+    def record(entry: Timed, done: Finished) -> None:
+        entry.seconds.append(done.seconds)
+        if done.peak_kb is not None:
+            entry.peaks.append(done.peak_kb)
+
+    round_robin(entries, runs, lambda cmd: measure(cmd, USAGE_TIMEOUT), record)
+    rows = []
+    for entry in entries:
+        if entry.median is None:
+            rows.append([entry.label, "failed", "-", "-", "-"])
+            continue
+        peak = f"{max(entry.peaks) * 1000 / MB:.0f}" if entry.peaks else "?"
+        rows.append([entry.label, f"{entry.median:.2f}", f"{min(entry.seconds):.2f}",
+                     f"{size / entry.median / MB:.1f}", peak])
+    print(table(["command", "median s", "min s", "MB/s", "peak MB"], rows,
+                [False, True, True, True, True]))
+    for entry in entries:
+        if entry.error:
+            print(f"FAILED {entry.label}: {entry.error}")
+    return not any(entry.error for entry in entries)
+
+
+# --------------------------------------------------------------------------------------------
 # Command line
 
 
@@ -1101,6 +1360,11 @@ def parser() -> argparse.ArgumentParser:
     rep = commands.add_parser("repeats", help="time count on requests that repeat (the memo)")
     rep.add_argument("--runs", type=positive, default=3, help="runs per command (default 3)")
     commands.add_parser("breakeven", help="time the memo against encoding, by text length")
+    use = commands.add_parser("usage", help="time `tokcost usage` on a 100 MB log of responses")
+    use.add_argument("--runs", type=positive, default=5, help="runs per command (default 5)")
+    use.add_argument("--tokcost", metavar="PATH", action="append",
+                     help="the tokcost program (default: the one beside this Python); give it "
+                          "more than once to time several, their runs interleaved")
     every = commands.add_parser("all", help="corpus (if missing), count and startup")
     every.add_argument("--runs", type=positive, default=5, help="count runs (default 5)")
     every.add_argument("--startup-runs", type=positive, default=10,
@@ -1127,6 +1391,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             simulate_bench(args.runs, args.tokcost)
         elif args.command == "repeats":
             return 0 if repeats_bench(args.runs, args.tokcost) else 1
+        elif args.command == "usage":
+            return 0 if usage_bench(args.runs, args.tokcost) else 1
         elif args.command == "breakeven":
             breakeven_bench()
         elif args.command == "all":

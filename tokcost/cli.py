@@ -1075,13 +1075,28 @@ class UsageGrouping(str, Enum):
     file = "file"
 
 
+class UsageInputFormat(str, Enum):
+    """The choices of ``usage --input-format`` (tokcost.formats.usage.INPUT_FORMATS)."""
+
+    auto = "auto"
+    openai_chat = "openai-chat"
+    openai_responses = "openai-responses"
+    anthropic = "anthropic"
+    gemini = "gemini"
+    openai_batch = "openai-batch"
+    anthropic_batch = "anthropic-batch"
+    request_response = "request-response"
+    claude_code = "claude-code"
+    codex = "codex"
+
+
 @app.command()
 def usage(
     paths: Annotated[Optional[list[str]], typer.Argument(
         help="Logged API responses: JSON Lines or a JSON list (OpenAI Chat Completions or "
              "Responses, Anthropic Messages, Gemini; OpenAI Batch output; {\"request\", "
-             "\"response\"} lines), as files, directories (searched for JSON files), glob "
-             "patterns, or - for standard input.",
+             "\"response\"} lines; Claude Code and Codex CLI session logs), as files, "
+             "directories (searched for JSON files), glob patterns, or - for standard input.",
         metavar="[PATH...]", show_default=False)] = None,
     by: Annotated[Optional[list[UsageGrouping]], typer.Option(
         "--by", case_sensitive=False,
@@ -1121,6 +1136,10 @@ def usage(
         help="Instead of costs: tokcost's offline estimate of each logged request "
              "({\"request\", \"response\"} lines) beside the prompt tokens billed for it, per "
              "model, with the error. Loads the tokenizer.")] = False,
+    input_format: Annotated[UsageInputFormat, typer.Option(
+        "--input-format", case_sensitive=False,
+        help="Read every line as this format, a line of another being an error (default: "
+             "told from each line).")] = UsageInputFormat.auto,
     currency: CurrencyOption = None,
     fmt: FormatOption = None,
     output: OutputOption = None,
@@ -1158,7 +1177,8 @@ def usage(
                           since=since.date() if since else None,
                           until=until.date() if until else None,
                           reprice_on=[m.id for m in _chosen_models(tables.default, reprice_on)[0]]
-                          if reprice_on else ())
+                          if reprice_on else (),
+                          input_format=input_format.value)
     for note in report.notes:
         _note(note)
     for problem in report.problems:

@@ -22,7 +22,15 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any, Literal, NamedTuple, cast
 
 from tokcost.errors import InputFileError, OptionError, UnknownModelError, UnpricedError
-from tokcost.formats.usage import NotBilled, UsageError, UsageRecord, usage_record
+from tokcost.formats.usage import (
+    AUTO,
+    INPUT_FORMATS,
+    LogState,
+    NotBilled,
+    UsageError,
+    UsageRecord,
+    usage_record,
+)
 from tokcost.inputs.sources import JSON_SUFFIXES, expand_inputs, json_values
 from tokcost.output import Column
 from tokcost.pricing.costing import Cost, TokenUsage, cost_of
@@ -91,20 +99,27 @@ class UsageLog:
     repeats: int = 0
 
 
-def read_usage(paths: Sequence[str], encoding_errors: str = "strict") -> UsageLog:
+def read_usage(paths: Sequence[str], encoding_errors: str = "strict", *,
+               input_format: str = AUTO) -> UsageLog:
     """Every usage record of the files, folders (their JSON files), globs and ``-`` (stdin)
-    named; a bad line or file is a problem, and the rest still count."""
+    named; a bad line or file is a problem, and the rest still count. ``input_format``: read
+    every line as that format (one of INPUT_FORMATS), a line of another being a problem."""
+    if input_format not in INPUT_FORMATS:
+        raise ValueError(f"input_format must be one of {', '.join(INPUT_FORMATS)}, not "
+                         f"{input_format!r}")
     sources, problems, notes = expand_inputs(paths, JSON_SUFFIXES)
     log = UsageLog(problems=list(problems), notes=list(notes))
     seen: set[str] = set()  # the identities of the requests read, where the log gives them
+    records, skipped = log.records, log.skipped
     for source in sources:
+        state = LogState()  # what a file's earlier lines said (a session log's model)
         try:
             for place, value in json_values(source, encoding_errors):
-                if isinstance(value, InputFileError):
+                if isinstance(value, InputFileError):  # a line that is not JSON
                     log.problems.append(value)
                     continue
                 try:
-                    record = usage_record(value)
+                    record = usage_record(value, state, input_format)
                 except UsageError as error:
                     log.problems.append(InputFileError(f"{place}: {error}"))
                     continue
@@ -112,14 +127,15 @@ def read_usage(paths: Sequence[str], encoding_errors: str = "strict") -> UsageLo
                     log.problems.append(InputFileError(f"{place}: JSON nested too deeply"))
                     continue
                 if isinstance(record, NotBilled):
-                    log.skipped[record.reason] = log.skipped.get(record.reason, 0) + 1
-                elif record.key is not None and record.key in seen:
-                    log.repeats += 1  # the same request again (a streamed update)
-                else:
-                    if record.key is not None:
-                        seen.add(record.key)
-                    log.records.append(PlacedRecord(place, record._replace(
-                        source=source.label)))
+                    skipped[record.reason] = skipped.get(record.reason, 0) + 1
+                    continue
+                key = record.key
+                if key is not None:
+                    if key in seen:
+                        log.repeats += 1  # the same request again (a streamed update)
+                        continue
+                    seen.add(key)
+                records.append(PlacedRecord(place, record._replace(source=source.label)))
         except InputFileError as error:  # this file's problem; the others go on
             log.problems.append(error)
     for reason, lines in log.skipped.items():
@@ -386,7 +402,7 @@ def usage_report(paths: Sequence[str], tables: PriceTable | TableChoice, *,
                  by: Grouping | Sequence[Grouping] = "model", model: str | None = None,
                  encoding_errors: str = "strict", since: date | None = None,
                  until: date | None = None, reprice_on: Sequence[str] = (),
-                 tz: tzinfo = timezone.utc) -> UsageReport:
+                 tz: tzinfo = timezone.utc, input_format: str = AUTO) -> UsageReport:
     """Read, price and sum the usage records the paths hold, each with the table chosen for
     its day (one table: every record); with ``since``/``until``, only those of those days
     (in the time zone ``tz``, both included), and periods in that zone."""
@@ -394,7 +410,7 @@ def usage_report(paths: Sequence[str], tables: PriceTable | TableChoice, *,
     if since is not None and until is not None and since > until:
         raise OptionError(f"--since {since} is after --until {until}")
     choice = OneTable(tables) if isinstance(tables, PriceTable) else tables
-    log = read_usage(paths, encoding_errors)
+    log = read_usage(paths, encoding_errors, input_format=input_format)
     records = [placed.record for placed in log.records]
     window_notes = []
     if since is not None or until is not None:
