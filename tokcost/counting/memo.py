@@ -55,7 +55,7 @@ MAX_BYTES = 32 << 20
 # entries (hash table, linked-list node, the count's int), rounded up.
 ENTRY_BYTES = 128
 
-Encode = Callable[[str], "list[int]"]
+Count = Callable[[str], int]  # a text -> its tokens, as the encoding counts them
 
 _enabled: bool | None = None  # None: not yet read from the environment
 _memos: dict[str, CountMemo] = {}
@@ -64,9 +64,9 @@ _memos: dict[str, CountMemo] = {}
 class CountMemo:
     """Token counts of the texts counted so far in one encoding, bounded in bytes."""
 
-    def __init__(self, encode: Encode, max_bytes: int = MAX_BYTES,
+    def __init__(self, count: Count, max_bytes: int = MAX_BYTES,
                  min_chars: int = MIN_CHARS) -> None:
-        self._encode = encode
+        self._count = count
         self.max_bytes = max_bytes
         self.min_chars = min_chars
         self.bytes = 0  # what the entries hold, as this memo reckons it
@@ -79,9 +79,9 @@ class CountMemo:
         return text in self._counts
 
     def count(self, text: str) -> int:
-        """The number of tokens ``encode`` gives ``text``, from the memo when it has it."""
+        """The number of tokens ``count`` gives ``text``, from the memo when it has it."""
         if len(text) < self.min_chars:
-            return len(self._encode(text))
+            return self._count(text)
         counts = self._counts
         tokens = counts.get(text)
         if tokens is not None:
@@ -90,7 +90,7 @@ class CountMemo:
             except KeyError:  # another thread evicted it in between
                 pass
             return tokens
-        tokens = len(self._encode(text))
+        tokens = self._count(text)
         self._store(text, tokens)
         return tokens
 
@@ -141,14 +141,14 @@ def set_enabled(on: bool | None) -> None:
     _memos.clear()
 
 
-def token_counter(encoding: str, encode: Encode) -> Callable[[str], int]:
+def token_counter(encoding: str, count: Count) -> Count:
     """How a counter of this encoding turns text into a count: through the encoding's memo
-    in this process, or, with the memo off, straight through the encoder."""
+    in this process, or, with the memo off, straight through ``count``."""
     if not enabled():
-        return lambda text: len(encode(text))
+        return count
     memo = _memos.get(encoding)
     if memo is None:
-        memo = _memos.setdefault(encoding, CountMemo(encode))
+        memo = _memos.setdefault(encoding, CountMemo(count))
     return memo.count
 
 
