@@ -9,10 +9,12 @@
     python bench/bench.py repeats [--runs 3]   the same on requests that repeat, memo off and on
     python bench/bench.py breakeven            where the memo starts to pay, by text length
     python bench/bench.py usage [--runs 5]     time `tokcost usage` on a 100 MB log of responses
+    python bench/bench.py encoders [--runs 5]  the fast encoder against tiktoken: counts, speed
     python bench/bench.py all                  corpus (if missing), count, startup
 
-Standard library only, plus what tokcost installs (tiktoken). See bench/README.md for what each
-figure means. Run it with the interpreter that has tokcost installed (e.g. .venv/bin/python).
+Standard library only, plus what tokcost installs (tiktoken, and rs-bpe with tokcost[fast]).
+See bench/README.md for what each figure means. Run it with the interpreter that has tokcost
+installed (e.g. .venv/bin/python).
 """
 
 from __future__ import annotations
@@ -582,6 +584,22 @@ def tokcost_version(tokcost: str) -> str:
     return done.stdout.strip() or "?"
 
 
+FAST_OFF = ["env", "TOKCOST_FAST_ENCODER=0"]  # tokcost counts with tiktoken alone
+
+
+def encoder_line(python: str) -> str:
+    """Who counts for tokcost under this interpreter: the fast encoder, or tiktoken and why."""
+    code = ("from tokcost.counting import fast\n"
+            "print(fast.PACKAGE + ' ' + fast.VERSION if fast.counter('o200k_base') else "
+            "'tiktoken (' + str(fast.why_not('o200k_base')) + ')')")
+    try:
+        done = run([python, "-c", code], 60)
+    except BenchError:
+        return "encoder: ?"
+    found = done.stdout.strip() if done.returncode == 0 else "?"
+    return f"encoder: tokcost counts with {found}"
+
+
 def machine_line(python: str) -> str:
     load = " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
@@ -675,6 +693,7 @@ def count_bench(files: Sequence[Path], runs: int, tokcost_override: str | None) 
     print(f"tokcost: {tokcost} ({tokcost_version(tokcost)}); reference: {python} "
           f"{_rel(Path(__file__))} reference FILE")
     print(f"peak memory: {peak_method()}")
+    print(encoder_line(python))
     if not jobs:
         print("NOTE: `tokcost count --help` does not list --jobs: tokcost is run once, without "
               "--jobs, and its row is labelled accordingly.")
@@ -691,6 +710,8 @@ def _count_file(path: Path, runs: int, tokcost: str, python: str, jobs: bool) ->
                      [python, str(Path(__file__).resolve()), "reference", str(path)])]
     if jobs:
         entries.append(Timed("tokcost count --jobs 1", [*base, "--jobs", "1"]))
+        entries.append(Timed("tokcost count --jobs 1, TOKCOST_FAST_ENCODER=0",
+                             [*FAST_OFF, *base, "--jobs", "1"]))
         entries.append(Timed(f"tokcost count (default jobs, {_cpus()} CPUs)", base))
         # Models that count alike share one count: five cost little more than one.
         alike = [arg for model in SAME_ENCODING for arg in ("-m", model)]
@@ -914,12 +935,13 @@ def breakeven_bench() -> None:
     """Where the memo starts to pay: encode vs. a memo miss and a memo hit, by text length."""
     require_corpus([SLICE_CORPUS])
     from tokcost.counting.memo import CountMemo
-    from tokcost.counting.tokenizers import get_encoding
+    from tokcost.counting.tokenizers import text_counter
 
-    encode = get_encoding("o200k_base").encode_ordinary
+    tokens = text_counter("o200k_base")  # the encoder tokcost counts with here
     texts = [m["content"] for messages in _corpus_conversations() for m in messages]
     print("== breakeven: ns a text, best of 15 interleaved runs; new string objects each run")
     print(machine_line(sys.executable))
+    print(encoder_line(sys.executable))
 
     def copies(items: list[str]) -> list[str]:  # as a freshly parsed line gives them
         return [(text + ".")[:-1] for text in items]
@@ -928,14 +950,14 @@ def breakeven_bench() -> None:
     for low, high in ((1, 8), (8, 16), (16, 32), (32, 64), (64, 128), (128, 256), (256, 1024),
                       (1024, 4096)):
         items = list(dict.fromkeys(t for t in texts if low <= len(t) < high))[:1500]
-        full = CountMemo(encode, min_chars=0)
+        full = CountMemo(tokens, min_chars=0)
         for text in items:
             full.count(text)
         best = {"encode": 1e9, "miss": 1e9, "hit": 1e9}
         for _ in range(15):
             for kind in best:
-                count = {"encode": lambda t: len(encode(t)),
-                         "miss": CountMemo(encode, min_chars=0).count, "hit": full.count}[kind]
+                count = {"encode": tokens,
+                         "miss": CountMemo(tokens, min_chars=0).count, "hit": full.count}[kind]
                 batch = copies(items)
                 start = time.perf_counter()
                 for text in batch:
@@ -950,8 +972,80 @@ def breakeven_bench() -> None:
                  "bytes/entry"], rows, [False, True, True, True, True, True, True]))
 
 
+def _message_texts(path: Path) -> list[str]:
+    """Every string field of every message of a JSONL of conversations (Batch lines too)."""
+    texts = []
+    with open(path, "rb") as lines:
+        for line in lines:
+            if line.strip():
+                conversation = json.loads(line)
+                for message in conversation.get("body", conversation)["messages"]:
+                    texts += [value for value in message.values() if isinstance(value, str)]
+    return texts
+
+
+def encoders_bench(runs: int, files: Sequence[Path]) -> bool:
+    """The fast encoder against tiktoken, in this process: every text's count compared, then
+    the time to count them all, median of ``runs`` interleaved runs; True when all matched."""
+    require_corpus(files)
+    import tiktoken
+
+    from tokcost.counting import fast
+    from tokcost.counting.tokenizers import get_encoding
+
+    print(f"== encoders: median of {runs} interleaved run(s) each; one process, one thread")
+    print(machine_line(sys.executable))
+    print(f"tiktoken {tiktoken.__version__} len(encode_ordinary(text)), from tokcost's bundled "
+          f"files; {fast.PACKAGE} {fast.VERSION} count(text), as tokcost.counting.fast uses it")
+    ok = True
+    for path in files:
+        texts = _message_texts(path)
+        chars = sum(map(len, texts))
+        print()
+        print(f"-- {_rel(path)}: {len(texts):,} message texts, {chars / 1e6:.1f} M characters")
+        rows = []
+        for name in ("o200k_base", "cl100k_base"):
+            counted = fast.counter(name)
+            if counted is None:
+                raise BenchError(f"no fast encoder for {name}: {fast.why_not(name)}")
+            encode = get_encoding(name).encode_ordinary
+
+            def reference(text: str, encode: Callable[[str], list[int]] = encode) -> int:
+                return len(encode(text))
+
+            differing = [text for text in texts if counted(text) != reference(text)]
+            tokens = sum(map(reference, texts))
+            if differing:
+                ok = False
+                print(f"MISMATCH {name}: {len(differing):,} of {len(texts):,} texts counted "
+                      f"differently, the first: {differing[0][:60]!r}")
+            else:
+                print(f"MATCH    {name}: all {len(texts):,} texts, {tokens:,} tokens")
+            timed: dict[str, tuple[list[float], list[float]]] = {
+                "tiktoken": ([], []), fast.PACKAGE: ([], [])}
+            for number in range(1, runs + 1):
+                progress(f"   {name} run {number}/{runs} ...")
+                for label, count in (("tiktoken", reference), (fast.PACKAGE, counted)):
+                    wall, cpu = time.perf_counter(), time.process_time()
+                    for text in texts:
+                        count(text)
+                    timed[label][0].append(time.perf_counter() - wall)
+                    timed[label][1].append(time.process_time() - cpu)
+            progress(" " * 30)
+            base_wall, base_cpu = (statistics.median(timed["tiktoken"][i]) for i in (0, 1))
+            for label, (walls, cpus) in timed.items():
+                wall, cpu = statistics.median(walls), statistics.median(cpus)
+                rows.append([name, label, f"{wall:.2f}", f"{cpu:.2f}", ratio(wall, base_wall),
+                             ratio(cpu, base_cpu), f"{base_wall / wall:.2f}x",
+                             f"{tokens / cpu / 1e6:.2f}"])
+        print(table(["encoding", "encoder", "median s", "median cpu s", "vs tiktoken",
+                     "cpu vs tiktoken", "speed", "M tokens/cpu s"], rows,
+                    [False, False, True, True, True, True, True, True]))
+    return ok
+
+
 IMPORT_LINE = {name: re.compile(rf"\|\s*{name}\s*$", re.MULTILINE)
-               for name in ("tiktoken", "anthropic")}
+               for name in ("tiktoken", "rs_bpe", "anthropic")}
 
 
 def startup_bench(runs: int, tokcost_override: str | None) -> None:
@@ -973,6 +1067,8 @@ def startup_bench(runs: int, tokcost_override: str | None) -> None:
           "--output-tokens", "500", "--format", "csv"]),
         ("tokcost count ONE_LINE_FILE --format csv", [tokcost, "count", one, "--format", "csv"],
          ["count", one, "--format", "csv"]),
+        ("the same, TOKCOST_FAST_ENCODER=0", [*FAST_OFF, tokcost, "count", one, "--format", "csv"],
+         ["count", one, "--format", "csv"]),
     ]
     entries = [Timed(label, cmd) for label, cmd, _ in commands]
     print(f"== startup: median of {runs} run(s) per command; wall time, round-robin order")
@@ -982,6 +1078,7 @@ def startup_bench(runs: int, tokcost_override: str | None) -> None:
           "--output-tokens 500 --format csv")
     print(f"ONE_LINE_FILE = {_rel(ONE_LINE_FILE)} (one line of text); imports: from one run "
           "under python -X importtime -m tokcost")
+    print(encoder_line(python))
 
     # Imports, from one run each under -X importtime (also the warm-up run: caches filled).
     imported: dict[str, dict[str, str]] = {}
@@ -990,6 +1087,8 @@ def startup_bench(runs: int, tokcost_override: str | None) -> None:
         # otherwise import the source tree instead of the installed package.
         cmd = ([python, "-I", "-X", "importtime", "-m", "tokcost", *args] if args is not None
                else [python, "-I", "-X", "importtime", "-c", "import typer"])
+        if entry.cmd[0] == "env":  # the same environment as the timed runs
+            cmd = [*entry.cmd[:2], *cmd]
         try:
             done = run(cmd, STARTUP_TIMEOUT)
         except BenchError as error:
@@ -1017,7 +1116,7 @@ def startup_bench(runs: int, tokcost_override: str | None) -> None:
     for entry in entries:
         found = imported.get(entry.label, {})
         if entry.median is None:
-            rows.append([entry.label, "failed", "-", "-", "-", "-"])
+            rows.append([entry.label, "failed", "-", "-", "-", "-", "-"])
             continue
         rows.append([
             entry.label,
@@ -1025,10 +1124,11 @@ def startup_bench(runs: int, tokcost_override: str | None) -> None:
             f"{min(entry.seconds) * 1000:.0f}",
             ratio(entry.median, baseline),
             found.get("tiktoken", "?"),
+            found.get("rs_bpe", "?"),
             found.get("anthropic", "?"),
         ])
-    print(table(["command", "median ms", "min ms", "vs baseline", "tiktoken", "anthropic"],
-                rows, [False, True, True, True, False, False]))
+    print(table(["command", "median ms", "min ms", "vs baseline", "tiktoken", "rs_bpe",
+                 "anthropic"], rows, [False, True, True, True, False, False, False]))
     for entry in entries:
         if entry.error:
             print(f"FAILED {entry.label}: {entry.error}")
@@ -1365,6 +1465,10 @@ def parser() -> argparse.ArgumentParser:
     use.add_argument("--tokcost", metavar="PATH", action="append",
                      help="the tokcost program (default: the one beside this Python); give it "
                           "more than once to time several, their runs interleaved")
+    enc = commands.add_parser("encoders", help="the fast encoder against tiktoken: counts, speed")
+    enc.add_argument("files", type=Path, nargs="*", metavar="FILE",
+                     help="JSONL files (default: the 4,000-conversation slice)")
+    enc.add_argument("--runs", type=positive, default=5, help="runs per encoder (default 5)")
     every = commands.add_parser("all", help="corpus (if missing), count and startup")
     every.add_argument("--runs", type=positive, default=5, help="count runs (default 5)")
     every.add_argument("--startup-runs", type=positive, default=10,
@@ -1395,6 +1499,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0 if usage_bench(args.runs, args.tokcost) else 1
         elif args.command == "breakeven":
             breakeven_bench()
+        elif args.command == "encoders":
+            return 0 if encoders_bench(args.runs, args.files or [SLICE_CORPUS]) else 1
         elif args.command == "all":
             if not corpus_present():
                 build_corpus()

@@ -29,6 +29,11 @@ pytestmark = pytest.mark.usefixtures("on_current_table")
 
 Run = Callable[..., "Result"]
 DATA = Path(__file__).parent / "data"
+def tiktoken_count(text: str) -> int:
+    """The reference count of a text in o200k_base: tiktoken's."""
+    return len(get_encoding("o200k_base").encode_ordinary(text))
+
+
 INPUTS = sorted([*(DATA / "count").iterdir(), *(DATA / "gemini").glob("*")])
 MODELS = ("gpt-4o", "claude-sonnet-4-5", "gemini-2.5-flash")
 
@@ -105,21 +110,20 @@ def test_the_same_counts_with_the_memo_and_without(
 
 
 def test_the_memo_is_used_and_its_counts_are_the_encoders() -> None:
-    encode = get_encoding("o200k_base").encode_ordinary
-    counts = CountMemo(encode)
+    counts = CountMemo(tiktoken_count)
     texts = [turn["value"] for record in
              json.loads((DATA / "count" / "sharegpt_excerpt.json").read_text())
              for turn in record["conversations"]]
     first = [counts.count(text) for text in texts]
     again = [counts.count((text + ".")[:-1]) for text in texts]  # equal strings, new objects
-    assert first == again == [len(encode(text)) for text in texts]
+    assert first == again == [tiktoken_count(text) for text in texts]
     assert len(counts) == len({text for text in texts if len(text) >= MIN_CHARS})
 
 
 def test_texts_below_the_threshold_are_not_stored() -> None:
-    counts = CountMemo(get_encoding("o200k_base").encode_ordinary)
+    counts = CountMemo(tiktoken_count)
     short, long = "x" * (MIN_CHARS - 1), "y" * MIN_CHARS
-    assert counts.count(short) == len(get_encoding("o200k_base").encode_ordinary(short))
+    assert counts.count(short) == tiktoken_count(short)
     counts.count(long)
     assert short not in counts
     assert long in counts
@@ -128,7 +132,7 @@ def test_texts_below_the_threshold_are_not_stored() -> None:
 
 def test_the_byte_bound_holds_and_the_recently_used_stay() -> None:
     bound = 100_000
-    counts = CountMemo(get_encoding("o200k_base").encode_ordinary, max_bytes=bound)
+    counts = CountMemo(tiktoken_count, max_bytes=bound)
     kept = "a system prompt that every line of the file sends again " * 20
     counts.count(kept)
     for n in range(2_000):  # ~1.2 MB of texts through a 100 kB memo
@@ -140,17 +144,17 @@ def test_the_byte_bound_holds_and_the_recently_used_stay() -> None:
     assert 0.8 * bound < counts.bytes  # full, not emptied
     # A text bigger than the whole memo is counted but not kept.
     huge = "z " * bound
-    assert counts.count(huge) == len(get_encoding("o200k_base").encode_ordinary(huge))
+    assert counts.count(huge) == tiktoken_count(huge)
     assert huge not in counts
 
 
 def test_the_memory_a_full_memo_holds_is_about_its_bound() -> None:
     bound = 4 << 20
-    encode = get_encoding("o200k_base").encode_ordinary
+    get_encoding("o200k_base")  # built before the memory is traced
     tracemalloc.start()
     try:
         before = tracemalloc.get_traced_memory()[0]
-        counts = CountMemo(encode, max_bytes=bound)
+        counts = CountMemo(tiktoken_count, max_bytes=bound)
         for n in range(20_000):  # ~10 MB of texts, none kept alive but by the memo
             counts.count(f"{n} " + "a message of ordinary length " * (n % 40 + 1))
         held = tracemalloc.get_traced_memory()[0] - before
@@ -165,7 +169,7 @@ def test_the_environment_switches_it_off(monkeypatch: pytest.MonkeyPatch) -> Non
     memo.set_enabled(None)
     try:
         assert not memo.enabled()
-        count = memo.token_counter("o200k_base", get_encoding("o200k_base").encode_ordinary)
+        count = memo.token_counter("o200k_base", tiktoken_count)
         assert count("a text long enough to be kept if the memo were on") == 12
         assert memo.memo_for("o200k_base") is None
     finally:

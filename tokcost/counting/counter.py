@@ -29,7 +29,7 @@ from tokcost.counting.features import (
 )
 from tokcost.counting.memo import token_counter
 from tokcost.counting.rules import Rule, rule_for
-from tokcost.counting.tokenizers import get_encoding
+from tokcost.counting.tokenizers import text_counter
 from tokcost.formats.conversations import Conversation
 from tokcost.pricing.schema import ModelPrice
 
@@ -124,11 +124,11 @@ class ModelCounter:
     def __init__(self, model: ModelPrice) -> None:
         self.model = model
         self.rule: Rule = rule_for(model)
-        self.encoding = get_encoding(model.tokenizer.encoding)
         # The one place text becomes a count, for every rule and format: through the
-        # encoding's memo of what has been counted (memo.py). encode_ordinary: text that looks
-        # like a special token is ordinary text.
-        self._tokens = token_counter(model.tokenizer.encoding, self.encoding.encode_ordinary)
+        # encoding's memo of what has been counted (memo.py), then the encoder that
+        # tokenizers.text_counter chooses. Text that looks like a special token is ordinary.
+        encoding = model.tokenizer.encoding
+        self._tokens = token_counter(encoding, text_counter(encoding))
         self.factor = model.tokenizer.factor
         self._role_tokens: dict[str, int] = {}
         self.base_notes: tuple[str, ...] = ()  # for conversations

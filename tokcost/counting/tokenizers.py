@@ -3,6 +3,9 @@
 ``o200k_base`` and ``cl100k_base`` ship inside the package with the SHA-256 sums tiktoken pins.
 They are built by tiktoken's own constructors (so the split pattern and special tokens are
 tiktoken's), with the download replaced by the bundled file after its hash is checked.
+
+Counting goes through :func:`text_counter`, the one place that chooses who counts: the fast
+exact encoder (``fast.py``) where it is installed and passes its self-check, else tiktoken.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import functools
 import hashlib
 import marshal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -117,3 +120,16 @@ def get_encoding(name: str) -> tiktoken.Encoding:
             f"encoding {name!r} is not bundled ({', '.join(bundled_hashes())} are) and tiktoken "
             f"could not load it: {reason}"
         ) from None
+
+
+def text_counter(name: str) -> Callable[[str], int]:
+    """How a text becomes its count of tokens in this encoding, as ``len(encode_ordinary(text))``
+    (text that looks like a special token is ordinary text): the fast exact encoder where it
+    can be used (``fast.py``), else tiktoken, which is then built (and only then)."""
+    from tokcost.counting import fast
+
+    counted = fast.counter(name)
+    if counted is not None:
+        return counted
+    encode = get_encoding(name).encode_ordinary
+    return lambda text: len(encode(text))
