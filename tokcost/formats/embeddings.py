@@ -44,9 +44,9 @@ def texts_of(value: Any, where: str = "") -> Texts | None:
 
     Raises ConversationError for an embeddings request whose input is not text.
     """
-    if isinstance(value, str):
-        return Texts([value])
-    if not isinstance(value, Mapping) or any(key in value for key in _CONVERSATION_KEYS):
+    if type(value) is not dict:  # JSON gives dicts; this runs once a line, so kept cheap
+        return Texts([value]) if isinstance(value, str) else None
+    if "messages" in value or "conversations" in value or "contents" in value:
         return None
     body, body_at = value, where
     if "custom_id" in value and isinstance(value.get("body"), Mapping):

@@ -106,6 +106,11 @@ class CountJob:
     service_tier: str = STANDARD  # which of a model's price sets the input is priced at
     batch: bool = False  # priced at the model's Batch API prices
 
+    @functools.cached_property
+    def refuses_some(self) -> bool:
+        """Whether a model named is an embedding model, which is given no conversations."""
+        return any(model.mode == "embedding" for model in self.models)
+
 
 @dataclass
 class Counted:
@@ -277,7 +282,7 @@ def _count_conversation(conversation: Conversation, place: tuple[str, str, int],
         label, joint, number = place  # formatted only when needed: most conversations are fine
         result.problems.append(f"{label}{joint}{number}: {error}")
         return
-    if any(model.mode == "embedding" for model in models):
+    if job.refuses_some or not job.models and models[0].mode == "embedding":
         for model in models:
             if model.mode == "embedding":
                 refused = result.refused.setdefault(model.id, [0, None])
