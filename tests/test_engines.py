@@ -127,6 +127,7 @@ def test_the_default_table_is_loaded_once_a_process(monkeypatch: pytest.MonkeyPa
     real = engines.load_price_table
     monkeypatch.setattr(engines, "load_price_table", lambda: loads.append(1) or real())
     monkeypatch.setattr(engines, "_default_tables", {})
+    monkeypatch.setattr(engines, "_resolved", {})
     for _ in range(3):
         count_texts(["hello world"], "gpt-4o")
     assert loads == [1]

@@ -54,24 +54,28 @@ class BatchCount:
 
 
 # This process's default table, by the $TOKCOST_PRICING in force when it was loaded, and the
-# models resolved in it by name: a batch function is called thousands of times a process.
+# models resolved in it by name: a batch function is called thousands of times a process. A
+# table the caller passes is asked each time (a lookup costs microseconds), since an engine may
+# hand each batch a fresh copy of it.
 _default_tables: dict[str | None, PriceTable] = {}
-_resolved: dict[tuple[int, str], tuple[ModelPrice, str | None]] = {}
+_resolved: dict[tuple[str | None, str], tuple[ModelPrice, str | None]] = {}
 
 
 def _model(name: str, table: PriceTable | None) -> tuple[ModelPrice, str | None]:
     """The model's table entry and the note its lookup made (an alias, a dated id)."""
-    if table is None:
-        key = os.environ.get(PRICING_ENV_VAR)
-        table = _default_tables.get(key)
-        if table is None:
-            table = _default_tables[key] = load_price_table()
-    found = _resolved.get((id(table), name))
-    if found is None:
+    if table is not None:
         resolution = table.resolve(name)
+        return resolution.model, resolution.note
+    key = os.environ.get(PRICING_ENV_VAR)
+    found = _resolved.get((key, name))
+    if found is None:
+        default = _default_tables.get(key)
+        if default is None:
+            default = _default_tables[key] = load_price_table()
+        resolution = default.resolve(name)
         found = (resolution.model, resolution.note)
         if len(_resolved) < 1024:  # names come from code, not data; bounded all the same
-            _resolved[(id(table), name)] = found
+            _resolved[(key, name)] = found
     return found
 
 
