@@ -216,12 +216,13 @@ def test_light_commands_load_no_tokenizer_or_sdk(tmp_path: Path) -> None:
 
 def test_the_public_names_are_the_documented_ones() -> None:
     assert sorted(tokcost.__all__) == sorted([
-        "Cost", "DocumentCount", "FileCount", "InputFileError", "ModelPrice", "PriceTable",
-        "PricingError", "Projection", "ProjectionRow", "Rates", "Simulation", "SimulationRow",
-        "SimulationSummary", "Snapshot", "TokcostError", "TokenCount", "TokenUsage",
-        "UnknownModelError", "UnknownPricingVersionError", "UnpricedError", "__version__",
-        "bundled_versions", "cost_of", "count_file", "count_messages", "count_text",
-        "load_price_table", "project", "rates_for", "simulate",
+        "BatchCount", "Cost", "DocumentCount", "FileCount", "InputFileError", "ModelPrice",
+        "PriceTable", "PricingError", "Projection", "ProjectionRow", "Rates", "Simulation",
+        "SimulationRow", "SimulationSummary", "Snapshot", "TokcostError", "TokenCount",
+        "TokenUsage", "UnknownModelError", "UnknownPricingVersionError", "UnpricedError",
+        "__version__", "bundled_versions", "cost_of", "count_conversations", "count_file",
+        "count_messages", "count_text", "count_texts", "load_price_table", "project",
+        "rates_for", "simulate",
     ])
     for name in tokcost.__all__:
         value = getattr(tokcost, name)

@@ -172,9 +172,9 @@ def test_version_2_fields_in_a_version_1_table_say_so(tmp_path: Path) -> None:
 
 def test_embedding_models_are_listed_apart_and_not_simulated(cli: Run) -> None:
     result = cli("simulate", "-m", "text-embedding-3-small")
-    assert result.status == 1 and result.err == (
-        "tokcost: error: text-embedding-3-small is an embedding model: a conversation is "
-        "simulated on a chat model\n")
+    assert result.status == 2 and result.err == (
+        "tokcost: error: text-embedding-3-small is an embedding model, and a simulated "
+        "conversation needs a chat model (`tokcost models --mode chat` lists them)\n")
     projected = cli("project", "--rpd", "10", "-p", "openai", "-f", "csv")
     assert "text-embedding" not in projected.out and "gpt-4o" in projected.out
 

@@ -26,6 +26,9 @@ _EXPORTS = {
     "count_file": "tokcost.inputs.count_files",
     "count_messages": "tokcost.inputs.count_files",
     "count_text": "tokcost.inputs.count_files",
+    "BatchCount": "tokcost.inputs.engines",
+    "count_conversations": "tokcost.inputs.engines",
+    "count_texts": "tokcost.inputs.engines",
     "Cost": "tokcost.pricing.costing",
     "TokenUsage": "tokcost.pricing.costing",
     "cost_of": "tokcost.pricing.costing",
@@ -45,13 +48,16 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "BatchCount",
     "Cost",
     "DocumentCount",
     "FileCount",
     "TokenCount",
     "count_file",
     "count_messages",
+    "count_conversations",
     "count_text",
+    "count_texts",
     "InputFileError",
     "ModelPrice",
     "PriceTable",
@@ -107,6 +113,7 @@ if TYPE_CHECKING:
         count_messages,
         count_text,
     )
+    from tokcost.inputs.engines import BatchCount, count_conversations, count_texts
     from tokcost.pricing.costing import Cost, TokenUsage, cost_of, rates_for
     from tokcost.pricing.schema import ModelPrice, Rates, Snapshot
     from tokcost.pricing.table import PriceTable, bundled_versions, load_price_table

@@ -448,6 +448,9 @@ def count(
         "--jobs", "-j", min=1, max=MAX_JOBS,
         help="Worker processes for large inputs (default: one per CPU). Results are the same "
              "for any number.")] = None,
+    batch: Annotated[bool, typer.Option(
+        "--batch", help="Price the input at Batch API prices (a model sold without them is "
+                        "left unpriced).")] = False,
     service_tier: ServiceTierOption = "standard",
     currency: CurrencyOption = None,
     fmt: FormatOption = None,
@@ -485,7 +488,9 @@ def count(
     skipped: list[InputFileError] = []
     results = []
     notes: dict[str, None] = dict.fromkeys(found_notes)
-    job = CountJob(table, tuple(models), per_message, exact, _service_tier(table, service_tier))
+    warnings: list[str] = []
+    job = CountJob(table, tuple(models), per_message, exact,
+                   _service_tier(table, service_tier, batch), batch)
     with Counter(job, jobs or default_jobs()) as counter:
         for source in sources:
             try:
@@ -502,8 +507,11 @@ def count(
                 problems.extend(counted.problems)
             results.extend(counted.counts)
             notes.update(dict.fromkeys(counted.notes))
+            warnings.extend(counted.warnings)
     for note in notes:
         _note(note)
+    for warning in warnings:
+        typer.echo(_shown(f"tokcost: warning: {warning}"), err=True)
     for skip in skipped:
         typer.echo(_shown(f"tokcost: warning: skipped {skip}"), err=True)
     for problem in problems:
@@ -518,7 +526,8 @@ def count(
         _emit([r.row(for_table=for_table) for r in results],
               COUNT_TABLE_COLUMNS if for_table else COUNT_COLUMNS, fmt, output,
               total=_count_total(results), currency=currency, priced_by=table.label,
-              preamble=(f"Input costs from price table {table.label}.",))
+              preamble=(f"Input costs{' at Batch API prices' if batch else ''} from price "
+                        f"table {table.label}.",))
     _report_unknown(unknown)
     if problems:
         raise typer.Exit(ExitStatus.ERROR)

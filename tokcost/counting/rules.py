@@ -78,6 +78,12 @@ class RuleBook(NamedTuple):
 
 
 IMAGE_RULE_NAMES = ("openai", "anthropic", "gemini")
+# The rule of a model whose entry names none, by its mode, before its provider's default. An
+# embedding model is sent bare text: the weighted rules were fitted on chat requests (framing,
+# hidden prompts) against chat models' billed counts, which say nothing of an embedding
+# model's tokenizer; so it is counted by its encoding alone, an estimate whose error is not
+# measured, unless its entry names a rule.
+MODE_RULES = {"embedding": "openai"}
 
 
 def _read_rule(name: str, raw: Mapping[str, Any]) -> Rule:
@@ -180,7 +186,8 @@ def rule_for(model: ModelPrice, book: RuleBook | None = None) -> Rule:
     if calibrated is not None and model.tokenizer.accuracy == "estimate":
         return calibrated
     book = book or bundled_rules()
-    name = model.tokenizer.rule or book.defaults.get(model.provider) or "openai"
+    name = (model.tokenizer.rule or MODE_RULES.get(model.mode)
+            or book.defaults.get(model.provider) or "openai")
     if name not in book.rules:
         raise TokcostError(f"{model.id}: unknown counting rule {name!r} in tokenizer.rule "
                            f"(known: {', '.join(sorted(book.rules))})")

@@ -25,9 +25,11 @@ from tokcost.errors import (
     UnknownModelError,
     UnpricedError,
 )
-from tokcost.formats.conversations import Conversation, to_anthropic_request
-from tokcost.formats.shape import has_media, image_count
-from tokcost.inputs.sources import Batch, Document, Source, open_source, parse_line
+from tokcost.formats.conversations import Conversation, parse_conversations, to_anthropic_request
+from tokcost.formats.embeddings import Texts, texts_of
+from tokcost.formats.shape import ConversationError, has_media, image_count
+from tokcost.inputs.sources import Batch, Document, Source, open_source
+from tokcost.inputs.sources import _parse_json as parse_json  # one parse of a line, then its shape
 from tokcost.output import Column, accuracy_with_band
 from tokcost.pricing.costing import TokenUsage, cost_of, image_fee
 from tokcost.pricing.schema import STANDARD, ModelPrice
@@ -44,6 +46,8 @@ COUNT_COLUMNS = (
 )
 # At a terminal the error band goes beside the word: "estimate ±23%".
 COUNT_TABLE_COLUMNS = tuple(c for c in COUNT_COLUMNS if c.name != "error_p90_pct")
+# How many of a document's texts over a model's input limit are named; the rest are counted.
+SHOWN_OVER_LIMIT = 3
 PER_MESSAGE_COLUMNS = (
     Column("path", drop=1), Column("conversation", "int", "conv"), Column("index", "int", "#"),
     Column("role"), Column("tokens", "int"), Column("preview"),
@@ -67,6 +71,11 @@ class FileCount:
     error_p90_pct: Decimal | None = None
     # (conversation number, message) pairs, kept only when asked for (--per-message).
     per_message: list[tuple[int | None, MessageTokens]] = field(default_factory=list, repr=False)
+    # Texts longer than the model's input limit (an embedding model's window): how many, and
+    # the first few as (place, tokens). They are in the count all the same.
+    over_input_limit: int = 0
+    first_over_input_limit: list[tuple[str, int]] = field(default_factory=list, repr=False)
+    texts: int = 0  # the texts counted as inputs of their own (embedding inputs)
 
     def row(self, *, for_table: bool = False) -> dict[str, Any]:
         """The row ``tokcost count`` prints; at a terminal the error band joins the accuracy."""
@@ -83,6 +92,7 @@ class DocumentCount:
     counts: list[FileCount]
     problems: list[InputFileError]
     notes: list[str]
+    warnings: list[str] = field(default_factory=list)  # counted, but the API would refuse it
 
 
 @dataclass(frozen=True)
@@ -94,6 +104,12 @@ class CountJob:
     per_message: bool = False
     exact: bool = False
     service_tier: str = STANDARD  # which of a model's price sets the input is priced at
+    batch: bool = False  # priced at the model's Batch API prices
+
+    @functools.cached_property
+    def refuses_some(self) -> bool:
+        """Whether a model named is an embedding model, which is given no conversations."""
+        return any(model.mode == "embedding" for model in self.models)
 
 
 @dataclass
@@ -109,6 +125,8 @@ class Counted:
     rows: tuple[MessageTokens, ...] = ()
     preview: str = ""
     images: int = 0  # for a per-image fee
+    text_item: bool = False  # a text that is an input of its own (``messages`` is None)
+    over_limit_at: str | None = None  # its place, when it is over the model's input limit
 
 
 @dataclass
@@ -116,8 +134,11 @@ class BatchResult:
     counted: list[Counted] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    conversations: int = 0
+    conversations: int = 0  # conversations and texts of their own, each one a request
     size: int = 0
+    # Embedding model -> [conversations it was not given, the first one's place]: an
+    # embedding model embeds texts, not chats.
+    refused: dict[str, list[Any]] = field(default_factory=dict)
 
 
 # --- counting one batch (here or in a worker) -------------------------------------------------
@@ -156,9 +177,12 @@ def count_batch(batch: Batch, job: CountJob) -> BatchResult:
             try:
                 if isinstance(line, InputFileError):
                     raise line
-                conversations = parse_line(number, line, batch.label, batch.fmt)
+                conversations = _parse_line(number, line, batch.label, batch.fmt)
             except InputFileError as error:
                 result.problems.append(str(error))
+                continue
+            if isinstance(conversations, Texts):
+                _count_texts(conversations, (batch.label, ":", number), job, result)
                 continue
             for conversation in conversations:
                 _count_conversation(conversation, (batch.label, ":", number), job, result)
@@ -168,6 +192,60 @@ def count_batch(batch: Batch, job: CountJob) -> BatchResult:
         _count_conversation(conversation, (batch.label, ": conversation ", batch.first + offset),
                             job, result)
     return result
+
+
+def _parse_line(number: int, line: str, label: str, fmt: str | None
+                ) -> list[Conversation] | Texts:
+    """The conversations of one JSON Lines line, or the texts it holds to embed (unless a
+    conversation format is forced); InputFileError names the line."""
+    value = parse_json(line, label, number - 1)
+    try:
+        if fmt in (None, "batch"):
+            texts = texts_of(value)
+            if texts is not None:
+                return texts
+        return parse_conversations(value, fmt)
+    except ConversationError as error:
+        raise InputFileError(f"{label}:{number}: {error}") from None
+
+
+def input_limit(model: ModelPrice) -> int | None:
+    """The most tokens one input may hold, where the API refuses longer ones: an embedding
+    model's window, which its API enforces input by input. (A chat model's window holds its
+    reply too; ``ModelPrice.fits`` decides that.)"""
+    return model.context_window if model.mode == "embedding" else None
+
+
+def _count_texts(texts: Texts, place: tuple[str, str, int], job: CountJob,
+                 result: BatchResult) -> None:
+    """Each text of a line as an input of its own, for every model: no chat framing."""
+    try:
+        models = job.models or (_model_of(texts, job.table, result.notes),)
+    except UnknownModelError as error:
+        label, joint, number = place
+        result.problems.append(f"{label}{joint}{number}: {error}")
+        return
+    for offset, text in enumerate(texts.texts):
+        index = result.conversations
+        result.conversations += 1
+        alike = _Alike()
+        for model in models:
+            counter = _counter(model)
+            count = alike.count(counter, counter.counts_text_like,
+                                functools.partial(counter.text, text), text=True)
+            limit = input_limit(model)
+            over = None
+            if limit is not None and count.tokens > limit:
+                label, joint, number = place
+                inside = texts.place(offset)
+                over = f"{label}{joint}{number}" + (f" {inside}" if inside else "")
+            result.counted.append(Counted(
+                index, model.id, count.tokens, None, count.accuracy == "estimate",
+                count.error_p90_pct, preview=preview(text[:200]) if job.per_message else "",
+                text_item=True, over_limit_at=over))
+            result.notes.extend(count.notes)
+            if job.exact and count.accuracy == "estimate":
+                result.notes.append(_exact_cannot_count_text(model))
 
 
 class _Alike:
@@ -204,6 +282,17 @@ def _count_conversation(conversation: Conversation, place: tuple[str, str, int],
         label, joint, number = place  # formatted only when needed: most conversations are fine
         result.problems.append(f"{label}{joint}{number}: {error}")
         return
+    if job.refuses_some or not job.models and models[0].mode == "embedding":
+        for model in models:
+            if model.mode == "embedding":
+                refused = result.refused.setdefault(model.id, [0, None])
+                refused[0] += 1
+                if refused[1] is None:
+                    _, joint, number = place  # the place inside the file: "line 3"
+                    refused[1] = f"{joint.strip(': ') or 'line'} {number}"
+        models = tuple(model for model in models if model.mode != "embedding")
+        if not models:
+            return
     index = result.conversations
     result.conversations += 1
     images = image_count(conversation)
@@ -231,7 +320,8 @@ def _count_conversation(conversation: Conversation, place: tuple[str, str, int],
         result.notes.extend(count.notes)
 
 
-def _model_of(conversation: Conversation, table: PriceTable, notes: list[str]) -> ModelPrice:
+def _model_of(conversation: Conversation | Texts, table: PriceTable, notes: list[str]
+              ) -> ModelPrice:
     found = table.resolve(conversation.model or DEFAULT_MODEL)
     if found.note:
         notes.append(found.note)
@@ -459,17 +549,20 @@ class Counter:
         tallies: dict[str, _Tally] = {}
         problems: list[InputFileError] = []
         notes: dict[str, None] = {}
+        refused: dict[str, list[Any]] = {}
         number = 0
         for result in self._results(document):
             for counted in result.counted:
                 if counted.model not in tallies:
                     model = self.job.table.snapshot.models[counted.model]
                     tallies[counted.model] = _Tally(document.label, document.format, model,
-                                                    self.job.service_tier)
+                                                    self.job.service_tier, self.job.batch)
                 tallies[counted.model].add(counted, number, self.job.per_message)
             number += result.conversations
             problems.extend(InputFileError(problem) for problem in result.problems)
             notes.update(dict.fromkeys(result.notes))
+            for model_id, (count, first) in result.refused.items():
+                refused.setdefault(model_id, [0, first])[0] += count
             if progress is not None:
                 progress(result.size, sum(c.tokens for c in result.counted))
         finished = [tally.finish() for tally in tallies.values()]
@@ -477,17 +570,53 @@ class Counter:
             if tally.unpriced:
                 notes[f"{tally.model.id} has no {tally.unpriced}: its input cost is left "
                       "empty"] = None
-        return DocumentCount(finished, problems, list(notes))
+        for c in finished:
+            if c.texts and c.conversations:
+                notes[f"{document.label}: holds both chat conversations ({c.conversations:,}) "
+                      f"and texts ({c.texts:,}); each text is counted for {c.model} as an "
+                      "input of its own, with no chat framing"] = None
+        problems.extend(_refusal(document.label, model_id, count, first)
+                        for model_id, (count, first) in refused.items())
+        warnings = [_over_limit_warning(document.label, self.job.table.snapshot.models[c.model],
+                                        c) for c in finished if c.over_input_limit]
+        return DocumentCount(finished, problems, list(notes), warnings)
+
+
+def _refusal(label: str, model: str, count: int, first: str) -> InputFileError:
+    plural = "s" if count != 1 else ""
+    first_one = f" (the first at {first})" if count > 1 else f" (at {first})"
+    return InputFileError(
+        f"{label}: {count:,} chat conversation{plural}{first_one} not counted for {model}: an "
+        "embedding model embeds texts, not chats; give it texts (plain text, or JSON Lines of "
+        'strings, {"text": ...} records or embeddings requests)')
+
+
+def _over_limit_warning(label: str, model: ModelPrice, count: FileCount) -> str:
+    """Which texts are too long for the model: an API refuses such an input (OpenAI's) or cuts
+    it short (Gemini's, by default), so they want splitting before they are sent."""
+    shown = ", ".join(f"{place} ({tokens:,} tokens)"
+                      for place, tokens in count.first_over_input_limit)
+    more = count.over_input_limit - len(count.first_over_input_limit)
+    shown += f" and {more:,} more" if more else ""
+    over, texts = count.over_input_limit, max(count.texts, 1)  # a text file is one text
+    which = "the text is" if texts == 1 else (
+        f"{over:,} of {texts:,} texts {'is' if over == 1 else 'are'}")
+    by = " by the estimated count" if count.accuracy == "estimate" else ""
+    return (f"{label}: {which} over {model.id}'s input limit of {model.context_window:,} "
+            f"tokens{by}: {shown}; an input that long is refused or cut short, so split it "
+            "first (its tokens are in the count)")
 
 
 class _Tally:
     """Sums one document's counts for one model, and prices them."""
 
     def __init__(self, label: str, fmt: str, model: ModelPrice,
-                 service_tier: str = STANDARD) -> None:
+                 service_tier: str = STANDARD, batch: bool = False) -> None:
         self.result = FileCount(label, fmt, model.id, 0, 0, 0, "exact", Decimal(0))
         self.model = model
         self.service_tier = service_tier
+        self.batch = batch
+        self.has_conversations = False
         self.unpriced: str | None = None
         self.text_tokens: int | None = None
         self.text_preview = ""
@@ -502,11 +631,22 @@ class _Tally:
                 result.accuracy, result.error_p90_pct = "estimate", counted.error_p90_pct
             elif counted.error_p90_pct is None:
                 result.error_p90_pct = None
+        if counted.text_item:  # a text that is a request of its own
+            result.texts += 1
+            self._price(counted.tokens)
+            if counted.over_limit_at is not None:
+                self._over_limit(counted.over_limit_at, counted.tokens)
+            if per_message:
+                number = first + counted.conversation + 1
+                result.per_message.append(
+                    (number, MessageTokens(None, "(text)", counted.tokens, counted.preview)))
+            return
         if counted.messages is None:  # a run of text: the whole text is one request
             self.text_tokens = (self.text_tokens or 0) + counted.tokens
             self.text_preview = self.text_preview or counted.preview
             return
         assert result.conversations is not None and result.messages is not None
+        self.has_conversations = True
         result.conversations += 1
         result.messages += counted.messages
         # Each conversation is one request: its own size picks its long-context tier.
@@ -521,10 +661,16 @@ class _Tally:
         if self.result.input_cost_usd is None:
             return
         try:
-            cost = cost_of(self.model, TokenUsage(input=tokens), service_tier=self.service_tier)
+            cost = cost_of(self.model, TokenUsage(input=tokens), batch=self.batch,
+                           service_tier=self.service_tier)
             self.result.input_cost_usd += cost.input + image_fee(self.model, images)
         except UnpricedError as error:
             self.result.input_cost_usd, self.unpriced = None, error.what
+
+    def _over_limit(self, place: str, tokens: int) -> None:
+        self.result.over_input_limit += 1
+        if len(self.result.first_over_input_limit) < SHOWN_OVER_LIMIT:
+            self.result.first_over_input_limit.append((place, tokens))
 
     def finish(self) -> FileCount:
         result = self.result
@@ -534,6 +680,11 @@ class _Tally:
             self._price(self.text_tokens)
             result.per_message.append(
                 (None, MessageTokens(None, "(text)", self.text_tokens, self.text_preview)))
+            limit = input_limit(self.model)
+            if limit is not None and self.text_tokens > limit:  # the whole text is one input
+                self._over_limit(result.path, self.text_tokens)
+        elif result.texts and not self.has_conversations:
+            result.conversations = result.messages = None  # texts alone: no chat here
         return result
 
 
@@ -550,15 +701,17 @@ def count_file(
     per_message: bool = False,
     jobs: int = 1,
     service_tier: str = STANDARD,
+    batch: bool = False,
 ) -> DocumentCount:
-    """Count one file for each model named (default: the one it names, else gpt-4o).
+    """Count one file for each model named (default: the one it names, else gpt-4o), priced
+    as input (at Batch API prices with ``batch``).
 
     Raises InputFileError when the file cannot be read, and, with ``exact``, ApiError naming
     the file and conversation when Anthropic's API fails for it.
     """
     table = table or load_price_table()
     job = CountJob(table, tuple(table.resolve(name).model for name in models), per_message,
-                   exact, table.check_service_tier(service_tier))
+                   exact, table.check_service_tier(service_tier), batch)
     document = open_source(Source(str(path), Path(path)), input_format, encoding_errors)
     with Counter(job, jobs) as counter:
         return counter.count(document)

@@ -337,6 +337,8 @@ def _sniff(head: bytes, source: Source) -> str:
     """'json' for one JSON document, 'jsonl' for JSON Lines, else 'text'."""
     suffix = source.path.suffix.lower() if source.path else ""
     start = head.lstrip(_BOM + b" \t\r\n")[:1]
+    if suffix in LINE_SUFFIXES and start == b'"':
+        return "jsonl"  # a JSON string a line: texts to embed
     if suffix in TEXT_SUFFIXES or start not in (b"{", b"["):
         return "json" if suffix in JSON_SUFFIXES else "text"
     if suffix in LINE_SUFFIXES:

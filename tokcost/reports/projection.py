@@ -298,6 +298,10 @@ def project(
                          f"or record{'s' if count != 1 else ''} that could not be read (the "
                          f"first: {document.skipped[0]})")
     for model in chosen:
+        if document is not None and document.conversations:
+            from tokcost.reports.simulation import chat_only
+
+            chat_only(model, f"a chat workload (the conversations of {document.label})")
         if simulated is not None:
             rows.append(_simulated_row(model, simulated, requests_per_day, days, table, notes,
                                        service_tier, simulated_sizes))

@@ -248,6 +248,14 @@ def turns_from_conversation(conversation: Conversation, counter: ModelCounter
     return system, turns
 
 
+def chat_only(model: ModelPrice, what: str) -> None:
+    """Refuse a model that is not a chat model where a chat is needed: an embedding model
+    takes texts and gives no reply. A usage error, as a bad option value is."""
+    if model.mode != "chat":
+        raise OptionError(f"{model.id} is an {model.mode} model, and {what} needs a chat model "
+                          "(`tokcost models --mode chat` lists them)")
+
+
 def simulate(
     model: str = "gpt-4o",
     turns: int | None = 10,
@@ -272,9 +280,7 @@ def simulate(
     table = table or load_price_table()
     found = table.resolve(model)
     chosen = found.model
-    if chosen.mode != "chat":
-        raise TokcostError(f"{chosen.id} is an {chosen.mode} model: a conversation is "
-                           "simulated on a chat model")
+    chat_only(chosen, "a simulated conversation")
     counter = ModelCounter(chosen)
     notes = [found.note] if found.note else []
     if from_file is not None or system_text is not None:
