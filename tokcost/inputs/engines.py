@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import os
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -89,29 +89,14 @@ def count_texts(texts: Iterable[Any], model: str, *, table: PriceTable | None = 
     an item that is neither text nor missing, naming its place, and UnknownModelError for a
     model the price table does not know.
     """
+    def one(counter: Any, index: int, text: Any) -> TokenCount:
+        if not isinstance(text, str):
+            raise TypeError(f"count_texts: item {index} is {kind(text)}, not text; pass a "
+                            "column of strings (for conversations, count_conversations)")
+        return counter.text(text)
+
     entry, lookup_note = _model(model, table)
-    counter = _counter(entry)
-    tokens: list[int] = []
-    accuracy: list[Accuracy] = []
-    notes: dict[str, None] = dict.fromkeys([lookup_note] if lookup_note else [])
-    missing = 0
-    bands: set[Decimal | None] = set()
-    for index, text in enumerate(_items(texts, "count_texts")):
-        if type(text) is not str:
-            if _is_missing(text):
-                missing += 1
-                tokens.append(0)
-                accuracy.append("exact")
-                continue
-            if not isinstance(text, str):
-                raise TypeError(f"count_texts: item {index} is {kind(text)}, not text; pass a "
-                                "column of strings (for conversations, count_conversations)")
-        count = counter.text(text)
-        _add(count, tokens, accuracy, notes, bands)
-    if missing:
-        notes[f"{missing:,} of {len(tokens):,} items were missing (None or NaN): counted as 0 "
-              "tokens"] = None
-    return _batch(entry.id, tokens, accuracy, bands, notes)
+    return _count_batch(entry, lookup_note, _items(texts, "count_texts"), one)
 
 
 def count_conversations(conversations: Iterable[Any], model: str, *,
@@ -131,18 +116,7 @@ def count_conversations(conversations: Iterable[Any], model: str, *,
     if entry.mode == "embedding":
         raise OptionError(f"{entry.id} is an embedding model, which embeds texts, not chats: "
                           "count the texts with count_texts")
-    counter = _counter(entry)
-    tokens: list[int] = []
-    accuracy: list[Accuracy] = []
-    notes: dict[str, None] = dict.fromkeys([lookup_note] if lookup_note else [])
-    missing = 0
-    bands: set[Decimal | None] = set()
-    for index, item in enumerate(_items(conversations, "count_conversations")):
-        if _is_missing(item):
-            missing += 1
-            tokens.append(0)
-            accuracy.append("exact")
-            continue
+    def one(counter: Any, index: int, item: Any) -> TokenCount:
         try:
             parsed = parse_conversations(_plain(item), where=f"[{index}]")
         except ConversationError as error:
@@ -150,8 +124,28 @@ def count_conversations(conversations: Iterable[Any], model: str, *,
         if len(parsed) != 1:
             raise InputFileError(f"count_conversations: item [{index}]: holds {len(parsed)} "
                                  "conversations; give one an item")
-        count = counter.conversation(parsed[0], detail=False)
-        _add(count, tokens, accuracy, notes, bands)
+        return counter.conversation(parsed[0], detail=False)
+
+    return _count_batch(entry, lookup_note, _items(conversations, "count_conversations"), one)
+
+
+def _count_batch(entry: ModelPrice, lookup_note: str | None, items: list[Any],
+                 count_one: Callable[[Any, int, Any], TokenCount]) -> BatchCount:
+    """Each item counted by ``count_one(counter, index, item)``, a missing one as 0 tokens
+    (and noted): what count_texts and count_conversations share."""
+    counter = _counter(entry)
+    tokens: list[int] = []
+    accuracy: list[Accuracy] = []
+    notes: dict[str, None] = dict.fromkeys([lookup_note] if lookup_note else [])
+    missing = 0
+    bands: set[Decimal | None] = set()
+    for index, item in enumerate(items):
+        if type(item) is not str and _is_missing(item):
+            missing += 1
+            tokens.append(0)
+            accuracy.append("exact")
+            continue
+        _add(count_one(counter, index, item), tokens, accuracy, notes, bands)
     if missing:
         notes[f"{missing:,} of {len(tokens):,} items were missing (None or NaN): counted as 0 "
               "tokens"] = None
