@@ -357,7 +357,7 @@ def reprice(priced: Sequence[PricedRecord], targets: Sequence[str],
             target = choice.choose(name, _day(item.record)).resolution.model
             scale = scales.get((source.id, target.id))
             if scale is None:
-                scale = scales[source.id, target.id] = _text_ratio(target) / _text_ratio(source)
+                scale = scales[source.id, target.id] = token_scale(source, target)
                 if scale != 1:
                     notes[f"on {target.id}: {source.id}'s tokens scaled by {scale:.3f}, the "
                           "ratio of their counting rules' measured text ratios (their "
@@ -368,12 +368,10 @@ def reprice(priced: Sequence[PricedRecord], targets: Sequence[str],
                 notes[f"on {target.id}: {tier} requests priced at standard prices, which it "
                       f"is sold at instead"] = None
                 tier = STANDARD
-            record = item.record
+            record = converted(item.record, scale)
             usage = TokenUsage(
-                input=_scaled(record.input, scale), output=_scaled(record.output, scale),
-                cache_read=_scaled(record.cache_read, scale),
-                cache_write_5m=_scaled(record.cache_write_5m, scale),
-                cache_write_1h=_scaled(record.cache_write_1h, scale),
+                input=record.input, output=record.output, cache_read=record.cache_read,
+                cache_write_5m=record.cache_write_5m, cache_write_1h=record.cache_write_1h,
                 web_searches=record.web_searches)
             try:
                 costs.append(cost_of(target, usage, batch=record.batch and target.batch
@@ -383,6 +381,24 @@ def reprice(priced: Sequence[PricedRecord], targets: Sequence[str],
                 notes[f"on {target.id}: {error}"] = None
         out.append(item._replace(repriced=tuple(costs)))
     return out, list(notes)
+
+
+def token_scale(source: ModelPrice, target: ModelPrice) -> Decimal:
+    """How many tokens ``target`` bills for one that ``source`` billed, by the ratio of their
+    counting rules' measured text ratios (1 where they count alike)."""
+    return _text_ratio(target) / _text_ratio(source)
+
+
+def converted(record: UsageRecord, scale: Decimal) -> UsageRecord:
+    """The record's tokens as a model billing ``scale`` times as many counts them, each kind
+    rounded to a whole token."""
+    if scale == 1:
+        return record
+    return record._replace(
+        input=_scaled(record.input, scale), output=_scaled(record.output, scale),
+        cache_read=_scaled(record.cache_read, scale),
+        cache_write_5m=_scaled(record.cache_write_5m, scale),
+        cache_write_1h=_scaled(record.cache_write_1h, scale))
 
 
 def _text_ratio(model: ModelPrice) -> Decimal:

@@ -39,11 +39,11 @@ from tokcost.pricing.table import PriceTable, load_price_table
 from tokcost.reports.projection import DAYS_PER_YEAR, DEFAULT_DAYS_PER_MONTH
 from tokcost.reports.usage import (
     PricedRecord,
-    _scaled,
-    _text_ratio,
+    converted,
     price_records,
     read_usage,
     reprice,
+    token_scale,
 )
 
 DEFAULT_WINDOW_DAYS = 30
@@ -300,29 +300,19 @@ def _rows_on(targets: Sequence[ModelPrice], priced: list[PricedRecord], table: P
                  "the logged ones (another model's replies and reasoning may be longer or "
                  "shorter)")
     rows = []
-    ratios: dict[str, Decimal] = {}  # a model's text ratio, from its counting rule
     for index, target in enumerate(targets):
         records = []
-        ratio = _text_ratio(target)
+        factors: dict[str, Decimal] = {}  # a logged model -> its tokens' scale on the target
         for item in repriced:
-            source = ratios.get(item.model)
-            if source is None:
-                source = ratios[item.model] = _text_ratio(table.resolve(item.model).model)
-            records.append(_converted(item.record, ratio / source))
+            factor = factors.get(item.model)
+            if factor is None:
+                factor = factors[item.model] = token_scale(table.resolve(item.model).model,
+                                                           target)
+            records.append(converted(item.record, factor))  # the tokens reprice priced
         costs = [item.repriced[index] for item in repriced]
         known = None if any(cost is None for cost in costs) else [c for c in costs if c is not None]
         rows.append(_row(target.id, target.provider, records, known, scale, target))
     return rows
-
-
-def _converted(record: UsageRecord, scale: Decimal) -> UsageRecord:
-    """The record's tokens as another model counts them: rounded as ``reprice`` rounds them
-    for its costs, so that the tokens shown are the tokens priced."""
-    return record._replace(
-        input=_scaled(record.input, scale), output=_scaled(record.output, scale),
-        cache_read=_scaled(record.cache_read, scale),
-        cache_write_5m=_scaled(record.cache_write_5m, scale),
-        cache_write_1h=_scaled(record.cache_write_1h, scale))
 
 
 def _row(name: str, provider: str, records: list[UsageRecord], costs: list[Decimal] | None,
