@@ -159,6 +159,7 @@ def _counter(model: ModelPrice) -> ModelCounter:
 def count_batch(batch: Batch, job: CountJob) -> BatchResult:
     """Count one batch for the job's models; problems come back as messages, in order."""
     result = BatchResult(size=batch.size)
+    result.problems.extend(batch.problems)
     if batch.kind == "text":
         alike = _Alike()
         for model in job.models or (job.table.resolve(DEFAULT_MODEL).model,):
@@ -187,7 +188,6 @@ def count_batch(batch: Batch, job: CountJob) -> BatchResult:
             for conversation in conversations:
                 _count_conversation(conversation, (batch.label, ":", number), job, result)
         return result
-    result.problems.extend(batch.problems)
     for offset, conversation in enumerate(batch.conversations):
         _count_conversation(conversation, (batch.label, ": conversation ", batch.first + offset),
                             job, result)

@@ -3,14 +3,16 @@
 Paths, directories (recursively: their text and JSON files), glob patterns and ``-`` for stdin;
 each real file once, however many paths reach it.
 A file's format comes from its content: a JSON document, JSON Lines (one conversation a line,
-or OpenAI Batch API input) or plain text. JSON Lines and text are read incrementally, in batches
-of about 2 MB, so memory stays flat however large the file; a JSON document is read as one text
-(one copy) and parsed. Batches are what the counting workers take, in order.
+or OpenAI Batch API input) or plain text, each maybe gzip- or zstd-compressed
+(:mod:`tokcost.inputs.compressed`). JSON Lines and text are read incrementally, in batches of
+about 2 MB, so memory stays flat however large the file; a JSON document is read as one text (one
+copy) and parsed. Batches are what the counting workers take, in order.
 """
 
 from __future__ import annotations
 
 import functools
+import io
 import json
 import json.scanner
 import os
@@ -30,11 +32,21 @@ from tokcost.formats.conversations import (
     parse_conversations,
     parse_records,
 )
+from tokcost.inputs.compressed import (
+    COMPRESSED_SUFFIXES,
+    MAGIC_BYTES,
+    Decompressed,
+    Prefixed,
+    codec_of,
+    format_suffix,
+)
 
 INPUT_FORMATS = ("text", "openai", "anthropic", "sharegpt", "gemini", "jsonl", "batch")
-# What a directory contributes: text and JSON files. Anything else there is left alone.
+# What a directory contributes: text and JSON files, compressed too (chats.jsonl.gz). Anything
+# else there is left alone.
 TEXT_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown", ".rst"})
 JSON_SUFFIXES = frozenset({".json", ".jsonl", ".ndjson"})
+COUNTED_SUFFIXES = TEXT_SUFFIXES | JSON_SUFFIXES
 _GLOB_CHARACTERS = frozenset("*?[")
 STDIN = "-"
 STDIN_LABEL = "<stdin>"
@@ -73,7 +85,8 @@ class Batch:
     text: str = ""
     size: int = 0
     errors: str = "strict"
-    # Records of a JSON list that could not be read, each with its place, as bad lines are.
+    # Records of a JSON list that could not be read, each with its place, as bad lines are;
+    # the damage of a compressed stream likewise.
     problems: list[str] = field(default_factory=list)
 
     def lines(self) -> Iterator[tuple[int, str | InputFileError]]:
@@ -115,10 +128,11 @@ class Expansion(NamedTuple):
 
 
 def expand_inputs(arguments: Sequence[str],
-                  suffixes: frozenset[str] = TEXT_SUFFIXES | JSON_SUFFIXES) -> Expansion:
+                  suffixes: frozenset[str] = COUNTED_SUFFIXES) -> Expansion:
     """The sources the arguments name, in order, and an error for each argument that names none.
 
-    Folders are searched (for files with one of ``suffixes``) and ``**`` patterns matched
+    Folders are searched (for files with one of ``suffixes``, or with one of them and a
+    compression suffix: ``.jsonl.gz``, ``.txt.zst``) and ``**`` patterns matched
     through symbolic links to folders, but a link back to a folder the search is inside (a loop)
     is not followed, and noted. A file that several arguments, links or paths reach is one
     file: counted once, and noted once.
@@ -133,13 +147,15 @@ def expand_inputs(arguments: Sequence[str],
         path = Path(argument)
         if path.is_dir():
             files = [Path(match) for match in _walk(argument, ["**", "*"], loops)
-                     if Path(match).suffix.lower() in suffixes]
+                     if _counted(match, suffixes)]
             files = sorted(file for file in files if file.is_file())
             if not files:
                 what = "JSON" if suffixes <= JSON_SUFFIXES else "text or JSON"
+                listed = ", ".join(sorted(suffixes))
+                packed = "compressed too" if what == "JSON" else "text and JSON compressed too"
                 problems.append(InputFileError(
-                    f"{argument}: the directory holds no {what} files to count "
-                    f"({', '.join(sorted(suffixes))})"))
+                    f"{argument}: the directory holds no {what} files to count ({listed}; "
+                    f"{packed}: .gz, .zst)"))
             found.extend(Source(str(file), file) for file in files)
         elif path.exists():
             found.append(Source(argument, path))
@@ -157,6 +173,15 @@ def expand_inputs(arguments: Sequence[str],
             problems.append(InputFileError(f"{argument}: no such file"))
     sources, twice = _each_file_once(found)
     return Expansion(sources, problems, [*loops, *twice])
+
+
+def _counted(name: str, suffixes: frozenset[str]) -> bool:
+    """Whether a file found in a folder is one to count: by its suffix, or, compressed, by the
+    suffix before the compression's."""
+    suffix = Path(name).suffix.lower()
+    if suffix in COMPRESSED_SUFFIXES:
+        return format_suffix(name) in suffixes
+    return suffix in suffixes
 
 
 def _each_file_once(found: Sequence[Source]) -> tuple[list[Source], list[str]]:
@@ -276,14 +301,34 @@ def _open_binary(source: Source) -> IO[bytes]:
         raise InputFileError(f"{source.label}: {why_unreadable(error)}") from None
 
 
-def _opened(source: Source) -> tuple[IO[bytes], bytes]:
-    """The source's stream and its first bytes; InputFileError when it is not UTF-8 text or
-    holds nothing."""
+def _lead(source: Source) -> tuple[IO[bytes], bytes]:
+    """The source's stream, and its first bytes: enough to tell a codec by."""
     stream = _open_binary(source)
+    try:
+        return stream, stream.read(MAGIC_BYTES)
+    except OSError as error:
+        raise InputFileError(f"{source.label}: {why_unreadable(error)}") from None
+
+
+def _opened(source: Source, opened: tuple[IO[bytes], bytes] | None = None
+            ) -> tuple[Any, bytes, Decompressed | None]:
+    """The source's stream (decompressed, when it is compressed), its first bytes, and the
+    decompressing reader if any; InputFileError when it is not UTF-8 text or holds nothing."""
+    raw, lead = opened or _lead(source)
+    stream: Any = raw
+    if raw.seekable():
+        raw.seek(0)
+    else:  # standard input from a pipe
+        stream = Prefixed(lead, raw)
+    codec = codec_of(lead)
+    decompressed = Decompressed(stream, codec, source.label) if codec else None
+    stream = decompressed or stream
     try:
         head = _read_head(stream)
     except OSError as error:
         raise InputFileError(f"{source.label}: {why_unreadable(error)}") from None
+    if decompressed is not None and decompressed.damage is not None and _blank(head):
+        raise InputFileError(decompressed.damage.message(source.label, "lines"))
     if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise InputFileError(f"{source.label}: is UTF-16 text (it starts with a UTF-16 byte "
                              "order mark); save it as UTF-8")
@@ -292,26 +337,46 @@ def _opened(source: Source) -> tuple[IO[bytes], bytes]:
                              "not text or JSON")
     if _blank(head):
         raise InputFileError(f"{source.label}: is empty; there is nothing to count")
-    return stream, head
+    return stream, head, decompressed
 
 
 def open_source(source: Source, input_format: str | None = None,
                 encoding_errors: str = "strict") -> Document:
     """Open one source and decide its format; raise InputFileError when nothing can be counted."""
-    stream, head = _opened(source)
+    stream, head, decompressed = _opened(source)
     size = source.path.stat().st_size if source.path is not None else None
-    shape = _sniff(head, source)
+    shape = _sniff(head, format_suffix(source.label) if source.path is not None else "")
     fmt = input_format if input_format in CONVERSATION_FORMATS else None
+    if decompressed is not None and (input_format == "text" or input_format is None
+                                     and shape in ("text", "json")):
+        decompressed.whole_lines = False  # no lines to keep whole: all the text before damage
     if input_format == "text" or input_format is None and shape == "text":
-        return Document(source.label, "text", size,
-                        _text_batches(stream, head, source.label, encoding_errors))
+        return Document(source.label, "text", size, _checked(
+            _text_batches(stream, head, source.label, encoding_errors), source.label,
+            decompressed, "text"))
     if input_format in ("jsonl", "batch") or shape == "jsonl":
         label_format = "batch" if input_format == "batch" or _first_is_batch(head) else "jsonl"
-        return Document(source.label, label_format, size,
-                        _line_batches(stream, head, source.label, fmt, encoding_errors))
+        return Document(source.label, label_format, size, _checked(
+            _line_batches(stream, head, source.label, fmt, encoding_errors), source.label,
+            decompressed, "lines"))
     conversations, problems = _read_json_document(stream, head, source, fmt, encoding_errors)
     return Document(source.label, fmt or conversations[0].source_format, size,
                     _conversation_batches(conversations, source.label, problems))
+
+
+def _checked(batches: Iterator[Batch], label: str, decompressed: Decompressed | None,
+             unit: str) -> Iterator[Batch]:
+    """The batches of a stream; of a compressed one, with their sizes in compressed bytes (what
+    progress is measured against) and the damage, if the stream is damaged, after them."""
+    if decompressed is None:
+        yield from batches
+        return
+    done = 0
+    for batch in batches:
+        batch.size, done = decompressed.consumed - done, decompressed.consumed
+        yield batch
+    if decompressed.damage is not None:
+        yield Batch(label, "lines", None, problems=[decompressed.damage.message(label, unit)])
 
 
 def _blank(data: bytes) -> bool:
@@ -319,7 +384,7 @@ def _blank(data: bytes) -> bool:
     return not data.strip().removeprefix(_BOM).strip()
 
 
-def _read_head(stream: IO[bytes]) -> bytes:
+def _read_head(stream: Any) -> bytes:
     """The first bytes, to tell the format from: _SNIFF_BYTES, and on while they are all
     whitespace. A file is empty only when nothing else follows, however much whitespace
     leads; the format is told from the first thing that is not whitespace. (The whitespace
@@ -333,9 +398,9 @@ def _read_head(stream: IO[bytes]) -> bytes:
     return head
 
 
-def _sniff(head: bytes, source: Source) -> str:
-    """'json' for one JSON document, 'jsonl' for JSON Lines, else 'text'."""
-    suffix = source.path.suffix.lower() if source.path else ""
+def _sniff(head: bytes, suffix: str) -> str:
+    """'json' for one JSON document, 'jsonl' for JSON Lines, else 'text' (``suffix``: the one
+    the file's name gives its format, "" for standard input)."""
     start = head.lstrip(_BOM + b" \t\r\n")[:1]
     if suffix in LINE_SUFFIXES and start == b'"':
         return "jsonl"  # a JSON string a line: texts to embed
@@ -384,7 +449,7 @@ def _first_is_batch(head: bytes) -> bool:
     return isinstance(value, dict) and "custom_id" in value and "body" in value
 
 
-def _chunks(stream: IO[bytes], head: bytes) -> Iterator[bytes]:
+def _chunks(stream: Any, head: bytes) -> Iterator[bytes]:
     """The stream's bytes in blocks of about BATCH_BYTES, starting with what was sniffed."""
     if head.startswith(_BOM):
         head = head[len(_BOM):]
@@ -437,14 +502,14 @@ def _line_cut(data: bytes, near: int) -> int | None:
     return cut or None
 
 
-def _text_batches(stream: IO[bytes], head: bytes, label: str, errors: str
+def _text_batches(stream: Any, head: bytes, label: str, errors: str
                   ) -> Iterator[Batch]:
     for piece, offset in _pieces(_chunks(stream, head), _text_cut):
         yield Batch(label, "text", None, text=_decode(piece, label, errors, offset),
                     size=len(piece))
 
 
-def _line_batches(stream: IO[bytes], head: bytes, label: str, fmt: str | None, errors: str
+def _line_batches(stream: Any, head: bytes, label: str, fmt: str | None, errors: str
                   ) -> Iterator[Batch]:
     """Whole lines in batches of about BATCH_BYTES, left undecoded for the workers."""
     first = 1
@@ -455,7 +520,7 @@ def _line_batches(stream: IO[bytes], head: bytes, label: str, fmt: str | None, e
         first += piece.count(b"\n")
 
 
-def _read_json_document(stream: IO[bytes], head: bytes, source: Source, fmt: str | None,
+def _read_json_document(stream: Any, head: bytes, source: Source, fmt: str | None,
                         errors: str) -> tuple[list[Conversation], list[str]]:
     """Parse a whole JSON document, holding one copy of it: a file is decoded straight from a
     read-only memory map (its bytes stay in the page cache, not in this process's memory), and
@@ -472,8 +537,13 @@ def _read_json_document(stream: IO[bytes], head: bytes, source: Source, fmt: str
     return conversations, [f"{source.label}: {error}" for error in bad]
 
 
-def _whole_text(stream: IO[bytes], head: bytes, source: Source, errors: str) -> str:
-    if source.path is not None:
+def _whole_text(stream: Any, head: bytes, source: Source, errors: str) -> str:
+    if isinstance(stream, Decompressed):
+        data = b"".join(_chunks(stream, head))
+        if stream.damage is not None:
+            raise InputFileError(stream.damage.message(source.label, "json"))
+        return _decode(data, source.label, errors, 0)
+    if source.path is not None and isinstance(stream, io.BufferedReader):
         import mmap
 
         problem = None
@@ -543,11 +613,11 @@ def read_whole(source: Source, input_format: str | None = None) -> WholeDocument
     whole = WholeDocument(document.label, document.format)
     texts = []
     for batch in document.batches():
+        whole.skipped.extend(batch.problems)
         if batch.kind == "text":
             texts.append(batch.text)
         elif batch.kind == "conversations":
             whole.conversations.extend(batch.conversations)
-            whole.skipped.extend(batch.problems)
         else:
             for number, line in batch.lines():
                 try:
@@ -570,17 +640,21 @@ def json_values(source: Source, encoding_errors: str = "strict"
     every element of a JSON list (``file: [3]``), or the one document. A line that is not
     JSON comes as an InputFileError naming it, and the lines after it still come;
     InputFileError is raised when the source as a whole cannot be read."""
-    stream, head = _opened(source)
+    stream, head, decompressed = _opened(source)
     try:
         yield from _values(stream, head, source, encoding_errors)
+        if decompressed is not None and decompressed.damage is not None:
+            yield source.label, InputFileError(decompressed.damage.message(source.label,
+                                                                           "lines"))
     finally:
         if source.path is not None:
             stream.close()
 
 
-def _values(stream: IO[bytes], head: bytes, source: Source, encoding_errors: str
+def _values(stream: Any, head: bytes, source: Source, encoding_errors: str
             ) -> Iterator[tuple[str, Any | InputFileError]]:
-    if _sniff(head, source) == "jsonl":
+    suffix = format_suffix(source.label) if source.path is not None else ""
+    if _sniff(head, suffix) == "jsonl":
         for batch in _line_batches(stream, head, source.label, None, encoding_errors):
             yield from _batch_values(batch)
         return
