@@ -1,7 +1,7 @@
-"""Whole datasets: gzip- and zstd-compressed files.
+"""Whole datasets: Parquet and Arrow tables, and gzip- and zstd-compressed files.
 
-Every compressed file here is written at test time from a fixture, and must count as the JSON
-Lines it came from: the same conversations, messages, tokens and costs.
+Every table and compressed file here is written at test time from a fixture, and must count as
+the JSON Lines it came from: the same conversations, messages, tokens and costs.
 """
 
 from __future__ import annotations
@@ -15,8 +15,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pyarrow as pa
+import pyarrow.feather as feather
+import pyarrow.parquet as pq
 import pytest
 import zstandard
+
+import tokcost
+import tokcost.inputs.count_files as count_files
+import tokcost.inputs.sources as sources
 
 if TYPE_CHECKING:
     from conftest import Result
@@ -42,6 +49,24 @@ def jsonl_bytes(rows: list[dict[str, Any]]) -> bytes:
     return b"".join(json.dumps(row).encode() + b"\n" for row in rows)
 
 
+def write_parquet(rows: list[dict[str, Any]], path: Path, **options: Any) -> Path:
+    pq.write_table(pa.Table.from_pylist(rows), path, **options)
+    return path
+
+
+def write_feather(rows: list[dict[str, Any]], path: Path) -> Path:
+    feather.write_feather(pa.Table.from_pylist(rows), path)
+    return path
+
+
+def write_arrow_stream(rows: list[dict[str, Any]], path: Path) -> Path:
+    """The Arrow IPC stream format, as Hugging Face's cache files hold (`.arrow`)."""
+    table = pa.Table.from_pylist(rows)
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table, max_chunksize=2)
+    return path
+
+
 def write_gzip(rows: list[dict[str, Any]], path: Path) -> Path:
     path.write_bytes(gzip.compress(jsonl_bytes(rows), mtime=0))
     return path
@@ -53,6 +78,9 @@ def write_zstd(rows: list[dict[str, Any]], path: Path) -> Path:
 
 
 WRITERS = {
+    "parquet": (write_parquet, ".parquet", "parquet"),
+    "feather": (write_feather, ".feather", "arrow"),
+    "arrow stream": (write_arrow_stream, ".arrow", "arrow"),
     "jsonl.gz": (write_gzip, ".jsonl.gz", "jsonl"),
     "jsonl.zst": (write_zstd, ".jsonl.zst", "jsonl"),
 }
@@ -109,7 +137,7 @@ def test_texts_of_a_table_or_compressed_file_count_as_the_jsonl(cli: Run, tmp_pa
 
 
 @pytest.mark.usefixtures("on_current_table")
-@pytest.mark.parametrize("written", ["jsonl.gz", "jsonl.zst"])
+@pytest.mark.parametrize("written", ["parquet", "feather", "jsonl.zst"])
 def test_project_from_a_table_or_compressed_file(cli: Run, tmp_path: Path, written: str
                                                  ) -> None:
     write, suffix, _ = WRITERS[written]
@@ -122,7 +150,7 @@ def test_project_from_a_table_or_compressed_file(cli: Run, tmp_path: Path, writt
     assert result.err == plain.err.replace(str(STOPPED), str(other))
 
 
-@pytest.mark.parametrize("written", ["jsonl.gz", "jsonl.zst"])
+@pytest.mark.parametrize("written", ["parquet", "feather", "jsonl.gz"])
 def test_simulate_from_a_table_or_compressed_file(cli: Run, tmp_path: Path, written: str
                                                   ) -> None:
     write, suffix, _ = WRITERS[written]
@@ -135,10 +163,214 @@ def test_simulate_from_a_table_or_compressed_file(cli: Run, tmp_path: Path, writ
     assert csv_rows(result.out)[1][:6] == ["1", "turn", "140", "0", "0", "162"]
 
 
+def test_null_fields_of_a_struct_are_absent_keys(cli: Run, tmp_path: Path) -> None:
+    # Arrow gives every message every field of the column's type: `name` is null where the
+    # JSON had none, and must count as if absent.
+    chats = [{"messages": [{"role": "user", "content": "Hi", "name": "ann"},
+                           {"role": "assistant", "content": "Hello!"}]},
+             {"messages": [{"role": "user", "content": "Hello there"}]}]
+    plain = tmp_path / "chats.jsonl"
+    plain.write_bytes(jsonl_bytes(chats))
+    table = write_parquet(chats, tmp_path / "chats.parquet")
+    result = cli("count", str(plain), str(table), "-m", "gpt-4o", "--format", "csv")
+    # 16 tokens and 9: the name costs its own token and one more, as in the JSON.
+    assert counted(csv_rows(result.out)) == [
+        ["gpt-4o", "2", "3", "25", "exact", "", "0.0000625"]] * 2
+
+
+def test_the_library_counts_a_table(tmp_path: Path) -> None:
+    table = write_parquet(records(STOPPED), tmp_path / "chats.parquet")
+    result = tokcost.count_file(table, ["gpt-4o"])
+    (row,) = result.counts
+    assert (row.format, row.conversations, row.messages, row.tokens, row.accuracy) == (
+        "parquet", 3, 6, 57, "exact")
+    assert result.notes == ["counted the `messages` column of each table (chat messages); "
+                            "--column NAME counts another"]
+
+
 # --- choosing the column ------------------------------------------------------------------------
+
+def mixed_table(tmp_path: Path) -> Path:
+    """A table with a chat column, a text column and a prompt column."""
+    return write_parquet([
+        {"id": 1, "prompt": "What is the capital of France?", "text": "Paris is the capital.",
+         "chosen": [{"role": "user", "content": "Capital of France?"},
+                    {"role": "assistant", "content": "Paris."}]},
+        {"id": 2, "prompt": "And of Spain?", "text": "Madrid.",
+         "chosen": [{"role": "user", "content": "And of Spain?"},
+                    {"role": "assistant", "content": "Madrid."}]},
+    ], tmp_path / "mixed.parquet")
+
+
+def test_the_column_is_detected_in_a_documented_order(cli: Run, tmp_path: Path) -> None:
+    table = mixed_table(tmp_path)  # no messages or conversations: `text` comes before `prompt`
+    result = cli("count", str(table), "-m", "gpt-4o", "--format", "csv")
+    assert counted(csv_rows(result.out)) == [["gpt-4o", "", "", "7", "exact", "", "0.0000175"]]
+    assert result.err == ("tokcost: note: counted the `text` column of each table (a text a "
+                          "row); --column NAME counts another\n")
+
+
+def test_column_chooses_another(cli: Run, tmp_path: Path) -> None:
+    table = mixed_table(tmp_path)
+    prompts = cli("count", str(table), "--column", "prompt", "-m", "gpt-4o", "--format", "csv")
+    assert counted(csv_rows(prompts.out)) == [["gpt-4o", "", "", "11", "exact", "", "0.0000275"]]
+    assert prompts.err == ""  # the column chosen is the user's: no note
+    chats = cli("count", str(table), "--column", "chosen", "-m", "gpt-4o", "--format", "csv")
+    assert counted(csv_rows(chats.out)) == [["gpt-4o", "2", "4", "34", "exact", "", "0.000085"]]
+    projected = cli("project", "--from", str(table), "--column", "chosen", "--rpd", "10",
+                    "-m", "gpt-4o", "--format", "csv")
+    assert projected.status == 0, projected.err
+    # Each chat is one request: its user message (8 tokens) and the reply priming (3) in,
+    # the assistant's reply ("Paris.", "Madrid.": 2 tokens each) out.
+    assert csv_rows(projected.out)[1][:5] == ["gpt-4o", "openai", "10", "11", "2"]
+
+
+def test_a_table_with_no_usable_column(cli: Run, tmp_path: Path) -> None:
+    table = write_parquet([{"id": 1, "score": 0.5, "body": "some words"}], tmp_path / "t.parquet")
+    result = cli("count", str(table), str(STOPPED), "-m", "gpt-4o", "--format", "csv")
+    assert result.status == 1
+    assert result.err == (
+        f"tokcost: error: {table}: no column to count (looked for messages, conversations, "
+        "text, prompt, content, input, question, document); its columns are id (int64), score "
+        "(double), body (string); choose one with --column NAME\n")
+    assert [row[0] for row in csv_rows(result.out)[1:]] == [str(STOPPED)]  # still counted
+    fixed = cli("count", str(table), "--column", "body", "-m", "gpt-4o", "--format", "csv")
+    assert counted(csv_rows(fixed.out)) == [["gpt-4o", "", "", "2", "exact", "", "0.000005"]]
+
+
+def test_a_column_that_is_missing_or_of_no_use(cli: Run, tmp_path: Path) -> None:
+    table = write_parquet([{"id": 1, "text": "words"}], tmp_path / "t.parquet")
+    missing = cli("count", str(table), "--column", "prompt")
+    assert (missing.status, missing.err) == (1, (
+        f"tokcost: error: {table}: has no column `prompt`; its columns are id (int64), "
+        "text (string)\n"))
+    useless = cli("count", str(table), "--column", "id")
+    assert (useless.status, useless.err) == (1, (
+        f"tokcost: error: {table}: column `id` is int64; --column takes a string column (a text "
+        "a row), a list of {role, content} messages or a list of ShareGPT {from, value} "
+        "turns\n"))
+    for args in (("project", "--rpd", "1", "--from", str(table)),
+                 ("simulate", "--from", str(table))):
+        result = cli(*args, "--column", "prompt", "-m", "gpt-4o")
+        assert (result.status, result.err) == (1, missing.err), args
+
+
+def test_column_needs_a_table(cli: Run) -> None:
+    result = cli("count", str(STOPPED), "--column", "text")
+    assert (result.status, result.err) == (1, (
+        f"tokcost: error: {STOPPED}: --column chooses a column of a Parquet or Arrow table, and "
+        "this is not one; count it without --column\n"))
+    for args in (("project", "--rpd", "1", "-m", "gpt-4o"), ("simulate", "-m", "gpt-4o")):
+        alone = cli(*args, "--column", "text")
+        assert (alone.status, alone.err) == (
+            2, "tokcost: error: --column chooses the column of a --from table: give --from\n")
+
+
+def test_input_format_of_a_table(cli: Run, tmp_path: Path) -> None:
+    table = write_parquet(records(SHAREGPT), tmp_path / "excerpt.parquet")
+    forced = cli("count", str(table), "--input-format", "sharegpt", "-m", "gpt-4o", "--format",
+                 "csv")
+    assert counted(csv_rows(forced.out)) == [["gpt-4o", "4", "7", "373", "exact", "",
+                                              "0.0009325"]]
+    refused = cli("count", str(table), "--input-format", "text")
+    assert (refused.status, refused.err) == (1, (
+        f"tokcost: error: {table}: --input-format text does not apply to a table: its column's "
+        "shape decides (choose the column with --column)\n"))
+
+
+def test_from_reads_conversations_not_texts(cli: Run, tmp_path: Path) -> None:
+    table = write_parquet(records(ARTICLES), tmp_path / "articles.parquet")
+    result = cli("project", "--rpd", "1", "--from", str(table), "-m", "gpt-4o")
+    assert (result.status, result.err) == (1, (
+        f"tokcost: error: {table}: the `text` column holds texts, not conversations; --from "
+        "reads conversations (a `messages` or `conversations` column: choose one with "
+        "--column)\n"))
 
 
 # --- bad rows, damaged files, missing extras ---------------------------------------------------
+
+def test_bad_rows_are_problems_and_the_rest_are_counted(cli: Run, tmp_path: Path) -> None:
+    good = [{"role": "user", "content": "What is the capital of France?"},
+            {"role": "assistant", "content": "Paris."}]
+    table = pa.table({"messages": [good, None, [{"role": "robot", "content": "beep"}], [], good]})
+    path = tmp_path / "chats.parquet"
+    pq.write_table(table, path)
+    result = cli("count", str(path), "-m", "gpt-4o", "--format", "csv")
+    assert result.status == 1
+    assert counted(csv_rows(result.out)) == [["gpt-4o", "2", "4", "40", "exact", "", "0.0001"]]
+    assert result.err.splitlines()[1:] == [  # (after the note on the column)
+        f"tokcost: error: {path}: row 1: messages: null, not a list of messages",
+        f"tokcost: error: {path}: row 2: messages[0].role: unknown role 'robot' (expected one "
+        "of system, developer, user, assistant, tool, function)",
+        f"tokcost: error: {path}: row 3: messages: no messages to count",
+    ]
+
+
+def test_a_null_text_is_a_problem(cli: Run, tmp_path: Path) -> None:
+    path = tmp_path / "texts.feather"
+    feather.write_feather(pa.table({"text": ["one text", None, "two texts"]}), path)
+    result = cli("count", str(path), "-m", "gpt-4o", "--format", "csv", "--skip-bad-lines")
+    assert result.status == 0
+    assert counted(csv_rows(result.out)) == [["gpt-4o", "", "", "4", "exact", "", "0.00001"]]
+    assert f"tokcost: warning: skipped {path}: row 1: text: null, not a text" in result.err
+
+
+def multi_group_table(tmp_path: Path, rows: int = 4000, group: int = 1000) -> Path:
+    """Texts in row groups of ``group`` rows, in Parquet pages with checksums; each text
+    ("Text 0042: lorem ipsum dolor.") is 9 tokens for gpt-4o."""
+    texts = [f"Text {index:04d}: lorem ipsum dolor." for index in range(rows)]
+    path = tmp_path / "groups.parquet"
+    pq.write_table(pa.table({"id": list(range(rows)), "text": texts}), path,
+                   row_group_size=group, use_dictionary=False, compression="snappy",
+                   write_page_checksum=True)
+    return path
+
+
+def test_a_corrupt_row_group_is_one_error_and_the_others_count(cli: Run, tmp_path: Path
+                                                                 ) -> None:
+    path = multi_group_table(tmp_path)
+    whole = cli("count", str(path), "-m", "gpt-4o", "--format", "csv")
+    assert counted(csv_rows(whole.out)) == [["gpt-4o", "", "", "36000", "exact", "", "0.09"]]
+    chunk = pq.ParquetFile(path).metadata.row_group(1).column(1)  # the text of rows 1000-1999
+    damaged = bytearray(path.read_bytes())
+    middle = chunk.data_page_offset + chunk.total_compressed_size // 2
+    damaged[middle:middle + 32] = b"\xaa" * 32
+    path.write_bytes(bytes(damaged))
+    result = cli("count", str(path), str(STOPPED), "-m", "gpt-4o", "--format", "csv")
+    assert result.status == 1
+    assert counted(csv_rows(result.out)) == [
+        ["gpt-4o", "", "", "27000", "exact", "", "0.0675"],  # three row groups of four
+        ["gpt-4o", "3", "6", "57", "exact", "", "0.0001425"]]
+    errors = [line for line in result.err.splitlines() if "error" in line]
+    assert errors == [
+        f"tokcost: error: {path}: row group 1 (rows 1,000 to 1,999): cannot be read (could not "
+        "verify page integrity, CRC checksum verification failed for page_ordinal 0); its rows "
+        "are not counted, the other row groups are"]
+
+
+def test_a_file_that_is_not_parquet(cli: Run, tmp_path: Path) -> None:
+    path = tmp_path / "fake.parquet"
+    path.write_bytes(b"PAR1 and then nothing of the kind")
+    result = cli("count", str(path))
+    assert (result.status, result.err) == (1, (
+        f"tokcost: error: {path}: not a readable Parquet file (Parquet magic bytes not found in "
+        "footer. Either the file is corrupted or this is not a parquet file.)\n"))
+    arrow = tmp_path / "fake.arrow"
+    arrow.write_bytes(b"not arrow at all")
+    result = cli("count", str(arrow))
+    assert result.status == 1
+    assert result.err.startswith(f"tokcost: error: {arrow}: not a readable Arrow IPC or Feather "
+                                 "file (")
+
+
+def test_a_table_from_standard_input_is_refused(cli: Run, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    data = write_parquet(records(STOPPED), tmp_path / "t.parquet").read_bytes()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    result = cli("count", "-")
+    assert (result.status, result.err) == (1, (
+        "tokcost: error: <stdin>: a Parquet or Arrow table is read from its file, not from "
+        "standard input: give its path\n"))
 
 
 def cut_prefix(compressed: bytes, codec: str) -> bytes:
@@ -211,38 +443,66 @@ def test_the_codec_is_told_by_content_not_name(cli: Run, tmp_path: Path,
                                       "0.0001425"]
 
 
-# --- folders, and workers -----------------------------------------------------------------------
-
-    # (a pattern names its files itself: what they hold decides how they are read)
-
-
-
-
-def test_missing_zstandard_is_one_line(cli: Run, tmp_path: Path,
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_extras_are_one_line_each(cli: Run, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    table = write_parquet(records(STOPPED), tmp_path / "chats.parquet")
+    arrow = write_feather(records(STOPPED), tmp_path / "chats.feather")
     packed = write_zstd(records(STOPPED), tmp_path / "chats.jsonl.zst")
     gzipped = write_gzip(records(STOPPED), tmp_path / "chats.jsonl.gz")  # gzip needs nothing
-    monkeypatch.setitem(sys.modules, "zstandard", None)  # as if not installed: import fails
-    result = cli("count", str(packed), str(gzipped), "-m", "gpt-4o", "--format", "csv")
+    for module in ("pyarrow", "pyarrow.parquet", "pyarrow.ipc", "zstandard"):
+        monkeypatch.setitem(sys.modules, module, None)  # as if not installed: import fails
+    result = cli("count", str(table), str(arrow), str(packed), str(gzipped), "-m", "gpt-4o",
+                 "--format", "csv")
     assert result.status == 1
-    assert result.err == f"tokcost: error: {packed}: reading zstd needs zstandard: {INSTALL}\n"
+    assert result.err == (
+        f"tokcost: error: {table}: reading Parquet needs pyarrow: {INSTALL}\n"
+        f"tokcost: error: {arrow}: reading Arrow needs pyarrow: {INSTALL}\n"
+        f"tokcost: error: {packed}: reading zstd needs zstandard: {INSTALL}\n")
     assert [row[0] for row in csv_rows(result.out)[1:]] == [str(gzipped)]
 
 
-def test_folders_pick_up_compressed_files(cli: Run, tmp_path: Path) -> None:
+# --- folders, and workers -----------------------------------------------------------------------
+
+def test_folders_pick_up_tables_and_compressed_files(cli: Run, tmp_path: Path) -> None:
     rows = records(STOPPED)
+    write_parquet(rows, tmp_path / "a.parquet")
     write_gzip(rows, tmp_path / "b.jsonl.gz")
     (tmp_path / "c.txt.zst").write_bytes(zstandard.ZstdCompressor().compress(b"Hello there\n"))
+    write_feather(rows, tmp_path / "d.feather")
     (tmp_path / "e.tar.gz").write_bytes(gzip.compress(b"not counted"))
     (tmp_path / "f.gz").write_bytes(gzip.compress(b"not counted: no format in the name"))
     result = cli("count", str(tmp_path), "-m", "gpt-4o", "--format", "csv")
     assert result.status == 0, result.err
     assert [row[:2] for row in csv_rows(result.out)[1:]] == [
-        [str(tmp_path / "b.jsonl.gz"), "jsonl"], [str(tmp_path / "c.txt.zst"), "text"]]
+        [str(tmp_path / "a.parquet"), "parquet"], [str(tmp_path / "b.jsonl.gz"), "jsonl"],
+        [str(tmp_path / "c.txt.zst"), "text"], [str(tmp_path / "d.feather"), "arrow"]]
     pattern = cli("count", str(tmp_path / "*.gz"), "--format", "csv")
     assert [row[0] for row in csv_rows(pattern.out)[1:]] == [
         str(tmp_path / "b.jsonl.gz"), str(tmp_path / "e.tar.gz"), str(tmp_path / "f.gz")]
     # (a pattern names its files itself: what they hold decides how they are read)
+
+
+def test_workers_give_the_same_output_as_one_process(cli: Run, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    path = multi_group_table(tmp_path, rows=3000, group=500)
+    damaged = bytearray(path.read_bytes())
+    chunk = pq.ParquetFile(path).metadata.row_group(3).column(1)
+    middle = chunk.data_page_offset + chunk.total_compressed_size // 2
+    damaged[middle:middle + 32] = b"\xaa" * 32
+    path.write_bytes(bytes(damaged))
+    monkeypatch.setattr(sources, "BATCH_BYTES", 4096)  # several pieces a row group
+    monkeypatch.setattr(count_files, "PARALLEL_MIN_BYTES", 1)
+    pieces = list(sources.open_source(sources.Source(str(path), path)).batches())
+    assert len(pieces) > 10
+    args = ("count", str(path), "-m", "gpt-4o", "--per-message",
+            "--format", "csv")
+    one = cli(*args, "--jobs", "1")
+    two = cli(*args, "--jobs", "2")
+    assert (two.status, two.out, two.err) == (one.status, one.out, one.err)
+    assert one.status == 1 and "row group 3 (rows 1,500 to 1,999)" in one.err
+    per_row = csv_rows(one.out)[1:]
+    assert len(per_row) == 2500  # the other five row groups' rows, one line each
+    assert [row[1] for row in per_row[:3]] == ["1", "2", "3"]
 
 
 def test_usage_reads_a_compressed_log(cli: Run, tmp_path: Path) -> None:

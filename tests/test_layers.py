@@ -8,6 +8,7 @@ lazy import is still a dependency, only a cheaper one.
 from __future__ import annotations
 
 import ast
+import gzip
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
@@ -169,7 +170,11 @@ def test_the_checks_catch_what_they_are_for() -> None:
     assert import_cycles(planted) == [["tokcost.formats.conversations", "tokcost.formats.gemini"]]
 
 
-def _imported_after(code: str, folder: Path) -> list[str]:
+HEAVY = ("tiktoken", "anthropic", "yaml", "tabulate", "matplotlib", "httpx", "pyarrow",
+         "zstandard")
+
+
+def _imported_after(code: str, folder: Path, heavy: tuple[str, ...] = HEAVY) -> list[str]:
     """The heavy third-party packages a fresh interpreter has imported after running ``code``.
 
     It runs in ``folder``, away from the repository, whose source folder would shadow the
@@ -177,7 +182,7 @@ def _imported_after(code: str, folder: Path) -> list[str]:
     """
     probe = (
         f"{code}\nimport sys\n"
-        "heavy = {'tiktoken', 'anthropic', 'yaml', 'tabulate', 'matplotlib', 'httpx'}\n"
+        f"heavy = {set(heavy)!r}\n"
         "print(sorted({name.split('.')[0] for name in sys.modules} & heavy))"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
@@ -212,6 +217,26 @@ def test_light_commands_load_no_tokenizer_or_sdk(tmp_path: Path) -> None:
     usage = ["usage", str(log), "--reprice-on", "gpt-4o", "--format", "csv"]
     _imported_after(run.format(argv=usage), tmp_path)  # its tables of other days, cached
     assert _imported_after(run.format(argv=usage), tmp_path) == ["[]"]
+
+
+def test_counting_plain_files_loads_no_dataset_reader(tmp_path: Path) -> None:
+    # pyarrow and zstandard (tokcost[datasets]) are imported only for a table or a zstd file;
+    # a gzip file needs only the standard library.
+    example = Path(__file__).parent.parent / "examples" / "support-chat.json"
+    packed = tmp_path / "support-chat.json.gz"
+    packed.write_bytes(gzip.compress(example.read_bytes()))
+    run = (
+        "import contextlib, io, os\n"
+        f"os.environ['TOKCOST_CACHE_DIR'] = {str(tmp_path)!r}\n"
+        "from tokcost.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    status = main({argv!r})\n"
+        "assert status == 0, status\n"
+    )
+    for path in (example, packed):
+        argv = ["count", str(path), "-m", "gpt-4o", "--format", "csv"]
+        assert _imported_after(run.format(argv=argv), tmp_path, ("pyarrow", "zstandard")) == [
+            "[]"], path
 
 
 def test_the_public_names_are_the_documented_ones() -> None:

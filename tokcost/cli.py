@@ -183,6 +183,13 @@ WebSearchesOption = Annotated[
                  help="Web searches each request makes, billed per search at the model's fee "
                       "(a model without one is left unpriced)."),
 ]
+ColumnOption = Annotated[
+    Optional[str],
+    typer.Option("--column", metavar="NAME",
+                 help="For a Parquet or Arrow table: the column to read (default: messages, "
+                      "conversations, or the first of text, prompt, content, input, question, "
+                      "document)."),
+]
 PricingVersionOption = Annotated[
     Optional[str],
     typer.Option("--pricing-version", metavar="DATE",
@@ -430,6 +437,7 @@ def count(
     input_format: Annotated[Optional[InputFormat], typer.Option(
         "--input-format", case_sensitive=False,
         help="Read the input as this format instead of detecting it.")] = None,
+    column: ColumnOption = None,
     per_message: Annotated[bool, typer.Option(
         "--per-message", help="One row per message instead of one per file and model.")] = False,
     exact: Annotated[bool, typer.Option(
@@ -495,7 +503,7 @@ def count(
         for source in sources:
             try:
                 document = open_source(source, input_format.value if input_format else None,
-                                       encoding_errors.value)
+                                       encoding_errors.value, column)
                 with _progress(document.label, document.size) as progress:
                     counted = counter.count(document, progress)
             except (InputFileError, ApiError) as error:  # this file's problem; others go on
@@ -671,6 +679,7 @@ def project(
     ] = None,
     input_format: Annotated[Optional[InputFormat], typer.Option(
         "--input-format", case_sensitive=False, help="Read --from as this format.")] = None,
+    column: ColumnOption = None,
     model: Annotated[Optional[list[str]], typer.Option(
         "--model", "-m", help="Project for this model (repeat for more). Default: every model "
                               "in the price table, cheapest first.")] = None,
@@ -769,7 +778,7 @@ def project(
         days_per_month=str(days_per_month), table=table,
         input_format=input_format.value if input_format else None, simulated=simulated,
         service_tier=_service_tier(table, service_tier, batch), web_searches=web_searches,
-        off_peak=str(off_peak), images=images,
+        off_peak=str(off_peak), images=images, column=column,
     )
     if (from_file is None and simulated is None and input_tokens is None
             and output_tokens is None):
@@ -802,7 +811,8 @@ def project(
 
 # What --from-usage observes in the log, and so cannot be given as well.
 _OBSERVED_IN_USAGE = (
-    "input_tokens", "output_tokens", "from_file", "input_format", "cache_hit_rate", "batch",
+    "input_tokens", "output_tokens", "from_file", "input_format", "column", "cache_hit_rate",
+    "batch",
     "service_tier", "web_searches", "images", "off_peak", "turns", "system_tokens",
     "user_tokens", "assistant_tokens", "strategy", "window", "summarize_at", "summary_tokens",
     "cache", "cache_ttl")
@@ -905,6 +915,7 @@ def simulate(
     from_file: Annotated[Optional[Path], typer.Option(
         "--from", metavar="FILE", help="Replay a real conversation: each user turn is a "
                                        "request, the reply that follows is its output.")] = None,
+    column: ColumnOption = None,
     strategy: StrategyOption = StrategyChoice.full,
     window: WindowOption = None,
     summarize_at: SummarizeAtOption = None,
@@ -962,6 +973,7 @@ def simulate(
         strategy=strategy.value, window=window, summarize_at=summarize_at,
         summary_tokens=summary_tokens, cache=cache, cache_ttl=cache_ttl.value,
         max_output=max_output, table=table, service_tier=tier, web_searches=web_searches,
+        column=column,
     ) for name in models]
     for note in dict.fromkeys(note for result in results for note in result.notes):
         _note(note)

@@ -188,6 +188,17 @@ def count_batch(batch: Batch, job: CountJob) -> BatchResult:
             for conversation in conversations:
                 _count_conversation(conversation, (batch.label, ":", number), job, result)
         return result
+    if batch.kind == "rows":
+        for number, held in batch.rows():
+            if isinstance(held, InputFileError):
+                result.problems.append(str(held))
+            elif isinstance(held, Texts):
+                _count_texts(held, (batch.label, ": row ", number), job, result)
+            else:
+                for conversation in held:
+                    _count_conversation(conversation, (batch.label, ": row ", number), job,
+                                        result)
+        return result
     for offset, conversation in enumerate(batch.conversations):
         _count_conversation(conversation, (batch.label, ": conversation ", batch.first + offset),
                             job, result)
@@ -548,7 +559,7 @@ class Counter:
         """Count a document: a FileCount per model, its problems and notes."""
         tallies: dict[str, _Tally] = {}
         problems: list[InputFileError] = []
-        notes: dict[str, None] = {}
+        notes: dict[str, None] = dict.fromkeys(document.notes)
         refused: dict[str, list[Any]] = {}
         number = 0
         for result in self._results(document):
@@ -702,9 +713,11 @@ def count_file(
     jobs: int = 1,
     service_tier: str = STANDARD,
     batch: bool = False,
+    column: str | None = None,
 ) -> DocumentCount:
     """Count one file for each model named (default: the one it names, else gpt-4o), priced
-    as input (at Batch API prices with ``batch``).
+    as input (at Batch API prices with ``batch``). ``column``: the column of a Parquet or
+    Arrow table to count (default: the one its shape suggests).
 
     Raises InputFileError when the file cannot be read, and, with ``exact``, ApiError naming
     the file and conversation when Anthropic's API fails for it.
@@ -712,7 +725,8 @@ def count_file(
     table = table or load_price_table()
     job = CountJob(table, tuple(table.resolve(name).model for name in models), per_message,
                    exact, table.check_service_tier(service_tier), batch)
-    document = open_source(Source(str(path), Path(path)), input_format, encoding_errors)
+    document = open_source(Source(str(path), Path(path)), input_format, encoding_errors,
+                           column)
     with Counter(job, jobs) as counter:
         return counter.count(document)
 

@@ -4,9 +4,10 @@ Paths, directories (recursively: their text and JSON files), glob patterns and `
 each real file once, however many paths reach it.
 A file's format comes from its content: a JSON document, JSON Lines (one conversation a line,
 or OpenAI Batch API input) or plain text, each maybe gzip- or zstd-compressed
-(:mod:`tokcost.inputs.compressed`). JSON Lines and text are read incrementally, in batches of
-about 2 MB, so memory stays flat however large the file; a JSON document is read as one text (one
-copy) and parsed. Batches are what the counting workers take, in order.
+(:mod:`tokcost.inputs.compressed`); or a table, Parquet or Arrow (:mod:`tokcost.inputs.tables`).
+JSON Lines, text and tables are read incrementally, in batches of about 2 MB, so memory stays flat
+however large the file; a JSON document is read as one text (one copy) and parsed. Batches are
+what the counting workers take, in order.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from tokcost.formats.conversations import (
     parse_conversations,
     parse_records,
 )
+from tokcost.formats.embeddings import Texts
 from tokcost.inputs.compressed import (
     COMPRESSED_SUFFIXES,
     MAGIC_BYTES,
@@ -40,13 +42,21 @@ from tokcost.inputs.compressed import (
     codec_of,
     format_suffix,
 )
+from tokcost.inputs.tables import (
+    LEAD_BYTES,
+    TABLE_SUFFIXES,
+    open_table,
+    parse_row,
+    row_values,
+    table_kind,
+)
 
 INPUT_FORMATS = ("text", "openai", "anthropic", "sharegpt", "gemini", "jsonl", "batch")
-# What a directory contributes: text and JSON files, compressed too (chats.jsonl.gz). Anything
-# else there is left alone.
+# What a directory contributes: text and JSON files (compressed too: chats.jsonl.gz), and
+# tables. Anything else there is left alone.
 TEXT_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown", ".rst"})
 JSON_SUFFIXES = frozenset({".json", ".jsonl", ".ndjson"})
-COUNTED_SUFFIXES = TEXT_SUFFIXES | JSON_SUFFIXES
+COUNTED_SUFFIXES = TEXT_SUFFIXES | JSON_SUFFIXES | TABLE_SUFFIXES
 _GLOB_CHARACTERS = frozenset("*?[")
 STDIN = "-"
 STDIN_LABEL = "<stdin>"
@@ -71,12 +81,14 @@ class Batch:
     """A piece of one document, counted as a unit (in a worker process or here).
 
     ``data`` holds whole lines of JSON Lines, as bytes (the worker decodes them), the first being
-    line ``first`` at byte ``offset``; ``conversations`` holds parsed conversations of a JSON
+    line ``first`` at byte ``offset``; or, for ``rows``, rows of a table's column as Arrow IPC
+    bytes, the first being row ``first``, each read as ``shape`` says (see
+    :mod:`tokcost.inputs.tables`); ``conversations`` holds parsed conversations of a JSON
     document, the first being number ``first``; ``text`` a run of text.
     """
 
     label: str
-    kind: Literal["lines", "conversations", "text"]
+    kind: Literal["lines", "conversations", "text", "rows"]
     fmt: str | None  # a forced conversation format, or None to detect
     data: bytes = b""
     conversations: list[Conversation] = field(default_factory=list)
@@ -86,8 +98,28 @@ class Batch:
     size: int = 0
     errors: str = "strict"
     # Records of a JSON list that could not be read, each with its place, as bad lines are;
-    # the damage of a compressed stream likewise.
+    # rows of a table, and the damage of a compressed stream, likewise.
     problems: list[str] = field(default_factory=list)
+    shape: str = ""  # rows: "messages", "sharegpt" or "texts"
+    column: str = ""  # rows: the column they are of, for their errors
+
+    def rows(self) -> Iterator[tuple[int, list[Conversation] | Texts | InputFileError]]:
+        """(row number, what it holds) of each row of a rows batch; a row that holds no
+        conversation or text comes with an InputFileError naming it instead, and rows that
+        cannot be decoded at all as one InputFileError naming the first."""
+        if not self.data:  # rows that could not be read: only their problem comes
+            return
+        try:
+            values = row_values(self.data)
+        except Exception as error:  # pyarrow's errors, or text that is not UTF-8
+            yield self.first, InputFileError(
+                f"{self.label}: rows from {self.first:,}: cannot be read ({error})")
+            return
+        for number, value in enumerate(values, start=self.first):
+            try:
+                yield number, parse_row(value, self.shape, self.column, self.fmt)
+            except ConversationError as error:
+                yield number, InputFileError(f"{self.label}: row {number}: {error}")
 
     def lines(self) -> Iterator[tuple[int, str | InputFileError]]:
         """(line number, text) of each non-blank line of a lines batch; a line that is not
@@ -113,6 +145,7 @@ class Document:
     format: str
     size: int | None
     _batches: Iterator[Batch]
+    notes: list[str] = field(default_factory=list)  # for people: which column was read...
 
     def batches(self) -> Iterator[Batch]:
         return self._batches
@@ -150,8 +183,10 @@ def expand_inputs(arguments: Sequence[str],
                      if _counted(match, suffixes)]
             files = sorted(file for file in files if file.is_file())
             if not files:
-                what = "JSON" if suffixes <= JSON_SUFFIXES else "text or JSON"
-                listed = ", ".join(sorted(suffixes))
+                what = ("JSON" if suffixes <= JSON_SUFFIXES else "text, JSON or table"
+                        if suffixes & TABLE_SUFFIXES else "text or JSON")
+                listed = ", ".join([*sorted(suffixes - TABLE_SUFFIXES),
+                                    *sorted(suffixes & TABLE_SUFFIXES)])
                 packed = "compressed too" if what == "JSON" else "text and JSON compressed too"
                 problems.append(InputFileError(
                     f"{argument}: the directory holds no {what} files to count ({listed}; "
@@ -177,10 +212,10 @@ def expand_inputs(arguments: Sequence[str],
 
 def _counted(name: str, suffixes: frozenset[str]) -> bool:
     """Whether a file found in a folder is one to count: by its suffix, or, compressed, by the
-    suffix before the compression's."""
+    suffix before the compression's (tables are compressed inside, not as a whole)."""
     suffix = Path(name).suffix.lower()
     if suffix in COMPRESSED_SUFFIXES:
-        return format_suffix(name) in suffixes
+        return format_suffix(name) in suffixes - TABLE_SUFFIXES
     return suffix in suffixes
 
 
@@ -302,10 +337,10 @@ def _open_binary(source: Source) -> IO[bytes]:
 
 
 def _lead(source: Source) -> tuple[IO[bytes], bytes]:
-    """The source's stream, and its first bytes: enough to tell a codec by."""
+    """The source's stream, and its first bytes: enough to tell a table or a codec by."""
     stream = _open_binary(source)
     try:
-        return stream, stream.read(MAGIC_BYTES)
+        return stream, stream.read(max(MAGIC_BYTES, LEAD_BYTES))
     except OSError as error:
         raise InputFileError(f"{source.label}: {why_unreadable(error)}") from None
 
@@ -340,10 +375,26 @@ def _opened(source: Source, opened: tuple[IO[bytes], bytes] | None = None
     return stream, head, decompressed
 
 
+# The conversation formats a table's rows may be read as (its column's shape decides the rest).
+_TABLE_FORMATS = ("openai", "anthropic", "sharegpt")
+
+
 def open_source(source: Source, input_format: str | None = None,
-                encoding_errors: str = "strict") -> Document:
-    """Open one source and decide its format; raise InputFileError when nothing can be counted."""
-    stream, head, decompressed = _opened(source)
+                encoding_errors: str = "strict", column: str | None = None) -> Document:
+    """Open one source and decide its format; raise InputFileError when nothing can be counted.
+
+    ``column``: the column of a table to count (default: the one its shape suggests); only a
+    table has columns.
+    """
+    raw, lead = _lead(source)
+    table = table_kind(lead, source.path.suffix.lower() if source.path is not None else "")
+    if table is not None:
+        raw.close()
+        return _table_document(source, table, input_format, column)
+    if column is not None:
+        raise InputFileError(f"{source.label}: --column chooses a column of a Parquet or Arrow "
+                             "table, and this is not one; count it without --column")
+    stream, head, decompressed = _opened(source, (raw, lead))
     size = source.path.stat().st_size if source.path is not None else None
     shape = _sniff(head, format_suffix(source.label) if source.path is not None else "")
     fmt = input_format if input_format in CONVERSATION_FORMATS else None
@@ -362,6 +413,23 @@ def open_source(source: Source, input_format: str | None = None,
     conversations, problems = _read_json_document(stream, head, source, fmt, encoding_errors)
     return Document(source.label, fmt or conversations[0].source_format, size,
                     _conversation_batches(conversations, source.label, problems))
+
+
+def _table_document(source: Source, table: str, input_format: str | None,
+                    column: str | None) -> Document:
+    if source.path is None:
+        raise InputFileError(f"{source.label}: a Parquet or Arrow table is read from its file, "
+                             "not from standard input: give its path")
+    if input_format is not None and input_format not in _TABLE_FORMATS:
+        raise InputFileError(f"{source.label}: --input-format {input_format} does not apply to "
+                             "a table: its column's shape decides (choose the column with "
+                             "--column)")
+    opened = open_table(source.path, source.label, table, column)
+    batches = (Batch(source.label, "rows", input_format, data=piece.data, first=piece.first,
+                     size=piece.size, problems=[piece.problem] if piece.problem else [],
+                     shape=opened.shape, column=opened.column)
+               for piece in opened.pieces(BATCH_BYTES))
+    return Document(source.label, table, opened.size, batches, opened.notes)
 
 
 def _checked(batches: Iterator[Batch], label: str, decompressed: Decompressed | None,
@@ -606,10 +674,11 @@ class WholeDocument:
     skipped: list[str] = field(default_factory=list)  # the lines or records that were bad
 
 
-def read_whole(source: Source, input_format: str | None = None) -> WholeDocument:
-    """Read a document completely (for --from). A bad line or record is set aside (in
+def read_whole(source: Source, input_format: str | None = None,
+               column: str | None = None) -> WholeDocument:
+    """Read a document completely (for --from). A bad line, record or row is set aside (in
     ``skipped``) and the rest kept; a document with nothing good is an error."""
-    document = open_source(source, input_format)
+    document = open_source(source, input_format, column=column)
     whole = WholeDocument(document.label, document.format)
     texts = []
     for batch in document.batches():
@@ -618,6 +687,17 @@ def read_whole(source: Source, input_format: str | None = None) -> WholeDocument
             texts.append(batch.text)
         elif batch.kind == "conversations":
             whole.conversations.extend(batch.conversations)
+        elif batch.kind == "rows":
+            if batch.shape == "texts":
+                raise InputFileError(
+                    f"{batch.label}: the `{batch.column}` column holds texts, not "
+                    "conversations; --from reads conversations (a `messages` or "
+                    "`conversations` column: choose one with --column)")
+            for _, held in batch.rows():
+                if isinstance(held, InputFileError):
+                    whole.skipped.append(str(held))
+                elif not isinstance(held, Texts):  # (texts come only from a column of texts)
+                    whole.conversations.extend(held)
         else:
             for number, line in batch.lines():
                 try:
