@@ -513,3 +513,22 @@ def test_usage_reads_a_compressed_log(cli: Run, tmp_path: Path) -> None:
     result = cli("usage", str(packed), "--format", "csv")
     assert (result.status, result.out, result.err) == (0, plain.out, plain.err)
     assert csv_rows(result.out)[1][:3] == ["gpt-4o", "2", "2600"]
+
+
+def test_the_example_table_holds_the_example_chats() -> None:
+    # README's examples/support-tickets.parquet: the chats of examples/requests.jsonl in
+    # OpenAI's or Anthropic's shape (a system prompt as the first message), an id and the last
+    # question asked.
+    examples = Path(__file__).parent.parent / "examples"
+    expected = []
+    for line in (examples / "requests.jsonl").read_text().splitlines():
+        request = json.loads(line).get("request") or {}
+        if "messages" not in request:
+            continue
+        messages = request["messages"]
+        if isinstance(request.get("system"), str):
+            messages = [{"role": "system", "content": request["system"]}, *messages]
+        question = [m["content"] for m in messages if m["role"] == "user"][-1]
+        expected.append({"id": len(expected) + 1, "question": question, "messages": messages})
+    assert pq.read_table(examples / "support-tickets.parquet").to_pylist() == expected
+    assert len(expected) == 6

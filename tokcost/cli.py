@@ -428,8 +428,9 @@ class EncodingErrors(str, Enum):
 @app.command()
 def count(
     paths: Annotated[Optional[list[str]], typer.Argument(
-        help="Files, directories (searched for text and JSON files), glob patterns, or - for "
-             "standard input (read when no path is given and it is not a terminal).",
+        help="Files, directories (searched for text, JSON and table files, compressed too), "
+             "glob patterns, or - for standard input (read when no path is given and it is not "
+             "a terminal).",
         metavar="[PATH...]", show_default=False)] = None,
     model: Annotated[Optional[list[str]], typer.Option(
         "--model", "-m", help="Count for this model (repeat to compare). Default: the model a "
