@@ -363,6 +363,15 @@ def test_a_file_that_is_not_parquet(cli: Run, tmp_path: Path) -> None:
                                  "file (")
 
 
+def test_a_table_with_no_rows(cli: Run, tmp_path: Path) -> None:
+    empty = pa.table({"text": pa.array([], pa.string())})
+    for path in (tmp_path / "empty.parquet", tmp_path / "empty.feather"):
+        (pq.write_table if path.suffix == ".parquet" else feather.write_feather)(empty, path)
+        result = cli("count", str(path))
+        assert (result.status, result.err) == (
+            1, f"tokcost: error: {path}: the table has no rows; there is nothing to count\n")
+
+
 def test_a_table_from_standard_input_is_refused(cli: Run, tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     data = write_parquet(records(STOPPED), tmp_path / "t.parquet").read_bytes()

@@ -122,11 +122,16 @@ def _detail(error: BaseException) -> str:
 
 def _parquet(path: Path, label: str, pa: Any) -> tuple[Any, Callable[..., Iterator[Piece]]]:
     try:
-        # Pages written with checksums are checked: damage is an error, not miscounted text.
-        file = pa.parquet.ParquetFile(path, page_checksum_verification=True)
+        try:
+            # Pages written with checksums are checked: damage is an error, not miscounted text.
+            file = pa.parquet.ParquetFile(path, page_checksum_verification=True)
+        except TypeError:  # a pyarrow before 14, which cannot check them
+            file = pa.parquet.ParquetFile(path)
         schema = file.schema_arrow
     except (pa.ArrowException, OSError, ValueError) as error:
         raise InputFileError(f"{label}: not a readable Parquet file ({_detail(error)})") from None
+    if file.metadata.num_rows == 0:
+        raise InputFileError(f"{label}: the table has no rows; there is nothing to count")
 
     def pieces(column: str, size: int, batch_bytes: int) -> Iterator[Piece]:
         meta = file.metadata
@@ -173,9 +178,12 @@ def _arrow(path: Path, label: str, pa: Any) -> tuple[Any, Callable[..., Iterator
             mapped.seek(0)
             reader, streamed = pa.ipc.open_stream(mapped), True
         schema = reader.schema
+        empty = not streamed and reader.num_record_batches == 0
     except (pa.ArrowException, OSError, ValueError) as error:
         raise InputFileError(f"{label}: not a readable Arrow IPC or Feather file "
                              f"({_detail(error)})") from None
+    if empty:
+        raise InputFileError(f"{label}: the table has no rows; there is nothing to count")
 
     def batches() -> Iterator[Any]:
         if streamed:
@@ -317,9 +325,15 @@ def parse_row(value: Any, shape: str, column: str, fmt: str | None = None
 
 def _without_nulls(value: Any) -> Any:
     """A struct's null fields left out: a table gives every row every field of its type, null
-    where the row had none, where JSON would leave the key out."""
-    if isinstance(value, dict):
-        return {key: _without_nulls(item) for key, item in value.items() if item is not None}
-    if isinstance(value, list):
+    where the row had none, where JSON would leave the key out. A struct with neither nulls
+    nor structs inside (most messages: a role and a content) is kept as it is, not copied.
+    (to_pylist gives plain dicts and lists, so their exact types are asked: it is quicker.)"""
+    if type(value) is dict:
+        for item in value.values():
+            if item is None or type(item) is dict or type(item) is list:
+                return {key: _without_nulls(item) for key, item in value.items()
+                        if item is not None}
+        return value
+    if type(value) is list:
         return [_without_nulls(item) for item in value]
     return value
