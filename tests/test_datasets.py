@@ -541,3 +541,20 @@ def test_the_example_table_holds_the_example_chats() -> None:
         expected.append({"id": len(expected) + 1, "question": question, "messages": messages})
     assert pq.read_table(examples / "support-tickets.parquet").to_pylist() == expected
     assert len(expected) == 6
+
+
+def test_workers_count_a_compressed_file_as_one_process(cli: Run, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = records(SHAREGPT) * 50  # 200 conversations, and a line that is no conversation
+    path = tmp_path / "many.jsonl.zst"
+    path.write_bytes(zstandard.ZstdCompressor().compress(
+        jsonl_bytes(rows[:120]) + b'{"no": "conversation"}\n' + jsonl_bytes(rows[120:])))
+    monkeypatch.setattr(sources, "BATCH_BYTES", 4096)
+    monkeypatch.setattr(count_files, "PARALLEL_MIN_BYTES", 1)
+    one = cli("count", str(path), "-m", "gpt-4o", "--format", "csv", "--jobs", "1")
+    two = cli("count", str(path), "-m", "gpt-4o", "--format", "csv", "--jobs", "2")
+    assert (two.status, two.out, two.err) == (one.status, one.out, one.err)
+    assert counted(csv_rows(one.out)) == [["gpt-4o", "200", "350", "18650", "exact", "",
+                                           "0.046625"]]  # 50 times the excerpt's 373 tokens
+    assert one.err == (f"tokcost: error: {path}:121: an object with neither `messages` nor "
+                       "`conversations` (nor Gemini's `contents`); not a conversation\n")
