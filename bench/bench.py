@@ -10,9 +10,11 @@
     python bench/bench.py breakeven            where the memo starts to pay, by text length
     python bench/bench.py usage [--runs 5]     time `tokcost usage` on a 100 MB log of responses
     python bench/bench.py encoders [--runs 5]  the fast encoder against tiktoken: counts, speed
+    python bench/bench.py parquet [--runs 3]   count the corpus as Parquet against its JSONL
     python bench/bench.py all                  corpus (if missing), count, startup
 
-Standard library only, plus what tokcost installs (tiktoken, and rs-bpe with tokcost[fast]).
+Standard library only, plus what tokcost installs (tiktoken, and rs-bpe with tokcost[fast]; pyarrow
+with tokcost[datasets], for `parquet` alone).
 See bench/README.md for what each figure means. Run it with the interpreter that has tokcost
 installed (e.g. .venv/bin/python).
 """
@@ -23,6 +25,7 @@ import argparse
 import csv
 import glob
 import io
+import itertools
 import json
 import os
 import platform
@@ -97,6 +100,9 @@ class Finished:
     stderr: str
     seconds: float
     peak_kb: int | None = None
+    # CPU time (user and system) of the command and the children it waited for: less moved
+    # than wall time by other work on a shared machine.
+    cpu_seconds: float | None = None
 
 
 def _kill_group(proc: subprocess.Popen[Any]) -> None:
@@ -185,11 +191,12 @@ import resource, subprocess, sys, time
 start = time.perf_counter()
 code = subprocess.call(sys.argv[2:])
 seconds = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+peak = usage.ru_maxrss
 if sys.platform == "darwin":
     peak //= 1024  # bytes there, KB on Linux
 with open(sys.argv[1], "w") as report:
-    report.write(f"{peak} {seconds!r}")
+    report.write(f"{peak} {seconds!r} {usage.ru_utime + usage.ru_stime!r}")
 sys.exit(code)
 """
 
@@ -225,22 +232,25 @@ def _read_text(path: str) -> str:
 
 
 def measure(cmd: Sequence[str], timeout: float) -> Finished:
-    """Run ``cmd`` once under a peak-memory wrapper: wall time, peak RSS, output."""
+    """Run ``cmd`` once under a peak-memory wrapper: wall time, peak RSS, CPU time, output."""
     with tempfile.TemporaryDirectory() as folder:
         report = os.path.join(folder, "peak")
         time_bin = gnu_time()
         if time_bin:
-            done = run([time_bin, "-f", "%M", "-o", report, *cmd], timeout)
+            done = run([time_bin, "-f", "%M %U %S", "-o", report, *cmd], timeout)
             text = _read_text(report).strip()
-            # GNU time writes "Command exited with non-zero status N" before the figure.
-            figure = text.splitlines()[-1] if text else ""
-            done.peak_kb = int(figure) if figure.isdigit() else None
+            # GNU time writes "Command exited with non-zero status N" before the figures.
+            figures = (text.splitlines()[-1] if text else "").split()
+            if len(figures) == 3 and figures[0].isdigit():
+                done.peak_kb = int(figures[0])
+                done.cpu_seconds = float(figures[1]) + float(figures[2])
         else:
             done = run([sys.executable, "-c", _RUSAGE_WRAPPER, report, *cmd], timeout)
             parts = _read_text(report).split()
-            if len(parts) == 2:
+            if len(parts) == 3:
                 done.peak_kb = int(parts[0])
                 done.seconds = float(parts[1])
+                done.cpu_seconds = float(parts[2])
     return done
 
 
@@ -802,6 +812,124 @@ def _warm_page_cache(path: Path) -> None:
     with open(path, "rb") as handle:
         while handle.read(1 << 24):
             pass
+
+
+# --------------------------------------------------------------------------------------------
+# parquet: the corpus as a Parquet file, counted against its JSONL
+
+PARQUET_ROWS_A_GROUP = 1000  # about 7 MB of conversations a row group: several per worker
+
+
+def parquet_path(jsonl: Path) -> Path:
+    return DATA_DIR / f"{jsonl.stem}.parquet"
+
+
+def write_parquet(jsonl: Path, target: Path) -> tuple[int, int]:
+    """Write the JSONL's records as Parquet (a ``messages`` column of {role, content} structs),
+    a row group at a time, so that memory stays flat; (rows, row groups)."""
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise BenchError("parquet needs pyarrow: pip install 'tokcost[datasets]'") from None
+    temporary = target.with_suffix(".parquet.tmp")
+    rows = groups = 0
+    writer = None
+    try:
+        with open(jsonl, encoding="utf-8") as lines:
+            while True:
+                chunk = [json.loads(line) for line in itertools.islice(lines, PARQUET_ROWS_A_GROUP)]
+                if not chunk:
+                    break
+                group = pa.Table.from_pylist(chunk)
+                if writer is None:
+                    writer = pq.ParquetWriter(temporary, group.schema, write_page_checksum=True)
+                writer.write_table(group, row_group_size=PARQUET_ROWS_A_GROUP)
+                rows, groups = rows + len(chunk), groups + 1
+    finally:
+        if writer is not None:
+            writer.close()
+    os.replace(temporary, target)
+    return rows, groups
+
+
+def parquet_bench(jsonl: Path, runs: int, tokcost_override: str | None) -> bool:
+    """Time `tokcost count` on the corpus written as Parquet and on its JSONL, with one job and
+    with one per CPU; True when every total matched the JSONL's."""
+    require_corpus([jsonl])
+    target = parquet_path(jsonl)
+    if not target.is_file() or target.stat().st_mtime < jsonl.stat().st_mtime:
+        progress(f"writing {_rel(target)} ...")
+        started = time.perf_counter()
+        rows, groups = write_parquet(jsonl, target)
+        print(f"wrote {_rel(target)}: {rows:,} rows in {groups} row groups, "
+              f"{target.stat().st_size / MB:.1f} MB, in {time.perf_counter() - started:.0f} s")
+    tokcost = find_tokcost(tokcost_override)
+    python = interpreter_of(tokcost)
+    cpus = _cpus()
+    print(f"== parquet: median of {runs} run(s) per command; wall time, round-robin order")
+    print(machine_line(python))
+    print(f"tokcost: {tokcost} ({tokcost_version(tokcost)})")
+    print(encoder_line(python))
+    files = {"JSONL": jsonl, "Parquet": target}
+    # (format, jobs) -> its entry: each format with one job, then with one per CPU.
+    timed = {(kind, jobs): Timed(f"{kind}, --jobs {jobs}", [
+        tokcost, "count", str(path), "-m", "gpt-4o", "--format", "csv", "--jobs", str(jobs)])
+        for jobs in dict.fromkeys((1, cpus)) for kind, path in files.items()}
+    entries = list(timed.values())
+    for path in files.values():
+        _warm_page_cache(path)
+
+    def record(entry: Timed, done: Finished) -> None:
+        try:
+            total, conversations = tokcost_total(done.stdout)
+        except ValueError as error:
+            entry.error = f"could not read its output ({error}):\n{tail(done.stdout)}"
+            return
+        entry.seconds.append(done.seconds)
+        entry.totals.append(total)
+        entry.conversations = conversations
+        if done.peak_kb is not None:
+            entry.peaks.append(done.peak_kb)
+        if done.cpu_seconds is not None:
+            cpu.setdefault(entry.label, []).append(done.cpu_seconds)
+
+    cpu: dict[str, list[float]] = {}
+    round_robin(entries, runs, lambda cmd: measure(cmd, COUNT_TIMEOUT), record)
+    print()
+    for kind, path in files.items():
+        print(f"-- {kind}: {_rel(path)}, {path.stat().st_size / MB:.1f} MB")
+    rows = []
+    for (kind, jobs), entry in timed.items():
+        size = files[kind].stat().st_size
+        if entry.median is None:
+            rows.append([entry.label, "failed", "-", "-", "-", "-", "-", "-", "-"])
+            continue
+        cpus_used = statistics.median(cpu[entry.label]) if entry.label in cpu else None
+        rows.append([
+            entry.label, f"{entry.median:.2f}", ratio(entry.median, timed["JSONL", jobs].median),
+            f"{cpus_used:.2f}" if cpus_used is not None else "?",
+            f"{size / MB / entry.median:.2f}", f"{jsonl.stat().st_size / MB / entry.median:.2f}",
+            f"{(entry.conversations or 0) / entry.median:,.0f}",
+            f"{max(entry.peaks) * 1024 / MB:.0f}" if entry.peaks else "?",
+            f"{entry.totals[-1]:,}"])
+    print(table(["command", "median s", "vs JSONL", "CPU s", "file MB/s", "JSONL MB/s",
+                 "rows/s", "peak MB", "tokens"], rows, [False, *[True] * 8]))
+    print("CPU s: median user+system time, workers included; file MB/s: the file's own size "
+          "(Parquet is compressed); JSONL MB/s: the same conversations' size as JSON Lines, "
+          "comparable across formats.")
+    ok = True
+    expected = next((entry.totals[-1] for entry in entries if entry.totals), None)
+    for entry in entries:
+        if entry.error:
+            print(f"FAILED {entry.label}: {entry.error}")
+            ok = False
+        elif entry.totals[-1] != expected or len(set(entry.totals)) > 1:
+            print(f"MISMATCH {entry.label}: {entry.totals[-1]:,} tokens vs {expected:,}")
+            ok = False
+    if ok:
+        print(f"MATCH    every command counted {expected:,} tokens")
+    return ok
 
 
 # --------------------------------------------------------------------------------------------
@@ -1469,11 +1597,15 @@ def parser() -> argparse.ArgumentParser:
     enc.add_argument("files", type=Path, nargs="*", metavar="FILE",
                      help="JSONL files (default: the 4,000-conversation slice)")
     enc.add_argument("--runs", type=positive, default=5, help="runs per encoder (default 5)")
+    par = commands.add_parser("parquet", help="count the corpus as Parquet against its JSONL")
+    par.add_argument("file", type=Path, nargs="?", metavar="FILE",
+                     help="a JSONL of {\"messages\": [...]} lines (default: the full corpus)")
+    par.add_argument("--runs", type=positive, default=3, help="runs per command (default 3)")
     every = commands.add_parser("all", help="corpus (if missing), count and startup")
     every.add_argument("--runs", type=positive, default=5, help="count runs (default 5)")
     every.add_argument("--startup-runs", type=positive, default=10,
                        help="startup runs (default 10)")
-    for sub in (count, start, sim, rep, every):
+    for sub in (count, start, sim, rep, par, every):
         sub.add_argument("--tokcost", metavar="PATH",
                          help="the tokcost program (default: the one beside this Python)")
     return top
@@ -1499,6 +1631,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0 if usage_bench(args.runs, args.tokcost) else 1
         elif args.command == "breakeven":
             breakeven_bench()
+        elif args.command == "parquet":
+            return 0 if parquet_bench(args.file or FULL_CORPUS, args.runs, args.tokcost) else 1
         elif args.command == "encoders":
             return 0 if encoders_bench(args.runs, args.files or [SLICE_CORPUS]) else 1
         elif args.command == "all":
