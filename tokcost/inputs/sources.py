@@ -600,8 +600,8 @@ _LINE_BLANK = " \t\n\r\x0b\x0c"  # what bytes.strip() strips: a line of only thi
 
 @functools.cache
 def _fast_json() -> Callable[[bytes], Any] | None:
-    """msgspec's JSON decoder, where it is installed (an optional speed-up: it reads JSON
-    three times as fast as json); None where it is not."""
+    """msgspec's JSON decoder (a dependency: it reads JSON three times as fast as json);
+    None where it cannot be imported, and json reads everything."""
     try:
         from msgspec.json import Decoder
     except ImportError:

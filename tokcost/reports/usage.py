@@ -14,6 +14,7 @@ Each record is priced with the bundled snapshot in force on its day (UTC), as
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -286,7 +287,8 @@ def _cost(record: UsageRecord, usage: TokenUsage, chosen: Chosen, choice: TableC
     """The record's cost with the chosen table or, where that one lacks a price the record
     needs, the first other table that has it; with the table used and the price lacking."""
     lacking = ""
-    for candidate in (chosen, *choice.alternatives(name, chosen.table)):
+    # The other tables are looked at only when the chosen one fails: almost never.
+    for candidate in itertools.chain((chosen,), choice.alternatives(name, chosen.table)):
         try:
             return cost_of(candidate.resolution.model, usage, batch=record.batch,
                            service_tier=record.service_tier), candidate, lacking
@@ -496,32 +498,52 @@ def _group(item: PricedRecord, by: str, tz: tzinfo = timezone.utc) -> str:
 
 def _row(keys: Sequence[str], group: Sequence[str], items: Sequence[PricedRecord],
          repriced_on: Sequence[str] = ()) -> dict[str, Any]:
-    costs = [item.cost for item in items if item.cost is not None]
-    parts = [item.parts for item in items if item.parts is not None]
-    records = [item.record for item in items]
-    on_others = {}
-    for index, model in enumerate(repriced_on):
-        found = [cost for item in items if item.repriced
-                 and (cost := item.repriced[index]) is not None]
-        on_others[repriced_column(model)] = sum(found, Decimal(0)) if found else None
-    return on_others | dict(zip(keys, group, strict=True)) | {
+    # One pass over the records (a report may hold millions): tokens, then money by part.
+    tokens = [0, 0, 0, 0, 0]  # input, cached, cache_write, output, reasoning
+    money = dict.fromkeys(COST_PARTS, Decimal(0))
+    cost = stated = Decimal(0)
+    priced = reported = 0
+    on_others: list[Decimal | None] = [None] * len(repriced_on)
+    tables: set[str] = set()
+    for item in items:
+        record = item.record
+        tokens[0] += record.input
+        tokens[1] += record.cache_read
+        tokens[2] += record.cache_write_5m + record.cache_write_1h
+        tokens[3] += record.output
+        tokens[4] += record.reasoning
+        if item.cost is not None:
+            cost += item.cost
+            priced += 1
+        if (parts := item.parts) is not None:
+            for column, part in COST_PARTS.items():
+                money[column] += getattr(parts, part)
+        if record.reported_cost is not None:
+            stated += record.reported_cost
+            reported += 1
+        for index, other in enumerate(item.repriced):
+            if other is not None:
+                on_others[index] = other + (on_others[index] or 0)
+        if item.table:
+            tables.add(item.table)
+    has_parts = any(item.parts is not None for item in items)
+    others = {repriced_column(model): on_others[index]
+              for index, model in enumerate(repriced_on)}
+    return others | dict(zip(keys, group, strict=True)) | {
         "requests": len(items),
-        "input": sum(r.input for r in records),
-        "cached": sum(r.cache_read for r in records),
-        "cache_write": sum(r.cache_write_5m + r.cache_write_1h for r in records),
-        "output": sum(r.output for r in records),
-        "reasoning": sum(r.reasoning for r in records),
-        "unpriced": len(items) - len(costs),
+        "input": tokens[0],
+        "cached": tokens[1],
+        "cache_write": tokens[2],
+        "output": tokens[3],
+        "reasoning": tokens[4],
+        "unpriced": len(items) - priced,
         # Each kind's cost over the priced records (the unpriced ones are in none of them).
-        **{column: sum((getattr(cost, part) for cost in parts), Decimal(0)) if parts else None
-           for column, part in COST_PARTS.items()},
-        "cost_usd": sum(costs, Decimal(0)) if costs else None,
-        "reported_cost_usd": sum(stated, Decimal(0)) if (stated := [
-            r.reported_cost for r in records if r.reported_cost is not None]) else None,
+        **{column: money[column] if has_parts else None for column in COST_PARTS},
+        "cost_usd": cost if priced else None,
+        "reported_cost_usd": stated if reported else None,
         # The tables that priced the row's records (JSON says it for each row).
-        "pricing_version": ", ".join(sorted({item.table for item in items if item.table}))
-                           or None,
-    } | on_others
+        "pricing_version": ", ".join(sorted(tables)) or None,
+    } | others
 
 
 def _requests(count: int) -> str:
