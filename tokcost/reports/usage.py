@@ -35,7 +35,7 @@ from tokcost.formats.usage import (
 from tokcost.inputs.sources import JSON_SUFFIXES, expand_inputs, json_values
 from tokcost.output import Column
 from tokcost.pricing.costing import Cost, TokenUsage, cost_of
-from tokcost.pricing.dated import Chosen, OneTable, TableChoice
+from tokcost.pricing.dated import Chosen, DatedTables, OneTable, TableChoice
 from tokcost.pricing.schema import STANDARD, ModelPrice
 from tokcost.pricing.table import PriceTable
 
@@ -416,18 +416,20 @@ def _scaled(tokens: int, scale: Decimal) -> int:
     return tokens if scale == 1 else int((tokens * scale).to_integral_value(ROUND_HALF_EVEN))
 
 
-def usage_report(paths: Sequence[str], tables: PriceTable | TableChoice, *,
+def usage_report(paths: Sequence[str], tables: PriceTable | TableChoice | None = None, *,
                  by: Grouping | Sequence[Grouping] = "model", model: str | None = None,
                  encoding_errors: str = "strict", since: date | None = None,
                  until: date | None = None, reprice_on: Sequence[str] = (),
                  tz: tzinfo = timezone.utc, input_format: str = AUTO) -> UsageReport:
     """Read, price and sum the usage records the paths hold, each with the table chosen for
     its day (one table: every record); with ``since``/``until``, only those of those days
-    (in the time zone ``tz``, both included), and periods in that zone."""
+    (in the time zone ``tz``, both included), and periods in that zone. Without ``tables``,
+    the bundled tables, each on its days."""
     keys = _groupings(by)
     if since is not None and until is not None and since > until:
         raise OptionError(f"--since {since} is after --until {until}")
-    choice = OneTable(tables) if isinstance(tables, PriceTable) else tables
+    choice = OneTable(tables) if isinstance(tables, PriceTable) else \
+        tables if tables is not None else DatedTables.bundled()
     log = read_usage(paths, encoding_errors, input_format=input_format)
     records = [placed.record for placed in log.records]
     window_notes = []
