@@ -28,8 +28,13 @@ from tokcost.errors import (
 from tokcost.formats.conversations import Conversation, parse_conversations, to_anthropic_request
 from tokcost.formats.embeddings import Texts, texts_of
 from tokcost.formats.shape import ConversationError, has_media, image_count
-from tokcost.inputs.sources import Batch, Document, Source, open_source
-from tokcost.inputs.sources import _parse_json as parse_json  # one parse of a line, then its shape
+from tokcost.inputs.sources import (
+    Batch,
+    Document,
+    Source,
+    open_source,
+    parse_json_line,  # one parse of a line, then its shape
+)
 from tokcost.output import Column, accuracy_with_band
 from tokcost.pricing.costing import TokenUsage, cost_of, image_fee
 from tokcost.pricing.schema import STANDARD, ModelPrice
@@ -198,7 +203,7 @@ def _parse_line(number: int, line: str, label: str, fmt: str | None
                 ) -> list[Conversation] | Texts:
     """The conversations of one JSON Lines line, or the texts it holds to embed (unless a
     conversation format is forced); InputFileError names the line."""
-    value = parse_json(line, label, number - 1)
+    value = parse_json_line(line, label, number - 1)
     try:
         if fmt in (None, "batch"):
             texts = texts_of(value)
