@@ -149,16 +149,18 @@ class BatchResult:
 # --- counting one batch (here or in a worker) -------------------------------------------------
 
 # Per process, so that encodings load once; keyed by everything that decides the counts (the
-# model's table entry and the calibration in force), not by the model's name alone.
-_counters: dict[tuple[ModelPrice, tuple[str, int, int] | None], ModelCounter] = {}
+# model's table entry and the calibration in force), not by the model's name alone. The entry
+# by its id: this is looked up for every conversation, where hashing the whole entry costs
+# more than counting a short message. (The entry is kept, so that its id stays its own.)
+_counters: dict[tuple[int, tuple[str, int, int] | None], tuple[ModelPrice, ModelCounter]] = {}
 
 
 def _counter(model: ModelPrice) -> ModelCounter:
-    key = (model, calibration_stamp() if os.environ.get(CALIBRATION_ENV_VAR) else None)
-    counter = _counters.get(key)
-    if counter is None:
-        counter = _counters[key] = ModelCounter(model)
-    return counter
+    key = (id(model), calibration_stamp() if os.environ.get(CALIBRATION_ENV_VAR) else None)
+    found = _counters.get(key)
+    if found is None or found[0] is not model:
+        found = _counters[key] = (model, ModelCounter(model))
+    return found[1]
 
 
 def count_batch(batch: Batch, job: CountJob) -> BatchResult:
