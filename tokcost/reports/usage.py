@@ -110,7 +110,8 @@ def read_usage(paths: Sequence[str], encoding_errors: str = "strict", *,
                          f"{input_format!r}")
     sources, problems, notes = expand_inputs(paths, JSON_SUFFIXES)
     log = UsageLog(problems=list(problems), notes=list(notes))
-    seen: set[str] = set()  # the identities of the requests read, where the log gives them
+    # The identities of the requests read, where the log gives them: where in ``records``.
+    seen: dict[str, int] = {}
     records, skipped = log.records, log.skipped
     for source in sources:
         state = LogState()  # what a file's earlier lines said (a session log's model)
@@ -134,17 +135,28 @@ def read_usage(paths: Sequence[str], encoding_errors: str = "strict", *,
                 if key is not None:
                     if key in seen:
                         log.repeats += 1  # the same request again (a streamed update)
+                        _keep_the_final(records, seen[key], record)
                         continue
-                    seen.add(key)
+                    seen[key] = len(records)
                 records.append(PlacedRecord(place, record._replace(source=source.label)))
         except InputFileError as error:  # this file's problem; the others go on
             log.problems.append(error)
     for reason, lines in log.skipped.items():
         log.notes.append(f"{lines:,} line{'s' if lines != 1 else ''} skipped: {reason}")
     if log.repeats:
-        log.notes.append(f"{_requests(log.repeats)} logged again under the same message and "
-                         "request id, counted once")
+        log.notes.append(f"{_requests(log.repeats)} logged again under the same message id, "
+                         "counted once (with the counts of its last update)")
     return log
+
+
+def _keep_the_final(records: list[PlacedRecord], index: int, again: UsageRecord) -> None:
+    """Of a request logged more than once, keep the counts of the update that is furthest on
+    (a streamed message's output grows line by line; the last line has its final count), at
+    the place and time it was first logged."""
+    first = records[index]
+    if again.output > first.record.output:
+        records[index] = first._replace(record=again._replace(
+            time=first.record.time or again.time, source=first.record.source))
 
 
 class PricedRecord(NamedTuple):
@@ -356,7 +368,11 @@ def reprice(priced: Sequence[PricedRecord], targets: Sequence[str],
         costs: list[Decimal | None] = []
         source = item.price
         for name in targets:
-            target = choice.choose(name, _day(item.record)).resolution.model
+            chosen = choice.choose(name, _day(item.record))
+            target = chosen.resolution.model
+            if chosen.instead:
+                notes[f"on {target.id}: priced with table {chosen.table} for some requests "
+                      f"({chosen.instead})"] = None
             scale = scales.get((source.id, target.id))
             if scale is None:
                 scale = scales[source.id, target.id] = token_scale(source, target)
@@ -371,6 +387,9 @@ def reprice(priced: Sequence[PricedRecord], targets: Sequence[str],
                       f"is sold at instead"] = None
                 tier = STANDARD
             record = converted(item.record, scale)
+            if record.batch and target.batch is None:
+                notes[f"on {target.id}: batch requests priced at standard prices (it has no "
+                      "batch price)"] = None
             usage = TokenUsage(
                 input=record.input, output=record.output, cache_read=record.cache_read,
                 cache_write_5m=record.cache_write_5m, cache_write_1h=record.cache_write_1h,
@@ -430,6 +449,8 @@ def usage_report(paths: Sequence[str], tables: PriceTable | TableChoice | None =
         raise OptionError(f"--since {since} is after --until {until}")
     choice = OneTable(tables) if isinstance(tables, PriceTable) else \
         tables if tables is not None else DatedTables.bundled()
+    if model is not None:
+        choice.choose(model, None)  # a model typed as an option must be one: else the error
     log = read_usage(paths, encoding_errors, input_format=input_format)
     records = [placed.record for placed in log.records]
     window_notes = []
