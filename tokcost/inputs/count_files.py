@@ -28,8 +28,13 @@ from tokcost.errors import (
 from tokcost.formats.conversations import Conversation, parse_conversations, to_anthropic_request
 from tokcost.formats.embeddings import Texts, texts_of
 from tokcost.formats.shape import ConversationError, has_media, image_count
-from tokcost.inputs.sources import Batch, Document, Source, open_source
-from tokcost.inputs.sources import _parse_json as parse_json  # one parse of a line, then its shape
+from tokcost.inputs.sources import (
+    Batch,
+    Document,
+    Source,
+    open_source,
+    parse_json_line,  # one parse of a line, then its shape
+)
 from tokcost.output import Column, accuracy_with_band
 from tokcost.pricing.costing import TokenUsage, cost_of, image_fee
 from tokcost.pricing.schema import STANDARD, ModelPrice
@@ -144,16 +149,18 @@ class BatchResult:
 # --- counting one batch (here or in a worker) -------------------------------------------------
 
 # Per process, so that encodings load once; keyed by everything that decides the counts (the
-# model's table entry and the calibration in force), not by the model's name alone.
-_counters: dict[tuple[ModelPrice, tuple[str, int, int] | None], ModelCounter] = {}
+# model's table entry and the calibration in force), not by the model's name alone. The entry
+# by its id: this is looked up for every conversation, where hashing the whole entry costs
+# more than counting a short message. (The entry is kept, so that its id stays its own.)
+_counters: dict[tuple[int, tuple[str, int, int] | None], tuple[ModelPrice, ModelCounter]] = {}
 
 
 def _counter(model: ModelPrice) -> ModelCounter:
-    key = (model, calibration_stamp() if os.environ.get(CALIBRATION_ENV_VAR) else None)
-    counter = _counters.get(key)
-    if counter is None:
-        counter = _counters[key] = ModelCounter(model)
-    return counter
+    key = (id(model), calibration_stamp() if os.environ.get(CALIBRATION_ENV_VAR) else None)
+    found = _counters.get(key)
+    if found is None or found[0] is not model:
+        found = _counters[key] = (model, ModelCounter(model))
+    return found[1]
 
 
 def count_batch(batch: Batch, job: CountJob) -> BatchResult:
@@ -209,7 +216,7 @@ def _parse_line(number: int, line: str, label: str, fmt: str | None
                 ) -> list[Conversation] | Texts:
     """The conversations of one JSON Lines line, or the texts it holds to embed (unless a
     conversation format is forced); InputFileError names the line."""
-    value = parse_json(line, label, number - 1)
+    value = parse_json_line(line, label, number - 1)
     try:
         if fmt in (None, "batch"):
             texts = texts_of(value)
