@@ -1,7 +1,8 @@
 """Finding the inputs to count and reading each as a stream of batches.
 
 Paths, directories (recursively: their text and JSON files), glob patterns and ``-`` for stdin;
-each real file once, however many paths reach it.
+each real file once, however many paths reach it. URLs (``s3://bucket/key``, ``https://...``)
+name remote files, folders and patterns alike (:mod:`tokcost.inputs.remote`).
 A file's format comes from its content: a JSON document, JSON Lines (one conversation a line,
 or OpenAI Batch API input) or plain text. JSON Lines and text are read incrementally, in batches
 of about 2 MB, so memory stays flat however large the file; a JSON document is read as one text
@@ -16,6 +17,7 @@ import json.scanner
 import os
 import re
 import sys
+import urllib.parse
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +32,7 @@ from tokcost.formats.conversations import (
     parse_conversations,
     parse_records,
 )
+from tokcost.inputs.remote import expand_url, is_url, open_remote, url_label
 
 INPUT_FORMATS = ("text", "openai", "anthropic", "sharegpt", "gemini", "jsonl", "batch")
 # What a directory contributes: text and JSON files. Anything else there is left alone.
@@ -48,10 +51,11 @@ _SAFE_TEXT_CUT = re.compile(rb"\n(?=[A-Za-z])")
 
 @dataclass(frozen=True)
 class Source:
-    """One input: a file, or standard input."""
+    """One input: a file, a remote file (by its URL), or standard input."""
 
     label: str
     path: Path | None = None
+    url: str | None = None
 
 
 @dataclass
@@ -130,16 +134,16 @@ def expand_inputs(arguments: Sequence[str],
         if argument == STDIN:
             found.append(Source(STDIN_LABEL))
             continue
+        if is_url(argument):
+            _expand_url(argument, suffixes, found, problems)
+            continue
         path = Path(argument)
         if path.is_dir():
             files = [Path(match) for match in _walk(argument, ["**", "*"], loops)
-                     if Path(match).suffix.lower() in suffixes]
+                     if _counted(match, suffixes)]
             files = sorted(file for file in files if file.is_file())
             if not files:
-                what = "JSON" if suffixes <= JSON_SUFFIXES else "text or JSON"
-                problems.append(InputFileError(
-                    f"{argument}: the directory holds no {what} files to count "
-                    f"({', '.join(sorted(suffixes))})"))
+                problems.append(_empty_folder(argument, suffixes))
             found.extend(Source(str(file), file) for file in files)
         elif path.exists():
             found.append(Source(argument, path))
@@ -159,21 +163,53 @@ def expand_inputs(arguments: Sequence[str],
     return Expansion(sources, problems, [*loops, *twice])
 
 
+def source_of(name: str | os.PathLike[str]) -> Source:
+    """The source one file names: a local path, or a URL."""
+    if isinstance(name, str) and is_url(name):
+        return Source(url_label(name), url=name)
+    return Source(str(name), Path(name))
+
+
+def _counted(name: str, suffixes: frozenset[str]) -> bool:
+    """Whether a file found in a folder is one to count: by its suffix."""
+    return Path(name).suffix.lower() in suffixes
+
+
+def _empty_folder(argument: str, suffixes: frozenset[str]) -> InputFileError:
+    what = "JSON" if suffixes <= JSON_SUFFIXES else "text or JSON"
+    return InputFileError(f"{argument}: the directory holds no {what} files to count "
+                          f"({', '.join(sorted(suffixes))})")
+
+
+def _expand_url(argument: str, suffixes: frozenset[str], found: list[Source],
+                problems: list[InputFileError]) -> None:
+    """The remote files a URL names, into ``found``; what is wrong, into ``problems``."""
+    try:
+        kind, urls = expand_url(argument, lambda name: _counted(name, suffixes))
+    except InputFileError as error:
+        problems.append(error)
+        return
+    if not urls:
+        problems.append(_empty_folder(argument, suffixes) if kind == "folder" else
+                        InputFileError(f"{argument}: no file matches this pattern"))
+    found.extend(Source(url_label(url), url=url) for url in urls)
+
+
 def _each_file_once(found: Sequence[Source]) -> tuple[list[Source], list[str]]:
-    """The sources with each real file (device and inode) kept where it first appears, and a
-    note for each file reached more than once."""
-    first: dict[tuple[int, int], Source] = {}
-    others: dict[tuple[int, int], dict[str, None]] = {}
+    """The sources with each real file (device and inode; a remote one by its URL) kept where
+    it first appears, and a note for each file reached more than once."""
+    first: dict[object, Source] = {}
+    others: dict[object, dict[str, None]] = {}
     sources = []
     for source in found:
         try:
             status = source.path.stat() if source.path is not None else None
         except OSError:
             status = None  # opening it will say what is wrong
-        if status is None:
+        if status is None and source.url is None:
             sources.append(source)
             continue
-        identity = (status.st_dev, status.st_ino)
+        identity: object = source.url if status is None else (status.st_dev, status.st_ino)
         if identity in first:
             others[identity][source.label] = None
             continue
@@ -263,6 +299,8 @@ def _names(folder: str, hidden: bool) -> list[str]:
 
 
 def _open_binary(source: Source) -> IO[bytes]:
+    if source.url is not None:
+        return open_remote(source.url)
     if source.path is None:
         return sys.stdin.buffer
     try:
@@ -299,7 +337,7 @@ def open_source(source: Source, input_format: str | None = None,
                 encoding_errors: str = "strict") -> Document:
     """Open one source and decide its format; raise InputFileError when nothing can be counted."""
     stream, head = _opened(source)
-    size = source.path.stat().st_size if source.path is not None else None
+    size = source.path.stat().st_size if source.path is not None else _remote_size(stream)
     shape = _sniff(head, source)
     fmt = input_format if input_format in CONVERSATION_FORMATS else None
     if input_format == "text" or input_format is None and shape == "text":
@@ -312,6 +350,12 @@ def open_source(source: Source, input_format: str | None = None,
     conversations, problems = _read_json_document(stream, head, source, fmt, encoding_errors)
     return Document(source.label, fmt or conversations[0].source_format, size,
                     _conversation_batches(conversations, source.label, problems))
+
+
+def _remote_size(stream: IO[bytes]) -> int | None:
+    """A remote file's size, which its stream knows (None for standard input)."""
+    size = getattr(stream, "size", None)
+    return size if isinstance(size, int) else None
 
 
 def _blank(data: bytes) -> bool:
@@ -335,7 +379,7 @@ def _read_head(stream: IO[bytes]) -> bytes:
 
 def _sniff(head: bytes, source: Source) -> str:
     """'json' for one JSON document, 'jsonl' for JSON Lines, else 'text'."""
-    suffix = source.path.suffix.lower() if source.path else ""
+    suffix = _suffix(source)
     start = head.lstrip(_BOM + b" \t\r\n")[:1]
     if suffix in LINE_SUFFIXES and start == b'"':
         return "jsonl"  # a JSON string a line: texts to embed
@@ -358,6 +402,13 @@ def _sniff(head: bytes, source: Source) -> str:
                 line.strip()[:1] == opening and _is_json_container(line) for line in later):
             return "jsonl"
     return "json"
+
+
+def _suffix(source: Source) -> str:
+    """The suffix of a source's name, lowercased ("" for standard input)."""
+    if source.url is not None:
+        return Path(urllib.parse.urlsplit(source.url).path).suffix.lower()
+    return source.path.suffix.lower() if source.path else ""
 
 
 _SNIFF_LINES = 5  # the lines after a broken first one that may show the file is JSON Lines
@@ -586,7 +637,7 @@ def json_values(source: Source, encoding_errors: str = "strict"
     try:
         yield from _values(stream, head, source, encoding_errors)
     finally:
-        if source.path is not None:
+        if source.path is not None or source.url is not None:
             stream.close()
 
 
