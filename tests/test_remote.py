@@ -264,8 +264,13 @@ def s3_many(s3: Store) -> str:
     ("s3://no-such-bucket/chats.jsonl",
      "s3://no-such-bucket/chats.jsonl: no such bucket (no-such-bucket); check its name and "
      "AWS_ENDPOINT_URL, if it is set"),
+    ("s3://no-such-bucket/*.jsonl",
+     "s3://no-such-bucket/*.jsonl: no such bucket (no-such-bucket); check its name and "
+     "AWS_ENDPOINT_URL, if it is set"),
     (url("chats/missing.jsonl"), "s3://datasets/chats/missing.jsonl: no such file"),
     (url("chats/*.parquet"), "s3://datasets/chats/*.parquet: no file matches this pattern"),
+    (url("nowhere/"), "s3://datasets/nowhere/: nothing is stored under this prefix; check the "
+                      "URL"),
     (url("nothing/"), "s3://datasets/nothing/: the directory holds no text or JSON files to "
                       "count (.json, .jsonl, .markdown, .md, .ndjson, .rst, .text, .txt)"),
 ])
@@ -471,3 +476,25 @@ def test_storage_errors_hide_every_secret(monkeypatch: pytest.MonkeyPatch, tmp_p
 
     assert_no_key(_shown(said), secret)
     assert_no_key(_shown(said), token)
+
+
+# --- For readers that take a file: pyarrow --------------------------------------------------------
+
+def test_pyarrow_reads_a_remote_parquet_file_a_row_group_at_a_time(s3: Store) -> None:
+    import io
+
+    import boto3
+
+    pa = pytest.importorskip("pyarrow")
+    parquet = pytest.importorskip("pyarrow.parquet")
+    table = pa.table({"text": [f"ticket {number}" for number in range(1000)]})
+    written = io.BytesIO()
+    parquet.write_table(table, written, row_group_size=250)
+    boto3.client("s3").put_object(Bucket=BUCKET, Key="tables/tickets.parquet",
+                                  Body=written.getvalue())
+    opened = remote.open_remote(url("tables/tickets.parquet"))
+    assert remote.remote_size(url("tables/tickets.parquet")) == len(written.getvalue())
+    assert opened.seekable()
+    file = parquet.ParquetFile(opened)
+    assert file.metadata.num_row_groups == 4
+    assert file.read_row_group(3).column("text").to_pylist()[-1] == "ticket 999"

@@ -47,13 +47,15 @@ class Storage(NamedTuple):
     install: str  # how to get it
     credentials: str  # where the credentials are set
     endpoint: str = ""  # where another endpoint is set, if one can be
+    buckets: bool = False  # whether a URL's host is a bucket (s3://bucket/key)
 
 
 _S3 = Storage("s3fs", "pip install 'tokcost[datasets]'",
               "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary "
-              "credentials), or AWS_PROFILE", "AWS_ENDPOINT_URL")
+              "credentials), or AWS_PROFILE", "AWS_ENDPOINT_URL", buckets=True)
 _GCS = Storage("gcsfs", "pip install gcsfs",
-               "GOOGLE_APPLICATION_CREDENTIALS, or gcloud auth application-default login")
+               "GOOGLE_APPLICATION_CREDENTIALS, or gcloud auth application-default login",
+               buckets=True)
 _HTTP = Storage("aiohttp", "pip install 'tokcost[datasets]'",
                 "the URL (a private file needs a presigned URL)")
 STORAGES = {
@@ -101,6 +103,7 @@ def expand_url(url: str, wanted: Callable[[str], bool]) -> Expanded:
     pattern's matches, sorted; InputFileError when the storage cannot say."""
     filesystem, path = _filesystem(url)
     scheme = _scheme(url)
+    storage = STORAGES.get(scheme, _ANY_STORAGE)
     try:
         if scheme in _WITHOUT_PATTERNS:
             filesystem.info(path)  # only that it is there
@@ -109,6 +112,11 @@ def expand_url(url: str, wanted: Callable[[str], bool]) -> Expanded:
             matches = filesystem.glob(path, detail=True)
             names = [name for name, info in matches.items()
                      if info.get("type") == "file" and _shown(name, path)]
+            bucket = urllib.parse.urlsplit(url).netloc
+            # A pattern in a bucket that is not there matches nothing, and says no more.
+            if not names and storage.buckets and not filesystem.exists(bucket):
+                raise InputFileError(f"{url}: " + _CODES["NoSuchBucket"].format(
+                    **_advice(url, storage, "")))
             return Expanded("pattern", [filesystem.unstrip_protocol(name)
                                         for name in sorted(names, key=_parts)])
         # A URL ending in "/" is a folder (listing it says all there is to say); any other is
@@ -116,6 +124,8 @@ def expand_url(url: str, wanted: Callable[[str], bool]) -> Expanded:
         if not url.endswith("/") and filesystem.info(path).get("type") != "directory":
             return Expanded("file", [url])
         found = filesystem.find(path, detail=True)
+        if not found:
+            raise InputFileError(f"{url}: nothing is stored under this prefix; check the URL")
         names = [name for name, info in found.items()
                  if info.get("type") == "file" and wanted(name)
                  and not _hidden(name[len(path.rstrip("/")):])]
@@ -242,12 +252,17 @@ _KINDS = {
 }
 
 
-def _what_failed(url: str, error: BaseException, storage: Storage, detail: str) -> str:
-    values = {
+def _advice(url: str, storage: Storage, detail: str) -> dict[str, str]:
+    """What the lines of _CODES and _KINDS are filled in with."""
+    return {
         "bucket": urllib.parse.urlsplit(url).netloc, "detail": detail,
         "credentials": storage.credentials,
         "endpoint": f" and {storage.endpoint}, if it is set" if storage.endpoint else "",
     }
+
+
+def _what_failed(url: str, error: BaseException, storage: Storage, detail: str) -> str:
+    values = _advice(url, storage, detail)
     code = _code(error)
     if code in _CODES:
         return _CODES[code].format(**values)
