@@ -254,3 +254,24 @@ def test_the_public_names_are_the_documented_ones() -> None:
         if name != "__version__":
             assert value.__name__ == name, name
             assert value.__module__.startswith("tokcost."), name
+
+
+def test_local_inputs_load_no_storage_library(tmp_path: Path) -> None:
+    # Reading a URL is network use, and imports fsspec and the storage's package only then: a
+    # local file, folder or pattern imports none of them (installed or not).
+    storage = {"fsspec", "s3fs", "botocore", "aiobotocore", "boto3", "aiohttp", "gcsfs",
+               "huggingface_hub"}
+    examples = Path(__file__).parent.parent / "examples"
+    run = (
+        "import contextlib, io, os, sys\n"
+        f"os.environ['TOKCOST_CACHE_DIR'] = {str(tmp_path)!r}\n"
+        "from tokcost.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    status = main({argv!r})\n"
+        "assert status == 0, status\n"
+    )
+    loaded = f"print(sorted({{name.split('.')[0] for name in sys.modules}} & {storage!r}))\n"
+    for argv in (["count", str(examples / "support-chat.json"), str(examples / "*.json"), "-m",
+                  "gpt-4o", "--format", "csv"],
+                 ["usage", str(examples / "usage.jsonl"), "--format", "csv"]):
+        assert _imported_after(run.format(argv=argv) + loaded, tmp_path)[0] == "[]", argv

@@ -430,7 +430,8 @@ def count(
     paths: Annotated[Optional[list[str]], typer.Argument(
         help="Files, directories (searched for text, JSON and table files, compressed too), "
              "glob patterns, or - for standard input (read when no path is given and it is not "
-             "a terminal).",
+             "a terminal); URLs too (s3://bucket/prefix/, gs://, hf://, https://: read over the "
+             "network).",
         metavar="[PATH...]", show_default=False)] = None,
     model: Annotated[Optional[list[str]], typer.Option(
         "--model", "-m", help="Count for this model (repeat to compare). Default: the model a "
@@ -674,9 +675,11 @@ def project(
         "--input-tokens", min=0, max=MAX_TOKENS, help="Input (prompt) tokens per request.")] = None,
     output_tokens: Annotated[Optional[int], typer.Option(
         "--output-tokens", min=0, max=MAX_TOKENS, help="Output tokens per request.")] = None,
-    from_file: Annotated[Optional[Path], typer.Option(
+    # A str, not a Path: a Path would make s3://bucket/key s3:/bucket/key.
+    from_file: Annotated[Optional[str], typer.Option(
         "--from", metavar="FILE", help="Take the tokens per request from real conversations "
-        "(any format `count` reads; each conversation is one request, the mean is projected).")
+        "(any format `count` reads, a local file or a URL; each conversation is one request, "
+        "the mean is projected).")
     ] = None,
     input_format: Annotated[Optional[InputFormat], typer.Option(
         "--input-format", case_sensitive=False, help="Read --from as this format.")] = None,
@@ -913,9 +916,10 @@ def simulate(
         help="A system prompt file, counted with the model's tokenizer.")] = None,
     user_tokens: UserTokensOption = None,
     assistant_tokens: AssistantTokensOption = None,
-    from_file: Annotated[Optional[Path], typer.Option(
-        "--from", metavar="FILE", help="Replay a real conversation: each user turn is a "
-                                       "request, the reply that follows is its output.")] = None,
+    from_file: Annotated[Optional[str], typer.Option(
+        "--from", metavar="FILE", help="Replay a real conversation (a local file or a URL): "
+                                       "each user turn is a request, the reply that follows "
+                                       "is its output.")] = None,
     column: ColumnOption = None,
     strategy: StrategyOption = StrategyChoice.full,
     window: WindowOption = None,
@@ -1118,7 +1122,8 @@ def usage(
         help="Logged API responses: JSON Lines or a JSON list (OpenAI Chat Completions or "
              "Responses, Anthropic Messages, Gemini; OpenAI Batch output; {\"request\", "
              "\"response\"} lines; Claude Code and Codex CLI session logs), as files, "
-             "directories (searched for JSON files), glob patterns, or - for standard input.",
+             "directories (searched for JSON files), glob patterns, URLs (s3://, gs://, hf://, "
+             "https://), or - for standard input.",
         metavar="[PATH...]", show_default=False)] = None,
     by: Annotated[Optional[list[UsageGrouping]], typer.Option(
         "--by", case_sensitive=False,
@@ -1529,8 +1534,11 @@ def _command_path(argv: Sequence[str]) -> str:
 
 
 def _shown(line: str) -> str:
-    """A line for stderr without the API key in it, in any form: an unexpected error's text
-    may quote anything it held, a request's headers included."""
+    """A line for stderr without the API key or object storage's secrets in it, in any form:
+    an unexpected error's text may quote anything it held, a request's headers included."""
+    from tokcost.inputs.remote import without_storage_secrets
+
+    line = without_storage_secrets(line)
     key = os.environ.get("ANTHROPIC_API_KEY")
     if not key:
         return line

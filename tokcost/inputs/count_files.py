@@ -12,7 +12,6 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from tokcost.counting.counter import Accuracy, MessageTokens, ModelCounter, TokenCount, preview
@@ -31,9 +30,9 @@ from tokcost.formats.shape import ConversationError, has_media, image_count
 from tokcost.inputs.sources import (
     Batch,
     Document,
-    Source,
     open_source,
     parse_json_line,  # one parse of a line, then its shape
+    source_of,
 )
 from tokcost.output import Column, accuracy_with_band
 from tokcost.pricing.costing import TokenUsage, cost_of, image_fee
@@ -732,8 +731,7 @@ def count_file(
     table = table or load_price_table()
     job = CountJob(table, tuple(table.resolve(name).model for name in models), per_message,
                    exact, table.check_service_tier(service_tier), batch)
-    document = open_source(Source(str(path), Path(path)), input_format, encoding_errors,
-                           column)
+    document = open_source(source_of(path), input_format, encoding_errors, column)
     with Counter(job, jobs) as counter:
         return counter.count(document)
 

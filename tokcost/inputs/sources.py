@@ -1,7 +1,8 @@
 """Finding the inputs to count and reading each as a stream of batches.
 
 Paths, directories (recursively: their text and JSON files), glob patterns and ``-`` for stdin;
-each real file once, however many paths reach it.
+each real file once, however many paths reach it. URLs (``s3://bucket/key``, ``https://...``)
+name remote files, folders and patterns alike (:mod:`tokcost.inputs.remote`).
 A file's format comes from its content: a JSON document, JSON Lines (one conversation a line,
 or OpenAI Batch API input) or plain text, each maybe gzip- or zstd-compressed
 (:mod:`tokcost.inputs.compressed`); or a table, Parquet or Arrow (:mod:`tokcost.inputs.tables`).
@@ -19,9 +20,10 @@ import json.scanner
 import os
 import re
 import sys
+import urllib.parse
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import IO, Any, Literal, NamedTuple
 
 from tokcost.errors import InputFileError
@@ -42,6 +44,7 @@ from tokcost.inputs.compressed import (
     codec_of,
     format_suffix,
 )
+from tokcost.inputs.remote import expand_url, is_url, open_remote, url_label
 from tokcost.inputs.tables import (
     LEAD_BYTES,
     TABLE_SUFFIXES,
@@ -70,10 +73,11 @@ _SAFE_TEXT_CUT = re.compile(rb"\n(?=[A-Za-z])")
 
 @dataclass(frozen=True)
 class Source:
-    """One input: a file, or standard input."""
+    """One input: a file, a remote file (by its URL), or standard input."""
 
     label: str
     path: Path | None = None
+    url: str | None = None
 
 
 @dataclass
@@ -177,20 +181,16 @@ def expand_inputs(arguments: Sequence[str],
         if argument == STDIN:
             found.append(Source(STDIN_LABEL))
             continue
+        if is_url(argument):
+            _expand_url(argument, suffixes, found, problems)
+            continue
         path = Path(argument)
         if path.is_dir():
             files = [Path(match) for match in _walk(argument, ["**", "*"], loops)
                      if _counted(match, suffixes)]
             files = sorted(file for file in files if file.is_file())
             if not files:
-                what = ("JSON" if suffixes <= JSON_SUFFIXES else "text, JSON or table"
-                        if suffixes & TABLE_SUFFIXES else "text or JSON")
-                listed = ", ".join([*sorted(suffixes - TABLE_SUFFIXES),
-                                    *sorted(suffixes & TABLE_SUFFIXES)])
-                packed = "compressed too" if what == "JSON" else "text and JSON compressed too"
-                problems.append(InputFileError(
-                    f"{argument}: the directory holds no {what} files to count ({listed}; "
-                    f"{packed}: .gz, .zst)"))
+                problems.append(_empty_folder(argument, suffixes))
             found.extend(Source(str(file), file) for file in files)
         elif path.exists():
             found.append(Source(argument, path))
@@ -210,6 +210,13 @@ def expand_inputs(arguments: Sequence[str],
     return Expansion(sources, problems, [*loops, *twice])
 
 
+def source_of(name: str | os.PathLike[str]) -> Source:
+    """The source one file names: a local path, or a URL."""
+    if isinstance(name, str) and is_url(name):
+        return Source(url_label(name), url=name)
+    return Source(str(name), Path(name))
+
+
 def _counted(name: str, suffixes: frozenset[str]) -> bool:
     """Whether a file found in a folder is one to count: by its suffix, or, compressed, by the
     suffix before the compression's (tables are compressed inside, not as a whole)."""
@@ -219,21 +226,44 @@ def _counted(name: str, suffixes: frozenset[str]) -> bool:
     return suffix in suffixes
 
 
+def _empty_folder(argument: str, suffixes: frozenset[str]) -> InputFileError:
+    what = ("JSON" if suffixes <= JSON_SUFFIXES else "text, JSON or table"
+            if suffixes & TABLE_SUFFIXES else "text or JSON")
+    listed = ", ".join([*sorted(suffixes - TABLE_SUFFIXES), *sorted(suffixes & TABLE_SUFFIXES)])
+    packed = "compressed too" if what == "JSON" else "text and JSON compressed too"
+    return InputFileError(f"{argument}: the directory holds no {what} files to count ({listed}; "
+                          f"{packed}: .gz, .zst)")
+
+
+def _expand_url(argument: str, suffixes: frozenset[str], found: list[Source],
+                problems: list[InputFileError]) -> None:
+    """The remote files a URL names, into ``found``; what is wrong, into ``problems``."""
+    try:
+        kind, urls = expand_url(argument, lambda name: _counted(name, suffixes))
+    except InputFileError as error:
+        problems.append(error)
+        return
+    if not urls:
+        problems.append(_empty_folder(argument, suffixes) if kind == "folder" else
+                        InputFileError(f"{argument}: no file matches this pattern"))
+    found.extend(Source(url_label(url), url=url) for url in urls)
+
+
 def _each_file_once(found: Sequence[Source]) -> tuple[list[Source], list[str]]:
-    """The sources with each real file (device and inode) kept where it first appears, and a
-    note for each file reached more than once."""
-    first: dict[tuple[int, int], Source] = {}
-    others: dict[tuple[int, int], dict[str, None]] = {}
+    """The sources with each real file (device and inode; a remote one by its URL) kept where
+    it first appears, and a note for each file reached more than once."""
+    first: dict[object, Source] = {}
+    others: dict[object, dict[str, None]] = {}
     sources = []
     for source in found:
         try:
             status = source.path.stat() if source.path is not None else None
         except OSError:
             status = None  # opening it will say what is wrong
-        if status is None:
+        if status is None and source.url is None:
             sources.append(source)
             continue
-        identity = (status.st_dev, status.st_ino)
+        identity: object = source.url if status is None else (status.st_dev, status.st_ino)
         if identity in first:
             others[identity][source.label] = None
             continue
@@ -323,6 +353,8 @@ def _names(folder: str, hidden: bool) -> list[str]:
 
 
 def _open_binary(source: Source) -> IO[bytes]:
+    if source.url is not None:
+        return open_remote(source.url)
     if source.path is None:
         return sys.stdin.buffer
     try:
@@ -387,16 +419,17 @@ def open_source(source: Source, input_format: str | None = None,
     table has columns.
     """
     raw, lead = _lead(source)
-    table = table_kind(lead, source.path.suffix.lower() if source.path is not None else "")
+    name = _name(source)
+    table = table_kind(lead, PurePath(name).suffix.lower())
     if table is not None:
-        raw.close()
-        return _table_document(source, table, input_format, column)
+        return _table_document(source, raw, table, input_format, column)
     if column is not None:
+        raw.close()
         raise InputFileError(f"{source.label}: --column chooses a column of a Parquet or Arrow "
                              "table, and this is not one; count it without --column")
+    size = source.path.stat().st_size if source.path is not None else _remote_size(raw)
     stream, head, decompressed = _opened(source, (raw, lead))
-    size = source.path.stat().st_size if source.path is not None else None
-    shape = _sniff(head, format_suffix(source.label) if source.path is not None else "")
+    shape = _sniff(head, format_suffix(name))
     fmt = input_format if input_format in CONVERSATION_FORMATS else None
     if decompressed is not None and (input_format == "text" or input_format is None
                                      and shape in ("text", "json")):
@@ -415,16 +448,22 @@ def open_source(source: Source, input_format: str | None = None,
                     _conversation_batches(conversations, source.label, problems))
 
 
-def _table_document(source: Source, table: str, input_format: str | None,
+def _table_document(source: Source, raw: IO[bytes], table: str, input_format: str | None,
                     column: str | None) -> Document:
-    if source.path is None:
+    if source.path is None and source.url is None:
         raise InputFileError(f"{source.label}: a Parquet or Arrow table is read from its file, "
                              "not from standard input: give its path")
     if input_format is not None and input_format not in _TABLE_FORMATS:
+        raw.close()
         raise InputFileError(f"{source.label}: --input-format {input_format} does not apply to "
                              "a table: its column's shape decides (choose the column with "
                              "--column)")
-    opened = open_table(source.path, source.label, table, column)
+    if source.path is not None:
+        raw.close()  # a local table is mapped from its path
+        opened = open_table(source.path, source.label, table, column)
+    else:  # a remote one is read through its stream, a row group at a time
+        raw.seek(0)
+        opened = open_table(raw, source.label, table, column, size=_remote_size(raw))
     batches = (Batch(source.label, "rows", input_format, data=piece.data, first=piece.first,
                      size=piece.size, problems=[piece.problem] if piece.problem else [],
                      shape=opened.shape, column=opened.column)
@@ -445,6 +484,20 @@ def _checked(batches: Iterator[Batch], label: str, decompressed: Decompressed | 
         yield batch
     if decompressed.damage is not None:
         yield Batch(label, "lines", None, problems=[decompressed.damage.message(label, unit)])
+
+
+def _remote_size(stream: IO[bytes]) -> int | None:
+    """A remote file's size, which its stream knows (None for standard input)."""
+    size = getattr(stream, "size", None)
+    return size if isinstance(size, int) else None
+
+
+def _name(source: Source) -> str:
+    """The name whose suffixes tell a source's format: its path, a URL's path ("" for
+    standard input)."""
+    if source.url is not None:
+        return urllib.parse.urlsplit(source.url).path
+    return str(source.path) if source.path is not None else ""
 
 
 def _blank(data: bytes) -> bool:
@@ -739,14 +792,13 @@ def json_values(source: Source, encoding_errors: str = "strict"
             yield source.label, InputFileError(decompressed.damage.message(source.label,
                                                                            "lines"))
     finally:
-        if source.path is not None:
+        if source.path is not None or source.url is not None:
             stream.close()
 
 
 def _values(stream: Any, head: bytes, source: Source, encoding_errors: str
             ) -> Iterator[tuple[str, Any | InputFileError]]:
-    suffix = format_suffix(source.label) if source.path is not None else ""
-    if _sniff(head, suffix) == "jsonl":
+    if _sniff(head, format_suffix(_name(source))) == "jsonl":
         for batch in _line_batches(stream, head, source.label, None, encoding_errors):
             yield from _batch_values(batch)
         return

@@ -23,7 +23,7 @@ import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import IO, Any, NamedTuple
 
 from tokcost.errors import InputFileError
 from tokcost.formats.conversations import Conversation, ConversationError, parse_conversations
@@ -82,12 +82,14 @@ class Table:
     notes: list[str] = field(default_factory=list)
 
 
-def open_table(path: Path, label: str, table: str, column: str | None = None) -> Table:
+def open_table(path: Path | IO[bytes], label: str, table: str, column: str | None = None, *,
+               size: int | None = None) -> Table:
     """Open a table and choose its column; InputFileError when it cannot be read, or has no
-    column to count."""
+    column to count. ``path``: a local file's, or a seekable stream (a remote file) of
+    ``size`` bytes."""
     what = "Parquet" if table == "parquet" else "Arrow"
     pa = _pyarrow(label, what)
-    size = path.stat().st_size
+    size = path.stat().st_size if isinstance(path, Path) else size or 0
     schema, pieces = (_parquet if table == "parquet" else _arrow)(path, label, pa)
     name, shape = _chosen_column(schema, label, column, pa)
     notes = []
@@ -120,7 +122,8 @@ def _detail(error: BaseException) -> str:
 
 # --- Parquet ---------------------------------------------------------------------------------
 
-def _parquet(path: Path, label: str, pa: Any) -> tuple[Any, Callable[..., Iterator[Piece]]]:
+def _parquet(path: Path | IO[bytes], label: str, pa: Any
+             ) -> tuple[Any, Callable[..., Iterator[Piece]]]:
     try:
         try:
             # Pages written with checksums are checked: damage is an error, not miscounted text.
@@ -168,10 +171,11 @@ def _rows_a_read(group: Any, column: str, batch_bytes: int) -> int:
 
 # --- Arrow IPC (Feather) ---------------------------------------------------------------------
 
-def _arrow(path: Path, label: str, pa: Any) -> tuple[Any, Callable[..., Iterator[Piece]]]:
+def _arrow(path: Path | IO[bytes], label: str, pa: Any
+           ) -> tuple[Any, Callable[..., Iterator[Piece]]]:
     """An Arrow IPC file (Feather v2), or an Arrow IPC stream (as Hugging Face's cache holds)."""
     try:
-        mapped = pa.memory_map(str(path))
+        mapped = pa.memory_map(str(path)) if isinstance(path, Path) else path
         try:
             reader, streamed = pa.ipc.open_file(mapped), False
         except pa.ArrowInvalid:  # not the file format: the stream format, or not Arrow at all

@@ -295,9 +295,9 @@ def project(
     # A document's requests for each way of counting: models that count alike share them.
     counted: dict[tuple[object, ...], list[Request]] = {}
     if from_file is not None:
-        from tokcost.inputs.sources import Source, read_whole
+        from tokcost.inputs.sources import read_whole, source_of
 
-        document = read_whole(Source(str(from_file), Path(from_file)), input_format, column)
+        document = read_whole(source_of(from_file), input_format, column)
         if document.skipped:
             count = len(document.skipped)
             notes.append(f"{document.label}: skipped {count:,} line{'s' if count != 1 else ''} "

@@ -375,9 +375,9 @@ def _synthetic(counter: ModelCounter, turns: int, system_tokens: int | None,
 
 def _replay(path: str | Path, counter: ModelCounter, turns: int | None,
             column: str | None = None) -> tuple[int, list[Turn]]:
-    from tokcost.inputs.sources import Source, read_whole
+    from tokcost.inputs.sources import read_whole, source_of
 
-    document = read_whole(Source(str(path), Path(path)), column=column)
+    document = read_whole(source_of(path), column=column)
     if len(document.conversations) != 1:
         raise InputFileError(f"{path}: --from replays one conversation; this file holds "
                              f"{len(document.conversations) or 'no'} conversations")
