@@ -498,11 +498,12 @@ def test_input_cost_prices_each_conversation_at_its_own_tier(tmp_path: Path) -> 
     path = tmp_path / "two.jsonl"
     path.write_text(f"{json.dumps(small)}\n{json.dumps(large)}\n")
     (counted,) = tokcost.count_file(path, ["gemini-2.5-pro"]).counts
-    # Estimated by rule gemini-2-5: 9 and 203,702 tokens.
-    assert counted.tokens == 9 + 203_702
-    # 9 at $1.25 and 203,702 at $2.50: not the whole file at either rate.
-    assert counted.input_cost_usd == Decimal("0.00001125") + Decimal("0.509255")
-    assert counted.input_cost_usd == Decimal("0.50926625")
+    # Estimated by rule gemini-2-5 (0.989 a text token, 1.027 a message): 8 and 210,001 text
+    # tokens in o200k_base, so 8.939 and 207,692.016: 9 and 207,692 tokens.
+    assert counted.tokens == 9 + 207_692
+    # 9 at $1.25 and 207,692 at $2.50: not the whole file at either rate.
+    assert counted.input_cost_usd == Decimal("0.00001125") + Decimal("0.51923")
+    assert counted.input_cost_usd == Decimal("0.51924125")
 
 
 def test_a_bad_record_in_a_json_list_loses_only_itself(cli: Run) -> None:

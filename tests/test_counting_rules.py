@@ -335,16 +335,79 @@ def test_gemini_has_no_openai_framing(cli: Run, tmp_path: Path) -> None:
     assert count(cli, tmp_path, hello, "-m", "gpt-4o")["tokens"] == "8"  # OpenAI's framing
 
 
+# The turn's features in o200k_base: 16 text tokens in 3 messages, a call of 8 tokens (name and
+# arguments), a tool of 34 tokens of JSON. Through the Gemini API (rule gemini-3): 16 x 0.989 +
+# 3 x 1.027 + 8 x 1.409 + 34 x 1.049 = 65.843; 300 signature bytes add 300 x 0.269 = 80.7.
+# Gemini 2.5 bills them at 0.018 a byte: 62.987 + 5.4 = 68.387.
 @pytest.mark.parametrize(("request_body", "flash_2_5", "flash_3"), [
     ({"tools": GEMINI_TOOLS, "contents": [ASK]}, "40", "43"),
-    (gemini_turn(None), "63", "65"),  # a function call and its response
+    (gemini_turn(None), "63", "66"),  # a function call and its response
     # 300 bytes of replayed thought signature: billed by Gemini 3, not by Gemini 2.5
-    (gemini_turn("A" * 400), "69", "147"),
+    (gemini_turn("A" * 400), "68", "147"),
 ])
 def test_gemini_tools_calls_and_signatures(cli: Run, tmp_path: Path, request_body: dict,
                                            flash_2_5: str, flash_3: str) -> None:
     assert count(cli, tmp_path, request_body, "-m", "gemini-2.5-flash")["tokens"] == flash_2_5
     assert count(cli, tmp_path, request_body, "-m", "gemini-3-flash-preview")["tokens"] == flash_3
+
+
+def test_a_gemini_model_named_through_vertex_ai_is_counted_as_vertex_ai_bills(
+        cli: Run, tmp_path: Path) -> None:
+    # Rule gemini-3-vertex: 16 x 0.989 + 3 x 0.069 + 8 x 0.0 + 34 x 0.18 + 300 x 0.003 = 23.051:
+    # Vertex AI bills no replayed signature, and less for the framing and the tools.
+    row = count(cli, tmp_path, gemini_turn("A" * 400), "-m", "vertex_ai/gemini-3-flash-preview")
+    assert (row["model"], row["tokens"], row["accuracy"], row["error_p90_pct"]) == (
+        "vertex_ai/gemini-3-flash-preview", "23", "estimate", "9.5")
+    # Named through the Gemini API, whose prices the table holds, it is the table's entry,
+    # counted as that platform bills it, with its band.
+    row = count(cli, tmp_path, gemini_turn("A" * 400), "-m", "gemini/gemini-3-flash-preview")
+    assert (row["model"], row["tokens"], row["error_p90_pct"]) == (
+        "gemini-3-flash-preview", "147", "22.6")
+
+
+def test_a_request_naming_a_vertex_ai_resource_is_counted_through_vertex_ai(
+        cli: Run, tmp_path: Path) -> None:
+    body = gemini_turn("A" * 400) | {
+        "model": "projects/p/locations/us-central1/publishers/google/models/"
+                 "gemini-3-flash-preview"}
+    row = count(cli, tmp_path, body)  # no -m: the request's own model
+    assert (row["model"], row["tokens"], row["error_p90_pct"]) == (
+        "vertex_ai/gemini-3-flash-preview", "23", "9.5")
+
+
+def test_a_gemini_model_named_without_its_platform_claims_no_band_the_platforms_disagree_on(
+        cli: Run, tmp_path: Path) -> None:
+    path = tmp_path / "request.json"
+    path.write_text(json.dumps(gemini_turn("A" * 400)))
+    result = cli("count", str(path), "-f", "csv", "-m", "gemini-3-flash-preview")
+    assert result.status == 0, result.err
+    [row] = csv_rows(result.out)
+    # The Gemini API's count (the table's prices are its own), 147 against Vertex AI's 23.
+    assert (row["tokens"], row["accuracy"], row["error_p90_pct"]) == ("147", "estimate", "")
+    assert ("rule gemini-3: the Gemini API and Vertex AI bill replayed thought signatures "
+            "differently") in result.err
+    assert "name the model vertex_ai/MODEL or gemini/MODEL" in result.err
+    # A short text both bill alike within the band keeps it: 5 text tokens and one message,
+    # 5 x 0.989 + 1.027 = 5.972 through the Gemini API, 5 x 0.989 + 0.069 = 5.014 through
+    # Vertex AI: 6 and 5 are 1 token apart, within 22.6% of 6.
+    text = {"contents": [{"role": "user", "parts": [{"text": "What is the time?"}]}]}
+    row = count(cli, tmp_path, text, "-m", "gemini-3-flash-preview")
+    assert (row["tokens"], row["error_p90_pct"]) == ("6", "22.6")
+
+
+# Rule claude-4-7 on the weather request: 7 text tokens x 1.249 + one message 3.485 + the
+# request 2.986 + one tool 7.211 + 28 tokens of its JSON x 1.379 = 61.037, and the prompt.
+@pytest.mark.parametrize(("choice", "tokens", "band"), [
+    # The auto prompt, 299.731, was fitted on the one tool request of that generation: 360.768.
+    ({"type": "auto"}, "361", "24.3"),
+    # No request of that generation forced a tool: that prompt keeps its starting value, 313.
+    ({"type": "any"}, "374", ""),
+])
+def test_a_weight_no_request_measured_makes_the_count_unmeasured(
+        cli: Run, tmp_path: Path, choice: dict, tokens: str, band: str) -> None:
+    row = count(cli, tmp_path, weather(choice), "-m", "claude-opus-4-8")
+    assert (row["tokens"], row["accuracy"], row["error_p90_pct"]) == (tokens, "estimate", band)
+    assert bundled_rules().rules["claude-4-7"].unmeasured == {"tool_prompt_any"}
 
 
 # --- every estimate says how good it is ----------------------------------------------------------

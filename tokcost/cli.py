@@ -594,7 +594,8 @@ def _chosen_models(table: Any, names: Sequence[str] | None, provider: str | None
     does not know: the others are still counted and priced. None of them known is an error."""
     wanted = list(dict.fromkeys(part.strip() for name in names or () for part in name.split(",")
                                 if part.strip()))
-    models, unknown = [], []
+    models: list[Any] = []
+    unknown: list[str] = []
     for name in wanted:
         try:
             model = _resolve(table, name)
@@ -604,7 +605,7 @@ def _chosen_models(table: Any, names: Sequence[str] | None, provider: str | None
         if provider is not None and model.provider != provider:
             raise OptionError(f"{model.id} is sold by {model.provider}, not {provider}: leave "
                               "out --provider, or name only its models with -m")
-        if model not in models:
+        if all(chosen.id != model.id for chosen in models):  # one row a model
             models.append(model)
     if unknown and not models:
         for line in unknown[:-1]:

@@ -561,7 +561,7 @@ class Counter:
         for result in self._results(document):
             for counted in result.counted:
                 if counted.model not in tallies:
-                    model = self.job.table.snapshot.models[counted.model]
+                    model = self.job.table.resolve(counted.model).model
                     tallies[counted.model] = _Tally(document.label, document.format, model,
                                                     self.job.service_tier, self.job.batch)
                 tallies[counted.model].add(counted, number, self.job.per_message)
@@ -584,7 +584,7 @@ class Counter:
                       "input of its own, with no chat framing"] = None
         problems.extend(_refusal(document.label, model_id, count, first)
                         for model_id, (count, first) in refused.items())
-        warnings = [_over_limit_warning(document.label, self.job.table.snapshot.models[c.model],
+        warnings = [_over_limit_warning(document.label, self.job.table.resolve(c.model).model,
                                         c) for c in finished if c.over_input_limit]
         return DocumentCount(finished, problems, list(notes), warnings)
 
