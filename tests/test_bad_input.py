@@ -716,9 +716,9 @@ def test_a_key_with_a_line_ending_is_refused_without_losing_other_files(
 # (and shown) as U+FFFD, which is what the tokenizer makes of it.
 LONE_SURROGATE_CHAT = '[{"role": "user", "content": "hi \\ud800 there"}]'
 PER_MESSAGE_ROWS = [
-    "path,conversation,index,role,tokens,preview",
-    "{path},1,1,user,7,hi \ufffd there",
-    "{path},1,,(reply priming),3,",
+    "path,conversation,index,role,tokens,preview,accuracy,error_p90_pct",
+    "{path},1,1,user,7,hi \ufffd there,exact,",
+    "{path},1,,(reply priming),3,,exact,",
 ]
 
 

@@ -242,8 +242,10 @@ def test_models_side_by_side_and_a_total(cli: Run) -> None:
 def test_per_message_rows(cli: Run) -> None:
     rows = csv_rows(cli("count", str(COUNT / "cookbook_messages.json"), "--per-message", "-f",
                         "csv").out)
-    assert rows[0] == ["path", "conversation", "index", "role", "tokens", "preview"]
+    assert rows[0] == ["path", "conversation", "index", "role", "tokens", "preview",
+                       "accuracy", "error_p90_pct"]
     assert rows[1][1:5] == ["1", "1", "system", "21"]
+    assert {tuple(row[-2:]) for row in rows[1:]} == {("exact", "")}  # gpt-4o, the cookbook's
     assert rows[2][5] == "New synergies will help drive top-line …"
     assert sum(int(row[4]) for row in rows[1:]) == 124
 

@@ -432,6 +432,44 @@ def test_every_estimated_row_carries_its_error_band(cli: Run, current_table: Pri
             assert "estimate (unmeasured)" in line
 
 
+@pytest.mark.parametrize("command", [
+    ("project", "--from", "examples/support-chat.json", "--rpd", "100"),
+    ("simulate", "--from", "examples/support-chat.json", "--no-chart"),
+    ("count", "--per-message", "examples/support-chat.json"),
+], ids=["project", "simulate", "count-per-message"])
+@pytest.mark.parametrize(("model", "accuracy", "band", "shown"), [
+    ("claude-sonnet-4-6", "estimate", "10.7", "estimate ±11%"),  # rule claude-4-6
+    ("gpt-4o", "exact", "", "exact"),
+])
+def test_every_counted_row_of_every_command_says_how_sure_it_is(
+        cli: Run, command: tuple[str, ...], model: str, accuracy: str, band: str,
+        shown: str) -> None:
+    machine = csv_rows(cli(*command, "-m", model, "-f", "csv").out)
+    assert machine and {(row["accuracy"], row["error_p90_pct"]) for row in machine} == {
+        (accuracy, band)}
+    objects = json.loads(cli(*command, "-m", model, "-f", "json").out)
+    assert {(row["accuracy"], row["error_p90_pct"]) for row in objects} == {
+        (accuracy, float(band) if band else None)}
+    table = cli(*command, "-m", model, "-f", "table").out.splitlines()
+    start = next(number for number, line in enumerate(table)
+                 if line and set(line) <= {"-", " "}) + 1
+    rows = table[start:table.index("", start) if "" in table[start:] else None]
+    assert rows and all(line.rstrip().endswith(shown) for line in rows), table
+
+
+def test_a_message_row_is_as_sure_as_its_own_conversation(cli: Run, tmp_path: Path) -> None:
+    path = tmp_path / "two.jsonl"
+    plain = {"messages": [{"role": "user", "content": "Hello there"}]}
+    path.write_text(json.dumps(weather({"type": "any"})) + "\n" + json.dumps(plain) + "\n")
+    result = cli("count", str(path), "--per-message", "-m", "claude-opus-4-8", "-f", "csv")
+    assert result.status == 0, result.err
+    bands = {(row["conversation"], row["error_p90_pct"]) for row in csv_rows(result.out)}
+    # The first needs a weight no request measured; the second is plain text, measured.
+    assert bands == {("1", ""), ("2", "24.3")}
+    [file_row] = csv_rows(cli("count", str(path), "-m", "claude-opus-4-8", "-f", "csv").out)
+    assert (file_row["accuracy"], file_row["error_p90_pct"]) == ("estimate", "")
+
+
 # --- the fitter --------------------------------------------------------------------------------
 
 def synthetic_records(weights: dict[str, float], count: int, seed: int) -> list[Record]:

@@ -42,10 +42,12 @@ from tokcost.limits import (
     MAX_WINDOW_DAYS,
 )
 from tokcost.output import (
+    ACCURACY_COLUMNS,
     Column,
     OutputFormat,
     Row,
     default_format,
+    for_people,
     plain_number,
     printable,
     render,
@@ -467,6 +469,7 @@ def count(
         COUNT_COLUMNS,
         COUNT_TABLE_COLUMNS,
         PER_MESSAGE_COLUMNS,
+        PER_MESSAGE_TABLE_COLUMNS,
         Counter,
         CountJob,
         default_jobs,
@@ -517,10 +520,9 @@ def count(
     for problem in problems:
         typer.echo(_shown(f"tokcost: error: {problem}"), err=True)
     if per_message:
-        rows = [{"path": r.path, "conversation": number, "index": m.index, "role": m.role,
-                 "tokens": m.tokens, "preview": m.preview}
-                for r in results for number, m in r.per_message]
-        _emit(rows, PER_MESSAGE_COLUMNS, fmt, output)
+        for_table = _chosen_format(fmt, output) is OutputFormat.table
+        _emit([row for r in results for row in r.message_rows(for_table=for_table)],
+              PER_MESSAGE_TABLE_COLUMNS if for_table else PER_MESSAGE_COLUMNS, fmt, output)
     elif results:
         for_table = _chosen_format(fmt, output) is OutputFormat.table
         _emit([r.row(for_table=for_table) for r in results],
@@ -783,6 +785,9 @@ def project(
         columns = (*columns[:4], *CACHE_COLUMNS, *columns[4:])
     if result.rows and result.rows[0].input_tokens_p50 is not None:
         columns += PERCENTILE_COLUMNS
+    for_table = _chosen_format(fmt, output) is OutputFormat.table
+    if from_file is not None:  # the requests were counted: how surely
+        columns += for_people(ACCURACY_COLUMNS) if for_table else ACCURACY_COLUMNS
     days = plain_number(result.days_per_month)
     if simulated is not None:
         caching = "prompt caching as simulated" if cache else "no prompt caching"
@@ -796,8 +801,8 @@ def project(
         f"Prices: table {result.pricing_version}, {'batch' if batch else service_tier} prices, "
         f"{caching}; long-context tiers by prompt size; a month is {days} days, a year 365.",
     )
-    _emit([r.row() for r in result.rows], columns, fmt, output, preamble=preamble,
-          currency=currency, priced_by=result.pricing_version)
+    _emit([r.row(for_table=for_table) for r in result.rows], columns, fmt, output,
+          preamble=preamble, currency=currency, priced_by=result.pricing_version)
     _report_unknown(unknown)
 
 
@@ -982,9 +987,13 @@ def simulate(
             lines += ["", *growth_chart(points, window=window,
                                         fits=[row.fits for row in result.rows])]
     # Several models: one table, each row saying whose it is, so that growth compares.
-    columns = ((Column("model"), *SIMULATION_COLUMNS) if several else SIMULATION_COLUMNS)
-    rows = [{"model": result.model, **row.row()} if several else row.row()
-            for result in results for row in result.rows]
+    columns: tuple[Column, ...] = (
+        (Column("model"), *SIMULATION_COLUMNS) if several else SIMULATION_COLUMNS)
+    for_table = _chosen_format(fmt, output) is OutputFormat.table
+    if from_file is not None or system_text is not None:  # real text counted: how surely
+        columns += for_people(ACCURACY_COLUMNS) if for_table else ACCURACY_COLUMNS
+    rows = [{"model": result.model, **row.row(for_table=for_table)} if several
+            else row.row(for_table=for_table) for result in results for row in result.rows]
     _emit(rows, columns, fmt, output, preamble=preamble, epilogue=lines, currency=currency,
           priced_by=table.label)
     if plot is not None:

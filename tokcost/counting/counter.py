@@ -101,6 +101,28 @@ class TokenCount(NamedTuple):
     error_p90_pct: Decimal | None = None
 
 
+class CountAccuracy(NamedTuple):
+    """How sure a sum of counts is (a file's, a workload's): exact when every count is; an
+    estimate's band is its counts' band (one model, one rule), unless one of them has none, and
+    then the error of the sum is not known either."""
+
+    accuracy: Accuracy = "exact"
+    error_p90_pct: Decimal | None = None
+
+    def plus(self, accuracy: Accuracy, error_p90_pct: Decimal | None) -> CountAccuracy:
+        """This and one count more."""
+        if accuracy != "estimate":
+            return self
+        if self.accuracy != "estimate":
+            return CountAccuracy("estimate", error_p90_pct)
+        if self.error_p90_pct is None or error_p90_pct is None:
+            return CountAccuracy("estimate", None)
+        return CountAccuracy("estimate", max(self.error_p90_pct, error_p90_pct))
+
+    def of(self, count: TokenCount) -> CountAccuracy:
+        return self.plus(count.accuracy, count.error_p90_pct)
+
+
 def _shown(message: Mapping[str, Any]) -> str:
     """What a message's preview shows: its text, else its first image or tool call."""
     content = message.get("content")
@@ -133,7 +155,7 @@ class ModelCounter:
         self.factor = model.tokenizer.factor
         self._role_tokens: dict[str, int] = {}
         self.base_notes: tuple[str, ...] = ()  # for conversations
-        self._text_notes: tuple[str, ...] = ()  # for plain text, which has no chat framing
+        self.text_notes: tuple[str, ...] = ()  # for plain text, which has no chat framing
         self.error_p90_pct: Decimal | None = None
         # The weights of an estimated rule; None for OpenAI's framing.
         self._weights = self.rule.weights if self.rule.method == "weighted" else None
@@ -152,7 +174,7 @@ class ModelCounter:
                 how = text_how = (f"by rule {self.rule.name} on {stand_in}{scale}: "
                                   f"{self.rule.describe()}")
             self.base_notes = (f"{model.id}: its tokenizer is not public; estimated {how}",)
-            self._text_notes = (f"{model.id}: its tokenizer is not public; estimated "
+            self.text_notes = (f"{model.id}: its tokenizer is not public; estimated "
                                 f"{text_how}",)
             self.error_p90_pct = self.rule.error_p90_pct()
 
@@ -190,7 +212,7 @@ class ModelCounter:
         The rule's measured error holds only for requests like those it was measured on: a
         note about the input (an image, a PDF, a block read as text) means a part no
         measurement covered, and the count says its error is not known."""
-        base = self._text_notes if text else self.base_notes
+        base = self.text_notes if text else self.base_notes
         all_notes = tuple(dict.fromkeys([*base, *notes]))
         accuracy: Accuracy = "exact" if not all_notes else "estimate"
         band = self.error_p90_pct if accuracy == "estimate" and not notes else None
@@ -201,7 +223,7 @@ class ModelCounter:
         """Another model's count as this model's: for a counter that counts this input alike
         (``counts_like``, or ``counts_text_like`` for input without media), so the tokens are
         the same and only the model's own notes differ. ``text``: the count is of plain text."""
-        own = counted_by._text_notes if text else counted_by.base_notes
+        own = counted_by.text_notes if text else counted_by.base_notes
         of_input = [note for note in count.notes if note not in own]
         return self._result(count.tokens, of_input, count.messages, text=text)
 

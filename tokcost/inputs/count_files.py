@@ -15,7 +15,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from tokcost.counting.counter import Accuracy, MessageTokens, ModelCounter, TokenCount, preview
+from tokcost.counting.counter import (
+    Accuracy,
+    CountAccuracy,
+    MessageTokens,
+    ModelCounter,
+    TokenCount,
+    preview,
+)
 from tokcost.counting.rules import CALIBRATION_ENV_VAR, calibration_stamp
 from tokcost.errors import (
     ApiError,
@@ -35,7 +42,7 @@ from tokcost.inputs.sources import (
     open_source,
     parse_json_line,  # one parse of a line, then its shape
 )
-from tokcost.output import Column, accuracy_with_band
+from tokcost.output import ACCURACY_COLUMNS, Column, band_joined, for_people
 from tokcost.pricing.costing import TokenUsage, cost_of, image_fee
 from tokcost.pricing.schema import STANDARD, ModelPrice
 from tokcost.pricing.table import PriceTable, load_price_table
@@ -46,17 +53,17 @@ PARALLEL_MIN_BYTES = 4 << 20
 COUNT_COLUMNS = (
     Column("path"), Column("format", drop=3), Column("model"),
     Column("conversations", "int", "convs", drop=2), Column("messages", "int", "msgs", drop=2),
-    Column("tokens", "int"), Column("accuracy"), Column("error_p90_pct", "decimal"),
-    Column("input_cost_usd", "usd", "input cost"),
+    Column("tokens", "int"), *ACCURACY_COLUMNS, Column("input_cost_usd", "usd", "input cost"),
 )
 # At a terminal the error band goes beside the word: "estimate ±23%".
-COUNT_TABLE_COLUMNS = tuple(c for c in COUNT_COLUMNS if c.name != "error_p90_pct")
+COUNT_TABLE_COLUMNS = for_people(COUNT_COLUMNS)
 # How many of a document's texts over a model's input limit are named; the rest are counted.
 SHOWN_OVER_LIMIT = 3
 PER_MESSAGE_COLUMNS = (
     Column("path", drop=1), Column("conversation", "int", "conv"), Column("index", "int", "#"),
-    Column("role"), Column("tokens", "int"), Column("preview"),
+    Column("role"), Column("tokens", "int"), Column("preview"), *ACCURACY_COLUMNS,
 )
+PER_MESSAGE_TABLE_COLUMNS = for_people(PER_MESSAGE_COLUMNS)
 
 
 @dataclass
@@ -74,8 +81,10 @@ class FileCount:
     # For an estimate by a measured rule: 90% of measured requests were within this many
     # percent of what the provider billed. None when exact, or when never measured.
     error_p90_pct: Decimal | None = None
-    # (conversation number, message) pairs, kept only when asked for (--per-message).
+    # (conversation number, message) pairs, kept only when asked for (--per-message), and how
+    # sure each conversation's count is (a message's share is as sure as its conversation's).
     per_message: list[tuple[int | None, MessageTokens]] = field(default_factory=list, repr=False)
+    accuracy_of: dict[int, CountAccuracy] = field(default_factory=dict, repr=False)
     # Texts longer than the model's input limit (an embedding model's window): how many, and
     # the first few as (place, tokens). They are in the count all the same.
     over_input_limit: int = 0
@@ -85,9 +94,20 @@ class FileCount:
     def row(self, *, for_table: bool = False) -> dict[str, Any]:
         """The row ``tokcost count`` prints; at a terminal the error band joins the accuracy."""
         row = {column.name: getattr(self, column.name) for column in COUNT_COLUMNS}
-        if for_table:
-            row["accuracy"] = accuracy_with_band(self.accuracy, row.pop("error_p90_pct"))
-        return row
+        return band_joined(row) if for_table else row
+
+    def message_rows(self, *, for_table: bool = False) -> list[dict[str, Any]]:
+        """The rows ``tokcost count --per-message`` prints: each message's share, as sure as
+        its conversation's count (a run of text, as the file's)."""
+        whole = CountAccuracy(self.accuracy, self.error_p90_pct)
+        rows = []
+        for number, message in self.per_message:
+            sure = whole if number is None else self.accuracy_of.get(number, whole)
+            row = {"path": self.path, "conversation": number, "index": message.index,
+                   "role": message.role, "tokens": message.tokens, "preview": message.preview,
+                   "accuracy": sure.accuracy, "error_p90_pct": sure.error_p90_pct}
+            rows.append(band_joined(row) if for_table else row)
+        return rows
 
 
 @dataclass
@@ -627,17 +647,17 @@ class _Tally:
         self.unpriced: str | None = None
         self.text_tokens: int | None = None
         self.text_preview = ""
+        self.accuracy = CountAccuracy()
 
     def add(self, counted: Counted, first: int, per_message: bool) -> None:
         result = self.result
         result.tokens += counted.tokens
-        if counted.estimate:
-            # A file's band is its conversations' (one rule, so one band), unless one of them
-            # holds what no measurement covered: then the file's error is not known either.
-            if result.accuracy != "estimate":
-                result.accuracy, result.error_p90_pct = "estimate", counted.error_p90_pct
-            elif counted.error_p90_pct is None:
-                result.error_p90_pct = None
+        # A file's band is its conversations' (one rule, so one band), unless one of them
+        # holds what no measurement covered: then the file's error is not known either.
+        own = CountAccuracy().plus("estimate" if counted.estimate else "exact",
+                                   counted.error_p90_pct)
+        self.accuracy = self.accuracy.plus(*own)
+        result.accuracy, result.error_p90_pct = self.accuracy
         if counted.text_item:  # a text that is a request of its own
             result.texts += 1
             self._price(counted.tokens)
@@ -647,6 +667,7 @@ class _Tally:
                 number = first + counted.conversation + 1
                 result.per_message.append(
                     (number, MessageTokens(None, "(text)", counted.tokens, counted.preview)))
+                result.accuracy_of[number] = own
             return
         if counted.messages is None:  # a run of text: the whole text is one request
             self.text_tokens = (self.text_tokens or 0) + counted.tokens
@@ -661,6 +682,7 @@ class _Tally:
         if per_message:
             number = first + counted.conversation + 1
             result.per_message.extend((number, row) for row in counted.rows)
+            result.accuracy_of[number] = own
 
     def _price(self, tokens: int, images: int = 0) -> None:
         """Add one request's input cost (with any per-image fee); a price the tier lacks leaves
