@@ -602,6 +602,94 @@ def test_calibrate_keeps_the_bundled_rule_with_too_few_records(cli: Run, tmp_pat
     assert row["median_error_before_pct"] == "0"  # estimated 8, billed 8
 
 
+def claude_log(path: Path, model: str, records: int, scale: float) -> None:
+    """``records`` one-message requests to ``model``, each billed ``scale`` times its count by
+    the bundled rule claude-4-5 (2.986 + 3.485 + 1.076 a text token)."""
+    from tokcost.counting.tokenizers import get_encoding
+
+    encoding = get_encoding("o200k_base")
+    lines = []
+    for number in range(records):
+        text = " ".join(["word"] * (20 + 37 * number))
+        bundled = 2.986 + 3.485 + 1.076 * len(encoding.encode_ordinary(text))
+        lines.append(json.dumps({"model": model, "request": {"messages": [
+            {"role": "user", "content": text}]}, "response": {"usage": {
+                "input_tokens": round(bundled * scale)}}}))
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_calibrate_takes_a_model_the_newest_table_lacks_from_the_table_that_has_it(
+        cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TOKCOST_PRICING")  # the bundled tables, newest first
+    log = tmp_path / "log.jsonl"
+    claude_log(log, "claude-sonnet-4-5", 12, 1.2)  # sold until table 2026-11-22
+    calibration = tmp_path / "cal.json"
+    result = cli("calibrate", str(log), "-f", "csv", "-w", str(calibration))
+    assert result.status == 0, result.err
+    [row] = csv_rows(result.out)
+    assert (row["model"], row["rule"], row["records"]) == ("claude-sonnet-4-5", "claude-4-5",
+                                                           "12")
+    assert row["result"].startswith("calibrated")
+    assert ("tokcost: note: claude-sonnet-4-5: not in price table 2026-12-01; its counting rule "
+            "(claude-4-5) is the one table 2026-11-22 gives it (a rule does not depend on "
+            "prices)") in result.err.splitlines()
+    assert list(json.loads(calibration.read_text())["models"]) == ["claude-sonnet-4-5"]
+
+
+def test_calibrate_leaves_a_calibration_file_alone_when_nothing_is_calibrated(
+        cli: Run, tmp_path: Path) -> None:
+    calibration = tmp_path / "cal.json"
+    log = tmp_path / "log.jsonl"
+    claude_log(log, "claude-sonnet-4-5", 12, 1.2)
+    assert cli("calibrate", str(log), "-f", "csv", "-w", str(calibration)).status == 0
+    calibration.chmod(0o640)
+    before = calibration.read_bytes()
+    missing = tmp_path / "nosuch.jsonl"
+    result = cli("calibrate", str(missing), "-w", str(calibration))
+    assert result.status == 1
+    assert result.err.splitlines() == [
+        f"tokcost: error: {missing}: no such file",
+        f"tokcost: error: no model was calibrated, so {calibration} is left as it was"]
+    assert calibration.read_bytes() == before
+    few = tmp_path / "few.jsonl"  # read, but too few records to fit
+    claude_log(few, "claude-sonnet-4-5", 3, 1.2)
+    result = cli("calibrate", str(few), "-f", "csv", "-w", str(calibration))
+    assert result.status == 1 and calibration.read_bytes() == before
+    assert "too few records (3 of 10)" in result.out
+    # A calibration written over the file replaces it whole, keeping its permissions, and
+    # leaves nothing beside it.
+    claude_log(log, "claude-sonnet-4-5", 12, 1.5)
+    assert cli("calibrate", str(log), "-f", "csv", "-w", str(calibration)).status == 0
+    assert calibration.read_bytes() != before and calibration.stat().st_mode & 0o777 == 0o640
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "cal.json", "few.jsonl", "log.jsonl"]
+    fresh = tmp_path / "fresh.json"
+    assert cli("calibrate", str(missing), "-w", str(fresh)).status == 1
+    assert not fresh.exists()
+
+
+def test_calibrate_tells_vertex_ai_responses_from_the_gemini_apis(cli: Run, tmp_path: Path
+                                                                  ) -> None:
+    hello = {"contents": [{"role": "user", "parts": [{"text": "Hello"}]}]}
+    log = tmp_path / "log.jsonl"
+    log.write_text("\n".join(json.dumps(line) for line in (
+        {"request": hello, "response": {"modelVersion": "gemini-3-flash-preview",
+                                        "usageMetadata": {"promptTokenCount": 2}}},
+        # Vertex AI says how it served a request; the Gemini API does not.
+        {"request": hello, "response": {"modelVersion": "gemini-3-flash-preview",
+                                        "usageMetadata": {"promptTokenCount": 1,
+                                                          "trafficType": "ON_DEMAND"}}},
+    )) + "\n")
+    result = cli("calibrate", str(log), "-f", "csv")
+    assert result.status == 0, result.err
+    # "Hello" is 1 token: 0.989 + 1.027 = 2.016 by rule gemini-3, 0.989 + 0.069 = 1.058 by
+    # rule gemini-3-vertex; both as billed.
+    assert [(row["model"], row["rule"], row["median_error_before_pct"])
+            for row in csv_rows(result.out)] == [
+        ("gemini-3-flash-preview", "gemini-3", "0"),
+        ("vertex_ai/gemini-3-flash-preview", "gemini-3-vertex", "0")]
+
+
 def test_a_calibration_file_that_is_not_one_is_one_clear_error(cli: Run, tmp_path: Path) -> None:
     bad = tmp_path / "cal.json"
     bad.write_text('{"models": {}}')

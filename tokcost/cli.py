@@ -1067,16 +1067,25 @@ def calibrate(
     if os.environ.pop(CALIBRATION_ENV_VAR, None):  # main() puts it back
         _note(f"${CALIBRATION_ENV_VAR} is not applied here: logs are measured against the "
               "bundled rules")
-    table = _table(pricing_version, pricing)
-    result = run(logs, table, model=model, min_records=min_records,
+    # A model the newest table no longer sells is calibrated with the rule of the newest
+    # bundled table that has it, unless a table was chosen.
+    tables = _table_by_day(pricing_version, pricing)
+    result = run(logs, tables, model=model, min_records=min_records,
                  sources=", ".join(str(path) for path in logs))
+    for note in result.notes:
+        _note(note)
     for problem in result.problems:
         typer.echo(f"tokcost: error: {problem}", err=True)
     if result.rows:
         _emit(result.rows, CALIBRATE_COLUMNS, fmt, output)
+    if write is not None and not result.calibrated:
+        # An empty file would undo the calibration a file holds: it is left as it was.
+        kept = "left as it was" if write.exists() else "not written"
+        typer.echo(f"tokcost: error: no model was calibrated, so {write} is {kept}", err=True)
+        raise typer.Exit(ExitStatus.ERROR)
     if write is not None:
         write_calibration(result, write)
-        count = len(result.file["models"])
+        count = result.calibrated
         _note(f"wrote {count} calibrated model{'s' if count != 1 else ''} to {write}; apply "
               f"it with --calibration {write} or TOKCOST_CALIBRATION={write}")
     if result.problems or not result.rows:

@@ -30,7 +30,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
-from tokcost.counting.features import THINKING_KEPT, ThinkingKept
+from tokcost.counting.features import FEATURES, THINKING_KEPT, ThinkingKept
 from tokcost.errors import TokcostError, UnreadableFileError
 from tokcost.files import CALIBRATION_LIMIT, read_small_file, why_unreadable
 from tokcost.pricing.schema import ModelPrice
@@ -118,8 +118,8 @@ def _read_rule(name: str, raw: Mapping[str, Any]) -> Rule:
                for key, value in weights.items()}
     measured = raw.get("measured")
     unmeasured = raw.get("unmeasured", [])
-    if not isinstance(unmeasured, list) or any(item not in weights for item in unmeasured):
-        raise ValueError(f"rule {name!r}: unmeasured must list weights of the rule")
+    if not isinstance(unmeasured, list) or any(item not in FEATURES for item in unmeasured):
+        raise ValueError(f"rule {name!r}: unmeasured must list features a rule weighs")
     platforms = raw.get("platforms", {})
     if not isinstance(platforms, dict) or not all(
             isinstance(key, str) and isinstance(value, str) for key, value in platforms.items()):
