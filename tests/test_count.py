@@ -409,10 +409,10 @@ def test_exact_without_a_key(monkeypatch: pytest.MonkeyPatch, cli: Run) -> None:
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     result = cli("count", str(COUNT / "anthropic_request.json"), "--exact")
     assert result.status == 1
-    # Reported for the file that needed it, as any failure of the API is.
+    # Reported for the file and model that needed it, as any failure of the API is.
     assert result.err == (f"tokcost: error: {COUNT / 'anthropic_request.json'}: conversation 1: "
-                          "--exact needs an Anthropic API key: set ANTHROPIC_API_KEY, or leave "
-                          "out --exact to count offline\n")
+                          "claude-sonnet-4-5 not counted: --exact needs an Anthropic API key: "
+                          "set ANTHROPIC_API_KEY, or leave out --exact to count offline\n")
 
 
 def test_exact_leaves_other_estimates_marked(anthropic_stub: Any,

@@ -508,6 +508,7 @@ def count(
                 skipped.extend(counted.problems)
             else:
                 problems.extend(counted.problems)
+            problems.extend(counted.failures)  # the API's, not a bad line: never skipped
             results.extend(counted.counts)
             notes.update(dict.fromkeys(counted.notes))
             warnings.extend(counted.warnings)

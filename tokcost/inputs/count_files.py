@@ -118,6 +118,9 @@ class DocumentCount:
     problems: list[InputFileError]
     notes: list[str]
     warnings: list[str] = field(default_factory=list)  # counted, but the API would refuse it
+    # With --exact: the API's failure for a model, naming the conversation it stopped at; that
+    # model has no count for the document (the other models have theirs).
+    failures: list[ApiError] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -164,6 +167,9 @@ class BatchResult:
     # Embedding model -> [conversations it was not given, the first one's place]: an
     # embedding model embeds texts, not chats.
     refused: dict[str, list[Any]] = field(default_factory=dict)
+    # Model -> the API's failure for it (--exact), naming the conversation: the model is not
+    # counted further in the batch, as the next request would most likely fail the same way.
+    failed: dict[str, str] = field(default_factory=dict)
 
 
 # --- counting one batch (here or in a worker) -------------------------------------------------
@@ -326,6 +332,8 @@ def _count_conversation(conversation: Conversation, place: tuple[str, str, int],
     media = images > 0 or has_media(conversation)
     alike = _Alike()  # the image rule matters only where there are media
     for model in models:
+        if model.id in result.failed:
+            continue
         try:
             if job.exact:
                 count = _conversation_count(model, conversation, job, result.notes)
@@ -336,11 +344,13 @@ def _count_conversation(conversation: Conversation, place: tuple[str, str, int],
                     functools.partial(_conversation_count, model, conversation, job,
                                       result.notes))
         except ApiError as error:
-            # The API failed for this file: it is reported as the file's problem, naming
-            # the conversation, and the file's count stops there (the next request would
-            # most likely fail the same way), while other files keep their results.
+            # The API failed for this model: it is reported as the file's problem for that
+            # model, naming the conversation, and the model's count of the file stops there
+            # (the next request would most likely fail the same way); the other models, the
+            # offline ones, keep counting.
             label, joint, number = place
-            raise ApiError(f"{label}{joint}{number}: {error}") from None
+            result.failed[model.id] = f"{label}{joint}{number}: {model.id} not counted: {error}"
+            continue
         result.counted.append(Counted(index, model.id, count.tokens, len(conversation.messages),
                                       count.accuracy == "estimate", count.error_p90_pct,
                                       count.messages, images=images))
@@ -577,9 +587,14 @@ class Counter:
         problems: list[InputFileError] = []
         notes: dict[str, None] = {}
         refused: dict[str, list[Any]] = {}
+        failed: dict[str, str] = {}  # model -> the first failure of the API for it
         number = 0
         for result in self._results(document):
+            for model_id, failure in result.failed.items():
+                failed.setdefault(model_id, failure)
             for counted in result.counted:
+                if counted.model in failed:  # its count of the document is not whole
+                    continue
                 if counted.model not in tallies:
                     model = self.job.table.resolve(counted.model).model
                     tallies[counted.model] = _Tally(document.label, document.format, model,
@@ -592,6 +607,8 @@ class Counter:
                 refused.setdefault(model_id, [0, first])[0] += count
             if progress is not None:
                 progress(result.size, sum(c.tokens for c in result.counted))
+        for model_id in failed:
+            tallies.pop(model_id, None)
         finished = [tally.finish() for tally in tallies.values()]
         for tally in tallies.values():
             if tally.unpriced:
@@ -606,7 +623,8 @@ class Counter:
                         for model_id, (count, first) in refused.items())
         warnings = [_over_limit_warning(document.label, self.job.table.resolve(c.model).model,
                                         c) for c in finished if c.over_input_limit]
-        return DocumentCount(finished, problems, list(notes), warnings)
+        return DocumentCount(finished, problems, list(notes), warnings,
+                             [ApiError(failure) for failure in failed.values()])
 
 
 def _refusal(label: str, model: str, count: int, first: str) -> InputFileError:
@@ -735,8 +753,9 @@ def count_file(
     """Count one file for each model named (default: the one it names, else gpt-4o), priced
     as input (at Batch API prices with ``batch``).
 
-    Raises InputFileError when the file cannot be read, and, with ``exact``, ApiError naming
-    the file and conversation when Anthropic's API fails for it.
+    Raises InputFileError when the file cannot be read. With ``exact``, a model Anthropic's API
+    fails for has no count; its failure, naming the file and conversation, is in ``failures``,
+    and the other models are counted.
     """
     table = table or load_price_table()
     job = CountJob(table, tuple(table.resolve(name).model for name in models), per_message,
