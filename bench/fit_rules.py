@@ -9,8 +9,10 @@ apart, never fitted.
 
 It prints, per rule, the error measured by cross-validation (each recording session held out
 in turn and estimated by weights fitted on the others), broken down by kind of request, and
-with --write replaces tokcost/counting/rules.json with the weights fitted on all the records and
-those measured errors. Run it with the interpreter that has tokcost installed.
+with --write replaces tokcost/counting/rules.json with the weights fitted on all the records,
+those measured errors, and which weights no record measured. Every figure it prints is
+cross-validated, records never fitted included (each is estimated by weights fitted without its
+recording session). Run it with the interpreter that has tokcost installed.
 """
 
 from __future__ import annotations
@@ -22,13 +24,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from tokcost.counting.calibration import (
-    Record,
-    cross_validated_errors,
-    fit,
-    measure,
-)
-from tokcost.counting.features import FEATURES, ThinkingKept, total_features
+from tokcost.counting.calibration import Record, fit, measure, relative_error
+from tokcost.counting.features import FEATURES, ThinkingKept, total_features, weigh
 from tokcost.counting.images import provider_image_tokens
 from tokcost.counting.rules import Measured
 from tokcost.counting.tokenizers import get_encoding
@@ -53,6 +50,8 @@ class RuleSpec(NamedTuple):
     documented: Mapping[str, float] = {}
     thinking_kept: ThinkingKept = "none"  # which replayed thinking is billed (features.py)
     prompts: str = ""  # the rule whose hidden-prompt weights it shares (default: its own)
+    platform: str = ""  # the platform whose billing it measures (PLATFORMS), if any
+    base: str = ""  # for a platform's variant: the rule it varies
 
     @property
     def prompt_group(self) -> str:
@@ -94,17 +93,31 @@ ANTHROPIC = (
              thinking_kept="all"),
 )
 # Gemini's token guide documents no framing or hidden prompt; everything but images is fitted.
-GEMINI = (
+# One model is reached through two platforms that bill some parts of the same request
+# differently: the Gemini API (generativelanguage.googleapis.com), whose prices the table holds,
+# and Vertex AI (aiplatform.googleapis.com and its regional hosts). Gemini 3 through the Gemini
+# API bills replayed thought signatures; through Vertex AI it bills none, and it bills tool
+# definitions for less. A request's body does not say where it goes: the record's host does.
+GEMINI_API, VERTEX_AI = "gemini_api", "vertex_ai"
+GEMINI_OWN = (
     RuleSpec("gemini-2-0", "google", "Gemini 1.5 and 2.0", ("gemini-1.5", "gemini-2.0"),
-             "gemini-2-0", "gemini"),
-    RuleSpec("gemini-2-5", "google", "Gemini 2.5", ("gemini-2.5",), "gemini-2-5", "gemini"),
+             "gemini-2-0", "gemini", platform=GEMINI_API),
+    RuleSpec("gemini-2-5", "google", "Gemini 2.5", ("gemini-2.5",), "gemini-2-5", "gemini",
+             platform=GEMINI_API),
     RuleSpec("gemini-3", "google", "Gemini 3 and later", ("gemini-3", "gemini-4"), "gemini-3",
-             "gemini"),
+             "gemini", platform=GEMINI_API),
 )
-# Weights every rule of a provider shares (fitted on all its records), and those each rule or
-# generation has of its own.
-SHARED = ("text", "message", "request", "tool_call", "tool_call_json", "tool_result", "tools",
-          "tool_json", "thinking", "structured", "schema_json", "signature_bytes")
+# Each rule's Vertex AI variant: its own weights for what the platforms bill differently
+# (PER_PLATFORM), the base rule's for the rest.
+GEMINI = GEMINI_OWN + tuple(
+    spec._replace(name=f"{spec.name}-vertex", about=f"{spec.about} through Vertex AI",
+                  generation=f"{spec.generation}-vertex", prompts=spec.name,
+                  platform=VERTEX_AI, base=spec.name)
+    for spec in GEMINI_OWN)
+# Hosts that say a record was sent through a platform other than its provider's own API.
+PLATFORM_HOSTS = {"aiplatform.googleapis.com": VERTEX_AI}
+# Every rule of a provider shares its weights (fitted on all its records) but for those each
+# rule, generation or platform has of its own (``key_for``).
 PER_RULE = ("tool_prompt_auto", "tool_prompt_any")
 # Claude generations differ in their tokenizer. Gemini's share one (their text-only records are
 # all near 1.0 token per o200k_base token; fitted apart, Gemini 3's ratio drifts to 0.8 on its
@@ -112,8 +125,18 @@ PER_RULE = ("tool_prompt_auto", "tool_prompt_any")
 # bills replayed thought signatures (about a quarter of a token a byte, through the Gemini API)
 # and Gemini 2.5 does not; Gemini 2.0 bills no tool definitions at all.
 PER_GENERATION = {"anthropic": ("text",), "google": ("tool_json", "signature_bytes")}
-# Image tokens are computed by the provider's published rule and counted as they are.
+# A platform variant's generation is a generation of its own, so it has its own weights for the
+# features above. It also has its own for these, which the platform frames in its own way
+# whatever the generation (shared by the platform's variants of every generation): Vertex AI
+# bills Gemini requests about one token a message less than the Gemini API, and tool calls for
+# less. Where no record of the platform shows one, the variant takes the base rule's weight,
+# marked unmeasured.
+PER_PLATFORM = {"google": ("message", "request", "tool_call", "tool_call_json", "tool_result",
+                           "tools")}
+# Image tokens are computed by the provider's published rule and counted as they are. A Gemini
+# thought signature is never sent to Claude (a request converted from Gemini's shape drops it).
 FIXED = {"image_tokens": 1.0}
+FIXED_BY_PROVIDER = {"anthropic": {"signature_bytes": 0.0}, "google": {}}
 # Where the records do not show a weight, it starts (and stays) here.
 PRIORS = {
     "anthropic": {"text": 1.0, "message": 4.0, "request": 3.0, "tool_prompt_auto": 346.0,
@@ -122,10 +145,21 @@ PRIORS = {
 }
 
 
-def spec_for(model: str, specs: Sequence[RuleSpec]) -> RuleSpec | None:
+def spec_for(model: str, specs: Sequence[RuleSpec], platform: str = "") -> RuleSpec | None:
+    """The rule of a model reached through ``platform`` ("": the provider's own API)."""
+    own = {spec.platform for spec in specs if not spec.base}
+    wanted = platform if platform not in own else ""
     matches = [(len(prefix), spec) for spec in specs for prefix in spec.prefixes
-               if model.startswith(prefix)]
+               if model.startswith(prefix) and (spec.platform if spec.base else "") == wanted]
     return max(matches, key=lambda match: match[0])[1] if matches else None
+
+
+def platform_of(host: str | None) -> str:
+    """The platform a record's host belongs to ("": the provider's own API)."""
+    for known, platform in PLATFORM_HOSTS.items():
+        if host == known or (host or "").endswith(f"-{known}"):
+            return platform
+    return ""
 
 
 def _has_media(conversation: Conversation) -> bool:
@@ -168,7 +202,7 @@ def load(path: Path, fmt: str, specs: Sequence[RuleSpec]) -> tuple[list[Loaded],
     loaded, skipped = [], []
     for line in path.read_text("utf-8").splitlines():
         raw = json.loads(line)
-        spec = spec_for(raw["model"], specs)
+        spec = spec_for(raw["model"], specs, platform_of(raw.get("host")))
         if spec is None:
             skipped.append(f"{raw['id']}: no rule for model {raw['model']}")
             continue
@@ -189,60 +223,108 @@ def load(path: Path, fmt: str, specs: Sequence[RuleSpec]) -> tuple[list[Loaded],
         record = Record(features, billed, group, f"{raw['model']} {raw['id']}")
         kind = kind_of(conversation)
         # Media are priced by published rules, not fitted: a record with any is measured apart.
-        # So are Vertex AI requests that replay thought signatures: Vertex bills none of them,
-        # while the Gemini API, whose prices the table holds, bills them.
-        vertex_replay = raw.get("host") == "aiplatform.googleapis.com" and bool(
-            features.get("signature_bytes"))
         # A request option whose hidden tokens no rule counts is estimated as unmeasured.
-        fitted = (raw["set"] != "extra" and kind not in ("media", "unmeasured option")
-                  and not vertex_replay)
-        loaded.append(Loaded(record, spec, "vertex replay" if vertex_replay else kind, fitted))
+        fitted = raw["set"] != "extra" and kind not in ("media", "unmeasured option")
+        loaded.append(Loaded(record, spec, kind, fitted))
     return loaded, skipped
 
 
+def key_for(spec: RuleSpec, name: str) -> str:
+    """The joint weight that is ``spec``'s weight for feature ``name`` (``rule:feature``)."""
+    if name in PER_RULE:
+        return f"{spec.prompt_group}:{name}"
+    if name in PER_GENERATION[spec.provider]:
+        return f"{spec.generation}:{name}"
+    if spec.base and name in PER_PLATFORM.get(spec.provider, ()):
+        return f"{spec.platform}:{name}"
+    return name
+
+
 def joint(item: Loaded) -> Record:
-    """The record with its features named for the weights they fit (``rule:feature``)."""
-    renamed: dict[str, float] = {}
-    for name, value in item.record.features.items():
-        if name in PER_RULE:
-            renamed[f"{item.spec.prompt_group}:{name}"] = value
-        elif name in PER_GENERATION[item.spec.provider]:
-            renamed[f"{item.spec.generation}:{name}"] = value
-        else:
-            renamed[name] = value
+    """The record with its features named for the weights they fit (``key_for``)."""
+    renamed = {key_for(item.spec, name): value for name, value in item.record.features.items()}
     return item.record._replace(features=renamed)
 
 
-def joint_parameters(specs: Sequence[RuleSpec]) -> tuple[list[str], dict[str, float]]:
-    provider = specs[0].provider
-    starts, per_generation = PRIORS[provider], PER_GENERATION[provider]
-    shared = [name for name in SHARED if name not in per_generation]
-    free = list(shared)
-    prior: dict[str, float] = {name: starts.get(name, 0.0) for name in shared} | dict(FIXED)
-    for generation in dict.fromkeys(spec.generation for spec in specs):
-        free += [f"{generation}:{name}" for name in per_generation]
-        prior |= {f"{generation}:{name}": starts.get(name, 0.0) for name in per_generation}
+class Parameters(NamedTuple):
+    """The weights of a joint fit: those the records show (free), where every weight starts
+    (prior), and for a platform variant's own weights, the base rule's weight each takes where
+    no record of the platform shows it (or starts from where one does)."""
+
+    free: list[str]
+    prior: dict[str, float]
+    base_of: dict[str, str]  # platform variant's key -> the base rule's key
+
+
+def joint_parameters(specs: Sequence[RuleSpec], shown: set[str]) -> Parameters:
+    """``shown``: the keys (``key_for``) that some fitted record has. A weight no record shows
+    is not fitted: it keeps its prior (for a platform variant, the base rule's weight)."""
+    starts = PRIORS[specs[0].provider]
+    by_name = {spec.name: spec for spec in specs}
+    free: list[str] = []
+    fixed = FIXED | FIXED_BY_PROVIDER[specs[0].provider]
+    prior: dict[str, float] = dict(fixed)
+    base_of: dict[str, str] = {}
     for spec in specs:
-        for name in PER_RULE:
-            key = f"{spec.prompt_group}:{name}"
-            if key in prior:
+        for name in FEATURES:
+            key = key_for(spec, name)
+            if key in prior or key in free:
                 continue
+            if spec.base and key != key_for(by_name[spec.base], name):
+                base_of[key] = key_for(by_name[spec.base], name)
             if name in spec.documented:
                 prior[key] = spec.documented[name]
-            else:
+                continue
+            prior[key] = starts.get(name, 0.0)
+            if key in shown:
                 free.append(key)
-                prior[key] = starts.get(name, 0.0)
-    return free, prior
+    return Parameters(free, prior, base_of)
+
+
+def shown_keys(records: Sequence[Record]) -> set[str]:
+    return {key for record in records for key, value in record.features.items() if value}
+
+
+def fit_joint(records: Sequence[Record], parameters: Parameters) -> dict[str, float]:
+    """The weights fitted on ``records``. A platform variant's own weights start from the base
+    rule's, fitted first on the records without them; those the records do not show end equal
+    to the base rule's."""
+    free, prior, base_of = parameters
+    shown = shown_keys(records)
+    own = [key for key in free if key not in base_of and key in shown]
+    base_records = [record for record in records if not record.features.keys() & base_of.keys()]
+    first = fit(base_records, own, prior)
+    started = prior | {key: first[base] for key, base in base_of.items()}
+    weights = fit(records, [key for key in free if key in shown], started)
+    for key, base in base_of.items():
+        if key not in shown:
+            weights[key] = weights[base]
+    return weights
+
+
+def key_of(spec: RuleSpec, name: str, joint_weights: Mapping[str, float]) -> str | None:
+    """Which joint weight is the rule's weight for feature ``name``, if it has one."""
+    key = key_for(spec, name)
+    return key if key in joint_weights else None
 
 
 def weights_of(spec: RuleSpec, joint_weights: Mapping[str, float]) -> dict[str, float]:
     weights = {}
     for name in FEATURES:
-        for key in (f"{spec.prompt_group}:{name}", f"{spec.generation}:{name}", name):
-            if key in joint_weights:
-                weights[name] = round(joint_weights[key], 3)
-                break
+        key = key_of(spec, name, joint_weights)
+        if key is not None:
+            weights[name] = round(joint_weights[key], 3)
     return weights
+
+
+def unmeasured_of(spec: RuleSpec, joint_weights: Mapping[str, float], shown: set[str]
+                  ) -> list[str]:
+    """The rule's weights that no fitted record measured: neither documented nor fixed by a
+    published rule, and shown by no record (a count that needs one cannot claim a band)."""
+    return [name for name in FEATURES
+            if name not in spec.documented and name not in FIXED
+            and name not in FIXED_BY_PROVIDER[spec.provider]
+            and key_of(spec, name, joint_weights) not in shown]
 
 
 def report(title: str, errors: Sequence[float]) -> Measured:
@@ -252,45 +334,99 @@ def report(title: str, errors: Sequence[float]) -> Measured:
     return measured
 
 
-def fit_provider(items: Sequence[Loaded], specs: Sequence[RuleSpec]
-                 ) -> dict[str, tuple[dict[str, float], Measured, str]]:
-    free, prior = joint_parameters(specs)
+class Fitted(NamedTuple):
+    """A rule fitted: its weights, its measured error, and what no record measured."""
+
+    weights: dict[str, float]
+    measured: Measured
+    how: str
+    unmeasured: list[str]
+
+
+def held_out_errors(items: Sequence[Loaded], parameters: Parameters) -> dict[int, float]:
+    """Every record's relative error (by ``id`` of the item) under weights fitted on the fitted
+    records of the other recording sessions: records never fitted are estimated the same way,
+    so that no figure rests on weights that saw the record's own session."""
+    fitted = [(item, joint(item)) for item in items if item.fitted]
+    everything: dict[str, float] | None = None  # for a session with no fitted record
+    errors: dict[int, float] = {}
+    for group in dict.fromkeys(item.record.group for item in items):
+        members = [item for item in items if item.record.group == group]
+        if any(item.fitted for item in members):
+            weights = fit_joint([record for item, record in fitted
+                                 if item.record.group != group], parameters)
+        else:
+            everything = everything or fit_joint([record for _, record in fitted], parameters)
+            weights = everything
+        for item in members:
+            estimate = round(weigh(joint(item).features, weights))
+            errors[id(item)] = relative_error(estimate, item.record.billed)
+    return errors
+
+
+def measured_in(spec: RuleSpec) -> str:
+    """The records a rule's error is measured on: its generation's; for a platform's variants,
+    the platform's records of every generation together (a variant's own generation may have
+    a handful, too few to claim a band on, while they share all but a few weights)."""
+    return f"{spec.platform} (every generation)" if spec.base else spec.generation
+
+
+def fit_provider(items: Sequence[Loaded], specs: Sequence[RuleSpec]) -> dict[str, Fitted]:
     main = [item for item in items if item.fitted]
     records = [joint(item) for item in main]
-    errors = cross_validated_errors(records, lambda rest: fit(rest, free, prior))
-    by_record = dict(zip((id(item) for item in main), errors, strict=True))
-    final = fit(records, free, prior)
+    shown = shown_keys(records)
+    parameters = joint_parameters(specs, shown)
+    by_record = held_out_errors(items, parameters)
+    final = fit_joint(records, parameters)
     results = {}
-    for generation in dict.fromkeys(spec.generation for spec in specs):
-        members = [item for item in main if item.spec.generation == generation]
-        print(f"{generation}: cross-validated, leaving out one recording session at a time")
+    for group in dict.fromkeys(measured_in(spec) for spec in specs):
+        members = [item for item in main if measured_in(item.spec) == group]
+        print(f"{group}: cross-validated, leaving out one recording session at a time")
         measured = report("all", [by_record[id(item)] for item in members])
         for kind in ("text", "thinking", "structured", "tools"):
             report(kind, [by_record[id(item)] for item in members if item.kind == kind])
         for model in sorted({item.record.label.split()[0] for item in members}):
             report(f"model {model}", [by_record[id(item)] for item in members
                                       if item.record.label.split()[0] == model])
-        how = (f"cross-validated on {measured.records} real requests ({generation} models; "
+        replays = [by_record[id(item)] for item in members
+                   if item.record.features.get("signature_bytes")]
+        if replays:
+            report("replaying thought signatures", replays)
+        how = (f"cross-validated on {measured.records} real requests ({group} models; "
                "text, thinking, structured output and custom tools), one recording session "
                "held out at a time")
         for spec in specs:
-            if spec.generation == generation:
-                results[spec.name] = (weights_of(spec, final), measured, how)
-    print(f"{specs[0].provider}, all models: cross-validated")
-    report("all", errors)
+            if measured_in(spec) == group:
+                results[spec.name] = Fitted(weights_of(spec, final), measured, how,
+                                            unmeasured_of(spec, final, shown))
+    provider = specs[0].provider
+    platforms = sorted({spec.platform for spec in specs if spec.platform})
+    through = f" and platforms ({', '.join(platforms)})" if platforms else ""
+    print(f"{provider}, all models{through}: cross-validated")
+    report("all", [by_record[id(item)] for item in main])
+    for platform in platforms:
+        report(f"through {platform}", [by_record[id(item)] for item in main
+                                        if item.spec.platform == platform])
+    unmeasured_option = [item for item in items
+                         if not item.fitted and item.kind == "unmeasured option"]
+    if unmeasured_option:
+        # Those requests are counted `estimate (unmeasured)`; the figure with them says what
+        # leaving them out of the fit costs.
+        report("all, with requests of options no rule measures",
+               [by_record[id(item)] for item in main + unmeasured_option])
     extra = [item for item in items if not item.fitted]
     if extra:
-        print("extra records, records with media (images, documents, audio, server tools...) "
-              "and Vertex AI replays, never fitted:")
-
-        def error(item: Loaded) -> float:
-            weights = weights_of(item.spec, final)
-            estimate = round(sum(v * weights.get(k, 0) for k, v in item.record.features.items()))
-            return (estimate - item.record.billed) / item.record.billed
-
-        report("all", [error(item) for item in extra])
+        print("records never fitted (media: images, documents, audio, server tools...; "
+              "options no rule measures), estimated the same way:")
+        report("all", [by_record[id(item)] for item in extra])
         for kind in sorted({item.kind for item in extra}):
-            report(kind, [error(item) for item in extra if item.kind == kind])
+            report(kind, [by_record[id(item)] for item in extra if item.kind == kind])
+        for platform in platforms:
+            report(f"through {platform}", [by_record[id(item)] for item in extra
+                                            if item.spec.platform == platform])
+    for name, result in results.items():
+        if result.unmeasured:
+            print(f"  {name}: weights no record measured: {', '.join(result.unmeasured)}")
     return results
 
 
@@ -299,7 +435,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("calibration", type=Path)
     parser.add_argument("--write", action="store_true", help="rewrite rules.json")
     args = parser.parse_args(argv)
-    fitted = {}
+    fitted: dict[str, Fitted] = {}
     for name, fmt, specs in (("anthropic.jsonl", "anthropic", ANTHROPIC),
                              ("gemini.jsonl", "gemini", GEMINI)):
         items, skipped = load(args.calibration / name, fmt, specs)
@@ -307,29 +443,39 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"skipped {line}", file=sys.stderr)
         fitted |= fit_provider(items, specs)
     print("weights fitted on all records:")
-    for name, (weights, _, _) in fitted.items():
-        print(f"  {name}: {json.dumps(weights)}")
+    for name, result in fitted.items():
+        print(f"  {name}: {json.dumps(result.weights)}")
     if args.write:
         write_rules(fitted)
         print(f"wrote {RULES_FILE}")
     return 0
 
 
-def write_rules(fitted: Mapping[str, tuple[dict[str, float], Measured, str]]) -> None:
+def write_rules(fitted: Mapping[str, Fitted]) -> None:
     rules: dict[str, Any] = {
         "openai": {"method": "openai", "about": "OpenAI's cookbook framing: exact with the "
                    "model's own encoding"},
     }
     specs = {spec.name: spec for spec in ANTHROPIC + GEMINI}
-    for name, (weights, measured, how) in fitted.items():
+    for name, result in fitted.items():
         spec = specs[name]
-        rules[name] = {
+        measured = result.measured
+        rule: dict[str, Any] = {
             "method": "weighted", "provider": spec.provider, "about": spec.about,
-            "images": spec.images, "thinking_kept": spec.thinking_kept, "weights": weights,
+            "images": spec.images, "thinking_kept": spec.thinking_kept,
+            "weights": result.weights,
             "measured": {"records": measured.records,
                          "median_pct": round(measured.median_pct, 1),
-                         "p90_pct": round(measured.p90_pct, 1), "how": how},
+                         "p90_pct": round(measured.p90_pct, 1), "how": result.how},
+            "unmeasured": result.unmeasured,
         }
+        if spec.platform:
+            rule["platform"] = spec.platform
+        variants = {other.platform: other.name for other in specs.values()
+                    if other.base == name}
+        if variants:
+            rule["platforms"] = variants
+        rules[name] = rule
     book = {
         "about": "Counting rules, written by bench/fit_rules.py from the calibration records "
                  "(real requests and the input tokens their API reported). Do not edit by hand.",

@@ -388,11 +388,39 @@ def test_a_malformed_base_url_in_count_exact_is_one_line(
     result = cli("count", "tests/data/count/anthropic_request.json", "--exact", "-m",
                  "claude-sonnet-4-5", "--pricing-version", "2026-11-22", "-f", "csv")
     assert (result.status, result.out) == (1, "")
-    # An API problem is the problem of the file it stopped, like any bad file.
+    # An API problem is the problem of the file it stopped, for the model it stopped.
     assert result.err == ("tokcost: error: tests/data/count/anthropic_request.json: "
-                          "conversation 1: ANTHROPIC_BASE_URL 'http://[::1' is not an http:// "
-                          "or https:// URL with a host; set it to one "
-                          "(https://api.anthropic.com is Anthropic's), or unset it\n")
+                          "conversation 1: claude-sonnet-4-5 not counted: ANTHROPIC_BASE_URL "
+                          "'http://[::1' is not an http:// or https:// URL with a host; set it "
+                          "to one (https://api.anthropic.com is Anthropic's), or unset it\n")
+
+
+def test_an_api_failure_loses_only_that_models_counts(
+        monkeypatch: pytest.MonkeyPatch, cli: Any, tmp_path: Any) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-key")
+    single = tmp_path / "single.json"
+    single.write_text('{"messages": [{"role": "user", "content": "Hi there"}]}')
+    chat = tmp_path / "chat.jsonl"
+    chat.write_text('{"messages": [{"role": "user", "content": "Hello"}]}\n' * 2)
+    with socket.socket() as unused:  # bound, not listening: every connection is refused
+        unused.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{unused.getsockname()[1]}"
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", url)
+        result = cli("count", str(single), str(chat), "--exact", "-m", "claude-sonnet-4-5",
+                     "-m", "gpt-4o", "--pricing-version", "2026-11-22", "-f", "csv")
+    assert result.status == 1
+    # gpt-4o is counted offline, in both files: 3 a message, 1 for its role, its text ("Hi
+    # there" 2 tokens, "Hello" 1) and 3 to prime the reply.
+    assert [line.split(",")[:6] for line in result.out.splitlines()[1:]] == [
+        [str(single), "openai", "gpt-4o", "1", "1", "9"],
+        [str(chat), "jsonl", "gpt-4o", "2", "2", "16"]]
+    # One line a file for the model the API failed for, at the conversation it stopped.
+    lines = result.err.splitlines()
+    assert len(lines) == 2 and all(" not counted: could not reach the Anthropic API at " in line
+                                   for line in lines)
+    assert lines[0].startswith(f"tokcost: error: {single}: conversation 1: claude-sonnet-4-5 "
+                               "not counted")
+    assert lines[1].startswith(f"tokcost: error: {chat}:1: claude-sonnet-4-5 not counted")
 
 
 @pytest.mark.parametrize(("model", "tokens", "note"), [

@@ -658,7 +658,8 @@ def test_an_unreachable_api_loses_no_other_file(cli: Run, claude_files: dict[str
     ]
     line = only_line(result)
     assert line.startswith(f"tokcost: error: {claude_files['claude.json']}: conversation 1: "
-                           f"could not reach the Anthropic API at {url} (")
+                           "claude-sonnet-4-5 not counted: could not reach the Anthropic API "
+                           f"at {url} (")
     assert line.endswith("); check the network connection and ANTHROPIC_BASE_URL")
 
 
@@ -676,9 +677,9 @@ def test_a_refused_request_is_the_error_of_its_file_alone(
         f"{claude_files['claude2.json']},anthropic,claude-sonnet-4-5,1,2,42,exact,,0.000126",
     ]
     assert only_line(result) == (
-        f"tokcost: error: {claude_files['claude.json']}: conversation 1: the Anthropic API "
-        "refused the API key (HTTP 401 authentication_error: stub says 401); check that "
-        "ANTHROPIC_API_KEY holds a valid key with access to this model")
+        f"tokcost: error: {claude_files['claude.json']}: conversation 1: claude-sonnet-4-5 not "
+        "counted: the Anthropic API refused the API key (HTTP 401 authentication_error: stub "
+        "says 401); check that ANTHROPIC_API_KEY holds a valid key with access to this model")
 
 
 def test_an_api_that_keeps_failing_stops_its_file_at_the_line(
@@ -693,8 +694,9 @@ def test_an_api_that_keeps_failing_stops_its_file_at_the_line(
     assert result.out.splitlines()[1:] == [
         f"{claude_files['a.txt']},text,gpt-4o,,,3,exact,,0.0000075"]
     assert only_line(result) == (
-        f"tokcost: error: {claude_files['two.jsonl']}:2: the Anthropic API was still failing "
-        "after 5 attempts (HTTP 500 api_error: stub says 500); try again later")
+        f"tokcost: error: {claude_files['two.jsonl']}:2: claude-sonnet-4-5 not counted: the "
+        "Anthropic API was still failing after 5 attempts (HTTP 500 api_error: stub says 500); "
+        "try again later")
     assert len(anthropic_stub.requests) == 6
 
 
@@ -709,8 +711,8 @@ def test_a_key_with_a_line_ending_is_refused_without_losing_other_files(
     assert result.out.splitlines()[1:] == [
         f"{claude_files['a.txt']},text,gpt-4o,,,3,exact,,0.0000075"]
     assert only_line(result).startswith(
-        f"tokcost: error: {claude_files['claude.json']}: conversation 1: ANTHROPIC_API_KEY has "
-        "a space or line break at its start or end")
+        f"tokcost: error: {claude_files['claude.json']}: conversation 1: claude-sonnet-4-5 not "
+        "counted: ANTHROPIC_API_KEY has a space or line break at its start or end")
     assert anthropic_stub.requests == []
 
 
@@ -718,9 +720,9 @@ def test_a_key_with_a_line_ending_is_refused_without_losing_other_files(
 # (and shown) as U+FFFD, which is what the tokenizer makes of it.
 LONE_SURROGATE_CHAT = '[{"role": "user", "content": "hi \\ud800 there"}]'
 PER_MESSAGE_ROWS = [
-    "path,conversation,index,role,tokens,preview",
-    "{path},1,1,user,7,hi \ufffd there",
-    "{path},1,,(reply priming),3,",
+    "path,conversation,index,role,tokens,preview,accuracy,error_p90_pct",
+    "{path},1,1,user,7,hi \ufffd there,exact,",
+    "{path},1,,(reply priming),3,,exact,",
 ]
 
 

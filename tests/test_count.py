@@ -242,8 +242,10 @@ def test_models_side_by_side_and_a_total(cli: Run) -> None:
 def test_per_message_rows(cli: Run) -> None:
     rows = csv_rows(cli("count", str(COUNT / "cookbook_messages.json"), "--per-message", "-f",
                         "csv").out)
-    assert rows[0] == ["path", "conversation", "index", "role", "tokens", "preview"]
+    assert rows[0] == ["path", "conversation", "index", "role", "tokens", "preview",
+                       "accuracy", "error_p90_pct"]
     assert rows[1][1:5] == ["1", "1", "system", "21"]
+    assert {tuple(row[-2:]) for row in rows[1:]} == {("exact", "")}  # gpt-4o, the cookbook's
     assert rows[2][5] == "New synergies will help drive top-line …"
     assert sum(int(row[4]) for row in rows[1:]) == 124
 
@@ -407,10 +409,10 @@ def test_exact_without_a_key(monkeypatch: pytest.MonkeyPatch, cli: Run) -> None:
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     result = cli("count", str(COUNT / "anthropic_request.json"), "--exact")
     assert result.status == 1
-    # Reported for the file that needed it, as any failure of the API is.
+    # Reported for the file and model that needed it, as any failure of the API is.
     assert result.err == (f"tokcost: error: {COUNT / 'anthropic_request.json'}: conversation 1: "
-                          "--exact needs an Anthropic API key: set ANTHROPIC_API_KEY, or leave "
-                          "out --exact to count offline\n")
+                          "claude-sonnet-4-5 not counted: --exact needs an Anthropic API key: "
+                          "set ANTHROPIC_API_KEY, or leave out --exact to count offline\n")
 
 
 def test_exact_leaves_other_estimates_marked(anthropic_stub: Any,
@@ -498,11 +500,12 @@ def test_input_cost_prices_each_conversation_at_its_own_tier(tmp_path: Path) -> 
     path = tmp_path / "two.jsonl"
     path.write_text(f"{json.dumps(small)}\n{json.dumps(large)}\n")
     (counted,) = tokcost.count_file(path, ["gemini-2.5-pro"]).counts
-    # Estimated by rule gemini-2-5: 9 and 203,702 tokens.
-    assert counted.tokens == 9 + 203_702
-    # 9 at $1.25 and 203,702 at $2.50: not the whole file at either rate.
-    assert counted.input_cost_usd == Decimal("0.00001125") + Decimal("0.509255")
-    assert counted.input_cost_usd == Decimal("0.50926625")
+    # Estimated by rule gemini-2-5 (0.989 a text token, 1.027 a message): 8 and 210,001 text
+    # tokens in o200k_base, so 8.939 and 207,692.016: 9 and 207,692 tokens.
+    assert counted.tokens == 9 + 207_692
+    # 9 at $1.25 and 207,692 at $2.50: not the whole file at either rate.
+    assert counted.input_cost_usd == Decimal("0.00001125") + Decimal("0.51923")
+    assert counted.input_cost_usd == Decimal("0.51924125")
 
 
 def test_a_bad_record_in_a_json_list_loses_only_itself(cli: Run) -> None:

@@ -335,16 +335,79 @@ def test_gemini_has_no_openai_framing(cli: Run, tmp_path: Path) -> None:
     assert count(cli, tmp_path, hello, "-m", "gpt-4o")["tokens"] == "8"  # OpenAI's framing
 
 
+# The turn's features in o200k_base: 16 text tokens in 3 messages, a call of 8 tokens (name and
+# arguments), a tool of 34 tokens of JSON. Through the Gemini API (rule gemini-3): 16 x 0.989 +
+# 3 x 1.027 + 8 x 1.409 + 34 x 1.049 = 65.843; 300 signature bytes add 300 x 0.269 = 80.7.
+# Gemini 2.5 bills them at 0.018 a byte: 62.987 + 5.4 = 68.387.
 @pytest.mark.parametrize(("request_body", "flash_2_5", "flash_3"), [
     ({"tools": GEMINI_TOOLS, "contents": [ASK]}, "40", "43"),
-    (gemini_turn(None), "63", "65"),  # a function call and its response
+    (gemini_turn(None), "63", "66"),  # a function call and its response
     # 300 bytes of replayed thought signature: billed by Gemini 3, not by Gemini 2.5
-    (gemini_turn("A" * 400), "69", "147"),
+    (gemini_turn("A" * 400), "68", "147"),
 ])
 def test_gemini_tools_calls_and_signatures(cli: Run, tmp_path: Path, request_body: dict,
                                            flash_2_5: str, flash_3: str) -> None:
     assert count(cli, tmp_path, request_body, "-m", "gemini-2.5-flash")["tokens"] == flash_2_5
     assert count(cli, tmp_path, request_body, "-m", "gemini-3-flash-preview")["tokens"] == flash_3
+
+
+def test_a_gemini_model_named_through_vertex_ai_is_counted_as_vertex_ai_bills(
+        cli: Run, tmp_path: Path) -> None:
+    # Rule gemini-3-vertex: 16 x 0.989 + 3 x 0.069 + 8 x 0.0 + 34 x 0.18 + 300 x 0.003 = 23.051:
+    # Vertex AI bills no replayed signature, and less for the framing and the tools.
+    row = count(cli, tmp_path, gemini_turn("A" * 400), "-m", "vertex_ai/gemini-3-flash-preview")
+    assert (row["model"], row["tokens"], row["accuracy"], row["error_p90_pct"]) == (
+        "vertex_ai/gemini-3-flash-preview", "23", "estimate", "9.5")
+    # Named through the Gemini API, whose prices the table holds, it is the table's entry,
+    # counted as that platform bills it, with its band.
+    row = count(cli, tmp_path, gemini_turn("A" * 400), "-m", "gemini/gemini-3-flash-preview")
+    assert (row["model"], row["tokens"], row["error_p90_pct"]) == (
+        "gemini-3-flash-preview", "147", "22.6")
+
+
+def test_a_request_naming_a_vertex_ai_resource_is_counted_through_vertex_ai(
+        cli: Run, tmp_path: Path) -> None:
+    body = gemini_turn("A" * 400) | {
+        "model": "projects/p/locations/us-central1/publishers/google/models/"
+                 "gemini-3-flash-preview"}
+    row = count(cli, tmp_path, body)  # no -m: the request's own model
+    assert (row["model"], row["tokens"], row["error_p90_pct"]) == (
+        "vertex_ai/gemini-3-flash-preview", "23", "9.5")
+
+
+def test_a_gemini_model_named_without_its_platform_claims_no_band_the_platforms_disagree_on(
+        cli: Run, tmp_path: Path) -> None:
+    path = tmp_path / "request.json"
+    path.write_text(json.dumps(gemini_turn("A" * 400)))
+    result = cli("count", str(path), "-f", "csv", "-m", "gemini-3-flash-preview")
+    assert result.status == 0, result.err
+    [row] = csv_rows(result.out)
+    # The Gemini API's count (the table's prices are its own), 147 against Vertex AI's 23.
+    assert (row["tokens"], row["accuracy"], row["error_p90_pct"]) == ("147", "estimate", "")
+    assert ("rule gemini-3: the Gemini API and Vertex AI bill replayed thought signatures "
+            "differently") in result.err
+    assert "name the model vertex_ai/MODEL or gemini/MODEL" in result.err
+    # A short text both bill alike within the band keeps it: 5 text tokens and one message,
+    # 5 x 0.989 + 1.027 = 5.972 through the Gemini API, 5 x 0.989 + 0.069 = 5.014 through
+    # Vertex AI: 6 and 5 are 1 token apart, within 22.6% of 6.
+    text = {"contents": [{"role": "user", "parts": [{"text": "What is the time?"}]}]}
+    row = count(cli, tmp_path, text, "-m", "gemini-3-flash-preview")
+    assert (row["tokens"], row["error_p90_pct"]) == ("6", "22.6")
+
+
+# Rule claude-4-7 on the weather request: 7 text tokens x 1.249 + one message 3.485 + the
+# request 2.986 + one tool 7.211 + 28 tokens of its JSON x 1.379 = 61.037, and the prompt.
+@pytest.mark.parametrize(("choice", "tokens", "band"), [
+    # The auto prompt, 299.731, was fitted on the one tool request of that generation: 360.768.
+    ({"type": "auto"}, "361", "24.3"),
+    # No request of that generation forced a tool: that prompt keeps its starting value, 313.
+    ({"type": "any"}, "374", ""),
+])
+def test_a_weight_no_request_measured_makes_the_count_unmeasured(
+        cli: Run, tmp_path: Path, choice: dict, tokens: str, band: str) -> None:
+    row = count(cli, tmp_path, weather(choice), "-m", "claude-opus-4-8")
+    assert (row["tokens"], row["accuracy"], row["error_p90_pct"]) == (tokens, "estimate", band)
+    assert bundled_rules().rules["claude-4-7"].unmeasured == {"tool_prompt_any"}
 
 
 # --- every estimate says how good it is ----------------------------------------------------------
@@ -367,6 +430,44 @@ def test_every_estimated_row_carries_its_error_band(cli: Run, current_table: Pri
             assert row["error_p90_pct"] == "", row
             line = next(line for line in table.splitlines() if f" {row['model']} " in line)
             assert "estimate (unmeasured)" in line
+
+
+@pytest.mark.parametrize("command", [
+    ("project", "--from", "examples/support-chat.json", "--rpd", "100"),
+    ("simulate", "--from", "examples/support-chat.json", "--no-chart"),
+    ("count", "--per-message", "examples/support-chat.json"),
+], ids=["project", "simulate", "count-per-message"])
+@pytest.mark.parametrize(("model", "accuracy", "band", "shown"), [
+    ("claude-sonnet-4-6", "estimate", "10.7", "estimate ±11%"),  # rule claude-4-6
+    ("gpt-4o", "exact", "", "exact"),
+])
+def test_every_counted_row_of_every_command_says_how_sure_it_is(
+        cli: Run, command: tuple[str, ...], model: str, accuracy: str, band: str,
+        shown: str) -> None:
+    machine = csv_rows(cli(*command, "-m", model, "-f", "csv").out)
+    assert machine and {(row["accuracy"], row["error_p90_pct"]) for row in machine} == {
+        (accuracy, band)}
+    objects = json.loads(cli(*command, "-m", model, "-f", "json").out)
+    assert {(row["accuracy"], row["error_p90_pct"]) for row in objects} == {
+        (accuracy, float(band) if band else None)}
+    table = cli(*command, "-m", model, "-f", "table").out.splitlines()
+    start = next(number for number, line in enumerate(table)
+                 if line and set(line) <= {"-", " "}) + 1
+    rows = table[start:table.index("", start) if "" in table[start:] else None]
+    assert rows and all(line.rstrip().endswith(shown) for line in rows), table
+
+
+def test_a_message_row_is_as_sure_as_its_own_conversation(cli: Run, tmp_path: Path) -> None:
+    path = tmp_path / "two.jsonl"
+    plain = {"messages": [{"role": "user", "content": "Hello there"}]}
+    path.write_text(json.dumps(weather({"type": "any"})) + "\n" + json.dumps(plain) + "\n")
+    result = cli("count", str(path), "--per-message", "-m", "claude-opus-4-8", "-f", "csv")
+    assert result.status == 0, result.err
+    bands = {(row["conversation"], row["error_p90_pct"]) for row in csv_rows(result.out)}
+    # The first needs a weight no request measured; the second is plain text, measured.
+    assert bands == {("1", ""), ("2", "24.3")}
+    [file_row] = csv_rows(cli("count", str(path), "-m", "claude-opus-4-8", "-f", "csv").out)
+    assert (file_row["accuracy"], file_row["error_p90_pct"]) == ("estimate", "")
 
 
 # --- the fitter --------------------------------------------------------------------------------
@@ -499,6 +600,94 @@ def test_calibrate_keeps_the_bundled_rule_with_too_few_records(cli: Run, tmp_pat
     [row] = csv_rows(result.out)
     assert row["result"] == "too few records (1 of 10): the bundled rule is kept"
     assert row["median_error_before_pct"] == "0"  # estimated 8, billed 8
+
+
+def claude_log(path: Path, model: str, records: int, scale: float) -> None:
+    """``records`` one-message requests to ``model``, each billed ``scale`` times its count by
+    the bundled rule claude-4-5 (2.986 + 3.485 + 1.076 a text token)."""
+    from tokcost.counting.tokenizers import get_encoding
+
+    encoding = get_encoding("o200k_base")
+    lines = []
+    for number in range(records):
+        text = " ".join(["word"] * (20 + 37 * number))
+        bundled = 2.986 + 3.485 + 1.076 * len(encoding.encode_ordinary(text))
+        lines.append(json.dumps({"model": model, "request": {"messages": [
+            {"role": "user", "content": text}]}, "response": {"usage": {
+                "input_tokens": round(bundled * scale)}}}))
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_calibrate_takes_a_model_the_newest_table_lacks_from_the_table_that_has_it(
+        cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TOKCOST_PRICING")  # the bundled tables, newest first
+    log = tmp_path / "log.jsonl"
+    claude_log(log, "claude-sonnet-4-5", 12, 1.2)  # sold until table 2026-11-22
+    calibration = tmp_path / "cal.json"
+    result = cli("calibrate", str(log), "-f", "csv", "-w", str(calibration))
+    assert result.status == 0, result.err
+    [row] = csv_rows(result.out)
+    assert (row["model"], row["rule"], row["records"]) == ("claude-sonnet-4-5", "claude-4-5",
+                                                           "12")
+    assert row["result"].startswith("calibrated")
+    assert ("tokcost: note: claude-sonnet-4-5: not in price table 2026-12-01; its counting rule "
+            "(claude-4-5) is the one table 2026-11-22 gives it (a rule does not depend on "
+            "prices)") in result.err.splitlines()
+    assert list(json.loads(calibration.read_text())["models"]) == ["claude-sonnet-4-5"]
+
+
+def test_calibrate_leaves_a_calibration_file_alone_when_nothing_is_calibrated(
+        cli: Run, tmp_path: Path) -> None:
+    calibration = tmp_path / "cal.json"
+    log = tmp_path / "log.jsonl"
+    claude_log(log, "claude-sonnet-4-5", 12, 1.2)
+    assert cli("calibrate", str(log), "-f", "csv", "-w", str(calibration)).status == 0
+    calibration.chmod(0o640)
+    before = calibration.read_bytes()
+    missing = tmp_path / "nosuch.jsonl"
+    result = cli("calibrate", str(missing), "-w", str(calibration))
+    assert result.status == 1
+    assert result.err.splitlines() == [
+        f"tokcost: error: {missing}: no such file",
+        f"tokcost: error: no model was calibrated, so {calibration} is left as it was"]
+    assert calibration.read_bytes() == before
+    few = tmp_path / "few.jsonl"  # read, but too few records to fit
+    claude_log(few, "claude-sonnet-4-5", 3, 1.2)
+    result = cli("calibrate", str(few), "-f", "csv", "-w", str(calibration))
+    assert result.status == 1 and calibration.read_bytes() == before
+    assert "too few records (3 of 10)" in result.out
+    # A calibration written over the file replaces it whole, keeping its permissions, and
+    # leaves nothing beside it.
+    claude_log(log, "claude-sonnet-4-5", 12, 1.5)
+    assert cli("calibrate", str(log), "-f", "csv", "-w", str(calibration)).status == 0
+    assert calibration.read_bytes() != before and calibration.stat().st_mode & 0o777 == 0o640
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "cal.json", "few.jsonl", "log.jsonl"]
+    fresh = tmp_path / "fresh.json"
+    assert cli("calibrate", str(missing), "-w", str(fresh)).status == 1
+    assert not fresh.exists()
+
+
+def test_calibrate_tells_vertex_ai_responses_from_the_gemini_apis(cli: Run, tmp_path: Path
+                                                                  ) -> None:
+    hello = {"contents": [{"role": "user", "parts": [{"text": "Hello"}]}]}
+    log = tmp_path / "log.jsonl"
+    log.write_text("\n".join(json.dumps(line) for line in (
+        {"request": hello, "response": {"modelVersion": "gemini-3-flash-preview",
+                                        "usageMetadata": {"promptTokenCount": 2}}},
+        # Vertex AI says how it served a request; the Gemini API does not.
+        {"request": hello, "response": {"modelVersion": "gemini-3-flash-preview",
+                                        "usageMetadata": {"promptTokenCount": 1,
+                                                          "trafficType": "ON_DEMAND"}}},
+    )) + "\n")
+    result = cli("calibrate", str(log), "-f", "csv")
+    assert result.status == 0, result.err
+    # "Hello" is 1 token: 0.989 + 1.027 = 2.016 by rule gemini-3, 0.989 + 0.069 = 1.058 by
+    # rule gemini-3-vertex; both as billed.
+    assert [(row["model"], row["rule"], row["median_error_before_pct"])
+            for row in csv_rows(result.out)] == [
+        ("gemini-3-flash-preview", "gemini-3", "0"),
+        ("vertex_ai/gemini-3-flash-preview", "gemini-3-vertex", "0")]
 
 
 def test_a_calibration_file_that_is_not_one_is_one_clear_error(cli: Run, tmp_path: Path) -> None:

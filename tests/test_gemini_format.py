@@ -260,8 +260,9 @@ def test_kept_request_is_camel_case_but_data_is_as_given() -> None:
 @pytest.mark.parametrize(("model", "expected"), [
     ("gemini-2.5-pro", "gemini-2.5-pro"),
     ("models/gemini-2.5-flash", "gemini-2.5-flash"),
+    # A Vertex AI resource name says the platform, which bills some parts of a request apart.
     ("projects/p/locations/us-central1/publishers/google/models/gemini-2.0-flash",
-     "gemini-2.0-flash"),
+     "vertex_ai/gemini-2.0-flash"),
     (42, None),
 ])
 def test_model(model: Any, expected: str | None) -> None:

@@ -42,10 +42,12 @@ from tokcost.limits import (
     MAX_WINDOW_DAYS,
 )
 from tokcost.output import (
+    ACCURACY_COLUMNS,
     Column,
     OutputFormat,
     Row,
     default_format,
+    for_people,
     plain_number,
     printable,
     render,
@@ -477,6 +479,7 @@ def count(
         COUNT_COLUMNS,
         COUNT_TABLE_COLUMNS,
         PER_MESSAGE_COLUMNS,
+        PER_MESSAGE_TABLE_COLUMNS,
         Counter,
         CountJob,
         default_jobs,
@@ -515,6 +518,7 @@ def count(
                 skipped.extend(counted.problems)
             else:
                 problems.extend(counted.problems)
+            problems.extend(counted.failures)  # the API's, not a bad line: never skipped
             results.extend(counted.counts)
             notes.update(dict.fromkeys(counted.notes))
             warnings.extend(counted.warnings)
@@ -527,10 +531,9 @@ def count(
     for problem in problems:
         typer.echo(_shown(f"tokcost: error: {problem}"), err=True)
     if per_message:
-        rows = [{"path": r.path, "conversation": number, "index": m.index, "role": m.role,
-                 "tokens": m.tokens, "preview": m.preview}
-                for r in results for number, m in r.per_message]
-        _emit(rows, PER_MESSAGE_COLUMNS, fmt, output)
+        for_table = _chosen_format(fmt, output) is OutputFormat.table
+        _emit([row for r in results for row in r.message_rows(for_table=for_table)],
+              PER_MESSAGE_TABLE_COLUMNS if for_table else PER_MESSAGE_COLUMNS, fmt, output)
     elif results:
         for_table = _chosen_format(fmt, output) is OutputFormat.table
         _emit([r.row(for_table=for_table) for r in results],
@@ -604,7 +607,8 @@ def _chosen_models(table: Any, names: Sequence[str] | None, provider: str | None
     does not know: the others are still counted and priced. None of them known is an error."""
     wanted = list(dict.fromkeys(part.strip() for name in names or () for part in name.split(",")
                                 if part.strip()))
-    models, unknown = [], []
+    models: list[Any] = []
+    unknown: list[str] = []
     for name in wanted:
         try:
             model = _resolve(table, name)
@@ -614,7 +618,7 @@ def _chosen_models(table: Any, names: Sequence[str] | None, provider: str | None
         if provider is not None and model.provider != provider:
             raise OptionError(f"{model.id} is sold by {model.provider}, not {provider}: leave "
                               "out --provider, or name only its models with -m")
-        if model not in models:
+        if all(chosen.id != model.id for chosen in models):  # one row a model
             models.append(model)
     if unknown and not models:
         for line in unknown[:-1]:
@@ -795,6 +799,9 @@ def project(
         columns = (*columns[:4], *CACHE_COLUMNS, *columns[4:])
     if result.rows and result.rows[0].input_tokens_p50 is not None:
         columns += PERCENTILE_COLUMNS
+    for_table = _chosen_format(fmt, output) is OutputFormat.table
+    if from_file is not None:  # the requests were counted: how surely
+        columns += for_people(ACCURACY_COLUMNS) if for_table else ACCURACY_COLUMNS
     days = plain_number(result.days_per_month)
     if simulated is not None:
         caching = "prompt caching as simulated" if cache else "no prompt caching"
@@ -808,8 +815,8 @@ def project(
         f"Prices: table {result.pricing_version}, {'batch' if batch else service_tier} prices, "
         f"{caching}; long-context tiers by prompt size; a month is {days} days, a year 365.",
     )
-    _emit([r.row() for r in result.rows], columns, fmt, output, preamble=preamble,
-          currency=currency, priced_by=result.pricing_version)
+    _emit([r.row(for_table=for_table) for r in result.rows], columns, fmt, output,
+          preamble=preamble, currency=currency, priced_by=result.pricing_version)
     _report_unknown(unknown)
 
 
@@ -998,9 +1005,13 @@ def simulate(
             lines += ["", *growth_chart(points, window=window,
                                         fits=[row.fits for row in result.rows])]
     # Several models: one table, each row saying whose it is, so that growth compares.
-    columns = ((Column("model"), *SIMULATION_COLUMNS) if several else SIMULATION_COLUMNS)
-    rows = [{"model": result.model, **row.row()} if several else row.row()
-            for result in results for row in result.rows]
+    columns: tuple[Column, ...] = (
+        (Column("model"), *SIMULATION_COLUMNS) if several else SIMULATION_COLUMNS)
+    for_table = _chosen_format(fmt, output) is OutputFormat.table
+    if from_file is not None or system_text is not None:  # real text counted: how surely
+        columns += for_people(ACCURACY_COLUMNS) if for_table else ACCURACY_COLUMNS
+    rows = [{"model": result.model, **row.row(for_table=for_table)} if several
+            else row.row(for_table=for_table) for result in results for row in result.rows]
     _emit(rows, columns, fmt, output, preamble=preamble, epilogue=lines, currency=currency,
           priced_by=table.label)
     if plot is not None:
@@ -1074,16 +1085,25 @@ def calibrate(
     if os.environ.pop(CALIBRATION_ENV_VAR, None):  # main() puts it back
         _note(f"${CALIBRATION_ENV_VAR} is not applied here: logs are measured against the "
               "bundled rules")
-    table = _table(pricing_version, pricing)
-    result = run(logs, table, model=model, min_records=min_records,
+    # A model the newest table no longer sells is calibrated with the rule of the newest
+    # bundled table that has it, unless a table was chosen.
+    tables = _table_by_day(pricing_version, pricing)
+    result = run(logs, tables, model=model, min_records=min_records,
                  sources=", ".join(str(path) for path in logs))
+    for note in result.notes:
+        _note(note)
     for problem in result.problems:
         typer.echo(f"tokcost: error: {problem}", err=True)
     if result.rows:
         _emit(result.rows, CALIBRATE_COLUMNS, fmt, output)
+    if write is not None and not result.calibrated:
+        # An empty file would undo the calibration a file holds: it is left as it was.
+        kept = "left as it was" if write.exists() else "not written"
+        typer.echo(f"tokcost: error: no model was calibrated, so {write} is {kept}", err=True)
+        raise typer.Exit(ExitStatus.ERROR)
     if write is not None:
         write_calibration(result, write)
-        count = len(result.file["models"])
+        count = result.calibrated
         _note(f"wrote {count} calibrated model{'s' if count != 1 else ''} to {write}; apply "
               f"it with --calibration {write} or TOKCOST_CALIBRATION={write}")
     if result.problems or not result.rows:

@@ -8,6 +8,7 @@ before it is opened; a pipe or FIFO (``--pricing <(curl ...)``) is read, up to t
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from pathlib import Path
@@ -63,9 +64,45 @@ def refuse_device(path: str | os.PathLike[str], kind: str) -> None:
 
 def write_text_file(path: Path, text: str, option: str) -> None:
     """Write a file that an option (``--output``) names; a failure (a full disk, a folder
-    that went away) is one line naming the file and the option."""
+    that went away) is one line naming the file and the option.
+
+    The text goes to a temporary file beside it, renamed over it once whole, so that a failure
+    halfway leaves the file as it was, never cut short. (A device or pipe, ``/dev/stdout``, is
+    written as it is; a symbolic link's target is replaced, not the link.)"""
     try:
-        path.write_text(text, "utf-8")
+        target = Path(os.path.realpath(path))
+        try:
+            status: os.stat_result | None = os.stat(target)
+        except FileNotFoundError:
+            status = None
+        if status is not None and not stat.S_ISREG(status.st_mode):
+            target.write_text(text, "utf-8")
+            return
+        _replace_atomically(target, text, status)
     except OSError as error:
         raise TokcostError(f"{path}: cannot write: {error.strerror or error}; choose another "
                            f"{option}") from None
+
+
+def _replace_atomically(target: Path, text: str, status: os.stat_result | None) -> None:
+    import tempfile
+
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
+                                         suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        if status is not None:  # the file keeps its permissions
+            mode = stat.S_IMODE(status.st_mode)
+        else:  # a new file gets those any new file would (mkstemp's are owner-only)
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise

@@ -100,6 +100,26 @@ def render(
     return []
 
 
+# How sure a count is, in every row that holds one: two columns in the machine formats, one at a
+# terminal (``for_people``), where the band joins the word: ``estimate ±23%``.
+ACCURACY_COLUMNS = (Column("accuracy"), Column("error_p90_pct", "decimal"))
+
+
+def for_people(columns: Sequence[Column]) -> tuple[Column, ...]:
+    """The columns a table shows: the error band goes inside the accuracy column."""
+    return tuple(column for column in columns if column.name != "error_p90_pct")
+
+
+def band_joined(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A row as a table shows it: ``accuracy`` with its band (``estimate ±23%``), and no
+    ``error_p90_pct``."""
+    joined = dict(row)
+    band = joined.pop("error_p90_pct", None)
+    if joined.get("accuracy") is not None:
+        joined["accuracy"] = accuracy_with_band(joined["accuracy"], band)
+    return joined
+
+
 def accuracy_with_band(accuracy: str, error_p90_pct: Decimal | float | None) -> str:
     """How sure a count is, for people: ``exact``, ``estimate ±23%`` (90% of measured
     requests within 23% of the billed count) or ``estimate (unmeasured)``."""

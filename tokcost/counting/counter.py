@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any, Literal, NamedTuple
 
 from tokcost.counting.features import (
+    FEATURE_WORDS,
     Features,
     conversation_features,
     message_features,
@@ -28,7 +29,7 @@ from tokcost.counting.features import (
     weigh,
 )
 from tokcost.counting.memo import token_counter
-from tokcost.counting.rules import Rule, rule_for
+from tokcost.counting.rules import PLATFORM_WORDS, Rule, other_platforms, rule_for
 from tokcost.counting.tokenizers import text_counter
 from tokcost.formats.conversations import Conversation
 from tokcost.pricing.schema import ModelPrice
@@ -100,6 +101,28 @@ class TokenCount(NamedTuple):
     error_p90_pct: Decimal | None = None
 
 
+class CountAccuracy(NamedTuple):
+    """How sure a sum of counts is (a file's, a workload's): exact when every count is; an
+    estimate's band is its counts' band (one model, one rule), unless one of them has none, and
+    then the error of the sum is not known either."""
+
+    accuracy: Accuracy = "exact"
+    error_p90_pct: Decimal | None = None
+
+    def plus(self, accuracy: Accuracy, error_p90_pct: Decimal | None) -> CountAccuracy:
+        """This and one count more."""
+        if accuracy != "estimate":
+            return self
+        if self.accuracy != "estimate":
+            return CountAccuracy("estimate", error_p90_pct)
+        if self.error_p90_pct is None or error_p90_pct is None:
+            return CountAccuracy("estimate", None)
+        return CountAccuracy("estimate", max(self.error_p90_pct, error_p90_pct))
+
+    def of(self, count: TokenCount) -> CountAccuracy:
+        return self.plus(count.accuracy, count.error_p90_pct)
+
+
 def _shown(message: Mapping[str, Any]) -> str:
     """What a message's preview shows: its text, else its first image or tool call."""
     content = message.get("content")
@@ -132,10 +155,15 @@ class ModelCounter:
         self.factor = model.tokenizer.factor
         self._role_tokens: dict[str, int] = {}
         self.base_notes: tuple[str, ...] = ()  # for conversations
-        self._text_notes: tuple[str, ...] = ()  # for plain text, which has no chat framing
+        self.text_notes: tuple[str, ...] = ()  # for plain text, which has no chat framing
         self.error_p90_pct: Decimal | None = None
         # The weights of an estimated rule; None for OpenAI's framing.
         self._weights = self.rule.weights if self.rule.method == "weighted" else None
+        # What keeps a request's count from claiming the rule's band: a feature whose weight
+        # no real request measured, and, for a model named without the platform it is reached
+        # through, the rules of platforms that bill the same request differently.
+        self._unmeasured = self.rule.unmeasured if self._weights is not None else frozenset()
+        self._platforms = other_platforms(model) if self._weights is not None else {}
         if model.tokenizer.accuracy == "estimate":
             scale = f" times {self.factor}" if self.factor != 1 else ""
             stand_in = model.tokenizer.encoding
@@ -146,7 +174,7 @@ class ModelCounter:
                 how = text_how = (f"by rule {self.rule.name} on {stand_in}{scale}: "
                                   f"{self.rule.describe()}")
             self.base_notes = (f"{model.id}: its tokenizer is not public; estimated {how}",)
-            self._text_notes = (f"{model.id}: its tokenizer is not public; estimated "
+            self.text_notes = (f"{model.id}: its tokenizer is not public; estimated "
                                 f"{text_how}",)
             self.error_p90_pct = self.rule.error_p90_pct()
 
@@ -156,7 +184,9 @@ class ModelCounter:
         encoding, the estimate factor, the rule's weights and the replayed thinking it bills.
         Counters alike here give such input the same tokens (their notes aside)."""
         return (self.model.tokenizer.encoding, self.factor, self.rule.method,
-                tuple(sorted(self.rule.weights.items())), self.rule.thinking_kept)
+                tuple(sorted(self.rule.weights.items())), self.rule.thinking_kept,
+                tuple(sorted(self._unmeasured)),
+                tuple(sorted((platform, rule.name) for platform, rule in self._platforms.items())))
 
     @functools.cached_property
     def counts_like(self) -> tuple[object, ...]:
@@ -182,7 +212,7 @@ class ModelCounter:
         The rule's measured error holds only for requests like those it was measured on: a
         note about the input (an image, a PDF, a block read as text) means a part no
         measurement covered, and the count says its error is not known."""
-        base = self._text_notes if text else self.base_notes
+        base = self.text_notes if text else self.base_notes
         all_notes = tuple(dict.fromkeys([*base, *notes]))
         accuracy: Accuracy = "exact" if not all_notes else "estimate"
         band = self.error_p90_pct if accuracy == "estimate" and not notes else None
@@ -193,14 +223,15 @@ class ModelCounter:
         """Another model's count as this model's: for a counter that counts this input alike
         (``counts_like``, or ``counts_text_like`` for input without media), so the tokens are
         the same and only the model's own notes differ. ``text``: the count is of plain text."""
-        own = counted_by._text_notes if text else counted_by.base_notes
+        own = counted_by.text_notes if text else counted_by.base_notes
         of_input = [note for note in count.notes if note not in own]
         return self._result(count.tokens, of_input, count.messages, text=text)
 
     def text(self, text: str) -> TokenCount:
         """Plain text: its tokens, with no chat framing."""
         if self._weights is not None:
-            return self._result(self._weighed({"text": self._tokens(text)}), (), text=True)
+            features: Features = {"text": self._tokens(text)}
+            return self._result(self._weighed(features), self._caveats([features]), text=True)
         return self._result(self._scaled(self._tokens(text)), (), text=True)
 
     def conversation(self, conversation: Conversation, upto: int | None = None, *,
@@ -309,6 +340,8 @@ class ModelCounter:
         weights = self._weights
         per_message, request, notes = conversation_features(
             conversation, self._tokens, self._rule_image, upto, self.rule.thinking_kept)
+        if self._unmeasured or self._platforms:
+            notes.extend(self._caveats([request, *per_message]))
         if not detail:
             total = weigh(request, weights) + sum(weigh(f, weights) for f in per_message)
             return self._result(self._scaled_float(total), notes)
@@ -331,6 +364,51 @@ class ModelCounter:
                 rows.append(MessageTokens(index, role, upto_here - shown_so_far, text))
             shown_so_far = upto_here
         return self._result(shown_so_far, notes, rows)
+
+    def _caveats(self, features: Sequence[Features]) -> list[str]:
+        """Why a request's count cannot claim the rule's band, if it cannot: it needs a weight
+        no real request measured, or the platforms the model may be reached through bill it
+        further apart than the band. The notes name the rule, not the count, so that a file's
+        requests share them."""
+        found: list[str] = []
+        missing = [name for name in sorted(self._unmeasured)
+                   if any(part.get(name) for part in features)]
+        if missing:
+            words = ", ".join(dict.fromkeys(FEATURE_WORDS.get(name, name) for name in missing))
+            found.append(f"rule {self.rule.name}: no real request measured its weight for "
+                         f"{words}, so a count that has it is estimated from a starting value "
+                         "and its error is not known")
+        if self._platforms:
+            assert self._weights is not None
+            own = self._scaled_float(sum(weigh(part, self._weights) for part in features))
+            band = float(self.error_p90_pct or 0) / 100
+            for platform, other in self._platforms.items():
+                theirs = self._scaled_float(sum(weigh(part, other.weights) for part in features))
+                if abs(theirs - own) <= band * own:
+                    continue
+                found.append(self._platform_note(platform, other, features))
+        return found
+
+    def _platform_note(self, platform: str, other: Rule, features: Sequence[Features]) -> str:
+        """A note for a request that two platforms bill further apart than the band, naming
+        what differs most and how to say which platform the request goes to."""
+        assert self._weights is not None
+        gaps: dict[str, float] = {}
+        for part in features:
+            for name, value in part.items():
+                gap = value * (self._weights.get(name, 0.0) - other.weights.get(name, 0.0))
+                gaps[name] = gaps.get(name, 0.0) + gap
+        widest = max(gaps, key=lambda name: abs(gaps[name]))
+        from tokcost.pricing.table import PLATFORM_PREFIX as prefixes
+
+        own = self.rule.platform
+        return (f"rule {self.rule.name}: {PLATFORM_WORDS.get(own, own)} and "
+                f"{PLATFORM_WORDS.get(platform, platform)} bill {FEATURE_WORDS[widest]} "
+                "differently, by more than the error band, and the model's name does not say "
+                f"which platform the request goes to: counted as "
+                f"{PLATFORM_WORDS.get(own, own)} bills it, its error not known; name the model "
+                f"{prefixes.get(platform, platform)}/MODEL or {prefixes.get(own, own)}/MODEL "
+                "to count it for one platform, with its measured error")
 
     def _rule_image(self, image: Mapping[str, Any]) -> tuple[int, str]:
         """An image's tokens by the rule's image rule, with a note on what was assumed."""

@@ -50,6 +50,17 @@ REQUEST_FEATURES = (
     "schema_json",       # stand-in tokens of that schema as JSON
 )
 FEATURES = MESSAGE_FEATURES + REQUEST_FEATURES
+# What each feature stands for, in the words of a note about a count.
+FEATURE_WORDS = {
+    "text": "text", "message": "the framing of messages", "tool_call": "tool calls",
+    "tool_call_json": "tool calls' arguments", "tool_result": "tool results",
+    "image_tokens": "images", "signature_bytes": "replayed thought signatures",
+    "request": "the framing of the request", "tools": "tool definitions",
+    "tool_json": "tool definitions", "tool_prompt_auto": "the hidden tool-use prompt",
+    "tool_prompt_any": "the hidden tool-use prompt of tool_choice any or a named tool",
+    "thinking": "extended thinking", "structured": "structured output",
+    "schema_json": "the output schema",
+}
 
 Features = dict[str, float]
 Encode = Callable[[str], int]

@@ -11,6 +11,12 @@ the calibration records, and read here). A model's rule is the one its price-tab
 (``tokenizer.rule``), else its provider's default, else ``openai``; a calibration file written by
 ``tokcost calibrate`` from the user's own logs (named by ``$TOKCOST_CALIBRATION``) replaces the
 weights of the models it holds.
+
+A rule may have variants for the platforms a model is reached through, which bill parts of the
+same request differently (Gemini through the Gemini API or Vertex AI): a model named with the
+platform's prefix (``vertex_ai/gemini-3-flash-preview``) is counted by its rule's variant
+(``platforms``). A rule also lists the weights no real request measured (``unmeasured``): a
+count that needs one of them cannot say how good it is.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
-from tokcost.counting.features import THINKING_KEPT, ThinkingKept
+from tokcost.counting.features import FEATURES, THINKING_KEPT, ThinkingKept
 from tokcost.errors import TokcostError, UnreadableFileError
 from tokcost.files import CALIBRATION_LIMIT, read_small_file, why_unreadable
 from tokcost.pricing.schema import ModelPrice
@@ -54,6 +60,10 @@ class Rule(NamedTuple):
     measured: Measured | None = None
     how_measured: str = ""
     thinking_kept: ThinkingKept = "none"  # which replayed thinking the model bills
+    # The features whose weights no real request measured (they keep a starting value).
+    unmeasured: frozenset[str] = frozenset()
+    platform: str = ""  # the platform whose billing the rule measures ("": any)
+    platforms: Mapping[str, str] = {}  # another platform -> the rule of its variant
 
     def error_p90_pct(self) -> Decimal | None:
         """The rule's error band: 90% of the measured requests were within this many percent
@@ -78,6 +88,9 @@ class RuleBook(NamedTuple):
 
 
 IMAGE_RULE_NAMES = ("openai", "anthropic", "gemini")
+# The platforms a rule's ``platform`` names, in words (the prefix that says one is in
+# tokcost.pricing.table.PLATFORM_PREFIXES).
+PLATFORM_WORDS = {"gemini_api": "the Gemini API", "vertex_ai": "Vertex AI"}
 # The rule of a model whose entry names none, by its mode, before its provider's default. An
 # embedding model is sent bare text: the weighted rules were fitted on chat requests (framing,
 # hidden prompts) against chat models' billed counts, which say nothing of an embedding
@@ -104,6 +117,13 @@ def _read_rule(name: str, raw: Mapping[str, Any]) -> Rule:
     checked = {key: _non_negative(value, f"rule {name!r}: weight {key!r}")
                for key, value in weights.items()}
     measured = raw.get("measured")
+    unmeasured = raw.get("unmeasured", [])
+    if not isinstance(unmeasured, list) or any(item not in FEATURES for item in unmeasured):
+        raise ValueError(f"rule {name!r}: unmeasured must list features a rule weighs")
+    platforms = raw.get("platforms", {})
+    if not isinstance(platforms, dict) or not all(
+            isinstance(key, str) and isinstance(value, str) for key, value in platforms.items()):
+        raise ValueError(f"rule {name!r}: platforms must map a platform to a rule's name")
     return Rule(
         name=name,
         method=method,
@@ -116,6 +136,9 @@ def _read_rule(name: str, raw: Mapping[str, Any]) -> Rule:
         if measured else None,
         how_measured=str(measured.get("how", "")) if measured else "",
         thinking_kept=thinking_kept,
+        unmeasured=frozenset(unmeasured),
+        platform=str(raw.get("platform", "")),
+        platforms=dict(platforms),
     )
 
 
@@ -129,6 +152,11 @@ def _non_negative(value: Any, what: str) -> float:
 def read_rule_book(text: str) -> RuleBook:
     raw = json.loads(text)
     rules = {name: _read_rule(name, entry) for name, entry in raw["rules"].items()}
+    for rule in rules.values():
+        for platform, variant in rule.platforms.items():
+            if variant not in rules or rules[variant].platform != platform:
+                raise ValueError(f"rule {rule.name!r}: its {platform} variant {variant!r} is "
+                                 f"not a rule of that platform")
     return RuleBook(rules, dict(raw.get("defaults", {})))
 
 
@@ -179,13 +207,40 @@ def active_calibration() -> dict[str, Rule]:
     return {} if stamp is None else _calibration_at(stamp[0], stamp[1:])
 
 
+def platform_variant(model: ModelPrice, book: RuleBook | None = None) -> Rule | None:
+    """The variant of the model's rule for the platform its name says, if the rule has one."""
+    platform = model.tokenizer.platform
+    if not platform:
+        return None
+    base = _table_rule(model, book or bundled_rules())
+    variant = base.platforms.get(platform)
+    return (book or bundled_rules()).rules[variant] if variant else None
+
+
 def rule_for(model: ModelPrice, book: RuleBook | None = None) -> Rule:
-    """The rule ``model`` is counted by: its calibrated one, else the table's, else the
-    provider's default."""
+    """The rule ``model`` is counted by: its calibrated one, else the table's (its platform's
+    variant, where its name says a platform the rule has one for), else the provider's
+    default."""
+    # A model named through a platform has the platform in its id (vertex_ai/...), and so a
+    # calibration of its own.
     calibrated = active_calibration().get(model.id)
     if calibrated is not None and model.tokenizer.accuracy == "estimate":
         return calibrated
     book = book or bundled_rules()
+    return platform_variant(model, book) or _table_rule(model, book)
+
+
+def other_platforms(model: ModelPrice, book: RuleBook | None = None) -> dict[str, Rule]:
+    """For a model whose name says no platform: its rule's variants for the platforms that
+    bill it apart (a request may be sent to any of them), by platform."""
+    if model.tokenizer.platform or model.tokenizer.accuracy == "exact":
+        return {}
+    book = book or bundled_rules()
+    rule = _table_rule(model, book)
+    return {platform: book.rules[name] for platform, name in rule.platforms.items()}
+
+
+def _table_rule(model: ModelPrice, book: RuleBook) -> Rule:
     name = (model.tokenizer.rule or MODE_RULES.get(model.mode)
             or book.defaults.get(model.provider) or "openai")
     if name not in book.rules:

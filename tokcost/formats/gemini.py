@@ -159,10 +159,15 @@ def _read(request: Mapping[str, Any], where: str, contents_at: str) -> GeminiReq
 
 
 def _model(request: Mapping[str, Any]) -> str | None:
-    """The model a request names: ``models/gemini-2.5-flash`` and Vertex's resource names
-    (``projects/.../publishers/google/models/gemini-2.5-flash``) are the model's id."""
+    """The model a request names: ``models/gemini-2.5-flash`` is the model's id, and a Vertex
+    AI resource name (``projects/.../publishers/google/models/gemini-2.5-flash``) is that id
+    through Vertex AI (``vertex_ai/gemini-2.5-flash``), which bills some parts of a request
+    apart from the Gemini API."""
     model = request.get("model")
-    return model.rpartition("models/")[2] if isinstance(model, str) else None
+    if not isinstance(model, str):
+        return None
+    bare = model.rpartition("models/")[2]
+    return f"vertex_ai/{bare}" if model.startswith("projects/") else bare
 
 
 def _body(request: Mapping[str, Any]) -> dict[str, Any]:

@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from tokcost.counting.counter import Accuracy, MessageTokens, ModelCounter, TokenCount, preview
+from tokcost.counting.counter import (
+    Accuracy,
+    CountAccuracy,
+    MessageTokens,
+    ModelCounter,
+    TokenCount,
+    preview,
+)
 from tokcost.counting.rules import CALIBRATION_ENV_VAR, calibration_stamp
 from tokcost.errors import (
     ApiError,
@@ -34,7 +41,7 @@ from tokcost.inputs.sources import (
     parse_json_line,  # one parse of a line, then its shape
     source_of,
 )
-from tokcost.output import Column, accuracy_with_band
+from tokcost.output import ACCURACY_COLUMNS, Column, band_joined, for_people
 from tokcost.pricing.costing import TokenUsage, cost_of, image_fee
 from tokcost.pricing.schema import STANDARD, ModelPrice
 from tokcost.pricing.table import PriceTable, load_price_table
@@ -45,17 +52,17 @@ PARALLEL_MIN_BYTES = 4 << 20
 COUNT_COLUMNS = (
     Column("path"), Column("format", drop=3), Column("model"),
     Column("conversations", "int", "convs", drop=2), Column("messages", "int", "msgs", drop=2),
-    Column("tokens", "int"), Column("accuracy"), Column("error_p90_pct", "decimal"),
-    Column("input_cost_usd", "usd", "input cost"),
+    Column("tokens", "int"), *ACCURACY_COLUMNS, Column("input_cost_usd", "usd", "input cost"),
 )
 # At a terminal the error band goes beside the word: "estimate ±23%".
-COUNT_TABLE_COLUMNS = tuple(c for c in COUNT_COLUMNS if c.name != "error_p90_pct")
+COUNT_TABLE_COLUMNS = for_people(COUNT_COLUMNS)
 # How many of a document's texts over a model's input limit are named; the rest are counted.
 SHOWN_OVER_LIMIT = 3
 PER_MESSAGE_COLUMNS = (
     Column("path", drop=1), Column("conversation", "int", "conv"), Column("index", "int", "#"),
-    Column("role"), Column("tokens", "int"), Column("preview"),
+    Column("role"), Column("tokens", "int"), Column("preview"), *ACCURACY_COLUMNS,
 )
+PER_MESSAGE_TABLE_COLUMNS = for_people(PER_MESSAGE_COLUMNS)
 
 
 @dataclass
@@ -73,8 +80,10 @@ class FileCount:
     # For an estimate by a measured rule: 90% of measured requests were within this many
     # percent of what the provider billed. None when exact, or when never measured.
     error_p90_pct: Decimal | None = None
-    # (conversation number, message) pairs, kept only when asked for (--per-message).
+    # (conversation number, message) pairs, kept only when asked for (--per-message), and how
+    # sure each conversation's count is (a message's share is as sure as its conversation's).
     per_message: list[tuple[int | None, MessageTokens]] = field(default_factory=list, repr=False)
+    accuracy_of: dict[int, CountAccuracy] = field(default_factory=dict, repr=False)
     # Texts longer than the model's input limit (an embedding model's window): how many, and
     # the first few as (place, tokens). They are in the count all the same.
     over_input_limit: int = 0
@@ -84,9 +93,20 @@ class FileCount:
     def row(self, *, for_table: bool = False) -> dict[str, Any]:
         """The row ``tokcost count`` prints; at a terminal the error band joins the accuracy."""
         row = {column.name: getattr(self, column.name) for column in COUNT_COLUMNS}
-        if for_table:
-            row["accuracy"] = accuracy_with_band(self.accuracy, row.pop("error_p90_pct"))
-        return row
+        return band_joined(row) if for_table else row
+
+    def message_rows(self, *, for_table: bool = False) -> list[dict[str, Any]]:
+        """The rows ``tokcost count --per-message`` prints: each message's share, as sure as
+        its conversation's count (a run of text, as the file's)."""
+        whole = CountAccuracy(self.accuracy, self.error_p90_pct)
+        rows = []
+        for number, message in self.per_message:
+            sure = whole if number is None else self.accuracy_of.get(number, whole)
+            row = {"path": self.path, "conversation": number, "index": message.index,
+                   "role": message.role, "tokens": message.tokens, "preview": message.preview,
+                   "accuracy": sure.accuracy, "error_p90_pct": sure.error_p90_pct}
+            rows.append(band_joined(row) if for_table else row)
+        return rows
 
 
 @dataclass
@@ -97,6 +117,9 @@ class DocumentCount:
     problems: list[InputFileError]
     notes: list[str]
     warnings: list[str] = field(default_factory=list)  # counted, but the API would refuse it
+    # With --exact: the API's failure for a model, naming the conversation it stopped at; that
+    # model has no count for the document (the other models have theirs).
+    failures: list[ApiError] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -143,6 +166,9 @@ class BatchResult:
     # Embedding model -> [conversations it was not given, the first one's place]: an
     # embedding model embeds texts, not chats.
     refused: dict[str, list[Any]] = field(default_factory=dict)
+    # Model -> the API's failure for it (--exact), naming the conversation: the model is not
+    # counted further in the batch, as the next request would most likely fail the same way.
+    failed: dict[str, str] = field(default_factory=dict)
 
 
 # --- counting one batch (here or in a worker) -------------------------------------------------
@@ -316,6 +342,8 @@ def _count_conversation(conversation: Conversation, place: tuple[str, str, int],
     media = images > 0 or has_media(conversation)
     alike = _Alike()  # the image rule matters only where there are media
     for model in models:
+        if model.id in result.failed:
+            continue
         try:
             if job.exact:
                 count = _conversation_count(model, conversation, job, result.notes)
@@ -326,11 +354,13 @@ def _count_conversation(conversation: Conversation, place: tuple[str, str, int],
                     functools.partial(_conversation_count, model, conversation, job,
                                       result.notes))
         except ApiError as error:
-            # The API failed for this file: it is reported as the file's problem, naming
-            # the conversation, and the file's count stops there (the next request would
-            # most likely fail the same way), while other files keep their results.
+            # The API failed for this model: it is reported as the file's problem for that
+            # model, naming the conversation, and the model's count of the file stops there
+            # (the next request would most likely fail the same way); the other models, the
+            # offline ones, keep counting.
             label, joint, number = place
-            raise ApiError(f"{label}{joint}{number}: {error}") from None
+            result.failed[model.id] = f"{label}{joint}{number}: {model.id} not counted: {error}"
+            continue
         result.counted.append(Counted(index, model.id, count.tokens, len(conversation.messages),
                                       count.accuracy == "estimate", count.error_p90_pct,
                                       count.messages, images=images))
@@ -567,11 +597,16 @@ class Counter:
         problems: list[InputFileError] = []
         notes: dict[str, None] = dict.fromkeys(document.notes)
         refused: dict[str, list[Any]] = {}
+        failed: dict[str, str] = {}  # model -> the first failure of the API for it
         number = 0
         for result in self._results(document):
+            for model_id, failure in result.failed.items():
+                failed.setdefault(model_id, failure)
             for counted in result.counted:
+                if counted.model in failed:  # its count of the document is not whole
+                    continue
                 if counted.model not in tallies:
-                    model = self.job.table.snapshot.models[counted.model]
+                    model = self.job.table.resolve(counted.model).model
                     tallies[counted.model] = _Tally(document.label, document.format, model,
                                                     self.job.service_tier, self.job.batch)
                 tallies[counted.model].add(counted, number, self.job.per_message)
@@ -582,6 +617,8 @@ class Counter:
                 refused.setdefault(model_id, [0, first])[0] += count
             if progress is not None:
                 progress(result.size, sum(c.tokens for c in result.counted))
+        for model_id in failed:
+            tallies.pop(model_id, None)
         finished = [tally.finish() for tally in tallies.values()]
         for tally in tallies.values():
             if tally.unpriced:
@@ -594,9 +631,10 @@ class Counter:
                       "input of its own, with no chat framing"] = None
         problems.extend(_refusal(document.label, model_id, count, first)
                         for model_id, (count, first) in refused.items())
-        warnings = [_over_limit_warning(document.label, self.job.table.snapshot.models[c.model],
+        warnings = [_over_limit_warning(document.label, self.job.table.resolve(c.model).model,
                                         c) for c in finished if c.over_input_limit]
-        return DocumentCount(finished, problems, list(notes), warnings)
+        return DocumentCount(finished, problems, list(notes), warnings,
+                             [ApiError(failure) for failure in failed.values()])
 
 
 def _refusal(label: str, model: str, count: int, first: str) -> InputFileError:
@@ -637,17 +675,17 @@ class _Tally:
         self.unpriced: str | None = None
         self.text_tokens: int | None = None
         self.text_preview = ""
+        self.accuracy = CountAccuracy()
 
     def add(self, counted: Counted, first: int, per_message: bool) -> None:
         result = self.result
         result.tokens += counted.tokens
-        if counted.estimate:
-            # A file's band is its conversations' (one rule, so one band), unless one of them
-            # holds what no measurement covered: then the file's error is not known either.
-            if result.accuracy != "estimate":
-                result.accuracy, result.error_p90_pct = "estimate", counted.error_p90_pct
-            elif counted.error_p90_pct is None:
-                result.error_p90_pct = None
+        # A file's band is its conversations' (one rule, so one band), unless one of them
+        # holds what no measurement covered: then the file's error is not known either.
+        own = CountAccuracy().plus("estimate" if counted.estimate else "exact",
+                                   counted.error_p90_pct)
+        self.accuracy = self.accuracy.plus(*own)
+        result.accuracy, result.error_p90_pct = self.accuracy
         if counted.text_item:  # a text that is a request of its own
             result.texts += 1
             self._price(counted.tokens)
@@ -657,6 +695,7 @@ class _Tally:
                 number = first + counted.conversation + 1
                 result.per_message.append(
                     (number, MessageTokens(None, "(text)", counted.tokens, counted.preview)))
+                result.accuracy_of[number] = own
             return
         if counted.messages is None:  # a run of text: the whole text is one request
             self.text_tokens = (self.text_tokens or 0) + counted.tokens
@@ -671,6 +710,7 @@ class _Tally:
         if per_message:
             number = first + counted.conversation + 1
             result.per_message.extend((number, row) for row in counted.rows)
+            result.accuracy_of[number] = own
 
     def _price(self, tokens: int, images: int = 0) -> None:
         """Add one request's input cost (with any per-image fee); a price the tier lacks leaves
@@ -725,8 +765,9 @@ def count_file(
     as input (at Batch API prices with ``batch``). ``column``: the column of a Parquet or
     Arrow table to count (default: the one its shape suggests).
 
-    Raises InputFileError when the file cannot be read, and, with ``exact``, ApiError naming
-    the file and conversation when Anthropic's API fails for it.
+    Raises InputFileError when the file cannot be read. With ``exact``, a model Anthropic's API
+    fails for has no count; its failure, naming the file and conversation, is in ``failures``,
+    and the other models are counted.
     """
     table = table or load_price_table()
     job = CountJob(table, tuple(table.resolve(name).model for name in models), per_message,

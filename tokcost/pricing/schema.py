@@ -93,6 +93,10 @@ class Tokenizer(NamedTuple):
     # The counting rule (tokcost/counting/rules.json) that estimates this model's requests;
     # None: its provider's default.
     rule: str | None = None
+    # The platform the model's name says it is reached through (``vertex_ai/...``), whose
+    # billing the counting rule's variant for it follows; None: not said. Set by the name
+    # looked up, never by the table.
+    platform: str | None = None
 
     def describe(self) -> str:
         if self.accuracy == "exact":

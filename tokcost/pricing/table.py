@@ -43,6 +43,14 @@ PROVIDER_PREFIXES = {
     "mistral": "mistral",
     "mistralai": "mistral",
 }
+# Prefixes that also say which platform a model is reached through, where one model is sold
+# through more than one (LiteLLM's spellings): the counting rules bill some parts of a request
+# by platform (tokcost/counting/rules.json).
+PLATFORM_PREFIXES = {"gemini": "gemini_api", "vertex_ai": "vertex_ai"}
+PLATFORM_PREFIX = {platform: prefix for prefix, platform in PLATFORM_PREFIXES.items()}
+# The platform whose prices the tables hold for a provider's models: a model named through it
+# is the table's entry under its own id (only the platform is said).
+PRICED_PLATFORMS = {"google": "gemini_api"}
 # Dated snapshot suffixes: -2024-08-06, -20250929, -0125 (OpenAI, xAI), @20240620 (Vertex AI).
 _DATE_SUFFIX = re.compile(r"^(?P<base>.+?)[-@](?:\d{4}-\d{2}-\d{2}|\d{8}|\d{4})$")
 
@@ -69,6 +77,7 @@ class PriceTable:
         self.snapshot = snapshot
         self.label = label
         self._names: dict[str, str] = {}
+        self._on_platform: dict[tuple[str, str], ModelPrice] = {}
         for model in snapshot.models.values():
             for name in (model.id, *model.aliases):
                 self._names.setdefault(name.casefold(), model.id)
@@ -113,11 +122,12 @@ class PriceTable:
         """Like :meth:`resolve`, but None for a name the table does not know."""
         requested = name
         key = name.strip().casefold()
-        provider = None
+        provider = platform = None
         if "/" in key:
             prefix, rest = key.split("/", 1)
             if prefix in PROVIDER_PREFIXES:
                 provider, key = PROVIDER_PREFIXES[prefix], rest
+                platform = PLATFORM_PREFIXES.get(prefix)
         found = self._names.get(key)
         fell_back = False
         if found is None and (match := _DATE_SUFFIX.match(key)):
@@ -126,8 +136,24 @@ class PriceTable:
         if found is not None:
             model = self.snapshot.models[found]
             if provider is None or model.provider == provider:
+                if platform is not None:
+                    model = self._reached_through(model, platform)
                 return Resolution(model, requested, fell_back)
         return None
+
+    def _reached_through(self, model: ModelPrice, platform: str) -> ModelPrice:
+        """The model as named through a platform: the same entry and prices, saying its
+        platform. Through a platform other than the one the table is priced for, under the
+        name that says it (``vertex_ai/gemini-3-flash-preview``, which finds it again), so that
+        its rows stand apart from the model's own. One object a model and platform, so that
+        what is kept per model (its counter) is kept."""
+        key = (model.id, platform)
+        if key not in self._on_platform:
+            own = PRICED_PLATFORMS.get(model.provider) == platform
+            self._on_platform[key] = model._replace(
+                id=model.id if own else f"{PLATFORM_PREFIX[platform]}/{model.id}",
+                tokenizer=model.tokenizer._replace(platform=platform))
+        return self._on_platform[key]
 
     def closest(self, name: str, count: int = 3) -> list[str]:
         import difflib

@@ -9,7 +9,11 @@ A log is JSON Lines, one request a line, in either shape:
   calibration records.
 
 The model is the line's ``model``, else the request's, else the response's (``--model``
-overrides them all). For each model with enough records, the weights of its rule are fitted
+overrides them all); a Gemini request sent through Vertex AI (its response says a
+``trafficType``, or the record's ``host`` is Vertex AI's) is that model through Vertex AI,
+whose rule is its own. A model the newest table no longer sells is calibrated all the same,
+with the rule of the newest bundled table that has it (a counting rule does not depend on
+prices). For each model with enough records, the weights of its rule are fitted
 again, starting from the bundled ones, and its error is measured before (the bundled rule) and
 after (cross-validated: each tenth of the records estimated by weights fitted on the rest). The
 result is a calibration file that ``--calibration FILE`` or ``$TOKCOST_CALIBRATION`` applies.
@@ -39,6 +43,8 @@ from tokcost.files import refuse_device, why_unreadable, write_text_file
 from tokcost.formats.conversations import Conversation, parse_conversations
 from tokcost.formats.usage import billed_input_tokens
 from tokcost.output import Column
+from tokcost.pricing.dated import OneTable, TableChoice
+from tokcost.pricing.schema import ModelPrice
 from tokcost.pricing.table import PriceTable
 
 # Fewer records than this for a model: its bundled rule is kept.
@@ -74,6 +80,12 @@ class Calibration(NamedTuple):
     rows: list[dict[str, Any]]
     file: dict[str, Any]  # the calibration file, as JSON
     problems: list[InputFileError]
+    notes: list[str] = []  # on where a model's rule was found
+
+    @property
+    def calibrated(self) -> int:
+        """How many models the file holds a fitted rule for."""
+        return len(self.file["models"])
 
 
 def read_log(path: Path) -> tuple[list[LoggedRequest], list[InputFileError]]:
@@ -131,52 +143,86 @@ def _logged(line: Any, place: str) -> LoggedRequest:
         response.get("model") if isinstance(response, dict) else None,
         response.get("modelVersion") if isinstance(response, dict) else None)
         if isinstance(value, str) and value), None)
+    if model is not None and "/" not in model and _through_vertex_ai(line, response):
+        model = f"vertex_ai/{model}"
     return LoggedRequest(model, conversation, billed, place)
 
 
-def calibrate(paths: Sequence[Path], table: PriceTable, *, model: str | None = None,
-              min_records: int = MIN_RECORDS, sources: str = "") -> Calibration:
-    """Fit every logged model's rule; rows say what changed, the file holds the new weights."""
+# The host of Vertex AI's endpoints, regional ones too (europe-west4-aiplatform...).
+_VERTEX_AI_HOST = "aiplatform.googleapis.com"
+
+
+def _through_vertex_ai(line: dict[str, Any], response: Any) -> bool:
+    """Whether a logged Gemini request went through Vertex AI: Vertex AI's responses say how
+    they were served (``usageMetadata.trafficType``), the Gemini API's do not; tokcost's
+    calibration records name the host."""
+    host = line.get("host")
+    if isinstance(host, str) and (host == _VERTEX_AI_HOST
+                                  or host.endswith(f"-{_VERTEX_AI_HOST}")):
+        return True
+    usage = response.get("usageMetadata", response) if isinstance(response, dict) else None
+    return isinstance(usage, dict) and "trafficType" in usage
+
+
+def calibrate(paths: Sequence[Path], table: PriceTable | TableChoice, *,
+              model: str | None = None, min_records: int = MIN_RECORDS, sources: str = ""
+              ) -> Calibration:
+    """Fit every logged model's rule; rows say what changed, the file holds the new weights.
+    ``table``: one table, or the bundled ones (``DatedTables``), where a model the newest
+    lacks is found in the newest that has it."""
     logged: list[LoggedRequest] = []
     problems: list[InputFileError] = []
     for path in paths:
         found, bad = read_log(path)
         logged.extend(found)
         problems.extend(bad)
-    groups, unknown = group_by_model(logged, table, model=model)
+    models: dict[str, ModelPrice] = {}
+    notes: list[str] = []
+    groups, unknown = group_by_model(logged, table, model=model, models=models, notes=notes)
     problems.extend(InputFileError(f"{why} ({seen} request{'s' if seen != 1 else ''} skipped)")
                     for why, seen in unknown)
     rows, fitted = [], {}
     for model_id, requests in sorted(groups.items()):
-        row, entry = _calibrate_model(table, model_id, requests, min_records, sources)
+        row, entry = _calibrate_model(models[model_id], requests, min_records, sources)
         rows.append(row)
         if entry is not None:
             fitted[model_id] = entry
     file = {"about": f"Counting rules calibrated by tokcost calibrate on {sources or 'logs'}.",
             "format": CALIBRATION_FORMAT, "models": fitted}
-    return Calibration(rows, file, problems)
+    return Calibration(rows, file, problems, notes)
 
 
-def group_by_model(requests: Sequence[LoggedRequest], table: PriceTable, *,
-                   model: str | None = None, default: str | None = None
+def group_by_model(requests: Sequence[LoggedRequest], table: PriceTable | TableChoice, *,
+                   model: str | None = None, default: str | None = None,
+                   models: dict[str, ModelPrice] | None = None, notes: list[str] | None = None
                    ) -> tuple[dict[str, list[LoggedRequest]], list[tuple[str, int]]]:
     """The requests by the table's id of their model: ``model`` for all, else each one's own,
-    else ``default``; and for the others, why they have none and how many they are."""
+    else ``default``; and for the others, why they have none and how many they are. Each
+    model found goes into ``models`` by its id; where it came from a table other than the
+    default (the bundled tables, for a model the newest lacks), a line in ``notes`` says so."""
+    tables = OneTable(table) if isinstance(table, PriceTable) else table
     groups: dict[str, list[LoggedRequest]] = {}
     unknown: dict[str, tuple[str, int]] = {}  # model name -> (why, requests)
     for request in requests:
         name = model or request.model or default or ""
+        if not name:
+            why, seen = unknown.get("", ("logged requests name no model; pass --model", 0))
+            unknown[""] = (why, seen + 1)
+            continue
         try:
-            resolved = table.resolve(name).model.id if name else None
+            chosen = tables.choose(name, None)
         except UnknownModelError as error:
             why, seen = unknown.get(name, (str(error), 0))
             unknown[name] = (why, seen + 1)
             continue
-        if resolved is None:
-            why, seen = unknown.get("", ("logged requests name no model; pass --model", 0))
-            unknown[""] = (why, seen + 1)
-            continue
-        groups.setdefault(resolved, []).append(request)
+        found = chosen.resolution.model
+        if models is not None and found.id not in models:
+            models[found.id] = found
+            if notes is not None and chosen.instead is not None:
+                notes.append(f"{found.id}: not in price table {tables.default.label}; its "
+                             f"counting rule ({rule_for(found).name}) is the one table "
+                             f"{chosen.table} gives it (a rule does not depend on prices)")
+        groups.setdefault(found.id, []).append(request)
     return groups, list(unknown.values())
 
 
@@ -185,10 +231,10 @@ def estimate(counter: ModelCounter, request: LoggedRequest) -> TokenCount:
     return counter.conversation(request.conversation, detail=False)
 
 
-def _calibrate_model(table: PriceTable, model_id: str, requests: Sequence[LoggedRequest],
+def _calibrate_model(price: ModelPrice, requests: Sequence[LoggedRequest],
                      min_records: int, sources: str
                      ) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    price = table.snapshot.models[model_id]
+    model_id = price.id
     counter = ModelCounter(price)
     base = rule_for(price)
     row: dict[str, Any] = {"model": model_id, "rule": base.name, "records": len(requests)}
@@ -219,10 +265,15 @@ def _calibrate_model(table: PriceTable, model_id: str, requests: Sequence[Logged
     in_sample = measure(relative_errors(records, weights))
     result = (f"calibrated ({len(free)} weights fitted; in-sample p90 "
               f"{in_sample.p90_pct:.1f}%)")
+    # Weights the logs did not fit stay as the bundled rule had them, measured or not; those
+    # of OpenAI's framing as a stand-in were never measured.
+    unmeasured = [name for name in FEATURES if name not in free and name != "image_tokens"
+                  and (base.method != "weighted" or name in base.unmeasured)]
     entry = {
         "rule": f"{base.name} calibrated", "method": "weighted",
         "about": f"{base.name} refitted on {len(requests)} logged requests",
         "images": base.images, "thinking_kept": base.thinking_kept, "weights": weights,
+        "unmeasured": unmeasured,
         "measured": _measured(after, f"cross-validated in {FOLDS} folds on {len(requests)} "
                                      f"logged requests of {sources or 'the logs'}"),
     }

@@ -10,7 +10,7 @@ from typing import Any
 
 from tokcost.counting.rules import rule_for
 from tokcost.errors import UnknownModelError
-from tokcost.output import Column, accuracy_with_band
+from tokcost.output import Column, band_joined, for_people
 from tokcost.pricing.schema import ModelPrice, Rates, Tier
 from tokcost.pricing.table import PriceTable, bundled_versions, load_bundled
 
@@ -32,7 +32,7 @@ MODEL_COLUMNS = (
     Column("service_tiers", short="tiers", drop=4),
 )
 # At a terminal the error band goes beside the word, as in `tokcost count`.
-MODEL_TABLE_COLUMNS = tuple(c for c in MODEL_COLUMNS if c.name != "error_p90_pct")
+MODEL_TABLE_COLUMNS = for_people(MODEL_COLUMNS)
 VERSION_COLUMNS = (Column("version"), Column("effective"), Column("models", "int"),
                    Column("default", "bool"))
 SHOW_COLUMNS = (Column("field"), Column("value"), Column("unit", drop=1))
@@ -74,9 +74,7 @@ def model_rows(table: PriceTable, provider: str | None = None, *, for_table: boo
             "mode": m.mode,
             "service_tiers": " ".join(name for name, _ in m.service_tiers),
         }
-        if for_table:
-            row["accuracy"] = accuracy_with_band(m.tokenizer.accuracy, row.pop("error_p90_pct"))
-        rows.append(row)
+        rows.append(band_joined(row) if for_table else row)
     return rows
 
 

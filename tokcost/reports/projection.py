@@ -22,13 +22,13 @@ from tokcost.limits import (
     checked_number,
     checked_whole,
 )
-from tokcost.output import Column
+from tokcost.output import Column, band_joined
 from tokcost.pricing.costing import TokenUsage, cost_of
 from tokcost.pricing.schema import STANDARD, ModelPrice
 from tokcost.pricing.table import PriceTable, load_price_table
 
 if TYPE_CHECKING:
-    from tokcost.counting.counter import ModelCounter
+    from tokcost.counting.counter import Accuracy, ModelCounter, TokenCount
     from tokcost.inputs.sources import WholeDocument as Document
 
 DEFAULT_INPUT_TOKENS = 2000
@@ -57,11 +57,14 @@ PERCENTILE_COLUMNS = (
 
 
 class Request(NamedTuple):
-    """The tokens of one request, and the images in its prompt (for a per-image fee)."""
+    """The tokens of one request, and the images in its prompt (for a per-image fee); for one
+    counted from a file, how sure its prompt's count is."""
 
     input: int
     output: int
     images: int = 0
+    accuracy: Accuracy = "exact"
+    error_p90_pct: Decimal | None = None
 
 
 class ProjectionRow(NamedTuple):
@@ -84,9 +87,13 @@ class ProjectionRow(NamedTuple):
     unpriced: str | None = None
     cached_tokens: Decimal | None = None  # of input_tokens, where caching is on
     cache_write_tokens: Decimal | None = None
+    # How sure the requests' counts are, where they were counted from a file (--from).
+    accuracy: Accuracy | None = None
+    error_p90_pct: Decimal | None = None
 
-    def row(self) -> dict[str, Any]:
-        return self._asdict()
+    def row(self, *, for_table: bool = False) -> dict[str, Any]:
+        row = self._asdict()
+        return band_joined(row) if for_table else row
 
 
 class SimulatedWorkload(NamedTuple):
@@ -135,13 +142,15 @@ def project_model(
     cache_hit_rate: Decimal = Decimal(0), batch: bool = False,
     days_per_month: Decimal = DEFAULT_DAYS_PER_MONTH, percentiles: bool = False,
     service_tier: str = STANDARD, web_searches: int = 0, off_peak: Decimal = Decimal(0),
+    counted: bool = False,
 ) -> ProjectionRow:
-    """One model's row: the mean cost of the requests, scaled to a day, a month, a year."""
+    """One model's row: the mean cost of the requests, scaled to a day, a month, a year;
+    ``counted``: the requests were counted from a file, and the row says how surely."""
     if not requests:
         raise TokcostError("a projection needs at least one request")
     inputs = [r.input for r in requests]
     outputs = [r.output for r in requests]
-    spread: dict[str, Decimal] = {}
+    spread: dict[str, Any] = {}
     if percentiles:
         spread = {"input_tokens_p50": _percentile(inputs, 50),
                   "input_tokens_p95": _percentile(inputs, 95),
@@ -163,6 +172,13 @@ def project_model(
         unpriced = None
     except UnpricedError as error:
         per_request, unpriced = None, error.what
+    if counted:
+        from tokcost.counting.counter import CountAccuracy
+
+        sure = CountAccuracy()
+        for request in requests:
+            sure = sure.plus(request.accuracy, request.error_p90_pct)
+        spread |= sure._asdict()
     return _row(model, requests_per_day, _mean(inputs), _mean(outputs), per_request,
                 days_per_month, all(model.fits(r.input, r.output) for r in requests), unpriced,
                 **spread)
@@ -170,7 +186,7 @@ def project_model(
 
 def _row(model: ModelPrice, requests_per_day: int, input_tokens: Decimal,
          output_tokens: Decimal, per_request: Decimal | None, days_per_month: Decimal,
-         fits: bool, unpriced: str | None, **spread: Decimal) -> ProjectionRow:
+         fits: bool, unpriced: str | None, **spread: Any) -> ProjectionRow:
     daily = None if per_request is None else per_request * requests_per_day
     return ProjectionRow(
         model=model.id, provider=model.provider, requests_per_day=requests_per_day,
@@ -184,7 +200,7 @@ def _row(model: ModelPrice, requests_per_day: int, input_tokens: Decimal,
 
 def requests_from_document(
     document: Document, counter: ModelCounter, *, output_tokens: int | None = None,
-    notes: list[str] | None = None,
+    notes: list[str] | None = None, count_notes: list[str] | None = None,
 ) -> list[Request]:
     """Each conversation of a read file as one request: its prompt, and the reply ending it.
 
@@ -192,11 +208,13 @@ def requests_from_document(
     everything before that turn and the output is the turn. User turns after it (a chat that
     stopped on a question) are left out, with a note. A conversation with no assistant turn is
     all input, with ``output_tokens`` as its reply; without ``output_tokens`` it is skipped,
-    with a note, unless no conversation has a reply at all.
+    with a note, unless no conversation has a reply at all. ``count_notes`` gathers what the
+    counts say of the input.
     """
     if document.text is not None:
-        return [Request(counter.text(document.text).tokens,
-                        _given_output(output_tokens, document.label))]
+        counted = counter.text(document.text)
+        return [Request(counted.tokens, _given_output(output_tokens, document.label),
+                        **_sureness(counted, counter, count_notes))]
     requests = []
     trailing = unreplied = 0
     for conversation in document.conversations:
@@ -204,13 +222,15 @@ def requests_from_document(
         last = max((index for index, message in enumerate(messages)
                     if message["role"] == "assistant"), default=None)
         if last is not None and last > 0:
-            prompt = counter.conversation(conversation, upto=last)
+            prompt = counter.conversation(conversation, upto=last, detail=False)
             requests.append(Request(prompt.tokens, counter.reply(messages[last]),
-                                    image_count(conversation, upto=last)))
+                                    image_count(conversation, upto=last),
+                                    **_sureness(prompt, counter, count_notes)))
             trailing += last < len(messages) - 1
         elif output_tokens is not None:
-            requests.append(Request(counter.conversation(conversation).tokens, output_tokens,
-                                    image_count(conversation)))
+            prompt = counter.conversation(conversation, detail=False)
+            requests.append(Request(prompt.tokens, output_tokens, image_count(conversation),
+                                    **_sureness(prompt, counter, count_notes)))
         else:
             unreplied += 1
     if not requests:
@@ -223,6 +243,16 @@ def requests_from_document(
         notes.append(f"{document.label}: {_conversations(unreplied)} with no reply (no output "
                      "to price) left out; --output-tokens N prices them with N-token replies")
     return requests
+
+
+def _sureness(count: TokenCount, counter: ModelCounter, notes: list[str] | None
+              ) -> dict[str, Any]:
+    """How sure a request's count is, for its Request; what the count says of the input (why
+    it has no band, say: the model's own notes aside) joins ``notes``."""
+    if notes is not None:
+        own = (*counter.base_notes, *counter.text_notes)
+        notes.extend(note for note in count.notes if note not in own and note not in notes)
+    return {"accuracy": count.accuracy, "error_p90_pct": count.error_p90_pct}
 
 
 def _conversations(count: int) -> str:
@@ -321,7 +351,7 @@ def project(
             if counter.counts_like not in counted:
                 counted[counter.counts_like] = requests_from_document(
                     document, counter, output_tokens=output_tokens,
-                    notes=notes if not counted else None)
+                    notes=notes if not counted else None, count_notes=notes)
             requests = counted[counter.counts_like]
         else:
             requests = [Request(DEFAULT_INPUT_TOKENS if input_tokens is None else input_tokens,
@@ -330,7 +360,8 @@ def project(
         rows.append(project_model(model, requests, requests_per_day, cache_hit_rate=hit_rate,
                                   batch=batch, days_per_month=days,
                                   percentiles=len(requests) > 1, service_tier=service_tier,
-                                  web_searches=web_searches, off_peak=off_peak_share))
+                                  web_searches=web_searches, off_peak=off_peak_share,
+                                  counted=document is not None))
     # Cheapest first among the models that take the workload; those it does not fit, then
     # those left unpriced, come after.
     rows.sort(key=lambda r: (r.monthly_cost_usd is None, not r.fits, r.monthly_cost_usd or 0,

@@ -15,11 +15,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from tokcost.counting.counter import ModelCounter
+from tokcost.counting.counter import Accuracy, ModelCounter, TokenCount
 from tokcost.errors import InputFileError, OptionError, TokcostError, UnpricedError
 from tokcost.formats.conversations import Conversation
 from tokcost.limits import MAX_TOKENS, MAX_TURNS, MAX_WEB_SEARCHES, checked_whole
-from tokcost.output import Column
+from tokcost.output import ACCURACY_COLUMNS, Column, band_joined
 from tokcost.pricing.costing import TokenUsage, cost_of
 from tokcost.pricing.schema import STANDARD, ModelPrice
 from tokcost.pricing.table import PriceTable, load_price_table
@@ -62,9 +62,14 @@ class SimulationRow:
     fits: bool
     turn_cost_usd: Decimal | None
     cumulative_cost_usd: Decimal | None
+    # How sure the input's count is, where real text was counted (--from, --system FILE).
+    accuracy: Accuracy | None = None
+    error_p90_pct: Decimal | None = None
 
-    def row(self) -> dict[str, Any]:
-        return {column.name: getattr(self, column.name) for column in SIMULATION_COLUMNS}
+    def row(self, *, for_table: bool = False) -> dict[str, Any]:
+        row = {column.name: getattr(self, column.name)
+               for column in (*SIMULATION_COLUMNS, *ACCURACY_COLUMNS)}
+        return band_joined(row) if for_table else row
 
 
 @dataclass
@@ -292,8 +297,9 @@ def simulate(
     _check_options(turns, strategy, window, summarize_at, summary_tokens, cache_ttl, max_output,
                    (system_tokens, user_tokens, assistant_tokens))
     assumptions: list[str] = []
+    counted: TokenCount | None = None  # of the real text, where some is counted
     if from_file is not None:
-        system, conversation_turns = _replay(from_file, counter, turns, column)
+        system, conversation_turns, counted = _replay(from_file, counter, turns, column)
         assumptions.append(f"replaying {len(conversation_turns)} turns of {from_file}, counted "
                            f"with {chosen.id}'s tokenizer")
     else:
@@ -303,11 +309,21 @@ def simulate(
             raise OptionError("give --turns, or --from FILE to replay a conversation")
         system, conversation_turns = _synthetic(counter, turns, system_tokens, user_tokens,
                                                 assistant_tokens, system_text, assumptions)
+        if system_text is not None:
+            counted = counter.text(system_text)
     settings = _cache_settings(chosen, cache, cache_ttl, notes, assumptions)
     reserve = max_output  # None: each request's own reply
     checked_whole("--web-searches", web_searches, 0, MAX_WEB_SEARCHES)
     simulator = _Simulator(chosen, counter, settings, reserve, service_tier, web_searches)
     _run(simulator, system, conversation_turns, strategy, window, summarize_at, summary_tokens)
+    if counted is not None:
+        # Each request's count is as sure as the whole conversation's (or the system
+        # prompt's): the same rule, on the same text; what that count says of the text joins
+        # the notes.
+        own = (*counter.base_notes, *counter.text_notes)
+        notes.extend(note for note in counted.notes if note not in own and note not in notes)
+        for row in simulator.rows:
+            row.accuracy, row.error_p90_pct = counted.accuracy, counted.error_p90_pct
     if simulator.unpriced:
         notes.append(f"{chosen.id} has no {simulator.unpriced}: costs left unpriced")
     assumptions.append(_strategy_text(strategy, window, summarize_at, summary_tokens))
@@ -374,7 +390,8 @@ def _synthetic(counter: ModelCounter, turns: int, system_tokens: int | None,
 
 
 def _replay(path: str | Path, counter: ModelCounter, turns: int | None,
-            column: str | None = None) -> tuple[int, list[Turn]]:
+            column: str | None = None) -> tuple[int, list[Turn], TokenCount]:
+    """The conversation of ``path`` as its system prompt and turns, and its whole count."""
     from tokcost.inputs.sources import read_whole, source_of
 
     document = read_whole(source_of(path), column=column)
@@ -384,7 +401,8 @@ def _replay(path: str | Path, counter: ModelCounter, turns: int | None,
     system, found = turns_from_conversation(document.conversations[0], counter)
     if not found:
         raise InputFileError(f"{path}: the conversation has no user turn to replay")
-    return system, found[:turns] if turns else found
+    whole = counter.conversation(document.conversations[0], detail=False)
+    return system, found[:turns] if turns else found, whole
 
 
 # Which cache-write price each --cache-ttl bills.

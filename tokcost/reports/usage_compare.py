@@ -81,7 +81,7 @@ def compare_estimates(paths: Sequence[str], table: PriceTable, *, model: str | N
     notes.extend(f"{why} ({_requests(seen)} not compared)" for why, seen in unknown)
     rows, pairs, exact = [], [], []
     for model_id, requests in sorted(groups.items()):
-        found = _compare_model(table.snapshot.models[model_id], requests, problems, notes)
+        found = _compare_model(table.resolve(model_id).model, requests, problems, notes)
         if found is not None:
             row, compared = found
             rows.append(row)
