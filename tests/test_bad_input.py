@@ -184,7 +184,8 @@ def test_a_file_past_the_limit_is_refused_and_one_within_it_read(cli: Run, tmp_p
                    "needs; check that this is the right file")
     fifo = tmp_path / "table"
     os.mkfifo(fifo)  # a pipe within the limit is read whole: `--pricing <(curl ...)` works
-    table = (Path(__file__).parent.parent / "pricing" / "2025-03-01.yaml").read_bytes()
+    table = (Path(__file__).parent.parent / "tokcost" / "price_tables" / "2025-03-01.yaml"
+             ).read_bytes()
     threading.Thread(target=lambda: fifo.write_bytes(table), daemon=True).start()
     result = cli("models", "--pricing", str(fifo), "-f", "csv", "-p", "anthropic")
     assert result.status == 0, result.err
@@ -491,7 +492,7 @@ FULL_DISK = "tokcost: error: cannot write to standard output: No space left on d
     ("models", "-f", "csv"),
     ("simulate", "--turns", "3"),
     ("--version",),
-    ("pricing", "validate", "pricing/2025-03-01.yaml"),
+    ("pricing", "validate", "tokcost/price_tables/2025-03-01.yaml"),
     ("pricing", "import-litellm", "tests/data/litellm_excerpt.json", "--effective",
      "2026-01-01", "-m", "gpt-4o"),
 ])

@@ -148,10 +148,10 @@ def test_diff_names_a_missing_file_and_an_unknown_version_apart(cli: Run) -> Non
 
 
 def test_validate_good_file(cli: Run) -> None:
-    result = cli("pricing", "validate", "pricing/2026-11-22.yaml")
+    result = cli("pricing", "validate", "tokcost/price_tables/2026-11-22.yaml")
     assert result.status == 0
-    assert result.out == ("pricing/2026-11-22.yaml: valid: 58 models from 6 providers, "
-                          "effective 2026-11-22, schema version 1\n")
+    assert result.out == ("tokcost/price_tables/2026-11-22.yaml: valid: 58 models from 6 "
+                          "providers, effective 2026-11-22, schema version 1\n")
 
 
 BAD_TABLE = """\

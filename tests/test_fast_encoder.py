@@ -84,7 +84,7 @@ def real_texts() -> list[str]:
             except ValueError:
                 texts.append(document)
     files = [ROOT / "README.md", *sorted((ROOT / "examples").iterdir()),
-             *sorted((ROOT / "pricing").glob("*.yaml")),
+             *sorted((ROOT / "tokcost" / "price_tables").glob("*.yaml")),
              *sorted((ROOT / "tokcost").rglob("*.py")), *sorted((ROOT / "tests").glob("*.py")),
              *sorted((ROOT / "bench").glob("*.py"))]
     for path in files:

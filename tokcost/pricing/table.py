@@ -24,10 +24,11 @@ from tokcost.errors import (
 from tokcost.files import PRICE_TABLE_LIMIT, read_small_file
 from tokcost.pricing.schema import ModelPrice, Rates, Snapshot, build_snapshot
 
-# The bundled snapshots live in the repository's top-level pricing/ folder, installed as the
-# package tokcost.price_tables (see pyproject.toml), so that they are found the same way from a
-# wheel or a checkout.
+# The bundled snapshots are the data package tokcost.price_tables (tokcost/price_tables/ in the
+# source tree and in a wheel alike), so that they are found the same way from either.
 PRICING_ENV_VAR = "TOKCOST_PRICING"
+# How problems in a bundled table name it: its path in the source tree.
+BUNDLED_ORIGIN = "tokcost/price_tables"
 _VERSION_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.yaml$")
 
 # Provider prefixes people write before a model id (LiteLLM's and the providers' own spellings).
@@ -187,7 +188,7 @@ def load_bundled(version: str) -> PriceTable:
     if version not in available:
         raise UnknownPricingVersionError(version, available)
     text = (_bundled_folder() / f"{version}.yaml").read_text("utf-8")
-    origin = f"pricing/{version}.yaml"
+    origin = f"{BUNDLED_ORIGIN}/{version}.yaml"
     return PriceTable(_snapshot(text, origin, date.fromisoformat(version)), version)
 
 
@@ -313,7 +314,7 @@ def _overlaid(raw: Any, origin: str, problems: list[PricingProblem], parsed: _Pa
                                            field="extends")])
     base_text = (_bundled_folder() / f"{version}.yaml").read_text("utf-8")
     # Usually cached already, when the bundled table was last loaded.
-    base, _ = parsed.of(base_text, f"pricing/{version}.yaml")
+    base, _ = parsed.of(base_text, f"{BUNDLED_ORIGIN}/{version}.yaml")
     merged = {key: value for key, value in base.items()}
     for key, value in raw.items():
         if key in ("extends", "providers", "models", "sources"):
