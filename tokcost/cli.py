@@ -1321,8 +1321,9 @@ def pricing_diff(
 @pricing_app.command("check")
 def pricing_check(
     file: Annotated[Path, typer.Argument(
-        help="LiteLLM's model_prices_and_context_window.json (or its _backup copy), or "
-             "genai-prices' data.json.")],
+        help="LiteLLM's model_prices_and_context_window.json (or its _backup copy), "
+             "genai-prices' data.json or the data.py its wheel ships, or either package's "
+             "wheel as `pip download --no-deps litellm genai-prices` leaves it.")],
     fmt: FormatOption = None,
     output: OutputOption = None,
     pricing_version: PricingVersionOption = None,
@@ -1330,11 +1331,11 @@ def pricing_check(
 ) -> None:
     """Compare the price table with LiteLLM's or genai-prices' list: every price that
     differs, model by model (a maintainer's check that the table is still true)."""
-    from tokcost.pricing.litellm_import import read_litellm_json
+    from tokcost.pricing.price_lists import read_price_list
     from tokcost.reports.catalog import DIFF_COLUMNS, check_rows
 
     table = _table(pricing_version, pricing)
-    rows, notes = check_rows(table, read_litellm_json(file, lists_too=True))
+    rows, notes = check_rows(table, read_price_list(file))
     for note in notes:
         _note(note)
     _emit(rows, DIFF_COLUMNS, fmt, output,
@@ -1397,9 +1398,8 @@ def pricing_import_litellm(
         write_text_file(out, result.yaml_text, "--out")
     for reason in result.skipped:
         _note(f"skipped {reason}")
-    for what, count in result.dropped.items():
-        _note(f"not imported: {what} of {count} model{'s' if count != 1 else ''} (the table "
-              "has no place for them)")
+    for line in result.left_out():
+        _note(f"not imported: {line}")
     _note(result.summary())
     count = len(result.models)
     typer.echo(f"tokcost: wrote {count} model{'s' if count != 1 else ''} to {origin}", err=True)

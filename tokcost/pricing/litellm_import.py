@@ -71,6 +71,11 @@ class ImportResult:
     # What came in without some of its prices: (what was dropped, how many models).
     dropped: dict[str, int] = field(default_factory=dict)
 
+    def left_out(self) -> list[str]:
+        """What came in without some of its prices, one line each."""
+        return [f"{what} of {count} model{'s' if count != 1 else ''} (the table has no place "
+                "for them)" for what, count in self.dropped.items()]
+
     def summary(self) -> str:
         """One line: how many came in, how many were skipped and why."""
         reasons: dict[str, int] = {}
