@@ -99,12 +99,8 @@ def test_pricing_check_reads_the_genai_prices_wheel_and_compares_every_price_set
                      "csv")
     assert from_py.status == from_wheel.status == 0, from_wheel.err
     assert from_py.out == from_wheel.out
-    assert from_py.out.splitlines() == [
-        "model,change,field,old,new,change_pct",
-        "gemini-3.5-flash-lite,changed,batch_cache_read_per_mtok,0.015,0.02,"
-        "33.33333333333333333333333333",
-        "gemini-embedding-2,changed,batch_input_per_mtok,,0.1,",
-        "gpt-5.4,changed,web_search_fee,,0.01,"]
+    # The three differences this list found in the table before its review: none is left.
+    assert from_py.out.splitlines() == ["model,change,field,old,new,change_pct"]
     notes = from_wheel.err.splitlines()
     assert notes[1:] == [
         "tokcost: note: not compared: the list's service tier fast, which the table has no "
@@ -113,9 +109,22 @@ def test_pricing_check_reads_the_genai_prices_wheel_and_compares_every_price_set
         "(2 models: gemini-3.5-flash-lite, gemini-4-argon)",
         "tokcost: note: not compared: the table's priority prices, which the list does not "
         "record (2 models: gemini-3.5-flash-lite, gemini-4-argon)",
-        "tokcost: note: 5 of 79 models agree with the list, 3 differ (gemini-3.5-flash-lite, "
-        "gemini-embedding-2, gpt-5.4), 71 could not be compared"]
+        "tokcost: note: 8 of 79 models agree with the list, 0 differ, 71 could not be "
+        "compared"]
     assert notes[0].startswith("tokcost: note: not in the list: 71 models: claude-fable-5, ")
+
+
+def test_the_differences_the_review_found_are_those_of_the_table_before_it(
+        cli: Callable[..., Result], tmp_path: Path) -> None:
+    before = tmp_path / "before.yaml"
+    # The batch discount the table had: it halves the cache read too, to 0.015.
+    before.write_text("extends: 2026-12-01\nmodels:\n"
+                      "  gemini-3.5-flash-lite: {batch: {discount: 0.5}}\n")
+    result = cli("pricing", "check", str(GENAI_PY), "--pricing", str(before), "-f", "csv")
+    assert result.out.splitlines() == [
+        "model,change,field,old,new,change_pct",
+        "gemini-3.5-flash-lite,changed,batch_cache_read_per_mtok,0.015,0.02,"
+        "33.33333333333333333333333333"]
 
 
 def test_a_wheel_without_a_price_list_says_what_it_looked_for(tmp_path: Path) -> None:

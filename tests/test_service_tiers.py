@@ -188,11 +188,12 @@ def project_per_request(cli: Run, *args: str) -> tuple[dict[str, str], str]:
 
 
 def test_web_searches_are_billed_per_search_at_the_model_s_fee(cli: Run) -> None:
-    got, notes = project_per_request(cli, "-m", "claude-opus-4-8", "-m", "gpt-4o",
-                                     "--web-searches", "2")
-    # 1,000 x 5 + 1,000 x 25 per million, and two searches at $0.01.
-    assert got == {"claude-opus-4-8": "0.05", "gpt-4o": ""}
-    assert "gpt-4o (web search fee)" in notes
+    got, notes = project_per_request(cli, "-m", "claude-opus-4-8", "-m", "gpt-4o", "-m",
+                                     "mistral-large-4", "--web-searches", "2")
+    # 1,000 x 5 + 1,000 x 25 per million, and two searches at $0.01; gpt-4o: 1,000 x 2.5 +
+    # 1,000 x 10 per million and the same two searches. Mistral sells no web search.
+    assert got == {"claude-opus-4-8": "0.05", "gpt-4o": "0.0325", "mistral-large-4": ""}
+    assert "mistral-large-4 (web search fee)" in notes
     simulated = cli("simulate", "-m", "claude-opus-4-8", "--turns", "2", "--system-tokens", "0",
                     "--user-tokens", "100", "--assistant-tokens", "100", "--web-searches", "3",
                     "-f", "csv")
