@@ -103,7 +103,11 @@ def test_cli_writes_a_valid_snapshot(tmp_path: Path, cli: Callable[..., Result])
     result = cli("pricing", "import-litellm", str(EXCERPT), "--effective", "2026-11-29",
                  "--models", "gpt-4o,claude-*", "--out", str(out))
     assert result.status == 0
-    assert result.err == ("tokcost: note: imported 2 models, skipped 0\n"
+    # claude-* also matches LiteLLM's alias claude-opus-latest, whose model the excerpt lacks.
+    assert result.err == ("tokcost: note: skipped claude-opus-latest: an alias of a model the "
+                          "list does not have (claude-opus-5-5)\n"
+                          "tokcost: note: imported 2 models, skipped 1 (1 an alias of a model "
+                          "the list does not have)\n"
                           f"tokcost: wrote 2 models to {out}\n")
     validated = cli("pricing", "validate", str(out))
     assert validated.out == (f"{out}: valid: 2 models from 2 providers, effective 2026-11-29, "
@@ -124,21 +128,57 @@ def test_everything_imports_without_aborting_and_every_skip_has_its_line(
                  "--models", "*", "--out", str(out))
     assert result.status == 0, result.err
     notes = result.err.splitlines()
-    assert notes[-2] == ("tokcost: note: imported 10 models, skipped 10 (7 retired; 1 mode is "
-                         "not priced by tokens; 1 provider is not one we price; 1 the table "
-                         "would refuse it)")
-    assert ("tokcost: note: skipped gpt-5.6-cyber: the table would refuse it (tiers: a tier "
-            "above 272000 tokens can never apply to a 272000-token context window)") in notes
+    assert notes[-2] == ("tokcost: note: imported 12 models, skipped 10 (7 retired; 1 an alias "
+                         "of a model the list does not have; 1 mode is not priced by tokens; 1 "
+                         "provider is not one we price)")
     assert "tokcost: note: skipped gpt-5-codex: retired on 2026-07-23" in notes
+    # A tier that can never apply leaves the model in, without that tier, and says so.
+    assert ("tokcost: note: not imported: the long-context prices above 272,000 prompt tokens "
+            "of 1 model (gpt-5.6-cyber): they can never apply within the context window"
+            ) in notes
+    # What the table has no place for is named with its models, never dropped in silence.
+    assert ("tokcost: note: not imported: LiteLLM's input_cost_per_image_token of 3 models "
+            "(grok-4.7, grok-4.3, gemini-embedding-2): the table has no place for it") in notes
     assert cli("pricing", "validate", str(out)).status == 0
-    # What the table cannot hold is named, not dropped in silence.
+    table = load_file(out)
+    cyber = table.resolve("gpt-5.6-cyber").model
+    assert (cyber.rates.input, cyber.tiers, cyber.context_window) == (Decimal("12.5"), (),
+                                                                      272_000)
+    # LiteLLM's alias_of entries are aliases of the model they name.
+    assert table.resolve("grok-latest").model.id == "grok-4.7"
     odd = tmp_path / "odd.json"
-    entry = dict(read_litellm_json(EXCERPT)["gpt-5.4"], input_cost_per_token_ultrafast=5e-06)
+    entry = dict(read_litellm_json(EXCERPT)["gpt-5.4"], input_cost_per_token_ultrafast=5e-06,
+                 output_cost_per_token_flex=None)
     odd.write_text(json.dumps({"gpt-5.4": entry}))
     dropped = cli("pricing", "import-litellm", str(odd), "--effective", "2026-12-01",
                   "--models", "*", "--out", str(tmp_path / "odd.yaml"))
-    assert ("tokcost: note: not imported: the ultrafast service tier of 1 model (the table has "
-            "no place for them)") in dropped.err.splitlines()
+    assert dropped.err.splitlines()[:2] == [
+        "tokcost: note: not imported: the flex prices of 1 model (gpt-5.4): LiteLLM gives no "
+        "output price for them",
+        "tokcost: note: not imported: the ultrafast service tier (LiteLLM's *_ultrafast prices) "
+        "of 1 model (gpt-5.4): the table has no place for it"]
+
+
+def test_an_alias_comes_in_with_its_model_and_is_skipped_without_it() -> None:
+    data = read_litellm_json(EXCERPT)
+    both = import_litellm(data, date(2026, 12, 1), ["xai/grok-latest", "xai/grok-4.7"])
+    assert (both.models, both.skipped) == (["grok-4.7"], [])
+    assert "    aliases: [grok-latest]\n" in both.yaml_text
+    alone = import_litellm(data, date(2026, 12, 1), ["xai/grok-latest"])
+    assert (alone.models, alone.skipped) == ([], [
+        "xai/grok-latest: an alias of a model this import does not bring in (xai/grok-4.7, "
+        "select it too)"])
+
+
+def test_an_embedding_model_keeps_its_batch_price_and_names_what_it_leaves_out() -> None:
+    result = import_litellm(read_litellm_json(EXCERPT), date(2026, 12, 1),
+                            ["gemini/gemini-embedding-2"])
+    assert "    batch: {discount: 0.5}\n" in result.yaml_text  # 0.10 of 0.20
+    assert result.left_out() == [
+        f"LiteLLM's {key} of 1 model (gemini-embedding-2): the table has no place for it"
+        for key in ("input_cost_per_audio_token", "input_cost_per_audio_token_batches",
+                    "input_cost_per_image_token", "input_cost_per_image_token_batches",
+                    "input_cost_per_video_token", "input_cost_per_video_token_batches")]
 
 
 def test_service_tiers_batch_rules_and_thresholds_come_in(tmp_path: Path) -> None:
