@@ -228,13 +228,14 @@ def test_models_side_by_side_and_a_total(cli: Run) -> None:
         ("gpt-4o", "124", "exact", ""), ("claude-sonnet-4-5", "113", "estimate", "10.7")]
     table = cli("count", str(COUNT / "cookbook_messages.json"), str(COUNT / "cookbook_tools.json"),
                 "-f", "table").out
-    assert table.splitlines()[-1].split() == ["total", "gpt-4o", "225", "$0.000562"]
+    # 225 tokens at 2.5 per million: $0.0005625, shown rounded half up.
+    assert table.splitlines()[-1].split() == ["total", "gpt-4o", "225", "$0.000563"]
     # Several models: a total a model (124 + 101 for gpt-4o), never one across tokenizers.
     two = cli("count", str(COUNT / "cookbook_messages.json"), str(COUNT / "cookbook_tools.json"),
               "-m", "gpt-4o", "-m", "claude-sonnet-4-5", "-f", "table").out.splitlines()
     # Claude: 113 + 642 (the tools file carries Anthropic's hidden tool-use prompt).
     assert [line.split() for line in two[-2:]] == [
-        ["total", "gpt-4o", "225", "$0.000562"], ["total", "claude-sonnet-4-5", "755",
+        ["total", "gpt-4o", "225", "$0.000563"], ["total", "claude-sonnet-4-5", "755",
                                                   "$0.00226"]]
     assert set(two[-3].replace(" ", "")) == {"-"}
 

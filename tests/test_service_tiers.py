@@ -116,7 +116,8 @@ def test_simulate_and_count_at_a_service_tier(cli: Run, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("args", "status", "message"), [
-    (("--service-tier", "flx"), 1, "no model in price table"),
+    (("--service-tier", "flx"), 2, "tokcost: error: --service-tier 'flx': no model in price "
+                                   "table"),
     (("--service-tier", "flex", "--batch"), 2, "--batch and --service-tier go separately"),
 ])
 def test_a_service_tier_that_cannot_be_used_is_one_clear_error(cli: Run, args: tuple[str, ...],
@@ -264,6 +265,19 @@ def test_a_fee_per_request_is_billed_on_every_request(cli: Run, tmp_path: Path) 
                  "-m", "gpt-4o", "--pricing", str(overlay), "-f", "csv")
     # $0.01 of tokens (2,000 x 2.5 + 500 x 10 per million) and the $0.001 fee.
     assert rows(result.out)[0]["cost_per_request_usd"] == "0.011"
+    # count prices each conversation as a request: 216 tokens at 2.5 per million, and the fee.
+    counted = cli("count", "examples/support-chat.json", "-m", "gpt-4o", "--pricing",
+                  str(overlay), "-f", "csv")
+    assert rows(counted.out)[0]["input_cost_usd"] == "0.00154"
+
+
+def test_service_tier_names_are_read_in_any_case(cli: Run) -> None:
+    upper = cli("project", "--rpd", "1", "--input-tokens", "1000", "-m", "gpt-5.4",
+                "--service-tier", "FLEX", "--pricing", str(TABLE), "-f", "csv")
+    lower = cli("project", "--rpd", "1", "--input-tokens", "1000", "-m", "gpt-5.4",
+                "--service-tier", "flex", "--pricing", str(TABLE), "-f", "csv")
+    assert upper.status == 0, upper.err
+    assert upper.out == lower.out
 
 
 def test_a_fee_per_image_is_billed_on_the_images_a_request_sends(cli: Run, tmp_path: Path

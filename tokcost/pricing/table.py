@@ -94,12 +94,14 @@ class PriceTable:
         return found
 
     def check_service_tier(self, name: str) -> str:
-        """A service tier some model of the table is sold at (standard always is)."""
+        """A service tier some model of the table is sold at (standard always is), named in
+        any case; its name as the table writes it. Another is an option's bad value."""
         known = dict.fromkeys(tier for model in self for tier in model.service_tier_names())
-        if name not in known:
-            raise TokcostError(f"no model in price table {self.label} is sold at service tier "
-                               f"{name!r} (tiers: {', '.join(known)})")
-        return name
+        wanted = name.strip().casefold()
+        if wanted not in known:
+            raise OptionError(f"--service-tier {name!r}: no model in price table {self.label} "
+                              f"is sold at it (tiers: {', '.join(known)})")
+        return wanted
 
     def resolve(self, name: str) -> Resolution:
         """Find a model by exact id, alias, any case, provider prefix or dated id."""
