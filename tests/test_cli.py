@@ -435,7 +435,8 @@ def test_plain_text_notes_say_no_chat_framing(cli: Run, tmp_path: Path) -> None:
     result = cli("count", str(text), "-m", "grok-4.3", "-f", "csv")
     assert result.out.splitlines()[1] == f"{text},text,grok-4.3,,,3,estimate,,0.00000375"
     assert result.err == ("tokcost: note: grok-4.3: its tokenizer is not public; estimated with "
-                          "o200k_base (error not measured)\n")
+                          "o200k_base (error not measured)\n"
+                          "tokcost: note: priced with price table 2026-12-01\n")
 
 
 def test_format_shorthands_no_headers_and_sort(cli: Run, tmp_path: Path) -> None:

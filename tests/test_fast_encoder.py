@@ -316,4 +316,5 @@ def test_counting_a_short_file_never_builds_tiktoken(tmp_path: Path) -> None:
         done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                               timeout=60, cwd=tmp_path,
                               env={**os.environ, "TOKCOST_FAST_ENCODER": setting})
-        assert (done.returncode, done.stdout.strip(), done.stderr) == (0, expected, "")
+        assert (done.returncode, done.stdout.strip(), done.stderr) == (
+            0, expected, "tokcost: note: priced with price table 2026-12-01\n")

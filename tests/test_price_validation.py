@@ -733,7 +733,7 @@ def test_each_bundled_table_loads_with_its_own_date(version: str) -> None:
     table = load_bundled(version)
     assert table.label == version
     assert table.snapshot.effective == date.fromisoformat(version)
-    assert table.snapshot.origin == f"pricing/{version}.yaml"
+    assert table.snapshot.origin == f"tokcost/price_tables/{version}.yaml"
     assert table.snapshot.currency == "USD"
     for model in table:
         assert table.snapshot.source_for(model) is not None, model.id

@@ -296,6 +296,12 @@ def _emit(
                                "the US dollar (the rate given with --currency).")
     rows = _sorted_rows(rows, columns)
     chosen = _chosen_format(fmt, output)
+    if priced_by is not None and (chosen in (OutputFormat.csv, OutputFormat.tsv)
+                                  or not _headers and chosen is not OutputFormat.jsonl
+                                  and chosen is not OutputFormat.json):
+        # Rows without the lines above a table: the table that priced them is said here,
+        # on stderr, so that the data stays clean.
+        _note(f"priced with price table{'s' if ', ' in priced_by else ''} {priced_by}")
     if priced_by is not None and chosen in (OutputFormat.json, OutputFormat.jsonl):
         # Saved JSON says what priced it and what it assumed, so that it can be reproduced:
         # the table's lines above a table (workload, prices, caching) go into each object.
@@ -380,10 +386,17 @@ def _today() -> date:
 
 
 def _table(version: str | None, path: Path | None):  # noqa: ANN202 - PriceTable, lazily typed
-    from tokcost.pricing.table import PRICING_ENV_VAR, load_price_table, staleness_note
+    from tokcost.pricing.table import (
+        PRICING_ENV_VAR,
+        bundled_versions,
+        load_price_table,
+        staleness_note,
+    )
 
     table = load_price_table(version=version, path=path)
-    if version is None and path is None and not os.environ.get(PRICING_ENV_VAR):
+    default = version is None and path is None and not os.environ.get(PRICING_ENV_VAR)
+    # The newest bundled table's prices, by default or under an overlay: say when it is old.
+    if default or table.snapshot.base == bundled_versions()[-1]:
         note = staleness_note(_today())
         if note:
             _note(note)

@@ -151,6 +151,8 @@ class Snapshot(NamedTuple):
     sources: Mapping[str, str]
     models: Mapping[str, ModelPrice]
     notes: str | None = None
+    # The bundled table an overlay extends (its effective date), None for a full table.
+    base: str | None = None
 
     def source_for(self, model: ModelPrice) -> str | None:
         return model.source or self.sources.get(model.provider)
@@ -485,7 +487,7 @@ def _read_service_tiers(check: _Checker, raw: Any, model: str) -> dict[str, Pric
                 or name in (STANDARD, "batch"):
             check.problem("a service tier needs a lower-case name other than standard and "
                           "batch (those are the model's own rates and its batch field)",
-                          model=model, field=prefix)
+                          model=model, field=prefix, where=raw, key=name)
             continue
         values = _read_fields(check, entry, table, model=model, prefix=prefix + ".")
         if values is None:
@@ -494,7 +496,7 @@ def _read_service_tiers(check: _Checker, raw: Any, model: str) -> dict[str, Pric
                  if "tiers" in values else ())
         if {"input", "output"} <= values.keys():
             found[name] = PriceSet(_rates(values), tiers)
-            _check_price_set(check, model, prefix, found[name])
+            _check_price_set(check, model, prefix, found[name], entry)
     return found
 
 
@@ -518,22 +520,26 @@ def _read_fees(check: _Checker, raw: Any, model: str) -> dict[str, Decimal]:
     return fees
 
 
-def _check_price_set(check: _Checker, model: str, field: str, prices: PriceSet) -> None:
+def _check_price_set(check: _Checker, model: str, field: str, prices: PriceSet,
+                     raw: Any = None) -> None:
     """What no provider sells: a cache read dearer than input, a long-context tier cheaper
-    than the prices below it."""
+    than the prices below it. ``raw``: the mapping the prices were read from, whose lines
+    say where."""
     for where, rates in ((field, prices.rates),
                          *((f"{field}.tiers[{i}]" if field else f"tiers[{i}]", tier.rates)
                            for i, tier in enumerate(prices.tiers))):
         if rates.cache_read is not None and rates.cache_read > rates.input:
             check.problem(f"the cache read price ({plain_number(rates.cache_read)}) is dearer "
                           f"than the input price ({plain_number(rates.input)})", model=model,
-                          field=f"{where}.cache_read" if where else "cache_read")
+                          field=f"{where}.cache_read" if where else "cache_read",
+                          where=raw if where == field else None, key="cache_read")
     below = prices.rates
     for index, tier in sorted(enumerate(prices.tiers), key=lambda pair: pair[1].above):
         if tier.rates.input < below.input or tier.rates.output < below.output:
             check.problem("a long-context tier is cheaper than the prices below it (tiers "
                           "only ever raise them)", model=model,
-                          field=f"{field}.tiers[{index}]" if field else f"tiers[{index}]")
+                          field=f"{field}.tiers[{index}]" if field else f"tiers[{index}]",
+                          where=raw, key="tiers")
         below = tier.rates
 
 
@@ -551,7 +557,7 @@ def _read_model(check: _Checker, model_id: str, raw: Any) -> ModelPrice | None:
     batch = _read_batch(check, values["batch"], model_id) if "batch" in values else None
     tiers = _read_tiers(check, values["tiers"], model_id) if "tiers" in values else ()
     if "input" in values and "output" in values:
-        _check_price_set(check, model_id, "", PriceSet(_rates(values), tiers))
+        _check_price_set(check, model_id, "", PriceSet(_rates(values), tiers), raw)
     service_tiers = (_read_service_tiers(check, values["service_tiers"], model_id)
                      if "service_tiers" in values else {})
     fees = _read_fees(check, values["fees"], model_id) if "fees" in values else {}
