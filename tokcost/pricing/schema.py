@@ -11,7 +11,7 @@ with all problems reported at once.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal, NamedTuple
@@ -688,32 +688,55 @@ def _read_models(
         model = _read_model(check, model_id, entry)
         if model is not None:
             models[model_id] = model
-    for model in models.values():
-        if model.source is None and model.provider not in sources:
-            check.model_line = lines.get(model.id)
-            check.problem(f"no source URL for provider {model.provider!r}: add it under "
-                          "`sources` or give the model a `source`", model=model.id,
+    # What a model's names and source say is checked from the file, for every model, so that
+    # a model with other problems has these reported in the same pass too.
+    named = [_Named.of(model_id, entry) for model_id, entry in raw.items()
+             if isinstance(model_id, str) and model_id.strip() and isinstance(entry, dict)]
+    for names in named:
+        if names.provider and not names.has_source and names.provider not in sources:
+            check.model_line = lines.get(names.id)
+            check.problem(f"no source URL for provider {names.provider!r}: add it under "
+                          "`sources` or give the model a `source`", model=names.id,
                           field="provider")
-    _check_names_unique(check, models, lines)
+    _check_names_unique(check, named, lines)
     check.model_line = None
     return models
 
 
+class _Named(NamedTuple):
+    """A model entry's names, provider and whether it gives a source, as the file has them
+    (the parts that are valid), whatever else is wrong with it."""
+
+    id: str
+    provider: str | None
+    has_source: bool
+    aliases: tuple[str, ...]
+
+    @classmethod
+    def of(cls, model_id: str, entry: Mapping[Any, Any]) -> _Named:
+        provider = entry.get("provider")
+        aliases = entry.get("aliases")
+        return cls(model_id, provider if isinstance(provider, str) and provider.strip()
+                   else None, entry.get("source") is not None,
+                   tuple(a for a in aliases if isinstance(a, str) and a.strip())
+                   if isinstance(aliases, list) else ())
+
+
 def _check_names_unique(
-    check: _Checker, models: Mapping[str, ModelPrice], lines: Mapping[Any, int]
+    check: _Checker, models: Sequence[_Named], lines: Mapping[Any, int]
 ) -> None:
     """Ids and aliases are looked up case-insensitively, so each must be unique that way.
 
     Ids are claimed first, so that a clash is blamed on the alias, not on the id it shadows.
     """
     owner: dict[str, str] = {}
-    for model in models.values():
+    for model in models:
         folded = model.id.casefold()
         if folded in owner:
             check.model_line = lines.get(model.id)
             check.problem(f"differs only in case from model {owner[folded]!r}", model=model.id)
         owner.setdefault(folded, model.id)
-    for model in models.values():
+    for model in models:
         for alias in model.aliases:
             folded = alias.casefold()
             if owner.get(folded, model.id) != model.id:
