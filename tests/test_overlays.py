@@ -168,3 +168,13 @@ def test_an_overlay_s_problems_come_all_at_once(cli: Run, tmp_path: Path) -> Non
         f"tokcost: error: {path}:3: model 'gpt-4o', field 'output': must not be negative (got "
         "-1)",
         f"tokcost: {path}: 2 problems"]
+
+
+def test_an_overlay_may_name_a_model_by_its_alias(cli: Run, tmp_path: Path) -> None:
+    path = tmp_path / "alias.yaml"
+    path.write_text("extends: latest\nmodels:\n  4O: {discount: 0.2}\n")
+    result = cli("project", "--rpd", "1", "--input-tokens", "1000", "--output-tokens", "1000",
+                 "-m", "gpt-4o", "--pricing", str(path), "-f", "csv")
+    assert result.status == 0, result.err
+    # 4o is gpt-4o's alias: 1,000 x 2.5 + 1,000 x 10 per million, 20% off.
+    assert next(csv.DictReader(io.StringIO(result.out)))["cost_per_request_usd"] == "0.01"

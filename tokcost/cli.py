@@ -1380,7 +1380,8 @@ def pricing_validate(
 @pricing_app.command("import-litellm")
 def pricing_import_litellm(
     file: Annotated[Path, typer.Argument(
-        help="LiteLLM's model_prices_and_context_window.json (or its _backup copy).")],
+        help="LiteLLM's model_prices_and_context_window.json (or its _backup copy), or the "
+             "litellm wheel as `pip download --no-deps litellm` leaves it.")],
     effective: Annotated[str, typer.Option(
         "--effective", metavar="DATE", help="The date the new snapshot takes effect.")],
     models: Annotated[list[str], typer.Option(

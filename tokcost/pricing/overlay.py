@@ -123,8 +123,10 @@ class _Models:
                 self.origin, f"is defined more than once (also on line {earlier}; YAML would "
                 "silently keep the last)", model=str(key), line=line))
         for name, entry in changed.items():
-            model_id = self.names.get(str(name).casefold(), str(name))
             own = isinstance(entry, dict) and "provider" in entry
+            # A change may name its model by an alias or in any case; a whole model of the
+            # overlay's own is taken at its word (a clash with a name is validation's to say).
+            model_id = str(name) if own else self.names.get(str(name).casefold(), str(name))
             if model_id not in self.result and not own:
                 self.problem(f"is not a model of {self.version}"
                              f"{_close(str(name), list(self.result))}; a model of your own "
