@@ -414,8 +414,11 @@ def test_an_api_failure_loses_only_that_models_counts(
     assert [line.split(",")[:6] for line in result.out.splitlines()[1:]] == [
         [str(single), "openai", "gpt-4o", "1", "1", "9"],
         [str(chat), "jsonl", "gpt-4o", "2", "2", "16"]]
-    # One line a file for the model the API failed for, at the conversation it stopped.
+    # One line a file for the model the API failed for, at the conversation it stopped; and
+    # the note naming the table (CSV has no heading to name it).
     lines = result.err.splitlines()
+    assert lines[-1] == "tokcost: note: priced with price table 2026-11-22"
+    lines = lines[:-1]
     assert len(lines) == 2 and all(" not counted: could not reach the Anthropic API at " in line
                                    for line in lines)
     assert lines[0].startswith(f"tokcost: error: {single}: conversation 1: claude-sonnet-4-5 "

@@ -22,6 +22,12 @@ if TYPE_CHECKING:
 Run = Callable[..., "Result"]
 COUNT = Path(__file__).parent / "data" / "count"
 GOOD_MESSAGES = [{"role": "user", "content": "What is the capital of the moon?"}]
+# Priced rows for a machine (CSV, TSV) say on stderr which table priced them.
+PRICED_WITH = "tokcost: note: priced with price table "
+
+
+def priced_with(table: str) -> str:
+    return f"{PRICED_WITH}{table}\n"
 
 
 def fails_cleanly(result: Result, *fragments: str, status: int = 1) -> None:
@@ -186,7 +192,8 @@ def test_a_file_past_the_limit_is_refused_and_one_within_it_read(cli: Run, tmp_p
                    "needs; check that this is the right file")
     fifo = tmp_path / "table"
     os.mkfifo(fifo)  # a pipe within the limit is read whole: `--pricing <(curl ...)` works
-    table = (Path(__file__).parent.parent / "pricing" / "2025-03-01.yaml").read_bytes()
+    table = (Path(__file__).parent.parent / "tokcost" / "price_tables" / "2025-03-01.yaml"
+             ).read_bytes()
     threading.Thread(target=lambda: fifo.write_bytes(table), daemon=True).start()
     result = cli("models", "--pricing", str(fifo), "-f", "csv", "-p", "anthropic")
     assert result.status == 0, result.err
@@ -212,7 +219,7 @@ def test_much_leading_whitespace_is_not_empty(cli: Run, tmp_path: Path, name: st
     path = tmp_path / name
     path.write_bytes(lead + content)
     result = cli("count", str(path), "-f", "csv", "--pricing-version", "2026-11-22")
-    assert (result.status, result.err) == (0, "")
+    assert (result.status, result.err) == (0, priced_with("2026-11-22"))
     assert result.out.splitlines()[1] == str(path) + row
 
 
@@ -229,7 +236,7 @@ def test_a_bad_line_after_much_whitespace_keeps_its_number(cli: Run, tmp_path: P
     result = cli("count", str(path), "-f", "csv", "--pricing-version", "2026-11-22")
     assert result.status == 1
     assert result.err == (f"tokcost: error: {path}:70002:2: not valid JSON: Expecting property "
-                          "name enclosed in double quotes\n")
+                          "name enclosed in double quotes\n" + priced_with("2026-11-22"))
     assert result.out.splitlines()[1] == f"{path},jsonl,gpt-4o,1,1,8,exact,,0.00002"
 
 
@@ -292,7 +299,7 @@ def test_one_bad_file_among_good_ones(cli: Run, tmp_path: Path) -> None:
     assert result.err.splitlines() == [
         f"tokcost: note: {good}: reached 2 times; counted once",
         f"tokcost: error: {bad}:1:2: not valid JSON: Expecting property name enclosed in "
-        "double quotes (the file may be cut off)"]
+        "double quotes (the file may be cut off)", priced_with("2026-12-01").strip()]
 
 
 # --- price tables ---------------------------------------------------------------------------
@@ -493,7 +500,7 @@ FULL_DISK = "tokcost: error: cannot write to standard output: No space left on d
     ("models", "-f", "csv"),
     ("simulate", "--turns", "3"),
     ("--version",),
-    ("pricing", "validate", "pricing/2025-03-01.yaml"),
+    ("pricing", "validate", "tokcost/price_tables/2025-03-01.yaml"),
     ("pricing", "import-litellm", "tests/data/litellm_excerpt.json", "--effective",
      "2026-01-01", "-m", "gpt-4o"),
 ])
@@ -621,10 +628,11 @@ CLAUDE_REQUEST = {"model": "claude-sonnet-4-5", "system": "Be brief.",
 
 
 def only_line(result: Result) -> str:
-    """The one line on stderr, with neither a traceback nor an internal error."""
+    """The one line on stderr besides the note naming the price table, with neither a
+    traceback nor an internal error."""
     assert "Traceback" not in result.err and "internal error" not in result.err, result.err
     lines = result.err.splitlines()
-    assert len(lines) == 1, result.err
+    assert len(lines) == 2 and lines[1].startswith(PRICED_WITH), result.err
     return lines[0]
 
 
@@ -788,7 +796,8 @@ def test_a_folder_linked_to_its_parent_counts_each_file_once(cli: Run, looped: P
     assert result.status == 0, result.err
     assert result.out.splitlines()[1:] == text_rows(looped / "a.txt", looped / "sub" / "b.txt")
     assert result.err == (f"tokcost: note: {looped / 'sub' / 'up'}: a link back to {looped}, "
-                          "which the search is already in; not followed\n")
+                          "which the search is already in; not followed\n"
+                          + priced_with("2026-12-01"))
 
 
 def test_three_loops_end_quickly(installed: Callable[..., Result], looped: Path) -> None:
@@ -804,7 +813,8 @@ def test_three_loops_end_quickly(installed: Callable[..., Result], looped: Path)
     assert result.err.splitlines() == [
         f"tokcost: note: {looped / 'sub' / name}: a link back to {target}, which the search "
         "is already in; not followed"
-        for name, target in (("root", looped), ("self", looped / "sub"), ("up", looped))]
+        for name, target in (("root", looped), ("self", looped / "sub"), ("up", looped))
+    ] + [priced_with("2026-12-01").strip()]
 
 
 def test_a_file_reached_by_several_paths_is_counted_once_and_noted_once(
@@ -817,7 +827,8 @@ def test_a_file_reached_by_several_paths_is_counted_once_and_noted_once(
     assert result.status == 0, result.err
     assert result.out.splitlines()[1:] == text_rows(looped / "a.txt", looped / "sub" / "b.txt")
     assert result.err == (f"tokcost: note: {looped / 'a.txt'}: reached 3 times (also as "
-                          f"{looped / 'alias.txt'}, {mirror / 'a.txt'}); counted once\n")
+                          f"{looped / 'alias.txt'}, {mirror / 'a.txt'}); counted once\n"
+                          + priced_with("2026-12-01"))
 
 
 def test_a_link_to_a_folder_outside_is_followed(cli: Run, looped: Path, tmp_path: Path) -> None:
@@ -829,7 +840,8 @@ def test_a_link_to_a_folder_outside_is_followed(cli: Run, looped: Path, tmp_path
     assert result.status == 0, result.err
     assert result.out.splitlines()[1:] == text_rows(looped / "linked" / "c.txt")
     assert result.err == (f"tokcost: note: {looped / 'sub' / 'up'}: a link back to {looped}, "
-                          "which the search is already in; not followed\n")
+                          "which the search is already in; not followed\n"
+                          + priced_with("2026-12-01"))
 
 
 @pytest.mark.parametrize("name", ["chats.jsonl", "chats.json", "chats"])

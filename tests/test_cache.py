@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-import tokcost.price_tables
 
 import tokcost.cache
+import tokcost.price_tables
 from tokcost.cache import content_key, read_entry, write_entry
 from tokcost.pricing.table import load_file
 

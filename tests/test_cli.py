@@ -105,7 +105,7 @@ def test_versions(cli: Run) -> None:
         "version,effective,models,default\n"
         "2025-03-01,2025-03-01,25,false\n"
         "2026-11-22,2026-11-22,58,false\n"
-        "2026-12-01,2026-12-01,79,true\n"
+        "2026-12-01,2026-12-01,93,true\n"
     )
 
 
@@ -148,10 +148,10 @@ def test_diff_names_a_missing_file_and_an_unknown_version_apart(cli: Run) -> Non
 
 
 def test_validate_good_file(cli: Run) -> None:
-    result = cli("pricing", "validate", "pricing/2026-11-22.yaml")
+    result = cli("pricing", "validate", "tokcost/price_tables/2026-11-22.yaml")
     assert result.status == 0
-    assert result.out == ("pricing/2026-11-22.yaml: valid: 58 models from 6 providers, "
-                          "effective 2026-11-22, schema version 1\n")
+    assert result.out == ("tokcost/price_tables/2026-11-22.yaml: valid: 58 models from 6 "
+                          "providers, effective 2026-11-22, schema version 1\n")
 
 
 BAD_TABLE = """\
@@ -435,7 +435,8 @@ def test_plain_text_notes_say_no_chat_framing(cli: Run, tmp_path: Path) -> None:
     result = cli("count", str(text), "-m", "grok-4.3", "-f", "csv")
     assert result.out.splitlines()[1] == f"{text},text,grok-4.3,,,3,estimate,,0.00000375"
     assert result.err == ("tokcost: note: grok-4.3: its tokenizer is not public; estimated with "
-                          "o200k_base (error not measured)\n")
+                          "o200k_base (error not measured)\n"
+                          "tokcost: note: priced with price table 2026-12-01\n")
 
 
 def test_format_shorthands_no_headers_and_sort(cli: Run, tmp_path: Path) -> None:

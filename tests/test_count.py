@@ -30,6 +30,14 @@ if TYPE_CHECKING:
 
 Run = Callable[..., "Result"]
 COUNT = Path(__file__).parent / "data" / "count"
+
+
+def priced() -> str:
+    """The note that names the table priced rows for a machine came from: here the CURRENT
+    table, given (by the on_current_table fixture) as a file."""
+    return f"tokcost: note: priced with price table {os.environ['TOKCOST_PRICING']}\n"
+
+
 COOKBOOK_MESSAGES = json.loads((COUNT / "cookbook_messages.json").read_text())
 COOKBOOK_TOOLS = json.loads((COUNT / "cookbook_tools.json").read_text())
 
@@ -137,7 +145,7 @@ def test_names_cost_one_token_more(current_table: PriceTable) -> None:
 
 def test_special_token_text_counts_as_text(cli: Run) -> None:
     result = cli("count", str(COUNT / "special_tokens.txt"), "-f", "csv")
-    assert result.status == 0 and result.err == ""
+    assert result.status == 0 and result.err == priced()
     assert csv_rows(result.out)[1][1:7] == ["text", "gpt-4o", "", "", "35", "exact"]
 
 
@@ -228,14 +236,16 @@ def test_models_side_by_side_and_a_total(cli: Run) -> None:
         ("gpt-4o", "124", "exact", ""), ("claude-sonnet-4-5", "113", "estimate", "10.7")]
     table = cli("count", str(COUNT / "cookbook_messages.json"), str(COUNT / "cookbook_tools.json"),
                 "-f", "table").out
-    assert table.splitlines()[-1].split() == ["total", "gpt-4o", "225", "$0.000562"]
+    # 225 tokens at 2.5 per million: $0.0005625, shown rounded half up.
+    assert table.splitlines()[-1].split() == ["total", "gpt-4o", "225", "$0.000563"]
     # Several models: a total a model (124 + 101 for gpt-4o), never one across tokenizers.
     two = cli("count", str(COUNT / "cookbook_messages.json"), str(COUNT / "cookbook_tools.json"),
               "-m", "gpt-4o", "-m", "claude-sonnet-4-5", "-f", "table").out.splitlines()
     # Claude: 113 + 642 (the tools file carries Anthropic's hidden tool-use prompt).
     assert [line.split() for line in two[-2:]] == [
-        ["total", "gpt-4o", "225", "$0.000562"], ["total", "claude-sonnet-4-5", "755",
-                                                  "$0.00226"]]
+        # 755 x 3 per million: $0.002265, rounded half up.
+        ["total", "gpt-4o", "225", "$0.000563"], ["total", "claude-sonnet-4-5", "755",
+                                                  "$0.00227"]]
     assert set(two[-3].replace(" ", "")) == {"-"}
 
 
@@ -275,6 +285,7 @@ def test_bad_jsonl_line_is_reported_and_the_rest_counted(tmp_path: Path, cli: Ru
         f"tokcost: error: {path}:2: messages[0]: a message without `content`",
         f"tokcost: error: {path}:4:2: not valid JSON: Expecting property name enclosed in "
         "double quotes",
+        priced().strip(),
     ]
 
 
@@ -284,7 +295,8 @@ def test_one_bad_file_among_good_ones(tmp_path: Path, cli: Run) -> None:
     result = cli("count", str(good), str(tmp_path / "missing.json"), "-f", "csv")
     assert result.status == 1
     assert [row[0] for row in csv_rows(result.out)[1:]] == [str(good)]
-    assert result.err == f"tokcost: error: {tmp_path / 'missing.json'}: no such file\n"
+    assert result.err == (f"tokcost: error: {tmp_path / 'missing.json'}: no such file\n"
+                          + priced())
 
 
 @pytest.mark.parametrize(
@@ -514,11 +526,12 @@ def test_a_bad_record_in_a_json_list_loses_only_itself(cli: Run) -> None:
     strict = cli("count", path, "-m", "gpt-4o", "-f", "csv")
     assert strict.status == 1
     assert strict.out.splitlines()[1] == f"{path},sharegpt,gpt-4o,2,3,21,exact,,0.0000525"
-    assert strict.err == f"tokcost: error: {path}: [1].conversations: no messages to count\n"
+    assert strict.err == (f"tokcost: error: {path}: [1].conversations: no messages to count\n"
+                          + priced())
     lenient = cli("count", path, "-m", "gpt-4o", "-f", "csv", "--skip-bad-lines")
     assert lenient.status == 0 and lenient.out == strict.out
     assert lenient.err == ("tokcost: warning: skipped "
-                           f"{path}: [1].conversations: no messages to count\n")
+                           f"{path}: [1].conversations: no messages to count\n" + priced())
     projected = cli("project", "--from", path, "--rpd", "1", "-m", "gpt-4o", "-f", "csv",
                     "--output-tokens", "10")
     assert projected.status == 0

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 Run = Callable[..., "Result"]
 TABLE = ("--pricing-version", "2026-12-01")
+# Priced rows for a machine say on stderr which table priced them.
+PRICED = "tokcost: note: priced with price table 2026-12-01\n"
 COUNT = Path(__file__).parent / "data" / "count"
 FOX = "The quick brown fox jumps over the lazy dog."  # 10 tokens: 9 words and the full stop
 
@@ -61,7 +63,7 @@ def test_texts_of_each_shape_are_counted_with_no_chat_framing(cli: Run, texts: P
     assert [(r["conversations"], r["messages"], r["tokens"], r["accuracy"],
              r["input_cost_usd"]) for r in rows(result.out)] == [
         ("", "", "17", "exact", "0.00000034")]
-    assert result.err == ""
+    assert result.err == PRICED
     each = cli("count", str(texts), "-m", "text-embedding-3-small", "--per-message", "-f", "csv",
                *TABLE)
     assert [(r["conversation"], r["role"], r["tokens"], r["preview"])
@@ -92,7 +94,7 @@ def test_batch_prices_the_batch_api_and_leaves_a_model_without_one_unpriced(
     assert [(r["model"], r["tokens"], r["input_cost_usd"]) for r in rows(result.out)] == [
         ("text-embedding-3-small", "17", "0.00000017"), ("text-embedding-ada-002", "17", "")]
     assert result.err == ("tokcost: note: text-embedding-ada-002 has no batch price: its input "
-                          "cost is left empty\n")
+                          "cost is left empty\n" + PRICED)
     as_json = json.loads(cli("count", str(texts), "-m", "text-embedding-3-small", "--batch",
                              "-f", "json", *TABLE).out, parse_float=Decimal)
     assert as_json[0]["assumptions"] == [
@@ -136,7 +138,7 @@ def test_texts_over_the_input_limit_are_named_with_their_place(cli: Run, tmp_pat
         f"tokcost: warning: {long}: 3 of 5 texts are over gemini-embedding-001's input limit "
         f"of 2,048 tokens by the estimated count: {long}:1 (9,001 tokens), {long}:3 input[1] "
         f"(8,192 tokens), {long}:3 input[2] (8,191 tokens); an input that long is refused or "
-        "cut short, so split it first (its tokens are in the count)",
+        "cut short, so split it first (its tokens are in the count)", PRICED.strip()
     ]
 
 
@@ -164,7 +166,7 @@ def test_a_text_file_is_one_input(cli: Run, tmp_path: Path) -> None:
     assert result.err == (
         f"tokcost: warning: {document}: the text is over text-embedding-3-small's input limit "
         f"of 8,191 tokens: {document} (8,192 tokens); an input that long is refused or cut "
-        "short, so split it first (its tokens are in the count)\n")
+        "short, so split it first (its tokens are in the count)\n" + PRICED)
 
 
 def test_other_providers_embedding_models_are_estimates_that_say_so(cli: Run,
@@ -175,7 +177,7 @@ def test_other_providers_embedding_models_are_estimates_that_say_so(cli: Run,
     assert [(r["tokens"], r["accuracy"], r["error_p90_pct"], r["input_cost_usd"])
             for r in rows(result.out)] == [("17", "estimate", "", "0.00000255")]
     assert result.err == ("tokcost: note: gemini-embedding-001: its tokenizer is not public; "
-                          "estimated with o200k_base (error not measured)\n")
+                          "estimated with o200k_base (error not measured)\n" + PRICED)
 
 
 def test_conversations_are_refused_for_an_embedding_model_and_kept_for_the_others(
@@ -193,7 +195,7 @@ def test_conversations_are_refused_for_an_embedding_model_and_kept_for_the_other
         f"tokcost: error: {COUNT / 'cookbook_messages.json'}: 1 chat conversation (at "
         "conversation 1) not counted for text-embedding-3-small: an embedding model embeds "
         'texts, not chats; give it texts (plain text, or JSON Lines of strings, {"text": ...} '
-        "records or embeddings requests)",
+        "records or embeddings requests)", PRICED.strip()
     ]
 
 
@@ -206,7 +208,7 @@ def test_texts_among_conversations_are_counted_for_a_chat_model_and_noted(
         ("1", "1", "10")]
     assert result.err == (f"tokcost: note: {mixed}: holds both chat conversations (1) and texts "
                           "(1); each text is counted for gpt-4o as an input of its own, with "
-                          "no chat framing\n")
+                          "no chat framing\n" + PRICED)
 
 
 @pytest.mark.parametrize(("value", "problem"), [
@@ -222,7 +224,7 @@ def test_an_embeddings_request_whose_input_is_not_text_is_one_line(
     bad = jsonl(tmp_path / "bad.jsonl", value, "hello world")
     result = cli("count", str(bad), "-m", "text-embedding-3-small", "-f", "csv", *TABLE)
     assert result.status == 1
-    assert result.err == f"tokcost: error: {bad}:1: {problem}\n"
+    assert result.err == f"tokcost: error: {bad}:1: {problem}\n" + PRICED
     assert [r["tokens"] for r in rows(result.out)] == ["2"]  # the good line is still counted
 
 

@@ -86,7 +86,7 @@ def real_texts() -> list[str]:
     examples = [path for path in sorted((ROOT / "examples").iterdir())
                 if path.suffix != ".parquet"]  # (a table is no text)
     files = [ROOT / "README.md", *examples,
-             *sorted((ROOT / "pricing").glob("*.yaml")),
+             *sorted((ROOT / "tokcost" / "price_tables").glob("*.yaml")),
              *sorted((ROOT / "tokcost").rglob("*.py")), *sorted((ROOT / "tests").glob("*.py")),
              *sorted((ROOT / "bench").glob("*.py"))]
     for path in files:
@@ -318,4 +318,5 @@ def test_counting_a_short_file_never_builds_tiktoken(tmp_path: Path) -> None:
         done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                               timeout=60, cwd=tmp_path,
                               env={**os.environ, "TOKCOST_FAST_ENCODER": setting})
-        assert (done.returncode, done.stdout.strip(), done.stderr) == (0, expected, "")
+        assert (done.returncode, done.stdout.strip(), done.stderr) == (
+            0, expected, "tokcost: note: priced with price table 2026-12-01\n")

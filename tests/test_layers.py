@@ -32,7 +32,7 @@ RANKS = {
 }
 SHARED_MODULES = {"errors", "output", "cache", "files", "limits", "_version"}
 CLI_MODULES = {"cli", "__main__"}
-# The price tables (top-level pricing/ in the repository) install as a data package of their own.
+# The price tables are a data package of their own (tokcost/price_tables/).
 DATA_PACKAGES = {"price_tables": "pricing"}
 
 
@@ -131,7 +131,7 @@ def import_cycles(sources: Mapping[str, str]) -> list[list[str]]:
 
 def test_every_module_is_in_a_wing() -> None:
     sources = module_sources()
-    assert len(sources) >= 28  # the walk found the package (price_tables only when installed)
+    assert len(sources) >= 28  # the walk found the package, its price tables included
     wings = {wing_of(module) for module in sources}
     assert wings == set(RANKS)
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Callable
 from datetime import date
@@ -105,7 +103,11 @@ def test_cli_writes_a_valid_snapshot(tmp_path: Path, cli: Callable[..., Result])
     result = cli("pricing", "import-litellm", str(EXCERPT), "--effective", "2026-11-29",
                  "--models", "gpt-4o,claude-*", "--out", str(out))
     assert result.status == 0
-    assert result.err == ("tokcost: note: imported 2 models, skipped 0\n"
+    # claude-* also matches LiteLLM's alias claude-opus-latest, whose model the excerpt lacks.
+    assert result.err == ("tokcost: note: skipped claude-opus-latest: an alias of a model the "
+                          "list does not have (claude-opus-5-5)\n"
+                          "tokcost: note: imported 2 models, skipped 1 (1 an alias of a model "
+                          "the list does not have)\n"
                           f"tokcost: wrote 2 models to {out}\n")
     validated = cli("pricing", "validate", str(out))
     assert validated.out == (f"{out}: valid: 2 models from 2 providers, effective 2026-11-29, "
@@ -126,21 +128,57 @@ def test_everything_imports_without_aborting_and_every_skip_has_its_line(
                  "--models", "*", "--out", str(out))
     assert result.status == 0, result.err
     notes = result.err.splitlines()
-    assert notes[-2] == ("tokcost: note: imported 10 models, skipped 10 (7 retired; 1 mode is "
-                         "not priced by tokens; 1 provider is not one we price; 1 the table "
-                         "would refuse it)")
-    assert ("tokcost: note: skipped gpt-5.6-cyber: the table would refuse it (tiers: a tier "
-            "above 272000 tokens can never apply to a 272000-token context window)") in notes
+    assert notes[-2] == ("tokcost: note: imported 12 models, skipped 10 (7 retired; 1 an alias "
+                         "of a model the list does not have; 1 mode is not priced by tokens; 1 "
+                         "provider is not one we price)")
     assert "tokcost: note: skipped gpt-5-codex: retired on 2026-07-23" in notes
+    # A tier that can never apply leaves the model in, without that tier, and says so.
+    assert ("tokcost: note: not imported: the long-context prices above 272,000 prompt tokens "
+            "of 1 model (gpt-5.6-cyber): they can never apply within the context window"
+            ) in notes
+    # What the table has no place for is named with its models, never dropped in silence.
+    assert ("tokcost: note: not imported: LiteLLM's input_cost_per_image_token of 3 models "
+            "(grok-4.7, grok-4.3, gemini-embedding-2): the table has no place for it") in notes
     assert cli("pricing", "validate", str(out)).status == 0
-    # What the table cannot hold is named, not dropped in silence.
+    table = load_file(out)
+    cyber = table.resolve("gpt-5.6-cyber").model
+    assert (cyber.rates.input, cyber.tiers, cyber.context_window) == (Decimal("12.5"), (),
+                                                                      272_000)
+    # LiteLLM's alias_of entries are aliases of the model they name.
+    assert table.resolve("grok-latest").model.id == "grok-4.7"
     odd = tmp_path / "odd.json"
-    entry = dict(read_litellm_json(EXCERPT)["gpt-5.4"], input_cost_per_token_ultrafast=5e-06)
+    entry = dict(read_litellm_json(EXCERPT)["gpt-5.4"], input_cost_per_token_ultrafast=5e-06,
+                 output_cost_per_token_flex=None)
     odd.write_text(json.dumps({"gpt-5.4": entry}))
     dropped = cli("pricing", "import-litellm", str(odd), "--effective", "2026-12-01",
                   "--models", "*", "--out", str(tmp_path / "odd.yaml"))
-    assert ("tokcost: note: not imported: the ultrafast service tier of 1 model (the table has "
-            "no place for them)") in dropped.err.splitlines()
+    assert dropped.err.splitlines()[:2] == [
+        "tokcost: note: not imported: the flex prices of 1 model (gpt-5.4): LiteLLM gives no "
+        "output price for them",
+        "tokcost: note: not imported: the ultrafast service tier (LiteLLM's *_ultrafast prices) "
+        "of 1 model (gpt-5.4): the table has no place for it"]
+
+
+def test_an_alias_comes_in_with_its_model_and_is_skipped_without_it() -> None:
+    data = read_litellm_json(EXCERPT)
+    both = import_litellm(data, date(2026, 12, 1), ["xai/grok-latest", "xai/grok-4.7"])
+    assert (both.models, both.skipped) == (["grok-4.7"], [])
+    assert "    aliases: [grok-latest]\n" in both.yaml_text
+    alone = import_litellm(data, date(2026, 12, 1), ["xai/grok-latest"])
+    assert (alone.models, alone.skipped) == ([], [
+        "xai/grok-latest: an alias of a model this import does not bring in (xai/grok-4.7, "
+        "select it too)"])
+
+
+def test_an_embedding_model_keeps_its_batch_price_and_names_what_it_leaves_out() -> None:
+    result = import_litellm(read_litellm_json(EXCERPT), date(2026, 12, 1),
+                            ["gemini/gemini-embedding-2"])
+    assert "    batch: {discount: 0.5}\n" in result.yaml_text  # 0.10 of 0.20
+    assert result.left_out() == [
+        f"LiteLLM's {key} of 1 model (gemini-embedding-2): the table has no place for it"
+        for key in ("input_cost_per_audio_token", "input_cost_per_audio_token_batches",
+                    "input_cost_per_image_token", "input_cost_per_image_token_batches",
+                    "input_cost_per_video_token", "input_cost_per_video_token_batches")]
 
 
 def test_service_tiers_batch_rules_and_thresholds_come_in(tmp_path: Path) -> None:
@@ -191,45 +229,3 @@ def test_a_fee_per_image_comes_in_and_is_billed_besides_the_tokens(tmp_path: Pat
     # A model without the fee bills an image only as its tokens.
     gpt = load_file(out).resolve("deep-research-pro-preview-12-2025").model._replace(fees=())
     assert cost_of(gpt, TokenUsage(input=1000, images=2)).total == Decimal("0.002")
-
-
-def test_pricing_check_lists_every_price_that_differs_from_the_list(
-        cli: Callable[..., Result]) -> None:
-    table = Path(__file__).parent / "data" / "pricing" / "service-tiers.yaml"
-    result = cli("pricing", "check", str(EXCERPT), "--pricing", str(table), "-f", "csv")
-    assert result.status == 0, result.err
-    rows = list(csv.DictReader(io.StringIO(result.out)))
-    assert {row["model"] for row in rows} == {"gemini-2.5-pro", "gpt-5.4"}  # grok-4.3 agrees
-    changed = {(row["model"], row["field"]): (row["old"], row["new"]) for row in rows}
-    # The test table says OpenAI's 272k step includes its bound; the list says it does not.
-    assert changed["gpt-5.4", "from_272000_input_per_mtok"] == ("5", "")
-    assert changed["gpt-5.4", "above_272000_input_per_mtok"] == ("", "5")
-    assert changed["gemini-2.5-pro", "max_output_tokens"] == ("65535", "65536")
-    assert changed["gemini-2.5-pro", "maps_grounding_fee"] == ("", "0.025")  # a per-query fee
-    assert len(rows) == 31
-    assert result.err == ("tokcost: note: 1 of 3 models agree with the list, 2 differ "
-                          "(gemini-2.5-pro, gpt-5.4), 0 could not be compared\n")
-
-
-def test_pricing_check_against_genai_prices(cli: Callable[..., Result], tmp_path: Path
-                                           ) -> None:
-    # An excerpt of genai-prices 0.2.3's data: Claude Sonnet and Opus 4.6 (dated price sets),
-    # DeepSeek Flash (its off-peak base and peak windows), Grok 4.3 (a tier past 199,999
-    # tokens: the table's `from: 200000`) and Gemini 4 Argon, dearer from 2026-12-01.
-    excerpt = Path(__file__).parent / "data" / "genai_prices_excerpt.json"
-    result = cli("pricing", "check", str(excerpt), "--pricing-version", "2026-12-01", "-f",
-                 "csv")
-    assert result.status == 0, result.err
-    assert result.out.splitlines() == ["model,change,field,old,new,change_pct"]
-    assert result.err.splitlines()[-1] == ("tokcost: note: 5 of 79 models agree with the list, "
-                                           "0 differ, 74 could not be compared")
-    # At its launch price (the 2026-12-01 table had it before the review), Argon differs.
-    launch = tmp_path / "launch.yaml"
-    launch.write_text("extends: 2026-12-01\nmodels:\n"
-                      "  gemini-4-argon: {input: 2, output: 10, cache_read: 0.1}\n")
-    differs = cli("pricing", "check", str(excerpt), "--pricing", str(launch), "-f", "csv")
-    assert differs.out.splitlines() == [
-        "model,change,field,old,new,change_pct",
-        "gemini-4-argon,changed,input_per_mtok,2,4,100",
-        "gemini-4-argon,changed,output_per_mtok,10,20,100",
-        "gemini-4-argon,changed,cache_read_per_mtok,0.1,0.2,100"]

@@ -117,6 +117,12 @@ def test_markdown_assumptions_are_paragraphs_not_headings() -> None:
         ("0", "$0.00"),
         ("18250", "$18,250.00"),
         ("-2.5", "-$2.50"),
+        # Rounded half up for display, as spreadsheets do (half-even would show $10.62).
+        ("10.625", "$10.63"),
+        ("10.615", "$10.62"),
+        ("-2.345", "-$2.35"),
+        ("0.0012355", "$0.00124"),
+        ("0.9995", "$1.00"),
     ],
 )
 def test_usd_display(amount: str, shown: str) -> None:

@@ -334,6 +334,30 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     )
 
 
+def test_a_model_s_every_problem_is_reported_in_one_pass(tmp_path: Path) -> None:
+    # A bad mode and retirement date once hid the missing source, found only on the next run;
+    # a bad price once hid an alias that clashes with another model's id.
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        "schema_version: 2\neffective: 2026-12-01\ncurrency: USD\n"
+        "sources: {openai: https://openai.com/api/pricing/}\nmodels:\n"
+        "  m1:\n    provider: openai\n    input: 1\n    output: 2\n"
+        "    context_window: 1000\n    max_output_tokens: 100\n"
+        "    tokenizer: {encoding: o200k_base, accuracy: exact}\n"
+        "  m3:\n    provider: nobody\n    input: -1\n    output: 1\n"
+        "    context_window: 1000\n    max_output_tokens: 100\n"
+        "    tokenizer: {encoding: o200k_base, accuracy: exact}\n"
+        "    aliases: [M1]\n    retired: notadate\n    mode: weird\n")
+    assert [(p.line, p.field, p.message) for p in problems_of(path)] == [
+        (13, "provider", "no source URL for provider 'nobody': add it under `sources` or give "
+                         "the model a `source`"),
+        (13, "aliases", "the alias 'M1' is already the name of model 'm1'"),
+        (15, "input", "must not be negative (got -1)"),
+        (21, "retired", "must be a date as YYYY-MM-DD, not 'notadate'"),
+        (22, "mode", "must be one of chat, embedding, not 'weird'"),
+    ]
+
+
 def test_problems_of_a_dropped_duplicate_definition_are_reported(tmp_path: Path) -> None:
     # YAML keeps the second 'm'; the first one's mistakes must not vanish with it.
     text = variant("    input: 1\n", "    input: -1\n", extra=(
@@ -733,7 +757,7 @@ def test_each_bundled_table_loads_with_its_own_date(version: str) -> None:
     table = load_bundled(version)
     assert table.label == version
     assert table.snapshot.effective == date.fromisoformat(version)
-    assert table.snapshot.origin == f"pricing/{version}.yaml"
+    assert table.snapshot.origin == f"tokcost/price_tables/{version}.yaml"
     assert table.snapshot.currency == "USD"
     for model in table:
         assert table.snapshot.source_for(model) is not None, model.id

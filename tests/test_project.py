@@ -6,6 +6,7 @@ import base64
 import csv
 import io
 import json
+import os
 import struct
 from collections.abc import Callable
 from decimal import Decimal
@@ -75,7 +76,9 @@ def test_every_model_cheapest_first_as_tsv(cli: Run, current_table: PriceTable) 
     assert rows[0][:2] == ["gpt-5-nano", "openai"]
     assert result.err == ("tokcost: note: no workload given; projecting 2,000 input and 500 "
                           "output tokens a request, the default workload (a support bot; set "
-                          "--input-tokens and --output-tokens, or --from FILE)\n")
+                          "--input-tokens and --output-tokens, or --from FILE)\n"
+                          "tokcost: note: priced with price table "
+                          f"{os.environ['TOKCOST_PRICING']}\n")
 
 
 def test_batch_halves_and_unpriced_models_come_last(cli: Run) -> None:
@@ -272,7 +275,8 @@ def test_from_keeps_conversations_that_stop_on_a_question(cli: Run) -> None:
         f"tokcost: note: {chats}: 1 conversation ends on a user turn; each is the request that "
         "produced its last reply\n"
         f"tokcost: note: {chats}: 1 conversation with no reply (no output to price) left out; "
-        "--output-tokens N prices them with N-token replies\n")
+        "--output-tokens N prices them with N-token replies\n"
+        f"tokcost: note: priced with price table {os.environ['TOKCOST_PRICING']}\n")
     # --output-tokens fills in the missing reply only: the real ones keep their length.
     filled = cli("project", "--from", chats, "--rpd", "100", "-m", "gpt-4o", "-f", "csv",
                  "--output-tokens", "300")

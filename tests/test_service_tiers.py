@@ -116,7 +116,8 @@ def test_simulate_and_count_at_a_service_tier(cli: Run, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("args", "status", "message"), [
-    (("--service-tier", "flx"), 1, "no model in price table"),
+    (("--service-tier", "flx"), 2, "tokcost: error: --service-tier 'flx': no model in price "
+                                   "table"),
     (("--service-tier", "flex", "--batch"), 2, "--batch and --service-tier go separately"),
 ])
 def test_a_service_tier_that_cannot_be_used_is_one_clear_error(cli: Run, args: tuple[str, ...],
@@ -188,11 +189,12 @@ def project_per_request(cli: Run, *args: str) -> tuple[dict[str, str], str]:
 
 
 def test_web_searches_are_billed_per_search_at_the_model_s_fee(cli: Run) -> None:
-    got, notes = project_per_request(cli, "-m", "claude-opus-4-8", "-m", "gpt-4o",
-                                     "--web-searches", "2")
-    # 1,000 x 5 + 1,000 x 25 per million, and two searches at $0.01.
-    assert got == {"claude-opus-4-8": "0.05", "gpt-4o": ""}
-    assert "gpt-4o (web search fee)" in notes
+    got, notes = project_per_request(cli, "-m", "claude-opus-4-8", "-m", "gpt-4o", "-m",
+                                     "mistral-large-4", "--web-searches", "2")
+    # 1,000 x 5 + 1,000 x 25 per million, and two searches at $0.01; gpt-4o: 1,000 x 2.5 +
+    # 1,000 x 10 per million and the same two searches. Mistral sells no web search.
+    assert got == {"claude-opus-4-8": "0.05", "gpt-4o": "0.0325", "mistral-large-4": ""}
+    assert "mistral-large-4 (web search fee)" in notes
     simulated = cli("simulate", "-m", "claude-opus-4-8", "--turns", "2", "--system-tokens", "0",
                     "--user-tokens", "100", "--assistant-tokens", "100", "--web-searches", "3",
                     "-f", "csv")
@@ -263,6 +265,19 @@ def test_a_fee_per_request_is_billed_on_every_request(cli: Run, tmp_path: Path) 
                  "-m", "gpt-4o", "--pricing", str(overlay), "-f", "csv")
     # $0.01 of tokens (2,000 x 2.5 + 500 x 10 per million) and the $0.001 fee.
     assert rows(result.out)[0]["cost_per_request_usd"] == "0.011"
+    # count prices each conversation as a request: 216 tokens at 2.5 per million, and the fee.
+    counted = cli("count", "examples/support-chat.json", "-m", "gpt-4o", "--pricing",
+                  str(overlay), "-f", "csv")
+    assert rows(counted.out)[0]["input_cost_usd"] == "0.00154"
+
+
+def test_service_tier_names_are_read_in_any_case(cli: Run) -> None:
+    upper = cli("project", "--rpd", "1", "--input-tokens", "1000", "-m", "gpt-5.4",
+                "--service-tier", "FLEX", "--pricing", str(TABLE), "-f", "csv")
+    lower = cli("project", "--rpd", "1", "--input-tokens", "1000", "-m", "gpt-5.4",
+                "--service-tier", "flex", "--pricing", str(TABLE), "-f", "csv")
+    assert upper.status == 0, upper.err
+    assert upper.out == lower.out
 
 
 def test_a_fee_per_image_is_billed_on_the_images_a_request_sends(cli: Run, tmp_path: Path

@@ -335,8 +335,8 @@ def test_table_has_a_total_line(cli: Callable[..., Any]) -> None:
     assert result.status == 0, result.err
     total = [line for line in result.out.splitlines() if line.startswith("total")]
     # 5,000 + 10,200 + 2,350 + 11,100 = 28,650 / M = $0.02865, shown to three significant
-    # digits (rounded half to even) as $0.0286.
-    assert len(total) == 1 and total[0].split()[1] == "4" and "$0.0286" in total[0]
+    # digits (rounded half up) as $0.0287.
+    assert len(total) == 1 and total[0].split()[1] == "4" and "$0.0287" in total[0]
 
 
 def test_model_option_only_for_records_naming_none(cli: Callable[..., Any],

@@ -235,11 +235,13 @@ def test_a_forced_shape_makes_lines_of_others_errors(cli: Callable[..., Any]) ->
     result = cli("usage", str(path), "--input-format", "openai-chat", "--format", "csv")
     assert result.status == 1
     assert Decimal(rows_of(result.out)["gpt-4o-mini"]["cost_usd"]) == Decimal(210) / M
-    assert result.err.splitlines()[-2:] == [
+    assert result.err.splitlines()[-3:] == [
         f"tokcost: error: {path}:2: not openai-chat (usage holds another API's counts); it "
         "reads as anthropic (--input-format anthropic)",
         f"tokcost: error: {path}:3: not openai-chat (no usage block of its own); it reads as "
         "openai-batch (--input-format openai-batch)",
+        # Each record priced by the bundled table of its day.
+        "tokcost: note: priced with price tables 2025-03-01, 2026-11-22, 2026-12-01",
     ]
 
 

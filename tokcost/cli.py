@@ -305,6 +305,12 @@ def _emit(
                                "the US dollar (the rate given with --currency).")
     rows = _sorted_rows(rows, columns)
     chosen = _chosen_format(fmt, output)
+    if priced_by is not None and (chosen in (OutputFormat.csv, OutputFormat.tsv)
+                                  or not _headers and chosen is not OutputFormat.jsonl
+                                  and chosen is not OutputFormat.json):
+        # Rows without the lines above a table: the table that priced them is said here,
+        # on stderr, so that the data stays clean.
+        _note(f"priced with price table{'s' if ', ' in priced_by else ''} {priced_by}")
     if priced_by is not None and chosen in (OutputFormat.json, OutputFormat.jsonl):
         # Saved JSON says what priced it and what it assumed, so that it can be reproduced:
         # the table's lines above a table (workload, prices, caching) go into each object.
@@ -389,10 +395,17 @@ def _today() -> date:
 
 
 def _table(version: str | None, path: Path | None):  # noqa: ANN202 - PriceTable, lazily typed
-    from tokcost.pricing.table import PRICING_ENV_VAR, load_price_table, staleness_note
+    from tokcost.pricing.table import (
+        PRICING_ENV_VAR,
+        bundled_versions,
+        load_price_table,
+        staleness_note,
+    )
 
     table = load_price_table(version=version, path=path)
-    if version is None and path is None and not os.environ.get(PRICING_ENV_VAR):
+    default = version is None and path is None and not os.environ.get(PRICING_ENV_VAR)
+    # The newest bundled table's prices, by default or under an overlay: say when it is old.
+    if default or table.snapshot.base == bundled_versions()[-1]:
         note = staleness_note(_today())
         if note:
             _note(note)
@@ -1359,8 +1372,9 @@ def pricing_diff(
 @pricing_app.command("check")
 def pricing_check(
     file: Annotated[Path, typer.Argument(
-        help="LiteLLM's model_prices_and_context_window.json (or its _backup copy), or "
-             "genai-prices' data.json.")],
+        help="LiteLLM's model_prices_and_context_window.json (or its _backup copy), "
+             "genai-prices' data.json or the data.py its wheel ships, or either package's "
+             "wheel as `pip download --no-deps litellm genai-prices` leaves it.")],
     fmt: FormatOption = None,
     output: OutputOption = None,
     pricing_version: PricingVersionOption = None,
@@ -1368,11 +1382,11 @@ def pricing_check(
 ) -> None:
     """Compare the price table with LiteLLM's or genai-prices' list: every price that
     differs, model by model (a maintainer's check that the table is still true)."""
-    from tokcost.pricing.litellm_import import read_litellm_json
+    from tokcost.pricing.price_lists import read_price_list
     from tokcost.reports.catalog import DIFF_COLUMNS, check_rows
 
     table = _table(pricing_version, pricing)
-    rows, notes = check_rows(table, read_litellm_json(file, lists_too=True))
+    rows, notes = check_rows(table, read_price_list(file))
     for note in notes:
         _note(note)
     _emit(rows, DIFF_COLUMNS, fmt, output,
@@ -1404,7 +1418,8 @@ def pricing_validate(
 @pricing_app.command("import-litellm")
 def pricing_import_litellm(
     file: Annotated[Path, typer.Argument(
-        help="LiteLLM's model_prices_and_context_window.json (or its _backup copy).")],
+        help="LiteLLM's model_prices_and_context_window.json (or its _backup copy), or the "
+             "litellm wheel as `pip download --no-deps litellm` leaves it.")],
     effective: Annotated[str, typer.Option(
         "--effective", metavar="DATE", help="The date the new snapshot takes effect.")],
     models: Annotated[list[str], typer.Option(
@@ -1435,9 +1450,8 @@ def pricing_import_litellm(
         write_text_file(out, result.yaml_text, "--out")
     for reason in result.skipped:
         _note(f"skipped {reason}")
-    for what, count in result.dropped.items():
-        _note(f"not imported: {what} of {count} model{'s' if count != 1 else ''} (the table "
-              "has no place for them)")
+    for line in result.left_out():
+        _note(f"not imported: {line}")
     _note(result.summary())
     count = len(result.models)
     typer.echo(f"tokcost: wrote {count} model{'s' if count != 1 else ''} to {origin}", err=True)

@@ -12,7 +12,7 @@ import json
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 from typing import IO, Any, Literal, NamedTuple
 
@@ -182,16 +182,23 @@ def _json_object(row: Row, columns: Sequence[Column]) -> str:
 
 
 def format_usd(amount: Decimal) -> str:
-    """Dollars for people: cents for amounts of a dollar or more, else three significant digits."""
+    """Dollars for people: cents for amounts of a dollar or more, else three significant digits.
+
+    Rounded half up, as spreadsheets and invoices round ($10.625 shows as $10.63); only the
+    display is rounded: amounts stay exact, and machine formats carry every digit."""
     sign = "-" if amount < 0 else ""
     amount = abs(amount)
     if amount >= 1 or amount == 0:
-        return f"{sign}${amount:,.2f}"
+        return f"{sign}${_half_up(amount, 2):,.2f}"
     digits = max(2, 2 - amount.adjusted())
-    text = f"{amount:.{digits}f}"
+    text = f"{_half_up(amount, digits):.{digits}f}"
     whole, _, fraction = text.partition(".")
     fraction = fraction.rstrip("0").ljust(2, "0")
     return f"{sign}${whole}.{fraction}"
+
+
+def _half_up(amount: Decimal, places: int) -> Decimal:
+    return amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 def format_price(rate: Decimal) -> str:

@@ -42,7 +42,7 @@ from tokcost.inputs.sources import (
     source_of,
 )
 from tokcost.output import ACCURACY_COLUMNS, Column, band_joined, for_people
-from tokcost.pricing.costing import TokenUsage, cost_of, image_fee
+from tokcost.pricing.costing import TokenUsage, cost_of
 from tokcost.pricing.schema import STANDARD, ModelPrice
 from tokcost.pricing.table import PriceTable, load_price_table
 
@@ -713,14 +713,14 @@ class _Tally:
             result.accuracy_of[number] = own
 
     def _price(self, tokens: int, images: int = 0) -> None:
-        """Add one request's input cost (with any per-image fee); a price the tier lacks leaves
-        the file's cost empty."""
+        """Add one request's input cost with the fees every request pays (per request, per
+        image), as cost_of bills them; a price the tier lacks leaves the file's cost empty."""
         if self.result.input_cost_usd is None:
             return
         try:
-            cost = cost_of(self.model, TokenUsage(input=tokens), batch=self.batch,
+            cost = cost_of(self.model, TokenUsage(input=tokens, images=images), batch=self.batch,
                            service_tier=self.service_tier)
-            self.result.input_cost_usd += cost.input + image_fee(self.model, images)
+            self.result.input_cost_usd += cost.input + cost.fees
         except UnpricedError as error:
             self.result.input_cost_usd, self.unpriced = None, error.what
 

@@ -143,6 +143,21 @@ def _discounted(rates: Rates, discount: Decimal, applies_to: tuple[str, ...] | N
     return rates._replace(**{name: getattr(lowered, name) for name in applies_to})
 
 
+def batch_prices(model: ModelPrice) -> PriceSet | None:
+    """The model's batch prices as rates with their long-context tiers, a discount worked out
+    on the standard ones; None when it has no batch price."""
+    batch = model.batch
+    if batch is None:
+        return None
+    if batch.discount is None:
+        assert batch.rates is not None
+        return PriceSet(batch.rates, batch.tiers)
+    return PriceSet(_discounted(model.rates, batch.discount, batch.applies_to),
+                    tuple(tier._replace(rates=_discounted(tier.rates, batch.discount,
+                                                          batch.applies_to))
+                          for tier in model.tiers))
+
+
 def image_fee(model: ModelPrice, images: int) -> Decimal:
     """What a request's images cost besides their tokens: nothing, unless the model charges
     a fee per image (``fees: {image: ...}``); most bill an image only as its tokens."""

@@ -17,8 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from tokcost.errors import InputFileError, TokcostError
-from tokcost.files import PRICE_LIST_LIMIT, read_small_file
+from tokcost.errors import TokcostError
 from tokcost.output import plain_number
 from tokcost.pricing.schema import PER_MILLION, SCHEMA_VERSION
 from tokcost.pricing.table import PROVIDER_PREFIXES
@@ -52,10 +51,10 @@ INCLUSIVE_THRESHOLDS = {"xai"}
 MODES = {"chat": "chat", "responses": "chat", "embedding": "embedding"}
 # LiteLLM's suffixes for the service tiers we import.
 SERVICE_TIERS = ("flex", "priority")
-# What LiteLLM records that the table does not hold: named in the import's notes.
-DROPPED = {
-    "input_cost_per_token_ultrafast": "the ultrafast service tier",
-}
+# The suffixes of LiteLLM's price keys that the import reads: a key with another suffix after
+# a price key's name (``_ultrafast``, ``_decisions``) belongs to a service tier the table does
+# not hold, and is named as that tier in the import's notes.
+READ_SUFFIXES = ("_batches", *(f"_{name}" for name in SERVICE_TIERS))
 _WEEKDAYS = {1: "Mon", 2: "Tue", 3: "Wed", 4: "Thu", 5: "Fri", 6: "Sat", 7: "Sun"}
 _TIER_KEY = re.compile(r"^input_cost_per_token_above_(\d+)k_tokens$")
 _DATED = re.compile(r"^(?P<base>.+?)-(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{4})$")
@@ -68,8 +67,19 @@ class ImportResult:
     yaml_text: str
     models: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
-    # What came in without some of its prices: (what was dropped, how many models).
-    dropped: dict[str, int] = field(default_factory=dict)
+    # What came in without some of what LiteLLM gives: (what was left out, why) and the
+    # models it was left out of.
+    dropped: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+
+    def drop(self, what: str, why: str, model: str) -> None:
+        models = self.dropped.setdefault((what, why), [])
+        if model not in models:
+            models.append(model)
+
+    def left_out(self) -> list[str]:
+        """What came in without some of its prices, one line each, with the models."""
+        return [f"{what} of {len(models)} model{'s' if len(models) != 1 else ''} "
+                f"({', '.join(models)}): {why}" for (what, why), models in self.dropped.items()]
 
     def summary(self) -> str:
         """One line: how many came in, how many were skipped and why."""
@@ -87,21 +97,52 @@ class ImportResult:
                 f"skipped {len(self.skipped)}" + (f" ({why})" if why else ""))
 
 
-def read_litellm_json(path: str | Path, *, lists_too: bool = False) -> Any:
-    """LiteLLM's JSON object of models (or, with ``lists_too``, any price list: genai-prices'
-    is a JSON list of providers)."""
-    try:
-        data = json.loads(read_small_file(path, PRICE_LIST_LIMIT, "price list").decode("utf-8"))
-    except UnicodeDecodeError as error:
-        raise InputFileError(f"{path}: cannot be read: {error}") from None
-    except json.JSONDecodeError as error:
-        raise InputFileError(
-            f"{path}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}"
-        ) from None
-    if not isinstance(data, dict) and not (lists_too and isinstance(data, list)):
-        raise InputFileError(f"{path}: expected LiteLLM's JSON object of models"
-                             + (" or genai-prices' list of providers" if lists_too else ""))
-    return data
+def read_litellm_json(path: str | Path) -> Any:
+    """LiteLLM's JSON object of models, from the file or from the litellm wheel."""
+    from tokcost.pricing.price_lists import read_price_list
+
+    return read_price_list(path, genai_too=False)
+
+
+class _Recorded(dict[str, Any]):
+    """A LiteLLM entry that remembers which keys the import read: a price key it never read
+    is one the table has no place for, and is named in the notes rather than lost."""
+
+    def __init__(self, entry: Mapping[str, Any]) -> None:
+        super().__init__(entry)
+        self.read: set[str] = set()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.read.add(key)
+        return super().get(key, default)
+
+    def __getitem__(self, key: str) -> Any:
+        self.read.add(key)
+        return super().__getitem__(key)
+
+
+def _unread_prices(entry: _Recorded) -> list[str]:
+    """What the import left out of an entry, as words: each price key it did not read, the
+    keys of a service tier the table does not hold counted as that tier."""
+    left: list[str] = []
+    for key, value in entry.items():
+        if "cost" not in key or key in entry.read or value in (None, 0, {}):
+            continue
+        suffix = _service_tier_suffix(key)
+        what = (f"the {suffix} service tier (LiteLLM's *_{suffix} prices)" if suffix
+                else f"LiteLLM's {key}")
+        if what not in left:
+            left.append(what)
+    return left
+
+
+def _service_tier_suffix(key: str) -> str | None:
+    """``ultrafast`` for ``input_cost_per_token_ultrafast``: a price key the import reads,
+    with the suffix of a service tier it does not; else None."""
+    base, _, suffix = key.rpartition("_")
+    if not base or f"_{suffix}" in READ_SUFFIXES:
+        return None
+    return suffix if re.sub(r"_above_\d+k_tokens$", "", base) in _RATE_KEYS.values() else None
 
 
 def _per_million(per_token: Any) -> Decimal | None:
@@ -154,24 +195,49 @@ def _tokenizer(provider: str, model_id: str) -> dict[str, Any]:
     return {"encoding": STAND_IN_ENCODING, "accuracy": "estimate"}
 
 
-def _convert(key: str, entry: Mapping[str, Any], provider: str,
-             dropped: dict[str, int] | None = None) -> dict[str, Any]:
+@dataclass
+class _Converting:
+    """One entry being converted, and where what it cannot keep is noted."""
+
+    model_id: str
+    entry: _Recorded
+    result: ImportResult
+    mode: str = "chat"
+    caching: str = "none"
+    bound: str = "above"
+    window: int | None = None
+
+    def drop(self, what: str, why: str) -> None:
+        self.result.drop(what, why, self.model_id)
+
+
+def _convert(key: str, entry: Mapping[str, Any], provider: str, result: ImportResult
+             ) -> dict[str, Any]:
     model_id = _our_id(key)
+    recorded = _Recorded(entry)
+    entry = recorded
     mode = MODES[str(entry.get("mode"))]
     rates = {
         "input": _per_million(entry.get("input_cost_per_token")),
         "output": _per_million(entry.get("output_cost_per_token")) or Decimal(0)
         if mode == "embedding" else _per_million(entry.get("output_cost_per_token")),
     }
-    for name, what in DROPPED.items():
-        if entry.get(name) and dropped is not None:
-            dropped[what] = dropped.get(what, 0) + 1
     cache_read = _per_million(entry.get("cache_read_input_token_cost"))
     write_5m = _per_million(entry.get("cache_creation_input_token_cost")) or None
     write_1h = _per_million(entry.get("cache_creation_input_token_cost_above_1hr")) or None
     write_12h = _per_million(entry.get("cache_creation_input_token_cost_above_12hr")) or None
     caching = "explicit" if (write_5m or write_1h or write_12h) else "automatic" \
         if cache_read is not None else "none"
+    window = _token_limit(entry.get("max_input_tokens") or entry.get("max_tokens"))
+    bound = "from" if provider in INCLUSIVE_THRESHOLDS else "above"
+    this = _Converting(model_id, recorded, result, mode, caching, bound, window)
+    # Same-valued spellings of prices read above: LiteLLM's reasoning-token price (reasoning
+    # is billed as output) and DeepSeek's cache-hit price. Unlike them, they are left out,
+    # and named.
+    for spelling, same in (("output_cost_per_reasoning_token", "output_cost_per_token"),
+                           ("input_cost_per_token_cache_hit", "cache_read_input_token_cost")):
+        if spelling in entry and _per_million(entry[spelling]) != _per_million(entry.get(same)):
+            recorded.read.discard(spelling)
     out: dict[str, Any] = {"provider": provider, **({"mode": mode} if mode != "chat" else {}),
                            **rates}
     if cache_read is not None:
@@ -183,38 +249,28 @@ def _convert(key: str, entry: Mapping[str, Any], provider: str,
     min_tokens = entry.get("prompt_cache_min_tokens") or DEFAULT_CACHE_MIN_TOKENS.get(provider)
     if caching != "none" and isinstance(min_tokens, int):
         out["cache_min_tokens"] = min_tokens
-    bound = "from" if provider in INCLUSIVE_THRESHOLDS else "above"
-    tiers = _tiers(entry, caching, out, bound)
+    tiers = _tiers(this, entry, out)
     if tiers:
         out["tiers"] = tiers
-    batch = _batch(entry, caching, out, tiers, bound)
+    batch = _batch(this, out, tiers)
     if batch:
         out["batch"] = batch
     service_tiers = {}
     for name in SERVICE_TIERS:
-        priced = _price_set(entry, caching, out, bound, f"_{name}")
+        priced = _price_set(this, entry, out, f"_{name}", name)
         if priced:
             service_tiers[name] = priced
     off_peak = entry.get("off_peak_pricing")
     if isinstance(off_peak, dict):
-        priced_off_peak = _price_set(off_peak, caching, out, bound, "")
+        priced_off_peak = _price_set(this, off_peak, out, "", "off-peak")
         if priced_off_peak:
             service_tiers["off_peak"] = priced_off_peak
             out["notes"] = f"off_peak prices apply {_windows(off_peak.get('windows'))}"
     if service_tiers:
         out["service_tiers"] = service_tiers
-    fees = {}
-    search = entry.get("search_context_cost_per_query")
-    if isinstance(search, dict) and _per_query(search.get("search_context_size_medium")):
-        fees["web_search"] = _per_query(search["search_context_size_medium"])
-    if _per_query(entry.get("google_maps_grounding_cost_per_query")):
-        fees["maps_grounding"] = _per_query(entry["google_maps_grounding_cost_per_query"])
-    # A fee per input image, billed besides the image's tokens (some multimodal models).
-    if _per_query(entry.get("input_cost_per_image")):
-        fees["image"] = _per_query(entry["input_cost_per_image"])
+    fees = _fees(this)
     if fees:
         out["fees"] = fees
-    window = _token_limit(entry.get("max_input_tokens") or entry.get("max_tokens"))
     out["context_window"] = window
     if mode == "chat":
         max_output = _token_limit(entry.get("max_output_tokens")) or window
@@ -225,7 +281,28 @@ def _convert(key: str, entry: Mapping[str, Any], provider: str,
         out["retired"] = date.fromisoformat(str(entry.get("deprecation_date")))
     except ValueError:
         pass
+    for what in _unread_prices(recorded):
+        this.drop(what, "the table has no place for it")
     return out
+
+
+def _fees(this: _Converting) -> dict[str, Decimal]:
+    entry = this.entry
+    fees = {}
+    search = entry.get("search_context_cost_per_query")
+    if isinstance(search, dict) and _per_query(search.get("search_context_size_medium")):
+        fees["web_search"] = _per_query(search["search_context_size_medium"])
+        others = {size: _per_query(search.get(f"search_context_size_{size}"))
+                  for size in ("low", "high")}
+        if any(price not in (None, fees["web_search"]) for price in others.values()):
+            this.drop("the web search prices at the low and high search context sizes",
+                      "the table holds the medium one")
+    if _per_query(entry.get("google_maps_grounding_cost_per_query")):
+        fees["maps_grounding"] = _per_query(entry["google_maps_grounding_cost_per_query"])
+    # A fee per input image, billed besides the image's tokens (some multimodal models).
+    if _per_query(entry.get("input_cost_per_image")):
+        fees["image"] = _per_query(entry["input_cost_per_image"])
+    return {name: fee for name, fee in fees.items() if fee is not None}
 
 
 def _per_query(value: Any) -> Decimal | None:
@@ -255,19 +332,17 @@ _RATE_KEYS = {"input": "input_cost_per_token", "output": "output_cost_per_token"
               "cache_write_12h": "cache_creation_input_token_cost_above_12hr"}
 
 
-def _rates_with(entry: Mapping[str, Any], caching: str, base: Mapping[str, Any], size: str,
-                suffix: str) -> dict[str, Any]:
+def _rates_with(this: _Converting, entry: Mapping[str, Any], base: Mapping[str, Any],
+                size: str, suffix: str) -> dict[str, Any]:
     """The rates LiteLLM gives under a suffix (``_flex``, ``_batches``) and a threshold
     (``above_200k_tokens``); the output rate, when not given, is the base's."""
     rates: dict[str, Any] = {}
     for ours, theirs in _RATE_KEYS.items():
-        if ours.startswith("cache_write") and caching != "explicit":
+        if ours.startswith("cache_write") and this.caching != "explicit":
             continue
-        if ours == "cache_read" and caching == "none":
+        if ours == "cache_read" and this.caching == "none":
             continue
-        if size and ours in ("cache_write_1h", "cache_write_12h"):
-            theirs = f"{theirs}_above_{size}k_tokens"
-        elif size:
+        if size:
             theirs = f"{theirs}_above_{size}k_tokens"
         value = _per_million(entry.get(theirs + suffix))
         if value is not None and (value or not ours.startswith("cache_write")):
@@ -278,37 +353,53 @@ def _rates_with(entry: Mapping[str, Any], caching: str, base: Mapping[str, Any],
     return rates
 
 
-def _tiers(entry: Mapping[str, Any], caching: str, base: Mapping[str, Any], bound: str,
-           suffix: str = "") -> list[dict]:
+def _tiers(this: _Converting, entry: Mapping[str, Any], base: Mapping[str, Any],
+           suffix: str = "", name: str = "") -> list[dict]:
+    """The long-context tiers under a suffix; one that can never apply (its threshold at or
+    past the context window) is left out, with a note."""
     tiers = []
-    for key in entry:
+    for key in list(entry):
         match = _TIER_KEY.match(key.removesuffix(suffix) if suffix else key)
         if not match or (suffix and not key.endswith(suffix)):
             continue
-        rates = _rates_with(entry, caching, base, match[1], suffix)
-        if {"input", "output"} <= rates.keys():
-            tiers.append({bound: int(match[1]) * 1000, **rates})
-    return sorted(tiers, key=lambda tier: tier[bound])
+        rates = _rates_with(this, entry, base, match[1], suffix)
+        threshold = int(match[1]) * 1000
+        if this.window and threshold >= this.window:
+            what = f"{name} prices" if name else "prices"
+            this.drop(f"the long-context {what} {this.bound} {threshold:,} prompt tokens",
+                      "they can never apply within the context window")
+        elif {"input", "output"} <= rates.keys():
+            tiers.append({this.bound: threshold, **rates})
+    return sorted(tiers, key=lambda tier: tier[this.bound])
 
 
-def _price_set(entry: Mapping[str, Any], caching: str, base: Mapping[str, Any], bound: str,
-               suffix: str) -> dict[str, Any] | None:
-    """A service tier's prices (``_flex``, ``_priority``), with its long-context tiers."""
-    rates = _rates_with(entry, caching, base, "", suffix)
-    if "input" not in rates or _per_million(entry.get("output_cost_per_token" + suffix)) is None:
+def _price_set(this: _Converting, entry: Mapping[str, Any], base: Mapping[str, Any],
+               suffix: str, name: str) -> dict[str, Any] | None:
+    """A service tier's prices (``_flex``, ``_priority``, ``_batches``), with its long-context
+    tiers. One that LiteLLM gives without an input price, or (for a chat model) an output
+    price, cannot be used: it is named in the notes."""
+    rates = _rates_with(this, entry, base, "", suffix)
+    needs_output = this.mode == "chat"
+    if "input" not in rates or needs_output and _per_million(
+            entry.get("output_cost_per_token" + suffix)) is None:
+        given = [key for key in entry if suffix and key.endswith(suffix) and entry[key]]
+        if given or not suffix and rates:
+            lacking = "input" if "input" not in rates else "output"
+            this.drop(f"the {name} prices", f"LiteLLM gives no {lacking} price for them")
         return None
-    tiers = _tiers(entry, caching, rates, bound, suffix)
+    tiers = _tiers(this, entry, rates, suffix, name)
     return {**rates, **({"tiers": tiers} if tiers else {})}
 
 
-def _batch(entry: Mapping[str, Any], caching: str, base: Mapping[str, Any],
-           tiers: Sequence[Mapping[str, Any]], bound: str) -> dict[str, Any] | None:
+def _batch(this: _Converting, base: Mapping[str, Any], tiers: Sequence[Mapping[str, Any]]
+           ) -> dict[str, Any] | None:
     """Batch prices: one discount where every batch price is the same fraction of its
     standard price, else explicit prices. A standard cache read price with no batch one means
-    the discount does not apply to cache reads (Gemini)."""
-    priced = _price_set(entry, caching, base, bound, "_batches")
+    the discount does not apply to cache reads (Gemini's older models, OpenAI's)."""
+    priced = _price_set(this, this.entry, base, "_batches", "batch")
     if priced is None:
         return None
+    bound = this.bound
     batch_tiers = priced.pop("tiers", [])
     pairs = [(priced[name], base[name]) for name in priced if name in base and base[name]]
     pairs += [(mine[name], theirs[name]) for mine, theirs in zip(batch_tiers, tiers, strict=False)
@@ -327,17 +418,26 @@ def _batch(entry: Mapping[str, Any], caching: str, base: Mapping[str, Any],
 def import_litellm(
     data: Mapping[str, Any], effective: date, patterns: Sequence[str]
 ) -> ImportResult:
-    """Build a snapshot from the LiteLLM entries that ``patterns`` (names or globs) select."""
+    """Build a snapshot from the LiteLLM entries that ``patterns`` (names or globs) select.
+
+    Every selected entry comes in or is skipped with its reason; what comes in without some
+    of what LiteLLM gives for it is named in ``dropped``. LiteLLM's ``alias_of`` entries
+    become aliases of the models they name."""
     result = ImportResult("")
     models: dict[str, dict[str, Any]] = {}
+    selected_aliases: list[str] = []
     for key in _select(data, patterns):
         entry = data[key]
         if not isinstance(entry, dict):
             result.skipped.append(f"{key}: not an entry of prices")
             continue
+        if "alias_of" in entry:
+            selected_aliases.append(key)
+            continue
         if entry.get("mode") not in MODES:
-            result.skipped.append(f"{key}: mode {entry.get('mode')!r} is not priced by tokens "
-                                  f"(tokcost imports {', '.join(MODES)})")
+            mode = f"mode {entry['mode']!r}" if entry.get("mode") else "no mode"
+            result.skipped.append(f"{key}: {mode} is not priced by tokens (tokcost imports "
+                                  f"{', '.join(MODES)})")
             continue
         provider = LITELLM_PROVIDERS.get(str(entry.get("litellm_provider")))
         if provider is None:
@@ -355,20 +455,66 @@ def import_litellm(
             result.skipped.append(f"{key}: {_our_id(key)!r} is already imported")
         else:
             try:
-                models[_our_id(key)] = _convert(key, entry, provider, result.dropped)
+                models[_our_id(key)] = _convert(key, entry, provider, result)
             except (TypeError, ValueError, ArithmeticError) as error:  # an odd entry
                 result.skipped.append(f"{key}: its prices cannot be read ({error})")
     _fold_dated_variants(data, models)
     _drop_invalid(models, effective, result)
+    _fold_aliases(data, models, selected_aliases, result)
     result.models = list(models)
     result.yaml_text = _to_yaml(models, effective)
     return result
 
 
+def _fold_aliases(data: Mapping[str, Any], models: dict[str, dict[str, Any]],
+                  selected: Sequence[str], result: ImportResult) -> None:
+    """LiteLLM's ``{"alias_of": key}`` entries as aliases of the imported model they name
+    (``claude-opus-latest``, ``xai/grok-latest``). A selected one whose model is not imported
+    is skipped, saying why."""
+    for key, entry in data.items():
+        if not isinstance(entry, dict) or "alias_of" not in entry:
+            continue
+        target, seen = entry["alias_of"], {key}
+        while isinstance(data.get(target), dict) and "alias_of" in data[target] \
+                and target not in seen:  # an alias of an alias
+            seen.add(target)
+            target = data[target]["alias_of"]
+        alias = _our_id(key)
+        model_id = _imported_as(data, models, target)
+        if model_id is None:
+            if key in selected:
+                why = ("a model the list does not have" if target not in data else
+                       "a model this import does not bring in")
+                result.skipped.append(f"{key}: an alias of {why} ({target}"
+                                      + (", select it too)" if target in data else ")"))
+            continue
+        if alias in models or any(alias in m.get("aliases", ()) for m in models.values()):
+            if key in selected and alias not in models[model_id].get("aliases", ()):
+                result.skipped.append(f"{key}: {alias!r} is already a model or an alias")
+            continue
+        models[model_id].setdefault("aliases", []).append(alias)
+
+
+def _imported_as(data: Mapping[str, Any], models: Mapping[str, Mapping[str, Any]], key: Any
+                 ) -> str | None:
+    """The imported model a LiteLLM key came in as (itself, or a dated id folded into it as
+    an alias), of the same provider; None for one not imported."""
+    entry = data.get(key) if isinstance(key, str) else None
+    if not isinstance(entry, dict):
+        return None
+    ours = _our_id(key)
+    model_id = ours if ours in models else next(
+        (m for m, model in models.items() if ours in model.get("aliases", ())), None)
+    provider = LITELLM_PROVIDERS.get(str(entry.get("litellm_provider")))
+    return model_id if model_id and models[model_id]["provider"] == provider else None
+
+
 def _drop_invalid(models: dict[str, dict[str, Any]], effective: date,
                   result: ImportResult) -> None:
-    """Leave out the models whose imported prices the table would refuse (LiteLLM's list has
-    the odd one: a cache read dearer than input...), each with its first problem."""
+    """Leave out what of the imported prices the table would refuse (LiteLLM's list has the
+    odd entry: a cache read dearer than input...): the part of a model a problem is in (a
+    tier, its batch or a service tier's prices, a fee), with a note, or, when the problem is
+    in its own prices, the model, with its first problem."""
     from tokcost.errors import PricingError
     from tokcost.pricing.schema import build_snapshot
     from tokcost.pricing.yaml_source import parse_price_yaml
@@ -383,10 +529,32 @@ def _drop_invalid(models: dict[str, dict[str, Any]], effective: date,
             if not bad:
                 raise
             for model, problem in bad.items():
+                part = _take_out(models[model], problem.field or "")
+                if part is not None:
+                    result.drop(part, f"the table would refuse them ({problem.message})",
+                                model)
+                    continue
                 del models[model]
                 where = f"{problem.field}: " if problem.field else ""
                 result.skipped.append(f"{model}: the table would refuse it ({where}"
                                       f"{problem.message})")
+
+
+def _take_out(model: dict[str, Any], field: str) -> str | None:
+    """Remove the part of an imported model that ``field`` (a problem's place) is in, when
+    the model can be sold without it; what was removed, as words, else None."""
+    head, _, rest = field.partition(".")
+    head = head.split("[")[0]
+    if head in ("tiers", "batch") and head in model:
+        del model[head]
+        return "the long-context prices" if head == "tiers" else "the batch prices"
+    name = rest.split(".")[0].split("[")[0]
+    if head in ("service_tiers", "fees") and name in model.get(head, {}):
+        del model[head][name]
+        if not model[head]:
+            del model[head]
+        return f"the {name} prices" if head == "service_tiers" else f"the {name} fee"
+    return None
 
 
 def _retired_by(entry: Mapping[str, Any], effective: date) -> bool:

@@ -11,7 +11,7 @@ with all problems reported at once.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal, NamedTuple
@@ -155,6 +155,8 @@ class Snapshot(NamedTuple):
     sources: Mapping[str, str]
     models: Mapping[str, ModelPrice]
     notes: str | None = None
+    # The bundled table an overlay extends (its effective date), None for a full table.
+    base: str | None = None
 
     def source_for(self, model: ModelPrice) -> str | None:
         return model.source or self.sources.get(model.provider)
@@ -489,7 +491,7 @@ def _read_service_tiers(check: _Checker, raw: Any, model: str) -> dict[str, Pric
                 or name in (STANDARD, "batch"):
             check.problem("a service tier needs a lower-case name other than standard and "
                           "batch (those are the model's own rates and its batch field)",
-                          model=model, field=prefix)
+                          model=model, field=prefix, where=raw, key=name)
             continue
         values = _read_fields(check, entry, table, model=model, prefix=prefix + ".")
         if values is None:
@@ -498,7 +500,7 @@ def _read_service_tiers(check: _Checker, raw: Any, model: str) -> dict[str, Pric
                  if "tiers" in values else ())
         if {"input", "output"} <= values.keys():
             found[name] = PriceSet(_rates(values), tiers)
-            _check_price_set(check, model, prefix, found[name])
+            _check_price_set(check, model, prefix, found[name], entry)
     return found
 
 
@@ -522,22 +524,26 @@ def _read_fees(check: _Checker, raw: Any, model: str) -> dict[str, Decimal]:
     return fees
 
 
-def _check_price_set(check: _Checker, model: str, field: str, prices: PriceSet) -> None:
+def _check_price_set(check: _Checker, model: str, field: str, prices: PriceSet,
+                     raw: Any = None) -> None:
     """What no provider sells: a cache read dearer than input, a long-context tier cheaper
-    than the prices below it."""
+    than the prices below it. ``raw``: the mapping the prices were read from, whose lines
+    say where."""
     for where, rates in ((field, prices.rates),
                          *((f"{field}.tiers[{i}]" if field else f"tiers[{i}]", tier.rates)
                            for i, tier in enumerate(prices.tiers))):
         if rates.cache_read is not None and rates.cache_read > rates.input:
             check.problem(f"the cache read price ({plain_number(rates.cache_read)}) is dearer "
                           f"than the input price ({plain_number(rates.input)})", model=model,
-                          field=f"{where}.cache_read" if where else "cache_read")
+                          field=f"{where}.cache_read" if where else "cache_read",
+                          where=raw if where == field else None, key="cache_read")
     below = prices.rates
     for index, tier in sorted(enumerate(prices.tiers), key=lambda pair: pair[1].above):
         if tier.rates.input < below.input or tier.rates.output < below.output:
             check.problem("a long-context tier is cheaper than the prices below it (tiers "
                           "only ever raise them)", model=model,
-                          field=f"{field}.tiers[{index}]" if field else f"tiers[{index}]")
+                          field=f"{field}.tiers[{index}]" if field else f"tiers[{index}]",
+                          where=raw, key="tiers")
         below = tier.rates
 
 
@@ -555,7 +561,7 @@ def _read_model(check: _Checker, model_id: str, raw: Any) -> ModelPrice | None:
     batch = _read_batch(check, values["batch"], model_id) if "batch" in values else None
     tiers = _read_tiers(check, values["tiers"], model_id) if "tiers" in values else ()
     if "input" in values and "output" in values:
-        _check_price_set(check, model_id, "", PriceSet(_rates(values), tiers))
+        _check_price_set(check, model_id, "", PriceSet(_rates(values), tiers), raw)
     service_tiers = (_read_service_tiers(check, values["service_tiers"], model_id)
                      if "service_tiers" in values else {})
     fees = _read_fees(check, values["fees"], model_id) if "fees" in values else {}
@@ -686,32 +692,55 @@ def _read_models(
         model = _read_model(check, model_id, entry)
         if model is not None:
             models[model_id] = model
-    for model in models.values():
-        if model.source is None and model.provider not in sources:
-            check.model_line = lines.get(model.id)
-            check.problem(f"no source URL for provider {model.provider!r}: add it under "
-                          "`sources` or give the model a `source`", model=model.id,
+    # What a model's names and source say is checked from the file, for every model, so that
+    # a model with other problems has these reported in the same pass too.
+    named = [_Named.of(model_id, entry) for model_id, entry in raw.items()
+             if isinstance(model_id, str) and model_id.strip() and isinstance(entry, dict)]
+    for names in named:
+        if names.provider and not names.has_source and names.provider not in sources:
+            check.model_line = lines.get(names.id)
+            check.problem(f"no source URL for provider {names.provider!r}: add it under "
+                          "`sources` or give the model a `source`", model=names.id,
                           field="provider")
-    _check_names_unique(check, models, lines)
+    _check_names_unique(check, named, lines)
     check.model_line = None
     return models
 
 
+class _Named(NamedTuple):
+    """A model entry's names, provider and whether it gives a source, as the file has them
+    (the parts that are valid), whatever else is wrong with it."""
+
+    id: str
+    provider: str | None
+    has_source: bool
+    aliases: tuple[str, ...]
+
+    @classmethod
+    def of(cls, model_id: str, entry: Mapping[Any, Any]) -> _Named:
+        provider = entry.get("provider")
+        aliases = entry.get("aliases")
+        return cls(model_id, provider if isinstance(provider, str) and provider.strip()
+                   else None, entry.get("source") is not None,
+                   tuple(a for a in aliases if isinstance(a, str) and a.strip())
+                   if isinstance(aliases, list) else ())
+
+
 def _check_names_unique(
-    check: _Checker, models: Mapping[str, ModelPrice], lines: Mapping[Any, int]
+    check: _Checker, models: Sequence[_Named], lines: Mapping[Any, int]
 ) -> None:
     """Ids and aliases are looked up case-insensitively, so each must be unique that way.
 
     Ids are claimed first, so that a clash is blamed on the alias, not on the id it shadows.
     """
     owner: dict[str, str] = {}
-    for model in models.values():
+    for model in models:
         folded = model.id.casefold()
         if folded in owner:
             check.model_line = lines.get(model.id)
             check.problem(f"differs only in case from model {owner[folded]!r}", model=model.id)
         owner.setdefault(folded, model.id)
-    for model in models.values():
+    for model in models:
         for alias in model.aliases:
             folded = alias.casefold()
             if owner.get(folded, model.id) != model.id:

@@ -22,12 +22,13 @@ from tokcost.errors import (
     UnreadableFileError,
 )
 from tokcost.files import PRICE_TABLE_LIMIT, read_small_file
-from tokcost.pricing.schema import ModelPrice, Rates, Snapshot, build_snapshot
+from tokcost.pricing.schema import ModelPrice, Snapshot, build_snapshot
 
-# The bundled snapshots live in the repository's top-level pricing/ folder, installed as the
-# package tokcost.price_tables (see pyproject.toml), so that they are found the same way from a
-# wheel or a checkout.
+# The bundled snapshots are the data package tokcost.price_tables (tokcost/price_tables/ in the
+# source tree and in a wheel alike), so that they are found the same way from either.
 PRICING_ENV_VAR = "TOKCOST_PRICING"
+# How problems in a bundled table name it: its path in the source tree.
+BUNDLED_ORIGIN = "tokcost/price_tables"
 _VERSION_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.yaml$")
 
 # Provider prefixes people write before a model id (LiteLLM's and the providers' own spellings).
@@ -102,12 +103,14 @@ class PriceTable:
         return found
 
     def check_service_tier(self, name: str) -> str:
-        """A service tier some model of the table is sold at (standard always is)."""
+        """A service tier some model of the table is sold at (standard always is), named in
+        any case; its name as the table writes it. Another is an option's bad value."""
         known = dict.fromkeys(tier for model in self for tier in model.service_tier_names())
-        if name not in known:
-            raise TokcostError(f"no model in price table {self.label} is sold at service tier "
-                               f"{name!r} (tiers: {', '.join(known)})")
-        return name
+        wanted = name.strip().casefold()
+        if wanted not in known:
+            raise OptionError(f"--service-tier {name!r}: no model in price table {self.label} "
+                              f"is sold at it (tiers: {', '.join(known)})")
+        return wanted
 
     def resolve(self, name: str) -> Resolution:
         """Find a model by exact id, alias, any case, provider prefix or dated id."""
@@ -213,7 +216,7 @@ def load_bundled(version: str) -> PriceTable:
     if version not in available:
         raise UnknownPricingVersionError(version, available)
     text = (_bundled_folder() / f"{version}.yaml").read_text("utf-8")
-    origin = f"pricing/{version}.yaml"
+    origin = f"{BUNDLED_ORIGIN}/{version}.yaml"
     return PriceTable(_snapshot(text, origin, date.fromisoformat(version)), version)
 
 
@@ -230,7 +233,9 @@ def load_file(path: str | os.PathLike[str]) -> PriceTable:
         raise PricingError([PricingProblem(
             origin, f"is not UTF-8 text (byte {error.start}); save it as UTF-8"
         )]) from None
-    return PriceTable(_snapshot(text, origin), origin)
+    snapshot = _snapshot(text, origin)
+    # An overlay is named with the table it extends: "ours.yaml on 2026-12-01".
+    return PriceTable(snapshot, f"{origin} on {snapshot.base}" if snapshot.base else origin)
 
 
 def _snapshot(text: str, origin: str, expected_effective: date | None = None) -> Snapshot:
@@ -312,95 +317,27 @@ def _remember(text: str, raw: Any) -> None:
 
 def _validated(raw: Any, origin: str, expected_effective: date | None, parsed: _Parsed
                 ) -> Snapshot:
-    """The table (laid over the one it extends), with every problem of both stages at once."""
+    """The table (laid over the one it extends), with every problem of both stages at once,
+    in the order of the file's lines."""
+    from tokcost.pricing.overlay import is_overlay, overlaid
+
     problems: list[PricingProblem] = []
-    merged = _overlaid(raw, origin, problems, parsed)
+    base = None
+    if is_overlay(raw):
+        def load_base(version: str) -> Any:
+            text = (_bundled_folder() / f"{version}.yaml").read_text("utf-8")
+            # Usually cached already, when the bundled table was last loaded.
+            return parsed.of(text, f"{BUNDLED_ORIGIN}/{version}.yaml")[0]
+
+        raw, base = overlaid(raw, origin, bundled_versions(), load_base, problems,
+                             PROVIDER_PREFIXES)
     try:
-        snapshot = build_snapshot(merged, origin, expected_effective=expected_effective)
+        snapshot = build_snapshot(raw, origin, expected_effective=expected_effective)
     except PricingError as error:
-        raise PricingError([*problems, *error.problems]) from None
+        problems += error.problems
     if problems:
-        raise PricingError(problems)
-    return snapshot
-
-
-def _overlaid(raw: Any, origin: str, problems: list[PricingProblem], parsed: _Parsed) -> Any:
-    """A table that ``extends`` a bundled one (``latest`` or a date), with its changes laid
-    over it: whole models added, single fields replaced, and a ``discount`` (a fraction off
-    every price) for a model or, under ``providers``, for all of a provider's models."""
-    if not isinstance(raw, dict) or "extends" not in raw:
-        return raw
-    wanted = raw["extends"]
-    versions = bundled_versions()
-    version = versions[-1] if wanted == "latest" else str(wanted)
-    if version not in versions:
-        raise PricingError([PricingProblem(origin, f"extends {version!r}, which is neither "
-                                           f"latest nor a bundled table ({', '.join(versions)})",
-                                           field="extends")])
-    base_text = (_bundled_folder() / f"{version}.yaml").read_text("utf-8")
-    # Usually cached already, when the bundled table was last loaded.
-    base, _ = parsed.of(base_text, f"pricing/{version}.yaml")
-    merged = {key: value for key, value in base.items()}
-    for key, value in raw.items():
-        if key in ("extends", "providers", "models", "sources"):
-            continue
-        merged[key] = value
-    merged["sources"] = {**base.get("sources", {}), **(raw.get("sources") or {})}
-    models = {model_id: dict(entry) for model_id, entry in base.get("models", {}).items()}
-    discounts: dict[str, Any] = {}
-    providers = raw.get("providers") or {}
-    if not isinstance(providers, dict):
-        problems.append(PricingProblem(origin, "must map providers to their discount",
-                                       field="providers"))
-        providers = {}
-    for name, entry in providers.items():
-        if not isinstance(entry, dict) or set(entry) != {"discount"}:
-            problems.append(PricingProblem(origin, "a provider takes only a `discount` (0.15 "
-                                           "is 15% off every price)", field=f"providers.{name}"))
-            continue
-        for model_id, model in models.items():
-            if model.get("provider") == name:
-                discounts[model_id] = entry["discount"]
-    changed = raw.get("models") or {}
-    for model_id, entry in changed.items():
-        if isinstance(entry, dict) and "discount" in entry:
-            discounts[model_id] = entry["discount"]
-    # A discount lowers the prices the model has; a price the file gives is taken as it is.
-    for model_id, discount in discounts.items():
-        if isinstance(discount, bool) or not isinstance(discount, (int, float, Decimal)) \
-                or not 0 < discount < 1:
-            problems.append(PricingProblem(origin, "a discount is a fraction between 0 and 1 "
-                                           f"(0.15 is 15% off), not {discount!r}",
-                                           model=model_id, field="discount"))
-        elif model_id in models:
-            models[model_id] = _scaled_prices(models[model_id], 1 - Decimal(str(discount)))
-    for model_id, entry in changed.items():
-        if not isinstance(entry, dict):
-            models[model_id] = entry  # validation names what is wrong
-            continue
-        changes = {key: value for key, value in entry.items() if key != "discount"}
-        models[model_id] = {**models.get(model_id, {}), **changes}
-    merged["models"] = models
-    return merged
-
-
-def _scaled_prices(entry: Any, factor: Decimal) -> Any:
-    """Every price of a model entry (tiers, batch prices and service tiers included) times
-    ``factor``; fractions (a batch discount) and limits stay as they are."""
-    if isinstance(entry, list):
-        return [_scaled_prices(item, factor) for item in entry]
-    if not isinstance(entry, dict):
-        return entry
-    scaled = {}
-    for key, value in entry.items():
-        if key in Rates._fields and isinstance(value, (int, float, Decimal)) \
-                and not isinstance(value, bool):
-            scaled[key] = Decimal(str(value)) * factor
-        elif isinstance(value, (dict, list)) and key != "tokenizer":
-            scaled[key] = _scaled_prices(value, factor)  # tiers, batch, service tiers
-        else:
-            scaled[key] = value
-    return scaled
+        raise PricingError(sorted(problems, key=lambda p: (p.line is None, p.line or 0)))
+    return snapshot._replace(base=base)
 
 
 def _to_json(value: object) -> object:

@@ -11,7 +11,7 @@ from typing import Any
 from tokcost.counting.rules import rule_for
 from tokcost.errors import UnknownModelError
 from tokcost.output import Column, band_joined, for_people
-from tokcost.pricing.schema import ModelPrice, Rates, Tier
+from tokcost.pricing.schema import ModelPrice, PriceSet, Rates, Tier
 from tokcost.pricing.table import PriceTable, bundled_versions, load_bundled
 
 MODEL_COLUMNS = (
@@ -211,8 +211,43 @@ def _diff_row(model: str, change: str, field: str = "", old: Any = None,
             "change_pct": pct}
 
 
+def price_facts(model: ModelPrice) -> dict[str, Any]:
+    """Every price a model bills by, as flat facts: the standard prices, the batch prices as
+    they bill (a discount worked out: ``batch_cache_read_per_mtok``), each service tier's,
+    their long-context steps, and the fees. Two tables that bill alike have the same facts,
+    however each writes its batch prices."""
+    return {name: value for facts in price_set_facts(model).values()
+            for name, value in facts.items()}
+
+
+def price_set_facts(model: ModelPrice) -> dict[str, dict[str, Any]]:
+    """:func:`price_facts` by price set: ``standard`` (with the fees), ``batch``, ``flex``..."""
+    from tokcost.pricing.costing import batch_prices
+    from tokcost.pricing.schema import STANDARD
+
+    def facts(prefix: str, prices: PriceSet) -> dict[str, Any]:
+        found = {f.field: f.value for f in _rate_facts(prices.rates, prefix)}
+        for tier in prices.tiers:
+            found.update((f.field, f.value)
+                         for f in _rate_facts(tier.rates, f"{prefix}{_threshold(tier)}_"))
+        if model.mode == "embedding":  # an embedding has no output to price
+            found = {name: value for name, value in found.items()
+                     if not name.endswith("output_per_mtok")}
+        return found
+
+    sets = {STANDARD: {**facts("", model.price_set() or PriceSet(model.rates)),
+                       **{f"{name}_fee": fee for name, fee in model.fees}}}
+    batch = batch_prices(model)
+    if batch is not None:
+        sets["batch"] = facts("batch_", batch)
+    for name, prices in model.service_tiers:
+        sets[name] = facts(f"{name}_", prices)
+    return sets
+
+
 def check_rows(table: PriceTable, data: Any) -> tuple[list[dict[str, Any]], list[str]]:
-    """Every difference between a table and LiteLLM's or genai-prices' list."""
+    """Every difference between a table and LiteLLM's or genai-prices' list: each price set
+    (standard, batch, every service tier) and its cache prices and long-context steps."""
     from tokcost.pricing.genai_prices import is_genai_prices
 
     if is_genai_prices(data):
@@ -220,79 +255,151 @@ def check_rows(table: PriceTable, data: Any) -> tuple[list[dict[str, Any]], list
     return _litellm_check_rows(table, data)
 
 
+def _changed_rows(model: str, ours: Mapping[str, Any], theirs: Mapping[str, Any]
+                  ) -> list[dict[str, Any]]:
+    return [_diff_row(model, "changed", name, ours.get(name), theirs.get(name))
+            for name in dict.fromkeys([*ours, *theirs]) if ours.get(name) != theirs.get(name)]
+
+
 def _genai_check_rows(table: PriceTable, data: Sequence[Mapping[str, Any]]
                       ) -> tuple[list[dict[str, Any]], list[str]]:
-    """The standard input, output and cache-read prices, with their long-context steps, on the
-    table's date, against genai-prices' (which records no batch or service-tier prices the
-    table could be checked on). A step that applies from its threshold is compared as the
-    threshold less one: genai-prices' steps apply past theirs."""
-    from tokcost.pricing.genai_prices import facts, find_model, peak_prices, prices_on
+    """Each price set's input, output, cache-read and cache-write prices with their
+    long-context steps, and the per-search and per-request fees, on the table's date, against
+    genai-prices'. A step that applies from its threshold is compared as the threshold less
+    one: genai-prices' steps apply past theirs. A service tier no model of the table has
+    (genai-prices' ``fast``) is named in a note, not compared."""
+    from tokcost.pricing.genai_prices import (
+        STANDARD,
+        facts,
+        find_model,
+        peak_prices,
+        price_sets,
+    )
 
+    held = {STANDARD, "batch", *(name for model in table for name, _ in model.service_tiers)}
     rows: list[dict[str, Any]] = []
     notes: list[str] = []
-    compared = differing = 0
+    unheld: dict[str, list[str]] = {}
+    unlisted: dict[str, list[str]] = {}
+    missing: list[str] = []
+    compared, differing = 0, []
     for model in table:
         entry = find_model(data, model.provider, model.id)
         if entry is None:
-            notes.append(f"{model.id}: not in the list")
+            missing.append(model.id)
             continue
-        theirs = facts(prices_on(entry, table.snapshot.effective))
-        ours = {_as_past(f.field): f.value for f in model_facts(model)
-                if _STANDARD_PRICE.fullmatch(f.field)}
+        sets, unread = price_sets(entry, table.snapshot.effective)
+        for context in unread:
+            unheld.setdefault(context, []).append(model.id)
         peak = peak_prices(entry)
         if peak is not None and model.price_set("off_peak") is not None:
             # Their base is the off-peak price and their window the standard one.
-            theirs = {**facts(peak), **{f"off_peak_{name}": value
-                                        for name, value in theirs.items()}}
-            ours |= {f.field: f.value for f in model_facts(model)
-                     if f.field.startswith("off_peak_")}
-        if model.mode == "embedding":  # an embedding has no output to price
-            ours.pop("output_per_mtok", None)
-            theirs.pop("output_per_mtok", None)
-        changed = [name for name in dict.fromkeys([*ours, *theirs])
-                   if ours.get(name) != theirs.get(name)]
+            sets = {**sets, "off_peak": sets[STANDARD], STANDARD: peak}
+        theirs: dict[str, dict[str, Any]] = {}
+        for name, prices in sets.items():
+            if name not in held:
+                unheld.setdefault(f"service tier {name}", []).append(model.id)
+                continue
+            theirs[name] = {fact: value for fact, value in facts(
+                prices, "" if name == STANDARD else f"{name}_", fees=name == STANDARD).items()
+                if model.mode != "embedding" or not fact.endswith("output_per_mtok")}
+        ours = {name: {_as_past(fact): value for fact, value in facts_of_set.items()
+                       if _GENAI_COMPARABLE.fullmatch(fact)}
+                for name, facts_of_set in price_set_facts(model).items()}
+        changed = _compared_sets(model, ours, theirs, unlisted)
         compared += 1
-        differing += bool(changed)
-        rows += [_diff_row(model.id, "changed", name, ours.get(name), theirs.get(name))
-                 for name in changed]
-    notes.append(f"{compared - differing} of {len(table)} models agree with the list, "
-                 f"{differing} differ, {len(table) - compared} could not be compared")
-    return rows, notes
+        differing += [model.id] if changed else []
+        rows += changed
+    if missing:
+        notes.append(f"not in the list: {_models(missing)}")
+    for what, models in unheld.items():
+        notes.append(f"not compared: the list's {what}, which the table has no place for "
+                     f"({_models(models)})")
+    return rows, [*notes, *_unlisted_notes(unlisted), _summary(table, compared, differing)]
 
 
-# The standard prices a genai-prices list can be compared on, and their long-context steps.
-_STANDARD_PRICE = re.compile(r"((above|from)_\d+_)?(input|output|cache_read)_per_mtok")
+def _compared_sets(model: ModelPrice, ours: Mapping[str, Mapping[str, Any]],
+                   theirs: Mapping[str, Mapping[str, Any]], unlisted: dict[str, list[str]]
+                   ) -> list[dict[str, Any]]:
+    """The rows of every fact that differs, price set by price set. A set of ours the list
+    does not record at all (LiteLLM has no Mistral batch prices) cannot be confirmed: it goes
+    into ``unlisted``, for a note. A set only the list has is compared: the table lacks it."""
+    mine: dict[str, Any] = {}
+    for name, facts in ours.items():
+        if name in theirs:
+            mine |= facts
+        else:
+            unlisted.setdefault(name, []).append(model.id)
+    return _changed_rows(model.id, mine, {fact: value for facts in theirs.values()
+                                          for fact, value in facts.items()})
+
+
+def _unlisted_notes(unlisted: Mapping[str, Sequence[str]]) -> list[str]:
+    return [f"not compared: the table's {name} prices, which the list does not record "
+            f"({_models(models)})" for name, models in unlisted.items()]
+
+
+def _summary(table: PriceTable, compared: int, differing: Sequence[str]) -> str:
+    return (f"{compared - len(differing)} of {len(table)} models agree with the list, "
+            f"{len(differing)} differ" + (f" ({', '.join(sorted(differing))})" if differing else "")
+            + f", {len(table) - compared} could not be compared")
+
+
+def _models(models: Sequence[str]) -> str:
+    return f"{len(models)} model{'s' if len(models) != 1 else ''}: {', '.join(models)}"
+
+
+# The prices a genai-prices list can be compared on (it has no 12-hour cache write, no Google
+# Maps grounding fee), in every price set, with their long-context steps.
+_GENAI_COMPARABLE = re.compile(
+    r"([a-z_]+?_)??((above|from)_\d+_)?(input|output|cache_read|cache_write_5m|cache_write_1h)"
+    r"_per_mtok|(web_search|request)_fee")
 
 
 def _as_past(name: str) -> str:
-    """``from_200000_input_per_mtok`` as genai-prices writes it: ``above_199999_...``."""
-    if not name.startswith("from_"):
-        return name
-    _, size, rest = name.split("_", 2)
-    return f"above_{int(size) - 1}_{rest}"
+    """``from_200000_input_per_mtok`` as genai-prices writes it: ``above_199999_...`` (also
+    within a price set: ``batch_from_200000_...``)."""
+    return re.sub(r"(^|_)from_(\d+)_", lambda m: f"{m[1]}above_{int(m[2]) - 1}_", name,
+                  count=1)
+
+
+# Besides the prices, what a LiteLLM entry tells that the table holds.
+_LIMITS = ("context_window", "max_output_tokens", "caching")
 
 
 def _litellm_check_rows(table: PriceTable, data: Mapping[str, Any]
                         ) -> tuple[list[dict[str, Any]], list[str]]:
     """Every difference between a table and LiteLLM's list, model by model: the list's entries
-    for the table's models imported as they would be, then diffed. Also notes: the models the
-    list lacks or would not import, and a summary."""
+    for the table's models imported as they would be, then compared price set by price set
+    (and on context window, max output and caching). Also notes: the models the list lacks or
+    would not import, what the import left out, and a summary."""
     from tokcost.pricing.litellm_import import import_litellm, litellm_keys
-    from tokcost.pricing.schema import build_snapshot
+    from tokcost.pricing.schema import STANDARD, build_snapshot
     from tokcost.pricing.yaml_source import parse_price_yaml
 
     keys = {model.id: litellm_keys(model.id, model.provider, data) for model in table}
-    notes = [f"{model}: not in the list" for model, key in keys.items() if key is None]
+    missing = [model for model, key in keys.items() if key is None]
+    notes = [f"not in the list: {_models(missing)}"] if missing else []
     found = [key for key in keys.values() if key is not None]
     result = import_litellm(data, table.snapshot.effective, found)
     notes += [f"{line} (in the list)" for line in result.skipped]
-    imported = PriceTable(build_snapshot(parse_price_yaml(result.yaml_text, "the list"),
-                                         "the list"), "the list")
-    rows = [row for row in diff_rows(table, imported, ())
-            if row["change"] != "added" and row["model"] in result.models]
-    differing = sorted({row["model"] for row in rows if row["change"] == "changed"})
-    notes.append(f"{len(result.models) - len(differing)} of {len(table)} models agree with the "
-                 f"list, {len(differing)} differ"
-                 + (f" ({', '.join(differing)})" if differing else "")
-                 + f", {len(table) - len(result.models)} could not be compared")
-    return [row for row in rows if row["change"] == "changed"], notes
+    notes += [f"not compared: {line}" for line in result.left_out()]
+    imported = build_snapshot(parse_price_yaml(result.yaml_text, "the list"), "the list")
+    rows: list[dict[str, Any]] = []
+    unlisted: dict[str, list[str]] = {}
+    compared, differing = 0, []
+    for model in table:
+        theirs_model = imported.models.get(model.id)
+        if theirs_model is None:
+            continue
+
+        def checked(m: ModelPrice) -> dict[str, dict[str, Any]]:
+            sets = price_set_facts(m)
+            sets[STANDARD] |= {name: getattr(m, name) for name in _LIMITS}
+            return sets
+
+        changed = _compared_sets(model, checked(model), checked(theirs_model), unlisted)
+        compared += 1
+        differing += [model.id] if changed else []
+        rows += changed
+    return rows, [*notes, *_unlisted_notes(unlisted), _summary(table, compared, differing)]

@@ -1,1 +1,0 @@
-"""The bundled price tables, installed as ``tokcost.price_tables`` (data only)."""
