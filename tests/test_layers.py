@@ -177,7 +177,8 @@ def _imported_after(code: str, folder: Path) -> list[str]:
     """
     probe = (
         f"{code}\nimport sys\n"
-        "heavy = {'tiktoken', 'anthropic', 'yaml', 'tabulate', 'matplotlib', 'httpx'}\n"
+        "heavy = {'tiktoken', 'anthropic', 'yaml', 'tabulate', 'matplotlib', 'httpx', 'dask',\n"
+        "         'distributed'}\n"
         "print(sorted({name.split('.')[0] for name in sys.modules} & heavy))"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
@@ -212,6 +213,21 @@ def test_light_commands_load_no_tokenizer_or_sdk(tmp_path: Path) -> None:
     usage = ["usage", str(log), "--reprice-on", "gpt-4o", "--format", "csv"]
     _imported_after(run.format(argv=usage), tmp_path)  # its tables of other days, cached
     assert _imported_after(run.format(argv=usage), tmp_path) == ["[]"]
+
+
+def test_count_loads_dask_only_for_a_cluster(tmp_path: Path) -> None:
+    # --cluster's extra is imported when a cluster is asked for, never by a plain count.
+    example = Path(__file__).parent.parent / "examples" / "support-chat.json"
+    run = (
+        "import contextlib, io\n"
+        "from tokcost.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    status = main(['count', {str(example)!r}, '-m', 'gpt-4o', '-f', 'csv'])\n"
+        "assert status == 0, status\n"
+    )
+    (loaded,) = _imported_after(run, tmp_path)
+    assert "yaml" in loaded  # the probe saw the count's imports (the price table's reader)
+    assert "dask" not in loaded and "distributed" not in loaded
 
 
 def test_the_public_names_are_the_documented_ones() -> None:

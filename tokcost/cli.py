@@ -448,6 +448,12 @@ def count(
         "--jobs", "-j", min=1, max=MAX_JOBS,
         help="Worker processes for large inputs (default: one per CPU). Results are the same "
              "for any number.")] = None,
+    cluster: Annotated[Optional[str], typer.Option(
+        "--cluster", envvar="TOKCOST_CLUSTER", metavar="local|ADDRESS",
+        help="Count on a Dask cluster (needs tokcost[cluster]): local starts one on this "
+             "machine (--jobs workers); a scheduler's address (tcp://HOST:8786, or "
+             "$TOKCOST_CLUSTER) sends the input to that cluster. The output is the same.")
+    ] = None,
     batch: Annotated[bool, typer.Option(
         "--batch", help="Price the input at Batch API prices (a model sold without them is "
                         "left unpriced).")] = False,
@@ -461,7 +467,8 @@ def count(
 ) -> None:
     """Count the tokens of text and conversations, exactly where the tokenizer is public.
 
-    Works offline: nothing leaves this machine unless you pass --exact.
+    Works offline: nothing leaves this machine unless you pass --exact, or --cluster with a
+    scheduler's address.
     """
     from tokcost.inputs.count_files import (
         COUNT_COLUMNS,
@@ -491,7 +498,13 @@ def count(
     warnings: list[str] = []
     job = CountJob(table, tuple(models), per_message, exact,
                    _service_tier(table, service_tier, batch), batch)
-    with Counter(job, jobs or default_jobs()) as counter:
+    if cluster:
+        from tokcost.inputs.cluster import cluster_counter
+
+        counting = cluster_counter(job, cluster, jobs)
+    else:
+        counting = Counter(job, jobs or default_jobs())
+    with counting as counter:
         for source in sources:
             try:
                 document = open_source(source, input_format.value if input_format else None,

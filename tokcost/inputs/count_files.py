@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from tokcost.counting.counter import Accuracy, MessageTokens, ModelCounter, TokenCount, preview
 from tokcost.counting.rules import CALIBRATION_ENV_VAR, calibration_stamp
@@ -490,16 +490,35 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-class Counter:
-    """Counts documents for one job, spreading large ones over ``jobs`` worker processes."""
+class BatchPool(Protocol):
+    """Somewhere batches are counted away from here: worker processes (_Workers) or a cluster
+    (tokcost.inputs.cluster)."""
 
-    def __init__(self, job: CountJob, jobs: int = 1) -> None:
+    def map(self, batches: Iterator[Batch]) -> Iterator[BatchResult]:
+        """The batches' results, in the order given."""
+        ...
+
+    def close(self) -> None:
+        """Stop, once all the work is done."""
+        ...
+
+    def kill(self) -> None:
+        """Stop at once, dropping the work under way (Ctrl-C, an error)."""
+        ...
+
+
+class Counter:
+    """Counts documents for one job, spreading large ones over ``jobs`` worker processes, or
+    every one over ``pool`` when given (a cluster the user asked for)."""
+
+    def __init__(self, job: CountJob, jobs: int = 1, pool: BatchPool | None = None) -> None:
         if jobs < 1:
             raise OptionError(f"--jobs must be at least 1, not {jobs}")
         self.job = job
         # Network calls (--exact) stay in one process: their rate limits are the provider's.
         self.jobs = 1 if job.exact else jobs
-        self._workers: _Workers | None = None
+        self._workers: BatchPool | None = pool
+        self._everything_to_workers = pool is not None
 
     def __enter__(self) -> Counter:
         return self
@@ -522,6 +541,11 @@ class Counter:
                 raise
 
     def _results(self, document: Document) -> Iterator[BatchResult]:
+        if self._everything_to_workers:
+            if self._workers is None:
+                raise RuntimeError("this Counter's pool is closed")
+            yield from self._workers.map(document.batches())
+            return
         large = document.size is None or document.size >= PARALLEL_MIN_BYTES
         if self.jobs == 1 or not large:
             for batch in document.batches():
@@ -529,7 +553,7 @@ class Counter:
             return
         yield from self._start_workers().map(document.batches())
 
-    def _start_workers(self) -> _Workers:
+    def _start_workers(self) -> BatchPool:
         if self._workers is None:
             # Load the encodings first, so that forked workers share them.
             for model in self.job.models or (self.job.table.resolve(DEFAULT_MODEL).model,):

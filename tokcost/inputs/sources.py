@@ -60,7 +60,8 @@ class Batch:
 
     ``data`` holds whole lines of JSON Lines, as bytes (the worker decodes them), the first being
     line ``first`` at byte ``offset``; ``conversations`` holds parsed conversations of a JSON
-    document, the first being number ``first``; ``text`` a run of text.
+    document, the first being number ``first``; ``text`` a run of text, starting at byte
+    ``offset``.
     """
 
     label: str
@@ -441,7 +442,7 @@ def _text_batches(stream: IO[bytes], head: bytes, label: str, errors: str
                   ) -> Iterator[Batch]:
     for piece, offset in _pieces(_chunks(stream, head), _text_cut):
         yield Batch(label, "text", None, text=_decode(piece, label, errors, offset),
-                    size=len(piece))
+                    offset=offset, size=len(piece))
 
 
 def _line_batches(stream: IO[bytes], head: bytes, label: str, fmt: str | None, errors: str
