@@ -33,7 +33,9 @@ WORKERS_TIMEOUT = 10.0
 # Batches in flight per worker thread: one being counted and one waiting, so that no worker
 # idles between tasks, while memory holds only a few batches however large the input.
 IN_FLIGHT_PER_THREAD = 2
-_ADDRESS = re.compile(r"^(?:[a-z][a-z0-9+.-]*://\S+|[^\s/:]+:\d+)$")
+# A scheduler's address: tcp://HOST:PORT (or HOST:PORT), or one of dask's other network
+# protocols.
+_ADDRESS = re.compile(r"^(?:(?:tcp|tls|ws|wss|ucx)://[^\s/]+|[^\s/:]+:\d+)$")
 # How a local cluster starts its workers. Forked, a worker is ready in a tenth of a second;
 # spawned (dask's default), each takes seconds to import Python, dask and tokcost afresh, which
 # a count of a few hundred MB cannot win back. Fork only on Linux: on macOS system libraries
@@ -62,8 +64,8 @@ def check_address(cluster: str) -> str:
 class DaskPool:
     """Batches counted as tasks on a Dask cluster, their results handed back in order.
 
-    The job (the price table and the models) goes to the workers once, scattered; each task
-    carries only its batch. A task that fails (an error in it, or its worker dying) comes back
+    The job (the price table and the models) goes to each worker once; each task carries only
+    its batch. A task that fails (an error in it, or its worker dying) comes back
     as a problem naming the batch's place, and the other batches still count.
     """
 
@@ -104,26 +106,37 @@ class DaskPool:
 
             # Processes, one thread each: an encoder holds the GIL while it counts. Only on
             # this machine's loopback, with no dashboard: nothing is served to the network.
+            # (The scheduler serves its status over HTTP all the same: on a free port, not on
+            # 8787, where another cluster may be, and dask would warn on stderr.)
             with dask.config.set({"distributed.worker.multiprocessing-method": _START_METHOD}):
                 self._cluster = distributed.LocalCluster(
                     n_workers=workers or default_jobs(), threads_per_worker=1, processes=True,
-                    host="127.0.0.1", dashboard_address=None, silence_logs=logging.CRITICAL,
+                    host="127.0.0.1", dashboard_address=None,
+                    scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+                    silence_logs=logging.CRITICAL,
                     preload=[__name__])  # each worker runs dask_setup below as it starts
             self._client = distributed.Client(self._cluster, set_as_default=False)
         else:
             self._client = self._connect(distributed)
         threads = sum(self._client.nthreads().values())
         self.in_flight = IN_FLIGHT_PER_THREAD * max(threads, 1)
-        self._job = self._client.scatter(job, broadcast=True, hash=False)
         self._token = os.urandom(6).hex()  # task keys of their own on a shared cluster
+        # The job is a task of its own, which every batch's task depends on: it travels to
+        # each worker once, not with every batch, and the scheduler, holding its recipe, makes
+        # it again if the workers that held it die (scattered data would be lost with them).
+        self._job = self._client.submit(_the_job, job, key=f"tokcost-job-{self._token}",
+                                        pure=False)
 
     def _connect(self, distributed: Any) -> Any:
         try:
             client = distributed.Client(self.address, timeout=CONNECT_TIMEOUT,
                                         set_as_default=False)
         except (OSError, TimeoutError, ValueError) as error:
+            # (dask reports a timeout as an OSError of its own words)
+            timed_out = isinstance(error, TimeoutError) or str(error).startswith("Timed out")
+            why = f"no answer in {CONNECT_TIMEOUT:g} s" if timed_out else _reason(error)
             raise TokcostError(
-                f"cannot reach a Dask scheduler at {self.address} ({_reason(error)}); start "
+                f"cannot reach a Dask scheduler at {self.address} ({why}); start "
                 f"one there with `dask scheduler` and workers with `dask worker "
                 f"{self.address}`, or count on this machine with --cluster {LOCAL}") from None
         try:
@@ -210,6 +223,10 @@ class DaskPool:
                 self._quiet.restore()
 
 
+def _the_job(job: CountJob) -> CountJob:
+    return job
+
+
 def dask_setup(worker: object) -> None:
     """Run by each worker of a local cluster as it starts (dask's preload hook), in its main
     thread. Ctrl-C at a terminal reaches the whole process group: the main process handles it
@@ -247,8 +264,12 @@ class _QuietLogs:
     def __init__(self) -> None:
         import logging
 
-        self._levels = {name: logging.getLogger(name).level for name in self.NAMES}
-        for name in self.NAMES:
+        # dask's logging configuration gives some of them levels of their own
+        # (distributed.client), which their parent's level does not override.
+        names = [name for name in [*self.NAMES, *logging.root.manager.loggerDict]
+                 if name in self.NAMES or name.startswith(tuple(f"{n}." for n in self.NAMES))]
+        self._levels = {name: logging.getLogger(name).level for name in names}
+        for name in names:
             logging.getLogger(name).setLevel(logging.CRITICAL)
 
     def restore(self) -> None:
