@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 import tokcost.inputs.cluster as cluster
+import tokcost.inputs.count_files as count_files
 import tokcost.inputs.sources as sources
 from tokcost.inputs.count_files import CountJob
 from tokcost.inputs.sources import Batch, Document, Source, open_source
@@ -44,8 +45,10 @@ MODELS = ("-m", "gpt-4o,claude-sonnet-4-5")
 
 @pytest.fixture
 def tiny_batches(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Batches of about 2 KB, so that small files make many tasks, as a large one does."""
+    """Batches of about 2 KB, so that small files make many tasks, as a large one does, and
+    every file counted on the cluster (as those of 4 MB or more are)."""
     monkeypatch.setattr(sources, "BATCH_BYTES", 2048)
+    monkeypatch.setattr(count_files, "PARALLEL_MIN_BYTES", 1)
 
 
 @pytest.fixture(scope="module")

@@ -509,7 +509,7 @@ class BatchPool(Protocol):
 
 class Counter:
     """Counts documents for one job, spreading large ones over ``jobs`` worker processes, or
-    every one over ``pool`` when given (a cluster the user asked for)."""
+    over ``pool`` when given (a cluster)."""
 
     def __init__(self, job: CountJob, jobs: int = 1, pool: BatchPool | None = None) -> None:
         if jobs < 1:
@@ -518,7 +518,6 @@ class Counter:
         # Network calls (--exact) stay in one process: their rate limits are the provider's.
         self.jobs = 1 if job.exact else jobs
         self._workers: BatchPool | None = pool
-        self._everything_to_workers = pool is not None
 
     def __enter__(self) -> Counter:
         return self
@@ -541,13 +540,8 @@ class Counter:
                 raise
 
     def _results(self, document: Document) -> Iterator[BatchResult]:
-        if self._everything_to_workers:
-            if self._workers is None:
-                raise RuntimeError("this Counter's pool is closed")
-            yield from self._workers.map(document.batches())
-            return
         large = document.size is None or document.size >= PARALLEL_MIN_BYTES
-        if self.jobs == 1 or not large:
+        if not large or (self._workers is None and self.jobs == 1):
             for batch in document.batches():
                 yield count_batch(batch, self.job)
             return
