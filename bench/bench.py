@@ -1489,6 +1489,35 @@ if __name__ == "__main__":
 """
 
 
+# Wall time, and the CPU time of the whole process tree (user + system, the workers included:
+# each is reaped by its parent, which folds its times into what its own parent sees), and the
+# peak memory, of one run. On a shared machine the wall time moves with the others' load; the
+# CPU time much less, so it tells the cost of a way of counting apart from the load.
+_CPU_WRAPPER = """\
+import resource, subprocess, sys, time
+start = time.perf_counter()
+code = subprocess.call(sys.argv[2:])
+seconds = time.perf_counter() - start
+used = resource.getrusage(resource.RUSAGE_CHILDREN)
+peak = used.ru_maxrss // (1024 if sys.platform == "darwin" else 1)
+with open(sys.argv[1], "w") as report:
+    report.write(f"{peak} {seconds!r} {used.ru_utime + used.ru_stime!r}")
+sys.exit(code)
+"""
+
+
+def _measure_cpu(cmd: Sequence[str], timeout: float) -> tuple[Finished, float | None]:
+    """One run of ``cmd``: its Finished (wall time, peak memory) and its tree's CPU seconds."""
+    with tempfile.TemporaryDirectory() as folder:
+        report = os.path.join(folder, "usage")
+        done = run([sys.executable, "-c", _CPU_WRAPPER, report, *cmd], timeout)
+        parts = _read_text(report).split()
+        if len(parts) != 3:
+            return done, None
+        done.peak_kb, done.seconds = int(parts[0]), float(parts[1])
+        return done, float(parts[2])
+
+
 def _has_dask(python: str) -> bool:
     try:
         done = run([python, "-c", "import distributed"], HELP_TIMEOUT)
@@ -1527,7 +1556,15 @@ def _cluster_file(path: Path, runs: int, tokcost: str) -> bool:
     entries = [Timed(f"--jobs {CLUSTER_WORKERS}", base),
                Timed(f"--cluster local --jobs {CLUSTER_WORKERS}", [*base, "--cluster", "local"])]
     outputs: dict[str, set[str]] = {entry.label: set() for entry in entries}
+    cpu: dict[str, list[float]] = {entry.label: [] for entry in entries}
     _warm_page_cache(path)
+
+    def execute(cmd: list[str]) -> Finished:
+        done, seconds = _measure_cpu(cmd, COUNT_TIMEOUT)
+        label = next(entry.label for entry in entries if entry.cmd == cmd)
+        if seconds is not None and done.returncode == 0:
+            cpu[label].append(seconds)
+        return done
 
     def record(entry: Timed, done: Finished) -> None:
         entry.seconds.append(done.seconds)
@@ -1536,18 +1573,25 @@ def _cluster_file(path: Path, runs: int, tokcost: str) -> bool:
             entry.peaks.append(done.peak_kb)
 
     print()
-    print(f"-- {_rel(path)}: {size / MB:.1f} MB")
-    round_robin(entries, runs, lambda cmd: measure(cmd, COUNT_TIMEOUT), record)
+    print(f"-- {_rel(path)}: {size / MB:.1f} MB; load average before: {_load()}")
+    round_robin(entries, runs, execute, record)
     rows = []
+    base_cpu = statistics.median(cpu[entries[0].label]) if cpu[entries[0].label] else None
     for entry in entries:
         if entry.median is None:
-            rows.append([entry.label, "failed", "-", "-", "-"])
+            rows.append([entry.label, "failed", "-", "-", "-", "-", "-"])
             continue
+        used = statistics.median(cpu[entry.label]) if cpu[entry.label] else None
         rows.append([entry.label, f"{entry.median:.2f}", ratio(entry.median, entries[0].median),
                      f"{size / MB / entry.median:.1f}",
+                     f"{used:.2f}" if used is not None else "?",
+                     ratio(used, base_cpu) if used is not None else "-",
                      f"{max(entry.peaks) * 1024 / MB:.0f}" if entry.peaks else "?"])
-    print(table(["command", "median s", f"vs --jobs {CLUSTER_WORKERS}", "MB/s", "peak MB"],
-                rows, [False, True, True, True, True]))
+    print(table(["command", "median s", f"vs --jobs {CLUSTER_WORKERS}", "MB/s", "CPU s",
+                 "CPU vs", "peak MB"], rows, [False, True, True, True, True, True, True]))
+    print("(wall times of each run: "
+          + "; ".join(f"{entry.label} " + ", ".join(f"{s:.2f}" for s in entry.seconds)
+                      for entry in entries) + f"; load average after: {_load()})")
     for entry in entries:
         if entry.error:
             print(f"FAILED {entry.label}: {entry.error}")
@@ -1562,9 +1606,12 @@ def _cluster_file(path: Path, runs: int, tokcost: str) -> bool:
     if jobs_time is None or cluster_time is None:
         return False
     within = cluster_time <= CLUSTER_TARGET * jobs_time
+    used = [statistics.median(cpu[entry.label]) if cpu[entry.label] else None
+            for entry in entries]
+    cpu_ratio = f"; its CPU time {used[1] / used[0]:.2f}x" if used[0] and used[1] else ""
     print(f"{'WITHIN' if within else 'OVER'} TARGET: --cluster local took "
           f"{cluster_time / jobs_time:.2f}x the --jobs {CLUSTER_WORKERS} time (target: at most "
-          f"{CLUSTER_TARGET}x)")
+          f"{CLUSTER_TARGET}x){cpu_ratio}")
     return same and within
 
 
@@ -1616,6 +1663,10 @@ def _partition_costs(path: Path, runs: int, python: str) -> None:
         close = statistics.median(f["close"] for f in figures)
         print(f"{labels[pool]}: starting {start:.2f} s (the worker processes of --jobs start "
               f"at the first count, inside its first timed batch), closing {close:.2f} s")
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
 
 
 def _size(size: int) -> str:

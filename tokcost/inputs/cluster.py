@@ -41,6 +41,20 @@ _ADDRESS = re.compile(r"^(?:(?:tcp|tls|ws|wss|ucx)://[^\s/]+|[^\s/:]+:\d+)$")
 # a count of a few hundred MB cannot win back. Fork only on Linux: on macOS system libraries
 # break in a forked child.
 _START_METHOD = "fork" if sys.platform.startswith("linux") else "spawn"
+# A local cluster's upkeep, cut to what a count needs: dask's defaults suit long interactive
+# sessions, and on a machine of few CPUs the main process (which runs the scheduler) and the
+# workers share them.
+_LOCAL_CLUSTER_CONFIG = {
+    "distributed.worker.multiprocessing-method": _START_METHOD,
+    "distributed.worker.profile.enabled": False,  # a thread sampling every task, in each worker
+    "distributed.worker.memory.monitor-interval": "1s",  # each worker's size, read by the nanny
+    "distributed.admin.system-monitor.interval": "2s",
+    # How often each event loop checks that it is not stalled (a warning, which tokcost's
+    # quiet logs hide anyway): every 20 ms by default, a few per cent of a CPU in all.
+    "distributed.admin.tick.interval": "1s",
+    # Each task is a batch of the same size, and few wait at a time: nothing to rebalance.
+    "distributed.scheduler.work-stealing": False,
+}
 MISSING_EXTRA = "--cluster needs dask: pip install 'tokcost[cluster]'"
 
 
@@ -108,7 +122,7 @@ class DaskPool:
             # this machine's loopback, with no dashboard: nothing is served to the network.
             # (The scheduler serves its status over HTTP all the same: on a free port, not on
             # 8787, where another cluster may be, and dask would warn on stderr.)
-            with dask.config.set({"distributed.worker.multiprocessing-method": _START_METHOD}):
+            with dask.config.set(_LOCAL_CLUSTER_CONFIG):
                 self._cluster = distributed.LocalCluster(
                     n_workers=workers or default_jobs(), threads_per_worker=1, processes=True,
                     host="127.0.0.1", dashboard_address=None,
