@@ -1435,7 +1435,7 @@ CLUSTER_WORKERS = 2
 CLUSTER_TARGET = 1.2  # the --cluster local time may be at most this many times --jobs 2's
 # Batch sizes for the per-partition figures: tokcost's own (2 MB), then smaller and smaller,
 # so that the cost of each batch shows beside the cost of counting.
-PARTITION_BYTES = (2 << 20, 256 << 10, 64 << 10, 16 << 10)
+PARTITION_BYTES = (2 << 20, 256 << 10, 64 << 10)
 
 # Run in the tokcost interpreter, a fresh process per measurement: count FILE once at each
 # batch size on a pool of WORKERS (a local Dask cluster, or tokcost's worker processes), after

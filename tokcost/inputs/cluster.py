@@ -22,7 +22,14 @@ from typing import Any
 
 from tokcost.counting.rules import CALIBRATION_ENV_VAR
 from tokcost.errors import OptionError, TokcostError
-from tokcost.inputs.count_files import BatchResult, Counter, CountJob, count_batch, default_jobs
+from tokcost.inputs.count_files import (
+    BatchResult,
+    Counter,
+    CountJob,
+    count_batch,
+    default_jobs,
+    load_counters,
+)
 from tokcost.inputs.sources import Batch
 
 LOCAL = "local"
@@ -122,6 +129,8 @@ class DaskPool:
             # this machine's loopback, with no dashboard: nothing is served to the network.
             # (The scheduler serves its status over HTTP all the same: on a free port, not on
             # 8787, where another cluster may be, and dask would warn on stderr.)
+            if _START_METHOD == "fork":
+                load_counters(job)  # once, here: the forked workers share the encodings
             with dask.config.set(_LOCAL_CLUSTER_CONFIG):
                 self._cluster = distributed.LocalCluster(
                     n_workers=workers or default_jobs(), threads_per_worker=1, processes=True,

@@ -156,6 +156,13 @@ def _counter(model: ModelPrice) -> ModelCounter:
     return counter
 
 
+def load_counters(job: CountJob) -> None:
+    """Make the job's counters (their encodings loaded) in this process, so that worker
+    processes forked from it after share them instead of each loading its own."""
+    for model in job.models or (job.table.resolve(DEFAULT_MODEL).model,):
+        _counter(model)
+
+
 def count_batch(batch: Batch, job: CountJob) -> BatchResult:
     """Count one batch for the job's models; problems come back as messages, in order."""
     result = BatchResult(size=batch.size)
@@ -549,9 +556,7 @@ class Counter:
 
     def _start_workers(self) -> BatchPool:
         if self._workers is None:
-            # Load the encodings first, so that forked workers share them.
-            for model in self.job.models or (self.job.table.resolve(DEFAULT_MODEL).model,):
-                _counter(model)
+            load_counters(self.job)
             # Ctrl-C (and SIGTERM, SIGHUP) waits until every worker is started, so that each
             # can be stopped.
             blocked = _block_interrupts()
