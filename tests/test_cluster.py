@@ -303,6 +303,14 @@ def test_options_a_cluster_cannot_take_are_one_line(cli: Run, options: tuple[str
     assert (result.status, result.out, result.err) == (2, "", f"tokcost: error: {line}\n")
 
 
+def test_an_empty_cluster_option_counts_here_whatever_the_environment_says(
+        cli: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    here = cli("count", "examples/support-chat.json", "-f", "csv")
+    monkeypatch.setenv("TOKCOST_CLUSTER", "tcp://127.0.0.1:1")
+    result = cli("count", "examples/support-chat.json", "-f", "csv", "--cluster", "")
+    assert (result.status, result.out, result.err) == (0, here.out, here.err)
+
+
 def test_a_calibration_stays_off_an_existing_cluster(cli: Run, tmp_path: Path) -> None:
     calibration = tmp_path / "calibration.json"
     calibration.write_text(json.dumps({"format": 1, "models": {}}))

@@ -4,7 +4,8 @@ The third place batches are counted, beside this process and its worker processe
 (:class:`tokcost.inputs.count_files.Counter`): the same :func:`count_batch` runs on the
 cluster's workers, and the results come back in the order the batches were read, so that the
 rows, totals and notes are the ones the single-machine path prints. A batch (a piece of about
-2 MB of one file) is one task, so a single large file spreads over the cluster too.
+2 MB of one file) is one task, so a single large file spreads over the cluster too. Files under
+4 MB are counted here, as --jobs counts them: a task costs more than counting such a file.
 
 Dask (``tokcost[cluster]``) is imported only here, and only when a cluster is asked for; an
 existing cluster is reached over the network only when its address is named.
@@ -33,7 +34,6 @@ from tokcost.inputs.count_files import (
 from tokcost.inputs.sources import Batch
 
 LOCAL = "local"
-CLUSTER_ENV_VAR = "TOKCOST_CLUSTER"
 # Seconds to wait for a scheduler to answer, and then for it to have a worker.
 CONNECT_TIMEOUT = 5.0
 WORKERS_TIMEOUT = 10.0
@@ -66,10 +66,11 @@ MISSING_EXTRA = "--cluster needs dask: pip install 'tokcost[cluster]'"
 
 
 def cluster_counter(job: CountJob, cluster: str, workers: int | None = None) -> Counter:
-    """A Counter that counts every document on a Dask cluster: ``"local"`` (one started on
-    this machine with ``workers`` worker processes, default one per CPU) or a scheduler's
-    address (``tcp://HOST:8786``). Use it as a context manager: leaving it stops the cluster
-    it started, and on an error or Ctrl-C cancels the work under way."""
+    """A Counter that counts large documents (4 MB or more, and standard input) on a Dask
+    cluster: ``"local"`` (one started on this machine with ``workers`` worker processes,
+    default one per CPU) or a scheduler's address (``tcp://HOST:8786``). Use it as a context
+    manager: leaving it stops the cluster it started, and on an error or Ctrl-C cancels the
+    work under way."""
     return Counter(job, pool=DaskPool(job, cluster, workers))
 
 
@@ -227,7 +228,7 @@ class DaskPool:
         if self._client is not None and self._pending:
             try:
                 self._client.cancel([future for _, future in self._pending], force=True)
-            except Exception:  # noqa: BLE001, S110 - stopping anyway; closing drops them too
+            except Exception:  # noqa: BLE001 - stopping anyway; closing the client drops them too
                 pass
         self._stop()
 
