@@ -434,8 +434,8 @@ def count(
         "--per-message", help="One row per message instead of one per file and model.")] = False,
     exact: Annotated[bool, typer.Option(
         "--exact", help="For Anthropic models, ask Anthropic's count-tokens endpoint (needs "
-                        "ANTHROPIC_API_KEY). This is the only option that sends your text off "
-                        "this machine.")] = False,
+                        "ANTHROPIC_API_KEY). It and --cluster with an address are the only "
+                        "options that send your text off this machine.")] = False,
     encoding_errors: Annotated[EncodingErrors, typer.Option(
         "--encoding-errors", case_sensitive=False,
         help="What to do with bytes that are not UTF-8: stop (strict) or count them as U+FFFD "
