@@ -10,10 +10,12 @@
     python bench/bench.py breakeven            where the memo starts to pay, by text length
     python bench/bench.py usage [--runs 5]     time `tokcost usage` on a 100 MB log of responses
     python bench/bench.py encoders [--runs 5]  the fast encoder against tiktoken: counts, speed
+    python bench/bench.py parquet [--runs 3]   count the corpus as Parquet against its JSONL
     python bench/bench.py cluster [--runs 3]   count --cluster local against --jobs 2; partitions
     python bench/bench.py all                  corpus (if missing), count, startup
 
-Standard library only, plus what tokcost installs (tiktoken, and rs-bpe with tokcost[fast]).
+Standard library only, plus what tokcost installs (tiktoken, and rs-bpe with tokcost[fast]; pyarrow
+with tokcost[datasets], for `parquet` alone).
 See bench/README.md for what each figure means. Run it with the interpreter that has tokcost
 installed (e.g. .venv/bin/python).
 """
@@ -24,6 +26,7 @@ import argparse
 import csv
 import glob
 import io
+import itertools
 import json
 import os
 import platform
@@ -98,6 +101,9 @@ class Finished:
     stderr: str
     seconds: float
     peak_kb: int | None = None
+    # CPU time (user and system) of the command and the children it waited for: less moved
+    # than wall time by other work on a shared machine.
+    cpu_seconds: float | None = None
 
 
 def _kill_group(proc: subprocess.Popen[Any]) -> None:
@@ -186,11 +192,12 @@ import resource, subprocess, sys, time
 start = time.perf_counter()
 code = subprocess.call(sys.argv[2:])
 seconds = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+peak = usage.ru_maxrss
 if sys.platform == "darwin":
     peak //= 1024  # bytes there, KB on Linux
 with open(sys.argv[1], "w") as report:
-    report.write(f"{peak} {seconds!r}")
+    report.write(f"{peak} {seconds!r} {usage.ru_utime + usage.ru_stime!r}")
 sys.exit(code)
 """
 
@@ -226,22 +233,25 @@ def _read_text(path: str) -> str:
 
 
 def measure(cmd: Sequence[str], timeout: float) -> Finished:
-    """Run ``cmd`` once under a peak-memory wrapper: wall time, peak RSS, output."""
+    """Run ``cmd`` once under a peak-memory wrapper: wall time, peak RSS, CPU time, output."""
     with tempfile.TemporaryDirectory() as folder:
         report = os.path.join(folder, "peak")
         time_bin = gnu_time()
         if time_bin:
-            done = run([time_bin, "-f", "%M", "-o", report, *cmd], timeout)
+            done = run([time_bin, "-f", "%M %U %S", "-o", report, *cmd], timeout)
             text = _read_text(report).strip()
-            # GNU time writes "Command exited with non-zero status N" before the figure.
-            figure = text.splitlines()[-1] if text else ""
-            done.peak_kb = int(figure) if figure.isdigit() else None
+            # GNU time writes "Command exited with non-zero status N" before the figures.
+            figures = (text.splitlines()[-1] if text else "").split()
+            if len(figures) == 3 and figures[0].isdigit():
+                done.peak_kb = int(figures[0])
+                done.cpu_seconds = float(figures[1]) + float(figures[2])
         else:
             done = run([sys.executable, "-c", _RUSAGE_WRAPPER, report, *cmd], timeout)
             parts = _read_text(report).split()
-            if len(parts) == 2:
+            if len(parts) == 3:
                 done.peak_kb = int(parts[0])
                 done.seconds = float(parts[1])
+                done.cpu_seconds = float(parts[2])
     return done
 
 
@@ -803,6 +813,130 @@ def _warm_page_cache(path: Path) -> None:
     with open(path, "rb") as handle:
         while handle.read(1 << 24):
             pass
+
+
+# --------------------------------------------------------------------------------------------
+# parquet: the corpus as a Parquet file, counted against its JSONL
+
+PARQUET_ROWS_A_GROUP = 1000  # about 7 MB of conversations a row group: several per worker
+
+
+def parquet_path(jsonl: Path) -> Path:
+    return DATA_DIR / f"{jsonl.stem}.parquet"
+
+
+def write_parquet(jsonl: Path, target: Path) -> tuple[int, int]:
+    """Write the JSONL's records as Parquet (a ``messages`` column of {role, content} structs),
+    a row group at a time, so that memory stays flat; (rows, row groups)."""
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise BenchError("parquet needs pyarrow: pip install 'tokcost[datasets]'") from None
+    temporary = target.with_suffix(".parquet.tmp")
+    rows = groups = 0
+    writer = None
+    try:
+        with open(jsonl, encoding="utf-8") as lines:
+            while True:
+                chunk = [json.loads(line) for line in itertools.islice(lines, PARQUET_ROWS_A_GROUP)]
+                if not chunk:
+                    break
+                group = pa.Table.from_pylist(chunk)
+                if writer is None:
+                    writer = pq.ParquetWriter(temporary, group.schema, write_page_checksum=True)
+                writer.write_table(group, row_group_size=PARQUET_ROWS_A_GROUP)
+                rows, groups = rows + len(chunk), groups + 1
+    finally:
+        if writer is not None:
+            writer.close()
+    os.replace(temporary, target)
+    return rows, groups
+
+
+def ensure_parquet(jsonl: Path) -> Path:
+    """The JSONL written as Parquet (again when the JSONL is newer than it)."""
+    target = parquet_path(jsonl)
+    if not target.is_file() or target.stat().st_mtime < jsonl.stat().st_mtime:
+        progress(f"writing {_rel(target)} ...")
+        started = time.perf_counter()
+        rows, groups = write_parquet(jsonl, target)
+        print(f"wrote {_rel(target)}: {rows:,} rows in {groups} row groups, "
+              f"{target.stat().st_size / MB:.1f} MB, in {time.perf_counter() - started:.0f} s")
+    return target
+
+
+def parquet_bench(jsonl: Path, runs: int, tokcost_override: str | None) -> bool:
+    """Time `tokcost count` on the corpus written as Parquet and on its JSONL, with one job and
+    with one per CPU; True when every total matched the JSONL's."""
+    require_corpus([jsonl])
+    target = ensure_parquet(jsonl)
+    tokcost = find_tokcost(tokcost_override)
+    python = interpreter_of(tokcost)
+    cpus = _cpus()
+    print(f"== parquet: median of {runs} run(s) per command; wall time, round-robin order")
+    print(machine_line(python))
+    print(f"tokcost: {tokcost} ({tokcost_version(tokcost)})")
+    print(encoder_line(python))
+    files = {"JSONL": jsonl, "Parquet": target}
+    # (format, jobs) -> its entry: each format with one job, then with one per CPU.
+    timed = {(kind, jobs): Timed(f"{kind}, --jobs {jobs}", [
+        tokcost, "count", str(path), "-m", "gpt-4o", "--format", "csv", "--jobs", str(jobs)])
+        for jobs in dict.fromkeys((1, cpus)) for kind, path in files.items()}
+    entries = list(timed.values())
+    for path in files.values():
+        _warm_page_cache(path)
+
+    def record(entry: Timed, done: Finished) -> None:
+        try:
+            total, conversations = tokcost_total(done.stdout)
+        except ValueError as error:
+            entry.error = f"could not read its output ({error}):\n{tail(done.stdout)}"
+            return
+        entry.seconds.append(done.seconds)
+        entry.totals.append(total)
+        entry.conversations = conversations
+        if done.peak_kb is not None:
+            entry.peaks.append(done.peak_kb)
+        if done.cpu_seconds is not None:
+            cpu.setdefault(entry.label, []).append(done.cpu_seconds)
+
+    cpu: dict[str, list[float]] = {}
+    round_robin(entries, runs, lambda cmd: measure(cmd, COUNT_TIMEOUT), record)
+    print()
+    for kind, path in files.items():
+        print(f"-- {kind}: {_rel(path)}, {path.stat().st_size / MB:.1f} MB")
+    rows = []
+    for (kind, jobs), entry in timed.items():
+        size = files[kind].stat().st_size
+        if entry.median is None:
+            rows.append([entry.label, "failed", "-", "-", "-", "-", "-", "-", "-"])
+            continue
+        cpus_used = statistics.median(cpu[entry.label]) if entry.label in cpu else None
+        rows.append([
+            entry.label, f"{entry.median:.2f}", ratio(entry.median, timed["JSONL", jobs].median),
+            f"{cpus_used:.2f}" if cpus_used is not None else "?",
+            f"{size / MB / entry.median:.2f}", f"{jsonl.stat().st_size / MB / entry.median:.2f}",
+            f"{(entry.conversations or 0) / entry.median:,.0f}",
+            f"{max(entry.peaks) * 1024 / MB:.0f}" if entry.peaks else "?",
+            f"{entry.totals[-1]:,}"])
+    print(table(["command", "median s", "vs JSONL", "CPU s", "file MB/s", "JSONL MB/s",
+                 "rows/s", "peak MB", "tokens"], rows, [False, *[True] * 8]))
+    print("CPU s: median user+system time, workers included; file MB/s: the file's own size "
+          "(Parquet is compressed); JSONL MB/s: the same conversations' size as JSON Lines, "
+          "comparable across formats.")
+    ok = True
+    expected = next((entry.totals[-1] for entry in entries if entry.totals), None)
+    for entry in entries:
+        if entry.error:
+            print(f"FAILED {entry.label}: {entry.error}")
+            ok = False
+        elif entry.totals[-1] != expected or len(set(entry.totals)) > 1:
+            print(f"MISMATCH {entry.label}: {entry.totals[-1]:,} tokens vs {expected:,}")
+            ok = False
+    if ok:
+        print(f"MATCH    every command counted {expected:,} tokens")
+    return ok
 
 
 # --------------------------------------------------------------------------------------------
@@ -1489,35 +1623,6 @@ if __name__ == "__main__":
 """
 
 
-# Wall time, and the CPU time of the whole process tree (user + system, the workers included:
-# each is reaped by its parent, which folds its times into what its own parent sees), and the
-# peak memory, of one run. On a shared machine the wall time moves with the others' load; the
-# CPU time much less, so it tells the cost of a way of counting apart from the load.
-_CPU_WRAPPER = """\
-import resource, subprocess, sys, time
-start = time.perf_counter()
-code = subprocess.call(sys.argv[2:])
-seconds = time.perf_counter() - start
-used = resource.getrusage(resource.RUSAGE_CHILDREN)
-peak = used.ru_maxrss // (1024 if sys.platform == "darwin" else 1)
-with open(sys.argv[1], "w") as report:
-    report.write(f"{peak} {seconds!r} {used.ru_utime + used.ru_stime!r}")
-sys.exit(code)
-"""
-
-
-def _measure_cpu(cmd: Sequence[str], timeout: float) -> tuple[Finished, float | None]:
-    """One run of ``cmd``: its Finished (wall time, peak memory) and its tree's CPU seconds."""
-    with tempfile.TemporaryDirectory() as folder:
-        report = os.path.join(folder, "usage")
-        done = run([sys.executable, "-c", _CPU_WRAPPER, report, *cmd], timeout)
-        parts = _read_text(report).split()
-        if len(parts) != 3:
-            return done, None
-        done.peak_kb, done.seconds = int(parts[0]), float(parts[1])
-        return done, float(parts[2])
-
-
 def _has_dask(python: str) -> bool:
     try:
         done = run([python, "-c", "import distributed"], HELP_TIMEOUT)
@@ -1526,11 +1631,23 @@ def _has_dask(python: str) -> bool:
     return done.returncode == 0
 
 
+# Stands for the full corpus written as Parquet (bench.py parquet writes the same file).
+CORPUS_AS_PARQUET = DATA_DIR / "as-parquet"
+
+
 def cluster_bench(files: Sequence[Path], runs: int, tokcost_override: str | None) -> bool:
     """Time `--cluster local` (2 workers) against `--jobs 2` on each file, check that they
     print the same, and measure what each partition costs; True when every output matched and
     the cluster kept within CLUSTER_TARGET of --jobs 2."""
-    require_corpus(files)
+    require_corpus([FULL_CORPUS if path == CORPUS_AS_PARQUET else path for path in files])
+    if CORPUS_AS_PARQUET in files:
+        try:
+            parquet = ensure_parquet(FULL_CORPUS)
+        except BenchError as error:  # no pyarrow here: the JSONL files alone
+            print(f"NOTE: the corpus as Parquet is left out: {error}")
+            files = [path for path in files if path != CORPUS_AS_PARQUET]
+        else:
+            files = [parquet if path == CORPUS_AS_PARQUET else path for path in files]
     tokcost = find_tokcost(tokcost_override)
     python = interpreter_of(tokcost)
     if not _has_dask(python):
@@ -1559,22 +1676,17 @@ def _cluster_file(path: Path, runs: int, tokcost: str) -> bool:
     cpu: dict[str, list[float]] = {entry.label: [] for entry in entries}
     _warm_page_cache(path)
 
-    def execute(cmd: list[str]) -> Finished:
-        done, seconds = _measure_cpu(cmd, COUNT_TIMEOUT)
-        label = next(entry.label for entry in entries if entry.cmd == cmd)
-        if seconds is not None and done.returncode == 0:
-            cpu[label].append(seconds)
-        return done
-
     def record(entry: Timed, done: Finished) -> None:
         entry.seconds.append(done.seconds)
         outputs[entry.label].add(done.stdout)
         if done.peak_kb is not None:
             entry.peaks.append(done.peak_kb)
+        if done.cpu_seconds is not None:
+            cpu[entry.label].append(done.cpu_seconds)
 
     print()
     print(f"-- {_rel(path)}: {size / MB:.1f} MB; load average before: {_load()}")
-    round_robin(entries, runs, execute, record)
+    round_robin(entries, runs, lambda cmd: measure(cmd, COUNT_TIMEOUT), record)
     rows = []
     base_cpu = statistics.median(cpu[entries[0].label]) if cpu[entries[0].label] else None
     for entry in entries:
@@ -1715,16 +1827,21 @@ def parser() -> argparse.ArgumentParser:
     enc.add_argument("files", type=Path, nargs="*", metavar="FILE",
                      help="JSONL files (default: the 4,000-conversation slice)")
     enc.add_argument("--runs", type=positive, default=5, help="runs per encoder (default 5)")
+    par = commands.add_parser("parquet", help="count the corpus as Parquet against its JSONL")
+    par.add_argument("file", type=Path, nargs="?", metavar="FILE",
+                     help="a JSONL of {\"messages\": [...]} lines (default: the full corpus)")
+    par.add_argument("--runs", type=positive, default=3, help="runs per command (default 3)")
     clu = commands.add_parser("cluster", help="time count --cluster local against --jobs 2, "
                                               "and the cost of a partition")
     clu.add_argument("files", type=Path, nargs="*", metavar="FILE",
-                     help="JSONL files (default: both corpus files, the slice first)")
+                     help="files to count (default: both corpus files, the slice first, then "
+                          "the corpus as Parquet)")
     clu.add_argument("--runs", type=positive, default=3, help="runs per command (default 3)")
     every = commands.add_parser("all", help="corpus (if missing), count and startup")
     every.add_argument("--runs", type=positive, default=5, help="count runs (default 5)")
     every.add_argument("--startup-runs", type=positive, default=10,
                        help="startup runs (default 10)")
-    for sub in (count, start, sim, rep, clu, every):
+    for sub in (count, start, sim, rep, par, clu, every):
         sub.add_argument("--tokcost", metavar="PATH",
                          help="the tokcost program (default: the one beside this Python)")
     return top
@@ -1750,8 +1867,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0 if usage_bench(args.runs, args.tokcost) else 1
         elif args.command == "breakeven":
             breakeven_bench()
+        elif args.command == "parquet":
+            return 0 if parquet_bench(args.file or FULL_CORPUS, args.runs, args.tokcost) else 1
         elif args.command == "cluster":
-            files = args.files or [SLICE_CORPUS, FULL_CORPUS]
+            files = args.files or [SLICE_CORPUS, FULL_CORPUS, CORPUS_AS_PARQUET]
             return 0 if cluster_bench(files, args.runs, args.tokcost) else 1
         elif args.command == "encoders":
             return 0 if encoders_bench(args.runs, args.files or [SLICE_CORPUS]) else 1

@@ -49,7 +49,9 @@ def test_missing_file(cli: Run, tmp_path: Path) -> None:
 def test_directory_with_nothing_countable(cli: Run, tmp_path: Path) -> None:
     (tmp_path / "photo.png").write_bytes(b"\x89PNG")
     fails_cleanly(cli("count", str(tmp_path)), str(tmp_path),
-                  "the directory holds no text or JSON files")
+                  "the directory holds no text, JSON or table files to count (.json, .jsonl, "
+                  ".markdown, .md, .ndjson, .rst, .text, .txt, .arrow, .feather, .ipc, .parquet, "
+                  ".pq; text and JSON compressed too: .gz, .zst)")
 
 
 def test_unreadable_file(cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -53,17 +53,30 @@ def tiny_batches(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
-    """A JSON Lines file of 400 conversations and a long text (each of many batches), and the
-    count fixtures: JSON documents, JSON Lines, text, and broken files (their errors and notes
-    must come out the same too)."""
+    """A JSON Lines file of 400 conversations and a long text (each of many batches); the same
+    conversations gzip- and zstd-compressed, and as a Parquet table of four row groups; and
+    the count fixtures: JSON documents, JSON Lines, text, and broken files (their errors and
+    notes must come out the same too)."""
+    import gzip
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    import zstandard
+
     folder = tmp_path_factory.mktemp("cluster-inputs")
     records = json.loads((COUNT / "sharegpt_excerpt.json").read_text())
     many = folder / "many.jsonl"
-    many.write_text("".join(json.dumps(records[index % 4]) + "\n" for index in range(400)))
+    lines = [json.dumps(records[index % 4]) + "\n" for index in range(400)]
+    many.write_text("".join(lines))
+    (folder / "many.jsonl.gz").write_bytes(gzip.compress(many.read_bytes()))
+    (folder / "many.jsonl.zst").write_bytes(zstandard.compress(many.read_bytes()))
+    table = pa.Table.from_pylist([json.loads(line) for line in lines])
+    pq.write_table(table, folder / "many.parquet", row_group_size=100)
     texts = [turn["value"] for record in records for turn in record["conversations"]]
     long = folder / "long.txt"
     long.write_text("\n".join(texts * 20))
-    return [str(many), str(long), str(COUNT)]
+    return [str(many), str(long), *(str(folder / name) for name in (
+        "many.jsonl.gz", "many.jsonl.zst", "many.parquet")), str(COUNT)]
 
 
 def local_path(cli: Run, *args: str) -> Result:
@@ -81,7 +94,9 @@ def test_a_local_cluster_prints_what_one_machine_prints(cli: Run, inputs: list[s
         assert (there.status, there.out, there.err) == (here.status, here.out, here.err)
         if options[1] == "csv":
             rows = here.out.splitlines()
-            assert f"{inputs[0]},jsonl,gpt-4o,400,700,37300,exact,,0.09325" in rows
+            for path in (inputs[0], *inputs[2:5]):  # the same conversations, each way
+                assert any(row.startswith(f"{path},") and row.endswith(
+                    ",gpt-4o,400,700,37300,exact,,0.09325") for row in rows), path
             assert here.status == 1  # the broken fixtures: their errors are in both
             assert "sharegpt_truncated.json:37:14: not valid JSON" in here.err
 
@@ -139,14 +154,14 @@ def test_a_failed_task_is_one_problem_and_the_rest_counts(current_table: PriceTa
         first = counter.count(Document("chats", "openai", None, iter([good, broken, good])))
         assert [(c.conversations, c.tokens) for c in first.counts] == [(2, 432)]
         [problem] = map(str, first.problems)
-        assert problem.startswith("broken.txt: bytes 100-149: not counted: its task failed on "
-                                  "the cluster (TypeError: ")
+        assert problem.startswith("broken.txt: the text from byte 100: not counted: its task "
+                                  "failed on the cluster (TypeError: ")
         assert problem.endswith("); the rest is counted")
 
         second = counter.count(Document("dies.jsonl", "jsonl", None,
                                         iter([_DeathOfItsWorker.batch()])))
         assert (second.counts, list(map(str, second.problems))) == ([], [
-            "dies.jsonl: lines 3-4 (bytes 40-45): not counted: the cluster's workers died "
+            "dies.jsonl: lines 3-4 (from byte 40): not counted: the cluster's workers died "
             "while counting it (out of memory?); the rest is counted"])
 
         # Its worker restarted, the cluster counts on.

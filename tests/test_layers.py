@@ -8,6 +8,7 @@ lazy import is still a dependency, only a cheaper one.
 from __future__ import annotations
 
 import ast
+import gzip
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
@@ -169,7 +170,11 @@ def test_the_checks_catch_what_they_are_for() -> None:
     assert import_cycles(planted) == [["tokcost.formats.conversations", "tokcost.formats.gemini"]]
 
 
-def _imported_after(code: str, folder: Path) -> list[str]:
+HEAVY = ("tiktoken", "anthropic", "yaml", "tabulate", "matplotlib", "httpx", "pyarrow",
+         "zstandard", "dask", "distributed")
+
+
+def _imported_after(code: str, folder: Path, heavy: tuple[str, ...] = HEAVY) -> list[str]:
     """The heavy third-party packages a fresh interpreter has imported after running ``code``.
 
     It runs in ``folder``, away from the repository, whose source folder would shadow the
@@ -177,8 +182,7 @@ def _imported_after(code: str, folder: Path) -> list[str]:
     """
     probe = (
         f"{code}\nimport sys\n"
-        "heavy = {'tiktoken', 'anthropic', 'yaml', 'tabulate', 'matplotlib', 'httpx', 'dask',\n"
-        "         'distributed'}\n"
+        f"heavy = {set(heavy)!r}\n"
         "print(sorted({name.split('.')[0] for name in sys.modules} & heavy))"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
@@ -225,8 +229,27 @@ def test_count_loads_dask_only_for_a_cluster(tmp_path: Path) -> None:
         f"    status = main(['count', {str(example)!r}, '-m', 'gpt-4o', '-f', 'csv'])\n"
         "assert status == 0, status\n"
     )
-    (loaded,) = _imported_after(run, tmp_path)  # (which asserts that the count succeeded)
-    assert "dask" not in loaded and "distributed" not in loaded
+    assert _imported_after(run, tmp_path, ("dask", "distributed")) == ["[]"]
+
+
+def test_counting_plain_files_loads_no_dataset_reader(tmp_path: Path) -> None:
+    # pyarrow and zstandard (tokcost[datasets]) are imported only for a table or a zstd file;
+    # a gzip file needs only the standard library.
+    example = Path(__file__).parent.parent / "examples" / "support-chat.json"
+    packed = tmp_path / "support-chat.json.gz"
+    packed.write_bytes(gzip.compress(example.read_bytes()))
+    run = (
+        "import contextlib, io, os\n"
+        f"os.environ['TOKCOST_CACHE_DIR'] = {str(tmp_path)!r}\n"
+        "from tokcost.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    status = main({argv!r})\n"
+        "assert status == 0, status\n"
+    )
+    for path in (example, packed):
+        argv = ["count", str(path), "-m", "gpt-4o", "--format", "csv"]
+        assert _imported_after(run.format(argv=argv), tmp_path, ("pyarrow", "zstandard")) == [
+            "[]"], path
 
 
 def test_the_public_names_are_the_documented_ones() -> None:
@@ -237,10 +260,31 @@ def test_the_public_names_are_the_documented_ones() -> None:
         "TokenUsage", "UnknownModelError", "UnknownPricingVersionError", "UnpricedError",
         "__version__", "bundled_versions", "cost_of", "count_conversations", "count_file",
         "count_messages", "count_text", "count_texts", "load_price_table", "project",
-        "rates_for", "simulate",
+        "rates_for", "simulate", "UsageReport", "usage_report",
     ])
     for name in tokcost.__all__:
         value = getattr(tokcost, name)
         if name != "__version__":
             assert value.__name__ == name, name
             assert value.__module__.startswith("tokcost."), name
+
+
+def test_local_inputs_load_no_storage_library(tmp_path: Path) -> None:
+    # Reading a URL is network use, and imports fsspec and the storage's package only then: a
+    # local file, folder or pattern imports none of them (installed or not).
+    storage = {"fsspec", "s3fs", "botocore", "aiobotocore", "boto3", "aiohttp", "gcsfs",
+               "huggingface_hub"}
+    examples = Path(__file__).parent.parent / "examples"
+    run = (
+        "import contextlib, io, os, sys\n"
+        f"os.environ['TOKCOST_CACHE_DIR'] = {str(tmp_path)!r}\n"
+        "from tokcost.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    status = main({argv!r})\n"
+        "assert status == 0, status\n"
+    )
+    loaded = f"print(sorted({{name.split('.')[0] for name in sys.modules}} & {storage!r}))\n"
+    for argv in (["count", str(examples / "support-chat.json"), str(examples / "*.json"), "-m",
+                  "gpt-4o", "--format", "csv"],
+                 ["usage", str(examples / "usage.jsonl"), "--format", "csv"]):
+        assert _imported_after(run.format(argv=argv) + loaded, tmp_path)[0] == "[]", argv

@@ -11,6 +11,7 @@ import pytest
 from tokcost.output import (
     Column,
     OutputFormat,
+    _display,
     default_format,
     format_price,
     format_usd,
@@ -137,3 +138,10 @@ def test_plain_number(value: Decimal | int, text: str) -> None:
 def test_default_format_follows_the_terminal() -> None:
     assert default_format(True) is OutputFormat.table
     assert default_format(False) is OutputFormat.tsv
+
+
+def test_a_mean_count_below_one_keeps_two_significant_digits() -> None:
+    # A rate of one request a month shows as 0.033 a day, not as 0.0.
+    shown = [_display(Decimal(value), "int") for value in
+             ("0.0333", "0.5", "0.00001234", "0.96", "1.25", "12")]
+    assert shown == ["0.033", "0.50", "0.000012", "1.0", "1.2", "12"]

@@ -118,3 +118,18 @@ def test_exact_help_says_it_sends_text_away(cli: Run) -> None:
     words = " ".join(cli("count", "--help").out.replace("│", " ").split())
     assert ("It and --cluster with an address are the only options that send your text off "
             "this machine.") in words
+
+
+# A "/" and a "+", which URL-encoding changes.
+AWS_STYLE_SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+
+
+@pytest.mark.parametrize("form", [
+    AWS_STYLE_SECRET, urllib.parse.quote(AWS_STYLE_SECRET, safe=""),
+    urllib.parse.quote_plus(AWS_STYLE_SECRET), repr(AWS_STYLE_SECRET), AWS_STYLE_SECRET[:20],
+    AWS_STYLE_SECRET[12:]])
+def test_a_secret_shows_as_one_mark_in_every_form(form: str) -> None:
+    from tokcost.errors import without_secrets
+
+    shown = without_secrets(f"signed with {form}, refused", [AWS_STYLE_SECRET])
+    assert shown in ("signed with <secret>, refused", "signed with '<secret>', refused")

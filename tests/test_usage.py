@@ -279,9 +279,54 @@ def test_a_claude_code_log_counts_each_request_once_beside_its_stated_cost(
         "2", "15", "2000", "2100", "250")
     assert Decimal(row["cost_usd"]) == Decimal(12270) / M
     assert Decimal(row["reported_cost_usd"]) == Decimal("0.015")  # the log's costUSD, beside
-    assert "1 request logged again under the same message and request id, counted once" \
-        in result.err
+    assert "1 request logged again under the same message id, counted once (with the " \
+           "counts of its last update)" in result.err
     assert "3 lines skipped: not a response (a user turn, summary or system line)" in result.err
+
+
+def claude_code_line(output: int, request_id: str | None, model: str = "claude-sonnet-4-6",
+                     at: str = "2026-11-30T10:00:05.000Z") -> str:
+    line: dict[str, Any] = {
+        "type": "assistant", "sessionId": "s1", "timestamp": at,
+        "message": {"id": "msg_01", "type": "message", "role": "assistant", "model": model,
+                    "content": [{"type": "text", "text": "..."}],
+                    "usage": {"input_tokens": 100, "output_tokens": output}}}
+    if request_id is not None:
+        line["requestId"] = request_id
+    return json.dumps(line)
+
+
+def test_a_streamed_claude_code_message_counts_once_with_its_final_output(
+        cli: Callable[..., Any], tmp_path: Path) -> None:
+    # Claude Code logs a line per streamed update: the first with the output so far, the last
+    # with its final count, not every line with a requestId; and a "<synthetic>" line (no
+    # tokens) where an API call failed.
+    log = tmp_path / "session.jsonl"
+    log.write_text("\n".join([
+        claude_code_line(1, "req_01"),
+        claude_code_line(900, None, at="2026-11-30T10:00:09.000Z"),
+        claude_code_line(0, None, model="<synthetic>").replace("msg_01", "msg_02"),
+    ]) + "\n")
+    result = cli("usage", str(log), "--by", "day", "--format", "csv")
+    assert result.status == 0, result.err
+    row = rows_of(result.out)["2026-11-30"]
+    assert (row["requests"], row["input"], row["output"]) == ("1", "100", "900")
+    # 100 x 3 + 900 x 15 = 13,800 per million.
+    assert Decimal(row["cost_usd"]) == Decimal(13800) / M
+    assert "1 line skipped: not a response (a placeholder a coding agent logs for an API " \
+           "error)" in result.err
+    assert "unknown model" not in result.err
+
+
+def test_codex_sessions_are_named_by_their_session_meta(cli: Callable[..., Any]) -> None:
+    logs = sorted((DATA.parent / "usage-formats").glob("rollout-*.jsonl"))
+    result = cli("usage", *map(str, logs), "--by", "session", "--model", "gpt-5.1",
+                 "--format", "csv")
+    assert result.status == 0, result.err
+    rows = rows_of(result.out)
+    assert sorted(rows) == ["0197a3c2-0000-7000-8000-000000000001",
+                            "0197a3c2-0000-7000-8000-000000000002"]
+    assert [rows[name]["requests"] for name in sorted(rows)] == ["3", "2"]
 
 
 def test_table_has_a_total_line(cli: Callable[..., Any]) -> None:
@@ -368,3 +413,22 @@ def test_long_context_tier_by_the_whole_prompt_cached_tokens_included(
     # 150,000 prompt tokens stay below: 50,000 x 2 + 100,000 x 0.20 + 1,000 x 12
     # = 100,000 + 20,000 + 12,000 = 132,000 / M.
     assert Decimal(rows["2026-12-01"]["cost_usd"]) == Decimal(132_000) / M
+
+
+def test_repricing_batch_traffic_on_a_model_sold_without_batch_says_so(
+        cli: Callable[..., Any]) -> None:
+    result = cli("usage", str(DATA / "batch-output.jsonl"), "--reprice-on", "gpt-5.3-codex",
+                 "--format", "csv")
+    assert result.status == 0, result.err
+    # gpt-4o's batch request at gpt-5.3-codex's standard prices: 800 x 1.75 + 200 x 0.175
+    # (cached) + 100 x 14 = 2,835 per million.
+    row = rows_of(result.out)["gpt-4o"]
+    assert Decimal(row["cost_on_gpt-5.3-codex_usd"]) == Decimal(2835) / M
+    assert "on gpt-5.3-codex: batch requests priced at standard prices (it has no batch " \
+           "price)" in result.err
+
+
+def test_an_unknown_model_option_is_an_error(cli: Callable[..., Any]) -> None:
+    result = cli("usage", str(DATA / "openai-chat.jsonl"), "--model", "gpt-nope")
+    assert result.status == 1 and result.out == ""
+    assert result.err.startswith("tokcost: error: unknown model 'gpt-nope' in price table ")

@@ -371,6 +371,35 @@ TRICKY = b"\n".join([
 ])
 
 
+CONVERSATION_LINES = "\n".join([
+    '{"messages":[{"role":"user","content":"Hello there"}]}',
+    '{"messages":[{"role":"user","content":"lone \\ud800 here"}]}',  # msgspec refuses: json
+    '{"messages":[{"role":"user","content":"big"}], "n": 123456789012345678901234567890}',
+    '{"messages":[{"role":"user","content":"x"}], "score": NaN}',  # msgspec refuses: json
+    '{"messages": [ bad',
+    '{"messages":[{"role":"user","content":"a"}], "messages":[{"role":"user","content":'
+    '"second wins"}]}',
+]) + "\n"
+
+
+def test_count_reads_each_line_as_json_loads_does(
+        tmp_path: Path, reader: str, cli: Callable[..., Any]) -> None:
+    # count parses its JSON Lines the same two ways: the same conversations, the same
+    # error for the broken line (its place told by json), the others counted.
+    path = tmp_path / "tricky.jsonl"
+    path.write_text(CONVERSATION_LINES, encoding="utf-8")
+    result = cli("count", str(path), "-m", "gpt-4o", "--per-message", "-f", "csv")
+    assert result.status == 1
+    rows = [line.split(",")[1:5] for line in result.out.splitlines()[1:]]
+    # Each user message: its tokens and 4 of framing; then 3 priming the reply.
+    assert rows == [["1", "1", "user", "6"], ["1", "", "(reply priming)", "3"],
+                    ["2", "1", "user", "8"], ["2", "", "(reply priming)", "3"],
+                    ["3", "1", "user", "5"], ["3", "", "(reply priming)", "3"],
+                    ["4", "1", "user", "5"], ["4", "", "(reply priming)", "3"],
+                    ["5", "1", "user", "6"], ["5", "", "(reply priming)", "3"]]
+    assert result.err == f"tokcost: error: {path}:5:16: not valid JSON: Expecting value\n"
+
+
 @pytest.mark.parametrize("errors", ["strict", "replace"])
 def test_json_lines_read_as_json_loads_reads_each_line(
         tmp_path: Path, reader: str, errors: str) -> None:

@@ -45,6 +45,8 @@ _EXPORTS = {
     "PriceTable": "tokcost.pricing.table",
     "bundled_versions": "tokcost.pricing.table",
     "load_price_table": "tokcost.pricing.table",
+    "UsageReport": "tokcost.reports.usage",
+    "usage_report": "tokcost.reports.usage",
 }
 
 __all__ = [
@@ -74,6 +76,7 @@ __all__ = [
     "UnknownModelError",
     "UnknownPricingVersionError",
     "UnpricedError",
+    "UsageReport",
     "__version__",
     "bundled_versions",
     "cost_of",
@@ -81,6 +84,7 @@ __all__ = [
     "project",
     "rates_for",
     "simulate",
+    "usage_report",
 ]
 
 
@@ -119,3 +123,4 @@ if TYPE_CHECKING:
     from tokcost.pricing.table import PriceTable, bundled_versions, load_price_table
     from tokcost.reports.projection import Projection, ProjectionRow, project
     from tokcost.reports.simulation import Simulation, SimulationRow, SimulationSummary, simulate
+    from tokcost.reports.usage import UsageReport, usage_report

@@ -183,6 +183,13 @@ WebSearchesOption = Annotated[
                  help="Web searches each request makes, billed per search at the model's fee "
                       "(a model without one is left unpriced)."),
 ]
+ColumnOption = Annotated[
+    Optional[str],
+    typer.Option("--column", metavar="NAME",
+                 help="For a Parquet or Arrow table: the column to read (default: messages, "
+                      "conversations, or the first of text, prompt, content, input, question, "
+                      "document)."),
+]
 PricingVersionOption = Annotated[
     Optional[str],
     typer.Option("--pricing-version", metavar="DATE",
@@ -421,8 +428,10 @@ class EncodingErrors(str, Enum):
 @app.command()
 def count(
     paths: Annotated[Optional[list[str]], typer.Argument(
-        help="Files, directories (searched for text and JSON files), glob patterns, or - for "
-             "standard input (read when no path is given and it is not a terminal).",
+        help="Files, directories (searched for text, JSON and table files, compressed too), "
+             "glob patterns, or - for standard input (read when no path is given and it is not "
+             "a terminal); URLs too (s3://bucket/prefix/, gs://, hf://, https://: read over the "
+             "network).",
         metavar="[PATH...]", show_default=False)] = None,
     model: Annotated[Optional[list[str]], typer.Option(
         "--model", "-m", help="Count for this model (repeat to compare). Default: the model a "
@@ -430,6 +439,7 @@ def count(
     input_format: Annotated[Optional[InputFormat], typer.Option(
         "--input-format", case_sensitive=False,
         help="Read the input as this format instead of detecting it.")] = None,
+    column: ColumnOption = None,
     per_message: Annotated[bool, typer.Option(
         "--per-message", help="One row per message instead of one per file and model.")] = False,
     exact: Annotated[bool, typer.Option(
@@ -508,7 +518,7 @@ def count(
         for source in sources:
             try:
                 document = open_source(source, input_format.value if input_format else None,
-                                       encoding_errors.value)
+                                       encoding_errors.value, column)
                 with _progress(document.label, document.size) as progress:
                     counted = counter.count(document, progress)
             except (InputFileError, ApiError) as error:  # this file's problem; others go on
@@ -678,12 +688,15 @@ def project(
         "--input-tokens", min=0, max=MAX_TOKENS, help="Input (prompt) tokens per request.")] = None,
     output_tokens: Annotated[Optional[int], typer.Option(
         "--output-tokens", min=0, max=MAX_TOKENS, help="Output tokens per request.")] = None,
-    from_file: Annotated[Optional[Path], typer.Option(
+    # A str, not a Path: a Path would make s3://bucket/key s3:/bucket/key.
+    from_file: Annotated[Optional[str], typer.Option(
         "--from", metavar="FILE", help="Take the tokens per request from real conversations "
-        "(any format `count` reads; each conversation is one request, the mean is projected).")
+        "(any format `count` reads, a local file or a URL; each conversation is one request, "
+        "the mean is projected).")
     ] = None,
     input_format: Annotated[Optional[InputFormat], typer.Option(
         "--input-format", case_sensitive=False, help="Read --from as this format.")] = None,
+    column: ColumnOption = None,
     model: Annotated[Optional[list[str]], typer.Option(
         "--model", "-m", help="Project for this model (repeat for more). Default: every model "
                               "in the price table, cheapest first.")] = None,
@@ -782,7 +795,7 @@ def project(
         days_per_month=str(days_per_month), table=table,
         input_format=input_format.value if input_format else None, simulated=simulated,
         service_tier=_service_tier(table, service_tier, batch), web_searches=web_searches,
-        off_peak=str(off_peak), images=images,
+        off_peak=str(off_peak), images=images, column=column,
     )
     if (from_file is None and simulated is None and input_tokens is None
             and output_tokens is None):
@@ -815,7 +828,8 @@ def project(
 
 # What --from-usage observes in the log, and so cannot be given as well.
 _OBSERVED_IN_USAGE = (
-    "input_tokens", "output_tokens", "from_file", "input_format", "cache_hit_rate", "batch",
+    "input_tokens", "output_tokens", "from_file", "input_format", "column", "cache_hit_rate",
+    "batch",
     "service_tier", "web_searches", "images", "off_peak", "turns", "system_tokens",
     "user_tokens", "assistant_tokens", "strategy", "window", "summarize_at", "summary_tokens",
     "cache", "cache_ttl")
@@ -915,9 +929,11 @@ def simulate(
         help="A system prompt file, counted with the model's tokenizer.")] = None,
     user_tokens: UserTokensOption = None,
     assistant_tokens: AssistantTokensOption = None,
-    from_file: Annotated[Optional[Path], typer.Option(
-        "--from", metavar="FILE", help="Replay a real conversation: each user turn is a "
-                                       "request, the reply that follows is its output.")] = None,
+    from_file: Annotated[Optional[str], typer.Option(
+        "--from", metavar="FILE", help="Replay a real conversation (a local file or a URL): "
+                                       "each user turn is a request, the reply that follows "
+                                       "is its output.")] = None,
+    column: ColumnOption = None,
     strategy: StrategyOption = StrategyChoice.full,
     window: WindowOption = None,
     summarize_at: SummarizeAtOption = None,
@@ -975,6 +991,7 @@ def simulate(
         strategy=strategy.value, window=window, summarize_at=summarize_at,
         summary_tokens=summary_tokens, cache=cache, cache_ttl=cache_ttl.value,
         max_output=max_output, table=table, service_tier=tier, web_searches=web_searches,
+        column=column,
     ) for name in models]
     for note in dict.fromkeys(note for result in results for note in result.notes):
         _note(note)
@@ -1118,7 +1135,8 @@ def usage(
         help="Logged API responses: JSON Lines or a JSON list (OpenAI Chat Completions or "
              "Responses, Anthropic Messages, Gemini; OpenAI Batch output; {\"request\", "
              "\"response\"} lines; Claude Code and Codex CLI session logs), as files, "
-             "directories (searched for JSON files), glob patterns, or - for standard input.",
+             "directories (searched for JSON files), glob patterns, URLs (s3://, gs://, hf://, "
+             "https://), or - for standard input.",
         metavar="[PATH...]", show_default=False)] = None,
     by: Annotated[Optional[list[UsageGrouping]], typer.Option(
         "--by", case_sensitive=False,
@@ -1529,8 +1547,11 @@ def _command_path(argv: Sequence[str]) -> str:
 
 
 def _shown(line: str) -> str:
-    """A line for stderr without the API key in it, in any form: an unexpected error's text
-    may quote anything it held, a request's headers included."""
+    """A line for stderr without the API key or object storage's secrets in it, in any form:
+    an unexpected error's text may quote anything it held, a request's headers included."""
+    from tokcost.inputs.remote import without_storage_secrets
+
+    line = without_storage_secrets(line)
     key = os.environ.get("ANTHROPIC_API_KEY")
     if not key:
         return line

@@ -6,7 +6,15 @@ and a non-zero exit status; anything else is a bug and is re-raised only with ``
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+import re
+import urllib.parse
+from collections.abc import Iterable, Sequence
+
+# The shortest run of a secret's characters that is hidden wherever it appears. Shorter runs
+# tell nothing about a secret (every Anthropic key starts "sk-ant-"), and hiding them would blot
+# out ordinary words.
+_SHORTEST_SECRET_RUN = 8
 
 
 class TokcostError(Exception):
@@ -126,3 +134,56 @@ class ApiError(TokcostError):
 
 class TokenizerUnavailableError(TokcostError):
     """A tokenizer encoding that is neither bundled nor loadable offline."""
+
+
+def without_secrets(text: str, secrets: Iterable[str], shown_as: str = "<secret>") -> str:
+    """``text`` with every trace of each secret (an API key, a storage's secret key or session
+    token) replaced by ``shown_as``: the secret as it is, as repr() or JSON escape it,
+    URL-encoded, and any run of 8 or more consecutive characters of any of those forms (a
+    partial secret: a prefix, or the end of a message cut short).
+
+    Every form's runs are found in the text as given, and runs that overlap or touch become one
+    mark: a secret key with a "/" or "+" (which URL-encoding changes) shows as one mark, with no
+    piece of it left between two."""
+    spans: list[tuple[int, int]] = []
+    for secret in secrets:
+        if not secret:
+            continue
+        forms = {secret, repr(secret)[1:-1], json.dumps(secret)[1:-1],
+                 str(secret.encode())[2:-1], urllib.parse.quote(secret, safe=""),
+                 urllib.parse.quote_plus(secret)}
+        for form in forms:
+            spans.extend(_runs(text, form))
+    out: list[str] = []
+    kept = 0
+    for start, end in sorted(spans):
+        if start > kept or not out:
+            out.append(text[kept:start])
+            out.append(shown_as)
+        kept = max(kept, end)
+    out.append(text[kept:])
+    return "".join(out)
+
+
+def _runs(text: str, secret: str) -> list[tuple[int, int]]:
+    """Where ``text`` holds a maximal run that is a piece of ``secret`` (of at least
+    _SHORTEST_SECRET_RUN characters), as (start, end) spans."""
+    if len(secret) < _SHORTEST_SECRET_RUN:
+        # A secret this short (no real one is) is hidden where it stands alone, not inside
+        # words: ANTHROPIC_API_KEY=x must not turn every "x" of a message into <api key>.
+        pattern = rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])"
+        return [match.span() for match in re.finditer(pattern, text)]
+    shortest = _SHORTEST_SECRET_RUN
+    pieces = {secret[start:start + shortest] for start in range(len(secret) - shortest + 1)}
+    spans = []
+    start = 0
+    while start <= len(text) - shortest:
+        if text[start:start + shortest] not in pieces:
+            start += 1
+            continue
+        end = start + shortest
+        while end < len(text) and text[start:end + 1] in secret:
+            end += 1
+        spans.append((start, end))
+        start = end
+    return spans

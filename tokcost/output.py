@@ -197,7 +197,12 @@ def _display(value: Any, kind: ColumnKind) -> str:
     if kind == "int" and isinstance(value, int):
         return f"{value:,}"
     if kind == "int" and isinstance(value, Decimal):  # a mean of counts
-        return f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.1f}"
+        if value == value.to_integral_value():
+            return f"{value:,.0f}"
+        if abs(value) >= Decimal("0.95"):
+            return f"{value:,.1f}"
+        # Below one: two significant digits, so that a small rate does not show as 0.0.
+        return f"{value.quantize(Decimal(1).scaleb(value.adjusted() - 1)):f}"
     if kind == "decimal" and isinstance(value, Decimal):
         return plain_number(value)
     return _raw_text(value)

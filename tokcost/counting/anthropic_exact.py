@@ -16,16 +16,13 @@ rather than chained.
 
 from __future__ import annotations
 
-import json
 import os
 import random
-import re
 import time
-import urllib.parse
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from tokcost.errors import ApiError
+from tokcost.errors import ApiError, without_secrets
 
 if TYPE_CHECKING:
     import anthropic
@@ -42,10 +39,6 @@ _LONGEST_BACKOFF = 8.0
 # The SDK obeys any Retry-After, however long; a command-line tool should not sit silent for an
 # hour because a server asked it to, so tokcost waits at most this long per retry.
 _LONGEST_WAIT = 60.0
-# The shortest run of the key's characters that is hidden wherever it appears. Shorter runs
-# tell nothing about a key (every Anthropic key starts "sk-ant-"), and hiding them would blot
-# out ordinary words.
-_SHORTEST_SECRET_RUN = 8
 _HIDDEN = "<api key>"
 
 
@@ -137,38 +130,7 @@ def without_key(text: str, key: str) -> str:
     """``text`` with every trace of ``key`` replaced by ``<api key>``: the key as it is, as
     repr() or JSON escape it, URL-encoded, and any run of 8 or more consecutive characters of
     any of those forms (a partial key: a prefix, or the end of a message cut short)."""
-    if not key:
-        return text
-    forms = {key, repr(key)[1:-1], json.dumps(key)[1:-1], str(key.encode())[2:-1],
-             urllib.parse.quote(key, safe=""), urllib.parse.quote_plus(key)}
-    for form in sorted(forms, key=len, reverse=True):
-        text = _hide_runs(text, form)
-    return text
-
-
-def _hide_runs(text: str, secret: str) -> str:
-    """``text`` with each maximal run that is a piece of ``secret`` (of at least
-    _SHORTEST_SECRET_RUN characters) replaced by _HIDDEN."""
-    if len(secret) < _SHORTEST_SECRET_RUN:
-        # A key this short (no real one is) is hidden where it stands alone, not inside words:
-        # ANTHROPIC_API_KEY=x must not turn every "x" of a message into <api key>.
-        return re.sub(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])", _HIDDEN, text)
-    shortest = _SHORTEST_SECRET_RUN
-    pieces = {secret[start:start + shortest] for start in range(len(secret) - shortest + 1)}
-    out = []
-    start = kept = 0
-    while start <= len(text) - shortest:
-        if text[start:start + shortest] not in pieces:
-            start += 1
-            continue
-        end = start + shortest
-        while end < len(text) and text[start:end + 1] in secret:
-            end += 1
-        out.append(text[kept:start])
-        out.append(_HIDDEN)
-        start = kept = end
-    out.append(text[kept:])
-    return "".join(out)
+    return without_secrets(text, [key], _HIDDEN)
 
 
 class UnreadableAnswer(NamedTuple):

@@ -152,6 +152,8 @@ class Envelope(NamedTuple):
     # log that bills no token at all is no request.)
     running_total: str | None = None
     session_model: bool = False  # its lines name no model: the log's last context line does
+    # Models the log names on lines that record no request (a placeholder for an error).
+    placeholder_models: frozenset[str] = frozenset()
 
 
 # Tried in order; a line none of them fits is taken as the response itself.
@@ -160,8 +162,13 @@ ENVELOPES = (
     Envelope("anthropic-batch", ("result", "message"), batch=True),  # Message Batches results
     Envelope("request-response", ("response",)),  # what `tokcost calibrate` reads
     # Claude Code's session logs (~/.claude/projects/**/*.jsonl): an assistant line's message.
-    Envelope("claude-code", ("message",), identity=("message.id", "requestId"),
-             reported_cost="costUSD", session="sessionId"),
+    # A message's id alone names it: Claude Code writes a line per streamed update of a
+    # message (the last one holding its final output count), and not every line, nor every
+    # version or gateway, gives a requestId. Its "<synthetic>" messages (placeholders for an
+    # API error) are no responses.
+    Envelope("claude-code", ("message",), identity=("message.id",),
+             reported_cost="costUSD", session="sessionId",
+             placeholder_models=frozenset({"<synthetic>"})),
     # Codex CLI's session logs (~/.codex/sessions/YYYY/MM/DD/rollout-*.jsonl): after each
     # response a token_count event, whose info holds the response's counts (last_token_usage)
     # and the session's running total (total_token_usage). Codex writes the event again, same
@@ -182,12 +189,16 @@ class SessionLine(NamedTuple):
     why: str
     needs: str = ""  # a field every such line has, so that no other object is taken for one
     model: str = ""  # where such a line names the model of the responses after it
+    session: str = ""  # where such a line names the session the responses after it are of
 
 
 SESSION_LINES = (
     SessionLine("claude-code", frozenset({"user", "summary", "system"}),
                 "not a response (a user turn, summary or system line)"),
-    SessionLine("codex", frozenset({"session_meta", "turn_context"}),
+    SessionLine("codex", frozenset({"session_meta"}),
+                "not a response (a Codex session line without token counts)", needs="payload",
+                session="payload.id"),
+    SessionLine("codex", frozenset({"turn_context"}),
                 "not a response (a Codex session line without token counts)", needs="payload",
                 model="payload.model"),
     SessionLine("codex", frozenset({"event_msg", "response_item", "compacted"}),
@@ -257,11 +268,13 @@ class LogState:
 
     model: str | None = None
     running_total: dict[str, Any] | None = None
+    session: str | None = None  # the session its first line named (Codex's session_meta)
 
 
 REPEATED = NotBilled("the same token counts logged again (Codex writes its token_count event "
                      "again when the rate limits change), counted once")
 NOTHING_BILLED = NotBilled("no token billed (a Codex event with no counts of its own)")
+PLACEHOLDER = NotBilled("not a response (a placeholder a coding agent logs for an API error)")
 
 
 def usage_record(value: Any, state: LogState | None = None, input_format: str = AUTO
@@ -282,6 +295,9 @@ def usage_record(value: Any, state: LogState | None = None, input_format: str = 
     response, envelope = _unwrap(value, envelopes)
     if envelope is not None and envelope.running_total is not None:
         return _session_record(value, response, envelope, state)
+    if envelope is not None and envelope.placeholder_models \
+            and response.get("model") in envelope.placeholder_models:
+        return PLACEHOLDER
     found = _usage_block(response, envelope.usage if envelope else USAGE_KEYS)
     log = input_format if forced else None  # only the forced log's lines are its own
     if envelope is None and forced and envelopes:  # not a line of the forced log...
@@ -387,8 +403,11 @@ def _session_record(value: dict[str, Any], response: dict[str, Any], envelope: E
     if not (record.input or record.output or record.cache_read or record.cache_write_5m
             or record.cache_write_1h):
         return NOTHING_BILLED
-    if record.model is None and envelope.session_model and state is not None:
-        record = record._replace(model=state.model)
+    if envelope.session_model and state is not None:
+        if record.model is None:
+            record = record._replace(model=state.model)
+        if record.session is None and state.session:
+            record = record._replace(session=state.session)
     return record
 
 
@@ -412,10 +431,11 @@ def _session_line(value: dict[str, Any], state: LogState | None, log: str | None
     for line in SESSION_LINES:
         if kind in line.kinds and (log is None or line.log == log) \
                 and (not line.needs or line.needs in value):
-            if line.model and state is not None:
-                named = _first_text((value,), (_steps(line.model),))
-                if named:
+            if state is not None:
+                if line.model and (named := _first_text((value,), (_steps(line.model),))):
                     state.model = named
+                if line.session and (named := _first_text((value,), (_steps(line.session),))):
+                    state.session = named
             return NotBilled(line.why)
     return None
 

@@ -3,8 +3,9 @@
 The third place batches are counted, beside this process and its worker processes
 (:class:`tokcost.inputs.count_files.Counter`): the same :func:`count_batch` runs on the
 cluster's workers, and the results come back in the order the batches were read, so that the
-rows, totals and notes are the ones the single-machine path prints. A batch (a piece of about
-2 MB of one file) is one task, so a single large file spreads over the cluster too. Files under
+rows, totals and notes are the ones the single-machine path prints. A batch (about 2 MB of one
+file: whole lines, a table's rows, a piece of text) is one task, so a single large file spreads
+over the cluster too. Files under
 4 MB are counted here, as --jobs counts them: a task costs more than counting such a file.
 
 Dask (``tokcost[cluster]``) is imported only here, and only when a cluster is asked for; an
@@ -265,18 +266,22 @@ def dask_setup(worker: object) -> None:
 
 
 def place(batch: Batch) -> str:
-    """Where a batch lies in its file, for a message: its lines, conversations or bytes."""
+    """Where a batch lies in its file, for a message, as the single-machine path names places:
+    its lines, rows or conversations, or where its text starts (a byte of the text, which in a
+    compressed file is of the text uncompressed)."""
     if batch.kind == "lines":
         last = batch.first + batch.data.rstrip(b"\n").count(b"\n")
         lines = f"line {batch.first}" if last == batch.first else \
             f"lines {batch.first}-{last}"
-        return f"{batch.label}: {lines} (bytes {batch.offset}-{batch.offset + batch.size - 1})"
+        return f"{batch.label}: {lines} (from byte {batch.offset})"
+    if batch.kind == "rows":
+        return f"{batch.label}: rows from {batch.first:,}"
     if batch.kind == "conversations":
         last = batch.first + len(batch.conversations) - 1
         which = f"conversation {batch.first}" if last == batch.first else \
             f"conversations {batch.first}-{last}"
         return f"{batch.label}: {which}"
-    return f"{batch.label}: bytes {batch.offset}-{batch.offset + batch.size - 1}"
+    return f"{batch.label}: the text from byte {batch.offset}"
 
 
 class _QuietLogs:

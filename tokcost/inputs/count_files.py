@@ -12,7 +12,6 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, Protocol
 
 from tokcost.counting.counter import Accuracy, MessageTokens, ModelCounter, TokenCount, preview
@@ -28,8 +27,13 @@ from tokcost.errors import (
 from tokcost.formats.conversations import Conversation, parse_conversations, to_anthropic_request
 from tokcost.formats.embeddings import Texts, texts_of
 from tokcost.formats.shape import ConversationError, has_media, image_count
-from tokcost.inputs.sources import Batch, Document, Source, open_source
-from tokcost.inputs.sources import _parse_json as parse_json  # one parse of a line, then its shape
+from tokcost.inputs.sources import (
+    Batch,
+    Document,
+    open_source,
+    parse_json_line,  # one parse of a line, then its shape
+    source_of,
+)
 from tokcost.output import Column, accuracy_with_band
 from tokcost.pricing.costing import TokenUsage, cost_of, image_fee
 from tokcost.pricing.schema import STANDARD, ModelPrice
@@ -144,16 +148,18 @@ class BatchResult:
 # --- counting one batch (here or in a worker) -------------------------------------------------
 
 # Per process, so that encodings load once; keyed by everything that decides the counts (the
-# model's table entry and the calibration in force), not by the model's name alone.
-_counters: dict[tuple[ModelPrice, tuple[str, int, int] | None], ModelCounter] = {}
+# model's table entry and the calibration in force), not by the model's name alone. The entry
+# by its id: this is looked up for every conversation, where hashing the whole entry costs
+# more than counting a short message. (The entry is kept, so that its id stays its own.)
+_counters: dict[tuple[int, tuple[str, int, int] | None], tuple[ModelPrice, ModelCounter]] = {}
 
 
 def _counter(model: ModelPrice) -> ModelCounter:
-    key = (model, calibration_stamp() if os.environ.get(CALIBRATION_ENV_VAR) else None)
-    counter = _counters.get(key)
-    if counter is None:
-        counter = _counters[key] = ModelCounter(model)
-    return counter
+    key = (id(model), calibration_stamp() if os.environ.get(CALIBRATION_ENV_VAR) else None)
+    found = _counters.get(key)
+    if found is None or found[0] is not model:
+        found = _counters[key] = (model, ModelCounter(model))
+    return found[1]
 
 
 def load_counters(job: CountJob) -> None:
@@ -166,6 +172,7 @@ def load_counters(job: CountJob) -> None:
 def count_batch(batch: Batch, job: CountJob) -> BatchResult:
     """Count one batch for the job's models; problems come back as messages, in order."""
     result = BatchResult(size=batch.size)
+    result.problems.extend(batch.problems)
     if batch.kind == "text":
         alike = _Alike()
         for model in job.models or (job.table.resolve(DEFAULT_MODEL).model,):
@@ -194,7 +201,17 @@ def count_batch(batch: Batch, job: CountJob) -> BatchResult:
             for conversation in conversations:
                 _count_conversation(conversation, (batch.label, ":", number), job, result)
         return result
-    result.problems.extend(batch.problems)
+    if batch.kind == "rows":
+        for number, held in batch.rows():
+            if isinstance(held, InputFileError):
+                result.problems.append(str(held))
+            elif isinstance(held, Texts):
+                _count_texts(held, (batch.label, ": row ", number), job, result)
+            else:
+                for conversation in held:
+                    _count_conversation(conversation, (batch.label, ": row ", number), job,
+                                        result)
+        return result
     for offset, conversation in enumerate(batch.conversations):
         _count_conversation(conversation, (batch.label, ": conversation ", batch.first + offset),
                             job, result)
@@ -205,7 +222,7 @@ def _parse_line(number: int, line: str, label: str, fmt: str | None
                 ) -> list[Conversation] | Texts:
     """The conversations of one JSON Lines line, or the texts it holds to embed (unless a
     conversation format is forced); InputFileError names the line."""
-    value = parse_json(line, label, number - 1)
+    value = parse_json_line(line, label, number - 1)
     try:
         if fmt in (None, "batch"):
             texts = texts_of(value)
@@ -571,7 +588,7 @@ class Counter:
         """Count a document: a FileCount per model, its problems and notes."""
         tallies: dict[str, _Tally] = {}
         problems: list[InputFileError] = []
-        notes: dict[str, None] = {}
+        notes: dict[str, None] = dict.fromkeys(document.notes)
         refused: dict[str, list[Any]] = {}
         number = 0
         for result in self._results(document):
@@ -725,9 +742,11 @@ def count_file(
     jobs: int = 1,
     service_tier: str = STANDARD,
     batch: bool = False,
+    column: str | None = None,
 ) -> DocumentCount:
     """Count one file for each model named (default: the one it names, else gpt-4o), priced
-    as input (at Batch API prices with ``batch``).
+    as input (at Batch API prices with ``batch``). ``column``: the column of a Parquet or
+    Arrow table to count (default: the one its shape suggests).
 
     Raises InputFileError when the file cannot be read, and, with ``exact``, ApiError naming
     the file and conversation when Anthropic's API fails for it.
@@ -735,7 +754,7 @@ def count_file(
     table = table or load_price_table()
     job = CountJob(table, tuple(table.resolve(name).model for name in models), per_message,
                    exact, table.check_service_tier(service_tier), batch)
-    document = open_source(Source(str(path), Path(path)), input_format, encoding_errors)
+    document = open_source(source_of(path), input_format, encoding_errors, column)
     with Counter(job, jobs) as counter:
         return counter.count(document)
 

@@ -1,24 +1,29 @@
 """Finding the inputs to count and reading each as a stream of batches.
 
 Paths, directories (recursively: their text and JSON files), glob patterns and ``-`` for stdin;
-each real file once, however many paths reach it.
+each real file once, however many paths reach it. URLs (``s3://bucket/key``, ``https://...``)
+name remote files, folders and patterns alike (:mod:`tokcost.inputs.remote`).
 A file's format comes from its content: a JSON document, JSON Lines (one conversation a line,
-or OpenAI Batch API input) or plain text. JSON Lines and text are read incrementally, in batches
-of about 2 MB, so memory stays flat however large the file; a JSON document is read as one text
-(one copy) and parsed. Batches are what the counting workers take, in order.
+or OpenAI Batch API input) or plain text, each maybe gzip- or zstd-compressed
+(:mod:`tokcost.inputs.compressed`); or a table, Parquet or Arrow (:mod:`tokcost.inputs.tables`).
+JSON Lines, text and tables are read incrementally, in batches of about 2 MB, so memory stays flat
+however large the file; a JSON document is read as one text (one copy) and parsed. Batches are
+what the counting workers take, in order.
 """
 
 from __future__ import annotations
 
 import functools
+import io
 import json
 import json.scanner
 import os
 import re
 import sys
+import urllib.parse
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import IO, Any, Literal, NamedTuple
 
 from tokcost.errors import InputFileError
@@ -30,11 +35,31 @@ from tokcost.formats.conversations import (
     parse_conversations,
     parse_records,
 )
+from tokcost.formats.embeddings import Texts
+from tokcost.inputs.compressed import (
+    COMPRESSED_SUFFIXES,
+    MAGIC_BYTES,
+    Decompressed,
+    Prefixed,
+    codec_of,
+    format_suffix,
+)
+from tokcost.inputs.remote import expand_url, is_url, open_remote, url_label
+from tokcost.inputs.tables import (
+    LEAD_BYTES,
+    TABLE_SUFFIXES,
+    open_table,
+    parse_row,
+    row_values,
+    table_kind,
+)
 
 INPUT_FORMATS = ("text", "openai", "anthropic", "sharegpt", "gemini", "jsonl", "batch")
-# What a directory contributes: text and JSON files. Anything else there is left alone.
+# What a directory contributes: text and JSON files (compressed too: chats.jsonl.gz), and
+# tables. Anything else there is left alone.
 TEXT_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown", ".rst"})
 JSON_SUFFIXES = frozenset({".json", ".jsonl", ".ndjson"})
+COUNTED_SUFFIXES = TEXT_SUFFIXES | JSON_SUFFIXES | TABLE_SUFFIXES
 _GLOB_CHARACTERS = frozenset("*?[")
 STDIN = "-"
 STDIN_LABEL = "<stdin>"
@@ -48,10 +73,11 @@ _SAFE_TEXT_CUT = re.compile(rb"\n(?=[A-Za-z])")
 
 @dataclass(frozen=True)
 class Source:
-    """One input: a file, or standard input."""
+    """One input: a file, a remote file (by its URL), or standard input."""
 
     label: str
     path: Path | None = None
+    url: str | None = None
 
 
 @dataclass
@@ -59,13 +85,15 @@ class Batch:
     """A piece of one document, counted as a unit (in a worker process or here).
 
     ``data`` holds whole lines of JSON Lines, as bytes (the worker decodes them), the first being
-    line ``first`` at byte ``offset``; ``conversations`` holds parsed conversations of a JSON
+    line ``first`` at byte ``offset``; or, for ``rows``, rows of a table's column as Arrow IPC
+    bytes, the first being row ``first``, each read as ``shape`` says (see
+    :mod:`tokcost.inputs.tables`); ``conversations`` holds parsed conversations of a JSON
     document, the first being number ``first``; ``text`` a run of text, starting at byte
     ``offset``.
     """
 
     label: str
-    kind: Literal["lines", "conversations", "text"]
+    kind: Literal["lines", "conversations", "text", "rows"]
     fmt: str | None  # a forced conversation format, or None to detect
     data: bytes = b""
     conversations: list[Conversation] = field(default_factory=list)
@@ -74,8 +102,29 @@ class Batch:
     text: str = ""
     size: int = 0
     errors: str = "strict"
-    # Records of a JSON list that could not be read, each with its place, as bad lines are.
+    # Records of a JSON list that could not be read, each with its place, as bad lines are;
+    # rows of a table, and the damage of a compressed stream, likewise.
     problems: list[str] = field(default_factory=list)
+    shape: str = ""  # rows: "messages", "sharegpt" or "texts"
+    column: str = ""  # rows: the column they are of, for their errors
+
+    def rows(self) -> Iterator[tuple[int, list[Conversation] | Texts | InputFileError]]:
+        """(row number, what it holds) of each row of a rows batch; a row that holds no
+        conversation or text comes with an InputFileError naming it instead, and rows that
+        cannot be decoded at all as one InputFileError naming the first."""
+        if not self.data:  # rows that could not be read: only their problem comes
+            return
+        try:
+            values = row_values(self.data)
+        except Exception as error:  # pyarrow's errors, or text that is not UTF-8
+            yield self.first, InputFileError(
+                f"{self.label}: rows from {self.first:,}: cannot be read ({error})")
+            return
+        for number, value in enumerate(values, start=self.first):
+            try:
+                yield number, parse_row(value, self.shape, self.column, self.fmt)
+            except ConversationError as error:
+                yield number, InputFileError(f"{self.label}: row {number}: {error}")
 
     def lines(self) -> Iterator[tuple[int, str | InputFileError]]:
         """(line number, text) of each non-blank line of a lines batch; a line that is not
@@ -101,6 +150,7 @@ class Document:
     format: str
     size: int | None
     _batches: Iterator[Batch]
+    notes: list[str] = field(default_factory=list)  # for people: which column was read...
 
     def batches(self) -> Iterator[Batch]:
         return self._batches
@@ -116,10 +166,11 @@ class Expansion(NamedTuple):
 
 
 def expand_inputs(arguments: Sequence[str],
-                  suffixes: frozenset[str] = TEXT_SUFFIXES | JSON_SUFFIXES) -> Expansion:
+                  suffixes: frozenset[str] = COUNTED_SUFFIXES) -> Expansion:
     """The sources the arguments name, in order, and an error for each argument that names none.
 
-    Folders are searched (for files with one of ``suffixes``) and ``**`` patterns matched
+    Folders are searched (for files with one of ``suffixes``, or with one of them and a
+    compression suffix: ``.jsonl.gz``, ``.txt.zst``) and ``**`` patterns matched
     through symbolic links to folders, but a link back to a folder the search is inside (a loop)
     is not followed, and noted. A file that several arguments, links or paths reach is one
     file: counted once, and noted once.
@@ -131,16 +182,16 @@ def expand_inputs(arguments: Sequence[str],
         if argument == STDIN:
             found.append(Source(STDIN_LABEL))
             continue
+        if is_url(argument):
+            _expand_url(argument, suffixes, found, problems)
+            continue
         path = Path(argument)
         if path.is_dir():
             files = [Path(match) for match in _walk(argument, ["**", "*"], loops)
-                     if Path(match).suffix.lower() in suffixes]
+                     if _counted(match, suffixes)]
             files = sorted(file for file in files if file.is_file())
             if not files:
-                what = "JSON" if suffixes <= JSON_SUFFIXES else "text or JSON"
-                problems.append(InputFileError(
-                    f"{argument}: the directory holds no {what} files to count "
-                    f"({', '.join(sorted(suffixes))})"))
+                problems.append(_empty_folder(argument, suffixes))
             found.extend(Source(str(file), file) for file in files)
         elif path.exists():
             found.append(Source(argument, path))
@@ -160,21 +211,60 @@ def expand_inputs(arguments: Sequence[str],
     return Expansion(sources, problems, [*loops, *twice])
 
 
+def source_of(name: str | os.PathLike[str]) -> Source:
+    """The source one file names: a local path, or a URL."""
+    if isinstance(name, str) and is_url(name):
+        return Source(url_label(name), url=name)
+    return Source(str(name), Path(name))
+
+
+def _counted(name: str, suffixes: frozenset[str]) -> bool:
+    """Whether a file found in a folder is one to count: by its suffix, or, compressed, by the
+    suffix before the compression's (tables are compressed inside, not as a whole)."""
+    suffix = Path(name).suffix.lower()
+    if suffix in COMPRESSED_SUFFIXES:
+        return format_suffix(name) in suffixes - TABLE_SUFFIXES
+    return suffix in suffixes
+
+
+def _empty_folder(argument: str, suffixes: frozenset[str]) -> InputFileError:
+    what = ("JSON" if suffixes <= JSON_SUFFIXES else "text, JSON or table"
+            if suffixes & TABLE_SUFFIXES else "text or JSON")
+    listed = ", ".join([*sorted(suffixes - TABLE_SUFFIXES), *sorted(suffixes & TABLE_SUFFIXES)])
+    packed = "compressed too" if what == "JSON" else "text and JSON compressed too"
+    return InputFileError(f"{argument}: the directory holds no {what} files to count ({listed}; "
+                          f"{packed}: .gz, .zst)")
+
+
+def _expand_url(argument: str, suffixes: frozenset[str], found: list[Source],
+                problems: list[InputFileError]) -> None:
+    """The remote files a URL names, into ``found``; what is wrong, into ``problems``."""
+    try:
+        kind, urls = expand_url(argument, lambda name: _counted(name, suffixes))
+    except InputFileError as error:
+        problems.append(error)
+        return
+    if not urls:
+        problems.append(_empty_folder(argument, suffixes) if kind == "folder" else
+                        InputFileError(f"{argument}: no file matches this pattern"))
+    found.extend(Source(url_label(url), url=url) for url in urls)
+
+
 def _each_file_once(found: Sequence[Source]) -> tuple[list[Source], list[str]]:
-    """The sources with each real file (device and inode) kept where it first appears, and a
-    note for each file reached more than once."""
-    first: dict[tuple[int, int], Source] = {}
-    others: dict[tuple[int, int], dict[str, None]] = {}
+    """The sources with each real file (device and inode; a remote one by its URL) kept where
+    it first appears, and a note for each file reached more than once."""
+    first: dict[object, Source] = {}
+    others: dict[object, dict[str, None]] = {}
     sources = []
     for source in found:
         try:
             status = source.path.stat() if source.path is not None else None
         except OSError:
             status = None  # opening it will say what is wrong
-        if status is None:
+        if status is None and source.url is None:
             sources.append(source)
             continue
-        identity = (status.st_dev, status.st_ino)
+        identity: object = source.url if status is None else (status.st_dev, status.st_ino)
         if identity in first:
             others[identity][source.label] = None
             continue
@@ -264,6 +354,8 @@ def _names(folder: str, hidden: bool) -> list[str]:
 
 
 def _open_binary(source: Source) -> IO[bytes]:
+    if source.url is not None:
+        return open_remote(source.url)
     if source.path is None:
         return sys.stdin.buffer
     try:
@@ -277,14 +369,34 @@ def _open_binary(source: Source) -> IO[bytes]:
         raise InputFileError(f"{source.label}: {why_unreadable(error)}") from None
 
 
-def _opened(source: Source) -> tuple[IO[bytes], bytes]:
-    """The source's stream and its first bytes; InputFileError when it is not UTF-8 text or
-    holds nothing."""
+def _lead(source: Source) -> tuple[IO[bytes], bytes]:
+    """The source's stream, and its first bytes: enough to tell a table or a codec by."""
     stream = _open_binary(source)
+    try:
+        return stream, stream.read(max(MAGIC_BYTES, LEAD_BYTES))
+    except OSError as error:
+        raise InputFileError(f"{source.label}: {why_unreadable(error)}") from None
+
+
+def _opened(source: Source, opened: tuple[IO[bytes], bytes] | None = None
+            ) -> tuple[Any, bytes, Decompressed | None]:
+    """The source's stream (decompressed, when it is compressed), its first bytes, and the
+    decompressing reader if any; InputFileError when it is not UTF-8 text or holds nothing."""
+    raw, lead = opened or _lead(source)
+    stream: Any = raw
+    if raw.seekable():
+        raw.seek(0)
+    else:  # standard input from a pipe
+        stream = Prefixed(lead, raw)
+    codec = codec_of(lead)
+    decompressed = Decompressed(stream, codec, source.label) if codec else None
+    stream = decompressed or stream
     try:
         head = _read_head(stream)
     except OSError as error:
         raise InputFileError(f"{source.label}: {why_unreadable(error)}") from None
+    if decompressed is not None and decompressed.damage is not None and _blank(head):
+        raise InputFileError(decompressed.damage.message(source.label, "lines"))
     if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise InputFileError(f"{source.label}: is UTF-16 text (it starts with a UTF-16 byte "
                              "order mark); save it as UTF-8")
@@ -293,26 +405,100 @@ def _opened(source: Source) -> tuple[IO[bytes], bytes]:
                              "not text or JSON")
     if _blank(head):
         raise InputFileError(f"{source.label}: is empty; there is nothing to count")
-    return stream, head
+    return stream, head, decompressed
+
+
+# The conversation formats a table's rows may be read as (its column's shape decides the rest).
+_TABLE_FORMATS = ("openai", "anthropic", "sharegpt")
 
 
 def open_source(source: Source, input_format: str | None = None,
-                encoding_errors: str = "strict") -> Document:
-    """Open one source and decide its format; raise InputFileError when nothing can be counted."""
-    stream, head = _opened(source)
-    size = source.path.stat().st_size if source.path is not None else None
-    shape = _sniff(head, source)
+                encoding_errors: str = "strict", column: str | None = None) -> Document:
+    """Open one source and decide its format; raise InputFileError when nothing can be counted.
+
+    ``column``: the column of a table to count (default: the one its shape suggests); only a
+    table has columns.
+    """
+    raw, lead = _lead(source)
+    name = _name(source)
+    table = table_kind(lead, PurePath(name).suffix.lower())
+    if table is not None:
+        return _table_document(source, raw, table, input_format, column)
+    if column is not None:
+        raw.close()
+        raise InputFileError(f"{source.label}: --column chooses a column of a Parquet or Arrow "
+                             "table, and this is not one; count it without --column")
+    size = source.path.stat().st_size if source.path is not None else _remote_size(raw)
+    stream, head, decompressed = _opened(source, (raw, lead))
+    shape = _sniff(head, format_suffix(name))
     fmt = input_format if input_format in CONVERSATION_FORMATS else None
+    if decompressed is not None and (input_format == "text" or input_format is None
+                                     and shape in ("text", "json")):
+        decompressed.whole_lines = False  # no lines to keep whole: all the text before damage
     if input_format == "text" or input_format is None and shape == "text":
-        return Document(source.label, "text", size,
-                        _text_batches(stream, head, source.label, encoding_errors))
+        return Document(source.label, "text", size, _checked(
+            _text_batches(stream, head, source.label, encoding_errors), source.label,
+            decompressed, "text"))
     if input_format in ("jsonl", "batch") or shape == "jsonl":
         label_format = "batch" if input_format == "batch" or _first_is_batch(head) else "jsonl"
-        return Document(source.label, label_format, size,
-                        _line_batches(stream, head, source.label, fmt, encoding_errors))
+        return Document(source.label, label_format, size, _checked(
+            _line_batches(stream, head, source.label, fmt, encoding_errors), source.label,
+            decompressed, "lines"))
     conversations, problems = _read_json_document(stream, head, source, fmt, encoding_errors)
     return Document(source.label, fmt or conversations[0].source_format, size,
                     _conversation_batches(conversations, source.label, problems))
+
+
+def _table_document(source: Source, raw: IO[bytes], table: str, input_format: str | None,
+                    column: str | None) -> Document:
+    if source.path is None and source.url is None:
+        raise InputFileError(f"{source.label}: a Parquet or Arrow table is read from its file, "
+                             "not from standard input: give its path")
+    if input_format is not None and input_format not in _TABLE_FORMATS:
+        raw.close()
+        raise InputFileError(f"{source.label}: --input-format {input_format} does not apply to "
+                             "a table: its column's shape decides (choose the column with "
+                             "--column)")
+    if source.path is not None:
+        raw.close()  # a local table is mapped from its path
+        opened = open_table(source.path, source.label, table, column)
+    else:  # a remote one is read through its stream, a row group at a time
+        raw.seek(0)
+        opened = open_table(raw, source.label, table, column, size=_remote_size(raw))
+    batches = (Batch(source.label, "rows", input_format, data=piece.data, first=piece.first,
+                     size=piece.size, problems=[piece.problem] if piece.problem else [],
+                     shape=opened.shape, column=opened.column)
+               for piece in opened.pieces(BATCH_BYTES))
+    return Document(source.label, table, opened.size, batches, opened.notes)
+
+
+def _checked(batches: Iterator[Batch], label: str, decompressed: Decompressed | None,
+             unit: str) -> Iterator[Batch]:
+    """The batches of a stream; of a compressed one, with their sizes in compressed bytes (what
+    progress is measured against) and the damage, if the stream is damaged, after them."""
+    if decompressed is None:
+        yield from batches
+        return
+    done = 0
+    for batch in batches:
+        batch.size, done = decompressed.consumed - done, decompressed.consumed
+        yield batch
+    if decompressed.damage is not None:
+        yield Batch(label, "lines", None, problems=[decompressed.damage.message(label, unit)])
+
+
+def _remote_size(stream: IO[bytes]) -> int | None:
+    """A remote file's size, which its stream knows (None for standard input)."""
+    size = getattr(stream, "size", None)
+    return size if isinstance(size, int) else None
+
+
+def _name(source: Source) -> str:
+    """The name whose suffixes tell a source's format: its path, a URL's path ("" for
+    standard input)."""
+    if source.url is not None:
+        return urllib.parse.urlsplit(source.url).path
+    return str(source.path) if source.path is not None else ""
 
 
 def _blank(data: bytes) -> bool:
@@ -320,7 +506,7 @@ def _blank(data: bytes) -> bool:
     return not data.strip().removeprefix(_BOM).strip()
 
 
-def _read_head(stream: IO[bytes]) -> bytes:
+def _read_head(stream: Any) -> bytes:
     """The first bytes, to tell the format from: _SNIFF_BYTES, and on while they are all
     whitespace. A file is empty only when nothing else follows, however much whitespace
     leads; the format is told from the first thing that is not whitespace. (The whitespace
@@ -334,9 +520,9 @@ def _read_head(stream: IO[bytes]) -> bytes:
     return head
 
 
-def _sniff(head: bytes, source: Source) -> str:
-    """'json' for one JSON document, 'jsonl' for JSON Lines, else 'text'."""
-    suffix = source.path.suffix.lower() if source.path else ""
+def _sniff(head: bytes, suffix: str) -> str:
+    """'json' for one JSON document, 'jsonl' for JSON Lines, else 'text' (``suffix``: the one
+    the file's name gives its format, "" for standard input)."""
     start = head.lstrip(_BOM + b" \t\r\n")[:1]
     if suffix in LINE_SUFFIXES and start == b'"':
         return "jsonl"  # a JSON string a line: texts to embed
@@ -385,7 +571,7 @@ def _first_is_batch(head: bytes) -> bool:
     return isinstance(value, dict) and "custom_id" in value and "body" in value
 
 
-def _chunks(stream: IO[bytes], head: bytes) -> Iterator[bytes]:
+def _chunks(stream: Any, head: bytes) -> Iterator[bytes]:
     """The stream's bytes in blocks of about BATCH_BYTES, starting with what was sniffed."""
     if head.startswith(_BOM):
         head = head[len(_BOM):]
@@ -438,14 +624,14 @@ def _line_cut(data: bytes, near: int) -> int | None:
     return cut or None
 
 
-def _text_batches(stream: IO[bytes], head: bytes, label: str, errors: str
+def _text_batches(stream: Any, head: bytes, label: str, errors: str
                   ) -> Iterator[Batch]:
     for piece, offset in _pieces(_chunks(stream, head), _text_cut):
         yield Batch(label, "text", None, text=_decode(piece, label, errors, offset),
                     offset=offset, size=len(piece))
 
 
-def _line_batches(stream: IO[bytes], head: bytes, label: str, fmt: str | None, errors: str
+def _line_batches(stream: Any, head: bytes, label: str, fmt: str | None, errors: str
                   ) -> Iterator[Batch]:
     """Whole lines in batches of about BATCH_BYTES, left undecoded for the workers."""
     first = 1
@@ -456,7 +642,7 @@ def _line_batches(stream: IO[bytes], head: bytes, label: str, fmt: str | None, e
         first += piece.count(b"\n")
 
 
-def _read_json_document(stream: IO[bytes], head: bytes, source: Source, fmt: str | None,
+def _read_json_document(stream: Any, head: bytes, source: Source, fmt: str | None,
                         errors: str) -> tuple[list[Conversation], list[str]]:
     """Parse a whole JSON document, holding one copy of it: a file is decoded straight from a
     read-only memory map (its bytes stay in the page cache, not in this process's memory), and
@@ -473,8 +659,13 @@ def _read_json_document(stream: IO[bytes], head: bytes, source: Source, fmt: str
     return conversations, [f"{source.label}: {error}" for error in bad]
 
 
-def _whole_text(stream: IO[bytes], head: bytes, source: Source, errors: str) -> str:
-    if source.path is not None:
+def _whole_text(stream: Any, head: bytes, source: Source, errors: str) -> str:
+    if isinstance(stream, Decompressed):
+        data = b"".join(_chunks(stream, head))
+        if stream.damage is not None:
+            raise InputFileError(stream.damage.message(source.label, "json"))
+        return _decode(data, source.label, errors, 0)
+    if source.path is not None and isinstance(stream, io.BufferedReader):
         import mmap
 
         problem = None
@@ -508,6 +699,18 @@ def _parse_json(text: str, label: str, line_offset: int = 0) -> Any:
         raise InputFileError(f"{label}: JSON nested too deeply to read") from None
 
 
+def parse_json_line(line: str, label: str, line_offset: int = 0) -> Any:
+    """One line of JSON Lines, as json.loads reads it: by msgspec where it reads the line (the
+    same value, three times as fast), else by json, whose error names the line's place."""
+    fast = _fast_json()
+    if fast is not None:
+        try:
+            return fast(line)
+        except _fast_refusals():  # json reads what msgspec refuses, or says what is wrong
+            pass
+    return _parse_json(line, label, line_offset)
+
+
 def _conversation_batches(conversations: list[Conversation], label: str,
                           problems: Sequence[str] = (), per_batch: int = 2000
                           ) -> Iterator[Batch]:
@@ -519,7 +722,7 @@ def _conversation_batches(conversations: list[Conversation], label: str,
 
 def parse_line(number: int, line: str, label: str, fmt: str | None) -> list[Conversation]:
     """The conversations of one JSON Lines line; InputFileError names the line."""
-    value = _parse_json(line, label, number - 1)
+    value = parse_json_line(line, label, number - 1)
     try:
         return parse_conversations(value, fmt)
     except ConversationError as error:
@@ -537,18 +740,30 @@ class WholeDocument:
     skipped: list[str] = field(default_factory=list)  # the lines or records that were bad
 
 
-def read_whole(source: Source, input_format: str | None = None) -> WholeDocument:
-    """Read a document completely (for --from). A bad line or record is set aside (in
+def read_whole(source: Source, input_format: str | None = None,
+               column: str | None = None) -> WholeDocument:
+    """Read a document completely (for --from). A bad line, record or row is set aside (in
     ``skipped``) and the rest kept; a document with nothing good is an error."""
-    document = open_source(source, input_format)
+    document = open_source(source, input_format, column=column)
     whole = WholeDocument(document.label, document.format)
     texts = []
     for batch in document.batches():
+        whole.skipped.extend(batch.problems)
         if batch.kind == "text":
             texts.append(batch.text)
         elif batch.kind == "conversations":
             whole.conversations.extend(batch.conversations)
-            whole.skipped.extend(batch.problems)
+        elif batch.kind == "rows":
+            if batch.shape == "texts":
+                raise InputFileError(
+                    f"{batch.label}: the `{batch.column}` column holds texts, not "
+                    "conversations; --from reads conversations (a `messages` or "
+                    "`conversations` column: choose one with --column)")
+            for _, held in batch.rows():
+                if isinstance(held, InputFileError):
+                    whole.skipped.append(str(held))
+                elif not isinstance(held, Texts):  # (texts come only from a column of texts)
+                    whole.conversations.extend(held)
         else:
             for number, line in batch.lines():
                 try:
@@ -571,17 +786,20 @@ def json_values(source: Source, encoding_errors: str = "strict"
     every element of a JSON list (``file: [3]``), or the one document. A line that is not
     JSON comes as an InputFileError naming it, and the lines after it still come;
     InputFileError is raised when the source as a whole cannot be read."""
-    stream, head = _opened(source)
+    stream, head, decompressed = _opened(source)
     try:
         yield from _values(stream, head, source, encoding_errors)
+        if decompressed is not None and decompressed.damage is not None:
+            yield source.label, InputFileError(decompressed.damage.message(source.label,
+                                                                           "lines"))
     finally:
-        if source.path is not None:
+        if source.path is not None or source.url is not None:
             stream.close()
 
 
-def _values(stream: IO[bytes], head: bytes, source: Source, encoding_errors: str
+def _values(stream: Any, head: bytes, source: Source, encoding_errors: str
             ) -> Iterator[tuple[str, Any | InputFileError]]:
-    if _sniff(head, source) == "jsonl":
+    if _sniff(head, format_suffix(_name(source))) == "jsonl":
         for batch in _line_batches(stream, head, source.label, None, encoding_errors):
             yield from _batch_values(batch)
         return
@@ -600,14 +818,23 @@ _LINE_BLANK = " \t\n\r\x0b\x0c"  # what bytes.strip() strips: a line of only thi
 
 
 @functools.cache
-def _fast_json() -> Callable[[bytes], Any] | None:
-    """msgspec's JSON decoder, where it is installed (an optional speed-up: it reads JSON
-    three times as fast as json); None where it is not."""
+def _fast_json() -> Callable[[bytes | str], Any] | None:
+    """msgspec's JSON decoder (a dependency: it reads JSON three times as fast as json);
+    None where it cannot be imported, and json reads everything."""
     try:
         from msgspec.json import Decoder
     except ImportError:
         return None
     return Decoder().decode
+
+
+@functools.cache
+def _fast_refusals() -> tuple[type[BaseException], ...]:
+    """What msgspec raises for a text it does not read (json may read it: NaN, a lone
+    surrogate, a number too large for a float)."""
+    from msgspec import DecodeError, ValidationError
+
+    return DecodeError, ValidationError, RecursionError
 
 
 def _batch_values(batch: Batch) -> Iterator[tuple[str, Any | InputFileError]]:
@@ -622,14 +849,12 @@ def _decoded_values(batch: Batch, decode: Callable[[bytes], Any]
     reads a line at all it reads the value json does (tests/test_usage_formats.py checks);
     a line it refuses (not JSON, not UTF-8, NaN, a lone surrogate...) is read as before,
     by json, for json's value or error."""
-    from msgspec import DecodeError, ValidationError
-
     label, number, offset = batch.label, batch.first, batch.offset
     for raw in batch.data.split(b"\n"):
         if raw.strip():
             try:
                 yield f"{label}:{number}", decode(raw)
-            except (DecodeError, ValidationError, RecursionError):
+            except _fast_refusals():
                 yield f"{label}:{number}", _line_value(batch, raw, number, offset)
         number += 1
         offset += len(raw) + 1

@@ -6,11 +6,14 @@ only for display. A price the table lacks raises :class:`UnpricedError`; it is n
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 from typing import NamedTuple
 
 from tokcost.errors import UnpricedError
 from tokcost.pricing.schema import PER_MILLION, STANDARD, ModelPrice, PriceSet, Rates, Tier
+
+_ZERO = Decimal(0)
 
 
 class TokenUsage(NamedTuple):
@@ -78,8 +81,33 @@ def rates_for(model: ModelPrice, prompt_tokens: int, *, batch: bool = False,
     return _priced_rates(model, prompt_tokens, batch, service_tier)[0]
 
 
+# (id of the model's entry, batch, service tier) -> (the entry, its rates), for the entries
+# whose rates do not depend on the prompt's size (no long-context tier): priced per request,
+# a usage log asks for the same few again and again. The entry is kept so that its id stays
+# its own.
+_FLAT_RATES: dict[tuple[int, bool, str], tuple[ModelPrice, Rates]] = {}
+
+
 def _priced_rates(model: ModelPrice, prompt_tokens: int, batch: bool, service_tier: str
                   ) -> tuple[Rates, Tier | None]:
+    key = (id(model), batch, service_tier)
+    flat = _FLAT_RATES.get(key)
+    if flat is not None and flat[0] is model:
+        return flat[1], None
+    rates, tier = _rates_of(model, prompt_tokens, batch, service_tier)
+    if _flat(model) and len(_FLAT_RATES) < 4096:
+        _FLAT_RATES[key] = (model, rates)
+    return rates, tier
+
+
+def _flat(model: ModelPrice) -> bool:
+    """Whether no price of the model depends on the prompt's size."""
+    return not model.tiers and not any(prices.tiers for _, prices in model.service_tiers) \
+        and (model.batch is None or not model.batch.tiers)
+
+
+def _rates_of(model: ModelPrice, prompt_tokens: int, batch: bool, service_tier: str
+              ) -> tuple[Rates, Tier | None]:
     if batch and service_tier != STANDARD:
         raise UnpricedError(model.id, f"batch price at the {service_tier} service tier (batch "
                                       "is priced from the standard tier)")
@@ -106,6 +134,7 @@ def _priced_rates(model: ModelPrice, prompt_tokens: int, batch: bool, service_ti
     return (batch_tier.rates if batch_tier else model.batch.rates), tier
 
 
+@functools.lru_cache(maxsize=256)  # the same few rates, discounted for every batch request
 def _discounted(rates: Rates, discount: Decimal, applies_to: tuple[str, ...] | None) -> Rates:
     """Rates with a batch discount on the prices it applies to (all, when not said)."""
     if applies_to is None:
@@ -118,7 +147,7 @@ def image_fee(model: ModelPrice, images: int) -> Decimal:
     """What a request's images cost besides their tokens: nothing, unless the model charges
     a fee per image (``fees: {image: ...}``); most bill an image only as its tokens."""
     fee = dict(model.fees).get("image") if images and model.fees else None
-    return images * fee if fee is not None else Decimal(0)
+    return images * fee if fee is not None else _ZERO
 
 
 def cost_of(model: ModelPrice | str, usage: TokenUsage, *, batch: bool = False,
@@ -129,18 +158,20 @@ def cost_of(model: ModelPrice | str, usage: TokenUsage, *, batch: bool = False,
         from tokcost.pricing.table import load_price_table  # the table, only when named
 
         model = load_price_table().resolve(model).model
-    for name, value in zip(TokenUsage._fields, usage, strict=True):
-        if value < 0:
-            raise ValueError(f"{name} tokens must not be negative (got {value})")
+    if min(usage) < 0:
+        name, value = next((name, value) for name, value in zip(TokenUsage._fields, usage,
+                                                                strict=True) if value < 0)
+        raise ValueError(f"{name} tokens must not be negative (got {value})")
     rates, tier = _priced_rates(model, usage.prompt_tokens, batch, service_tier)
-    where = f" {tier.describe()}" if tier else ""
-    where += " under batch pricing" if batch else ""
-    where += f" at the {service_tier} service tier" if service_tier != STANDARD else ""
 
     def priced(tokens: int, rate: Decimal | None, what: str) -> Decimal:
         if tokens == 0:
-            return Decimal(0)
+            return _ZERO
         if rate is None:
+            # Where the price applies, said only when it is missing (this runs per request).
+            where = f" {tier.describe()}" if tier else ""
+            where += " under batch pricing" if batch else ""
+            where += f" at the {service_tier} service tier" if service_tier != STANDARD else ""
             raise UnpricedError(model.id, what + where)
         return tokens * rate / PER_MILLION
 
@@ -160,7 +191,7 @@ def cost_of(model: ModelPrice | str, usage: TokenUsage, *, batch: bool = False,
             usage.cache_write_12h, rates.cache_write_12h, "12-hour cache write price")
     # A fee per request (some providers charge one besides the tokens): every call is one.
     charged = dict(model.fees) if model.fees else {}
-    fees = charged.get("request", Decimal(0))
+    fees = charged.get("request", _ZERO)
     if usage.web_searches:
         fee = charged.get("web_search")
         if fee is None:

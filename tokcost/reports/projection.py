@@ -254,8 +254,12 @@ def project(
     web_searches: int = 0,
     off_peak: Decimal | float | str = 0,
     images: int = 0,
+    column: str | None = None,
 ) -> Projection:
-    """Project a workload's cost on the named models, or every model in the table."""
+    """Project a workload's cost on the named models, or every model in the table.
+
+    ``column``: with ``from_file`` a Parquet or Arrow table, the column holding the
+    conversations (default: the one its shape suggests)."""
     hit_rate = checked_number("--cache-hit-rate", cache_hit_rate, 0, 1)
     days = checked_number("--days-per-month", days_per_month, 0, 31, above_low=True)
     off_peak_share = checked_number("--off-peak", off_peak, 0, 1)
@@ -275,6 +279,8 @@ def project(
                                       ("--turns", simulated)) if value is not None]
     if len(given) > 1:
         raise OptionError(f"give one of {' and '.join(given)}, not both")
+    if column is not None and from_file is None:
+        raise OptionError("--column chooses the column of a --from table: give --from")
     if simulated is not None and (hit_rate or batch or output_tokens is not None):
         raise OptionError("with --turns, caching and sizes come from the simulation: use "
                            "--cache and --assistant-tokens rather than --cache-hit-rate and "
@@ -289,9 +295,9 @@ def project(
     # A document's requests for each way of counting: models that count alike share them.
     counted: dict[tuple[object, ...], list[Request]] = {}
     if from_file is not None:
-        from tokcost.inputs.sources import Source, read_whole
+        from tokcost.inputs.sources import read_whole, source_of
 
-        document = read_whole(Source(str(from_file), Path(from_file)), input_format)
+        document = read_whole(source_of(from_file), input_format, column)
         if document.skipped:
             count = len(document.skipped)
             notes.append(f"{document.label}: skipped {count:,} line{'s' if count != 1 else ''} "

@@ -275,8 +275,12 @@ def simulate(
     table: PriceTable | None = None,
     service_tier: str = STANDARD,
     web_searches: int = 0,
+    column: str | None = None,
 ) -> Simulation:
-    """Simulate a conversation of ``turns`` requests (or replay ``from_file``) on a model."""
+    """Simulate a conversation of ``turns`` requests (or replay ``from_file``) on a model.
+
+    ``column``: with ``from_file`` a Parquet or Arrow table, the column holding the
+    conversation (default: the one its shape suggests)."""
     table = table or load_price_table()
     found = table.resolve(model)
     chosen = found.model
@@ -289,10 +293,12 @@ def simulate(
                    (system_tokens, user_tokens, assistant_tokens))
     assumptions: list[str] = []
     if from_file is not None:
-        system, conversation_turns = _replay(from_file, counter, turns)
+        system, conversation_turns = _replay(from_file, counter, turns, column)
         assumptions.append(f"replaying {len(conversation_turns)} turns of {from_file}, counted "
                            f"with {chosen.id}'s tokenizer")
     else:
+        if column is not None:
+            raise OptionError("--column chooses the column of a --from table: give --from")
         if turns is None:
             raise OptionError("give --turns, or --from FILE to replay a conversation")
         system, conversation_turns = _synthetic(counter, turns, system_tokens, user_tokens,
@@ -367,11 +373,11 @@ def _synthetic(counter: ModelCounter, turns: int, system_tokens: int | None,
     return system, [turn] * turns
 
 
-def _replay(path: str | Path, counter: ModelCounter, turns: int | None
-            ) -> tuple[int, list[Turn]]:
-    from tokcost.inputs.sources import Source, read_whole
+def _replay(path: str | Path, counter: ModelCounter, turns: int | None,
+            column: str | None = None) -> tuple[int, list[Turn]]:
+    from tokcost.inputs.sources import read_whole, source_of
 
-    document = read_whole(Source(str(path), Path(path)))
+    document = read_whole(source_of(path), column=column)
     if len(document.conversations) != 1:
         raise InputFileError(f"{path}: --from replays one conversation; this file holds "
                              f"{len(document.conversations) or 'no'} conversations")

@@ -14,6 +14,7 @@ Each record is priced with the bundled snapshot in force on its day (UTC), as
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -34,7 +35,7 @@ from tokcost.formats.usage import (
 from tokcost.inputs.sources import JSON_SUFFIXES, expand_inputs, json_values
 from tokcost.output import Column
 from tokcost.pricing.costing import Cost, TokenUsage, cost_of
-from tokcost.pricing.dated import Chosen, OneTable, TableChoice
+from tokcost.pricing.dated import Chosen, DatedTables, OneTable, TableChoice
 from tokcost.pricing.schema import STANDARD, ModelPrice
 from tokcost.pricing.table import PriceTable
 
@@ -109,7 +110,8 @@ def read_usage(paths: Sequence[str], encoding_errors: str = "strict", *,
                          f"{input_format!r}")
     sources, problems, notes = expand_inputs(paths, JSON_SUFFIXES)
     log = UsageLog(problems=list(problems), notes=list(notes))
-    seen: set[str] = set()  # the identities of the requests read, where the log gives them
+    # The identities of the requests read, where the log gives them: where in ``records``.
+    seen: dict[str, int] = {}
     records, skipped = log.records, log.skipped
     for source in sources:
         state = LogState()  # what a file's earlier lines said (a session log's model)
@@ -133,17 +135,28 @@ def read_usage(paths: Sequence[str], encoding_errors: str = "strict", *,
                 if key is not None:
                     if key in seen:
                         log.repeats += 1  # the same request again (a streamed update)
+                        _keep_the_final(records, seen[key], record)
                         continue
-                    seen.add(key)
+                    seen[key] = len(records)
                 records.append(PlacedRecord(place, record._replace(source=source.label)))
         except InputFileError as error:  # this file's problem; the others go on
             log.problems.append(error)
     for reason, lines in log.skipped.items():
         log.notes.append(f"{lines:,} line{'s' if lines != 1 else ''} skipped: {reason}")
     if log.repeats:
-        log.notes.append(f"{_requests(log.repeats)} logged again under the same message and "
-                         "request id, counted once")
+        log.notes.append(f"{_requests(log.repeats)} logged again under the same message id, "
+                         "counted once (with the counts of its last update)")
     return log
+
+
+def _keep_the_final(records: list[PlacedRecord], index: int, again: UsageRecord) -> None:
+    """Of a request logged more than once, keep the counts of the update that is furthest on
+    (a streamed message's output grows line by line; the last line has its final count), at
+    the place and time it was first logged."""
+    first = records[index]
+    if again.output > first.record.output:
+        records[index] = first._replace(record=again._replace(
+            time=first.record.time or again.time, source=first.record.source))
 
 
 class PricedRecord(NamedTuple):
@@ -286,7 +299,8 @@ def _cost(record: UsageRecord, usage: TokenUsage, chosen: Chosen, choice: TableC
     """The record's cost with the chosen table or, where that one lacks a price the record
     needs, the first other table that has it; with the table used and the price lacking."""
     lacking = ""
-    for candidate in (chosen, *choice.alternatives(name, chosen.table)):
+    # The other tables are looked at only when the chosen one fails: almost never.
+    for candidate in itertools.chain((chosen,), choice.alternatives(name, chosen.table)):
         try:
             return cost_of(candidate.resolution.model, usage, batch=record.batch,
                            service_tier=record.service_tier), candidate, lacking
@@ -354,7 +368,11 @@ def reprice(priced: Sequence[PricedRecord], targets: Sequence[str],
         costs: list[Decimal | None] = []
         source = item.price
         for name in targets:
-            target = choice.choose(name, _day(item.record)).resolution.model
+            chosen = choice.choose(name, _day(item.record))
+            target = chosen.resolution.model
+            if chosen.instead:
+                notes[f"on {target.id}: priced with table {chosen.table} for some requests "
+                      f"({chosen.instead})"] = None
             scale = scales.get((source.id, target.id))
             if scale is None:
                 scale = scales[source.id, target.id] = token_scale(source, target)
@@ -369,6 +387,9 @@ def reprice(priced: Sequence[PricedRecord], targets: Sequence[str],
                       f"is sold at instead"] = None
                 tier = STANDARD
             record = converted(item.record, scale)
+            if record.batch and target.batch is None:
+                notes[f"on {target.id}: batch requests priced at standard prices (it has no "
+                      "batch price)"] = None
             usage = TokenUsage(
                 input=record.input, output=record.output, cache_read=record.cache_read,
                 cache_write_5m=record.cache_write_5m, cache_write_1h=record.cache_write_1h,
@@ -414,18 +435,22 @@ def _scaled(tokens: int, scale: Decimal) -> int:
     return tokens if scale == 1 else int((tokens * scale).to_integral_value(ROUND_HALF_EVEN))
 
 
-def usage_report(paths: Sequence[str], tables: PriceTable | TableChoice, *,
+def usage_report(paths: Sequence[str], tables: PriceTable | TableChoice | None = None, *,
                  by: Grouping | Sequence[Grouping] = "model", model: str | None = None,
                  encoding_errors: str = "strict", since: date | None = None,
                  until: date | None = None, reprice_on: Sequence[str] = (),
                  tz: tzinfo = timezone.utc, input_format: str = AUTO) -> UsageReport:
     """Read, price and sum the usage records the paths hold, each with the table chosen for
     its day (one table: every record); with ``since``/``until``, only those of those days
-    (in the time zone ``tz``, both included), and periods in that zone."""
+    (in the time zone ``tz``, both included), and periods in that zone. Without ``tables``,
+    the bundled tables, each on its days."""
     keys = _groupings(by)
     if since is not None and until is not None and since > until:
         raise OptionError(f"--since {since} is after --until {until}")
-    choice = OneTable(tables) if isinstance(tables, PriceTable) else tables
+    choice = OneTable(tables) if isinstance(tables, PriceTable) else \
+        tables if tables is not None else DatedTables.bundled()
+    if model is not None:
+        choice.choose(model, None)  # a model typed as an option must be one: else the error
     log = read_usage(paths, encoding_errors, input_format=input_format)
     records = [placed.record for placed in log.records]
     window_notes = []
@@ -496,32 +521,52 @@ def _group(item: PricedRecord, by: str, tz: tzinfo = timezone.utc) -> str:
 
 def _row(keys: Sequence[str], group: Sequence[str], items: Sequence[PricedRecord],
          repriced_on: Sequence[str] = ()) -> dict[str, Any]:
-    costs = [item.cost for item in items if item.cost is not None]
-    parts = [item.parts for item in items if item.parts is not None]
-    records = [item.record for item in items]
-    on_others = {}
-    for index, model in enumerate(repriced_on):
-        found = [cost for item in items if item.repriced
-                 and (cost := item.repriced[index]) is not None]
-        on_others[repriced_column(model)] = sum(found, Decimal(0)) if found else None
-    return on_others | dict(zip(keys, group, strict=True)) | {
+    # One pass over the records (a report may hold millions): tokens, then money by part.
+    tokens = [0, 0, 0, 0, 0]  # input, cached, cache_write, output, reasoning
+    money = dict.fromkeys(COST_PARTS, Decimal(0))
+    cost = stated = Decimal(0)
+    priced = reported = 0
+    on_others: list[Decimal | None] = [None] * len(repriced_on)
+    tables: set[str] = set()
+    for item in items:
+        record = item.record
+        tokens[0] += record.input
+        tokens[1] += record.cache_read
+        tokens[2] += record.cache_write_5m + record.cache_write_1h
+        tokens[3] += record.output
+        tokens[4] += record.reasoning
+        if item.cost is not None:
+            cost += item.cost
+            priced += 1
+        if (parts := item.parts) is not None:
+            for column, part in COST_PARTS.items():
+                money[column] += getattr(parts, part)
+        if record.reported_cost is not None:
+            stated += record.reported_cost
+            reported += 1
+        for index, other in enumerate(item.repriced):
+            if other is not None:
+                on_others[index] = other + (on_others[index] or 0)
+        if item.table:
+            tables.add(item.table)
+    has_parts = any(item.parts is not None for item in items)
+    others = {repriced_column(model): on_others[index]
+              for index, model in enumerate(repriced_on)}
+    return others | dict(zip(keys, group, strict=True)) | {
         "requests": len(items),
-        "input": sum(r.input for r in records),
-        "cached": sum(r.cache_read for r in records),
-        "cache_write": sum(r.cache_write_5m + r.cache_write_1h for r in records),
-        "output": sum(r.output for r in records),
-        "reasoning": sum(r.reasoning for r in records),
-        "unpriced": len(items) - len(costs),
+        "input": tokens[0],
+        "cached": tokens[1],
+        "cache_write": tokens[2],
+        "output": tokens[3],
+        "reasoning": tokens[4],
+        "unpriced": len(items) - priced,
         # Each kind's cost over the priced records (the unpriced ones are in none of them).
-        **{column: sum((getattr(cost, part) for cost in parts), Decimal(0)) if parts else None
-           for column, part in COST_PARTS.items()},
-        "cost_usd": sum(costs, Decimal(0)) if costs else None,
-        "reported_cost_usd": sum(stated, Decimal(0)) if (stated := [
-            r.reported_cost for r in records if r.reported_cost is not None]) else None,
+        **{column: money[column] if has_parts else None for column in COST_PARTS},
+        "cost_usd": cost if priced else None,
+        "reported_cost_usd": stated if reported else None,
         # The tables that priced the row's records (JSON says it for each row).
-        "pricing_version": ", ".join(sorted({item.table for item in items if item.table}))
-                           or None,
-    } | on_others
+        "pricing_version": ", ".join(sorted(tables)) or None,
+    } | others
 
 
 def _requests(count: int) -> str:
