@@ -11,6 +11,7 @@
     python bench/bench.py usage [--runs 5]     time `tokcost usage` on a 100 MB log of responses
     python bench/bench.py encoders [--runs 5]  the fast encoder against tiktoken: counts, speed
     python bench/bench.py parquet [--runs 3]   count the corpus as Parquet against its JSONL
+    python bench/bench.py cluster [--runs 3]   count --cluster local against --jobs 2; partitions
     python bench/bench.py all                  corpus (if missing), count, startup
 
 Standard library only, plus what tokcost installs (tiktoken, and rs-bpe with tokcost[fast]; pyarrow
@@ -853,10 +854,8 @@ def write_parquet(jsonl: Path, target: Path) -> tuple[int, int]:
     return rows, groups
 
 
-def parquet_bench(jsonl: Path, runs: int, tokcost_override: str | None) -> bool:
-    """Time `tokcost count` on the corpus written as Parquet and on its JSONL, with one job and
-    with one per CPU; True when every total matched the JSONL's."""
-    require_corpus([jsonl])
+def ensure_parquet(jsonl: Path) -> Path:
+    """The JSONL written as Parquet (again when the JSONL is newer than it)."""
     target = parquet_path(jsonl)
     if not target.is_file() or target.stat().st_mtime < jsonl.stat().st_mtime:
         progress(f"writing {_rel(target)} ...")
@@ -864,6 +863,14 @@ def parquet_bench(jsonl: Path, runs: int, tokcost_override: str | None) -> bool:
         rows, groups = write_parquet(jsonl, target)
         print(f"wrote {_rel(target)}: {rows:,} rows in {groups} row groups, "
               f"{target.stat().st_size / MB:.1f} MB, in {time.perf_counter() - started:.0f} s")
+    return target
+
+
+def parquet_bench(jsonl: Path, runs: int, tokcost_override: str | None) -> bool:
+    """Time `tokcost count` on the corpus written as Parquet and on its JSONL, with one job and
+    with one per CPU; True when every total matched the JSONL's."""
+    require_corpus([jsonl])
+    target = ensure_parquet(jsonl)
     tokcost = find_tokcost(tokcost_override)
     python = interpreter_of(tokcost)
     cpus = _cpus()
@@ -1556,6 +1563,229 @@ def usage_bench(runs: int, tokcost_overrides: Sequence[str] | None) -> bool:
 
 
 # --------------------------------------------------------------------------------------------
+# cluster: `count --cluster local` against `count --jobs 2`, and what a partition costs
+
+CLUSTER_WORKERS = 2
+CLUSTER_TARGET = 1.2  # the --cluster local time may be at most this many times --jobs 2's
+# Batch sizes for the per-partition figures: tokcost's own (2 MB), then smaller and smaller,
+# so that the cost of each batch shows beside the cost of counting.
+PARTITION_BYTES = (2 << 20, 256 << 10, 64 << 10)
+
+# Run in the tokcost interpreter, a fresh process per measurement: count FILE once at each
+# batch size on a pool of WORKERS (a local Dask cluster, or tokcost's worker processes), after
+# one untimed count that starts the workers and loads the encodings; print the figures as JSON:
+# wall time, and the CPU time of this (the main) process, which reads the file, hands out the
+# batches and tallies the results (and, for the cluster, runs its scheduler and client). Run
+# with the memo off: else the workers would remember every text from the untimed count.
+_PARTITION_PROBE = """\
+import json, sys, time
+from pathlib import Path
+
+def main():
+    path, pool, workers, *sizes = sys.argv[1:]
+    import tokcost.inputs.count_files as count_files
+    import tokcost.inputs.sources as sources
+    from tokcost.pricing.table import load_price_table
+
+    table = load_price_table()
+    job = count_files.CountJob(table, (table.resolve("gpt-4o").model,))
+    count_files.PARALLEL_MIN_BYTES = 0  # every document to the workers, however small
+    figures = {"sizes": []}
+    started = time.perf_counter()
+    if pool == "cluster":
+        from tokcost.inputs.cluster import cluster_counter
+        counter = cluster_counter(job, "local", int(workers))
+    else:
+        counter = count_files.Counter(job, int(workers))
+    figures["start"] = time.perf_counter() - started
+    with counter:
+        def count(size):
+            sources.BATCH_BYTES = size
+            batches = []
+            begun, cpu = time.perf_counter(), time.process_time()
+            document = sources.open_source(sources.Source(path, Path(path)))
+            counted = counter.count(document, lambda read, tokens: batches.append(read))
+            return (time.perf_counter() - begun, time.process_time() - cpu, len(batches),
+                    counted.counts[0])
+
+        count(int(sizes[0]))  # untimed: workers started, encodings loaded
+        for size in map(int, sizes):
+            seconds, cpu, batches, row = count(size)
+            figures["sizes"].append({"bytes": size, "seconds": seconds, "cpu": cpu,
+                                     "batches": batches, "conversations": row.conversations,
+                                     "tokens": row.tokens})
+        closing = time.perf_counter()
+    figures["close"] = time.perf_counter() - closing
+    print(json.dumps(figures))
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def _has_dask(python: str) -> bool:
+    try:
+        done = run([python, "-c", "import distributed"], HELP_TIMEOUT)
+    except BenchError:
+        return False
+    return done.returncode == 0
+
+
+# Stands for the full corpus written as Parquet (bench.py parquet writes the same file).
+CORPUS_AS_PARQUET = DATA_DIR / "as-parquet"
+
+
+def cluster_bench(files: Sequence[Path], runs: int, tokcost_override: str | None) -> bool:
+    """Time `--cluster local` (2 workers) against `--jobs 2` on each file, check that they
+    print the same, and measure what each partition costs; True when every output matched and
+    the cluster kept within CLUSTER_TARGET of --jobs 2."""
+    require_corpus([FULL_CORPUS if path == CORPUS_AS_PARQUET else path for path in files])
+    if CORPUS_AS_PARQUET in files:
+        try:
+            parquet = ensure_parquet(FULL_CORPUS)
+        except BenchError as error:  # no pyarrow here: the JSONL files alone
+            print(f"NOTE: the corpus as Parquet is left out: {error}")
+            files = [path for path in files if path != CORPUS_AS_PARQUET]
+        else:
+            files = [parquet if path == CORPUS_AS_PARQUET else path for path in files]
+    tokcost = find_tokcost(tokcost_override)
+    python = interpreter_of(tokcost)
+    if not _has_dask(python):
+        raise BenchError(f"dask is not installed for {python}: pip install 'tokcost[cluster]'")
+    print(f"== cluster: `--cluster local` ({CLUSTER_WORKERS} workers) vs `--jobs "
+          f"{CLUSTER_WORKERS}`; median of {runs} run(s), wall time, alternating")
+    print(machine_line(python))
+    print(f"tokcost: {tokcost} ({tokcost_version(tokcost)})")
+    print(f"peak memory: {peak_method()}")
+    print(encoder_line(python))
+    ok = True
+    for path in files:
+        ok &= _cluster_file(path, runs, tokcost)
+    print()
+    _partition_costs(files[0], runs, python)
+    return ok
+
+
+def _cluster_file(path: Path, runs: int, tokcost: str) -> bool:
+    size = path.stat().st_size
+    base = [tokcost, "count", str(path), "-m", "gpt-4o", "--format", "csv", "--jobs",
+            str(CLUSTER_WORKERS)]
+    entries = [Timed(f"--jobs {CLUSTER_WORKERS}", base),
+               Timed(f"--cluster local --jobs {CLUSTER_WORKERS}", [*base, "--cluster", "local"])]
+    outputs: dict[str, set[str]] = {entry.label: set() for entry in entries}
+    cpu: dict[str, list[float]] = {entry.label: [] for entry in entries}
+    _warm_page_cache(path)
+
+    def record(entry: Timed, done: Finished) -> None:
+        entry.seconds.append(done.seconds)
+        outputs[entry.label].add(done.stdout)
+        if done.peak_kb is not None:
+            entry.peaks.append(done.peak_kb)
+        if done.cpu_seconds is not None:
+            cpu[entry.label].append(done.cpu_seconds)
+
+    print()
+    print(f"-- {_rel(path)}: {size / MB:.1f} MB; load average before: {_load()}")
+    round_robin(entries, runs, lambda cmd: measure(cmd, COUNT_TIMEOUT), record)
+    rows = []
+    base_cpu = statistics.median(cpu[entries[0].label]) if cpu[entries[0].label] else None
+    for entry in entries:
+        if entry.median is None:
+            rows.append([entry.label, "failed", "-", "-", "-", "-", "-"])
+            continue
+        used = statistics.median(cpu[entry.label]) if cpu[entry.label] else None
+        rows.append([entry.label, f"{entry.median:.2f}", ratio(entry.median, entries[0].median),
+                     f"{size / MB / entry.median:.1f}",
+                     f"{used:.2f}" if used is not None else "?",
+                     ratio(used, base_cpu) if used is not None else "-",
+                     f"{max(entry.peaks) * 1024 / MB:.0f}" if entry.peaks else "?"])
+    print(table(["command", "median s", f"vs --jobs {CLUSTER_WORKERS}", "MB/s", "CPU s",
+                 "CPU vs", "peak MB"], rows, [False, True, True, True, True, True, True]))
+    print("(wall times of each run: "
+          + "; ".join(f"{entry.label} " + ", ".join(f"{s:.2f}" for s in entry.seconds)
+                      for entry in entries) + f"; load average after: {_load()})")
+    for entry in entries:
+        if entry.error:
+            print(f"FAILED {entry.label}: {entry.error}")
+    here, there = (outputs[entry.label] for entry in entries)
+    if len(here) == 1 and here == there:
+        print("SAME OUTPUT: --cluster local printed what --jobs printed, in every run")
+        same = True
+    else:
+        print("DIFFERENT OUTPUT between --cluster local and --jobs (or between runs)")
+        same = False
+    jobs_time, cluster_time = entries[0].median, entries[1].median
+    if jobs_time is None or cluster_time is None:
+        return False
+    within = cluster_time <= CLUSTER_TARGET * jobs_time
+    used = [statistics.median(cpu[entry.label]) if cpu[entry.label] else None
+            for entry in entries]
+    cpu_ratio = f"; its CPU time {used[1] / used[0]:.2f}x" if used[0] and used[1] else ""
+    print(f"{'WITHIN' if within else 'OVER'} TARGET: --cluster local took "
+          f"{cluster_time / jobs_time:.2f}x the --jobs {CLUSTER_WORKERS} time (target: at most "
+          f"{CLUSTER_TARGET}x){cpu_ratio}")
+    return same and within
+
+
+def _partition_costs(path: Path, runs: int, python: str) -> None:
+    """Each batch a task: the time a batch costs at tokcost's size and at smaller ones, on the
+    local cluster and on tokcost's worker processes, and the fixed cost of starting each."""
+    sizes = [str(size) for size in PARTITION_BYTES]
+    print(f"-- partitions: {_rel(path)} counted at batch sizes of "
+          f"{', '.join(_size(int(size)) for size in sizes)} on {CLUSTER_WORKERS} workers; "
+          f"median of {runs} run(s), alternating")
+    probes: dict[str, list[dict[str, Any]]] = {"cluster": [], "jobs": []}
+    for number in range(1, runs + 1):
+        progress(f"   run {number}/{runs} ...")
+        for pool in probes:
+            done = run(["env", "TOKCOST_MEMO=0", python, "-c", _PARTITION_PROBE, str(path),
+                        pool, str(CLUSTER_WORKERS), *sizes], COUNT_TIMEOUT)
+            if done.returncode != 0:
+                raise BenchError(f"the partition probe ({pool}) failed:\n{tail(done.stderr)}")
+            probes[pool].append(json.loads(done.stdout))
+    progress(" " * 30)
+    labels = {"cluster": "--cluster local", "jobs": f"--jobs {CLUSTER_WORKERS}"}
+    rows = []
+    for pool, figures in probes.items():
+        default = None
+        for index, size in enumerate(PARTITION_BYTES):
+            measured = [run_figures["sizes"][index] for run_figures in figures]
+            seconds = statistics.median(m["seconds"] for m in measured)
+            cpu = statistics.median(m["cpu"] for m in measured)
+            batches = measured[0]["batches"]
+            conversations = measured[0]["conversations"]
+            if default is None:
+                default = (seconds, cpu, batches)
+                extra = extra_cpu = "-"
+            else:
+                more = batches - default[2]
+                extra = f"{(seconds - default[0]) / more * 1000:.2f}"
+                extra_cpu = f"{(cpu - default[1]) / more * 1000:.2f}"
+            rows.append([labels[pool], _size(size), f"{batches:,}",
+                         f"{conversations / batches:,.0f}", f"{seconds:.2f}",
+                         f"{seconds / batches * 1000:.1f}", extra,
+                         f"{cpu / batches * 1000:.2f}", extra_cpu])
+    print(table(["pool", "batch", "batches", "convs/batch", "median s", "ms/batch",
+                 "+ms/extra batch", "main CPU ms/batch", "+main CPU ms/extra"], rows,
+                [False, *[True] * 8]))
+    print("(+ms per extra batch: what each batch beyond those of the 2 MB size added to the "
+          "wall time, or to the main process's CPU time: the cost of a partition)")
+    for pool, figures in probes.items():
+        start = statistics.median(f["start"] for f in figures)
+        close = statistics.median(f["close"] for f in figures)
+        print(f"{labels[pool]}: starting {start:.2f} s (the worker processes of --jobs start "
+              f"at the first count, inside its first timed batch), closing {close:.2f} s")
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+
+
+def _size(size: int) -> str:
+    return f"{size >> 20} MB" if size >= 1 << 20 else f"{size >> 10} KB"
+
+
+# --------------------------------------------------------------------------------------------
 # Command line
 
 
@@ -1601,11 +1831,17 @@ def parser() -> argparse.ArgumentParser:
     par.add_argument("file", type=Path, nargs="?", metavar="FILE",
                      help="a JSONL of {\"messages\": [...]} lines (default: the full corpus)")
     par.add_argument("--runs", type=positive, default=3, help="runs per command (default 3)")
+    clu = commands.add_parser("cluster", help="time count --cluster local against --jobs 2, "
+                                              "and the cost of a partition")
+    clu.add_argument("files", type=Path, nargs="*", metavar="FILE",
+                     help="files to count (default: both corpus files, the slice first, then "
+                          "the corpus as Parquet)")
+    clu.add_argument("--runs", type=positive, default=3, help="runs per command (default 3)")
     every = commands.add_parser("all", help="corpus (if missing), count and startup")
     every.add_argument("--runs", type=positive, default=5, help="count runs (default 5)")
     every.add_argument("--startup-runs", type=positive, default=10,
                        help="startup runs (default 10)")
-    for sub in (count, start, sim, rep, par, every):
+    for sub in (count, start, sim, rep, par, clu, every):
         sub.add_argument("--tokcost", metavar="PATH",
                          help="the tokcost program (default: the one beside this Python)")
     return top
@@ -1633,6 +1869,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             breakeven_bench()
         elif args.command == "parquet":
             return 0 if parquet_bench(args.file or FULL_CORPUS, args.runs, args.tokcost) else 1
+        elif args.command == "cluster":
+            files = args.files or [SLICE_CORPUS, FULL_CORPUS, CORPUS_AS_PARQUET]
+            return 0 if cluster_bench(files, args.runs, args.tokcost) else 1
         elif args.command == "encoders":
             return 0 if encoders_bench(args.runs, args.files or [SLICE_CORPUS]) else 1
         elif args.command == "all":

@@ -344,8 +344,10 @@ def test_truncated_sharegpt_file(cli: Run) -> None:
 
 def test_help_says_it_is_offline(cli: Run) -> None:
     words = " ".join(cli("count", "--help").out.replace("│", " ").split())
-    assert "Works offline: nothing leaves this machine unless you pass --exact." in words
-    assert "This is the only option that sends your text off this machine." in words
+    assert ("Works offline: nothing leaves this machine unless you pass --exact, or --cluster "
+            "with a scheduler's address.") in words
+    assert ("It and --cluster with an address are the only options that send your text off "
+            "this machine.") in words
 
 
 def test_library_counts_a_file(current_table: PriceTable) -> None:

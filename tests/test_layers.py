@@ -171,7 +171,7 @@ def test_the_checks_catch_what_they_are_for() -> None:
 
 
 HEAVY = ("tiktoken", "anthropic", "yaml", "tabulate", "matplotlib", "httpx", "pyarrow",
-         "zstandard")
+         "zstandard", "dask", "distributed")
 
 
 def _imported_after(code: str, folder: Path, heavy: tuple[str, ...] = HEAVY) -> list[str]:
@@ -217,6 +217,19 @@ def test_light_commands_load_no_tokenizer_or_sdk(tmp_path: Path) -> None:
     usage = ["usage", str(log), "--reprice-on", "gpt-4o", "--format", "csv"]
     _imported_after(run.format(argv=usage), tmp_path)  # its tables of other days, cached
     assert _imported_after(run.format(argv=usage), tmp_path) == ["[]"]
+
+
+def test_count_loads_dask_only_for_a_cluster(tmp_path: Path) -> None:
+    # --cluster's extra is imported when a cluster is asked for, never by a plain count.
+    example = Path(__file__).parent.parent / "examples" / "support-chat.json"
+    run = (
+        "import contextlib, io\n"
+        "from tokcost.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    status = main(['count', {str(example)!r}, '-m', 'gpt-4o', '-f', 'csv'])\n"
+        "assert status == 0, status\n"
+    )
+    assert _imported_after(run, tmp_path, ("dask", "distributed")) == ["[]"]
 
 
 def test_counting_plain_files_loads_no_dataset_reader(tmp_path: Path) -> None:

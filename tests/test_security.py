@@ -116,7 +116,8 @@ def test_price_files_are_read_with_safe_yaml(cli: Run, tmp_path: Path) -> None:
 
 def test_exact_help_says_it_sends_text_away(cli: Run) -> None:
     words = " ".join(cli("count", "--help").out.replace("│", " ").split())
-    assert "This is the only option that sends your text off this machine." in words
+    assert ("It and --cluster with an address are the only options that send your text off "
+            "this machine.") in words
 
 
 # A "/" and a "+", which URL-encoding changes.

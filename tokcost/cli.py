@@ -459,8 +459,8 @@ def count(
         "--per-message", help="One row per message instead of one per file and model.")] = False,
     exact: Annotated[bool, typer.Option(
         "--exact", help="For Anthropic models, ask Anthropic's count-tokens endpoint (needs "
-                        "ANTHROPIC_API_KEY). This is the only option that sends your text off "
-                        "this machine.")] = False,
+                        "ANTHROPIC_API_KEY). It and --cluster with an address are the only "
+                        "options that send your text off this machine.")] = False,
     encoding_errors: Annotated[EncodingErrors, typer.Option(
         "--encoding-errors", case_sensitive=False,
         help="What to do with bytes that are not UTF-8: stop (strict) or count them as U+FFFD "
@@ -473,6 +473,12 @@ def count(
         "--jobs", "-j", min=1, max=MAX_JOBS,
         help="Worker processes for large inputs (default: one per CPU). Results are the same "
              "for any number.")] = None,
+    cluster: Annotated[Optional[str], typer.Option(
+        "--cluster", envvar="TOKCOST_CLUSTER", metavar="local|ADDRESS",
+        help="Count on a Dask cluster (needs tokcost[cluster]): local starts one on this "
+             "machine (--jobs workers); a scheduler's address (tcp://HOST:8786, or "
+             "$TOKCOST_CLUSTER) sends the input to that cluster. The output is the same.")
+    ] = None,
     batch: Annotated[bool, typer.Option(
         "--batch", help="Price the input at Batch API prices (a model sold without them is "
                         "left unpriced).")] = False,
@@ -486,7 +492,8 @@ def count(
 ) -> None:
     """Count the tokens of text and conversations, exactly where the tokenizer is public.
 
-    Works offline: nothing leaves this machine unless you pass --exact.
+    Works offline: nothing leaves this machine unless you pass --exact, or --cluster with a
+    scheduler's address.
     """
     from tokcost.inputs.count_files import (
         COUNT_COLUMNS,
@@ -517,7 +524,13 @@ def count(
     warnings: list[str] = []
     job = CountJob(table, tuple(models), per_message, exact,
                    _service_tier(table, service_tier, batch), batch)
-    with Counter(job, jobs or default_jobs()) as counter:
+    if cluster:
+        from tokcost.inputs.cluster import cluster_counter
+
+        counting = cluster_counter(job, cluster, jobs)
+    else:
+        counting = Counter(job, jobs or default_jobs())
+    with counting as counter:
         for source in sources:
             try:
                 document = open_source(source, input_format.value if input_format else None,

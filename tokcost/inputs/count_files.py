@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from tokcost.counting.counter import (
     Accuracy,
@@ -186,6 +186,13 @@ def _counter(model: ModelPrice) -> ModelCounter:
     if found is None or found[0] is not model:
         found = _counters[key] = (model, ModelCounter(model))
     return found[1]
+
+
+def load_counters(job: CountJob) -> None:
+    """Make the job's counters (their encodings loaded) in this process, so that worker
+    processes forked from it after share them instead of each loading its own."""
+    for model in job.models or (job.table.resolve(DEFAULT_MODEL).model,):
+        _counter(model)
 
 
 def count_batch(batch: Batch, job: CountJob) -> BatchResult:
@@ -537,16 +544,34 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-class Counter:
-    """Counts documents for one job, spreading large ones over ``jobs`` worker processes."""
+class BatchPool(Protocol):
+    """Somewhere batches are counted away from here: worker processes (_Workers) or a cluster
+    (tokcost.inputs.cluster)."""
 
-    def __init__(self, job: CountJob, jobs: int = 1) -> None:
+    def map(self, batches: Iterator[Batch]) -> Iterator[BatchResult]:
+        """The batches' results, in the order given."""
+        ...
+
+    def close(self) -> None:
+        """Stop, once all the work is done."""
+        ...
+
+    def kill(self) -> None:
+        """Stop at once, dropping the work under way (Ctrl-C, an error)."""
+        ...
+
+
+class Counter:
+    """Counts documents for one job, spreading large ones over ``jobs`` worker processes, or
+    over ``pool`` when given (a cluster)."""
+
+    def __init__(self, job: CountJob, jobs: int = 1, pool: BatchPool | None = None) -> None:
         if jobs < 1:
             raise OptionError(f"--jobs must be at least 1, not {jobs}")
         self.job = job
         # Network calls (--exact) stay in one process: their rate limits are the provider's.
         self.jobs = 1 if job.exact else jobs
-        self._workers: _Workers | None = None
+        self._workers: BatchPool | None = pool
 
     def __enter__(self) -> Counter:
         return self
@@ -570,17 +595,15 @@ class Counter:
 
     def _results(self, document: Document) -> Iterator[BatchResult]:
         large = document.size is None or document.size >= PARALLEL_MIN_BYTES
-        if self.jobs == 1 or not large:
+        if not large or (self._workers is None and self.jobs == 1):
             for batch in document.batches():
                 yield count_batch(batch, self.job)
             return
         yield from self._start_workers().map(document.batches())
 
-    def _start_workers(self) -> _Workers:
+    def _start_workers(self) -> BatchPool:
         if self._workers is None:
-            # Load the encodings first, so that forked workers share them.
-            for model in self.job.models or (self.job.table.resolve(DEFAULT_MODEL).model,):
-                _counter(model)
+            load_counters(self.job)
             # Ctrl-C (and SIGTERM, SIGHUP) waits until every worker is started, so that each
             # can be stopped.
             blocked = _block_interrupts()

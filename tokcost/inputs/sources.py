@@ -88,7 +88,8 @@ class Batch:
     line ``first`` at byte ``offset``; or, for ``rows``, rows of a table's column as Arrow IPC
     bytes, the first being row ``first``, each read as ``shape`` says (see
     :mod:`tokcost.inputs.tables`); ``conversations`` holds parsed conversations of a JSON
-    document, the first being number ``first``; ``text`` a run of text.
+    document, the first being number ``first``; ``text`` a run of text, starting at byte
+    ``offset``.
     """
 
     label: str
@@ -627,7 +628,7 @@ def _text_batches(stream: Any, head: bytes, label: str, errors: str
                   ) -> Iterator[Batch]:
     for piece, offset in _pieces(_chunks(stream, head), _text_cut):
         yield Batch(label, "text", None, text=_decode(piece, label, errors, offset),
-                    size=len(piece))
+                    offset=offset, size=len(piece))
 
 
 def _line_batches(stream: Any, head: bytes, label: str, fmt: str | None, errors: str

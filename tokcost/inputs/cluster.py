@@ -1,0 +1,315 @@
+"""Counting on a Dask cluster: one started on this machine (``local``), or an existing one.
+
+The third place batches are counted, beside this process and its worker processes
+(:class:`tokcost.inputs.count_files.Counter`): the same :func:`count_batch` runs on the
+cluster's workers, and the results come back in the order the batches were read, so that the
+rows, totals and notes are the ones the single-machine path prints. A batch (about 2 MB of one
+file: whole lines, a table's rows, a piece of text) is one task, so a single large file spreads
+over the cluster too. Files under
+4 MB are counted here, as --jobs counts them: a task costs more than counting such a file.
+
+Dask (``tokcost[cluster]``) is imported only here, and only when a cluster is asked for; an
+existing cluster is reached over the network only when its address is named.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import sys
+from collections import deque
+from collections.abc import Iterator
+from typing import Any
+
+from tokcost.counting.rules import CALIBRATION_ENV_VAR
+from tokcost.errors import OptionError, TokcostError
+from tokcost.inputs.count_files import (
+    BatchResult,
+    Counter,
+    CountJob,
+    count_batch,
+    default_jobs,
+    load_counters,
+)
+from tokcost.inputs.sources import Batch
+
+LOCAL = "local"
+# Seconds to wait for a scheduler to answer, and then for it to have a worker.
+CONNECT_TIMEOUT = 5.0
+WORKERS_TIMEOUT = 10.0
+# Batches in flight per worker thread: one being counted and one waiting, so that no worker
+# idles between tasks, while memory holds only a few batches however large the input.
+IN_FLIGHT_PER_THREAD = 2
+# A scheduler's address: tcp://HOST:PORT (or HOST:PORT), or one of dask's other network
+# protocols.
+_ADDRESS = re.compile(r"^(?:(?:tcp|tls|ws|wss|ucx)://[^\s/]+|[^\s/:]+:\d+)$")
+# How a local cluster starts its workers. Forked, a worker is ready in a tenth of a second;
+# spawned (dask's default), each takes seconds to import Python, dask and tokcost afresh, which
+# a count of a few hundred MB cannot win back. Fork only on Linux: on macOS system libraries
+# break in a forked child.
+_START_METHOD = "fork" if sys.platform.startswith("linux") else "spawn"
+# A local cluster's upkeep, cut to what a count needs: dask's defaults suit long interactive
+# sessions, and on a machine of few CPUs the main process (which runs the scheduler) and the
+# workers share them.
+_LOCAL_CLUSTER_CONFIG = {
+    "distributed.worker.multiprocessing-method": _START_METHOD,
+    "distributed.worker.profile.enabled": False,  # a thread sampling every task, in each worker
+    "distributed.worker.memory.monitor-interval": "1s",  # each worker's size, read by the nanny
+    "distributed.admin.system-monitor.interval": "2s",
+    # How often each event loop checks that it is not stalled (a warning, which tokcost's
+    # quiet logs hide anyway): every 20 ms by default, a few per cent of a CPU in all.
+    "distributed.admin.tick.interval": "1s",
+    # Each task is a batch of the same size, and few wait at a time: nothing to rebalance.
+    "distributed.scheduler.work-stealing": False,
+}
+MISSING_EXTRA = "--cluster needs dask: pip install 'tokcost[cluster]'"
+
+
+def cluster_counter(job: CountJob, cluster: str, workers: int | None = None) -> Counter:
+    """A Counter that counts large documents (4 MB or more, and standard input) on a Dask
+    cluster: ``"local"`` (one started on this machine with ``workers`` worker processes,
+    default one per CPU) or a scheduler's address (``tcp://HOST:8786``). Use it as a context
+    manager: leaving it stops the cluster it started, and on an error or Ctrl-C cancels the
+    work under way."""
+    return Counter(job, pool=DaskPool(job, cluster, workers))
+
+
+def check_address(cluster: str) -> str:
+    """``cluster`` if it is ``local`` or looks like a scheduler's address, else OptionError."""
+    cluster = cluster.strip()
+    if cluster == LOCAL or _ADDRESS.match(cluster):
+        return cluster
+    raise OptionError(f"--cluster takes {LOCAL} or a Dask scheduler's address "
+                      f"(tcp://HOST:8786), not {cluster!r}")
+
+
+class DaskPool:
+    """Batches counted as tasks on a Dask cluster, their results handed back in order.
+
+    The job (the price table and the models) goes to each worker once; each task carries only
+    its batch. A task that fails (an error in it, or its worker dying) comes back
+    as a problem naming the batch's place, and the other batches still count.
+    """
+
+    def __init__(self, job: CountJob, cluster: str, workers: int | None = None) -> None:
+        self.address = check_address(cluster)
+        if self.address != LOCAL and workers is not None:
+            raise OptionError("--jobs sets the workers of --cluster local; an existing cluster "
+                              "has the workers it has")
+        if job.exact:
+            raise OptionError("--cluster and --exact go separately: --exact asks Anthropic's "
+                              "API from this machine, one request at a time")
+        if self.address != LOCAL and os.environ.get(CALIBRATION_ENV_VAR):
+            raise OptionError("a calibration (--calibration or $TOKCOST_CALIBRATION) is a file "
+                              "on this machine, which the cluster's workers do not read: count "
+                              f"without --cluster, or with --cluster {LOCAL}")
+        try:
+            import distributed
+        except ImportError:
+            raise TokcostError(MISSING_EXTRA) from None
+        self._distributed = distributed
+        self._cluster: Any = None
+        self._client: Any = None
+        self._pending: deque[tuple[Batch, Any]] = deque()
+        self._keys = itertools.count()
+        self._quiet = _QuietLogs()
+        try:
+            self._start(job, workers)
+        except BaseException:  # Ctrl-C while starting, or a cluster that cannot be used
+            self.kill()
+            raise
+
+    def _start(self, job: CountJob, workers: int | None) -> None:
+        distributed = self._distributed
+        if self.address == LOCAL:
+            import logging
+
+            import dask
+
+            # Processes, one thread each: an encoder holds the GIL while it counts. Only on
+            # this machine's loopback, with no dashboard: nothing is served to the network.
+            # (The scheduler serves its status over HTTP all the same: on a free port, not on
+            # 8787, where another cluster may be, and dask would warn on stderr.)
+            if _START_METHOD == "fork":
+                load_counters(job)  # once, here: the forked workers share the encodings
+            with dask.config.set(_LOCAL_CLUSTER_CONFIG):
+                self._cluster = distributed.LocalCluster(
+                    n_workers=workers or default_jobs(), threads_per_worker=1, processes=True,
+                    host="127.0.0.1", dashboard_address=None,
+                    scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+                    silence_logs=logging.CRITICAL,
+                    preload=[__name__])  # each worker runs dask_setup below as it starts
+            self._client = distributed.Client(self._cluster, set_as_default=False)
+        else:
+            self._client = self._connect(distributed)
+        threads = sum(self._client.nthreads().values())
+        self.in_flight = IN_FLIGHT_PER_THREAD * max(threads, 1)
+        self._token = os.urandom(6).hex()  # task keys of their own on a shared cluster
+        # The job is a task of its own, which every batch's task depends on: it travels to
+        # each worker once, not with every batch, and the scheduler, holding its recipe, makes
+        # it again if the workers that held it die (scattered data would be lost with them).
+        self._job = self._client.submit(_the_job, job, key=f"tokcost-job-{self._token}",
+                                        pure=False)
+
+    def _connect(self, distributed: Any) -> Any:
+        try:
+            client = distributed.Client(self.address, timeout=CONNECT_TIMEOUT,
+                                        set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as error:
+            # (dask reports a timeout as an OSError of its own words)
+            timed_out = isinstance(error, TimeoutError) or str(error).startswith("Timed out")
+            why = f"no answer in {CONNECT_TIMEOUT:g} s" if timed_out else _reason(error)
+            raise TokcostError(
+                f"cannot reach a Dask scheduler at {self.address} ({why}); start "
+                f"one there with `dask scheduler` and workers with `dask worker "
+                f"{self.address}`, or count on this machine with --cluster {LOCAL}") from None
+        try:
+            client.wait_for_workers(1, timeout=WORKERS_TIMEOUT)
+        except (OSError, TimeoutError):
+            client.close()
+            raise TokcostError(
+                f"the Dask scheduler at {self.address} has no workers (waited "
+                f"{WORKERS_TIMEOUT:g} s); start some with `dask worker {self.address}`"
+                ) from None
+        self._check_workers(client)
+        return client
+
+    def _check_workers(self, client: Any) -> None:
+        """Every worker must run this tokcost: another version could count otherwise."""
+        from importlib.metadata import version
+
+        mine = version("tokcost")
+        theirs = client.run(version, "tokcost", on_error="return")
+        for worker, found in sorted(theirs.items()):
+            if found != mine:
+                what = f"tokcost {found}" if isinstance(found, str) else "no tokcost"
+                raise TokcostError(
+                    f"the Dask worker {worker} has {what}, not tokcost {mine} as here: install "
+                    "the same tokcost where the workers run, with pip install 'tokcost[cluster]'")
+
+    def map(self, batches: Iterator[Batch]) -> Iterator[BatchResult]:
+        """The batches' results in order, with at most ``in_flight`` batches sent ahead."""
+        pending = self._pending
+        for batch in batches:
+            key = f"tokcost-count-{self._token}-{next(self._keys)}"
+            pending.append((batch, self._client.submit(count_batch, batch, self._job, key=key,
+                                                       pure=False)))
+            if len(pending) >= self.in_flight:
+                yield self._result(*pending.popleft())
+        while pending:
+            yield self._result(*pending.popleft())
+
+    def _result(self, batch: Batch, future: Any) -> BatchResult:
+        try:
+            result: BatchResult = future.result()
+        except Exception as error:  # noqa: BLE001 - any failure of the task is the batch's
+            if self._client.status != "running":
+                raise TokcostError(f"lost the Dask scheduler at {self._scheduler()} while "
+                                   f"counting {batch.label}") from None
+            return BatchResult(problems=[f"{place(batch)}: not counted: "
+                                         f"{self._why(error)}; the rest is counted"],
+                               size=batch.size)
+        finally:
+            future.release()
+        return result
+
+    def _why(self, error: Exception) -> str:
+        if isinstance(error, self._distributed.KilledWorker):
+            return "the cluster's workers died while counting it (out of memory?)"
+        return f"its task failed on the cluster ({type(error).__name__}: {error})"
+
+    def _scheduler(self) -> str:
+        return self._cluster.scheduler_address if self._cluster is not None else self.address
+
+    def close(self) -> None:
+        self._stop()
+
+    def kill(self) -> None:
+        if self._client is not None and self._pending:
+            try:
+                self._client.cancel([future for _, future in self._pending], force=True)
+            except Exception:  # noqa: BLE001 - stopping anyway; closing the client drops them too
+                pass
+        self._stop()
+
+    def _stop(self) -> None:
+        self._pending.clear()
+        client, self._client = self._client, None
+        cluster, self._cluster = self._cluster, None
+        try:
+            if client is not None:
+                client.close(timeout=5)
+        finally:
+            try:
+                if cluster is not None:
+                    cluster.close(timeout=10)
+            finally:
+                self._quiet.restore()
+
+
+def _the_job(job: CountJob) -> CountJob:
+    return job
+
+
+def dask_setup(worker: object) -> None:
+    """Run by each worker of a local cluster as it starts (dask's preload hook), in its main
+    thread. Ctrl-C at a terminal reaches the whole process group: the main process handles it
+    and stops the cluster, so a worker ignores it; SIGTERM and SIGHUP sent to the group end a
+    worker quietly, as they would any process, not through the handlers it inherited."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):  # Windows has no SIGHUP
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+
+
+def place(batch: Batch) -> str:
+    """Where a batch lies in its file, for a message, as the single-machine path names places:
+    its lines, rows or conversations, or where its text starts (a byte of the text, which in a
+    compressed file is of the text uncompressed)."""
+    if batch.kind == "lines":
+        last = batch.first + batch.data.rstrip(b"\n").count(b"\n")
+        lines = f"line {batch.first}" if last == batch.first else \
+            f"lines {batch.first}-{last}"
+        return f"{batch.label}: {lines} (from byte {batch.offset})"
+    if batch.kind == "rows":
+        return f"{batch.label}: rows from {batch.first:,}"
+    if batch.kind == "conversations":
+        last = batch.first + len(batch.conversations) - 1
+        which = f"conversation {batch.first}" if last == batch.first else \
+            f"conversations {batch.first}-{last}"
+        return f"{batch.label}: {which}"
+    return f"{batch.label}: the text from byte {batch.offset}"
+
+
+class _QuietLogs:
+    """Dask's own log lines kept off stderr while tokcost uses it (tokcost reports what goes
+    wrong in its own lines); put back after, since tokcost may run inside another program."""
+
+    NAMES = ("distributed", "dask")
+
+    def __init__(self) -> None:
+        import logging
+
+        # dask's logging configuration gives some of them levels of their own
+        # (distributed.client), which their parent's level does not override.
+        names = [name for name in [*self.NAMES, *logging.root.manager.loggerDict]
+                 if name in self.NAMES or name.startswith(tuple(f"{n}." for n in self.NAMES))]
+        self._levels = {name: logging.getLogger(name).level for name in names}
+        for name in names:
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+
+    def restore(self) -> None:
+        import logging
+
+        levels, self._levels = self._levels, {}
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
+
+
+def _reason(error: BaseException) -> str:
+    text = str(error).strip() or type(error).__name__
+    return text.rstrip(".")
+
