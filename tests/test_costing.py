@@ -57,6 +57,21 @@ def test_long_context_tier_reprices_whole_request(current_table: PriceTable) -> 
     assert above.total == Decimal("0.5150025")
 
 
+def test_requests_priced_as_one_sum_at_the_rates_of_their_prompts(current_table: PriceTable
+                                                                   ) -> None:
+    pro = current_table.resolve("gemini-2.5-pro").model
+    # Two requests of 200,000 prompt tokens or more, priced as one sum at their tier ($2.50
+    # input, $15 output): 400,000 x 2.5 + 2,000 x 15 a million.
+    summed = cost_of(pro, TokenUsage(input=400_000, output=2000), requests=2,
+                     prompt_tokens=250_000)
+    assert summed.tier_above == 200_000
+    assert summed.total == Decimal("1.03")
+    below = cost_of(pro, TokenUsage(input=300_000, output=2000), requests=2,
+                    prompt_tokens=150_000)
+    assert below.tier_above is None
+    assert below.total == Decimal("0.395")  # 300,000 x 1.25 + 2,000 x 10 a million
+
+
 def test_tier_threshold_counts_cached_tokens_too(costing_table: PriceTable) -> None:
     model = costing_table.resolve("automatic").model
     assert select_tier(model, 1000) is None

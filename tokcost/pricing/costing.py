@@ -102,8 +102,15 @@ def _priced_rates(model: ModelPrice, prompt_tokens: int, batch: bool, service_ti
 
 def _flat(model: ModelPrice) -> bool:
     """Whether no price of the model depends on the prompt's size."""
-    return not model.tiers and not any(prices.tiers for _, prices in model.service_tiers) \
-        and (model.batch is None or not model.batch.tiers)
+    return not price_steps(model)
+
+
+def price_steps(model: ModelPrice) -> tuple[Tier, ...]:
+    """Every long-context tier of the model, at any service tier or in batch: the prompt sizes
+    where a rate may change. Prompts between two steps get the same rates."""
+    batch_tiers = model.batch.tiers if model.batch is not None else ()
+    return (*model.tiers, *(tier for _, prices in model.service_tiers for tier in prices.tiers),
+            *batch_tiers)
 
 
 def _rates_of(model: ModelPrice, prompt_tokens: int, batch: bool, service_tier: str
@@ -166,9 +173,14 @@ def image_fee(model: ModelPrice, images: int) -> Decimal:
 
 
 def cost_of(model: ModelPrice | str, usage: TokenUsage, *, batch: bool = False,
-            service_tier: str = STANDARD) -> Cost:
+            service_tier: str = STANDARD, requests: int = 1, prompt_tokens: int | None = None
+            ) -> Cost:
     """Price one request's tokens on a model, applying its service tier, long-context tier and
-    batch prices. ``model`` is a table's entry, or a name looked up in the default table."""
+    batch prices. ``model`` is a table's entry, or a name looked up in the default table.
+
+    ``usage`` may be the sum of several ``requests`` whose prompts all get the rates of a
+    ``prompt_tokens``-token prompt: a cost is linear in the tokens at given rates, so such
+    requests cost their sum's price (plus a per-request fee for each), exactly."""
     if isinstance(model, str):
         from tokcost.pricing.table import load_price_table  # the table, only when named
 
@@ -177,7 +189,8 @@ def cost_of(model: ModelPrice | str, usage: TokenUsage, *, batch: bool = False,
         name, value = next((name, value) for name, value in zip(TokenUsage._fields, usage,
                                                                 strict=True) if value < 0)
         raise ValueError(f"{name} tokens must not be negative (got {value})")
-    rates, tier = _priced_rates(model, usage.prompt_tokens, batch, service_tier)
+    rates, tier = _priced_rates(model, usage.prompt_tokens if prompt_tokens is None
+                                else prompt_tokens, batch, service_tier)
 
     def priced(tokens: int, rate: Decimal | None, what: str) -> Decimal:
         if tokens == 0:
@@ -206,7 +219,7 @@ def cost_of(model: ModelPrice | str, usage: TokenUsage, *, batch: bool = False,
             usage.cache_write_12h, rates.cache_write_12h, "12-hour cache write price")
     # A fee per request (some providers charge one besides the tokens): every call is one.
     charged = dict(model.fees) if model.fees else {}
-    fees = charged.get("request", _ZERO)
+    fees = requests * charged.get("request", _ZERO)
     if usage.web_searches:
         fee = charged.get("web_search")
         if fee is None:
