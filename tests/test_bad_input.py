@@ -179,6 +179,32 @@ def test_an_endless_pipe_is_read_up_to_the_limit(cli: Run, tmp_path: Path, optio
     one_clean_line(cli(command, option, str(fifo)), f"tokcost: error: {fifo}: {line}")
 
 
+@pytest.mark.parametrize(
+    ("args", "kind"),
+    [(("models", "--pricing"), "price table"), (("simulate", "--system"), "system prompt"),
+     (("models", "--calibration"), "calibration file")],
+)
+def test_a_named_pipe_nothing_writes_to_is_an_error_not_a_hang(
+        cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...],
+        kind: str) -> None:
+    import os
+    import time
+
+    import tokcost.files
+
+    monkeypatch.setattr(tokcost.files, "PIPE_WAIT_SECONDS", 0.5)
+    fifo = tmp_path / "silent"
+    os.mkfifo(fifo)  # and no program writes to it: opening it plainly would wait for ever
+    started = time.monotonic()
+    result = cli(*args, str(fifo))
+    assert time.monotonic() - started < 5
+    line = (f"tokcost: error: {fifo}: is a named pipe that nothing wrote to in 0.5 s; start "
+            f"the program that writes the {kind} to it first, or give the path of a file")
+    if kind == "calibration file":
+        line += "; check $TOKCOST_CALIBRATION or --calibration"
+    one_clean_line(result, line)
+
+
 def test_a_file_past_the_limit_is_refused_and_one_within_it_read(cli: Run, tmp_path: Path
                                                                  ) -> None:
     import os

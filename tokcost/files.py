@@ -3,7 +3,9 @@
 Price tables, system prompts and calibration files are read whole. Each is read through
 :func:`read_small_file`, with a limit of its own: without one, a device (``/dev/zero``,
 ``/dev/urandom``) or a pipe that never ends is read until memory runs out. A device is refused
-before it is opened; a pipe or FIFO (``--pricing <(curl ...)``) is read, up to the limit.
+before it is opened; a pipe or FIFO (``--pricing <(curl ...)``) is read, up to the limit, once
+something writes to it: a named pipe that nothing writes to is an error after a wait, where
+opening it plainly would wait for a writer for ever.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ CALIBRATION_LIMIT = 16 * MIB
 SYSTEM_PROMPT_LIMIT = 32 * MIB
 # LiteLLM's price list is about 1.5 MB; genai-prices' is smaller.
 PRICE_LIST_LIMIT = 256 * MIB
+# How long a named pipe may stay silent (no byte, no end) before it is taken for one that
+# nothing writes to. Once it has started, it is read for as long as it takes.
+PIPE_WAIT_SECONDS = 10.0
 
 
 def read_small_file(path: str | os.PathLike[str], limit: int, kind: str) -> bytes:
@@ -30,9 +35,11 @@ def read_small_file(path: str | os.PathLike[str], limit: int, kind: str) -> byte
     file ``kind`` (``"price table"``, ``"system prompt"``)."""
     name = str(path)
     try:
-        refuse_device(path, kind)
-        with open(path, "rb") as stream:
-            data = stream.read(limit + 1)  # a byte past the limit tells a longer file apart
+        if stat.S_ISFIFO(refuse_device(path, kind)):
+            data = _read_pipe(path, limit, kind)
+        else:
+            with open(path, "rb") as stream:
+                data = stream.read(limit + 1)  # a byte past the limit tells a longer file apart
     except OSError as error:
         raise UnreadableFileError(name, why_unreadable(error, kind)) from None
     if len(data) > limit:
@@ -53,13 +60,37 @@ def why_unreadable(error: OSError, kind: str = "file") -> str:
     return f"cannot be read: {error.strerror or error}"
 
 
-def refuse_device(path: str | os.PathLike[str], kind: str) -> None:
+def refuse_device(path: str | os.PathLike[str], kind: str) -> int:
     """Refuse a character or block device (``/dev/zero``) where a file is read whole: it would
-    be read until memory runs out. OSError (no such file...) is the caller's to report."""
+    be read until memory runs out. OSError (no such file...) is the caller's to report. The
+    file's mode, for a caller that treats a pipe apart."""
     mode = os.stat(path).st_mode
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
         raise UnreadableFileError(str(path), f"is a device, not a {kind}; give the path of a "
                                              "file")
+    return mode
+
+
+def _read_pipe(path: str | os.PathLike[str], limit: int, kind: str) -> bytes:
+    """Up to ``limit + 1`` bytes of a pipe: opened without waiting for a writer, then read once
+    it gives a byte or ends, if that happens within PIPE_WAIT_SECONDS."""
+    import select
+
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        ready, _, _ = select.select([descriptor], [], [], PIPE_WAIT_SECONDS)
+        if not ready:
+            raise UnreadableFileError(
+                str(path), f"is a named pipe that nothing wrote to in {PIPE_WAIT_SECONDS:g} s; "
+                           f"start the program that writes the {kind} to it first, or give "
+                           "the path of a file")
+        os.set_blocking(descriptor, True)
+        with os.fdopen(descriptor, "rb") as stream:
+            descriptor = -1  # the stream closes it
+            return stream.read(limit + 1)
+    finally:
+        if descriptor >= 0:
+            os.close(descriptor)
 
 
 def write_text_file(path: Path, text: str, option: str) -> None:
