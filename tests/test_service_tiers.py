@@ -256,6 +256,32 @@ def test_simulate_compares_several_models_in_one_table(cli: Run, tmp_path: Path)
         assert label in drawing, label
     # Grok's 1,000,000-token window is far above 300 turns' ~153,000 tokens: not drawn.
     assert "grok-4.3: context window" not in drawing
+    # Where each model's requests stop fitting is marked, model by model: gpt-4o's from turn
+    # 251 (127,661 input tokens and a 350-token reply pass 128,000), never Grok's.
+    assert "gpt-4o: no longer fits from turn 251" in drawing
+    assert "grok-4.3: no longer fits" not in drawing
+
+
+def test_each_model_of_a_comparison_plot_is_marked_where_it_stops_fitting(cli: Run,
+                                                                         tmp_path: Path
+                                                                         ) -> None:
+    chart = tmp_path / "growth.svg"
+    plotted = cli("simulate", "-m", "gpt-4o", "-m", "claude-haiku-4-5", "-m", "grok-4.3",
+                  "--turns", "40", "--user-tokens", "3000", "--assistant-tokens", "2000",
+                  "--plot", str(chart), "-f", "csv")
+    assert plotted.status == 0, plotted.err
+    drawing = chart.read_text()
+    # Turn t sends 5,008t - 1,497 tokens and asks for a 2,000-token reply: gpt-4o's 128,000
+    # are passed at turn 26, Claude Haiku 4.5's 200,000 at turn 40, Grok's 1,000,000 never.
+    assert "gpt-4o: no longer fits from turn 26" in drawing
+    assert "claude-haiku-4-5: no longer fits from turn 40" in drawing
+    assert "grok-4.3: no longer fits" not in drawing
+    # One model: the same mark, and it does not need the window to be drawn (a reply longer
+    # than the model's max output does not fit at any size).
+    single = tmp_path / "one.svg"
+    cli("simulate", "-m", "gpt-4o", "--turns", "3", "--max-output", "20000", "--plot",
+        str(single), "-f", "csv")
+    assert "no longer fits from turn 1" in single.read_text()
 
 
 def test_a_fee_per_request_is_billed_on_every_request(cli: Run, tmp_path: Path) -> None:

@@ -55,11 +55,9 @@ def write_plot(simulation: Simulation, path: str | Path, context_window: int | N
         tokens_axis.axhline(context_window, color="#555555", linestyle="--", linewidth=1)
         legend.append(Line2D([], [], color="#555555", linestyle="--",
                              label=f"context window ({context_window:,} tokens)"))
-        first = next((row.turn for row in rows if not row.fits), None)
-        if first is not None:
-            tokens_axis.axvline(first - 0.5, color="#c44e52", linestyle=":", linewidth=1)
-            legend.append(Line2D([], [], color="#c44e52", linestyle=":",
-                                 label=f"no longer fits from turn {first}"))
+    marked = _mark_where_it_stops_fitting(tokens_axis, simulation, "#c44e52")
+    if marked:
+        legend.append(Line2D([], [], color="#c44e52", linestyle=":", label=marked))
     costs = [row.cumulative_cost_usd for row in rows]
     if all(cost is not None for cost in costs):
         cost_axis = tokens_axis.twinx()
@@ -72,6 +70,24 @@ def write_plot(simulation: Simulation, path: str | Path, context_window: int | N
     tokens_axis.set_title(f"{simulation.model}: input per request ({simulation.strategy} "
                           "history)")
     _save(figure, target)
+
+
+def _mark_where_it_stops_fitting(axis: Any, simulation: Simulation, colour: str, *,
+                                 labelled: bool = False) -> str | None:
+    """A vertical line before the first request that no longer fits the model (its window or
+    its max output), in every chart that draws requests; its label (on the line itself for
+    the legend, with ``labelled``), or None when every request fits."""
+    first = next(((number, row.turn) for number, row in enumerate(simulation.rows, start=1)
+                  if not row.fits), None)
+    if first is None:
+        return None
+    number, turn = first
+    label = f"no longer fits from turn {turn}"
+    if labelled:
+        label = f"{simulation.model}: {label}"
+    axis.axvline(number - 0.5, color=colour, linestyle=":", linewidth=1.5,
+                 label=label if labelled else None)
+    return label
 
 
 _COLOURS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3")
@@ -103,6 +119,7 @@ def write_comparison_plot(simulations: list[Simulation], path: str | Path,
         if window and max(tokens, default=0) * 2 >= window:
             tokens_axis.axhline(window, color=colour, linestyle=":", linewidth=1,
                                 label=f"{simulation.model}: context window ({window:,})")
+        _mark_where_it_stops_fitting(tokens_axis, simulation, colour, labelled=True)
         costs = [row.cumulative_cost_usd for row in simulation.rows]
         if all(cost is not None for cost in costs):
             cost_axis.plot(requests, [float(c) for c in costs if c is not None], color=colour,
