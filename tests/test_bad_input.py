@@ -526,6 +526,11 @@ FULL_DISK = "tokcost: error: cannot write to standard output: No space left on d
     ("models", "-f", "csv"),
     ("simulate", "--turns", "3"),
     ("--version",),
+    # Help too, whose text click writes itself (and whose first failure click's probe of the
+    # stream swallows): every write to stdout is guarded, not each command's.
+    ("--help",),
+    ("count", "--help"),
+    ("pricing", "show", "gpt-4o"),
     ("pricing", "validate", "tokcost/price_tables/2025-03-01.yaml"),
     ("pricing", "import-litellm", "tests/data/litellm_excerpt.json", "--effective",
      "2026-01-01", "-m", "gpt-4o"),

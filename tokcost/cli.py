@@ -231,8 +231,7 @@ CalibrationOption = Annotated[
 
 def _version_callback(value: bool) -> None:
     if value:
-        with _writing_stdout():
-            typer.echo(f"tokcost {__version__}")
+        typer.echo(f"tokcost {__version__}")
         raise typer.Exit()
 
 
@@ -319,45 +318,80 @@ def _emit(
                  "assumptions": list(preamble)} for row in rows]
         columns = (*columns, Column("pricing_version"), Column("assumptions"))
     buffer = io.StringIO()
-    with _writing_stdout() if output is None else contextlib.nullcontext():
-        stream = buffer if output is not None else sys.stdout
-        width = _terminal_width() if output is None and chosen is OutputFormat.table else None
-        dropped = render(rows, columns, chosen, stream, preamble=preamble if _headers else (),
-                         total=total, width=width, headers=_headers)
-        if dropped:
-            _note(f"left out {', '.join(dropped)} to fit {width} columns (a wider terminal, or "
-                  "-f csv, shows every column)")
-        if chosen is OutputFormat.table and epilogue:
-            lines = epilogue if width is None else wrapped(epilogue, width)
-            stream.write(printable("\n".join(lines)) + "\n")
-        if output is None:
-            sys.stdout.flush()  # a failure must surface here, inside the error boundary
-            return
+    stream = buffer if output is not None else sys.stdout
+    width = _terminal_width() if output is None and chosen is OutputFormat.table else None
+    dropped = render(rows, columns, chosen, stream, preamble=preamble if _headers else (),
+                     total=total, width=width, headers=_headers)
+    if dropped:
+        _note(f"left out {', '.join(dropped)} to fit {width} columns (a wider terminal, or "
+              "-f csv, shows every column)")
+    if chosen is OutputFormat.table and epilogue:
+        lines = epilogue if width is None else wrapped(epilogue, width)
+        stream.write(printable("\n".join(lines)) + "\n")
+    if output is None:
+        sys.stdout.flush()  # a failure surfaces now, before what follows (an exit status)
+        return
     write_text_file(output, buffer.getvalue(), "--output")
 
 
+class _GuardedStdout:
+    """Standard output while a command runs: a write or flush that fails (a full disk,
+    ``> /dev/full``) is one TokcostError wherever it happens (a table, --help, --version, a
+    YAML snapshot), raised inside the error boundary. A closed pipe (EPIPE) is left as it is:
+    it ends the run quietly. Once a write failed, the output is pointed at the null device,
+    so that the flush at exit does not fail again with a traceback of its own, and every later
+    write fails the same way (code that swallowed the first failure, as click's probe of the
+    stream does, must not make the run look written)."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self._failure: str | None = None
+
+    def write(self, text: str) -> int:
+        with self._guarded():
+            return int(self._stream.write(text))
+
+    def writelines(self, lines: Any) -> None:
+        with self._guarded():
+            self._stream.writelines(lines)
+
+    def flush(self) -> None:
+        with self._guarded():
+            self._stream.flush()
+
+    def __getattr__(self, name: str) -> Any:  # isatty, fileno, encoding, buffer...
+        return getattr(self._stream, name)
+
+    @contextlib.contextmanager
+    def _guarded(self) -> Iterator[None]:
+        import errno
+
+        if self._failure is not None:
+            raise TokcostError(self._failure)
+        try:
+            yield
+        except OSError as error:
+            if error.errno == errno.EPIPE:
+                raise
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                if self._stream is sys.__stdout__ and self._stream is not None:
+                    null = os.open(os.devnull, os.O_WRONLY)
+                    os.dup2(null, self._stream.fileno())
+                    os.close(null)
+            self._failure = (f"cannot write to standard output: {error.strerror or error}; "
+                             "free some space, or send the output elsewhere")
+            raise TokcostError(self._failure) from None
+
+
 @contextlib.contextmanager
-def _writing_stdout() -> Iterator[None]:
-    """Writes to stdout inside: one that fails (a full disk, ``> /dev/full``) is one line.
-
-    A closed pipe (EPIPE) is left to click, which ends quietly. Once a write failed, stdout
-    is pointed at the null device, so that the flush at exit does not fail again with a
-    traceback of its own."""
-    import errno
-
+def _guarded_stdout() -> Iterator[None]:
+    """sys.stdout guarded (_GuardedStdout) for what runs inside."""
+    real = sys.stdout
+    sys.stdout = _GuardedStdout(real)  # type: ignore[assignment]
     try:
         yield
-    except OSError as error:
-        if error.errno == errno.EPIPE:
-            raise
-        stream = sys.stdout
-        with contextlib.suppress(OSError, ValueError, AttributeError):
-            if stream is sys.__stdout__ and stream is not None:
-                null = os.open(os.devnull, os.O_WRONLY)
-                os.dup2(null, stream.fileno())
-                os.close(null)
-        raise TokcostError(f"cannot write to standard output: {error.strerror or error}; free "
-                           "some space, or send the output elsewhere") from None
+    finally:
+        sys.stdout = real
 
 
 def _terminal_width() -> int | None:
@@ -1423,9 +1457,8 @@ def pricing_validate(
         raise typer.Exit(ExitStatus.ERROR) from None
     snapshot = table.snapshot
     providers = len({m.provider for m in table})
-    with _writing_stdout():
-        typer.echo(f"{file}: valid: {len(table)} models from {providers} providers, effective "
-                   f"{snapshot.effective}, schema version {snapshot.schema_version}")
+    typer.echo(f"{file}: valid: {len(table)} models from {providers} providers, effective "
+               f"{snapshot.effective}, schema version {snapshot.schema_version}")
 
 
 @pricing_app.command("import-litellm")
@@ -1456,9 +1489,8 @@ def pricing_import_litellm(
     # Refuse to write a snapshot that would not load.
     build_snapshot(parse_price_yaml(result.yaml_text, origin), origin)
     if out is None:
-        with _writing_stdout():
-            sys.stdout.write(result.yaml_text)
-            sys.stdout.flush()
+        sys.stdout.write(result.yaml_text)
+        sys.stdout.flush()
     else:
         write_text_file(out, result.yaml_text, "--out")
     for reason in result.skipped:
@@ -1614,10 +1646,9 @@ def main(argv: list[str] | None = None) -> int:
     calibration = os.environ.get(CALIBRATION_ENV_VAR)
     try:
         args = _expand_shorthands(sys.argv[1:] if argv is None else list(argv))
-        with _stopped_by_signals():
+        with _stopped_by_signals(), _guarded_stdout():
             status = _app_for(args)(args=args, prog_name="tokcost", standalone_mode=False)
-            with _writing_stdout():  # what a command echoed, flushed inside the boundary
-                sys.stdout.flush()
+            sys.stdout.flush()  # what a command echoed, flushed inside the boundary
     except _Stopped as stopped:
         return stopped.status
     except TokcostError as error:
