@@ -170,7 +170,7 @@ def test_the_checks_catch_what_they_are_for() -> None:
     assert import_cycles(planted) == [["tokcost.formats.conversations", "tokcost.formats.gemini"]]
 
 
-HEAVY = ("tiktoken", "anthropic", "yaml", "tabulate", "matplotlib", "httpx", "pyarrow",
+HEAVY = ("tiktoken", "anthropic", "yaml", "matplotlib", "httpx", "pyarrow",
          "zstandard", "dask", "distributed")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,6 +15,14 @@ if TYPE_CHECKING:
 
 Run = Callable[..., "Result"]
 COUNT = Path(__file__).parent / "data" / "count"
+
+
+def cells(line: str) -> int:
+    """The terminal cells of a line: two for an East Asian wide or fullwidth character, none
+    for a mark (a combining accent, an emoji's variation selector) or a format character (a
+    zero-width joiner), one for any other character (what a terminal shows)."""
+    return sum(0 if unicodedata.category(char) in ("Mn", "Me", "Cf") else
+               2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in line)
 
 
 def calibration_log(tmp_path: Path) -> str:
@@ -28,6 +37,8 @@ COMMANDS = [
     ("count", str(COUNT / "cookbook_messages.json"), str(COUNT / "sharegpt_excerpt.json"),
      "-m", "gpt-4o", "-m", "claude-sonnet-4-6", "-m", "gemini-3.1-pro-preview"),
     ("count", str(COUNT / "sharegpt_excerpt.json"), "--per-message"),
+    # Korean, Chinese, Japanese, emoji and combining accents: two cells or none a character.
+    ("count", str(COUNT / "wide_chars.json"), "--per-message"),
     ("simulate", "--turns", "12", "-m", "gpt-4o"),
     ("simulate", "--turns", "3", "-m", "gpt-4o", "-m", "claude-sonnet-4-6", "--cache"),
     ("project", "--rpd", "5000"),
@@ -48,7 +59,7 @@ def test_no_table_is_wider_than_the_terminal(cli: Run, monkeypatch: pytest.Monke
     args = tuple(calibration_log(tmp_path) if arg == "LOG" else arg for arg in args)
     result = cli(*args, "-f", "table")
     assert result.status == 0, result.err
-    wide = [line for line in result.out.splitlines() if len(line) > 80]
+    wide = [line for line in result.out.splitlines() if cells(line) > 80]
     assert wide == []
 
 
@@ -80,3 +91,54 @@ def test_long_paths_are_shortened_in_the_middle(cli: Run, monkeypatch: pytest.Mo
     result = cli("count", str(deep), "-m", "gpt-4o", "-f", "table")
     row = result.out.splitlines()[4]
     assert len(row) <= 80 and "…" in row and "support-chat.json" in row
+
+
+def test_previews_and_columns_are_measured_in_terminal_cells(cli: Run,
+                                                             monkeypatch: pytest.MonkeyPatch
+                                                             ) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    result = cli("count", str(COUNT / "wide_chars.json"), "--per-message", "-f", "table")
+    assert result.status == 0, result.err
+    lines = result.out.splitlines()
+    # Each preview is cut to 39 cells and an ellipsis: 19 Korean syllables and 1 space is 39.
+    previews = [line.rsplit("  ", 1)[1] for line in lines[2:6]]
+    assert previews == ["고등교육의 필요성에 관한 영어 에세이를 …",
+                        "當然，我很樂意幫助你建立PowerPoint。以…",
+                        "Cafe\u0301 au lait, s'il vous plai\u0302t, and a cr…",
+                        "👍🎉 ご注文ありがとうございます。すぐに…"]
+    # The Chinese one: 38 cells, the next character (two cells) would pass 39.
+    assert [cells(preview) for preview in previews] == [40, 39, 40, 40]
+    assert max(cells(line) for line in lines) == 80
+    # Machine formats carry the same previews.
+    csv_out = cli("count", str(COUNT / "wide_chars.json"), "--per-message", "-f", "csv").out
+    assert "고등교육의 필요성에 관한 영어 에세이를 …" in csv_out
+
+
+def test_a_cell_shows_control_characters_as_escapes(cli: Run, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    # A file name with a line break and a terminal escape: one table line, nothing sent to
+    # the terminal that moves its cursor or changes its colours.
+    name = tmp_path / "two\nlines\x1b[31m.txt"
+    name.write_text("hello world")
+    monkeypatch.setenv("COLUMNS", "200")
+    result = cli("count", str(name), "-m", "gpt-4o", "-f", "table")
+    assert result.status == 0, result.err
+    [row] = [line for line in result.out.splitlines() if "lines" in line]
+    assert "two\\nlines\\x1b[31m.txt" in row
+    assert "\x1b" not in result.out
+
+
+def test_columns_after_wide_text_line_up(cli: Run, tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    wide = tmp_path / "中文說明.txt"
+    wide.write_text("hello world")
+    narrow = tmp_path / "abcdefgh.txt"
+    narrow.write_text("hello world")
+    monkeypatch.setenv("COLUMNS", "200")
+    result = cli("count", str(wide), str(narrow), "-m", "gpt-4o", "-f", "table")
+    assert result.status == 0, result.err
+    rows = [line for line in result.out.splitlines() if ".txt" in line]
+    # Both names take 12 cells ("中文說明" is 8), so the columns after them start at the
+    # same cell: the rows are as wide as each other on the screen.
+    assert [cells(row) for row in rows] == [cells(rows[1])] * 2
+    assert len(rows[0]) == len(rows[1]) - 4

@@ -8,9 +8,11 @@ the table and Markdown are for people: thousands separators and dollar amounts.
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import math
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
@@ -56,6 +58,43 @@ def printable(text: str) -> str:
     """``text`` with each lone surrogate as U+FFFD (what the tokenizers count it as), so that
     any output, to a terminal, a pipe or a file, can be written as UTF-8."""
     return _LONE_SURROGATE.sub("\ufffd", text)
+
+
+def cells(text: str) -> int:
+    """The terminal cells ``text`` takes: an East Asian wide or fullwidth character (Chinese,
+    Japanese, Korean, most emoji) takes two, a combining mark or another zero-width character
+    none, any other one. Tables and previews are measured in these, not in characters."""
+    if text.isascii():
+        return len(text)
+    return sum(map(_char_cells, text))
+
+
+@functools.lru_cache(maxsize=8192)
+def _char_cells(char: str) -> int:
+    if unicodedata.combining(char) or unicodedata.category(char) in _ZERO_WIDTH:
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+# Enclosing and non-spacing marks, and format characters (zero-width space and joiner...).
+_ZERO_WIDTH = ("Mn", "Me", "Cf")
+
+
+def cut_to_cells(text: str, room: int) -> str:
+    """The longest start of ``text`` that takes at most ``room`` cells."""
+    if text.isascii():
+        return text[:max(room, 0)]
+    used = 0
+    for index, char in enumerate(text):
+        used += _char_cells(char)
+        if used > room:
+            return text[:index]
+    return text
+
+
+def _last_cells(text: str, room: int) -> str:
+    """The longest end of ``text`` that takes at most ``room`` cells."""
+    return cut_to_cells(text[::-1], room)[::-1]
 
 
 def default_format(stdout_is_terminal: bool) -> OutputFormat:
@@ -243,21 +282,18 @@ def _render_for_people(
     preamble: list[str], total: Row | Sequence[Row] | None, width: int | None,
     headers: bool = True,
 ) -> list[str]:
-    from tabulate import tabulate  # imported here: it costs ~50 ms that machine formats skip
-
-    body = [[_display(row.get(c.name), c.kind) for c in columns] for row in rows]
+    body = [[_cell_text(_display(row.get(c.name), c.kind)) for c in columns] for row in rows]
     totals = [] if total is None else [total] if isinstance(total, Mapping) else list(total)
-    body += [[_display(line.get(c.name), c.kind) if c.name in line else "" for c in columns]
-             for line in totals]
+    body += [[_cell_text(_display(line.get(c.name), c.kind)) if c.name in line else ""
+              for c in columns] for line in totals]
     header_row = [c.name for c in columns]
     dropped: list[str] = []
     if width is not None:
         columns, header_row, body, dropped = _fitted(list(columns), header_row, body, width)
         preamble = wrapped(preamble, width)
-    align = ["right" if c.kind in _RIGHT_ALIGNED else "left" for c in columns]
-    style = "github" if fmt is OutputFormat.markdown else "simple" if headers else "plain"
-    table = tabulate(body, headers=header_row if headers else (), tablefmt=style,
-                     colalign=align, disable_numparse=True)
+    right = [c.kind in _RIGHT_ALIGNED for c in columns]
+    lines = _table_lines(header_row if headers else None, body, right,
+                         markdown=fmt is OutputFormat.markdown)
     if fmt is OutputFormat.markdown:
         # Each line its own paragraph: plain text in Markdown, not a heading, and not run
         # together with the next line.
@@ -267,20 +303,60 @@ def _render_for_people(
                      + ("\n" if preamble else ""))
     if totals and fmt is OutputFormat.table and headers:
         # Rule off the total lines the way the header is ruled off.
-        lines = table.split("\n")
         lines.insert(len(lines) - len(totals), lines[1])
-        table = "\n".join(lines)
-    stream.write(table + "\n")
+    stream.write("\n".join(lines) + "\n")
     return dropped
 
 
+def _table_lines(headers: Sequence[str] | None, body: Sequence[Sequence[str]],
+                 right: Sequence[bool], *, markdown: bool = False) -> list[str]:
+    """A table's lines, its columns padded in terminal cells: the header, a rule of dashes,
+    the rows; two spaces between columns, or Markdown's pipes. With no rows, the headers
+    are flush left."""
+    if not body:
+        right = [False] * len(right)
+    widths = [max([cells(header) + _HEADER_PADDING if headers is not None else 0,
+                   *(cells(row[i]) for row in body)]) for i, header in enumerate(
+        headers if headers is not None else [""] * len(right))]
+
+    def line(values: Sequence[str]) -> str:
+        padded = [_padded(value, room, flush_right)
+                  for value, room, flush_right in zip(values, widths, right, strict=True)]
+        if markdown:
+            return "| " + " | ".join(padded) + " |"
+        return "  ".join(padded).rstrip()
+
+    lines = []
+    if headers is not None:
+        lines.append(line(headers))
+        lines.append("|" + "|".join("-" * (room + 2) for room in widths) + "|" if markdown
+                     else "  ".join("-" * room for room in widths))
+    lines.extend(line(row) for row in body)
+    return lines
+
+
+def _padded(text: str, room: int, flush_right: bool) -> str:
+    gap = " " * (room - cells(text))
+    return gap + text if flush_right else text + gap
+
+
+def _cell_text(text: str) -> str:
+    """A table cell on one line, its control characters (line breaks, tabs, escapes that
+    would move a terminal's cursor) written as escapes, and its surrounding spaces dropped."""
+    text = text.strip()
+    if text.isprintable() or not _CONTROL.search(text):
+        return text
+    return _CONTROL.sub(lambda found: found[0].encode("unicode_escape").decode("ascii"), text)
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 _GAP = 2  # the spaces between two columns of the simple table
-_HEADER_PADDING = 2  # tabulate's MIN_PADDING: a column is 2 wider than its header at least
+_HEADER_PADDING = 2  # a column is 2 wider than its header at least
 _SHORTEST_TEXT = 12  # text is shortened to no fewer characters than this
 
 
 def _table_width(headers: Sequence[str], body: Sequence[Sequence[str]]) -> int:
-    widths = [max([len(header) + _HEADER_PADDING, *(len(row[i]) for row in body)])
+    widths = [max([cells(header) + _HEADER_PADDING, *(cells(row[i]) for row in body)])
               for i, header in enumerate(headers)]
     return sum(widths) + _GAP * (len(widths) - 1)
 
@@ -304,9 +380,9 @@ def _fitted(columns: list[Column], headers: list[str], body: list[list[str]], wi
             del row[index]
     excess = _table_width(headers, body) - width
     # Then the text columns give up room, the widest first, down to a readable width.
-    rooms = {i: max((len(row[i]) for row in body), default=0)
+    rooms = {i: max((cells(row[i]) for row in body), default=0)
              for i, c in enumerate(columns) if c.kind == "text"}
-    floors = {i: max(_SHORTEST_TEXT, len(headers[i]) + _HEADER_PADDING) for i in rooms}
+    floors = {i: max(_SHORTEST_TEXT, cells(headers[i]) + _HEADER_PADDING) for i in rooms}
     while excess > 0:
         shrinkable = [i for i in rooms if rooms[i] > floors[i]]
         if not shrinkable:
@@ -321,26 +397,40 @@ def _fitted(columns: list[Column], headers: list[str], body: list[list[str]], wi
 
 
 def _shortened(text: str, room: int) -> str:
-    """Text of at most ``room`` characters: its start and its end, an ellipsis between (the
-    end of a path or a model name says the most)."""
-    if len(text) <= room:
+    """Text of at most ``room`` cells: its start and its end, an ellipsis between (the end of
+    a path or a model name says the most)."""
+    if cells(text) <= room:
         return text
     tail = (room - 1) * 2 // 3
-    return text[: room - 1 - tail] + "…" + text[len(text) - tail:]
+    end = _last_cells(text, tail)
+    return cut_to_cells(text[:len(text) - len(end)], room - 1 - cells(end)) + "…" + end
 
 
 def wrapped(lines: Iterable[str], width: int) -> list[str]:
-    """Lines of prose no wider than ``width`` where they can be broken at spaces; lines that
-    fit (a chart's) are left as they are."""
+    """Lines of prose no wider than ``width`` cells where they can be broken at spaces; lines
+    that fit (a chart's) are left as they are."""
     return [part for line in lines for part in _wrap(line, width)]
 
 
 def _wrap(line: str, width: int) -> list[str]:
-    if len(line) <= width:
+    if cells(line) <= width:
         return [line]
-    import textwrap
-
-    return textwrap.wrap(line, width, break_on_hyphens=False, break_long_words=False) or [""]
+    # Words (and the spaces between them) go on a line while they fit; a line break drops
+    # the spaces it falls on. A word wider than a line is a line of its own, unbroken.
+    parts: list[str] = []
+    current, has_word = "", False
+    for chunk in re.findall(r"\S+|\s+", line):
+        if chunk.isspace():
+            current += chunk if has_word or not parts else ""  # the line's indent is kept
+        elif cells(current + chunk) <= width:
+            current, has_word = current + chunk, True
+        elif not has_word:  # too wide for a line even alone: unbroken, and without indent
+            current, has_word = chunk, True
+        else:
+            parts.append(current.rstrip())
+            current = chunk
+    parts.append(current.rstrip())
+    return [part for part in parts if part] or [""]
 
 
 class Currency(NamedTuple):

@@ -32,6 +32,7 @@ from tokcost.counting.memo import token_counter
 from tokcost.counting.rules import PLATFORM_WORDS, Rule, other_platforms, rule_for
 from tokcost.counting.tokenizers import text_counter
 from tokcost.formats.conversations import Conversation
+from tokcost.output import cells, cut_to_cells
 from tokcost.pricing.schema import ModelPrice
 
 Accuracy = Literal["exact", "estimate"]
@@ -42,7 +43,7 @@ REPLY_PRIMING = 3  # <|start|>assistant<|message|>
 # OpenAI documents no framing for tool calls inside assistant messages; each call is counted as
 # its name and arguments plus this many tokens, and marked as an estimate.
 TOKENS_PER_TOOL_CALL = 3
-PREVIEW_CHARS = 40
+PREVIEW_CELLS = 40
 
 
 @dataclass(frozen=True)
@@ -136,9 +137,11 @@ def _shown(message: Mapping[str, Any]) -> str:
 
 
 def preview(text: str) -> str:
-    """At most 40 characters on one line."""
+    """At most 40 terminal cells on one line (a Chinese or Korean character takes two)."""
     flat = " ".join(text.split())
-    return flat if len(flat) <= PREVIEW_CHARS else flat[: PREVIEW_CHARS - 1] + "…"
+    if cells(flat) <= PREVIEW_CELLS:
+        return flat
+    return cut_to_cells(flat, PREVIEW_CELLS - 1) + "…"
 
 
 class ModelCounter:
