@@ -41,6 +41,8 @@ COMMANDS = [
     # Korean, Chinese, Japanese, emoji and combining accents: two cells or none a character.
     ("count", str(COUNT / "wide_chars.json"), "--per-message"),
     ("simulate", "--turns", "12", "-m", "gpt-4o"),
+    # Requests that stop fitting: the chart's lines say so beside their bars.
+    ("simulate", "--turns", "30", "--user-tokens", "3000", "--assistant-tokens", "2000"),
     ("simulate", "--turns", "3", "-m", "gpt-4o", "-m", "claude-sonnet-4-6", "--cache"),
     ("project", "--rpd", "5000"),
     ("project", "--rpd", "5000", "--from", str(COUNT / "sharegpt_excerpt.json")),
@@ -146,3 +148,23 @@ def test_columns_after_wide_text_line_up(cli: Run, tmp_path: Path,
     # same cell: the rows are as wide as each other on the screen.
     assert [cells(row) for row in rows] == [cells(rows[1])] * 2
     assert len(rows[0]) == len(rows[1]) - 4
+
+
+def test_charts_fit_the_terminal(cli: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    result = cli("simulate", "--turns", "30", "--user-tokens", "3000", "--assistant-tokens",
+                 "2000", "-f", "table")
+    chart = result.out.splitlines()[-32:]
+    # The bars shrink from 40 cells to 34, making room for the marker on each line: 4 for
+    # the turn, 9 for the tokens, 11 for the cost, 16 for "  no longer fits", 6 between.
+    assert chart[0] == "turn  input tokens per request               tokens   cumulative"
+    assert chart[30] == ("  30  " + "█" * 34 + "    148,743        $6.31  no longer fits")
+    assert chart[31] == "      │ the 128,000-token context window"
+    assert max(cells(line) for line in chart) == 80
+    # usage --chart: labels of model and day, bars to fit 60 columns.
+    monkeypatch.setenv("COLUMNS", "60")
+    usage = cli("usage", str(Path(__file__).parent.parent / "examples" / "usage.jsonl"), "--by",
+                "model", "--by", "day", "--chart", "-f", "table")
+    assert usage.out.splitlines()[-3:-1] == [
+        "    gpt-4o 2026-11-30  ███████████████████████████   $0.0137",
+        "gpt-5-mini 2026-12-01  █████▉                       $0.00298"]

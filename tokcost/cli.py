@@ -394,6 +394,12 @@ def _guarded_stdout() -> Iterator[None]:
         sys.stdout = real
 
 
+def _chart_columns(output: Path | None) -> int | None:
+    """How wide a chart under a table may be: the terminal's width, unless written to a
+    file."""
+    return _terminal_width() if output is None else None
+
+
 def _terminal_width() -> int | None:
     """How wide a table may be: $COLUMNS, else the terminal's width; None (no limit) when
     the output is not a terminal."""
@@ -1062,7 +1068,7 @@ def simulate(
             points = [(str(row.turn) + ("s" if row.request == "summary" else ""),
                        row.input_tokens, row.cumulative_cost_usd) for row in result.rows]
             window = table.resolve(result.model).model.context_window
-            lines += ["", *growth_chart(points, window=window,
+            lines += ["", *growth_chart(points, window=window, columns=_chart_columns(output),
                                         fits=[row.fits for row in result.rows])]
     # Several models: one table, each row saying whose it is, so that growth compares.
     columns: tuple[Column, ...] = (
@@ -1295,7 +1301,7 @@ def usage(
         _emit(report.rows, report.columns, fmt, output,
               total=[report.total] if report.total else [], currency=currency,
               priced_by=report.priced_by, preamble=(report.heading,),
-              epilogue=["", *report.chart(money)] if chart else ())
+              epilogue=["", *report.chart(money, _chart_columns(output))] if chart else ())
         if plot is not None:
             from tokcost.reports.plotting import write_cost_plot
 

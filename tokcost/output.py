@@ -320,11 +320,11 @@ def _table_lines(headers: Sequence[str] | None, body: Sequence[Sequence[str]],
         headers if headers is not None else [""] * len(right))]
 
     def line(values: Sequence[str]) -> str:
-        padded = [_padded(value, room, flush_right)
+        shown = [padded(value, room, flush_right=flush_right)
                   for value, room, flush_right in zip(values, widths, right, strict=True)]
         if markdown:
-            return "| " + " | ".join(padded) + " |"
-        return "  ".join(padded).rstrip()
+            return "| " + " | ".join(shown) + " |"
+        return "  ".join(shown).rstrip()
 
     lines = []
     if headers is not None:
@@ -335,7 +335,9 @@ def _table_lines(headers: Sequence[str] | None, body: Sequence[Sequence[str]],
     return lines
 
 
-def _padded(text: str, room: int, flush_right: bool) -> str:
+def padded(text: str, room: int, *, flush_right: bool = False) -> str:
+    """``text`` padded with spaces to ``room`` cells, on the right or, ``flush_right``, on the
+    left."""
     gap = " " * (room - cells(text))
     return gap + text if flush_right else text + gap
 

@@ -228,11 +228,12 @@ class UsageReport:
     def chart_title(self) -> str:
         return "cost per " + " and ".join(self.by)
 
-    def chart(self, money: Callable[[Decimal], str]) -> list[str]:
-        """The lines of a terminal chart of each row's cost, saying what it leaves out."""
+    def chart(self, money: Callable[[Decimal], str], columns: int | None = None) -> list[str]:
+        """The lines of a terminal chart of each row's cost (``columns`` cells wide at
+        most), saying what it leaves out."""
         from tokcost.reports.charts import cost_chart
 
-        lines = cost_chart(self.bars(), money=money, title=self.chart_title)
+        lines = cost_chart(self.bars(), money=money, title=self.chart_title, columns=columns)
         untimed = sum(row["requests"] for row in self.rows if self._untimed(row))
         if untimed:
             lines.append(f"(not drawn: {_requests(untimed)} without a time)")
