@@ -429,6 +429,27 @@ def test_models_may_be_given_with_commas_and_must_match_the_provider(cli: Run,
                "or name only its models with -m\n")
 
 
+def test_providers_may_be_repeated_or_given_with_commas(cli: Run) -> None:
+    args = ("project", "--rpd", "1", "--input-tokens", "1", "--output-tokens", "1", "-f", "csv")
+    repeated = cli(*args, "-p", "openai", "-p", "anthropic")
+    commas = cli(*args, "-p", "openai,anthropic")
+    assert repeated.status == 0 and repeated.out == commas.out
+    providers = [line.split(",")[1] for line in repeated.out.splitlines()[1:]]
+    # The 2026-12-01 table's 27 OpenAI and 15 Anthropic chat models.
+    assert (providers.count("openai"), providers.count("anthropic"), len(providers)) == (
+        35, 15, 50)
+    listed = cli("models", "-p", "xai,deepseek", "-p", "gemini", "-f", "csv")
+    assert {line.split(",")[1] for line in listed.out.splitlines()[1:]} == {
+        "xai", "deepseek", "google"}
+    # A model of any of the providers may be named with -m.
+    named = cli(*args, "-p", "anthropic", "-p", "openai", "-m", "gpt-4o")
+    assert named.status == 0 and named.out.splitlines()[1].startswith("gpt-4o,openai,")
+    other = cli(*args, "-p", "anthropic,google", "-m", "gpt-4o")
+    assert (other.status, other.err) == (
+        2, "tokcost: error: gpt-4o is sold by openai, not anthropic or google: leave out "
+           "--provider, or name only its models with -m\n")
+
+
 def test_plain_text_notes_say_no_chat_framing(cli: Run, tmp_path: Path) -> None:
     text = tmp_path / "prompt.txt"
     text.write_text("hello there\n")

@@ -667,12 +667,19 @@ def _resolve(table: Any, name: str) -> Any:
     return found.model
 
 
-def _chosen_models(table: Any, names: Sequence[str] | None, provider: str | None = None
-                   ) -> tuple[list[Any], list[str]]:
+def _listed(values: Sequence[str] | None) -> list[str]:
+    """The names an option repeated, or given comma-separated, lists (-m, -p), each once."""
+    return list(dict.fromkeys(part.strip() for value in values or ()
+                              for part in value.split(",") if part.strip()))
+
+
+def _chosen_models(table: Any, names: Sequence[str] | None,
+                   providers: Sequence[str] | None = None) -> tuple[list[Any], list[str]]:
     """The models named by -m (repeated, or comma-separated), and a line for each the table
-    does not know: the others are still counted and priced. None of them known is an error."""
-    wanted = list(dict.fromkeys(part.strip() for name in names or () for part in name.split(",")
-                                if part.strip()))
+    does not know: the others are still counted and priced. None of them known is an error.
+    Each must be sold by one of ``providers`` (-p), when given."""
+    wanted = _listed(names)
+    sold = {model.id for model in table.models(providers)} if providers else None
     models: list[Any] = []
     unknown: list[str] = []
     for name in wanted:
@@ -681,9 +688,11 @@ def _chosen_models(table: Any, names: Sequence[str] | None, provider: str | None
         except UnknownModelError as error:
             unknown.append(str(error))
             continue
-        if provider is not None and model.provider != provider:
-            raise OptionError(f"{model.id} is sold by {model.provider}, not {provider}: leave "
-                              "out --provider, or name only its models with -m")
+        if sold is not None and model.id not in sold:
+            assert providers is not None
+            raise OptionError(f"{model.id} is sold by {model.provider}, not "
+                              f"{' or '.join(providers)}: leave out --provider, or name only "
+                              "its models with -m")
         if all(chosen.id != model.id for chosen in models):  # one row a model
             models.append(model)
     if unknown and not models:
@@ -757,8 +766,9 @@ def project(
     model: Annotated[Optional[list[str]], typer.Option(
         "--model", "-m", help="Project for this model (repeat for more). Default: every model "
                               "in the price table, cheapest first.")] = None,
-    provider: Annotated[Optional[str], typer.Option(
-        "--provider", "-p", help="Only this provider's models.")] = None,
+    provider: Annotated[Optional[list[str]], typer.Option(
+        "--provider", "-p", help="Only this provider's models (repeat, or separate with "
+                                 "commas, for more).")] = None,
     cache_hit_rate: Annotated[float, typer.Option(
         "--cache-hit-rate", click_type=FiniteNumber(0, 1),
         help="Share of input tokens read from the prompt cache (0 to 1).")] = 0.0,
@@ -832,7 +842,8 @@ def project(
     from tokcost.reports.projection import project as run
 
     table = _table(pricing_version, pricing)
-    chosen, unknown = _chosen_models(table, model, provider)
+    providers = _listed(provider)
+    chosen, unknown = _chosen_models(table, model, providers)
     simulated = None
     if turns is not None:
         simulated = SimulatedWorkload(turns, {
@@ -847,7 +858,7 @@ def project(
                            "--assistant-tokens, --strategy, --cache...) go with --turns")
     result = run(
         rpd, input_tokens=input_tokens, output_tokens=output_tokens, from_file=from_file,
-        models=[m.id for m in chosen], provider=provider, cache_hit_rate=str(cache_hit_rate),
+        models=[m.id for m in chosen], provider=providers, cache_hit_rate=str(cache_hit_rate),
         batch=batch,
         days_per_month=str(days_per_month), table=table,
         input_format=input_format.value if input_format else None, simulated=simulated,
@@ -1338,9 +1349,9 @@ def _compare_estimate(paths: list[str], table: Any, model: str | None,
 
 @app.command()
 def models(
-    provider: Annotated[Optional[str], typer.Option(
-        "--provider", "-p", help="Only this provider's models (openai, anthropic, google...).")
-    ] = None,
+    provider: Annotated[Optional[list[str]], typer.Option(
+        "--provider", "-p", help="Only this provider's models (openai, anthropic, google...; "
+                                 "repeat, or separate with commas, for more).")] = None,
     mode: Annotated[Optional[ModelMode], typer.Option(
         "--mode", case_sensitive=False, help="Only chat or only embedding models.")] = None,
     fmt: FormatOption = None,
@@ -1355,7 +1366,8 @@ def models(
 
     table = _table(pricing_version, pricing)
     for_table = _chosen_format(fmt, output) is OutputFormat.table
-    rows = model_rows(table, provider, for_table=for_table, mode=mode.value if mode else None)
+    rows = model_rows(table, _listed(provider), for_table=for_table,
+                      mode=mode.value if mode else None)
     _emit(rows, MODEL_TABLE_COLUMNS if for_table else MODEL_COLUMNS, fmt, output,
           preamble=(f"Prices in USD per million tokens; price table {table.label}.",))
 

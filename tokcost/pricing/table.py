@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -89,11 +89,14 @@ class PriceTable:
     def __len__(self) -> int:
         return len(self.snapshot.models)
 
-    def models(self, provider: str | None = None) -> list[ModelPrice]:
-        """Every model, or the provider's; a provider with none is an error, never an empty
-        answer."""
-        if provider is None:
+    def models(self, provider: str | Sequence[str] | None = None) -> list[ModelPrice]:
+        """Every model, or the provider's (or those of each provider of a list); a provider
+        with none is an error, never an empty answer."""
+        if not provider:
             return list(self)
+        if not isinstance(provider, str):
+            return list({model.id: model for each in provider
+                         for model in self.models(each)}.values())
         wanted = PROVIDER_PREFIXES.get(provider.casefold(), provider.casefold())
         found = [model for model in self if model.provider == wanted]
         if not found:

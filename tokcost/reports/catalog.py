@@ -49,8 +49,8 @@ def cache_write_rate(model: ModelPrice) -> Decimal | None:
     return model.rates.cache_write_5m
 
 
-def model_rows(table: PriceTable, provider: str | None = None, *, for_table: bool = False,
-               mode: str | None = None) -> list[dict[str, Any]]:
+def model_rows(table: PriceTable, provider: str | Sequence[str] | None = None, *,
+               for_table: bool = False, mode: str | None = None) -> list[dict[str, Any]]:
     """One row a model: prices, limits, and how its tokens are counted and how well."""
     rows = []
     for m in table.models(provider):

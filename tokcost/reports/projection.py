@@ -273,7 +273,7 @@ def project(
     output_tokens: int | None = None,
     from_file: str | Path | None = None,
     models: Sequence[str] = (),
-    provider: str | None = None,
+    provider: str | Sequence[str] | None = None,
     cache_hit_rate: Decimal | float | str = 0,
     batch: bool = False,
     days_per_month: Decimal | float | str = DEFAULT_DAYS_PER_MONTH,
@@ -286,7 +286,8 @@ def project(
     images: int = 0,
     column: str | None = None,
 ) -> Projection:
-    """Project a workload's cost on the named models, or every model in the table.
+    """Project a workload's cost on the named models, or every model in the table (or of the
+    provider, or providers, given).
 
     ``column``: with ``from_file`` a Parquet or Arrow table, the column holding the
     conversations (default: the one its shape suggests)."""
