@@ -105,6 +105,51 @@ def test_the_api_key_never_appears(anthropic_stub: Any, installed_command: str,
     assert any(FAKE_KEY in str(request.headers) for request in anthropic_stub.requests)
 
 
+def test_a_base_url_login_never_appears(anthropic_stub: Any, installed_command: str,
+                                       tmp_path: Path,
+                                       assert_no_key: Callable[[str, str], None]) -> None:
+    # A proxy's user name and password in ANTHROPIC_BASE_URL are as secret as the key.
+    user, password = "proxy-user-0042", "S3cret/Proxy:Pass-77"
+    login = f"{user}:{urllib.parse.quote(password, safe='')}"
+    request = str(COUNT / "anthropic_request.json")
+    env = {**os.environ, "ANTHROPIC_API_KEY": FAKE_KEY}
+
+    def echoing(text: str) -> tuple[int, object]:
+        return (400, {"type": "error", "error": {"type": "invalid_request_error",
+                                                 "message": text}})
+
+    stub = anthropic_stub.url.replace("http://", f"http://{login}@")
+    runs = [
+        (stub, (echoing(f"no entry for {password!r}"),)),  # repr, echoed
+        (stub, (echoing(f"no entry for {urllib.parse.quote(password)}"),)),  # as in the URL
+        (stub, (echoing(f"no entry for {user}:{password[:10]}"),)),  # a prefix, echoed
+        (stub, (echoing(f"proxy at {stub}/v1/messages"),)),  # the whole URL, echoed
+        (f"http://{login}@127.0.0.1:9", ()),  # unreachable
+        (f"http://{user}:{password} x@127.0.0.1:9", ()),  # malformed: refused, not sent
+    ]
+    shown = []
+    for url, script in runs:
+        anthropic_stub.script(*script)
+        done = subprocess.run([installed_command, "count", request, "--exact", "-f", "csv"],
+                              capture_output=True, text=True,
+                              env={**env, "ANTHROPIC_BASE_URL": url}, cwd=tmp_path, timeout=120)
+        assert done.returncode == 1 and len(done.stderr.splitlines()) == 1, done.stderr
+        shown.append(done.stderr)
+    for text in shown:
+        assert_no_key(text, password)
+        assert_no_key(text, user)
+    assert all("<login>" in text for text in shown)
+    assert shown[4] == (f"tokcost: error: {request}: conversation 1: claude-sonnet-4-5 not "
+                        "counted: could not reach the Anthropic API at "
+                        "http://<login>@127.0.0.1:9 ([Errno 111] Connection refused); check "
+                        "the network connection and ANTHROPIC_BASE_URL\n")
+    assert shown[5] == (f"tokcost: error: {request}: conversation 1: claude-sonnet-4-5 not "
+                        "counted: ANTHROPIC_BASE_URL "
+                        "'http://<login>@127.0.0.1:9' is not an http:// or https:// URL with a "
+                        "host; set it to one (https://api.anthropic.com is Anthropic's), or "
+                        "unset it\n")
+
+
 def test_price_files_are_read_with_safe_yaml(cli: Run, tmp_path: Path) -> None:
     marker = tmp_path / "ran"
     table = tmp_path / "evil.yaml"

@@ -1631,17 +1631,19 @@ def _command_path(argv: Sequence[str]) -> str:
 
 
 def _shown(line: str) -> str:
-    """A line for stderr without the API key or object storage's secrets in it, in any form:
-    an unexpected error's text may quote anything it held, a request's headers included."""
+    """A line for stderr without the API key or object storage's secrets in it, in any form,
+    nor the user name and password of ANTHROPIC_BASE_URL: an unexpected error's text may quote
+    anything it held, a request's headers and URL included."""
     from tokcost.inputs.remote import without_storage_secrets
 
     line = without_storage_secrets(line)
     key = os.environ.get("ANTHROPIC_API_KEY")
-    if not key:
+    base_url = os.environ.get("ANTHROPIC_BASE_URL")
+    if not key and not (base_url and "@" in base_url):
         return line
-    from tokcost.counting.anthropic_exact import without_key
+    from tokcost.counting.anthropic_exact import without_api_secrets
 
-    return without_key(line, key)
+    return without_api_secrets(line, key, base_url)
 
 
 def console() -> None:

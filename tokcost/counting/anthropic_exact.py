@@ -11,7 +11,8 @@ would quote it; every line is built from text the SDK and the server gave, so ea
 through :func:`without_key`, which hides the key plain, escaped as repr() writes it, URL-encoded,
 and any run of eight or more of its characters (a prefix a server echoes back, a message cut
 short); and the SDK's own exceptions (whose request carries the key in a header) are dropped
-rather than chained.
+rather than chained. A base URL's user name and password (``https://user:password@proxy``)
+are hidden the same way, and a URL is shown without them (:func:`url_shown`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import os
 import random
 import time
+import urllib.parse
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -78,8 +80,8 @@ def count_tokens_exact(
             "or leave out --exact to count offline"
         )
     _check_key(key, "the api_key given" if api_key else "ANTHROPIC_API_KEY")
-    base_url = (_checked_base_url(base_url, "base_url") if base_url else _checked_base_url(
-        os.environ.get("ANTHROPIC_BASE_URL") or None, "ANTHROPIC_BASE_URL"))
+    base_url = (_checked_base_url(base_url, "base_url", key) if base_url else _checked_base_url(
+        os.environ.get("ANTHROPIC_BASE_URL") or None, "ANTHROPIC_BASE_URL", key))
     body: dict[str, Any] = {name: payload[name] for name in PAYLOAD_KEYS
                             if payload.get(name) is not None}
     switches = {name: payload[name] for name in SWITCH_KEYS if payload.get(name) is not None}
@@ -102,10 +104,10 @@ def count_tokens_exact(
                 break  # a count, or a failure that waiting would not mend
         if isinstance(answer, int):
             return answer
-        where = str(client.base_url).rstrip("/")
+        where = url_shown(str(client.base_url)).rstrip("/")
     problem = _describe(answer, model=model, where=where, attempts=max_retries + 1, timeout=timeout,
                         key=key)
-    raise ApiError(without_key(problem, key)) from None
+    raise ApiError(without_api_secrets(problem, key, base_url)) from None
 
 
 def _check_key(key: str, source: str) -> None:
@@ -133,6 +135,56 @@ def without_key(text: str, key: str) -> str:
     return without_secrets(text, [key], _HIDDEN)
 
 
+def without_api_secrets(text: str, key: str | None, base_url: str | None) -> str:
+    """``text`` with the API key hidden (:func:`without_key`), and the user name and password
+    a base URL may carry (``https://user:password@host``), in every form the key is hidden
+    in: a proxy's credentials are as secret as the key."""
+    if key:
+        text = without_key(text, key)
+    for secret in _url_secrets(base_url):
+        # As written in the URL, and as it reads decoded (and encoded again).
+        decoded = urllib.parse.unquote(secret)
+        forms = [secret, decoded, urllib.parse.quote(decoded, safe="")]
+        text = without_secrets(text, forms, _HIDDEN_LOGIN)
+    return text
+
+
+def _url_secrets(url: str | None) -> list[str]:
+    """The user information of a URL (``user:password``), its password and its user name, as
+    written in it; the longest first."""
+    if not url or "@" not in url:
+        return []
+    login = _login(url)
+    user, _, password = login.partition(":")
+    # A short user name ("admin") is not hidden alone: that would blot out ordinary words.
+    return sorted({part for part in (login, password, user)
+                   if part and (part is not user or len(user) >= _SHORTEST_LOGIN)},
+                  key=len, reverse=True)
+
+
+_SHORTEST_LOGIN = 8  # as for a key: shorter runs tell nothing, and hiding them blots out words
+
+
+def url_shown(url: str) -> str:
+    """A URL as messages show it: without its user name and password."""
+    login = _login(url)
+    if not login:
+        return url
+    scheme, _, rest = url.partition("//")
+    return f"{scheme}//{_HIDDEN_LOGIN}@{rest[len(login) + 1:]}"
+
+
+def _login(url: str) -> str:
+    """What comes between ``//`` and the last ``@`` of a URL: its user information. (The last:
+    a password may hold ``/`` or ``@`` unescaped, and too much hidden is better than a piece
+    of a password shown.)"""
+    _, slashes, rest = url.partition("//")
+    return rest.rpartition("@")[0] if slashes else ""
+
+
+_HIDDEN_LOGIN = "<login>"
+
+
 class UnreadableAnswer(NamedTuple):
     """A 200 answer that holds no token count."""
 
@@ -144,7 +196,7 @@ class UnreadableAnswer(NamedTuple):
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 
 
-def _checked_base_url(url: str | None, name: str) -> str:
+def _checked_base_url(url: str | None, name: str, key: str) -> str:
     """The endpoint to use, refused in one line before any request unless it is an http(s)
     URL with a host (and a port that is a port): the HTTP library under the SDK raises its own
     error for a malformed URL, which no failure report covers."""
@@ -161,7 +213,8 @@ def _checked_base_url(url: str | None, name: str) -> str:
     except ValueError:  # "[::1" (an unclosed IPv6 address), a port that is not a number
         usable = False
     if not usable:
-        shown = url if len(url) <= 80 else url[:77] + "..."
+        shown = without_api_secrets(url_shown(url), key, url)
+        shown = shown if len(shown) <= 80 else shown[:77] + "..."
         raise ApiError(f"{name} {shown!r} is not an http:// or https:// URL with a host; set "
                        "it to one (https://api.anthropic.com is Anthropic's), or unset it")
     return url
