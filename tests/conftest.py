@@ -6,6 +6,7 @@ that a non-editable install in CI proves the price tables travel inside the pack
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import subprocess
@@ -94,6 +95,24 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
                      if trace in captured.out or trace in captured.err]
             assert shown == [], f"the API key shows as {shown}"
         return Result(int(status), captured.out, captured.err)
+
+    return run
+
+
+# Machine formats name the price table in a note on stderr (tests/test_count.py checks it).
+PRICED_NOTE = "tokcost: note: priced with price table "
+
+
+@pytest.fixture
+def cli_without_table_note(cli: Callable[..., Result]) -> Callable[..., Result]:
+    """The CLI run in this process, its stderr without the note naming the price table: for
+    tests about something else whose stderr is compared whole."""
+
+    def run(*args: str) -> Result:
+        result = cli(*args)
+        kept = [line for line in result.err.splitlines(keepends=True)
+                if not line.startswith(PRICED_NOTE)]
+        return dataclasses.replace(result, err="".join(kept))
 
     return run
 

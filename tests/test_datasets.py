@@ -6,7 +6,6 @@ the JSON Lines it came from: the same conversations, messages, tokens and costs.
 
 from __future__ import annotations
 
-import dataclasses
 import gzip
 import io
 import json
@@ -26,20 +25,10 @@ import tokcost
 import tokcost.inputs.count_files as count_files
 import tokcost.inputs.sources as sources
 
-# Machine formats name the price table in a note on stderr (tests/test_count.py checks it);
-# these tests are about reading inputs, so their stderr is compared without that note.
-_PRICED_NOTE = "tokcost: note: priced with price table "
-
 
 @pytest.fixture
-def cli(cli: Callable[..., Any]) -> Callable[..., Any]:
-    def run(*args: str) -> Any:
-        result = cli(*args)
-        kept = [line for line in result.err.splitlines(keepends=True)
-                if not line.startswith(_PRICED_NOTE)]
-        return dataclasses.replace(result, err="".join(kept))
-
-    return run
+def cli(cli_without_table_note: Callable[..., Any]) -> Callable[..., Any]:
+    return cli_without_table_note  # these tests are about reading inputs
 
 if TYPE_CHECKING:
     from conftest import Result
