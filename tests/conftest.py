@@ -311,3 +311,32 @@ def anthropic_stub(
     stub = AnthropicStub()
     request.addfinalizer(stub.close)
     return stub
+
+
+@pytest.fixture
+def on_a_terminal() -> Callable[[list[str], Path], tuple[int, str, bytes]]:
+    """:func:`run_on_a_terminal`, for the tests (which import no helpers of their own)."""
+    return run_on_a_terminal
+
+
+def run_on_a_terminal(command: list[str], tmp_path: Path) -> tuple[int, str, bytes]:
+    """Count a 5 MB text file with ``command`` (the arguments before the file) and ``-f csv``,
+    its stderr on a pseudo-terminal (progress shows only there; CI's variable, which hides it,
+    left out): the exit status, stdout, and what the terminal was sent."""
+    import pty
+
+    big = tmp_path / "big.txt"
+    big.write_text("The quick brown fox jumps over the lazy dog.\n" * 120_000)
+    leader, follower = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    done = subprocess.run([*command[:2], str(big), "-f", "csv", *command[2:]],
+                          stdout=subprocess.PIPE, stderr=follower, env=env, timeout=120)
+    os.close(follower)
+    shown = b""
+    try:
+        while chunk := os.read(leader, 65536):
+            shown += chunk
+    except OSError:  # the terminal is closed once the command has ended
+        pass
+    os.close(leader)
+    return done.returncode, done.stdout.decode(), shown

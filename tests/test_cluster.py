@@ -395,25 +395,11 @@ def test_a_stop_ends_the_local_cluster(installed_command: str, big_input: Path, 
     assert [worker for worker in workers if _running(worker)] == []
 
 
-def test_progress_on_a_terminal_with_a_local_cluster(installed_command: str,
-                                                     tmp_path: Path) -> None:
-    import pty
-
-    big = tmp_path / "big.txt"
-    big.write_text("The quick brown fox jumps over the lazy dog.\n" * 120_000)
-    leader, follower = pty.openpty()
-    env = {k: v for k, v in os.environ.items() if k != "CI"}
-    done = subprocess.run([installed_command, "count", str(big), "-f", "csv", "--cluster",
-                           "local"], stdout=subprocess.PIPE, stderr=follower, env=env,
-                          timeout=120)
-    os.close(follower)
-    shown = b""
-    try:
-        while chunk := os.read(leader, 65536):
-            shown += chunk
-    except OSError:
-        pass
-    os.close(leader)
-    assert done.returncode == 0
+def test_progress_on_a_terminal_with_a_local_cluster(
+        installed_command: str, tmp_path: Path,
+        on_a_terminal: Callable[[list[str], Path], tuple[int, str, bytes]]) -> None:
+    status, out, shown = on_a_terminal([installed_command, "count", "--cluster", "local"],
+                                           tmp_path)
+    assert status == 0
     assert b"tokens/s" in shown and b"MB" in shown
-    assert done.stdout.decode().splitlines()[1].split(",")[5] == "1200000"
+    assert out.splitlines()[1].split(",")[5] == "1200000"

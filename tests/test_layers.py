@@ -197,16 +197,22 @@ def test_importing_the_package_and_its_wings_is_light(tmp_path: Path) -> None:
     assert _imported_after(code, tmp_path) == ["[]"]
 
 
-def test_light_commands_load_no_tokenizer_or_sdk(tmp_path: Path) -> None:
-    # A cache of its own, filled by the first run, so that the second run is what users see.
-    run = (
+def _main_run(cache: Path) -> str:
+    """Code that runs the CLI on ``{argv}`` (to be formatted in), with a cache of its own in
+    ``cache``, filled by a first run, so that a second run is what users see."""
+    return (
         "import contextlib, io, os\n"
-        f"os.environ['TOKCOST_CACHE_DIR'] = {str(tmp_path)!r}\n"
+        f"os.environ['TOKCOST_CACHE_DIR'] = {str(cache)!r}\n"
         "from tokcost.cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         "    status = main({argv!r})\n"
         "assert status == 0, status\n"
     )
+
+
+def test_light_commands_load_no_tokenizer_or_sdk(tmp_path: Path) -> None:
+    # A cache of its own, filled by the first run, so that the second run is what users see.
+    run = _main_run(tmp_path)
     project = ["project", "--rpd", "5000", "-m", "gpt-4o", "--input-tokens", "2000",
                "--output-tokens", "500", "--format", "csv"]
     _imported_after(run.format(argv=project), tmp_path)
@@ -238,14 +244,7 @@ def test_counting_plain_files_loads_no_dataset_reader(tmp_path: Path) -> None:
     example = Path(__file__).parent.parent / "examples" / "support-chat.json"
     packed = tmp_path / "support-chat.json.gz"
     packed.write_bytes(gzip.compress(example.read_bytes()))
-    run = (
-        "import contextlib, io, os\n"
-        f"os.environ['TOKCOST_CACHE_DIR'] = {str(tmp_path)!r}\n"
-        "from tokcost.cli import main\n"
-        "with contextlib.redirect_stdout(io.StringIO()):\n"
-        "    status = main({argv!r})\n"
-        "assert status == 0, status\n"
-    )
+    run = _main_run(tmp_path)
     for path in (example, packed):
         argv = ["count", str(path), "-m", "gpt-4o", "--format", "csv"]
         assert _imported_after(run.format(argv=argv), tmp_path, ("pyarrow", "zstandard")) == [
