@@ -431,8 +431,8 @@ def test_an_api_failure_loses_only_that_models_counts(
      "tokcost: note: --exact counts conversations, not plain text: Anthropic's endpoint counts "
      "a Messages request, so plain text stays an estimate for claude-sonnet-4-5 (to count "
      "text exactly, send it as a conversation, a user message holding it)"),
-    ("deepseek-v3.2", "8",
-     "tokcost: note: --exact counts Anthropic models only; deepseek-v3.2 stays an estimate"),
+    ("deepseek-v4-flash", "8",
+     "tokcost: note: --exact counts Anthropic models only; deepseek-v4-flash stays an estimate"),
 ])
 def test_exact_on_plain_text_says_it_stays_an_estimate(
         anthropic_stub: Any, monkeypatch: pytest.MonkeyPatch, cli: Any, tmp_path: Any,

@@ -105,7 +105,7 @@ def test_versions(cli: Run) -> None:
         "version,effective,models,default\n"
         "2025-03-01,2025-03-01,25,false\n"
         "2026-11-22,2026-11-22,58,false\n"
-        "2026-12-01,2026-12-01,93,true\n"
+        "2026-12-01,2026-12-01,92,true\n"
     )
 
 

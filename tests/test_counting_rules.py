@@ -549,7 +549,7 @@ def test_calibrate_recovers_known_constants_and_applies_them(cli: Run, tmp_path:
     known = {"text": 1.3, "message": 5.0, "request": 9.0}  # a provider we pretend to know
 
     def request(turns: int) -> dict:
-        return {"model": "deepseek-v3.2", "messages": [
+        return {"model": "deepseek-v4-flash", "messages": [
             {"role": "user" if i % 2 == 0 else "assistant",
              "content": " ".join(rng.choice(words) for _ in range(rng.randint(2, 400)))}
             for i in range(turns)]}
@@ -564,7 +564,7 @@ def test_calibrate_recovers_known_constants_and_applies_them(cli: Run, tmp_path:
     for _ in range(60):
         body = request(rng.randint(1, 7))
         lines.append(json.dumps({"request": body, "response": {
-            "model": "deepseek-v3.2", "usage": {"prompt_tokens": billed(body)}}}))
+            "model": "deepseek-v4-flash", "usage": {"prompt_tokens": billed(body)}}}))
     lines.append("{not json")  # a bad line is reported; the others still count
     log.write_text("\n".join(lines) + "\n")
     calibration = tmp_path / "cal.json"
@@ -572,9 +572,9 @@ def test_calibrate_recovers_known_constants_and_applies_them(cli: Run, tmp_path:
     assert result.status == 1  # the bad line
     assert f"{log}:61: not JSON" in result.err
     [row] = csv_rows(result.out)
-    assert (row["model"], row["rule"], row["records"]) == ("deepseek-v3.2", "openai", "60")
+    assert (row["model"], row["rule"], row["records"]) == ("deepseek-v4-flash", "openai", "60")
     assert float(row["p90_error_after_pct"]) < 1.0 < float(row["p90_error_before_pct"])
-    weights = json.loads(calibration.read_text())["models"]["deepseek-v3.2"]["weights"]
+    weights = json.loads(calibration.read_text())["models"]["deepseek-v4-flash"]["weights"]
     for name, value in known.items():
         assert weights[name] == pytest.approx(value, rel=0.02, abs=0.6), name
 

@@ -122,7 +122,7 @@ def _calibration_log() -> Path:
 
     folder = Path(tempfile.mkdtemp(prefix="tokcost-fuzz-"))
     log = folder / "log.jsonl"
-    request = {"model": "deepseek-v3.2", "messages": [{"role": "user", "content": "hello"}]}
+    request = {"model": "deepseek-v4-flash", "messages": [{"role": "user", "content": "hello"}]}
     log.write_text("".join(json.dumps({"request": request, "response": {
         "usage": {"prompt_tokens": 9 + n}}}) + "\n" for n in range(3)))
     return log

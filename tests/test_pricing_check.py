@@ -111,9 +111,9 @@ def test_pricing_check_reads_the_genai_prices_wheel_and_compares_every_price_set
         "(2 models: gemini-3.5-flash-lite, gemini-4-argon)",
         "tokcost: note: not compared: the table's priority prices, which the list does not "
         "record (2 models: gemini-3.5-flash-lite, gemini-4-argon)",
-        "tokcost: note: 8 of 93 models agree with the list, 0 differ, 85 could not be "
+        "tokcost: note: 8 of 92 models agree with the list, 0 differ, 84 could not be "
         "compared"]
-    assert notes[0].startswith("tokcost: note: not in the list: 85 models: claude-fable-5, ")
+    assert notes[0].startswith("tokcost: note: not in the list: 84 models: claude-fable-5, ")
 
 
 def test_the_differences_the_review_found_are_those_of_the_table_before_it(
@@ -147,8 +147,8 @@ def test_pricing_check_against_genai_prices_json(cli: Callable[..., Result], tmp
                  "csv")
     assert result.status == 0, result.err
     assert result.out.splitlines() == ["model,change,field,old,new,change_pct"]
-    assert result.err.splitlines()[-1] == ("tokcost: note: 5 of 93 models agree with the list, "
-                                           "0 differ, 88 could not be compared")
+    assert result.err.splitlines()[-1] == ("tokcost: note: 5 of 92 models agree with the list, "
+                                           "0 differ, 87 could not be compared")
     # At its launch price (the 2026-12-01 table had it before the review), Argon differs, its
     # batch prices (half of the standard ones) with it.
     launch = tmp_path / "launch.yaml"
