@@ -229,3 +229,21 @@ def test_a_fee_per_image_comes_in_and_is_billed_besides_the_tokens(tmp_path: Pat
     # A model without the fee bills an image only as its tokens.
     gpt = load_file(out).resolve("deep-research-pro-preview-12-2025").model._replace(fees=())
     assert cost_of(gpt, TokenUsage(input=1000, images=2)).total == Decimal("0.002")
+
+
+def test_an_entry_without_a_mode_is_skipped_saying_so(
+        cli: Callable[..., Result], tmp_path: Path) -> None:
+    listing = tmp_path / "prices.json"
+    listing.write_text(json.dumps({"acme-voice": {"litellm_provider": "openai",
+                                                  "input_cost_per_token": 1e-06}}))
+    result = cli("pricing", "import-litellm", str(listing), "--effective", "2026-12-01",
+                 "--models", "*")
+    # Nothing came in: that is said, with why, and no snapshot is written (not a complaint
+    # about the empty file's missing fields).
+    assert (result.status, result.out) == (1, "")
+    assert result.err.splitlines() == [
+        "tokcost: note: skipped acme-voice: it gives no mode (tokcost imports chat, responses, "
+        "embedding)",
+        "tokcost: note: imported 0 models, skipped 1 (1 it gives no mode)",
+        "tokcost: error: no model of * could be imported (each skip is named above), so nothing "
+        "is written to <stdout>"]

@@ -1504,18 +1504,21 @@ def pricing_import_litellm(
                                  param_hint="--effective") from None
     result = import_litellm(read_litellm_json(file), when, selected_patterns(models))
     origin = str(out or "<stdout>")
-    # Refuse to write a snapshot that would not load.
-    build_snapshot(parse_price_yaml(result.yaml_text, origin), origin)
-    if out is None:
-        sys.stdout.write(result.yaml_text)
-        sys.stdout.flush()
-    else:
-        write_text_file(out, result.yaml_text, "--out")
+    if result.models:  # refuse to write a snapshot that would not load
+        build_snapshot(parse_price_yaml(result.yaml_text, origin), origin)
     for reason in result.skipped:
         _note(f"skipped {reason}")
     for line in result.left_out():
         _note(f"not imported: {line}")
     _note(result.summary())
+    if not result.models:
+        raise TokcostError(f"no model of {', '.join(models)!s} could be imported (each skip is "
+                           f"named above), so nothing is written to {origin}")
+    if out is None:
+        sys.stdout.write(result.yaml_text)
+        sys.stdout.flush()
+    else:
+        write_text_file(out, result.yaml_text, "--out")
     count = len(result.models)
     typer.echo(f"tokcost: wrote {count} model{'s' if count != 1 else ''} to {origin}", err=True)
 

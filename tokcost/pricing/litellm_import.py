@@ -435,9 +435,9 @@ def import_litellm(
             selected_aliases.append(key)
             continue
         if entry.get("mode") not in MODES:
-            mode = f"mode {entry['mode']!r}" if entry.get("mode") else "no mode"
-            result.skipped.append(f"{key}: {mode} is not priced by tokens (tokcost imports "
-                                  f"{', '.join(MODES)})")
+            what = (f"mode {entry['mode']!r} is not priced by tokens" if entry.get("mode")
+                    else "it gives no mode")
+            result.skipped.append(f"{key}: {what} (tokcost imports {', '.join(MODES)})")
             continue
         provider = LITELLM_PROVIDERS.get(str(entry.get("litellm_provider")))
         if provider is None:
