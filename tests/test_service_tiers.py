@@ -207,8 +207,18 @@ def test_off_peak_prices_for_a_share_of_the_requests(cli: Run) -> None:
     got, notes = project_per_request(cli, "-m", "deepseek-flash", "-m", "gpt-4o",
                                      "--off-peak", "0.5")
     # Half at 0.3 and 1.2 (0.0015), half at the off-peak 0.15 and 0.6 (0.00075).
-    assert got == {"deepseek-flash": "0.001125", "gpt-4o": ""}
-    assert "gpt-4o (off_peak service tier price (it is sold at standard, priority))" in notes
+    # gpt-4o bills the same at every hour: its standard 2.5 and 10 (0.0125), with a note.
+    assert got == {"deepseek-flash": "0.001125", "gpt-4o": "0.0125"}
+    assert ("tokcost: note: --off-peak: no off-peak prices for gpt-4o: they bill the same at "
+            "every hour, so are priced at their standard prices") in notes
+
+
+def test_off_peak_is_refused_with_simulated_turns(cli: Run) -> None:
+    result = cli("project", "--rpd", "10", "--turns", "3", "-m", "deepseek-flash",
+                 "--off-peak", "0.5")
+    assert result.status == 2
+    assert result.err == ("tokcost: error: --off-peak goes with --input-tokens or --from: "
+                          "--turns simulates one conversation at one time of day\n")
 
 
 def test_one_hour_and_twelve_hour_cache_writes(cli: Run) -> None:

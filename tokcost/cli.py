@@ -784,7 +784,7 @@ def project(
     off_peak: Annotated[float, typer.Option(
         "--off-peak", metavar="SHARE", click_type=FiniteNumber(0, 1),
         help="Share of requests sent when off-peak prices apply (DeepSeek); a model without "
-             "them is left unpriced.")] = 0.0,
+             "them is priced at its standard prices, as it bills at every hour.")] = 0.0,
     days_per_month: Annotated[float, typer.Option(
         "--days-per-month", click_type=FiniteNumber(1, 31),
         help="Days in a month of costs.")] = 30.0,

@@ -162,8 +162,9 @@ def project_model(
     try:
         costs = [cost_of(model, _usage(r, cache_hit_rate, web_searches), batch=batch,
                          service_tier=service_tier).total for r in requests]
-        if off_peak:
-            # A share of the requests is sent when the off-peak prices apply.
+        if off_peak and model.price_set(OFF_PEAK) is not None:
+            # A share of the requests is sent when the off-peak prices apply; a model without
+            # them bills the same at every hour.
             cheap = [cost_of(model, _usage(r, cache_hit_rate, web_searches), batch=batch,
                              service_tier=OFF_PEAK).total for r in requests]
             costs = [(1 - off_peak) * cost + off_peak * low
@@ -303,6 +304,9 @@ def project(
     if images and (from_file is not None or simulated is not None):
         raise OptionError("--images goes with --input-tokens: --from counts the images in "
                           "the conversations, and --turns simulates text")
+    if off_peak_share and simulated is not None:
+        raise OptionError("--off-peak goes with --input-tokens or --from: --turns simulates "
+                          "one conversation at one time of day")
     if off_peak_share and service_tier != STANDARD:
         raise OptionError("--off-peak and --service-tier go separately: off-peak prices are "
                            "their own tier")
@@ -371,6 +375,13 @@ def project(
     if document is not None and estimated:
         notes.append("token counts are estimates (a stand-in tokenizer) for "
                      + ", ".join(estimated[:5]) + (" ..." if len(estimated) > 5 else ""))
+    if off_peak_share:
+        flat = [m.id for m in chosen if m.price_set(OFF_PEAK) is None]
+        if flat:
+            notes.append("--off-peak: no off-peak prices for " + ", ".join(flat[:5])
+                         + (" ..." if len(flat) > 5 else "")
+                         + ": they bill the same at every hour, so are priced at their "
+                         "standard prices")
     unpriced = [r for r in rows if r.unpriced]
     if unpriced:
         notes.append(f"{len(unpriced)} model{'s' if len(unpriced) != 1 else ''} left unpriced, "
