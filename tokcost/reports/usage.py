@@ -469,9 +469,13 @@ def usage_report(paths: Sequence[str], tables: PriceTable | TableChoice | None =
         priced, reprice_notes = reprice(priced, targets, choice)
         price_notes += reprice_notes
     rows, total, group_notes = summarise(priced, keys, targets, tz)
+    # The bundled tables that priced a record, not every one there is (a table the user
+    # gives prices them all).
+    used = ", ".join(sorted({item.table for item in priced if item.table}))
     return UsageReport(keys, rows, total, [*log.notes, *window_notes, *price_notes,
                                            *group_notes], log.problems, priced, targets,
-                       priced_by=choice.label)
+                       priced_by=choice.label if isinstance(choice, OneTable) or not used
+                       else used)
 
 
 def _groupings(by: str | Sequence[str]) -> tuple[Grouping, ...]:
