@@ -205,3 +205,41 @@ def test_the_cost_report_options_do_not_go_with_it(cli: Callable[..., Any]) -> N
     assert result.err.strip() == (
         "tokcost: error: --compare-estimate compares tokens per model over the whole log: it "
         "does not go with --by, --reprice-on")
+
+
+def test_calibration_records_are_read_as_request_and_billed_usage(
+        cli: Callable[..., Any], tmp_path: Path) -> None:
+    # Lines 4 to 6 in the shape of tokcost's own calibration records: the model beside the
+    # request, and the usage block as the API reported it (Anthropic's block itself, Gemini's
+    # under usageMetadata).
+    lines = [json.loads(line) for line in LOG.read_text().splitlines()[3:6]]
+    records = [{"model": line["request"].pop("model", None) or line["response"]["modelVersion"],
+                "request": line["request"],
+                "reported": line["response"]["usage"] if "usage" in line["response"]
+                else {"usageMetadata": line["response"]["usageMetadata"]}}
+               for line in lines]
+    log = tmp_path / "calibration.jsonl"
+    log.write_text("".join(json.dumps(record) + "\n" for record in records))
+    compared = rows_of(cli("usage", str(log), "--compare-estimate", "-f", "csv").out)
+    assert {model: (row["billed_input_tokens"], row["estimated_input_tokens"])
+            for model, row in compared.items()} == {
+        "claude-sonnet-4-6": ("36", "33"), "gemini-3.5-flash": ("14", "15")}
+    # The same records priced: Sonnet 4.6's 26 input and 10 cache-read tokens at 3 and 0.30,
+    # 14 output at 15 (0.0002880); Gemini's 14 input and 8 output at 1.50 and 9 (0.000093).
+    priced = rows_of(cli("usage", str(log), "-f", "csv").out)
+    assert (D(priced["claude-sonnet-4-6"]["cost_usd"]), D(priced["gemini-3.5-flash"]["cost_usd"])
+            ) == (D("0.000291"), D("0.000093"))
+
+
+def test_a_model_the_newest_table_lacks_is_compared_by_the_rule_an_older_one_gives(
+        cli: Callable[..., Any], tmp_path: Path) -> None:
+    log = tmp_path / "retired.jsonl"
+    line = json.loads(LOG.read_text().splitlines()[4])
+    line["request"]["model"] = line["response"]["model"] = "claude-sonnet-4-5"
+    log.write_text(json.dumps(line) + "\n")
+    result = cli("usage", str(log), "--compare-estimate", "-f", "csv")
+    assert result.status == 0, result.err
+    assert rows_of(result.out)["claude-sonnet-4-5"]["rule"] == "claude-4-5"
+    assert ("tokcost: note: claude-sonnet-4-5: not in price table 2026-12-01; its counting rule "
+            "(claude-4-5) is the one table 2026-11-22 gives it (a rule does not depend on "
+            "prices)") in result.err.splitlines()

@@ -219,6 +219,7 @@ def test_the_cli_offers_every_input_format() -> None:
     assert tuple(choice.value for choice in UsageInputFormat) == INPUT_FORMATS
     assert INPUT_FORMATS == ("auto", "openai-chat", "openai-responses", "anthropic", "gemini",
                              "openai-batch", "anthropic-batch", "request-response",
+                             "request-reported",
                              "claude-code", "codex")
 
 

@@ -1209,6 +1209,7 @@ class UsageInputFormat(str, Enum):
     openai_batch = "openai-batch"
     anthropic_batch = "anthropic-batch"
     request_response = "request-response"
+    request_reported = "request-reported"
     claude_code = "claude-code"
     codex = "codex"
 
@@ -1288,11 +1289,11 @@ def usage(
             raise TokcostError("give a log of API responses, or pipe one in (tokcost usage "
                                "responses.jsonl)")
         paths = ["-"]
-    if compare_estimate:  # one table: it counts by each model's rule, and prices nothing
+    if compare_estimate:  # it counts by each model's rule, and prices nothing
         others: dict[str, object] = {
             "--by": by, "--tz": tz, "--reprice-on": reprice_on, "--since": since,
             "--until": until, "--currency": currency, "--chart": chart, "--plot": plot}
-        return _compare_estimate(paths, _table(pricing_version, pricing), model,
+        return _compare_estimate(paths, _table_by_day(pricing_version, pricing), model,
                                  encoding_errors, fmt, output, others)
     tables = _table_by_day(pricing_version, pricing)
     report = usage_report(paths, tables, by=[key.value for key in by or ()], model=model,

@@ -161,6 +161,8 @@ ENVELOPES = (
     Envelope("openai-batch", ("response", "body"), batch=True),  # {"custom_id", "response"}
     Envelope("anthropic-batch", ("result", "message"), batch=True),  # Message Batches results
     Envelope("request-response", ("response",)),  # what `tokcost calibrate` reads
+    # tokcost's own calibration records: the request and the usage block the API reported.
+    Envelope("request-reported", ("reported",)),
     # Claude Code's session logs (~/.claude/projects/**/*.jsonl): an assistant line's message.
     # A message's id alone names it: Claude Code writes a line per streamed update of a
     # message (the last one holding its final output count), and not every line, nor every

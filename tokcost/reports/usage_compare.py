@@ -22,6 +22,7 @@ from tokcost.errors import InputFileError, TokcostError
 from tokcost.formats.usage import NotBilled, UsageError, UsageRecord, usage_record
 from tokcost.inputs.sources import JSON_SUFFIXES, expand_inputs, json_values
 from tokcost.output import Column
+from tokcost.pricing.dated import TableChoice
 from tokcost.pricing.schema import ModelPrice
 from tokcost.pricing.table import PriceTable
 from tokcost.reports.calibrate import (
@@ -65,11 +66,13 @@ class _Log(NamedTuple):
     notes: list[str]
 
 
-def compare_estimates(paths: Sequence[str], table: PriceTable, *, model: str | None = None,
-                      encoding_errors: str = "strict") -> Comparison:
+def compare_estimates(paths: Sequence[str], table: PriceTable | TableChoice, *,
+                      model: str | None = None, encoding_errors: str = "strict") -> Comparison:
     """For each model of the logged requests (``model`` for those that name none): how many
     were compared, the prompt tokens billed and estimated in all, the error of that sum and
-    the median and p90 of each request's error, and how the model is counted."""
+    the median and p90 of each request's error, and how the model is counted. With the
+    bundled tables (a TableChoice), a model the newest lacks is counted by the rule of the
+    newest that has it, as usage prices it."""
     log = _read(paths, encoding_errors)
     problems = list(log.problems)
     notes: list[str] = []  # on what was compared, after the notes on reading the inputs
@@ -77,11 +80,13 @@ def compare_estimates(paths: Sequence[str], table: PriceTable, *, model: str | N
         notes.append(f"{_lines(log.plain)} without a request (plain responses): counted, "
                      "not compared")
     notes.extend(f"{_lines(lines)} skipped: {reason}" for reason, lines in log.skipped.items())
-    groups, unknown = group_by_model(log.requests, table, default=model)
+    found_models: dict[str, ModelPrice] = {}
+    groups, unknown = group_by_model(log.requests, table, default=model, models=found_models,
+                                     notes=notes)
     notes.extend(f"{why} ({_requests(seen)} not compared)" for why, seen in unknown)
     rows, pairs, exact = [], [], []
     for model_id, requests in sorted(groups.items()):
-        found = _compare_model(table.resolve(model_id).model, requests, problems, notes)
+        found = _compare_model(found_models[model_id], requests, problems, notes)
         if found is not None:
             row, compared = found
             rows.append(row)
