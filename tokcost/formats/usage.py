@@ -25,7 +25,7 @@ import functools
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -176,6 +176,9 @@ ENVELOPES = (
     # and the session's running total (total_token_usage). Codex writes the event again, same
     # info, each time the rate limits it shows change, and once with no counts of its own
     # when the context window fills; the model is on the turn_context line of each turn.
+    # A fork's or resume's file copies the lines of the session it continues, token counts
+    # among them (codex-rs writes a fork's history again, each line stamped with the time of
+    # the copy): the reader keeps one of each (copy_key).
     Envelope("codex", ("payload", "info"), kind=("payload.type", "token_count"),
              usage=("last_token_usage",), shape="codex", running_total="total_token_usage",
              session_model=True),
@@ -191,15 +194,21 @@ class SessionLine(NamedTuple):
     why: str
     needs: str = ""  # a field every such line has, so that no other object is taken for one
     model: str = ""  # where such a line names the model of the responses after it
-    session: str = ""  # where such a line names the session the responses after it are of
+    # Where such a line names the session the file is of: the first line that does names it;
+    # a later one names a session whose history the file copies (Codex copies a session's
+    # lines, its session_meta among them, into the file of a fork or a resume).
+    session: str = ""
+    copied_from: tuple[str, ...] = ()  # where such a line names a session the file copies
 
 
 SESSION_LINES = (
     SessionLine("claude-code", frozenset({"user", "summary", "system"}),
                 "not a response (a user turn, summary or system line)"),
+    # A fork's (codex fork, a subagent's fork) names its parent: forked_from_id (codex-rs
+    # SessionMeta); its next lines are the parent's, copied with the time of the copy.
     SessionLine("codex", frozenset({"session_meta"}),
                 "not a response (a Codex session line without token counts)", needs="payload",
-                session="payload.id"),
+                session="payload.id", copied_from=("payload.forked_from_id",)),
     SessionLine("codex", frozenset({"turn_context"}),
                 "not a response (a Codex session line without token counts)", needs="payload",
                 model="payload.model"),
@@ -249,6 +258,10 @@ class UsageRecord(NamedTuple):
     reported_cost: Decimal | None = None  # USD, as the log itself states it
     session: str | None = None  # the session it belongs to, where the log says
     source: str | None = None  # the file it was read from (set by the reader)
+    # Where the response stands in its session's running total (the total after it, and its
+    # own counts), in a log that keeps one: a copy of the session's history (a fork's, a
+    # resume's) holds the same, and no other response of the session does.
+    copy_key: str | None = None
 
 
 class NotBilled(NamedTuple):
@@ -271,6 +284,9 @@ class LogState:
     model: str | None = None
     running_total: dict[str, Any] | None = None
     session: str | None = None  # the session its first line named (Codex's session_meta)
+    # The sessions whose history the file copies: named by its later session lines, or as
+    # the parent of a fork by its first.
+    copied_from: set[str] = field(default_factory=set)
 
 
 REPEATED = NotBilled("the same token counts logged again (Codex writes its token_count event "
@@ -402,6 +418,9 @@ def _session_record(value: dict[str, Any], response: dict[str, Any], envelope: E
         raise UsageError(f"{'.'.join(envelope.response)} holds neither "
                          f"{' nor '.join(envelope.usage)} nor {envelope.running_total}")
     record = _record(value, response, envelope, where, usage, ())
+    if type(total) is dict:
+        own = usage if found is not None else None
+        record = record._replace(copy_key=json.dumps([total, own], sort_keys=True))
     if not (record.input or record.output or record.cache_read or record.cache_write_5m
             or record.cache_write_1h):
         return NOTHING_BILLED
@@ -437,7 +456,13 @@ def _session_line(value: dict[str, Any], state: LogState | None, log: str | None
                 if line.model and (named := _first_text((value,), (_steps(line.model),))):
                     state.model = named
                 if line.session and (named := _first_text((value,), (_steps(line.session),))):
-                    state.session = named
+                    if state.session is None:
+                        state.session = named
+                    elif named != state.session:
+                        state.copied_from.add(named)  # a copied line of another session
+                for path in line.copied_from:
+                    if named := _first_text((value,), (_steps(path),)):
+                        state.copied_from.add(named)
             return NotBilled(line.why)
     return None
 

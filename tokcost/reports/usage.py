@@ -38,6 +38,7 @@ from tokcost.pricing.costing import Cost, TokenUsage, cost_of
 from tokcost.pricing.dated import Chosen, DatedTables, OneTable, TableChoice
 from tokcost.pricing.schema import STANDARD, ModelPrice
 from tokcost.pricing.table import PriceTable
+from tokcost.reports.session_copies import COPIED, session_copies
 
 GROUPINGS = ("model", "day", "week", "month", "session", "file")
 Grouping = Literal["model", "day", "week", "month", "session", "file"]
@@ -113,8 +114,10 @@ def read_usage(paths: Sequence[str], encoding_errors: str = "strict", *,
     # The identities of the requests read, where the log gives them: where in ``records``.
     seen: dict[str, int] = {}
     records, skipped = log.records, log.skipped
+    # Each file's state once read: the sessions its lines named (its own, those it copies).
+    files: dict[str, LogState] = {}
     for source in sources:
-        state = LogState()  # what a file's earlier lines said (a session log's model)
+        state = files[source.label] = LogState()  # what a file's earlier lines said
         try:
             for place, value in json_values(source, encoding_errors):
                 if isinstance(value, InputFileError):  # a line that is not JSON
@@ -141,6 +144,11 @@ def read_usage(paths: Sequence[str], encoding_errors: str = "strict", *,
                 records.append(PlacedRecord(place, record._replace(source=source.label)))
         except InputFileError as error:  # this file's problem; the others go on
             log.problems.append(error)
+    copies, copy_notes = session_copies([placed.record for placed in records], files)
+    if copies:
+        log.records = [placed for index, placed in enumerate(records) if index not in copies]
+        skipped[COPIED] = skipped.get(COPIED, 0) + len(copies)
+    log.notes += copy_notes
     for reason, lines in log.skipped.items():
         log.notes.append(f"{lines:,} line{'s' if lines != 1 else ''} skipped: {reason}")
     if log.repeats:
