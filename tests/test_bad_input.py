@@ -395,6 +395,38 @@ def test_bad_numbers_are_usage_errors(cli: Run, args: tuple[str, ...]) -> None:
     assert line.endswith(f" (see `tokcost {args[0]} --help`)")
 
 
+# Each command that shows amounts in a display currency, with the rest of a good command line.
+CURRENCY_COMMANDS = [
+    ("count", "examples/support-chat.json", "-m", "gpt-4o"),
+    ("project", "--rpd", "1", "-m", "gpt-4o"),
+    ("simulate", "-m", "gpt-4o", "--turns", "1", "--no-chart"),
+    ("usage", "examples/usage.jsonl"),
+]
+
+
+@pytest.mark.parametrize("command", CURRENCY_COMMANDS, ids=lambda command: command[0])
+@pytest.mark.parametrize("rate", ["1e-300", "0.0000009", "1e300", "1000000001", "0", "-0.86",
+                                  "nan", "inf", "-inf", "", "abc"])
+def test_a_currency_rate_out_of_bounds_is_a_usage_error(cli: Run, command: tuple[str, ...],
+                                                         rate: str) -> None:
+    result = cli(*command, "--currency", f"EUR={rate}", "-f", "csv")
+    assert result.status == 2 and result.out == ""
+    assert result.err == (
+        "tokcost: error: Invalid value for --currency: CODE=RATE, how many of a currency one "
+        "US dollar buys (EUR=0.86), a rate from 0.000001 to 1,000,000,000, not "
+        f"'EUR={rate}' (see `tokcost {command[0]} --help`)\n")
+
+
+@pytest.mark.parametrize("rate, cost", [("0.000001", "0.00000001"),
+                                        ("1000000000", "10000000")])
+def test_the_currency_rates_at_the_bounds_work(cli: Run, rate: str, cost: str) -> None:
+    result = cli("project", "--rpd", "1", "-m", "gpt-4o", "--input-tokens", "2000",
+                 "--output-tokens", "500", "--currency", f"XBT={rate}", "-f", "csv")
+    assert result.status == 0, result.err
+    # $0.01 a request at the rate given.
+    assert result.out.splitlines()[1].split(",")[5] == cost
+
+
 def test_huge_numbers_that_make_sense_work(cli: Run) -> None:
     result = cli("project", "--rpd", str(10**15), "-m", "gpt-4o", "--input-tokens", str(10**6),
                  "--output-tokens", "1", "-f", "json")
