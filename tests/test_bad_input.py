@@ -530,6 +530,23 @@ def test_conflicting_options(cli: Run, args: tuple[str, ...], fragment: str) -> 
     fails_cleanly(cli(*args), fragment, status=2)  # a usage error, as the README documents
 
 
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (("simulate", "-m", "gpt-4o", "--cache-ttl", "1h"), "--cache-ttl goes with --cache"),
+        (("project", "--rpd", "5", "-m", "gpt-4o", "--turns", "3", "--cache-ttl", "1h"),
+         "--cache-ttl goes with --cache"),
+        (("project", "--rpd", "5", "-m", "gpt-4o", "--cache-ttl", "5m"),
+         "the simulation options (--system-tokens, --user-tokens, --assistant-tokens, "
+         "--strategy, --cache, --cache-ttl...) go with --turns"),
+    ],
+)
+def test_a_cache_lifetime_without_caching_is_a_usage_error(cli: Run, args: tuple[str, ...],
+                                                           line: str) -> None:
+    result = cli(*args)
+    assert (result.status, result.out, result.err) == (2, "", f"tokcost: error: {line}\n")
+
+
 # --- output ---------------------------------------------------------------------------------------
 
 def test_output_file(cli: Run, tmp_path: Path) -> None:

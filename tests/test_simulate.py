@@ -196,6 +196,18 @@ def test_bad_options(cli: Run, args: tuple[str, ...], status: int, message: str)
     assert message in result.err and "Traceback" not in result.err
 
 
+def test_the_library_refuses_a_cache_lifetime_without_caching() -> None:
+    from tokcost.errors import OptionError
+
+    with pytest.raises(OptionError, match="^--cache-ttl goes with --cache$"):
+        tokcost.simulate("gpt-4o", 2, cache_ttl="1h")
+    # With caching on, the lifetime given is the one priced; left out, it is 5 minutes.
+    assert "at the 1h cache-write price" in " ".join(
+        tokcost.simulate("claude-sonnet-4-6", 2, cache=True, cache_ttl="1h").assumptions)
+    assert "at the 5m cache-write price" in " ".join(
+        tokcost.simulate("claude-sonnet-4-6", 2, cache=True).assumptions)
+
+
 def test_plot_without_matplotlib_is_one_line(monkeypatch: pytest.MonkeyPatch, cli: Run) -> None:
     import builtins
 

@@ -739,8 +739,9 @@ SummarizeAtOption = Annotated[Optional[int], typer.Option(
 SummaryTokensOption = Annotated[Optional[int], typer.Option(
     "--summary-tokens", min=1, max=MAX_TOKENS,
     help="With --strategy summarize: the summary's tokens.")]
-CacheTtlOption = Annotated[CacheTtl, typer.Option(
-    "--cache-ttl", help="Cache lifetime, for providers that price it (5m, 1h or 12h).")]
+CacheTtlOption = Annotated[Optional[CacheTtl], typer.Option(
+    "--cache-ttl", help="With --cache: the cache's lifetime, for providers that price it (5m, "
+    "the default, 1h or 12h).")]
 
 
 @app.command()
@@ -801,7 +802,7 @@ def project(
     summary_tokens: SummaryTokensOption = None,
     cache: Annotated[bool, typer.Option(
         "--cache", help="With --turns: simulate prompt caching.")] = False,
-    cache_ttl: CacheTtlOption = CacheTtl.five_minutes,
+    cache_ttl: CacheTtlOption = None,
     fmt: FormatOption = None,
     output: OutputOption = None,
     pricing_version: PricingVersionOption = None,
@@ -850,12 +851,14 @@ def project(
             "system_tokens": system_tokens, "user_tokens": user_tokens,
             "assistant_tokens": assistant_tokens, "strategy": strategy.value, "window": window,
             "summarize_at": summarize_at, "summary_tokens": summary_tokens, "cache": cache,
-            "cache_ttl": cache_ttl.value})
-    elif (cache or window is not None or summarize_at is not None or summary_tokens is not None
-          or strategy is not StrategyChoice.full or system_tokens is not None
-          or user_tokens is not None or assistant_tokens is not None):
+            "cache_ttl": cache_ttl and cache_ttl.value})
+    elif (cache or cache_ttl is not None or window is not None or summarize_at is not None
+          or summary_tokens is not None or strategy is not StrategyChoice.full
+          or system_tokens is not None or user_tokens is not None
+          or assistant_tokens is not None):
         raise OptionError("the simulation options (--system-tokens, --user-tokens, "
-                           "--assistant-tokens, --strategy, --cache...) go with --turns")
+                           "--assistant-tokens, --strategy, --cache, --cache-ttl...) go with "
+                           "--turns")
     result = run(
         rpd, input_tokens=input_tokens, output_tokens=output_tokens, from_file=from_file,
         models=[m.id for m in chosen], provider=providers, cache_hit_rate=str(cache_hit_rate),
@@ -1012,7 +1015,7 @@ def simulate(
     cache: Annotated[bool, typer.Option(
         "--cache", help="Prompt caching: read the previous request's prefix from the cache."
     )] = False,
-    cache_ttl: CacheTtlOption = CacheTtl.five_minutes,
+    cache_ttl: CacheTtlOption = None,
     service_tier: ServiceTierOption = "standard",
     web_searches: WebSearchesOption = 0,
     currency: CurrencyOption = None,
@@ -1060,7 +1063,7 @@ def simulate(
         system_tokens=system_tokens, user_tokens=user_tokens,
         assistant_tokens=assistant_tokens, system_text=system_text, from_file=from_file,
         strategy=strategy.value, window=window, summarize_at=summarize_at,
-        summary_tokens=summary_tokens, cache=cache, cache_ttl=cache_ttl.value,
+        summary_tokens=summary_tokens, cache=cache, cache_ttl=cache_ttl and cache_ttl.value,
         max_output=max_output, table=table, service_tier=tier, web_searches=web_searches,
         column=column,
     ) for name in models]

@@ -275,7 +275,7 @@ def simulate(
     summarize_at: int | None = None,
     summary_tokens: int | None = None,
     cache: bool = False,
-    cache_ttl: str = "5m",
+    cache_ttl: str | None = None,
     max_output: int | None = None,
     table: PriceTable | None = None,
     service_tier: str = STANDARD,
@@ -294,8 +294,8 @@ def simulate(
     notes = [found.note] if found.note else []
     if from_file is not None or system_text is not None:
         notes.extend(counter.base_notes)  # real text was counted
-    _check_options(turns, strategy, window, summarize_at, summary_tokens, cache_ttl, max_output,
-                   (system_tokens, user_tokens, assistant_tokens))
+    _check_options(turns, strategy, window, summarize_at, summary_tokens, cache, cache_ttl,
+                   max_output, (system_tokens, user_tokens, assistant_tokens))
     assumptions: list[str] = []
     counted: TokenCount | None = None  # of the real text, where some is counted
     if from_file is not None:
@@ -311,7 +311,7 @@ def simulate(
                                                 assistant_tokens, system_text, assumptions)
         if system_text is not None:
             counted = counter.text(system_text)
-    settings = _cache_settings(chosen, cache, cache_ttl, notes, assumptions)
+    settings = _cache_settings(chosen, cache, cache_ttl or "5m", notes, assumptions)
     reserve = max_output  # None: each request's own reply
     checked_whole("--web-searches", web_searches, 0, MAX_WEB_SEARCHES)
     simulator = _Simulator(chosen, counter, settings, reserve, service_tier, web_searches)
@@ -337,8 +337,9 @@ def simulate(
 
 
 def _check_options(turns: int | None, strategy: str, window: int | None,
-                   summarize_at: int | None, summary_tokens: int | None, cache_ttl: str,
-                   max_output: int | None, sizes: Sequence[int | None]) -> None:
+                   summarize_at: int | None, summary_tokens: int | None, cache: bool,
+                   cache_ttl: str | None, max_output: int | None, sizes: Sequence[int | None]
+                   ) -> None:
     checked_whole("--turns", turns, 1, MAX_TURNS)
     checked_whole("--window", window, 0, MAX_TURNS)
     for name, size in (("--summarize-at", summarize_at), ("--summary-tokens", summary_tokens),
@@ -360,7 +361,9 @@ def _check_options(turns: int | None, strategy: str, window: int | None,
         raise OptionError("--window goes with --strategy window")
     if strategy != "summarize" and (summarize_at is not None or summary_tokens is not None):
         raise OptionError("--summarize-at and --summary-tokens go with --strategy summarize")
-    if cache_ttl not in _WRITE_FIELDS:
+    if cache_ttl is not None and not cache:
+        raise OptionError("--cache-ttl goes with --cache")
+    if cache_ttl is not None and cache_ttl not in _WRITE_FIELDS:
         raise OptionError(f"--cache-ttl is 5m, 1h or 12h, not {cache_ttl!r}")
 
 
