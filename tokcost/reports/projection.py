@@ -272,7 +272,7 @@ def project(
     input_tokens: int | None = None,
     output_tokens: int | None = None,
     from_file: str | Path | None = None,
-    models: Sequence[str] = (),
+    models: str | Sequence[str] = (),
     provider: str | Sequence[str] | None = None,
     cache_hit_rate: Decimal | float | str = 0,
     batch: bool = False,
@@ -316,8 +316,13 @@ def project(
         raise OptionError("with --turns, caching and sizes come from the simulation: use "
                            "--cache and --assistant-tokens rather than --cache-hit-rate and "
                            "--output-tokens (--batch is not simulated)")
+    from tokcost.arguments import require_path
+
+    require_path(from_file, "project", "from_file")
+    # One name is one model, as for provider (not its letters, each looked up).
+    names = [models] if isinstance(models, str) else models
     # Every model means every chat model: a chat workload is not priced on embedding models.
-    chosen = [table.resolve(name).model for name in models] or [
+    chosen = [table.resolve(name).model for name in names] or [
         model for model in table.models(provider) if model.mode == "chat"]
     notes: list[str] = []
     simulated_sizes: list[str] = []  # what the simulation assumed, for the workload line

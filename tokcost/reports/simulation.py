@@ -9,7 +9,7 @@ wrote to the cache. Costs come from :func:`tokcost.costing.cost_of`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -270,6 +270,7 @@ def simulate(
     assistant_tokens: int | None = None,
     system_text: str | None = None,
     from_file: str | Path | None = None,
+    conversation: Sequence[Mapping[str, Any]] | Mapping[str, Any] | None = None,
     strategy: Strategy = "full",
     window: int | None = None,
     summarize_at: int | None = None,
@@ -282,25 +283,30 @@ def simulate(
     web_searches: int = 0,
     column: str | None = None,
 ) -> Simulation:
-    """Simulate a conversation of ``turns`` requests (or replay ``from_file``) on a model.
+    """Simulate a conversation of ``turns`` requests (or replay ``from_file``, or
+    ``conversation``: a list of messages or a conversation dict in any format ``count`` reads)
+    on a model.
 
     ``column``: with ``from_file`` a Parquet or Arrow table, the column holding the
     conversation (default: the one its shape suggests)."""
+    _check_arguments(model, from_file, conversation)
     table = table or load_price_table()
     found = table.resolve(model)
     chosen = found.model
     chat_only(chosen, "a simulated conversation")
     counter = ModelCounter(chosen)
     notes = [found.note] if found.note else []
-    if from_file is not None or system_text is not None:
+    if from_file is not None or conversation is not None or system_text is not None:
         notes.extend(counter.base_notes)  # real text was counted
     _check_options(turns, strategy, window, summarize_at, summary_tokens, cache, cache_ttl,
                    max_output, (system_tokens, user_tokens, assistant_tokens))
     assumptions: list[str] = []
     counted: TokenCount | None = None  # of the real text, where some is counted
-    if from_file is not None:
-        system, conversation_turns, counted = _replay(from_file, counter, turns, column)
-        assumptions.append(f"replaying {len(conversation_turns)} turns of {from_file}, counted "
+    if from_file is not None or conversation is not None:
+        system, conversation_turns, counted = _replay(from_file, counter, turns, column,
+                                                      conversation)
+        replayed = "the conversation given" if from_file is None else from_file
+        assumptions.append(f"replaying {len(conversation_turns)} turns of {replayed}, counted "
                            f"with {chosen.id}'s tokenizer")
     else:
         if column is not None:
@@ -392,19 +398,47 @@ def _synthetic(counter: ModelCounter, turns: int, system_tokens: int | None,
     return system, [turn] * turns
 
 
-def _replay(path: str | Path, counter: ModelCounter, turns: int | None,
-            column: str | None = None) -> tuple[int, list[Turn], TokenCount]:
-    """The conversation of ``path`` as its system prompt and turns, and its whole count."""
-    from tokcost.inputs.sources import read_whole, source_of
+def _check_arguments(model: Any, from_file: Any, conversation: Any) -> None:
+    """A conversation passed where the model name goes, or a path that is not one: said in a
+    TypeError naming what simulate() takes, rather than failing inside."""
+    from tokcost.arguments import described, require, require_path
 
-    document = read_whole(source_of(path), column=column)
-    if len(document.conversations) != 1:
-        raise InputFileError(f"{path}: --from replays one conversation; this file holds "
-                             f"{len(document.conversations) or 'no'} conversations")
-    system, found = turns_from_conversation(document.conversations[0], counter)
+    if isinstance(model, (list, tuple, dict)):
+        raise TypeError(f"simulate() takes the model name first (a str such as 'gpt-4o'), not "
+                        f"{described(model)}; a conversation to replay goes in conversation= "
+                        "(a list of messages or a conversation dict)")
+    require(model, str, "simulate", "the model name first (a str such as 'gpt-4o')")
+    require_path(from_file, "simulate", "from_file")
+    if conversation is not None and not isinstance(conversation, (list, tuple, dict)):
+        raise TypeError("simulate() takes conversation as a list of messages or a "
+                        f"conversation dict, not {described(conversation)}")
+    if from_file is not None and conversation is not None:
+        raise OptionError("give simulate() from_file or conversation, not both")
+
+
+def _replay(path: str | Path | None, counter: ModelCounter, turns: int | None,
+            column: str | None = None,
+            conversation: Sequence[Mapping[str, Any]] | Mapping[str, Any] | None = None,
+            ) -> tuple[int, list[Turn], TokenCount]:
+    """The conversation of ``path`` (or the ``conversation`` given) as its system prompt and
+    turns, and its whole count."""
+    if path is None:
+        from tokcost.formats.conversations import parse_conversations
+
+        conversations = parse_conversations(list(conversation) if isinstance(
+            conversation, tuple) else conversation, where="conversation")
+        label, held = "conversation", "simulate() replays one conversation; this one holds"
+    else:
+        from tokcost.inputs.sources import read_whole, source_of
+
+        conversations = read_whole(source_of(path), column=column).conversations
+        label, held = str(path), "--from replays one conversation; this file holds"
+    if len(conversations) != 1:
+        raise InputFileError(f"{label}: {held} {len(conversations) or 'no'} conversations")
+    system, found = turns_from_conversation(conversations[0], counter)
     if not found:
-        raise InputFileError(f"{path}: the conversation has no user turn to replay")
-    whole = counter.conversation(document.conversations[0], detail=False)
+        raise InputFileError(f"{label}: the conversation has no user turn to replay")
+    whole = counter.conversation(conversations[0], detail=False)
     return system, found[:turns] if turns else found, whole
 
 
