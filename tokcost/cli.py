@@ -53,6 +53,7 @@ from tokcost.output import (
     render,
     wrapped,
 )
+from tokcost.wording import number_of
 
 
 class ExitStatus(IntEnum):
@@ -882,7 +883,7 @@ def project(
     for_table = _chosen_format(fmt, output) is OutputFormat.table
     if from_file is not None:  # the requests were counted: how surely
         columns += for_people(ACCURACY_COLUMNS) if for_table else ACCURACY_COLUMNS
-    days = plain_number(result.days_per_month)
+    days = number_of(result.days_per_month, "day")
     if simulated is not None:
         caching = "prompt caching as simulated" if cache else "no prompt caching"
     elif result.cache_hit_rate:
@@ -891,9 +892,9 @@ def project(
     else:
         caching = "no prompt caching"
     preamble = (
-        f"Workload: {rpd:,} requests a day; {result.workload}.",
+        f"Workload: {number_of(rpd, 'request')} a day; {result.workload}.",
         f"Prices: table {result.pricing_version}, {'batch' if batch else service_tier} prices, "
-        f"{caching}; long-context tiers by prompt size; a month is {days} days, a year 365.",
+        f"{caching}; long-context tiers by prompt size; a month is {days}, a year 365.",
     )
     _emit([r.row(for_table=for_table) for r in result.rows], columns, fmt, output,
           preamble=preamble, currency=currency, priced_by=result.pricing_version)
@@ -967,9 +968,10 @@ def _project_from_usage(
 def _usage_preamble(result: Any, paths: Sequence[str]) -> tuple[str, ...]:
     """What --from-usage observed and assumed, above its table (and in each JSON object)."""
     window = result.window
-    observed = (f"{result.requests:,} requests from {', '.join(paths)}" if window is None else
-                f"{result.requests:,} requests from {', '.join(paths)} over {window.days:,} "
-                f"day{'s' if window.days != 1 else ''} ({window.first} to {window.last}, UTC), "
+    requests = number_of(result.requests, "request")
+    observed = (f"{requests} from {', '.join(paths)}" if window is None else
+                f"{requests} from {', '.join(paths)} over {number_of(window.days, 'day')} "
+                f"({window.first} to {window.last}, UTC), "
                 f"{plain_number(_rounded(result.observed_requests_per_day))} a day")
     rate = (f"; projected at {plain_number(result.requests_per_day)} a day (--rpd), in the "
             "observed mix" if result.rate_given else "")
@@ -980,7 +982,7 @@ def _usage_preamble(result: Any, paths: Sequence[str]) -> tuple[str, ...]:
               "each model's own traffic at its logged service tiers and batch rates")
     return (f"Workload: observed, {observed}{rate}; {hits}.",
             f"Prices: table {result.pricing_version}, {priced}; a month is "
-            f"{plain_number(result.days_per_month)} days, a year 365.")
+            f"{number_of(result.days_per_month, 'day')}, a year 365.")
 
 
 def _rounded(value: Decimal) -> Decimal:
@@ -1122,8 +1124,9 @@ def _simulation_summary(result: Any, money: Callable[[Decimal], str], named: boo
     head = f"{result.model}: " if named else ""
     return [
         f"{head}Total: {summary.total_input_tokens:,} input and "
-        f"{summary.total_output_tokens:,} output tokens in {summary.requests:,} requests over "
-        f"{summary.turns:,} turns, {total}{mean}.",
+        f"{summary.total_output_tokens:,} output tokens in "
+        f"{number_of(summary.requests, 'request')} over {number_of(summary.turns, 'turn')}, "
+        f"{total}{mean}.",
         f"{head}Growth: the last turn sends {summary.last_input_tokens:,} input tokens, "
         f"{growth:.1f}x the first turn's {summary.first_input_tokens:,}.",
         f"{head}Context: {fits}.",
@@ -1184,7 +1187,7 @@ def calibrate(
     if write is not None:
         write_calibration(result, write)
         count = result.calibrated
-        _note(f"wrote {count} calibrated model{'s' if count != 1 else ''} to {write}; apply "
+        _note(f"wrote {number_of(count, 'calibrated model')} to {write}; apply "
               f"it with --calibration {write} or TOKCOST_CALIBRATION={write}")
     if result.problems or not result.rows:
         raise typer.Exit(ExitStatus.ERROR)
@@ -1474,11 +1477,12 @@ def pricing_validate(
         for problem in error.problems:
             typer.echo(f"tokcost: error: {problem}", err=True)
         count = len(error.problems)
-        typer.echo(f"tokcost: {file}: {count} problem{'s' if count != 1 else ''}", err=True)
+        typer.echo(f"tokcost: {file}: {number_of(count, 'problem')}", err=True)
         raise typer.Exit(ExitStatus.ERROR) from None
     snapshot = table.snapshot
     providers = len({m.provider for m in table})
-    typer.echo(f"{file}: valid: {len(table)} models from {providers} providers, effective "
+    typer.echo(f"{file}: valid: {number_of(len(table), 'model')} from "
+               f"{number_of(providers, 'provider')}, effective "
                f"{snapshot.effective}, schema version {snapshot.schema_version}")
 
 
@@ -1520,7 +1524,7 @@ def pricing_import_litellm(
         _note(f"not imported: {line}")
     _note(result.summary())
     count = len(result.models)
-    typer.echo(f"tokcost: wrote {count} model{'s' if count != 1 else ''} to {origin}", err=True)
+    typer.echo(f"tokcost: wrote {number_of(count, 'model')} to {origin}", err=True)
 
 
 def _app_for(argv: list[str]) -> typer.Typer:

@@ -96,9 +96,11 @@ class PricingError(TokcostError):
         self.problems = list(problems)
         first = str(self.problems[0]) if self.problems else "invalid price table"
         more = len(self.problems) - 1
-        plural = "s" if more != 1 else ""
+        from tokcost.wording import number_of
+
         suffix = (
-            f" (and {more} more problem{plural}; `tokcost pricing validate FILE` lists them)"
+            f" (and {number_of(more, 'more problem')}; `tokcost pricing validate FILE` lists "
+            "them)"
             if more else ""
         )
         super().__init__(first + suffix)

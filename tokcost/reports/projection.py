@@ -26,6 +26,7 @@ from tokcost.output import Column, band_joined
 from tokcost.pricing.costing import TokenUsage, cost_of
 from tokcost.pricing.schema import STANDARD, ModelPrice
 from tokcost.pricing.table import PriceTable, load_price_table
+from tokcost.wording import number_of
 
 if TYPE_CHECKING:
     from tokcost.counting.counter import Accuracy, ModelCounter, TokenCount
@@ -237,11 +238,12 @@ def requests_from_document(
         _given_output(output_tokens, document.label)
     if notes is not None and trailing:
         verb = "ends" if trailing == 1 else "end"
-        notes.append(f"{document.label}: {_conversations(trailing)} {verb} on a user turn; "
-                     "each is the request that produced its last reply")
+        notes.append(f"{document.label}: {number_of(trailing, 'conversation')} {verb} on a "
+                     "user turn; each is the request that produced its last reply")
     if notes is not None and unreplied:
-        notes.append(f"{document.label}: {_conversations(unreplied)} with no reply (no output "
-                     "to price) left out; --output-tokens N prices them with N-token replies")
+        notes.append(f"{document.label}: {number_of(unreplied, 'conversation')} with no reply "
+                     "(no output to price) left out; --output-tokens N prices them with "
+                     "N-token replies")
     return requests
 
 
@@ -254,9 +256,6 @@ def _sureness(count: TokenCount, counter: ModelCounter, notes: list[str] | None
         notes.extend(note for note in count.notes if note not in own and note not in notes)
     return {"accuracy": count.accuracy, "error_p90_pct": count.error_p90_pct}
 
-
-def _conversations(count: int) -> str:
-    return f"{count:,} conversation{'s' if count != 1 else ''}"
 
 
 def _given_output(output_tokens: int | None, label: str) -> int:
@@ -336,9 +335,9 @@ def project(
         document = read_whole(source_of(from_file), input_format, column)
         if document.skipped:
             count = len(document.skipped)
-            notes.append(f"{document.label}: skipped {count:,} line{'s' if count != 1 else ''} "
-                         f"or record{'s' if count != 1 else ''} that could not be read (the "
-                         f"first: {document.skipped[0]})")
+            notes.append(f"{document.label}: skipped "
+                         f"{number_of(count, 'line or record', 'lines or records')} that "
+                         f"could not be read (the first: {document.skipped[0]})")
     for model in chosen:
         if document is not None and document.conversations:
             from tokcost.reports.simulation import chat_only
@@ -378,7 +377,7 @@ def project(
                      + ", ".join(estimated[:5]) + (" ..." if len(estimated) > 5 else ""))
     unpriced = [r for r in rows if r.unpriced]
     if unpriced:
-        notes.append(f"{len(unpriced)} model{'s' if len(unpriced) != 1 else ''} left unpriced, "
+        notes.append(f"{number_of(len(unpriced), 'model')} left unpriced, "
                      f"lacking a price this needs: " + "; ".join(
                          f"{r.model} ({r.unpriced})" for r in unpriced[:5])
                      + (" ..." if len(unpriced) > 5 else ""))
@@ -391,8 +390,8 @@ def project(
 
 def _per_unit(web_searches: int, images: int) -> str:
     """The workload's charges that are not tokens, as words (empty when there are none)."""
-    parts = [f"{n:,} {what}{'s' if n != 1 else ''}"
-             for n, what in ((web_searches, "web search"), (images, "image")) if n]
+    parts = [number_of(n, what, plural) for n, what, plural in (
+        (web_searches, "web search", "web searches"), (images, "image", "images")) if n]
     return f"; {' and '.join(parts)} a request" if parts else ""
 
 
@@ -431,7 +430,7 @@ def _describe_workload(input_tokens: int | None, output_tokens: int | None,
                 f"{sizes}, averaged over its turns (see `tokcost simulate` for its assumptions)")
     if document is not None:
         count = len(document.conversations) if document.conversations else 1
-        return (f"{count:,} request{'s' if count != 1 else ''} from {from_file}, counted with "
+        return (f"{number_of(count, 'request')} from {from_file}, counted with "
                 "each model's tokenizer")
     if input_tokens is None and output_tokens is None:
         return (f"{DEFAULT_INPUT_TOKENS:,} input and {DEFAULT_OUTPUT_TOKENS:,} output tokens a "

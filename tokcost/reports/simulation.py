@@ -23,6 +23,7 @@ from tokcost.output import ACCURACY_COLUMNS, Column, band_joined
 from tokcost.pricing.costing import TokenUsage, cost_of
 from tokcost.pricing.schema import STANDARD, ModelPrice
 from tokcost.pricing.table import PriceTable, load_price_table
+from tokcost.wording import number_of
 
 Strategy = Literal["full", "window", "summarize"]
 STRATEGIES = ("full", "window", "summarize")
@@ -306,8 +307,8 @@ def simulate(
         system, conversation_turns, counted = _replay(from_file, counter, turns, column,
                                                       conversation)
         replayed = "the conversation given" if from_file is None else from_file
-        assumptions.append(f"replaying {len(conversation_turns)} turns of {replayed}, counted "
-                           f"with {chosen.id}'s tokenizer")
+        assumptions.append(f"replaying {number_of(len(conversation_turns), 'turn')} of "
+                           f"{replayed}, counted with {chosen.id}'s tokenizer")
     else:
         if column is not None:
             raise OptionError("--column chooses the column of a --from table: give --from")
@@ -388,7 +389,8 @@ def _synthetic(counter: ModelCounter, turns: int, system_tokens: int | None,
                                          ("user", user_tokens), ("assistant", assistant_tokens))
                 if value is None]
     assumptions.append(
-        f"{turns} turns of {user:,} user and {reply:,} assistant tokens, a system prompt of "
+        f"{number_of(turns, 'turn')} of {user:,} user and {reply:,} assistant tokens, a "
+        "system prompt of "
         f"{system_content:,} tokens ({source})"
         + (f"; defaults used for {', '.join(defaults)}" if defaults else "")
         + "; each message adds its chat framing"
@@ -473,7 +475,8 @@ def _cache_settings(model: ModelPrice, cache: bool, ttl: str, notes: list[str],
 def _strategy_text(strategy: str, window: int | None, summarize_at: int | None,
                    summary_tokens: int | None) -> str:
     if strategy == "window":
-        return f"each request re-sends the system prompt and the last {window} turns"
+        return ("each request re-sends the system prompt and the last "
+                f"{number_of(window or 0, 'turn')}")
     if strategy == "summarize":
         return (f"the history is replaced by a {summary_tokens:,}-token summary once it passes "
                 f"{summarize_at:,} tokens (the summarising request is costed as its own row)")
