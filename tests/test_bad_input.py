@@ -945,3 +945,36 @@ def test_an_array_written_an_element_a_line_is_one_document(cli: Run, tmp_path: 
     result = cli("count", str(path), "-f", "csv")
     assert (result.status, result.out.splitlines()[1]) == (
         0, f"{path},openai,gpt-4o,2,2,16,exact,,0.00004")
+
+
+UNKNOWN_LINE = ("tokcost: error: unknown model 'nosuchmodel' in price table 2026-12-01; "
+                "closest: codestral-2508, grok-code-fast, codestral-embed (`tokcost models` lists "
+                "them all)\n")
+
+
+@pytest.mark.parametrize(
+    ("args", "csv_out"),
+    [
+        (("count", "examples/support-chat.json"),
+         "path,format,model,conversations,messages,tokens,accuracy,error_p90_pct,"
+         "input_cost_usd\n"
+         "examples/support-chat.json,openai,gpt-4o,1,6,216,exact,,0.00054\n"),
+        (("project", "--rpd", "1", "--input-tokens", "2000", "--output-tokens", "500"),
+         "model,provider,requests_per_day,input_tokens,output_tokens,cost_per_request_usd,"
+         "daily_cost_usd,monthly_cost_usd,yearly_cost_usd,fits\n"
+         "gpt-4o,openai,1,2000,500,0.01,0.01,0.3,3.65,true\n"),
+        (("simulate", "--turns", "1", "--no-chart"),
+         "model,turn,request,input_tokens,cached_tokens,cache_write_tokens,output_tokens,"
+         "context_used_pct,fits,turn_cost_usd,cumulative_cost_usd\n"
+         "gpt-4o,1,turn,661,0,0,350,0.52,true,0.0051525,0.0051525\n"),
+    ],
+    ids=lambda value: value[0] if isinstance(value, tuple) else "",
+)
+def test_an_unknown_model_among_several_leaves_the_others_rows_whole(
+        cli_without_table_note: Run, args: tuple[str, ...], csv_out: str) -> None:
+    # The rows of the known model keep the `model` column they have beside another model.
+    result = cli_without_table_note(*args, "-m", "gpt-4o", "-m", "nosuchmodel", "-f", "csv")
+    assert (result.status, result.out, result.err) == (1, csv_out, UNKNOWN_LINE)
+    both = cli_without_table_note(*args, "-m", "gpt-4o", "-m", "gpt-4o-mini", "-f", "csv")
+    header, row = csv_out.splitlines()
+    assert both.out.splitlines()[0] == header and row in both.out.splitlines()

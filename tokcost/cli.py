@@ -1072,9 +1072,12 @@ def simulate(
     for note in dict.fromkeys(note for result in results for note in result.notes):
         _note(note)
     money = format_usd if currency is None else _currency(currency).show
-    several = len(results) > 1
+    # The models asked for, not only those known, decide the table's shape: an unknown one
+    # among several leaves the others' rows as they would be, each naming its model.
+    several = len(results) + len(unknown) > 1
     names = ", ".join(result.model for result in results)
-    preamble = (f"Model{'s' if several else ''}: {names}; prices from table {table.label}.",
+    preamble = (f"Model{'s' if len(results) > 1 else ''}: {names}; prices from table "
+                f"{table.label}.",
                 *dict.fromkeys(f"Assumes {a}." for result in results
                                for a in result.assumptions))
     lines: list[str] = []
@@ -1100,7 +1103,7 @@ def simulate(
         from tokcost.reports.plotting import write_plot
 
         windows = [table.resolve(result.model).model.context_window for result in results]
-        if several:
+        if len(results) > 1:
             from tokcost.reports.plotting import write_comparison_plot
 
             write_comparison_plot(results, plot, windows)
