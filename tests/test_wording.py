@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from decimal import Decimal
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 import tokcost
-from tokcost.wording import number_of
+from tokcost.wording import assumption_lines, number_of
 
 if TYPE_CHECKING:
     from conftest import Result
@@ -65,3 +66,59 @@ def test_one_turn_one_request_one_day(cli: Run) -> None:
         "Workload: 1 request a day; 10 input and 1 output tokens a request.",
         "Prices: table 2026-12-01, standard prices, no prompt caching; long-context tiers by "
         "prompt size; a month is 1 day, a year 365."]
+
+
+def test_what_holds_of_one_model_only_names_it() -> None:
+    per_model = {"a": ["3 turns", "cache at the input price", "a 128-token window"],
+                 "b": ["3 turns", "cache at the 5m write price", "a 1,000-token window"]}
+    assert assumption_lines(per_model) == [
+        "Assumes 3 turns.", "Assumes for a: cache at the input price.",
+        "Assumes for a: a 128-token window.", "Assumes for b: cache at the 5m write price.",
+        "Assumes for b: a 1,000-token window."]
+    assert assumption_lines(per_model, shared=False) == [
+        "Assumes for a: cache at the input price.", "Assumes for a: a 128-token window.",
+        "Assumes for b: cache at the 5m write price.", "Assumes for b: a 1,000-token window."]
+    # One model: everything it assumed is shared.
+    assert assumption_lines({"a": per_model["a"]}) == [
+        "Assumes 3 turns.", "Assumes cache at the input price.", "Assumes a 128-token window."]
+    assert assumption_lines({}) == []
+
+
+GPT_4O_CACHE = ("Assumes for gpt-4o: prompt caching: each request reads the prefix the last one "
+                "wrote at the cache-read price and writes its new tail at the input price "
+                "(automatic caching); prefixes under 1,024 tokens are not cached; requests come "
+                "within the cache's lifetime.")
+GPT_4O_FITS = ("Assumes for gpt-4o: a request fits when its input and its reply stay within "
+               "the 128,000-token context window, and the reply within the model's 16,384 "
+               "output tokens.")
+SONNET_CACHE = ("Assumes for claude-sonnet-4-6: prompt caching: each request reads the prefix "
+                "the last one wrote at the cache-read price and writes its new tail at the 5m "
+                "cache-write price; prefixes under 1,024 tokens are not cached; requests come "
+                "within the cache's lifetime.")
+SONNET_FITS = ("Assumes for claude-sonnet-4-6: a request fits when its input and its reply stay "
+               "within the 1,000,000-token context window, and the reply within the model's "
+               "128,000 output tokens.")
+
+
+def test_simulate_names_the_model_of_each_assumption_that_differs(cli: Run) -> None:
+    result = cli("simulate", "--turns", "1", "-m", "gpt-4o", "-m", "claude-sonnet-4-6",
+                 "--cache", "-f", "json")
+    assert result.status == 0, result.err
+    assert json.loads(result.out)[0]["assumptions"] == [
+        "Models: gpt-4o, claude-sonnet-4-6; prices from table 2026-12-01.",
+        "Assumes 1 turn of 150 user and 350 assistant tokens, a system prompt of 500 tokens "
+        "(default); defaults used for system, user, assistant; each message adds its chat "
+        "framing.",
+        GPT_4O_CACHE, "Assumes each request re-sends the whole history.", GPT_4O_FITS,
+        SONNET_CACHE, SONNET_FITS]
+
+
+def test_project_names_the_model_of_each_simulated_assumption_that_differs(cli: Run) -> None:
+    result = cli("project", "--rpd", "10", "--turns", "1", "-m", "gpt-4o", "-m",
+                 "claude-sonnet-4-6", "--cache", "-f", "table")
+    assert result.status == 0, result.err
+    assert result.out.splitlines()[2:6] == [GPT_4O_CACHE, GPT_4O_FITS, SONNET_CACHE,
+                                            SONNET_FITS]
+    # Where nothing differs there is nothing to name: the two lines of one model's projection.
+    alone = cli("project", "--rpd", "10", "--turns", "1", "-m", "gpt-4o", "-f", "table")
+    assert alone.out.splitlines()[2] == ""

@@ -53,7 +53,7 @@ from tokcost.output import (
     render,
     wrapped,
 )
-from tokcost.wording import number_of
+from tokcost.wording import assumption_lines, number_of
 
 
 class ExitStatus(IntEnum):
@@ -895,6 +895,8 @@ def project(
         f"Workload: {number_of(rpd, 'request')} a day; {result.workload}.",
         f"Prices: table {result.pricing_version}, {'batch' if batch else service_tier} prices, "
         f"{caching}; long-context tiers by prompt size; a month is {days}, a year 365.",
+        # What the simulation assumed of one model only (its cache rules, its window).
+        *assumption_lines(result.simulated_assumptions, shared=False),
     )
     _emit([r.row(for_table=for_table) for r in result.rows], columns, fmt, output,
           preamble=preamble, currency=currency, priced_by=result.pricing_version)
@@ -1078,8 +1080,7 @@ def simulate(
     names = ", ".join(result.model for result in results)
     preamble = (f"Model{'s' if len(results) > 1 else ''}: {names}; prices from table "
                 f"{table.label}.",
-                *dict.fromkeys(f"Assumes {a}." for result in results
-                               for a in result.assumptions))
+                *assumption_lines({result.model: result.assumptions for result in results}))
     lines: list[str] = []
     for result in results:
         lines += ["", *_simulation_summary(result, money, several)]

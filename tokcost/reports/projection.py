@@ -116,6 +116,9 @@ class Projection(NamedTuple):
     pricing_version: str
     workload: str
     notes: list[str]
+    # With a simulated workload: what each model's simulation assumed (its cache rules, its
+    # context window), model -> lines.
+    simulated_assumptions: Mapping[str, Sequence[str]] = {}
 
 
 def _mean(values: Sequence[int]) -> Decimal:
@@ -325,6 +328,7 @@ def project(
         model for model in table.models(provider) if model.mode == "chat"]
     notes: list[str] = []
     simulated_sizes: list[str] = []  # what the simulation assumed, for the workload line
+    simulated_assumptions: dict[str, Sequence[str]] = {}  # and each model's whole say
     rows = []
     document = None
     # A document's requests for each way of counting: models that count alike share them.
@@ -345,7 +349,7 @@ def project(
             chat_only(model, f"a chat workload (the conversations of {document.label})")
         if simulated is not None:
             rows.append(_simulated_row(model, simulated, requests_per_day, days, table, notes,
-                                       service_tier, simulated_sizes))
+                                       service_tier, simulated_sizes, simulated_assumptions))
             continue
         if document is not None:
             from tokcost.counting.counter import (
@@ -385,7 +389,7 @@ def project(
                       _describe_workload(input_tokens, output_tokens, from_file, document,
                                          simulated, simulated_sizes)
                       + _per_unit(web_searches, images),
-                      notes)
+                      notes, simulated_assumptions)
 
 
 def _per_unit(web_searches: int, images: int) -> str:
@@ -397,8 +401,8 @@ def _per_unit(web_searches: int, images: int) -> str:
 
 def _simulated_row(model: ModelPrice, workload: SimulatedWorkload, requests_per_day: int,
                    days_per_month: Decimal, table: PriceTable, notes: list[str],
-                   service_tier: str = STANDARD, assumptions: list[str] | None = None
-                   ) -> ProjectionRow:
+                   service_tier: str = STANDARD, assumptions: list[str] | None = None,
+                   per_model: dict[str, Sequence[str]] | None = None) -> ProjectionRow:
     """The mean request of a simulated conversation; summarising requests add to its cost."""
     from tokcost.reports.simulation import simulate
 
@@ -407,6 +411,8 @@ def _simulated_row(model: ModelPrice, workload: SimulatedWorkload, requests_per_
     notes.extend(simulation.notes)
     if assumptions is not None and not assumptions:
         assumptions.extend(simulation.assumptions[:1])  # the sizes it simulated
+    if per_model is not None:
+        per_model[model.id] = simulation.assumptions
     summary = simulation.summary
     turns = Decimal(workload.turns)
     total = summary.total_cost_usd
