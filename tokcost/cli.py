@@ -30,6 +30,7 @@ from tokcost.errors import (
     PricingError,
     TokcostError,
     UnknownModelError,
+    cli_words,
 )
 from tokcost.files import write_text_file
 from tokcost.limits import (
@@ -698,7 +699,7 @@ def _chosen_models(table: Any, names: Sequence[str] | None,
             models.append(model)
     if unknown and not models:
         for line in unknown[:-1]:
-            typer.echo(f"tokcost: error: {line}", err=True)
+            typer.echo(_shown(f"tokcost: error: {line}"), err=True)
         raise TokcostError(unknown[-1])
     return models, unknown
 
@@ -706,7 +707,7 @@ def _chosen_models(table: Any, names: Sequence[str] | None,
 def _report_unknown(unknown: Sequence[str]) -> None:
     """After the good models' rows: a line for each unknown one, and a failing exit."""
     for line in unknown:
-        typer.echo(f"tokcost: error: {line}", err=True)
+        typer.echo(_shown(f"tokcost: error: {line}"), err=True)
     if unknown:
         raise typer.Exit(ExitStatus.ERROR)
 
@@ -1180,7 +1181,7 @@ def calibrate(
     for note in result.notes:
         _note(note)
     for problem in result.problems:
-        typer.echo(f"tokcost: error: {problem}", err=True)
+        typer.echo(_shown(f"tokcost: error: {problem}"), err=True)
     if result.rows:
         _emit(result.rows, CALIBRATE_COLUMNS, fmt, output)
     if write is not None and not result.calibrated:
@@ -1647,7 +1648,7 @@ def _shown(line: str) -> str:
     anything it held, a request's headers and URL included."""
     from tokcost.inputs.remote import without_storage_secrets
 
-    line = without_storage_secrets(line)
+    line = without_storage_secrets(cli_words(line))
     key = os.environ.get("ANTHROPIC_API_KEY")
     base_url = os.environ.get("ANTHROPIC_BASE_URL")
     if not key and not (base_url and "@" in base_url):
