@@ -395,6 +395,38 @@ def test_bad_numbers_are_usage_errors(cli: Run, args: tuple[str, ...]) -> None:
     assert line.endswith(f" (see `tokcost {args[0]} --help`)")
 
 
+# Each command that shows amounts in a display currency, with the rest of a good command line.
+CURRENCY_COMMANDS = [
+    ("count", "examples/support-chat.json", "-m", "gpt-4o"),
+    ("project", "--rpd", "1", "-m", "gpt-4o"),
+    ("simulate", "-m", "gpt-4o", "--turns", "1", "--no-chart"),
+    ("usage", "examples/usage.jsonl"),
+]
+
+
+@pytest.mark.parametrize("command", CURRENCY_COMMANDS, ids=lambda command: command[0])
+@pytest.mark.parametrize("rate", ["1e-300", "0.0000009", "1e300", "1000000001", "0", "-0.86",
+                                  "nan", "inf", "-inf", "", "abc"])
+def test_a_currency_rate_out_of_bounds_is_a_usage_error(cli: Run, command: tuple[str, ...],
+                                                         rate: str) -> None:
+    result = cli(*command, "--currency", f"EUR={rate}", "-f", "csv")
+    assert result.status == 2 and result.out == ""
+    assert result.err == (
+        "tokcost: error: Invalid value for --currency: CODE=RATE, how many of a currency one "
+        "US dollar buys (EUR=0.86), a rate from 0.000001 to 1,000,000,000, not "
+        f"'EUR={rate}' (see `tokcost {command[0]} --help`)\n")
+
+
+@pytest.mark.parametrize("rate, cost", [("0.000001", "0.00000001"),
+                                        ("1000000000", "10000000")])
+def test_the_currency_rates_at_the_bounds_work(cli: Run, rate: str, cost: str) -> None:
+    result = cli("project", "--rpd", "1", "-m", "gpt-4o", "--input-tokens", "2000",
+                 "--output-tokens", "500", "--currency", f"XBT={rate}", "-f", "csv")
+    assert result.status == 0, result.err
+    # $0.01 a request at the rate given.
+    assert result.out.splitlines()[1].split(",")[5] == cost
+
+
 def test_huge_numbers_that_make_sense_work(cli: Run) -> None:
     result = cli("project", "--rpd", str(10**15), "-m", "gpt-4o", "--input-tokens", str(10**6),
                  "--output-tokens", "1", "-f", "json")
@@ -496,6 +528,23 @@ def test_zero_requests_cost_nothing(cli: Run) -> None:
 )
 def test_conflicting_options(cli: Run, args: tuple[str, ...], fragment: str) -> None:
     fails_cleanly(cli(*args), fragment, status=2)  # a usage error, as the README documents
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (("simulate", "-m", "gpt-4o", "--cache-ttl", "1h"), "--cache-ttl goes with --cache"),
+        (("project", "--rpd", "5", "-m", "gpt-4o", "--turns", "3", "--cache-ttl", "1h"),
+         "--cache-ttl goes with --cache"),
+        (("project", "--rpd", "5", "-m", "gpt-4o", "--cache-ttl", "5m"),
+         "the simulation options (--system-tokens, --user-tokens, --assistant-tokens, "
+         "--strategy, --cache, --cache-ttl...) go with --turns"),
+    ],
+)
+def test_a_cache_lifetime_without_caching_is_a_usage_error(cli: Run, args: tuple[str, ...],
+                                                           line: str) -> None:
+    result = cli(*args)
+    assert (result.status, result.out, result.err) == (2, "", f"tokcost: error: {line}\n")
 
 
 # --- output ---------------------------------------------------------------------------------------
@@ -896,3 +945,36 @@ def test_an_array_written_an_element_a_line_is_one_document(cli: Run, tmp_path: 
     result = cli("count", str(path), "-f", "csv")
     assert (result.status, result.out.splitlines()[1]) == (
         0, f"{path},openai,gpt-4o,2,2,16,exact,,0.00004")
+
+
+UNKNOWN_LINE = ("tokcost: error: unknown model 'nosuchmodel' in price table 2026-12-01; "
+                "closest: codestral-2508, grok-code-fast, codestral-embed (`tokcost models` lists "
+                "them all)\n")
+
+
+@pytest.mark.parametrize(
+    ("args", "csv_out"),
+    [
+        (("count", "examples/support-chat.json"),
+         "path,format,model,conversations,messages,tokens,accuracy,error_p90_pct,"
+         "input_cost_usd\n"
+         "examples/support-chat.json,openai,gpt-4o,1,6,216,exact,,0.00054\n"),
+        (("project", "--rpd", "1", "--input-tokens", "2000", "--output-tokens", "500"),
+         "model,provider,requests_per_day,input_tokens,output_tokens,cost_per_request_usd,"
+         "daily_cost_usd,monthly_cost_usd,yearly_cost_usd,fits\n"
+         "gpt-4o,openai,1,2000,500,0.01,0.01,0.3,3.65,true\n"),
+        (("simulate", "--turns", "1", "--no-chart"),
+         "model,turn,request,input_tokens,cached_tokens,cache_write_tokens,output_tokens,"
+         "context_used_pct,fits,turn_cost_usd,cumulative_cost_usd\n"
+         "gpt-4o,1,turn,661,0,0,350,0.52,true,0.0051525,0.0051525\n"),
+    ],
+    ids=lambda value: value[0] if isinstance(value, tuple) else "",
+)
+def test_an_unknown_model_among_several_leaves_the_others_rows_whole(
+        cli_without_table_note: Run, args: tuple[str, ...], csv_out: str) -> None:
+    # The rows of the known model keep the `model` column they have beside another model.
+    result = cli_without_table_note(*args, "-m", "gpt-4o", "-m", "nosuchmodel", "-f", "csv")
+    assert (result.status, result.out, result.err) == (1, csv_out, UNKNOWN_LINE)
+    both = cli_without_table_note(*args, "-m", "gpt-4o", "-m", "gpt-4o-mini", "-f", "csv")
+    header, row = csv_out.splitlines()
+    assert both.out.splitlines()[0] == header and row in both.out.splitlines()

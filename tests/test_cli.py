@@ -232,6 +232,41 @@ def test_a_model_the_newest_table_no_longer_sells_names_the_table_that_has_it(cl
     assert pinned.status == 0 and ",claude-sonnet-4-5,1,6,227,estimate," in pinned.out
 
 
+def test_a_library_error_names_the_argument_where_the_command_names_the_option(
+        cli: Run, tmp_path: Path) -> None:
+    import tokcost
+
+    older = ("model 'claude-sonnet-4-5' is not in price table 2026-12-01 (no longer sold, or "
+             "not yet listed); the bundled table 2026-11-22 has it: ")
+    for call in (lambda: tokcost.simulate("claude-sonnet-4-5"),
+                 lambda: tokcost.cost_of("claude-sonnet-4-5", tokcost.TokenUsage(input=1)),
+                 lambda: tokcost.count_text("hi", "claude-sonnet-4-5")):
+        with pytest.raises(tokcost.UnknownModelError) as raised:
+            call()
+        assert str(raised.value) == (older + "pass table=load_price_table(version='2026-11-22') "
+                                     "to price it as of then")
+        assert raised.value.listed_in == "2026-11-22"
+    with pytest.raises(tokcost.UnknownModelError) as unknown:
+        tokcost.count_text("hi", "gtp-4o")
+    assert str(unknown.value) == ("unknown model 'gtp-4o' in price table 2026-12-01; closest: "
+                                  "gpt-4o, gpt-4.1, gpt-5.4 (the table's models() lists them "
+                                  "all)")
+    # The library's advice is right: the table it names prices the model.
+    table = tokcost.load_price_table(version="2026-11-22")
+    assert tokcost.simulate("claude-sonnet-4-5", 1, table=table).rows[0].turn == 1
+    # The command says it with its option, wherever the library's message reaches it: the
+    # error of -m, and the problem line of a conversation that names the model itself.
+    cli_line = older + "add --pricing-version 2026-11-22 to price it as of then\n"
+    simulated = cli("simulate", "-m", "claude-sonnet-4-5")
+    assert (simulated.status, simulated.err) == (1, "tokcost: error: " + cli_line)
+    named = tmp_path / "chat.json"
+    named.write_text('{"model": "claude-sonnet-4-5", "messages": [{"role": "user", '
+                     '"content": "hi"}]}')
+    counted = cli("count", str(named), "-f", "csv")
+    assert (counted.status, counted.err) == (
+        1, f"tokcost: error: {named}: conversation 1: " + cli_line)
+
+
 def test_show_unknown_model_suggests(cli: Run) -> None:
     result = cli("pricing", "show", "gtp-4o")
     assert result.status == 1 and result.out == ""

@@ -111,7 +111,7 @@ def test_conversations_as_parquet_gives_them() -> None:
      "texts with count_texts"),
     (lambda: count_texts(["a"], "gpt-9", table=TABLE), tokcost.UnknownModelError,
      "unknown model 'gpt-9' in price table 2026-12-01; closest: gpt-5, gpt-4o, gpt-4.1 "
-     "(`tokcost models` lists them all)"),
+     "(the table's models() lists them all)"),
 ])
 def test_bad_batches_say_what_is_wrong(call: object, error: type[Exception], message: str
                                        ) -> None:

@@ -21,7 +21,7 @@ PACKAGE = Path(tokcost.__file__).parent  # the installed package, which is what 
 # Wing -> rank. A module may import its own wing and any wing of a lower rank; two wings of the
 # same rank (pricing and formats) know nothing of each other.
 RANKS = {
-    "shared": 0,  # errors, output, cache, files, limits, _version: used by every wing
+    "shared": 0,  # errors, arguments, wording, output, cache, files, limits, _version
     "pricing": 1,
     "formats": 1,
     "counting": 2,
@@ -30,7 +30,8 @@ RANKS = {
     "api": 5,  # tokcost/__init__.py: the public names, re-exported from the wings
     "cli": 6,
 }
-SHARED_MODULES = {"errors", "output", "cache", "files", "limits", "_version"}
+SHARED_MODULES = {"errors", "arguments", "wording", "output", "cache", "files", "limits",
+                  "_version"}
 CLI_MODULES = {"cli", "__main__"}
 # The price tables are a data package of their own (tokcost/price_tables/).
 DATA_PACKAGES = {"price_tables": "pricing"}

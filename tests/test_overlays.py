@@ -151,7 +151,7 @@ def test_amounts_in_a_currency_at_the_user_s_rate(cli: Run) -> None:
                     "--user-tokens", "1000", "--assistant-tokens", "1000", "--currency",
                     "EUR=0.5", "-f", "table", "--no-chart")
     # 1,007 input tokens at 2.5 and 1,000 output at 10: $0.0125175, half of it in euros.
-    assert "1 turns, 0.00626 EUR; 0.00626 EUR a turn" in simulated.out
+    assert "1 request over 1 turn, 0.00626 EUR; 0.00626 EUR a turn" in simulated.out
     assert "Amounts in EUR at 0.5 to the US dollar" in simulated.out
     refused = cli("project", "--rpd", "1", "--currency", "EUR=-1")
     assert refused.status == 2 and "how many of a currency one US dollar buys" in refused.err

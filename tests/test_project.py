@@ -303,3 +303,26 @@ def test_simulated_caching_shows_its_cached_and_written_tokens_and_sizes(cli: Ru
     rate = cli("project", "--rpd", "1000", "--input-tokens", "1001", "--cache-hit-rate", "0.5",
                "-m", "gpt-4o", "-f", "csv")
     assert rate.out.splitlines()[1].split(",")[3:8] == ["1001", "500", "0", "500", "0.0068775"]
+
+
+@pytest.mark.parametrize("speaker", ["gpt", "chatgpt", "bing", "bard", "assistant"])
+def test_every_sharegpt_assistant_speaker_is_a_reply(cli_without_table_note: Run,
+                                                     tmp_path: Path, speaker: str) -> None:
+    chats = tmp_path / "sharegpt.jsonl"
+    chats.write_text("".join(json.dumps({"conversations": [
+        {"from": "system", "value": "Be brief."},
+        {"from": "human", "value": "What is the capital of France?"},
+        {"from": speaker, "value": "Paris."}]}) + "\n" for _ in range(2)))
+    result = cli_without_table_note("project", "--from", str(chats), "--rpd", "100", "-m",
+                                    "gpt-4o", "-f", "csv")
+    # Each conversation is the request that produced its reply: 21 input tokens (system,
+    # question, reply priming) and the 2-token "Paris.", at 2.5 and 10 per million; no
+    # conversation is left out as having no reply.
+    assert (result.status, result.err) == (0, "")
+    [row] = list(csv.DictReader(io.StringIO(result.out)))
+    assert (row["input_tokens"], row["output_tokens"], row["cost_per_request_usd"]) == (
+        "21", "2", "0.0000725")
+    one = tmp_path / "one.json"
+    one.write_text(chats.read_text().splitlines()[0])
+    [turn] = tokcost.simulate("gpt-4o", from_file=one).rows
+    assert (turn.input_tokens, turn.output_tokens) == (21, 2)

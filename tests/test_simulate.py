@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import given, settings
@@ -196,6 +196,18 @@ def test_bad_options(cli: Run, args: tuple[str, ...], status: int, message: str)
     assert message in result.err and "Traceback" not in result.err
 
 
+def test_the_library_refuses_a_cache_lifetime_without_caching() -> None:
+    from tokcost.errors import OptionError
+
+    with pytest.raises(OptionError, match="^--cache-ttl goes with --cache$"):
+        tokcost.simulate("gpt-4o", 2, cache_ttl="1h")
+    # With caching on, the lifetime given is the one priced; left out, it is 5 minutes.
+    assert "at the 1h cache-write price" in " ".join(
+        tokcost.simulate("claude-sonnet-4-6", 2, cache=True, cache_ttl="1h").assumptions)
+    assert "at the 5m cache-write price" in " ".join(
+        tokcost.simulate("claude-sonnet-4-6", 2, cache=True).assumptions)
+
+
 def test_plot_without_matplotlib_is_one_line(monkeypatch: pytest.MonkeyPatch, cli: Run) -> None:
     import builtins
 
@@ -332,3 +344,78 @@ def test_the_longest_simulation_allowed_matches_the_closed_form(current_table: P
         + (350 + FRAMING) * n * (n - 1) // 2)
     assert simulation.summary.total_input_tokens == 2_540_040_700_000
     assert simulation.summary.first_turn_not_fitting == 251
+
+
+# A short chat: its two replies are the two turns a replay simulates.
+CHAT = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": "hello, how can I help?"},
+        {"role": "user", "content": "what is 2+2?"}, {"role": "assistant", "content": "4"}]
+
+
+@pytest.mark.parametrize("conversation", [CHAT, tuple(CHAT), {"messages": CHAT}],
+                         ids=["messages", "tuple", "request"])
+def test_the_library_replays_a_conversation_given_as_a_value(conversation: object) -> None:
+    chat = tokcost.simulate("gpt-4o", conversation=conversation)  # type: ignore[arg-type]
+    # Each turn's input is the prompt the API counts for the messages before its reply
+    # (count_messages gives 15 and 37), its output the reply's own tokens.
+    assert [(row.input_tokens, row.output_tokens) for row in chat.rows] == [(15, 7), (37, 1)]
+    assert chat.assumptions[0] == ("replaying 2 turns of the conversation given, counted with "
+                                   "gpt-4o's tokenizer")
+
+
+def test_a_sharegpt_conversation_replays_too() -> None:
+    chat = tokcost.simulate("gpt-4o", conversation={"conversations": [
+        {"from": "human", "value": "hi"}, {"from": "gpt", "value": "hello, how can I help?"}]})
+    assert [(row.input_tokens, row.output_tokens) for row in chat.rows] == [(8, 7)]
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: tokcost.simulate(CHAT), TypeError,  # type: ignore[arg-type]
+         "simulate() takes the model name first (a str such as 'gpt-4o'), not a list; a "
+         "conversation to replay goes in conversation= (a list of messages or a conversation "
+         "dict)"),
+        (lambda: tokcost.simulate({"messages": CHAT}), TypeError,  # type: ignore[arg-type]
+         "simulate() takes the model name first (a str such as 'gpt-4o'), not a dict; a "
+         "conversation to replay goes in conversation= (a list of messages or a conversation "
+         "dict)"),
+        (lambda: tokcost.simulate(4), TypeError,  # type: ignore[arg-type]
+         "simulate() takes the model name first (a str such as 'gpt-4o'), not an int"),
+        (lambda: tokcost.simulate("gpt-4o", conversation="hi"), TypeError,  # type: ignore
+         "simulate() takes conversation as a list of messages or a conversation dict, not a "
+         "str"),
+        (lambda: tokcost.simulate("gpt-4o", from_file=CHAT), TypeError,  # type: ignore
+         "simulate() takes from_file as a path or URL (a str or Path), not a list"),
+        (lambda: tokcost.simulate("gpt-4o", from_file="chat.json", conversation=CHAT),
+         tokcost.TokcostError, "give simulate() from_file or conversation, not both"),
+        (lambda: tokcost.simulate("gpt-4o", conversation=[{"messages": CHAT}] * 2),
+         tokcost.InputFileError,
+         "conversation: simulate() replays one conversation; this one holds 2 conversations"),
+        (lambda: tokcost.simulate("gpt-4o", conversation={"text": "hi"}),
+         tokcost.InputFileError, "conversation: an object with neither `messages` nor "
+         "`conversations` (nor Gemini's `contents`); not a conversation"),
+        (lambda: tokcost.project(5, models=[4]), TypeError,  # type: ignore[list-item]
+         "a model name is a str such as 'gpt-4o', not an int"),
+        (lambda: tokcost.project(5, models=["gpt-4o"], from_file=CHAT),  # type: ignore
+         TypeError, "project() takes from_file as a path or URL (a str or Path), not a list"),
+        (lambda: tokcost.cost_of(CHAT, tokcost.TokenUsage(input=1)),  # type: ignore
+         TypeError, "cost_of() takes a model: a table's ModelPrice or a model name such as "
+         "'gpt-4o', not a list"),
+        (lambda: tokcost.cost_of("gpt-4o", {"input": 1}), TypeError,  # type: ignore
+         "cost_of() takes usage as a TokenUsage, such as TokenUsage(input=2000, output=500), "
+         "not a dict"),
+    ],
+)
+def test_library_calls_with_a_wrong_type_say_what_they_take(call: Any, error: type,
+                                                             message: str) -> None:
+    with pytest.raises(error) as raised:
+        call()
+    assert str(raised.value) == message
+
+
+def test_project_takes_one_model_name_as_a_str() -> None:
+    projection = tokcost.project(5000, input_tokens=2000, output_tokens=500, models="gpt-4o")
+    # The seed check: $50.00 a day on GPT-4o.
+    assert [(row.model, row.daily_cost_usd) for row in projection.rows] == [
+        ("gpt-4o", Decimal("50.000"))]

@@ -30,6 +30,7 @@ from tokcost.errors import (
     PricingError,
     TokcostError,
     UnknownModelError,
+    cli_words,
 )
 from tokcost.files import write_text_file
 from tokcost.limits import (
@@ -53,6 +54,7 @@ from tokcost.output import (
     render,
     wrapped,
 )
+from tokcost.wording import assumption_lines, number_of
 
 
 class ExitStatus(IntEnum):
@@ -697,7 +699,7 @@ def _chosen_models(table: Any, names: Sequence[str] | None,
             models.append(model)
     if unknown and not models:
         for line in unknown[:-1]:
-            typer.echo(f"tokcost: error: {line}", err=True)
+            typer.echo(_shown(f"tokcost: error: {line}"), err=True)
         raise TokcostError(unknown[-1])
     return models, unknown
 
@@ -705,7 +707,7 @@ def _chosen_models(table: Any, names: Sequence[str] | None,
 def _report_unknown(unknown: Sequence[str]) -> None:
     """After the good models' rows: a line for each unknown one, and a failing exit."""
     for line in unknown:
-        typer.echo(f"tokcost: error: {line}", err=True)
+        typer.echo(_shown(f"tokcost: error: {line}"), err=True)
     if unknown:
         raise typer.Exit(ExitStatus.ERROR)
 
@@ -739,8 +741,9 @@ SummarizeAtOption = Annotated[Optional[int], typer.Option(
 SummaryTokensOption = Annotated[Optional[int], typer.Option(
     "--summary-tokens", min=1, max=MAX_TOKENS,
     help="With --strategy summarize: the summary's tokens.")]
-CacheTtlOption = Annotated[CacheTtl, typer.Option(
-    "--cache-ttl", help="Cache lifetime, for providers that price it (5m, 1h or 12h).")]
+CacheTtlOption = Annotated[Optional[CacheTtl], typer.Option(
+    "--cache-ttl", help="With --cache: the cache's lifetime, for providers that price it (5m, "
+    "the default, 1h or 12h).")]
 
 
 @app.command()
@@ -801,7 +804,7 @@ def project(
     summary_tokens: SummaryTokensOption = None,
     cache: Annotated[bool, typer.Option(
         "--cache", help="With --turns: simulate prompt caching.")] = False,
-    cache_ttl: CacheTtlOption = CacheTtl.five_minutes,
+    cache_ttl: CacheTtlOption = None,
     fmt: FormatOption = None,
     output: OutputOption = None,
     pricing_version: PricingVersionOption = None,
@@ -850,12 +853,14 @@ def project(
             "system_tokens": system_tokens, "user_tokens": user_tokens,
             "assistant_tokens": assistant_tokens, "strategy": strategy.value, "window": window,
             "summarize_at": summarize_at, "summary_tokens": summary_tokens, "cache": cache,
-            "cache_ttl": cache_ttl.value})
-    elif (cache or window is not None or summarize_at is not None or summary_tokens is not None
-          or strategy is not StrategyChoice.full or system_tokens is not None
-          or user_tokens is not None or assistant_tokens is not None):
+            "cache_ttl": cache_ttl and cache_ttl.value})
+    elif (cache or cache_ttl is not None or window is not None or summarize_at is not None
+          or summary_tokens is not None or strategy is not StrategyChoice.full
+          or system_tokens is not None or user_tokens is not None
+          or assistant_tokens is not None):
         raise OptionError("the simulation options (--system-tokens, --user-tokens, "
-                           "--assistant-tokens, --strategy, --cache...) go with --turns")
+                           "--assistant-tokens, --strategy, --cache, --cache-ttl...) go with "
+                           "--turns")
     result = run(
         rpd, input_tokens=input_tokens, output_tokens=output_tokens, from_file=from_file,
         models=[m.id for m in chosen], provider=providers, cache_hit_rate=str(cache_hit_rate),
@@ -879,7 +884,7 @@ def project(
     for_table = _chosen_format(fmt, output) is OutputFormat.table
     if from_file is not None:  # the requests were counted: how surely
         columns += for_people(ACCURACY_COLUMNS) if for_table else ACCURACY_COLUMNS
-    days = plain_number(result.days_per_month)
+    days = number_of(result.days_per_month, "day")
     if simulated is not None:
         caching = "prompt caching as simulated" if cache else "no prompt caching"
     elif result.cache_hit_rate:
@@ -888,9 +893,11 @@ def project(
     else:
         caching = "no prompt caching"
     preamble = (
-        f"Workload: {rpd:,} requests a day; {result.workload}.",
+        f"Workload: {number_of(rpd, 'request')} a day; {result.workload}.",
         f"Prices: table {result.pricing_version}, {'batch' if batch else service_tier} prices, "
-        f"{caching}; long-context tiers by prompt size; a month is {days} days, a year 365.",
+        f"{caching}; long-context tiers by prompt size; a month is {days}, a year 365.",
+        # What the simulation assumed of one model only (its cache rules, its window).
+        *assumption_lines(result.simulated_assumptions, shared=False),
     )
     _emit([r.row(for_table=for_table) for r in result.rows], columns, fmt, output,
           preamble=preamble, currency=currency, priced_by=result.pricing_version)
@@ -964,9 +971,10 @@ def _project_from_usage(
 def _usage_preamble(result: Any, paths: Sequence[str]) -> tuple[str, ...]:
     """What --from-usage observed and assumed, above its table (and in each JSON object)."""
     window = result.window
-    observed = (f"{result.requests:,} requests from {', '.join(paths)}" if window is None else
-                f"{result.requests:,} requests from {', '.join(paths)} over {window.days:,} "
-                f"day{'s' if window.days != 1 else ''} ({window.first} to {window.last}, UTC), "
+    requests = number_of(result.requests, "request")
+    observed = (f"{requests} from {', '.join(paths)}" if window is None else
+                f"{requests} from {', '.join(paths)} over {number_of(window.days, 'day')} "
+                f"({window.first} to {window.last}, UTC), "
                 f"{plain_number(_rounded(result.observed_requests_per_day))} a day")
     rate = (f"; projected at {plain_number(result.requests_per_day)} a day (--rpd), in the "
             "observed mix" if result.rate_given else "")
@@ -977,7 +985,7 @@ def _usage_preamble(result: Any, paths: Sequence[str]) -> tuple[str, ...]:
               "each model's own traffic at its logged service tiers and batch rates")
     return (f"Workload: observed, {observed}{rate}; {hits}.",
             f"Prices: table {result.pricing_version}, {priced}; a month is "
-            f"{plain_number(result.days_per_month)} days, a year 365.")
+            f"{number_of(result.days_per_month, 'day')}, a year 365.")
 
 
 def _rounded(value: Decimal) -> Decimal:
@@ -1012,7 +1020,7 @@ def simulate(
     cache: Annotated[bool, typer.Option(
         "--cache", help="Prompt caching: read the previous request's prefix from the cache."
     )] = False,
-    cache_ttl: CacheTtlOption = CacheTtl.five_minutes,
+    cache_ttl: CacheTtlOption = None,
     service_tier: ServiceTierOption = "standard",
     web_searches: WebSearchesOption = 0,
     currency: CurrencyOption = None,
@@ -1060,18 +1068,20 @@ def simulate(
         system_tokens=system_tokens, user_tokens=user_tokens,
         assistant_tokens=assistant_tokens, system_text=system_text, from_file=from_file,
         strategy=strategy.value, window=window, summarize_at=summarize_at,
-        summary_tokens=summary_tokens, cache=cache, cache_ttl=cache_ttl.value,
+        summary_tokens=summary_tokens, cache=cache, cache_ttl=cache_ttl and cache_ttl.value,
         max_output=max_output, table=table, service_tier=tier, web_searches=web_searches,
         column=column,
     ) for name in models]
     for note in dict.fromkeys(note for result in results for note in result.notes):
         _note(note)
     money = format_usd if currency is None else _currency(currency).show
-    several = len(results) > 1
+    # The models asked for, not only those known, decide the table's shape: an unknown one
+    # among several leaves the others' rows as they would be, each naming its model.
+    several = len(results) + len(unknown) > 1
     names = ", ".join(result.model for result in results)
-    preamble = (f"Model{'s' if several else ''}: {names}; prices from table {table.label}.",
-                *dict.fromkeys(f"Assumes {a}." for result in results
-                               for a in result.assumptions))
+    preamble = (f"Model{'s' if len(results) > 1 else ''}: {names}; prices from table "
+                f"{table.label}.",
+                *assumption_lines({result.model: result.assumptions for result in results}))
     lines: list[str] = []
     for result in results:
         lines += ["", *_simulation_summary(result, money, several)]
@@ -1095,7 +1105,7 @@ def simulate(
         from tokcost.reports.plotting import write_plot
 
         windows = [table.resolve(result.model).model.context_window for result in results]
-        if several:
+        if len(results) > 1:
             from tokcost.reports.plotting import write_comparison_plot
 
             write_comparison_plot(results, plot, windows)
@@ -1119,8 +1129,9 @@ def _simulation_summary(result: Any, money: Callable[[Decimal], str], named: boo
     head = f"{result.model}: " if named else ""
     return [
         f"{head}Total: {summary.total_input_tokens:,} input and "
-        f"{summary.total_output_tokens:,} output tokens in {summary.requests:,} requests over "
-        f"{summary.turns:,} turns, {total}{mean}.",
+        f"{summary.total_output_tokens:,} output tokens in "
+        f"{number_of(summary.requests, 'request')} over {number_of(summary.turns, 'turn')}, "
+        f"{total}{mean}.",
         f"{head}Growth: the last turn sends {summary.last_input_tokens:,} input tokens, "
         f"{growth:.1f}x the first turn's {summary.first_input_tokens:,}.",
         f"{head}Context: {fits}.",
@@ -1170,7 +1181,7 @@ def calibrate(
     for note in result.notes:
         _note(note)
     for problem in result.problems:
-        typer.echo(f"tokcost: error: {problem}", err=True)
+        typer.echo(_shown(f"tokcost: error: {problem}"), err=True)
     if result.rows:
         _emit(result.rows, CALIBRATE_COLUMNS, fmt, output)
     if write is not None and not result.calibrated:
@@ -1181,7 +1192,7 @@ def calibrate(
     if write is not None:
         write_calibration(result, write)
         count = result.calibrated
-        _note(f"wrote {count} calibrated model{'s' if count != 1 else ''} to {write}; apply "
+        _note(f"wrote {number_of(count, 'calibrated model')} to {write}; apply "
               f"it with --calibration {write} or TOKCOST_CALIBRATION={write}")
     if result.problems or not result.rows:
         raise typer.Exit(ExitStatus.ERROR)
@@ -1472,11 +1483,12 @@ def pricing_validate(
         for problem in error.problems:
             typer.echo(f"tokcost: error: {problem}", err=True)
         count = len(error.problems)
-        typer.echo(f"tokcost: {file}: {count} problem{'s' if count != 1 else ''}", err=True)
+        typer.echo(f"tokcost: {file}: {number_of(count, 'problem')}", err=True)
         raise typer.Exit(ExitStatus.ERROR) from None
     snapshot = table.snapshot
     providers = len({m.provider for m in table})
-    typer.echo(f"{file}: valid: {len(table)} models from {providers} providers, effective "
+    typer.echo(f"{file}: valid: {number_of(len(table), 'model')} from "
+               f"{number_of(providers, 'provider')}, effective "
                f"{snapshot.effective}, schema version {snapshot.schema_version}")
 
 
@@ -1521,7 +1533,7 @@ def pricing_import_litellm(
     else:
         write_text_file(out, result.yaml_text, "--out")
     count = len(result.models)
-    typer.echo(f"tokcost: wrote {count} model{'s' if count != 1 else ''} to {origin}", err=True)
+    typer.echo(f"tokcost: wrote {number_of(count, 'model')} to {origin}", err=True)
 
 
 def _app_for(argv: list[str]) -> typer.Typer:
@@ -1640,7 +1652,7 @@ def _shown(line: str) -> str:
     anything it held, a request's headers and URL included."""
     from tokcost.inputs.remote import without_storage_secrets
 
-    line = without_storage_secrets(line)
+    line = without_storage_secrets(cli_words(line))
     key = os.environ.get("ANTHROPIC_API_KEY")
     base_url = os.environ.get("ANTHROPIC_BASE_URL")
     if not key and not (base_url and "@" in base_url):

@@ -26,6 +26,25 @@ class OptionError(TokcostError):
     (exit status 2, as click gives for a value it refuses itself)."""
 
 
+# What to do next, in the words of whoever reads it: a library caller is told the argument,
+# a command-line user the option. The library's errors say it the library's way; the command
+# line, printing them (even as text made in a worker process or on a cluster), rewords them
+# with cli_words(), so that the two wordings live here, side by side.
+def _older_table_hint(version: str) -> str:
+    return f"pass table=load_price_table(version={version!r})"
+
+
+_OLDER_TABLE_HINT = re.compile(r"pass table=load_price_table\(version='([^']*)'\)")
+_ALL_MODELS_HINT = "(the table's models() lists them all)"
+
+
+def cli_words(text: str) -> str:
+    """A library message as the command line says it: its options for the library's
+    arguments (--pricing-version for ``load_price_table(version=...)``)."""
+    text = _OLDER_TABLE_HINT.sub(lambda match: f"add --pricing-version {match[1]}", text)
+    return text.replace(_ALL_MODELS_HINT, "(`tokcost models` lists them all)")
+
+
 class UnknownModelError(TokcostError):
     """A model name that the active price table does not know."""
 
@@ -37,14 +56,11 @@ class UnknownModelError(TokcostError):
         if listed_in is not None:
             super().__init__(
                 f"model {name!r} is not in price table {table} (no longer sold, or not yet "
-                f"listed); the bundled table {listed_in} has it: add --pricing-version "
-                f"{listed_in} to price it as of then")
+                f"listed); the bundled table {listed_in} has it: "
+                f"{_older_table_hint(listed_in)} to price it as of then")
             return
         hint = f"; closest: {', '.join(self.suggestions)}" if self.suggestions else ""
-        super().__init__(
-            f"unknown model {name!r} in price table {table}{hint} "
-            "(`tokcost models` lists them all)"
-        )
+        super().__init__(f"unknown model {name!r} in price table {table}{hint} {_ALL_MODELS_HINT}")
 
 
 class UnknownPricingVersionError(TokcostError):
@@ -96,9 +112,11 @@ class PricingError(TokcostError):
         self.problems = list(problems)
         first = str(self.problems[0]) if self.problems else "invalid price table"
         more = len(self.problems) - 1
-        plural = "s" if more != 1 else ""
+        from tokcost.wording import number_of
+
         suffix = (
-            f" (and {more} more problem{plural}; `tokcost pricing validate FILE` lists them)"
+            f" (and {number_of(more, 'more problem')}; `tokcost pricing validate FILE` lists "
+            "them)"
             if more else ""
         )
         super().__init__(first + suffix)

@@ -20,7 +20,11 @@ MAX_REQUESTS_PER_DAY = 10**15  # a million times all the LLM requests sent in a 
 MAX_WEB_SEARCHES = 10_000  # per request
 MAX_JOBS = 1024  # worker processes
 MAX_MIN_RECORDS = 1_000_000_000  # calibrate --min-records
-MAX_CURRENCY_RATE = Decimal(10**9)  # of a currency to the dollar
+# Of a display currency to one US dollar. The floor is far below the dearest money there is
+# (a bitcoin is some 1e-5 to the dollar) and the ceiling far above the cheapest (the rial,
+# about 1e6); past them a rate is a typo, and amounts shown in it would be hundreds of digits.
+MIN_CURRENCY_RATE = Decimal("0.000001")
+MAX_CURRENCY_RATE = Decimal(10**9)
 MAX_WINDOW_DAYS = 36_600  # project --window-days: a century of days
 
 

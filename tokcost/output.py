@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 from typing import IO, Any, Literal, NamedTuple
 
-from tokcost.limits import MAX_CURRENCY_RATE
+from tokcost.limits import MAX_CURRENCY_RATE, MIN_CURRENCY_RATE
 
 # "money": an amount in a display currency the user gave a rate for (--currency).
 ColumnKind = Literal["text", "int", "usd", "money", "price", "decimal", "pct", "bool"]
@@ -450,10 +450,11 @@ class Currency(NamedTuple):
             value = Decimal(rate.strip())
         except ArithmeticError:
             value = Decimal(0)
-        if not (len(code) == 3 and code.isalpha()) or not value.is_finite() or value <= 0 \
-                or value > MAX_CURRENCY_RATE:
+        if not (len(code) == 3 and code.isalpha()) or not value.is_finite() \
+                or not MIN_CURRENCY_RATE <= value <= MAX_CURRENCY_RATE:
             raise ValueError(f"--currency is CODE=RATE, how many of a currency one US dollar "
-                             f"buys (EUR=0.86), not {text!r}")
+                             f"buys (EUR=0.86), a rate from {MIN_CURRENCY_RATE:f} to "
+                             f"{MAX_CURRENCY_RATE:,}, not {text!r}")
         return cls(code, value)
 
     def convert(self, rows: list[dict[str, Any]], columns: tuple[Column, ...]

@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from tokcost.errors import ApiError, without_secrets
+from tokcost.wording import number_of
 
 if TYPE_CHECKING:
     import anthropic
@@ -305,12 +306,12 @@ def _describe(
         )
     if status == 429:
         return (
-            f"the Anthropic API was still rate limiting after {attempts} attempts "
+            f"the Anthropic API was still rate limiting after {number_of(attempts, 'attempt')} "
             f"({said}: {reason}); wait a minute and try again"
         )
     if status >= 500:
         return (
-            f"the Anthropic API was still failing after {attempts} attempts "
+            f"the Anthropic API was still failing after {number_of(attempts, 'attempt')} "
             f"({said}: {reason}); try again later"
         )
     return f"the Anthropic API rejected the request ({said}: {reason}); check the request"

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from enum import Enum
 from fractions import Fraction
 
+from tokcost.wording import number_of
+
 __all__ = [
     "IMAGE_RULES",
     "ImageCount",
@@ -595,7 +597,7 @@ def document_tokens(rule: str, pages: int | None) -> ImageCount:
         return ImageCount(0, False, "application/pdf content is not counted: its pages "
                           "could not be read or the provider publishes no rule")
     return ImageCount(pages * per_page, False, f"a PDF counted as {per_page:,} tokens a page "
-                      f"({pages} page{'s' if pages != 1 else ''}): an estimate")
+                      f"({number_of(pages, 'page')}): an estimate")
 
 
 # The published image rules of providers other than OpenAI, by the name a counting rule gives.

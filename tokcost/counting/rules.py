@@ -34,6 +34,7 @@ from tokcost.counting.features import FEATURES, THINKING_KEPT, ThinkingKept
 from tokcost.errors import TokcostError, UnreadableFileError
 from tokcost.files import CALIBRATION_LIMIT, read_small_file, why_unreadable
 from tokcost.pricing.schema import ModelPrice
+from tokcost.wording import number_of
 
 Method = Literal["openai", "weighted"]
 _RULES_FILE = Path(__file__).parent / "rules.json"
@@ -79,7 +80,7 @@ class Rule(NamedTuple):
             return "error not measured"
         m = self.measured
         return (f"median error {m.median_pct:.1f}%, 90% within {m.p90_pct:.1f}% "
-                f"({m.records} requests)")
+                f"({number_of(m.records, 'request')})")
 
 
 class RuleBook(NamedTuple):

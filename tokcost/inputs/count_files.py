@@ -45,6 +45,7 @@ from tokcost.output import ACCURACY_COLUMNS, Column, band_joined, for_people
 from tokcost.pricing.costing import TokenUsage, cost_of
 from tokcost.pricing.schema import STANDARD, ModelPrice
 from tokcost.pricing.table import PriceTable, load_price_table
+from tokcost.wording import number_of
 
 DEFAULT_MODEL = "gpt-4o"
 # Below this a document is counted here: starting workers would cost more than it saves.
@@ -661,10 +662,9 @@ class Counter:
 
 
 def _refusal(label: str, model: str, count: int, first: str) -> InputFileError:
-    plural = "s" if count != 1 else ""
     first_one = f" (the first at {first})" if count > 1 else f" (at {first})"
     return InputFileError(
-        f"{label}: {count:,} chat conversation{plural}{first_one} not counted for {model}: an "
+        f"{label}: {number_of(count, 'chat conversation')}{first_one} not counted for {model}: an "
         "embedding model embeds texts, not chats; give it texts (plain text, or JSON Lines of "
         'strings, {"text": ...} records or embeddings requests)')
 
@@ -678,7 +678,7 @@ def _over_limit_warning(label: str, model: ModelPrice, count: FileCount) -> str:
     shown += f" and {more:,} more" if more else ""
     over, texts = count.over_input_limit, max(count.texts, 1)  # a text file is one text
     which = "the text is" if texts == 1 else (
-        f"{over:,} of {texts:,} texts {'is' if over == 1 else 'are'}")
+        f"{over:,} of {number_of(texts, 'text')} {'is' if over == 1 else 'are'}")
     by = " by the estimated count" if count.accuracy == "estimate" else ""
     return (f"{label}: {which} over {model.id}'s input limit of {model.context_window:,} "
             f"tokens{by}: {shown}; an input that long is refused or cut short, so split it "

@@ -25,6 +25,7 @@ from tokcost.formats.shape import ConversationError, kind
 from tokcost.inputs.count_files import _counter
 from tokcost.pricing.schema import ModelPrice
 from tokcost.pricing.table import PRICING_ENV_VAR, PriceTable, load_price_table
+from tokcost.wording import number_of
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,8 @@ def _count_batch(entry: ModelPrice, lookup_note: str | None, items: list[Any],
             continue
         _add(count_one(counter, index, item), tokens, accuracy, notes, bands)
     if missing:
-        notes[f"{missing:,} of {len(tokens):,} items were missing (None or NaN): counted as 0 "
+        notes[f"{missing:,} of {number_of(len(tokens), 'item')} "
+              f"{'was' if missing == 1 else 'were'} missing (None or NaN): counted as 0 "
               "tokens"] = None
     return _batch(entry.id, tokens, accuracy, bands, notes)
 

@@ -185,6 +185,13 @@ def cost_of(model: ModelPrice | str, usage: TokenUsage, *, batch: bool = False,
         from tokcost.pricing.table import load_price_table  # the table, only when named
 
         model = load_price_table().resolve(model).model
+    if not isinstance(model, ModelPrice) or not isinstance(usage, TokenUsage):
+        from tokcost.arguments import require
+
+        require(model, ModelPrice, "cost_of", "a model: a table's ModelPrice or a model name "
+                "such as 'gpt-4o'")
+        require(usage, TokenUsage, "cost_of", "usage as a TokenUsage, such as "
+                "TokenUsage(input=2000, output=500)")
     if min(usage) < 0:
         name, value = next((name, value) for name, value in zip(TokenUsage._fields, usage,
                                                                 strict=True) if value < 0)

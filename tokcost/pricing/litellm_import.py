@@ -21,6 +21,7 @@ from tokcost.errors import TokcostError
 from tokcost.output import plain_number
 from tokcost.pricing.schema import PER_MILLION, SCHEMA_VERSION
 from tokcost.pricing.table import PROVIDER_PREFIXES
+from tokcost.wording import number_of
 
 # LiteLLM's provider names for the first-party APIs we price, mapped to ours.
 LITELLM_PROVIDERS = {
@@ -78,7 +79,7 @@ class ImportResult:
 
     def left_out(self) -> list[str]:
         """What came in without some of its prices, one line each, with the models."""
-        return [f"{what} of {len(models)} model{'s' if len(models) != 1 else ''} "
+        return [f"{what} of {number_of(len(models), 'model')} "
                 f"({', '.join(models)}): {why}" for (what, why), models in self.dropped.items()]
 
     def summary(self) -> str:
@@ -93,7 +94,7 @@ class ImportResult:
             reasons[reason] = reasons.get(reason, 0) + 1
         why = "; ".join(f"{n} {reason}" for reason, n in
                         sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
-        return (f"imported {len(self.models)} model{'s' if len(self.models) != 1 else ''}, "
+        return (f"imported {number_of(len(self.models), 'model')}, "
                 f"skipped {len(self.skipped)}" + (f" ({why})" if why else ""))
 
 

@@ -126,6 +126,10 @@ class PriceTable:
 
     def find(self, name: str) -> Resolution | None:
         """Like :meth:`resolve`, but None for a name the table does not know."""
+        if not isinstance(name, str):
+            from tokcost.arguments import described
+
+            raise TypeError(f"a model name is a str such as 'gpt-4o', not {described(name)}")
         requested = name
         key = name.strip().casefold()
         provider = platform = None

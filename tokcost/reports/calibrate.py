@@ -46,6 +46,7 @@ from tokcost.output import Column
 from tokcost.pricing.dated import OneTable, TableChoice
 from tokcost.pricing.schema import ModelPrice
 from tokcost.pricing.table import PriceTable
+from tokcost.wording import number_of
 
 # Fewer records than this for a model: its bundled rule is kept.
 MIN_RECORDS = 10
@@ -179,7 +180,7 @@ def calibrate(paths: Sequence[Path], table: PriceTable | TableChoice, *,
     models: dict[str, ModelPrice] = {}
     notes: list[str] = []
     groups, unknown = group_by_model(logged, table, model=model, models=models, notes=notes)
-    problems.extend(InputFileError(f"{why} ({seen} request{'s' if seen != 1 else ''} skipped)")
+    problems.extend(InputFileError(f"{why} ({number_of(seen, 'request')} skipped)")
                     for why, seen in unknown)
     rows, fitted = [], {}
     for model_id, requests in sorted(groups.items()):
@@ -263,7 +264,7 @@ def _calibrate_model(price: ModelPrice, requests: Sequence[LoggedRequest],
         return row | {"result": "the fit is not better on held-out records: the bundled rule "
                                 "is kept"}, None
     in_sample = measure(relative_errors(records, weights))
-    result = (f"calibrated ({len(free)} weights fitted; in-sample p90 "
+    result = (f"calibrated ({number_of(len(free), 'weight')} fitted; in-sample p90 "
               f"{in_sample.p90_pct:.1f}%)")
     # Weights the logs did not fit stay as the bundled rule had them, measured or not; those
     # of OpenAI's framing as a stand-in were never measured.
@@ -271,11 +272,12 @@ def _calibrate_model(price: ModelPrice, requests: Sequence[LoggedRequest],
                   and (base.method != "weighted" or name in base.unmeasured)]
     entry = {
         "rule": f"{base.name} calibrated", "method": "weighted",
-        "about": f"{base.name} refitted on {len(requests)} logged requests",
+        "about": f"{base.name} refitted on {number_of(len(requests), 'logged request')}",
         "images": base.images, "thinking_kept": base.thinking_kept, "weights": weights,
         "unmeasured": unmeasured,
-        "measured": _measured(after, f"cross-validated in {FOLDS} folds on {len(requests)} "
-                                     f"logged requests of {sources or 'the logs'}"),
+        "measured": _measured(after, f"cross-validated in {FOLDS} folds on "
+                                     f"{number_of(len(requests), 'logged request')} of "
+                                     f"{sources or 'the logs'}"),
     }
     return row | {"result": result}, entry
 

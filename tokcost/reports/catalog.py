@@ -13,6 +13,7 @@ from tokcost.errors import UnknownModelError
 from tokcost.output import Column, band_joined, for_people
 from tokcost.pricing.schema import ModelPrice, PriceSet, Rates, Tier
 from tokcost.pricing.table import PriceTable, bundled_versions, load_bundled
+from tokcost.wording import number_of
 
 MODEL_COLUMNS = (
     Column("model"),
@@ -340,13 +341,14 @@ def _unlisted_notes(unlisted: Mapping[str, Sequence[str]]) -> list[str]:
 
 
 def _summary(table: PriceTable, compared: int, differing: Sequence[str]) -> str:
-    return (f"{compared - len(differing)} of {len(table)} models agree with the list, "
+    return (f"{compared - len(differing)} of {number_of(len(table), 'model')} agree with the "
+            "list, "
             f"{len(differing)} differ" + (f" ({', '.join(sorted(differing))})" if differing else "")
             + f", {len(table) - compared} could not be compared")
 
 
 def _models(models: Sequence[str]) -> str:
-    return f"{len(models)} model{'s' if len(models) != 1 else ''}: {', '.join(models)}"
+    return f"{number_of(len(models), 'model')}: {', '.join(models)}"
 
 
 # The prices a genai-prices list can be compared on (it has no 12-hour cache write, no Google

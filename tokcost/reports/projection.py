@@ -26,6 +26,7 @@ from tokcost.output import Column, band_joined
 from tokcost.pricing.costing import TokenUsage, cost_of
 from tokcost.pricing.schema import STANDARD, ModelPrice
 from tokcost.pricing.table import PriceTable, load_price_table
+from tokcost.wording import number_of
 
 if TYPE_CHECKING:
     from tokcost.counting.counter import Accuracy, ModelCounter, TokenCount
@@ -115,6 +116,9 @@ class Projection(NamedTuple):
     pricing_version: str
     workload: str
     notes: list[str]
+    # With a simulated workload: what each model's simulation assumed (its cache rules, its
+    # context window), model -> lines.
+    simulated_assumptions: Mapping[str, Sequence[str]] = {}
 
 
 def _mean(values: Sequence[int]) -> Decimal:
@@ -238,11 +242,12 @@ def requests_from_document(
         _given_output(output_tokens, document.label)
     if notes is not None and trailing:
         verb = "ends" if trailing == 1 else "end"
-        notes.append(f"{document.label}: {_conversations(trailing)} {verb} on a user turn; "
-                     "each is the request that produced its last reply")
+        notes.append(f"{document.label}: {number_of(trailing, 'conversation')} {verb} on a "
+                     "user turn; each is the request that produced its last reply")
     if notes is not None and unreplied:
-        notes.append(f"{document.label}: {_conversations(unreplied)} with no reply (no output "
-                     "to price) left out; --output-tokens N prices them with N-token replies")
+        notes.append(f"{document.label}: {number_of(unreplied, 'conversation')} with no reply "
+                     "(no output to price) left out; --output-tokens N prices them with "
+                     "N-token replies")
     return requests
 
 
@@ -255,9 +260,6 @@ def _sureness(count: TokenCount, counter: ModelCounter, notes: list[str] | None
         notes.extend(note for note in count.notes if note not in own and note not in notes)
     return {"accuracy": count.accuracy, "error_p90_pct": count.error_p90_pct}
 
-
-def _conversations(count: int) -> str:
-    return f"{count:,} conversation{'s' if count != 1 else ''}"
 
 
 def _given_output(output_tokens: int | None, label: str) -> int:
@@ -273,7 +275,7 @@ def project(
     input_tokens: int | None = None,
     output_tokens: int | None = None,
     from_file: str | Path | None = None,
-    models: Sequence[str] = (),
+    models: str | Sequence[str] = (),
     provider: str | Sequence[str] | None = None,
     cache_hit_rate: Decimal | float | str = 0,
     batch: bool = False,
@@ -320,11 +322,17 @@ def project(
         raise OptionError("with --turns, caching and sizes come from the simulation: use "
                            "--cache and --assistant-tokens rather than --cache-hit-rate and "
                            "--output-tokens (--batch is not simulated)")
+    from tokcost.arguments import require_path
+
+    require_path(from_file, "project", "from_file")
+    # One name is one model, as for provider (not its letters, each looked up).
+    names = [models] if isinstance(models, str) else models
     # Every model means every chat model: a chat workload is not priced on embedding models.
-    chosen = [table.resolve(name).model for name in models] or [
+    chosen = [table.resolve(name).model for name in names] or [
         model for model in table.models(provider) if model.mode == "chat"]
     notes: list[str] = []
     simulated_sizes: list[str] = []  # what the simulation assumed, for the workload line
+    simulated_assumptions: dict[str, Sequence[str]] = {}  # and each model's whole say
     rows = []
     document = None
     # A document's requests for each way of counting: models that count alike share them.
@@ -335,9 +343,9 @@ def project(
         document = read_whole(source_of(from_file), input_format, column)
         if document.skipped:
             count = len(document.skipped)
-            notes.append(f"{document.label}: skipped {count:,} line{'s' if count != 1 else ''} "
-                         f"or record{'s' if count != 1 else ''} that could not be read (the "
-                         f"first: {document.skipped[0]})")
+            notes.append(f"{document.label}: skipped "
+                         f"{number_of(count, 'line or record', 'lines or records')} that "
+                         f"could not be read (the first: {document.skipped[0]})")
     for model in chosen:
         if document is not None and document.conversations:
             from tokcost.reports.simulation import chat_only
@@ -345,7 +353,7 @@ def project(
             chat_only(model, f"a chat workload (the conversations of {document.label})")
         if simulated is not None:
             rows.append(_simulated_row(model, simulated, requests_per_day, days, table, notes,
-                                       service_tier, simulated_sizes))
+                                       service_tier, simulated_sizes, simulated_assumptions))
             continue
         if document is not None:
             from tokcost.counting.counter import (
@@ -384,7 +392,7 @@ def project(
                          "standard prices")
     unpriced = [r for r in rows if r.unpriced]
     if unpriced:
-        notes.append(f"{len(unpriced)} model{'s' if len(unpriced) != 1 else ''} left unpriced, "
+        notes.append(f"{number_of(len(unpriced), 'model')} left unpriced, "
                      f"lacking a price this needs: " + "; ".join(
                          f"{r.model} ({r.unpriced})" for r in unpriced[:5])
                      + (" ..." if len(unpriced) > 5 else ""))
@@ -392,20 +400,20 @@ def project(
                       _describe_workload(input_tokens, output_tokens, from_file, document,
                                          simulated, simulated_sizes)
                       + _per_unit(web_searches, images),
-                      notes)
+                      notes, simulated_assumptions)
 
 
 def _per_unit(web_searches: int, images: int) -> str:
     """The workload's charges that are not tokens, as words (empty when there are none)."""
-    parts = [f"{n:,} {what}{'s' if n != 1 else ''}"
-             for n, what in ((web_searches, "web search"), (images, "image")) if n]
+    parts = [number_of(n, what, plural) for n, what, plural in (
+        (web_searches, "web search", "web searches"), (images, "image", "images")) if n]
     return f"; {' and '.join(parts)} a request" if parts else ""
 
 
 def _simulated_row(model: ModelPrice, workload: SimulatedWorkload, requests_per_day: int,
                    days_per_month: Decimal, table: PriceTable, notes: list[str],
-                   service_tier: str = STANDARD, assumptions: list[str] | None = None
-                   ) -> ProjectionRow:
+                   service_tier: str = STANDARD, assumptions: list[str] | None = None,
+                   per_model: dict[str, Sequence[str]] | None = None) -> ProjectionRow:
     """The mean request of a simulated conversation; summarising requests add to its cost."""
     from tokcost.reports.simulation import simulate
 
@@ -414,6 +422,8 @@ def _simulated_row(model: ModelPrice, workload: SimulatedWorkload, requests_per_
     notes.extend(simulation.notes)
     if assumptions is not None and not assumptions:
         assumptions.extend(simulation.assumptions[:1])  # the sizes it simulated
+    if per_model is not None:
+        per_model[model.id] = simulation.assumptions
     summary = simulation.summary
     turns = Decimal(workload.turns)
     total = summary.total_cost_usd
@@ -437,7 +447,7 @@ def _describe_workload(input_tokens: int | None, output_tokens: int | None,
                 f"{sizes}, averaged over its turns (see `tokcost simulate` for its assumptions)")
     if document is not None:
         count = len(document.conversations) if document.conversations else 1
-        return (f"{count:,} request{'s' if count != 1 else ''} from {from_file}, counted with "
+        return (f"{number_of(count, 'request')} from {from_file}, counted with "
                 "each model's tokenizer")
     if input_tokens is None and output_tokens is None:
         return (f"{DEFAULT_INPUT_TOKENS:,} input and {DEFAULT_OUTPUT_TOKENS:,} output tokens a "

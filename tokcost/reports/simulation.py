@@ -9,7 +9,7 @@ wrote to the cache. Costs come from :func:`tokcost.costing.cost_of`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -23,6 +23,7 @@ from tokcost.output import ACCURACY_COLUMNS, Column, band_joined
 from tokcost.pricing.costing import TokenUsage, cost_of
 from tokcost.pricing.schema import STANDARD, ModelPrice
 from tokcost.pricing.table import PriceTable, load_price_table
+from tokcost.wording import number_of
 
 Strategy = Literal["full", "window", "summarize"]
 STRATEGIES = ("full", "window", "summarize")
@@ -270,38 +271,44 @@ def simulate(
     assistant_tokens: int | None = None,
     system_text: str | None = None,
     from_file: str | Path | None = None,
+    conversation: Sequence[Mapping[str, Any]] | Mapping[str, Any] | None = None,
     strategy: Strategy = "full",
     window: int | None = None,
     summarize_at: int | None = None,
     summary_tokens: int | None = None,
     cache: bool = False,
-    cache_ttl: str = "5m",
+    cache_ttl: str | None = None,
     max_output: int | None = None,
     table: PriceTable | None = None,
     service_tier: str = STANDARD,
     web_searches: int = 0,
     column: str | None = None,
 ) -> Simulation:
-    """Simulate a conversation of ``turns`` requests (or replay ``from_file``) on a model.
+    """Simulate a conversation of ``turns`` requests (or replay ``from_file``, or
+    ``conversation``: a list of messages or a conversation dict in any format ``count`` reads)
+    on a model.
 
     ``column``: with ``from_file`` a Parquet or Arrow table, the column holding the
     conversation (default: the one its shape suggests)."""
+    _check_arguments(model, from_file, conversation)
     table = table or load_price_table()
     found = table.resolve(model)
     chosen = found.model
     chat_only(chosen, "a simulated conversation")
     counter = ModelCounter(chosen)
     notes = [found.note] if found.note else []
-    if from_file is not None or system_text is not None:
+    if from_file is not None or conversation is not None or system_text is not None:
         notes.extend(counter.base_notes)  # real text was counted
-    _check_options(turns, strategy, window, summarize_at, summary_tokens, cache_ttl, max_output,
-                   (system_tokens, user_tokens, assistant_tokens))
+    _check_options(turns, strategy, window, summarize_at, summary_tokens, cache, cache_ttl,
+                   max_output, (system_tokens, user_tokens, assistant_tokens))
     assumptions: list[str] = []
     counted: TokenCount | None = None  # of the real text, where some is counted
-    if from_file is not None:
-        system, conversation_turns, counted = _replay(from_file, counter, turns, column)
-        assumptions.append(f"replaying {len(conversation_turns)} turns of {from_file}, counted "
-                           f"with {chosen.id}'s tokenizer")
+    if from_file is not None or conversation is not None:
+        system, conversation_turns, counted = _replay(from_file, counter, turns, column,
+                                                      conversation)
+        replayed = "the conversation given" if from_file is None else from_file
+        assumptions.append(f"replaying {number_of(len(conversation_turns), 'turn')} of "
+                           f"{replayed}, counted with {chosen.id}'s tokenizer")
     else:
         if column is not None:
             raise OptionError("--column chooses the column of a --from table: give --from")
@@ -311,7 +318,7 @@ def simulate(
                                                 assistant_tokens, system_text, assumptions)
         if system_text is not None:
             counted = counter.text(system_text)
-    settings = _cache_settings(chosen, cache, cache_ttl, notes, assumptions)
+    settings = _cache_settings(chosen, cache, cache_ttl or "5m", notes, assumptions)
     reserve = max_output  # None: each request's own reply
     checked_whole("--web-searches", web_searches, 0, MAX_WEB_SEARCHES)
     simulator = _Simulator(chosen, counter, settings, reserve, service_tier, web_searches)
@@ -337,8 +344,9 @@ def simulate(
 
 
 def _check_options(turns: int | None, strategy: str, window: int | None,
-                   summarize_at: int | None, summary_tokens: int | None, cache_ttl: str,
-                   max_output: int | None, sizes: Sequence[int | None]) -> None:
+                   summarize_at: int | None, summary_tokens: int | None, cache: bool,
+                   cache_ttl: str | None, max_output: int | None, sizes: Sequence[int | None]
+                   ) -> None:
     checked_whole("--turns", turns, 1, MAX_TURNS)
     checked_whole("--window", window, 0, MAX_TURNS)
     for name, size in (("--summarize-at", summarize_at), ("--summary-tokens", summary_tokens),
@@ -360,7 +368,9 @@ def _check_options(turns: int | None, strategy: str, window: int | None,
         raise OptionError("--window goes with --strategy window")
     if strategy != "summarize" and (summarize_at is not None or summary_tokens is not None):
         raise OptionError("--summarize-at and --summary-tokens go with --strategy summarize")
-    if cache_ttl not in _WRITE_FIELDS:
+    if cache_ttl is not None and not cache:
+        raise OptionError("--cache-ttl goes with --cache")
+    if cache_ttl is not None and cache_ttl not in _WRITE_FIELDS:
         raise OptionError(f"--cache-ttl is 5m, 1h or 12h, not {cache_ttl!r}")
 
 
@@ -379,7 +389,8 @@ def _synthetic(counter: ModelCounter, turns: int, system_tokens: int | None,
                                          ("user", user_tokens), ("assistant", assistant_tokens))
                 if value is None]
     assumptions.append(
-        f"{turns} turns of {user:,} user and {reply:,} assistant tokens, a system prompt of "
+        f"{number_of(turns, 'turn')} of {user:,} user and {reply:,} assistant tokens, a "
+        "system prompt of "
         f"{system_content:,} tokens ({source})"
         + (f"; defaults used for {', '.join(defaults)}" if defaults else "")
         + "; each message adds its chat framing"
@@ -389,19 +400,47 @@ def _synthetic(counter: ModelCounter, turns: int, system_tokens: int | None,
     return system, [turn] * turns
 
 
-def _replay(path: str | Path, counter: ModelCounter, turns: int | None,
-            column: str | None = None) -> tuple[int, list[Turn], TokenCount]:
-    """The conversation of ``path`` as its system prompt and turns, and its whole count."""
-    from tokcost.inputs.sources import read_whole, source_of
+def _check_arguments(model: Any, from_file: Any, conversation: Any) -> None:
+    """A conversation passed where the model name goes, or a path that is not one: said in a
+    TypeError naming what simulate() takes, rather than failing inside."""
+    from tokcost.arguments import described, require, require_path
 
-    document = read_whole(source_of(path), column=column)
-    if len(document.conversations) != 1:
-        raise InputFileError(f"{path}: --from replays one conversation; this file holds "
-                             f"{len(document.conversations) or 'no'} conversations")
-    system, found = turns_from_conversation(document.conversations[0], counter)
+    if isinstance(model, (list, tuple, dict)):
+        raise TypeError(f"simulate() takes the model name first (a str such as 'gpt-4o'), not "
+                        f"{described(model)}; a conversation to replay goes in conversation= "
+                        "(a list of messages or a conversation dict)")
+    require(model, str, "simulate", "the model name first (a str such as 'gpt-4o')")
+    require_path(from_file, "simulate", "from_file")
+    if conversation is not None and not isinstance(conversation, (list, tuple, dict)):
+        raise TypeError("simulate() takes conversation as a list of messages or a "
+                        f"conversation dict, not {described(conversation)}")
+    if from_file is not None and conversation is not None:
+        raise OptionError("give simulate() from_file or conversation, not both")
+
+
+def _replay(path: str | Path | None, counter: ModelCounter, turns: int | None,
+            column: str | None = None,
+            conversation: Sequence[Mapping[str, Any]] | Mapping[str, Any] | None = None,
+            ) -> tuple[int, list[Turn], TokenCount]:
+    """The conversation of ``path`` (or the ``conversation`` given) as its system prompt and
+    turns, and its whole count."""
+    if path is None:
+        from tokcost.formats.conversations import parse_conversations
+
+        conversations = parse_conversations(list(conversation) if isinstance(
+            conversation, tuple) else conversation, where="conversation")
+        label, held = "conversation", "simulate() replays one conversation; this one holds"
+    else:
+        from tokcost.inputs.sources import read_whole, source_of
+
+        conversations = read_whole(source_of(path), column=column).conversations
+        label, held = str(path), "--from replays one conversation; this file holds"
+    if len(conversations) != 1:
+        raise InputFileError(f"{label}: {held} {len(conversations) or 'no'} conversations")
+    system, found = turns_from_conversation(conversations[0], counter)
     if not found:
-        raise InputFileError(f"{path}: the conversation has no user turn to replay")
-    whole = counter.conversation(document.conversations[0], detail=False)
+        raise InputFileError(f"{label}: the conversation has no user turn to replay")
+    whole = counter.conversation(conversations[0], detail=False)
     return system, found[:turns] if turns else found, whole
 
 
@@ -436,7 +475,8 @@ def _cache_settings(model: ModelPrice, cache: bool, ttl: str, notes: list[str],
 def _strategy_text(strategy: str, window: int | None, summarize_at: int | None,
                    summary_tokens: int | None) -> str:
     if strategy == "window":
-        return f"each request re-sends the system prompt and the last {window} turns"
+        return ("each request re-sends the system prompt and the last "
+                f"{number_of(window or 0, 'turn')}")
     if strategy == "summarize":
         return (f"the history is replaced by a {summary_tokens:,}-token summary once it passes "
                 f"{summarize_at:,} tokens (the summarising request is costed as its own row)")

@@ -39,6 +39,7 @@ from tokcost.pricing.dated import Chosen, DatedTables, OneTable, TableChoice
 from tokcost.pricing.schema import STANDARD, ModelPrice
 from tokcost.pricing.table import PriceTable
 from tokcost.reports.session_copies import COPIED, session_copies
+from tokcost.wording import number_of
 
 GROUPINGS = ("model", "day", "week", "month", "session", "file")
 Grouping = Literal["model", "day", "week", "month", "session", "file"]
@@ -150,10 +151,10 @@ def read_usage(paths: Sequence[str], encoding_errors: str = "strict", *,
         skipped[COPIED] = skipped.get(COPIED, 0) + len(copies)
     log.notes += copy_notes
     for reason, lines in log.skipped.items():
-        log.notes.append(f"{lines:,} line{'s' if lines != 1 else ''} skipped: {reason}")
+        log.notes.append(f"{number_of(lines, 'line')} skipped: {reason}")
     if log.repeats:
-        log.notes.append(f"{_requests(log.repeats)} logged again under the same message id, "
-                         "counted once (with the counts of its last update)")
+        log.notes.append(f"{number_of(log.repeats, 'request')} logged again under the same "
+                         "message id, counted once (with the counts of its last update)")
     return log
 
 
@@ -207,9 +208,9 @@ class UsageReport:
         if ", " not in self.priced_by:  # one table for all
             return f"Billed usage priced with table {self.priced_by}, each request at its " \
                    "service tier."
-        parts = [f"{label} for {_requests(seen) if not index else f'{seen:,}'}"
+        parts = [f"{label} for {number_of(seen, 'request') if not index else f'{seen:,}'}"
                  for index, (label, seen) in enumerate(sorted(dated.items()))]
-        without = "; ".join(f"{_requests(seen)} without a time with {label}"
+        without = "; ".join(f"{number_of(seen, 'request')} without a time with {label}"
                             for label, seen in sorted(undated.items()))
         return ("Billed usage priced with the table in force on each request's day (UTC)"
                 + (f": {', '.join(parts)}" if parts else "") + (f"; {without}" if without
@@ -244,7 +245,7 @@ class UsageReport:
         lines = cost_chart(self.bars(), money=money, title=self.chart_title, columns=columns)
         untimed = sum(row["requests"] for row in self.rows if self._untimed(row))
         if untimed:
-            lines.append(f"(not drawn: {_requests(untimed)} without a time)")
+            lines.append(f"(not drawn: {number_of(untimed, 'request')} without a time)")
         return lines
 
     def _untimed(self, row: dict[str, Any]) -> bool:
@@ -297,9 +298,9 @@ def price_records(records: Iterable[UsageRecord], tables: PriceTable | TableChoi
                                    parts.total if parts else None,
                                    price=used.resolution.model, table=used.table, parts=parts))
     for (name, table, reason), seen in instead.items():
-        notes[f"{_requests(seen)} of {name} priced with table {table} ({reason})"] = None
+        notes[f"{number_of(seen, 'request')} of {name} priced with table {table} ({reason})"] = None
     for reason, seen in why.items():
-        notes[f"{_requests(seen)} unpriced (left out of cost_usd): {reason}"] = None
+        notes[f"{number_of(seen, 'request')} unpriced (left out of cost_usd): {reason}"] = None
     return priced, list(notes)
 
 
@@ -351,7 +352,8 @@ def summarise(priced: Sequence[PricedRecord], by: Grouping | Sequence[Grouping] 
             untimed = sum(len(items) for group, items in groups.items()
                           if group[level] == NO_GROUP[key])
             if untimed:
-                notes.append(f"{_requests(untimed)} carry no time; they are in the "
+                they = "carries no time; it is" if untimed == 1 else "carry no time; they are"
+                notes.append(f"{number_of(untimed, 'request')} {they} in the "
                              f"{NO_GROUP[key]} row{'s' if len(keys) > 1 else ''}")
             break
     total = _row(keys, ("total", *("" for _ in keys[1:])), list(priced), repriced_on) \
@@ -469,7 +471,8 @@ def usage_report(paths: Sequence[str], tables: PriceTable | TableChoice | None =
                    and (since is None or record.time.astimezone(tz).date() >= since)
                    and (until is None or record.time.astimezone(tz).date() <= until)]
         if untimed:
-            window_notes.append(f"{_requests(untimed)} carry no time and are left out of the "
+            verbs = "carries no time and is" if untimed == 1 else "carry no time and are"
+            window_notes.append(f"{number_of(untimed, 'request')} {verbs} left out of the "
                                 "--since/--until window")
     targets = [choice.choose(name, None).resolution.model.id for name in reprice_on]
     priced, price_notes = price_records(records, choice, model)
@@ -581,6 +584,3 @@ def _row(keys: Sequence[str], group: Sequence[str], items: Sequence[PricedRecord
         "pricing_version": ", ".join(sorted(tables)) or None,
     } | others
 
-
-def _requests(count: int) -> str:
-    return f"{count:,} request{'s' if count != 1 else ''}"

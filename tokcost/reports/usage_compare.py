@@ -32,6 +32,7 @@ from tokcost.reports.calibrate import (
     logged_request,
     rounded_pct,
 )
+from tokcost.wording import number_of
 
 COMPARE_COLUMNS = (
     Column("model"), Column("requests", "int", "n"),
@@ -77,13 +78,14 @@ def compare_estimates(paths: Sequence[str], table: PriceTable | TableChoice, *,
     problems = list(log.problems)
     notes: list[str] = []  # on what was compared, after the notes on reading the inputs
     if log.plain:
-        notes.append(f"{_lines(log.plain)} without a request (plain responses): counted, "
-                     "not compared")
-    notes.extend(f"{_lines(lines)} skipped: {reason}" for reason, lines in log.skipped.items())
+        notes.append(f"{number_of(log.plain, 'line')} without a request (plain responses): "
+                     "counted, not compared")
+    notes.extend(f"{number_of(lines, 'line')} skipped: {reason}"
+                 for reason, lines in log.skipped.items())
     found_models: dict[str, ModelPrice] = {}
     groups, unknown = group_by_model(log.requests, table, default=model, models=found_models,
                                      notes=notes)
-    notes.extend(f"{why} ({_requests(seen)} not compared)" for why, seen in unknown)
+    notes.extend(f"{why} ({number_of(seen, 'request')} not compared)" for why, seen in unknown)
     rows, pairs, exact = [], [], []
     for model_id, requests in sorted(groups.items()):
         found = _compare_model(found_models[model_id], requests, problems, notes)
@@ -155,8 +157,8 @@ def _compare_model(price: ModelPrice, requests: Sequence[LoggedRequest],
     try:
         counter = ModelCounter(price)
     except TokcostError as error:  # its tokenizer cannot be loaded: the other models go on
-        problems.append(InputFileError(f"{price.id}: {error} ({_requests(len(requests))} not "
-                                       "compared)"))
+        problems.append(InputFileError(
+            f"{price.id}: {error} ({number_of(len(requests), 'request')} not compared)"))
         return None
     pairs: list[tuple[int, int]] = []
     exact = True
@@ -175,7 +177,8 @@ def _compare_model(price: ModelPrice, requests: Sequence[LoggedRequest],
     if not pairs:
         return None
     notes.extend(counter.base_notes)  # an estimated model: how, and its measured error
-    notes.extend(f"{price.id}, {_requests(seen)}: {note}" for note, seen in uncovered.items())
+    notes.extend(f"{price.id}, {number_of(seen, 'request')}: {note}"
+                 for note, seen in uncovered.items())
     measured = counter.rule.measured
     return _row(price.id, pairs) | {
         "counted": "exact" if exact else "estimate", "rule": counter.rule.name,
@@ -201,9 +204,3 @@ def _signed_pct(value: float) -> Decimal:
     return rounded_pct(value) or Decimal("0.0")
 
 
-def _lines(count: int) -> str:
-    return f"{count:,} line{'s' if count != 1 else ''}"
-
-
-def _requests(count: int) -> str:
-    return f"{count:,} request{'s' if count != 1 else ''}"

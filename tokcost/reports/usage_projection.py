@@ -45,6 +45,7 @@ from tokcost.reports.usage import (
     reprice,
     token_scale,
 )
+from tokcost.wording import number_of
 
 DEFAULT_WINDOW_DAYS = 30
 NO_MODEL = "(no model)"  # the row of records that name no model (not "-": see usage.NO_GROUP)
@@ -178,8 +179,8 @@ def project_usage(
     if targets:
         rows = _rows_on(targets, priced, table, projected, notes)
         if unnamed:
-            notes.append(f"no model named by {_requests(len(unnamed))}: left out, as their "
-                         "tokens cannot be converted to another model's")
+            notes.append(f"no model named by {number_of(len(unnamed), 'request')}: left out, "
+                         "as their tokens cannot be converted to another model's")
         rows.sort(key=lambda r: (r.monthly_cost_usd is None, r.fits is False,
                                  r.monthly_cost_usd or 0, r.model))
         total = None
@@ -190,8 +191,8 @@ def project_usage(
         rows = [_own_row(name, items, table, projected) for name, items in groups.items()]
         if unnamed:
             rows.append(_row(NO_MODEL, "", unnamed, None, projected))
-            notes.append(f"no model named by {_requests(len(unnamed))}: the {NO_MODEL} row "
-                         "has no cost")
+            notes.append(f"no model named by {number_of(len(unnamed), 'request')}: the "
+                         f"{NO_MODEL} row has no cost")
         # The parts of one bill: the dearest first, those without a cost last.
         rows.sort(key=lambda r: (r.monthly_cost_usd is None, -(r.monthly_cost_usd or 0),
                                  r.model))
@@ -235,8 +236,9 @@ def _windowed(records: list[UsageRecord], since: date | None, until: date | None
                      f"every record ({len(records):,}), at the requests a day given")
         return None, records
     if untimed:
-        notes.append(f"{_requests(untimed)} {'carries' if untimed == 1 else 'carry'} no time, "
-                     "left out: a request without a time cannot be placed in the window")
+        notes.append(f"{number_of(untimed, 'request')} "
+                     f"{'carries' if untimed == 1 else 'carry'} no time, left out: a request "
+                     "without a time cannot be placed in the window")
     days = sorted({_day(record) for record in timed})
     last = until or max(days[-1], since or days[-1])  # a window is never backwards
     first = since or (last - timedelta(days=window_days - 1)
@@ -251,17 +253,18 @@ def _windowed(records: list[UsageRecord], since: date | None, until: date | None
                      last if days[-1] > last else seen[-1])
     chosen = Window(first, last)
     if covered != chosen and not rate_given:  # a rate given needs no days
-        notes.append(f"the log covers only {_days(covered.days)} of the {chosen.days:,}-day "
-                     f"window ({first} to {last}), {covered.first} to {covered.last}: the "
-                     f"requests a day are over those {_days(covered.days)}")
+        days_covered = number_of(covered.days, "day")
+        notes.append(f"the log covers only {days_covered} of the {chosen.days:,}-day window "
+                     f"({first} to {last}), {covered.first} to {covered.last}: the requests a "
+                     f"day are over those {days_covered}")
     earlier = sum(_day(record) < first for record in timed)
     later = len(timed) - len(inside) - earlier
     if earlier:
         widen = "--since or --window-days widens it" if since is None else "an earlier " \
             "--since takes them in"
-        notes.append(f"{_requests(earlier)} before {first} left out ({widen})")
+        notes.append(f"{number_of(earlier, 'request')} before {first} left out ({widen})")
     if later:
-        notes.append(f"{_requests(later)} after {last} left out")
+        notes.append(f"{number_of(later, 'request')} after {last} left out")
     return covered, inside
 
 
@@ -292,8 +295,9 @@ def _rows_on(targets: Sequence[ModelPrice], priced: list[PricedRecord], table: P
                            "the models named; `tokcost usage` says why")
     if len(convertible) < len(priced):
         left_out = len(priced) - len(convertible)
-        notes.append(f"left out of the projection on the models named: {_requests(left_out)} "
-                     f"unpriced on {'its' if left_out == 1 else 'their'} own model")
+        notes.append("left out of the projection on the models named: "
+                     f"{number_of(left_out, 'request')} unpriced on "
+                     f"{'its' if left_out == 1 else 'their'} own model")
     repriced, reprice_notes = reprice(convertible, [target.id for target in targets], table)
     notes += reprice_notes
     notes.append("on the models named, an estimate: the same requests, with replies as long as "
@@ -349,8 +353,8 @@ def _total(rows: list[UsageProjectionRow], priced: list[PricedRecord],
     whole = _row("total", "", records, costs, scale)._asdict()
     left_out = len(records) - len(costs)
     if left_out and costs:
-        notes.append(f"the total's costs leave out {_requests(left_out)} of {scale.requests:,}, "
-                     "whose rows have no cost")
+        notes.append(f"the total's costs leave out {number_of(left_out, 'request')} of "
+                     f"{scale.requests:,}, whose rows have no cost")
     if costs:  # per request: of the requests whose costs are in it
         whole["cost_per_request_usd"] = sum(costs, Decimal(0)) / len(costs)
     else:
@@ -378,9 +382,3 @@ def _hit_rate(sums: dict[str, int]) -> Decimal | None:
     return (Decimal(sums["cache_read"]) / prompt).quantize(HIT_RATE_PLACES, ROUND_HALF_EVEN)
 
 
-def _requests(count: int) -> str:
-    return f"{count:,} request{'s' if count != 1 else ''}"
-
-
-def _days(count: int) -> str:
-    return f"{count:,} day{'s' if count != 1 else ''}"
