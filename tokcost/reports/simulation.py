@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from tokcost.counting.counter import Accuracy, ModelCounter, TokenCount
 from tokcost.errors import InputFileError, OptionError, TokcostError, UnpricedError
@@ -23,6 +23,9 @@ from tokcost.output import ACCURACY_COLUMNS, Column, band_joined
 from tokcost.pricing.costing import TokenUsage, cost_of
 from tokcost.pricing.schema import STANDARD, ModelPrice
 from tokcost.pricing.table import PriceTable, load_price_table
+
+if TYPE_CHECKING:
+    from tokcost.inputs.bad_lines import BadLines
 
 Strategy = Literal["full", "window", "summarize"]
 STRATEGIES = ("full", "window", "summarize")
@@ -299,9 +302,10 @@ def simulate(
     assumptions: list[str] = []
     counted: TokenCount | None = None  # of the real text, where some is counted
     if from_file is not None:
-        system, conversation_turns, counted = _replay(from_file, counter, turns, column)
-        assumptions.append(f"replaying {len(conversation_turns)} turns of {from_file}, counted "
-                           f"with {chosen.id}'s tokenizer")
+        system, conversation_turns, counted, bad = _replay(from_file, counter, turns, column)
+        notes.extend(bad.notes())
+        assumptions.append(f"replaying {len(conversation_turns)} turns of {from_file}"
+                           f"{bad.said()}, counted with {chosen.id}'s tokenizer")
     else:
         if column is not None:
             raise OptionError("--column chooses the column of a --from table: give --from")
@@ -390,8 +394,9 @@ def _synthetic(counter: ModelCounter, turns: int, system_tokens: int | None,
 
 
 def _replay(path: str | Path, counter: ModelCounter, turns: int | None,
-            column: str | None = None) -> tuple[int, list[Turn], TokenCount]:
-    """The conversation of ``path`` as its system prompt and turns, and its whole count."""
+            column: str | None = None) -> tuple[int, list[Turn], TokenCount, BadLines]:
+    """The conversation of ``path`` as its system prompt and turns, its whole count, and the
+    file's bad lines (set aside, as count sets them aside)."""
     from tokcost.inputs.sources import read_whole, source_of
 
     document = read_whole(source_of(path), column=column)
@@ -402,7 +407,7 @@ def _replay(path: str | Path, counter: ModelCounter, turns: int | None,
     if not found:
         raise InputFileError(f"{path}: the conversation has no user turn to replay")
     whole = counter.conversation(document.conversations[0], detail=False)
-    return system, found[:turns] if turns else found, whole
+    return system, found[:turns] if turns else found, whole, document.bad
 
 
 # Which cache-write price each --cache-ttl bills.
