@@ -262,13 +262,21 @@ def test_a_bad_line_after_much_whitespace_keeps_its_number(cli: Run, tmp_path: P
     result = cli("count", str(path), "-f", "csv", "--pricing-version", "2026-11-22")
     assert result.status == 1
     assert result.err == (f"tokcost: error: {path}:70002:2: not valid JSON: Expecting property "
-                          "name enclosed in double quotes\n" + priced_with("2026-11-22"))
+                          f"name enclosed in double quotes\ntokcost: note: {path}: skipped 1 "
+                          "bad line\n" + priced_with("2026-11-22"))
     assert result.out.splitlines()[1] == f"{path},jsonl,gpt-4o,1,1,8,exact,,0.00002"
 
 
 def test_truncated_like_the_sharegpt_file_on_pypi(cli: Run) -> None:
-    fails_cleanly(cli("count", str(COUNT / "sharegpt_truncated.json")),
-                  "sharegpt_truncated.json:", "not valid JSON")
+    # The list is cut off inside its third record: that record is bad, the two before count.
+    path = COUNT / "sharegpt_truncated.json"
+    result = cli("count", str(path), "-f", "csv", "--pricing-version", "2026-11-22")
+    assert result.status == 1
+    assert result.out.splitlines()[1] == f"{path},sharegpt,gpt-4o,2,4,178,exact,,0.000445"
+    assert result.err == (
+        f"tokcost: error: {path}:28: [2]: not valid JSON: the file ends inside this record (cut "
+        f"off; is the copy complete?)\ntokcost: note: {path}: skipped 1 bad record\n"
+        + priced_with("2026-11-22"))
 
 
 def test_utf8_with_a_bom_counts_as_without(cli: Run, tmp_path: Path) -> None:

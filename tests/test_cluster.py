@@ -98,7 +98,8 @@ def test_a_local_cluster_prints_what_one_machine_prints(cli: Run, inputs: list[s
                 assert any(row.startswith(f"{path},") and row.endswith(
                     ",gpt-4o,400,700,37300,exact,,0.09325") for row in rows), path
             assert here.status == 1  # the broken fixtures: their errors are in both
-            assert "sharegpt_truncated.json:37:14: not valid JSON" in here.err
+            assert ("sharegpt_truncated.json:28: [2]: not valid JSON: the file ends inside "
+                    "this record") in here.err
 
 
 @pytest.mark.usefixtures("tiny_batches")

@@ -285,6 +285,7 @@ def test_bad_jsonl_line_is_reported_and_the_rest_counted(tmp_path: Path, cli: Ru
         f"tokcost: error: {path}:2: messages[0]: a message without `content`",
         f"tokcost: error: {path}:4:2: not valid JSON: Expecting property name enclosed in "
         "double quotes",
+        f"tokcost: note: {path}: skipped 2 bad lines",
         priced().strip(),
     ]
 
@@ -337,9 +338,15 @@ def test_encoding_errors_replace_carries_on(tmp_path: Path, cli: Run) -> None:
 
 
 def test_truncated_sharegpt_file(cli: Run) -> None:
-    result = cli("count", str(COUNT / "sharegpt_truncated.json"))
-    assert result.status == 1 and result.out == ""
-    assert "not valid JSON" in result.err and "Traceback" not in result.err
+    # Its records before the cut count; the cut-off one is a bad record, skipped on request.
+    path = COUNT / "sharegpt_truncated.json"
+    result = cli("count", str(path), "--skip-bad-lines", "-f", "json")
+    assert result.status == 0
+    [row] = json.loads(result.out)
+    assert (row["conversations"], row["messages"], row["tokens"], row["skipped"]) == (2, 4, 178, 1)
+    assert result.err == (
+        f"tokcost: warning: skipped {path}:28: [2]: not valid JSON: the file ends inside this "
+        f"record (cut off; is the copy complete?)\ntokcost: note: {path}: skipped 1 bad record\n")
 
 
 def test_help_says_it_is_offline(cli: Run) -> None:
@@ -528,17 +535,18 @@ def test_a_bad_record_in_a_json_list_loses_only_itself(cli: Run) -> None:
     strict = cli("count", path, "-m", "gpt-4o", "-f", "csv")
     assert strict.status == 1
     assert strict.out.splitlines()[1] == f"{path},sharegpt,gpt-4o,2,3,21,exact,,0.0000525"
-    assert strict.err == (f"tokcost: error: {path}: [1].conversations: no messages to count\n"
-                          + priced())
+    assert strict.err == (f"tokcost: error: {path}:1: [1].conversations: no messages to count\n"
+                          f"tokcost: note: {path}: skipped 1 bad record\n" + priced())
     lenient = cli("count", path, "-m", "gpt-4o", "-f", "csv", "--skip-bad-lines")
     assert lenient.status == 0 and lenient.out == strict.out
     assert lenient.err == ("tokcost: warning: skipped "
-                           f"{path}: [1].conversations: no messages to count\n" + priced())
+                           f"{path}:1: [1].conversations: no messages to count\n"
+                           f"tokcost: note: {path}: skipped 1 bad record\n" + priced())
     projected = cli("project", "--from", path, "--rpd", "1", "-m", "gpt-4o", "-f", "csv",
                     "--output-tokens", "10")
     assert projected.status == 0
-    assert (f"tokcost: note: {path}: skipped 1 line or record that could not be read (the "
-            f"first: {path}: [1].conversations: no messages to count)") in projected.err
+    assert (f"tokcost: note: skipped {path}:1: [1].conversations: no messages to count\n"
+            f"tokcost: note: {path}: skipped 1 bad record\n") in projected.err
 
 
 def test_models_that_count_alike_share_one_count_with_their_own_labels(tmp_path: Path,

@@ -308,6 +308,7 @@ def test_bad_rows_are_problems_and_the_rest_are_counted(cli: Run, tmp_path: Path
         f"tokcost: error: {path}: row 2: messages[0].role: unknown role 'robot' (expected one "
         "of system, developer, user, assistant, tool, function)",
         f"tokcost: error: {path}: row 3: messages: no messages to count",
+        f"tokcost: note: {path}: skipped 3 bad rows",
     ]
 
 
@@ -421,10 +422,14 @@ def test_a_cut_off_json_document(cli: Run, tmp_path: Path) -> None:
     before = len(cut_prefix(path.read_bytes(), "gzip"))
     result = cli("count", str(path), str(STOPPED), "--format", "csv")
     assert result.status == 1
+    # A list is read a record at a time: the one the stream stops in is a bad record, and the
+    # stream's damage is said after it (here no record before it was whole).
     assert result.err == (
+        f"tokcost: error: {path}:2: [0]: not valid JSON: the file ends inside this record (cut "
+        "off; is the copy complete?)\n"
         f"tokcost: error: {path}: the gzip stream is cut off (the file ends before the stream "
-        f"does; is the copy complete?), after {before:,} bytes; a JSON document is read whole, "
-        "so none of it is counted\n")
+        f"does; is the copy complete?), after {before:,} bytes; the records of the list before "
+        f"it are counted\ntokcost: note: {path}: skipped 1 bad record\n")
     assert [row[0] for row in csv_rows(result.out)[1:]] == [str(STOPPED)]
 
 
@@ -562,4 +567,5 @@ def test_workers_count_a_compressed_file_as_one_process(cli: Run, tmp_path: Path
     assert counted(csv_rows(one.out)) == [["gpt-4o", "200", "350", "18650", "exact", "",
                                            "0.046625"]]  # 50 times the excerpt's 373 tokens
     assert one.err == (f"tokcost: error: {path}:121: an object with neither `messages` nor "
-                       "`conversations` (nor Gemini's `contents`); not a conversation\n")
+                       "`conversations` (nor Gemini's `contents`); not a conversation\n"
+                       f"tokcost: note: {path}: skipped 1 bad line\n")

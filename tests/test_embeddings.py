@@ -224,7 +224,8 @@ def test_an_embeddings_request_whose_input_is_not_text_is_one_line(
     bad = jsonl(tmp_path / "bad.jsonl", value, "hello world")
     result = cli("count", str(bad), "-m", "text-embedding-3-small", "-f", "csv", *TABLE)
     assert result.status == 1
-    assert result.err == f"tokcost: error: {bad}:1: {problem}\n" + PRICED
+    assert result.err == (f"tokcost: error: {bad}:1: {problem}\n"
+                          f"tokcost: note: {bad}: skipped 1 bad line\n" + PRICED)
     assert [r["tokens"] for r in rows(result.out)] == ["2"]  # the good line is still counted
 
 

@@ -269,7 +269,10 @@ def test_a_codex_log_read_as_claude_code_is_all_errors(cli: Callable[..., Any]) 
     assert result.status == 1 and result.out == ""
     assert (f"tokcost: error: {ROLLOUT}:8: not claude-code (no message); it reads as codex "
             "(--input-format codex)") in result.err
-    assert result.err.count("not claude-code (no message)") == 15
+    # 15 bad lines: the first 10 shown, then one line for the rest, and how many in all.
+    assert result.err.count("not claude-code (no message)") == 10
+    assert result.err.endswith(f"tokcost: error: ... and 5 more bad lines in {ROLLOUT}\n")
+    assert f"tokcost: note: {ROLLOUT}: skipped 15 bad lines\n" in result.err
 
 
 def test_a_forced_format_still_skips_its_own_lines_that_are_no_responses() -> None:
@@ -400,7 +403,8 @@ def test_count_reads_each_line_as_json_loads_does(
                     ["3", "1", "user", "5"], ["3", "", "(reply priming)", "3"],
                     ["4", "1", "user", "5"], ["4", "", "(reply priming)", "3"],
                     ["5", "1", "user", "6"], ["5", "", "(reply priming)", "3"]]
-    assert result.err == f"tokcost: error: {path}:5:16: not valid JSON: Expecting value\n"
+    assert result.err == (f"tokcost: error: {path}:5:16: not valid JSON: Expecting value\n"
+                          f"tokcost: note: {path}: skipped 1 bad line\n")
 
 
 @pytest.mark.parametrize("errors", ["strict", "replace"])

@@ -291,11 +291,12 @@ def _emit(
     rows: list[dict[str, Any]], columns: tuple[Column, ...], fmt: OutputFormat | None,
     output: Path | None = None, *, preamble: tuple[str, ...] = (),
     total: Sequence[Row] = (), epilogue: Sequence[str] = (), currency: str | None = None,
-    priced_by: str | None = None,
+    priced_by: str | None = None, json_columns: tuple[Column, ...] = (),
 ) -> None:
     """Render rows to stdout or the --output file; ``epilogue`` lines follow a table. With a
     ``currency`` (CODE=RATE) the US-dollar columns are shown in it; ``priced_by`` (the price
-    table's name) goes into each JSON object, so that saved output says what priced it."""
+    table's name) goes into each JSON object, so that saved output says what priced it, and so
+    do ``json_columns`` (what the other formats leave to notes on stderr)."""
     if currency is not None:
         display = _currency(currency)
         unconverted = columns
@@ -306,6 +307,8 @@ def _emit(
                                "the US dollar (the rate given with --currency).")
     rows = _sorted_rows(rows, columns)
     chosen = _chosen_format(fmt, output)
+    if chosen in (OutputFormat.json, OutputFormat.jsonl):
+        columns = (*columns, *json_columns)
     if priced_by is not None and (chosen in (OutputFormat.csv, OutputFormat.tsv)
                                   or not _headers and chosen is not OutputFormat.jsonl
                                   and chosen is not OutputFormat.json):
@@ -508,8 +511,9 @@ def count(
         help="What to do with bytes that are not UTF-8: stop (strict) or count them as U+FFFD "
              "(replace).")] = EncodingErrors.STRICT,
     skip_bad_lines: Annotated[bool, typer.Option(
-        "--skip-bad-lines", help="Count the good lines of a JSON Lines file and report its bad "
-                                 "lines as warnings, without failing (exit status 0).")
+        "--skip-bad-lines", help="Count the good lines of a JSON Lines file (records of a JSON "
+                                 "list) and report its bad ones as warnings, without failing "
+                                 "(exit status 0).")
     ] = False,
     jobs: Annotated[Optional[int], typer.Option(
         "--jobs", "-j", min=1, max=MAX_JOBS,
@@ -537,8 +541,10 @@ def count(
     Works offline: nothing leaves this machine unless you pass --exact, or --cluster with a
     scheduler's address.
     """
+    from tokcost.inputs.bad_lines import MoreBadLines
     from tokcost.inputs.count_files import (
         COUNT_COLUMNS,
+        COUNT_JSON_COLUMNS,
         COUNT_TABLE_COLUMNS,
         PER_MESSAGE_COLUMNS,
         PER_MESSAGE_TABLE_COLUMNS,
@@ -564,6 +570,7 @@ def count(
     results = []
     notes: dict[str, None] = dict.fromkeys(found_notes)
     warnings: list[str] = []
+    skip_notes: list[str] = []
     job = CountJob(table, tuple(models), per_message, exact,
                    _service_tier(table, service_tier, batch), batch)
     if cluster:
@@ -589,15 +596,20 @@ def count(
             problems.extend(counted.failures)  # the API's, not a bad line: never skipped
             results.extend(counted.counts)
             notes.update(dict.fromkeys(counted.notes))
+            if counted.bad is not None and counted.bad.count and counted.bad.unit:
+                skip_notes.append(counted.bad.note())
             warnings.extend(counted.warnings)
     for note in notes:
         _note(note)
     for warning in warnings:
         typer.echo(_shown(f"tokcost: warning: {warning}"), err=True)
     for skip in skipped:
-        typer.echo(_shown(f"tokcost: warning: skipped {skip}"), err=True)
+        skip_word = "" if isinstance(skip, MoreBadLines) else "skipped "
+        typer.echo(_shown(f"tokcost: warning: {skip_word}{skip}"), err=True)
     for problem in problems:
         typer.echo(_shown(f"tokcost: error: {problem}"), err=True)
+    for note in skip_notes:  # after the bad lines: how many there were, shown or not
+        _note(note)
     if per_message:
         for_table = _chosen_format(fmt, output) is OutputFormat.table
         _emit([row for r in results for row in r.message_rows(for_table=for_table)],
@@ -607,6 +619,7 @@ def count(
         _emit([r.row(for_table=for_table) for r in results],
               COUNT_TABLE_COLUMNS if for_table else COUNT_COLUMNS, fmt, output,
               total=_count_total(results), currency=currency, priced_by=table.label,
+              json_columns=COUNT_JSON_COLUMNS,
               preamble=(f"Input costs{' at Batch API prices' if batch else ''} from price "
                         f"table {table.label}.",))
     _report_unknown(unknown)

@@ -80,7 +80,8 @@ class Damage:
 
     def message(self, label: str, unit: str) -> str:
         """One line saying what is wrong and what of the input was kept: ``unit`` is "lines"
-        (each line before the damage counted), "text" or "json" (a document read whole)."""
+        (each line before the damage counted), "text", "records" (of a JSON list, each record
+        before the damage counted) or "json" (a document read whole)."""
         problem = (f"the {self.codec} stream is cut off (the file ends before the stream does; "
                    "is the copy complete?)" if self.cut_off
                    else f"corrupt {self.codec} data ({self.detail})")
@@ -91,6 +92,9 @@ class Damage:
         if unit == "text":
             return (f"{label}: {problem}, after {self.offset:,} bytes of text; the text before "
                     "it is counted")
+        if unit == "records":
+            return (f"{label}: {problem}, after {self.offset:,} bytes; the records of the list "
+                    "before it are counted")
         return (f"{label}: {problem}, after {self.offset:,} bytes; a JSON document is read "
                 "whole, so none of it is counted")
 

@@ -34,6 +34,7 @@ from tokcost.errors import (
 from tokcost.formats.conversations import Conversation, parse_conversations, to_anthropic_request
 from tokcost.formats.embeddings import Texts, texts_of
 from tokcost.formats.shape import ConversationError, has_media, image_count
+from tokcost.inputs.bad_lines import BadLines
 from tokcost.inputs.sources import (
     Batch,
     Document,
@@ -55,6 +56,9 @@ COUNT_COLUMNS = (
     Column("conversations", "int", "convs", drop=2), Column("messages", "int", "msgs", drop=2),
     Column("tokens", "int"), *ACCURACY_COLUMNS, Column("input_cost_usd", "usd", "input cost"),
 )
+# JSON and JSON Lines say, a row each, how many of its file's lines were bad (and not
+# counted); a table, CSV and TSV keep their columns, and a note says it on stderr.
+COUNT_JSON_COLUMNS = (Column("skipped", "int"),)
 # At a terminal the error band goes beside the word: "estimate ±23%".
 COUNT_TABLE_COLUMNS = for_people(COUNT_COLUMNS)
 # How many of a document's texts over a model's input limit are named; the rest are counted.
@@ -90,10 +94,12 @@ class FileCount:
     over_input_limit: int = 0
     first_over_input_limit: list[tuple[str, int]] = field(default_factory=list, repr=False)
     texts: int = 0  # the texts counted as inputs of their own (embedding inputs)
+    skipped: int = 0  # the file's bad lines (records, rows): not counted
 
     def row(self, *, for_table: bool = False) -> dict[str, Any]:
         """The row ``tokcost count`` prints; at a terminal the error band joins the accuracy."""
-        row = {column.name: getattr(self, column.name) for column in COUNT_COLUMNS}
+        row = {column.name: getattr(self, column.name)
+               for column in (*COUNT_COLUMNS, *COUNT_JSON_COLUMNS)}
         return band_joined(row) if for_table else row
 
     def message_rows(self, *, for_table: bool = False) -> list[dict[str, Any]]:
@@ -115,12 +121,13 @@ class DocumentCount:
     """All the results for one document, plus what could not be counted and notes for people."""
 
     counts: list[FileCount]
-    problems: list[InputFileError]
+    problems: list[InputFileError]  # its bad lines (the first few: see bad_lines), then others
     notes: list[str]
     warnings: list[str] = field(default_factory=list)  # counted, but the API would refuse it
     # With --exact: the API's failure for a model, naming the conversation it stopped at; that
     # model has no count for the document (the other models have theirs).
     failures: list[ApiError] = field(default_factory=list)
+    bad: BadLines | None = None  # its bad lines, all counted (``problems`` shows the first)
 
 
 @dataclass(frozen=True)
@@ -161,6 +168,7 @@ class Counted:
 class BatchResult:
     counted: list[Counted] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    damage: str = ""  # a compressed stream's: not a bad line, but where its lines stop
     notes: list[str] = field(default_factory=list)
     conversations: int = 0  # conversations and texts of their own, each one a request
     size: int = 0
@@ -198,7 +206,7 @@ def load_counters(job: CountJob) -> None:
 
 def count_batch(batch: Batch, job: CountJob) -> BatchResult:
     """Count one batch for the job's models; problems come back as messages, in order."""
-    result = BatchResult(size=batch.size)
+    result = BatchResult(size=batch.size, damage=batch.damage)
     result.problems.extend(batch.problems)
     if batch.kind == "text":
         alike = _Alike()
@@ -618,7 +626,8 @@ class Counter:
               progress: Callable[[int, int], None] | None = None) -> DocumentCount:
         """Count a document: a FileCount per model, its problems and notes."""
         tallies: dict[str, _Tally] = {}
-        problems: list[InputFileError] = []
+        bad = BadLines(document.label, document.unit)
+        damage: list[InputFileError] = []
         notes: dict[str, None] = dict.fromkeys(document.notes)
         refused: dict[str, list[Any]] = {}
         failed: dict[str, str] = {}  # model -> the first failure of the API for it
@@ -635,7 +644,10 @@ class Counter:
                                                     self.job.service_tier, self.job.batch)
                 tallies[counted.model].add(counted, number, self.job.per_message)
             number += result.conversations
-            problems.extend(InputFileError(problem) for problem in result.problems)
+            for problem in result.problems:
+                bad.add(problem)
+            if result.damage:
+                damage.append(InputFileError(result.damage))
             notes.update(dict.fromkeys(result.notes))
             for model_id, (count, first) in result.refused.items():
                 refused.setdefault(model_id, [0, first])[0] += count
@@ -644,6 +656,8 @@ class Counter:
         for model_id in failed:
             tallies.pop(model_id, None)
         finished = [tally.finish() for tally in tallies.values()]
+        for c in finished:
+            c.skipped = bad.count
         for tally in tallies.values():
             if tally.unpriced:
                 notes[f"{tally.model.id} has no {tally.unpriced}: its input cost is left "
@@ -653,12 +667,13 @@ class Counter:
                 notes[f"{document.label}: holds both chat conversations ({c.conversations:,}) "
                       f"and texts ({c.texts:,}); each text is counted for {c.model} as an "
                       "input of its own, with no chat framing"] = None
+        problems = [*bad.shown(), *damage]
         problems.extend(_refusal(document.label, model_id, count, first)
                         for model_id, (count, first) in refused.items())
         warnings = [_over_limit_warning(document.label, self.job.table.resolve(c.model).model,
                                         c) for c in finished if c.over_input_limit]
         return DocumentCount(finished, problems, list(notes), warnings,
-                             [ApiError(failure) for failure in failed.values()])
+                             [ApiError(failure) for failure in failed.values()], bad)
 
 
 def _refusal(label: str, model: str, count: int, first: str) -> InputFileError:

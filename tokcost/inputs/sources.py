@@ -6,15 +6,17 @@ name remote files, folders and patterns alike (:mod:`tokcost.inputs.remote`).
 A file's format comes from its content: a JSON document, JSON Lines (one conversation a line,
 or OpenAI Batch API input) or plain text, each maybe gzip- or zstd-compressed
 (:mod:`tokcost.inputs.compressed`); or a table, Parquet or Arrow (:mod:`tokcost.inputs.tables`).
-JSON Lines, text and tables are read incrementally, in batches of about 2 MB, so memory stays flat
-however large the file; a JSON document is read as one text (one copy) and parsed. Batches are
-what the counting workers take, in order.
+JSON Lines, text and tables are read incrementally, in batches of about 2 MB, and a JSON list of
+records a record at a time (:mod:`tokcost.inputs.json_list`), so memory stays flat however large
+the file; any other JSON document is read as one text (one copy) and parsed. Batches are what
+the counting workers take, in order.
 """
 
 from __future__ import annotations
 
 import functools
 import io
+import itertools
 import json
 import json.scanner
 import os
@@ -36,6 +38,7 @@ from tokcost.formats.conversations import (
     parse_records,
 )
 from tokcost.formats.embeddings import Texts
+from tokcost.inputs.bad_lines import BadLines
 from tokcost.inputs.compressed import (
     COMPRESSED_SUFFIXES,
     MAGIC_BYTES,
@@ -44,6 +47,7 @@ from tokcost.inputs.compressed import (
     codec_of,
     format_suffix,
 )
+from tokcost.inputs.json_list import Record, list_records
 from tokcost.inputs.remote import expand_url, is_url, open_remote, url_label
 from tokcost.inputs.tables import (
     LEAD_BYTES,
@@ -103,8 +107,9 @@ class Batch:
     size: int = 0
     errors: str = "strict"
     # Records of a JSON list that could not be read, each with its place, as bad lines are;
-    # rows of a table, and the damage of a compressed stream, likewise.
+    # rows of a table likewise.
     problems: list[str] = field(default_factory=list)
+    damage: str = ""  # the damage of a compressed stream, after its last batch
     shape: str = ""  # rows: "messages", "sharegpt" or "texts"
     column: str = ""  # rows: the column they are of, for their errors
 
@@ -151,6 +156,9 @@ class Document:
     size: int | None
     _batches: Iterator[Batch]
     notes: list[str] = field(default_factory=list)  # for people: which column was read...
+    # What a bad place in it is: a "line" of JSON Lines, a "record" of a list, a table's
+    # "row"; "" for a document read as one (its problems are its own, not skipped lines).
+    unit: str = ""
 
     def batches(self) -> Iterator[Batch]:
         return self._batches
@@ -443,10 +451,82 @@ def open_source(source: Source, input_format: str | None = None,
         label_format = "batch" if input_format == "batch" or _first_is_batch(head) else "jsonl"
         return Document(source.label, label_format, size, _checked(
             _line_batches(stream, head, source.label, fmt, encoding_errors), source.label,
-            decompressed, "lines"))
+            decompressed, "lines"), unit="line")
+    if _opens_list(head):
+        return _list_document(stream, head, source, fmt, encoding_errors, size, decompressed)
     conversations, problems = _read_json_document(stream, head, source, fmt, encoding_errors)
     return Document(source.label, fmt or conversations[0].source_format, size,
                     _conversation_batches(conversations, source.label, problems))
+
+
+def _opens_list(head: bytes) -> bool:
+    return head.lstrip(_BOM + b" \t\r\n")[:1] == b"["
+
+
+def _list_document(stream: Any, head: bytes, source: Source, fmt: str | None, errors: str,
+                   size: int | None, decompressed: Decompressed | None) -> Document:
+    """A JSON list: of records (conversations), read a record at a time, each bad one set
+    aside with its place as a bad line of JSON Lines is; or of messages (one conversation),
+    read whole."""
+    read = [0]
+
+    def blocks() -> Iterator[bytes]:
+        for block in _chunks(stream, head):
+            read[0] += len(block)
+            yield block
+
+    records = list_records(blocks(), source.label, errors)
+    first = next(records, None)
+    if first is None or not _is_record(first.value):
+        values = [] if first is None else [first.value]
+        values.extend(record.value for record in records)
+        for value in values:
+            if isinstance(value, InputFileError):
+                raise value  # one conversation: a bad part of it is the whole file's problem
+        if decompressed is not None and decompressed.damage is not None:
+            raise InputFileError(decompressed.damage.message(source.label, "json"))
+        conversations, problems = _parsed_document(values, source.label, fmt)
+        return Document(source.label, fmt or conversations[0].source_format, size,
+                        _conversation_batches(conversations, source.label, problems))
+    batches = _record_batches(itertools.chain([first], records), source.label, fmt, read)
+    opening = next(batches)  # read now: the format is that of its first conversation
+    found = fmt or next((c.source_format for c in opening.conversations), "json")
+    return Document(source.label, found, size, _checked(
+        itertools.chain([opening], batches), source.label, decompressed, "records"),
+        unit="record")
+
+
+def _is_record(value: Any) -> bool:
+    """Whether a list's first element makes it a list of records (conversations), as
+    parse_records tells: a list of messages starts with a role (or Gemini's parts)."""
+    return isinstance(value, InputFileError) or (
+        isinstance(value, dict) and "role" not in value and "parts" not in value)
+
+
+def _record_batches(records: Iterator[Record], label: str, fmt: str | None, read: list[int],
+                    per_batch: int = 2000) -> Iterator[Batch]:
+    """The conversations of a list's records in batches (``read``: the bytes read so far, for
+    progress), each bad record a problem of its batch; always one batch at least."""
+    number, done = 1, 0
+    conversations: list[Conversation] = []
+    problems: list[str] = []
+    for record in records:
+        if isinstance(record.value, InputFileError):
+            problems.append(str(record.value))
+        else:
+            try:
+                conversations.extend(parse_conversations(record.value, fmt,
+                                                         f"[{record.index}]"))
+            except ConversationError as error:
+                problems.append(f"{label}:{record.line}: {error}")
+        if len(conversations) >= per_batch or read[0] - done >= BATCH_BYTES:
+            yield Batch(label, "conversations", None, conversations=conversations,
+                        first=number, size=read[0] - done, problems=problems)
+            number += len(conversations)
+            done = read[0]
+            conversations, problems = [], []
+    yield Batch(label, "conversations", None, conversations=conversations, first=number,
+                size=read[0] - done, problems=problems)
 
 
 def _table_document(source: Source, raw: IO[bytes], table: str, input_format: str | None,
@@ -469,7 +549,7 @@ def _table_document(source: Source, raw: IO[bytes], table: str, input_format: st
                      size=piece.size, problems=[piece.problem] if piece.problem else [],
                      shape=opened.shape, column=opened.column)
                for piece in opened.pieces(BATCH_BYTES))
-    return Document(source.label, table, opened.size, batches, opened.notes)
+    return Document(source.label, table, opened.size, batches, opened.notes, unit="row")
 
 
 def _checked(batches: Iterator[Batch], label: str, decompressed: Decompressed | None,
@@ -484,7 +564,7 @@ def _checked(batches: Iterator[Batch], label: str, decompressed: Decompressed | 
         batch.size, done = decompressed.consumed - done, decompressed.consumed
         yield batch
     if decompressed.damage is not None:
-        yield Batch(label, "lines", None, problems=[decompressed.damage.message(label, unit)])
+        yield Batch(label, "lines", None, damage=decompressed.damage.message(label, unit))
 
 
 def _remote_size(stream: IO[bytes]) -> int | None:
@@ -650,13 +730,18 @@ def _read_json_document(stream: Any, head: bytes, source: Source, fmt: str | Non
     text = _whole_text(stream, head, source, errors)
     value = _parse_json(text, source.label)
     del text
+    return _parsed_document(value, source.label, fmt)
+
+
+def _parsed_document(value: Any, label: str, fmt: str | None
+                     ) -> tuple[list[Conversation], list[str]]:
     try:
         conversations, bad = parse_records(value, fmt)
     except ConversationError as error:
-        raise InputFileError(f"{source.label}: {error}") from None
+        raise InputFileError(f"{label}: {error}") from None
     if not conversations:
-        raise InputFileError(f"{source.label}: {bad[0]}")  # nothing good to keep
-    return conversations, [f"{source.label}: {error}" for error in bad]
+        raise InputFileError(f"{label}: {bad[0]}")  # nothing good to keep
+    return conversations, [f"{label}: {error}" for error in bad]
 
 
 def _whole_text(stream: Any, head: bytes, source: Source, errors: str) -> str:
@@ -737,18 +822,20 @@ class WholeDocument:
     format: str
     text: str | None = None
     conversations: list[Conversation] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)  # the lines or records that were bad
+    bad: BadLines = field(default_factory=lambda: BadLines(""))  # its bad lines or records
 
 
 def read_whole(source: Source, input_format: str | None = None,
                column: str | None = None) -> WholeDocument:
     """Read a document completely (for --from). A bad line, record or row is set aside (in
-    ``skipped``) and the rest kept; a document with nothing good is an error."""
+    ``bad``) and the rest kept; a document with nothing good is an error."""
     document = open_source(source, input_format, column=column)
-    whole = WholeDocument(document.label, document.format)
+    whole = WholeDocument(document.label, document.format,
+                          bad=BadLines(document.label, document.unit))
     texts = []
     for batch in document.batches():
-        whole.skipped.extend(batch.problems)
+        for problem in [*batch.problems, *([batch.damage] if batch.damage else [])]:
+            whole.bad.add(problem)
         if batch.kind == "text":
             texts.append(batch.text)
         elif batch.kind == "conversations":
@@ -761,7 +848,7 @@ def read_whole(source: Source, input_format: str | None = None,
                     "`conversations` column: choose one with --column)")
             for _, held in batch.rows():
                 if isinstance(held, InputFileError):
-                    whole.skipped.append(str(held))
+                    whole.bad.add(held)
                 elif not isinstance(held, Texts):  # (texts come only from a column of texts)
                     whole.conversations.extend(held)
         else:
@@ -772,19 +859,19 @@ def read_whole(source: Source, input_format: str | None = None,
                     whole.conversations.extend(parse_line(number, line, batch.label,
                                                           batch.fmt))
                 except InputFileError as error:
-                    whole.skipped.append(str(error))
+                    whole.bad.add(error)
     if texts:
         whole.text = "".join(texts)
-    if whole.skipped and not whole.conversations and whole.text is None:
-        raise InputFileError(whole.skipped[0])
+    if whole.bad.count and not whole.conversations and whole.text is None:
+        raise InputFileError(str(whole.bad.first[0]))
     return whole
 
 
 def json_values(source: Source, encoding_errors: str = "strict"
                 ) -> Iterator[tuple[str, Any | InputFileError]]:
     """Each JSON value of a source, with its place: every line of JSON Lines (``file:3``),
-    every element of a JSON list (``file: [3]``), or the one document. A line that is not
-    JSON comes as an InputFileError naming it, and the lines after it still come;
+    every element of a JSON list (``file: [3]``), or the one document. A line (an element)
+    that is not JSON comes as an InputFileError naming it, and the lines after it still come;
     InputFileError is raised when the source as a whole cannot be read."""
     stream, head, decompressed = _opened(source)
     try:
@@ -803,12 +890,12 @@ def _values(stream: Any, head: bytes, source: Source, encoding_errors: str
         for batch in _line_batches(stream, head, source.label, None, encoding_errors):
             yield from _batch_values(batch)
         return
-    value = _parse_json(_whole_text(stream, head, source, encoding_errors), source.label)
-    if isinstance(value, list):
-        for index, item in enumerate(value):
-            yield f"{source.label}: [{index}]", item
-    else:
-        yield source.label, value
+    if _opens_list(head):  # a record at a time: a bad one (the cut-off last) loses itself
+        for record in list_records(_chunks(stream, head), source.label, encoding_errors):
+            yield f"{source.label}: [{record.index}]", record.value
+        return
+    yield source.label, _parse_json(_whole_text(stream, head, source, encoding_errors),
+                                    source.label)
 
 
 # What json.loads runs, here at a given place in a text: json's own scanner, with its defaults.

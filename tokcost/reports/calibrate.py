@@ -38,10 +38,11 @@ from tokcost.counting.calibration import (
 from tokcost.counting.counter import ModelCounter, TokenCount
 from tokcost.counting.features import FEATURES
 from tokcost.counting.rules import CALIBRATION_FORMAT, Measured, rule_for
-from tokcost.errors import InputFileError, TokcostError, UnknownModelError, UnreadableFileError
+from tokcost.errors import InputFileError, TokcostError, UnknownModelError
 from tokcost.files import refuse_device, why_unreadable, write_text_file
 from tokcost.formats.conversations import Conversation, parse_conversations
 from tokcost.formats.usage import billed_input_tokens
+from tokcost.inputs.bad_lines import BadLines
 from tokcost.output import Column
 from tokcost.pricing.dated import OneTable, TableChoice
 from tokcost.pricing.schema import ModelPrice
@@ -89,18 +90,18 @@ class Calibration(NamedTuple):
         return len(self.file["models"])
 
 
-def read_log(path: Path) -> tuple[list[LoggedRequest], list[InputFileError]]:
-    """Every usable line of a log; a line that is not is a problem, and the rest still count."""
-    requests, problems = [], []
+def read_log(path: Path) -> tuple[list[LoggedRequest], BadLines]:
+    """Every usable line of a log, and its bad lines (the rest still count); InputFileError
+    when the log cannot be read at all."""
+    requests: list[LoggedRequest] = []
+    bad = BadLines(str(path))
     try:
         refuse_device(path, "log")
         lines = path.read_text("utf-8").splitlines()
-    except UnreadableFileError as error:
-        return [], [error]
     except OSError as error:
-        return [], [InputFileError(f"{path}: {why_unreadable(error, 'log')}")]
+        raise InputFileError(f"{path}: {why_unreadable(error, 'log')}") from None
     except UnicodeDecodeError as error:
-        return [], [InputFileError(f"{path}: cannot be read as UTF-8 JSON Lines ({error})")]
+        raise InputFileError(f"{path}: cannot be read as UTF-8 JSON Lines ({error})") from None
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -108,13 +109,12 @@ def read_log(path: Path) -> tuple[list[LoggedRequest], list[InputFileError]]:
         try:
             requests.append(logged_request(json.loads(line), place))
         except InputFileError as error:
-            problems.append(error)
+            bad.add(error)
         except json.JSONDecodeError as error:
-            problems.append(InputFileError(f"{place}: not JSON ({error.msg}, column "
-                                           f"{error.colno})"))
+            bad.add(InputFileError(f"{place}: not JSON ({error.msg}, column {error.colno})"))
         except RecursionError:
-            problems.append(InputFileError(f"{place}: JSON nested too deeply"))
-    return requests, problems
+            bad.add(InputFileError(f"{place}: JSON nested too deeply"))
+    return requests, bad
 
 
 def logged_request(line: Any, place: str) -> LoggedRequest:
@@ -173,12 +173,18 @@ def calibrate(paths: Sequence[Path], table: PriceTable | TableChoice, *,
     lacks is found in the newest that has it."""
     logged: list[LoggedRequest] = []
     problems: list[InputFileError] = []
-    for path in paths:
-        found, bad = read_log(path)
-        logged.extend(found)
-        problems.extend(bad)
-    models: dict[str, ModelPrice] = {}
     notes: list[str] = []
+    for path in paths:
+        try:
+            found, bad = read_log(path)
+        except InputFileError as error:  # this log's problem; the others go on
+            problems.append(error)
+            continue
+        logged.extend(found)
+        problems.extend(bad.shown())
+        if bad.count:
+            notes.append(bad.note())
+    models: dict[str, ModelPrice] = {}
     groups, unknown = group_by_model(logged, table, model=model, models=models, notes=notes)
     problems.extend(InputFileError(f"{why} ({number_of(seen, 'request')} skipped)")
                     for why, seen in unknown)

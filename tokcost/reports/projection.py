@@ -341,11 +341,7 @@ def project(
         from tokcost.inputs.sources import read_whole, source_of
 
         document = read_whole(source_of(from_file), input_format, column)
-        if document.skipped:
-            count = len(document.skipped)
-            notes.append(f"{document.label}: skipped "
-                         f"{number_of(count, 'line or record', 'lines or records')} that "
-                         f"could not be read (the first: {document.skipped[0]})")
+        notes.extend(document.bad.notes())
     for model in chosen:
         if document is not None and document.conversations:
             from tokcost.reports.simulation import chat_only
@@ -447,8 +443,8 @@ def _describe_workload(input_tokens: int | None, output_tokens: int | None,
                 f"{sizes}, averaged over its turns (see `tokcost simulate` for its assumptions)")
     if document is not None:
         count = len(document.conversations) if document.conversations else 1
-        return (f"{number_of(count, 'request')} from {from_file}, counted with "
-                "each model's tokenizer")
+        return (f"{number_of(count, 'request')} from {from_file}"
+                f"{document.bad.said()}, counted with each model's tokenizer")
     if input_tokens is None and output_tokens is None:
         return (f"{DEFAULT_INPUT_TOKENS:,} input and {DEFAULT_OUTPUT_TOKENS:,} output tokens a "
                 "request, the default workload (a support bot; set --input-tokens and "

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from tokcost.counting.counter import Accuracy, ModelCounter, TokenCount
 from tokcost.errors import InputFileError, OptionError, TokcostError, UnpricedError
@@ -24,6 +24,9 @@ from tokcost.pricing.costing import TokenUsage, cost_of
 from tokcost.pricing.schema import STANDARD, ModelPrice
 from tokcost.pricing.table import PriceTable, load_price_table
 from tokcost.wording import number_of
+
+if TYPE_CHECKING:
+    from tokcost.inputs.bad_lines import BadLines
 
 Strategy = Literal["full", "window", "summarize"]
 STRATEGIES = ("full", "window", "summarize")
@@ -304,11 +307,12 @@ def simulate(
     assumptions: list[str] = []
     counted: TokenCount | None = None  # of the real text, where some is counted
     if from_file is not None or conversation is not None:
-        system, conversation_turns, counted = _replay(from_file, counter, turns, column,
-                                                      conversation)
+        system, conversation_turns, counted, bad = _replay(from_file, counter, turns, column,
+                                                           conversation)
+        notes.extend(bad.notes())
         replayed = "the conversation given" if from_file is None else from_file
         assumptions.append(f"replaying {number_of(len(conversation_turns), 'turn')} of "
-                           f"{replayed}, counted with {chosen.id}'s tokenizer")
+                           f"{replayed}{bad.said()}, counted with {chosen.id}'s tokenizer")
     else:
         if column is not None:
             raise OptionError("--column chooses the column of a --from table: give --from")
@@ -421,19 +425,23 @@ def _check_arguments(model: Any, from_file: Any, conversation: Any) -> None:
 def _replay(path: str | Path | None, counter: ModelCounter, turns: int | None,
             column: str | None = None,
             conversation: Sequence[Mapping[str, Any]] | Mapping[str, Any] | None = None,
-            ) -> tuple[int, list[Turn], TokenCount]:
+            ) -> tuple[int, list[Turn], TokenCount, BadLines]:
     """The conversation of ``path`` (or the ``conversation`` given) as its system prompt and
-    turns, and its whole count."""
+    turns, its whole count, and the file's bad lines (set aside, as count sets them aside)."""
+    from tokcost.inputs.bad_lines import BadLines
+
     if path is None:
         from tokcost.formats.conversations import parse_conversations
 
         conversations = parse_conversations(list(conversation) if isinstance(
             conversation, tuple) else conversation, where="conversation")
         label, held = "conversation", "simulate() replays one conversation; this one holds"
+        bad = BadLines(label)
     else:
         from tokcost.inputs.sources import read_whole, source_of
 
-        conversations = read_whole(source_of(path), column=column).conversations
+        document = read_whole(source_of(path), column=column)
+        conversations, bad = document.conversations, document.bad
         label, held = str(path), "--from replays one conversation; this file holds"
     if len(conversations) != 1:
         raise InputFileError(f"{label}: {held} {len(conversations) or 'no'} conversations")
@@ -441,7 +449,7 @@ def _replay(path: str | Path | None, counter: ModelCounter, turns: int | None,
     if not found:
         raise InputFileError(f"{label}: the conversation has no user turn to replay")
     whole = counter.conversation(conversations[0], detail=False)
-    return system, found[:turns] if turns else found, whole
+    return system, found[:turns] if turns else found, whole, bad
 
 
 # Which cache-write price each --cache-ttl bills.

@@ -32,6 +32,7 @@ from tokcost.formats.usage import (
     UsageRecord,
     usage_record,
 )
+from tokcost.inputs.bad_lines import BadLines, unit_of
 from tokcost.inputs.sources import JSON_SUFFIXES, expand_inputs, json_values
 from tokcost.output import Column
 from tokcost.pricing.costing import Cost, TokenUsage, cost_of
@@ -119,18 +120,20 @@ def read_usage(paths: Sequence[str], encoding_errors: str = "strict", *,
     files: dict[str, LogState] = {}
     for source in sources:
         state = files[source.label] = LogState()  # what a file's earlier lines said
+        bad = BadLines(source.label)
         try:
             for place, value in json_values(source, encoding_errors):
+                bad.unit = unit_of(place)
                 if isinstance(value, InputFileError):  # a line that is not JSON
-                    log.problems.append(value)
+                    bad.add(value)
                     continue
                 try:
                     record = usage_record(value, state, input_format)
                 except UsageError as error:
-                    log.problems.append(InputFileError(f"{place}: {error}"))
+                    bad.add(InputFileError(f"{place}: {error}"))
                     continue
                 except RecursionError:
-                    log.problems.append(InputFileError(f"{place}: JSON nested too deeply"))
+                    bad.add(InputFileError(f"{place}: JSON nested too deeply"))
                     continue
                 if isinstance(record, NotBilled):
                     skipped[record.reason] = skipped.get(record.reason, 0) + 1
@@ -144,7 +147,12 @@ def read_usage(paths: Sequence[str], encoding_errors: str = "strict", *,
                     seen[key] = len(records)
                 records.append(PlacedRecord(place, record._replace(source=source.label)))
         except InputFileError as error:  # this file's problem; the others go on
+            log.problems.extend(bad.shown())
             log.problems.append(error)
+            continue
+        log.problems.extend(bad.shown())
+        if bad.count:
+            log.notes.append(bad.note())
     copies, copy_notes = session_copies([placed.record for placed in records], files)
     if copies:
         log.records = [placed for index, placed in enumerate(records) if index not in copies]

@@ -20,6 +20,7 @@ from tokcost.counting.calibration import measure, relative_error
 from tokcost.counting.counter import ModelCounter
 from tokcost.errors import InputFileError, TokcostError
 from tokcost.formats.usage import NotBilled, UsageError, UsageRecord, usage_record
+from tokcost.inputs.bad_lines import BadLines, unit_of
 from tokcost.inputs.sources import JSON_SUFFIXES, expand_inputs, json_values
 from tokcost.output import Column
 from tokcost.pricing.dated import TableChoice
@@ -115,12 +116,14 @@ def _read(paths: Sequence[str], encoding_errors: str) -> _Log:
     plain: set[str] = set()  # the identities of the plain responses, where the log gives them
     unnamed = 0
     for source in sources:
+        bad = BadLines(source.label)
         try:
             for place, value in json_values(source, encoding_errors):
+                bad.unit = unit_of(place)
                 try:
                     found = _line(value, place)
                 except InputFileError as error:  # this line's problem; the others go on
-                    log.problems.append(error)
+                    bad.add(error)
                     continue
                 if isinstance(found, LoggedRequest):
                     log.requests.append(found)
@@ -131,7 +134,12 @@ def _read(paths: Sequence[str], encoding_errors: str) -> _Log:
                 else:
                     plain.add(found.key)  # a streamed update of one request counts once
         except InputFileError as error:  # this file's problem; the others go on
+            log.problems.extend(bad.shown())
             log.problems.append(error)
+            continue
+        log.problems.extend(bad.shown())
+        if bad.count:
+            log.notes.append(bad.note())
     return log._replace(plain=unnamed + len(plain))
 
 
