@@ -193,7 +193,7 @@ def test_project_and_simulate_from_a_cut_off_list(cli: Run, tmp_path: Path) -> N
     assert simulated.status == 0
     rows = json.loads(simulated.out)
     assert [r["input_tokens"] for r in rows] == [9]
-    assert (f"Assumes replaying 1 turns of {path} (2 bad records skipped), counted with "
+    assert (f"Assumes replaying 1 turn of {path} (2 bad records skipped), counted with "
             "gpt-4o's tokenizer.") in rows[0]["assumptions"]
     assert simulated.err == projected.err
 
