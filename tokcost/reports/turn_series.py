@@ -16,7 +16,8 @@ from __future__ import annotations
 import bisect
 import functools
 import itertools
-from collections.abc import Iterator, Sequence
+import operator
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -62,24 +63,27 @@ class Series:
 
     def __init__(self, shape: Shape) -> None:
         self.shape = shape
-        self.turn: list[int] = []
-        self.summary: list[bool] = []
-        self.input: list[int] = []
-        self.cached: list[int] = []
-        self.written: list[int] = []
-        self.output: list[int] = []
-        _send_all(self, shape)
+        columns = zip(*_send_all(shape), strict=True)  # one a request: a column a number
+        self.turn: list[int] = list(next(columns))
+        self.summary: list[bool] = list(next(columns))
+        self.input: list[int] = list(next(columns))
+        self.cached: list[int] = list(next(columns))
+        self.written: list[int] = list(next(columns))
+        self.output: list[int] = list(next(columns))
 
     def __len__(self) -> int:
         return len(self.turn)
 
-    def kind(self, i: int) -> int:
-        """Request i's kind: summary or turn, and which of its token counts are 0. Requests of
-        a kind and a long-context tier are billed alike: the same rates, the same fees, and
+    @functools.cached_property
+    def kinds(self) -> list[int]:
+        """Each request's kind: summary or turn, and which of its token counts are 0. Requests
+        of a kind and a long-context tier are billed alike: the same rates, the same fees, and
         any price they lack is the same."""
-        uncached = self.input[i] - self.cached[i] - self.written[i]
-        return (self.summary[i] << 4 | (uncached > 0) << 3 | (self.cached[i] > 0) << 2
-                | (self.written[i] > 0) << 1 | (self.output[i] > 0))
+        return [summary << 4 | (total > cached + written) << 3 | (cached > 0) << 2
+                | (written > 0) << 1 | (output > 0)
+                for summary, total, cached, written, output in zip(
+                    self.summary, self.input, self.cached, self.written, self.output,
+                    strict=True)]
 
     def usage(self, i: int, write_field: str, web_searches: int) -> TokenUsage:
         """Request i's tokens as billed (a summary searches nothing)."""
@@ -91,8 +95,8 @@ class Series:
     @functools.cached_property
     def _kinds(self) -> dict[int, _Kinds]:
         places: dict[int, list[int]] = {}
-        for i in range(len(self)):
-            places.setdefault(self.kind(i), []).append(i)
+        for i, kind in enumerate(self.kinds):
+            places.setdefault(kind, []).append(i)
         kinds = {}
         for kind, found in places.items():
             found.sort(key=self.input.__getitem__)  # stable: the same sizes stay in order
@@ -103,29 +107,32 @@ class Series:
                                  tuple([0, *itertools.accumulate(c)] for c in columns))
         return kinds
 
+    # Running maxima of each request's input plus output, of its output and of its input:
+    # the first request that does not fit a model is found by bisection.
     @functools.cached_property
-    def _highest(self) -> tuple[list[int], list[int], list[int]]:
-        """Running maxima of each request's input plus output, of its output and of its
-        input: the first request that does not fit a model is found by bisection."""
-        def running_max(values: Sequence[int]) -> list[int]:
-            return list(itertools.accumulate(values, max))
+    def _highest_request(self) -> list[int]:
+        return list(itertools.accumulate(map(operator.add, self.input, self.output), max))
 
-        return (running_max([i + o for i, o in zip(self.input, self.output, strict=True)]),
-                running_max(self.output), running_max(self.input))
+    @functools.cached_property
+    def _highest_output(self) -> list[int]:
+        return list(itertools.accumulate(self.output, max))
+
+    @functools.cached_property
+    def _highest_input(self) -> list[int]:
+        return list(itertools.accumulate(self.input, max))
 
     def first_not_fitting(self, model: ModelPrice, reserve: int | None) -> int | None:
         """The turn of the first request that does not fit the model (its input and reply
         within the context window, the reply within the max output), or None."""
         window, most = model.context_window, model.max_output_tokens
-        both, outputs, inputs = self._highest
         if reserve is None:
-            first = bisect.bisect_right(both, window)
+            first = bisect.bisect_right(self._highest_request, window)
             if most:
-                first = min(first, bisect.bisect_right(outputs, most))
+                first = min(first, bisect.bisect_right(self._highest_output, most))
         elif most and reserve > most:
             first = 0
         else:
-            first = bisect.bisect_right(inputs, window - reserve)
+            first = bisect.bisect_right(self._highest_input, window - reserve)
         return self.turn[first] if first < len(self) else None
 
     def groups(self, model: ModelPrice) -> Iterator[Group]:
@@ -167,8 +174,9 @@ def _cuts(model: ModelPrice) -> list[int]:
                    for tier in price_steps(model)})
 
 
-def _send_all(series: Series, shape: Shape) -> None:
-    """Send every request of the chat, as a strategy calls for, into ``series``.
+def _send_all(shape: Shape) -> list[tuple[int, bool, int, int, int, int]]:
+    """Every request of the chat, as a strategy calls for: its turn, whether it summarises,
+    and its input, cached, written and output tokens.
 
     A summary starts a new history (the old one is never sent again). Every request sends the
     system prompt and then a run of one history up to its end (the turn's user message is
@@ -178,17 +186,19 @@ def _send_all(series: Series, shape: Shape) -> None:
     messages only when they start at the same place of the same history, and then all of the
     shorter one.
     """
-    system, minimum = shape.system, shape.cache_min_tokens
+    system, minimum, priming, caching = (shape.system, shape.cache_min_tokens, shape.priming,
+                                         shape.cache)
     sums = [0]  # sums[i]: the tokens of the history's first i messages
     history = 0  # which history: a summary starts the next
     cached: tuple[int, int, int] | None = None  # the history, start and end the cache holds
+    sent: list[tuple[int, bool, int, int, int, int]] = []
 
     def send(turn: int, summary: bool, start: int, output: int) -> None:
         nonlocal cached
         end = len(sums) - 1
         prompt = system + sums[end] - sums[start]
         read = written = 0
-        if shape.cache:
+        if caching:
             if cached is not None:
                 shared = system
                 if cached[0] == history and cached[1] == start:
@@ -197,28 +207,24 @@ def _send_all(series: Series, shape: Shape) -> None:
             if prompt >= minimum:
                 written = prompt - read
                 cached = (history, start, end)
-        series.turn.append(turn)
-        series.summary.append(summary)
-        series.input.append(prompt + shape.priming)
-        series.cached.append(read)
-        series.written.append(written)
-        series.output.append(output)
+        sent.append((turn, summary, prompt + priming, read, written, output))
 
+    window = 2 * shape.window if shape.strategy == "window" and shape.window is not None \
+        else None  # messages kept before the turn's own
+    summarize_at = shape.summarize_at if shape.strategy == "summarize" else None
     turns = (turn for count, turn in shape.turns for _ in range(count))
     for number, (user, assistant, output) in enumerate(turns, start=1):
-        if shape.strategy == "summarize":
-            assert shape.summarize_at is not None and shape.summary_tokens is not None
-            if sums[-1] > shape.summarize_at:
-                send(number, True, 0, shape.summary_tokens)
-                history += 1
-                sums = [0, shape.summary_message]
-        start = 0  # the history the request re-sends, before this turn's user message
-        if shape.strategy == "window":
-            assert shape.window is not None
-            start = max(len(sums) - 1 - 2 * shape.window, 0)
+        if summarize_at is not None and sums[-1] > summarize_at:
+            assert shape.summary_tokens is not None
+            send(number, True, 0, shape.summary_tokens)
+            history += 1
+            sums = [0, shape.summary_message]
+        # The history the request re-sends, before this turn's user message.
+        start = 0 if window is None else max(len(sums) - 1 - window, 0)
         sums.append(sums[-1] + user)
         send(number, False, start, output)
         sums.append(sums[-1] + assistant)
+    return sent
 
 
 class Priced(NamedTuple):
@@ -272,8 +278,9 @@ def request_costs(series: Series, model: ModelPrice, *, service_tier: str, web_s
     costs: list[Decimal | None] = []
     total: Decimal | None = _ZERO
     unpriced = None
+    kinds = series.kinds
     for i in range(len(series)):
-        key = (series.kind(i), bisect.bisect_right(cuts, series.input[i]))
+        key = (kinds[i], bisect.bisect_right(cuts, series.input[i]))
         rates = found.get(key)
         if rates is None:
             rates = found[key] = _rates(series, i, model, service_tier, web_searches,
