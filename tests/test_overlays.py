@@ -35,7 +35,7 @@ def test_an_overlay_prices_with_its_discounts_changes_and_own_models(cli: Run) -
     assert (shown["flex_input_per_mtok"], shown["above_272000_output_per_mtok"],
             shown["batch_input_per_mtok"]) == ("1.0625", "19.125", "1.0625")
     validated = cli("pricing", "validate", str(OVERLAY))
-    assert validated.out == (f"{OVERLAY}: valid: 94 models from 7 providers, effective "
+    assert validated.out == (f"{OVERLAY}: valid: 93 models from 7 providers, effective "
                              "2026-12-01, schema version 2\n")
 
 
