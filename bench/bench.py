@@ -5,7 +5,8 @@
     python bench/bench.py reference FILE       the yardstick: plain tiktoken, one process
     python bench/bench.py count [--runs 5]     time `tokcost count` against the yardstick
     python bench/bench.py startup [--runs 10]  time light commands against `import typer`
-    python bench/bench.py simulate [--runs 5]  time `tokcost simulate` from 1,000 to 100,000 turns
+    python bench/bench.py simulate [--runs 5]  time `tokcost simulate` and `project --turns` (every
+                                               model) from 1,000 to 100,000 turns
     python bench/bench.py repeats [--runs 3]   the same on requests that repeat, memo off and on
     python bench/bench.py breakeven            where the memo starts to pay, by text length
     python bench/bench.py usage [--runs 5]     time `tokcost usage` on a 100 MB log of responses
@@ -1272,33 +1273,61 @@ def startup_bench(runs: int, tokcost_override: str | None) -> None:
 SIMULATE_TURNS = (1_000, 10_000, 100_000)  # 100,000 is the most `simulate --turns` allows
 
 
+# Three models that count messages each their own way (and price long prompts each their own).
+SIMULATE_MODELS = ("gpt-4o", "claude-sonnet-4-6", "gemini-3.1-pro-preview")
+
+
 def simulate_bench(runs: int, tokcost_override: str | None) -> None:
     """Time simulations of growing length: the time of each 1,000 turns should stay flat (a
-    simulation is linear in its turns), whatever the strategy and with the cache on."""
+    simulation is linear in its turns), whatever the strategy and with the cache on; and
+    `project --turns` on every model of the table, which should take about the time of one
+    simulation however many turns (the models that count alike share the requests, and each
+    prices them by groups)."""
     tokcost = find_tokcost(tokcost_override)
     python = interpreter_of(tokcost)
     kinds = [("full history", []), ("full history, --cache", ["--cache"]),
              ("window of 20, --cache", ["--strategy", "window", "--window", "20", "--cache"])]
-    entries = [Timed(f"{turns:,} turns, {kind}",
-                     [tokcost, "simulate", "--turns", str(turns), *options, "--format", "csv",
-                      "--no-chart"])
-               for turns in SIMULATE_TURNS for kind, options in kinds]
-    print(f"== simulate: median of {runs} run(s) per command; wall time, round-robin order")
+    several = [argument for model in SIMULATE_MODELS for argument in ("-m", model)]
+    entries = []
+    for turns in SIMULATE_TURNS:
+        entries += [Timed(f"{turns:,} turns, {kind}",
+                          [tokcost, "simulate", "--turns", str(turns), *options, "--format",
+                           "csv", "--no-chart"]) for kind, options in kinds]
+        entries.append(Timed(f"{turns:,} turns, {len(SIMULATE_MODELS)} models, --cache",
+                             [tokcost, "simulate", "--turns", str(turns), *several, "--cache",
+                              "--format", "csv", "--no-chart"]))
+        entries += [Timed(f"project --turns {turns:,}, every model{kind}",
+                          [tokcost, "project", "--rpd", "1", "--turns", str(turns), *options,
+                           "--format", "csv"])
+                    for kind, options in (("", []), (", window of 20, --cache", kinds[2][1]))]
+    print(f"== simulate: median of {runs} run(s) per command; wall and CPU time, round-robin "
+          "order")
     print(machine_line(python))
     print(f"tokcost: {tokcost} ({tokcost_version(tokcost)}); python: {python}")
-    print("each: tokcost simulate --turns N [options] --format csv --no-chart (output discarded)")
-    round_robin(entries, runs, lambda cmd: run(cmd, SIMULATE_TIMEOUT, capture=False),
-                lambda entry, done: entry.seconds.append(done.seconds))
+    print("each: tokcost simulate --turns N [options] --format csv --no-chart, or tokcost "
+          "project --rpd 1 --turns N [options] --format csv (output discarded); simulate's "
+          f"{len(SIMULATE_MODELS)} models: {', '.join(SIMULATE_MODELS)}")
+    cpu: dict[str, list[float]] = {}
+
+    def record(entry: Timed, done: Finished) -> None:
+        entry.seconds.append(done.seconds)
+        if done.cpu_seconds is not None:
+            cpu.setdefault(entry.label, []).append(done.cpu_seconds)
+
+    round_robin(entries, runs, lambda cmd: measure(cmd, SIMULATE_TIMEOUT), record)
     rows = []
     for entry in entries:
         if entry.median is None:
-            rows.append([entry.label, "failed", "-", "-"])
+            rows.append([entry.label, "failed", "-", "-", "-"])
             continue
         turns = int(entry.cmd[entry.cmd.index("--turns") + 1])
+        used = statistics.median(cpu[entry.label]) if entry.label in cpu else None
         rows.append([entry.label, f"{entry.median:.2f}", f"{min(entry.seconds):.2f}",
+                     f"{used:.2f}" if used is not None else "?",
                      f"{entry.median * 1000 / turns * 1000:.0f}"])
-    print(table(["command", "median s", "min s", "ms per 1,000 turns"], rows,
-                [False, True, True, True]))
+    print(table(["command", "median s", "min s", "CPU s", "ms per 1,000 turns"], rows,
+                [False, True, True, True, True]))
+    print("CPU s: median user+system time of the command.")
     for entry in entries:
         if entry.error:
             print(f"FAILED {entry.label}: {entry.error}")
@@ -1813,7 +1842,8 @@ def parser() -> argparse.ArgumentParser:
     count.add_argument("--runs", type=positive, default=5, help="runs per command (default 5)")
     start = commands.add_parser("startup", help="time light commands against `import typer`")
     start.add_argument("--runs", type=positive, default=10, help="runs per command (default 10)")
-    sim = commands.add_parser("simulate", help="time `tokcost simulate` as the turns grow")
+    sim = commands.add_parser("simulate", help="time `tokcost simulate` and `project --turns` "
+                              "as the turns grow")
     sim.add_argument("--runs", type=positive, default=5, help="runs per command (default 5)")
     rep = commands.add_parser("repeats", help="time count on requests that repeat (the memo)")
     rep.add_argument("--runs", type=positive, default=3, help="runs per command (default 3)")

@@ -260,7 +260,7 @@ def test_the_public_names_are_the_documented_ones() -> None:
         "TokenUsage", "UnknownModelError", "UnknownPricingVersionError", "UnpricedError",
         "__version__", "bundled_versions", "cost_of", "count_conversations", "count_file",
         "count_messages", "count_text", "count_texts", "load_price_table", "project",
-        "rates_for", "simulate", "UsageReport", "usage_report",
+        "rates_for", "simulate", "simulate_models", "UsageReport", "usage_report",
     ])
     for name in tokcost.__all__:
         value = getattr(tokcost, name)

@@ -234,6 +234,38 @@ def test_turns_projects_the_mean_turn_of_a_simulation(cli: Run, current_table: P
     assert (row["input_tokens"], row["output_tokens"]) == (2936, 350)
 
 
+def test_the_longest_turns_allowed_on_every_model_match_the_closed_form(
+        cli: Run, current_table: PriceTable) -> None:
+    # --turns 100000 (the most allowed) on every chat model of the table; a test of the
+    # results only (bench.py simulate times it). gpt-4o frames a message with 4 tokens and
+    # primes the reply with 3, so turn t sends 504 + 154t + 354(t - 1) + 3 = 153 + 508t input
+    # tokens and gets 350 out, at $2.50 and $10.00 per million.
+    n = 100_000
+    every = {row["model"]: row for row in json_rows(
+        cli("project", "--rpd", "1", "--turns", str(n), "-f", "json"))}
+    assert len(every) == len([m for m in current_table.models() if m.mode == "chat"]) == 58
+    row = every["gpt-4o"]
+    total_input = 153 * n + 508 * n * (n + 1) // 2
+    assert total_input == 2_540_040_700_000
+    assert row["input_tokens"] == total_input // n == 25_400_407
+    assert Decimal(str(row["cost_per_request_usd"])) == (
+        total_input * Decimal("2.5") + 350 * n * 10) / 10**6 / n == Decimal("63.5045175")
+    assert row["monthly_cost_usd"] == 1905.135525
+    assert row["fits"] is False  # from turn 251 on
+    # With the cache (from 1,024 tokens): turn 1 (661) is not cached, turn 2 writes its whole
+    # 1,169-token prompt but the priming, and from turn 3 each reads the previous prompt
+    # (150 + 508(t - 1)) at $1.25 and writes 508 more at the input price.
+    [cached] = json_rows(cli("project", "--rpd", "1", "--turns", str(n), "--cache", "-m",
+                             "gpt-4o", "-f", "json"))
+    read = sum(150 + 508 * (t - 1) for t in range(3, n + 1))
+    assert read == 150 * (n - 2) + 508 * ((n - 1) * n // 2 - 1) == 2_539_989_599_192
+    assert Decimal(str(cached["cached_tokens"])) == Decimal(read) / n
+    assert Decimal(str(cached["cache_write_tokens"])) == Decimal(1166 + 508 * (n - 2)) / n
+    assert Decimal(str(cached["cost_per_request_usd"])) == (
+        (total_input - read) * Decimal("2.5") + read * Decimal("1.25") + 350 * n * 10
+    ) / 10**6 / n == Decimal("31.7546475101")
+
+
 def test_summarising_requests_add_to_the_cost_per_turn(current_table: PriceTable) -> None:
     from tokcost.reports.projection import SimulatedWorkload
 

@@ -314,21 +314,21 @@ def test_the_simulator_sends_and_caches_what_the_strategies_define(
         current_table: PriceTable, system: int, turns: list[tuple[int, int]], strategy: str,
         window: int, summarize_at: int, summary: int, minimum: int) -> None:
     from tokcost.counting.counter import ModelCounter
-    from tokcost.reports.simulation import Turn, _CacheSettings, _run, _Simulator
+    from tokcost.reports.turn_series import Series, Shape
 
     model = current_table.resolve("claude-sonnet-4-5").model
     counter = ModelCounter(model)
-    simulator = _Simulator(model, counter, _CacheSettings(True, "5m", minimum), None)
-    _run(simulator, system, [Turn(user, reply, reply) for user, reply in turns], strategy,
-         window if strategy == "window" else None,
-         summarize_at if strategy == "summarize" else None,
-         summary if strategy == "summarize" else None)
+    summarizing = strategy == "summarize"
+    series = Series(Shape(
+        system, tuple((1, (user, reply, reply)) for user, reply in turns), strategy,
+        window if strategy == "window" else None, summarize_at if summarizing else None,
+        summary if summarizing else None, summary + counter.framing("assistant"),
+        counter.reply_priming(), True, minimum))
     requests = requests_by_definition(system, turns, strategy, window, summarize_at,
                                       summary + counter.framing("assistant"))
     priming = counter.reply_priming()
-    assert [row.input_tokens for row in simulator.rows] == [
-        sum(m[2] for m in request) + priming for request in requests]
-    assert [(row.cached_tokens, row.cache_write_tokens) for row in simulator.rows] == \
+    assert series.input == [sum(m[2] for m in request) + priming for request in requests]
+    assert list(zip(series.cached, series.written, strict=True)) == \
         cache_reads_by_definition(requests, minimum)
 
 
@@ -419,3 +419,103 @@ def test_project_takes_one_model_name_as_a_str() -> None:
     # The seed check: $50.00 a day on GPT-4o.
     assert [(row.model, row.daily_cost_usd) for row in projection.rows] == [
         ("gpt-4o", Decimal("50.000"))]
+
+
+# --- many models at once: one series of requests, priced by groups billed alike --------------
+
+def simulate_both_ways(models: list[str], turns: int, **options: object
+                       ) -> tuple[list[tokcost.Simulation], list[tokcost.Simulation]]:
+    from tokcost.reports.simulation import simulate_models
+
+    return (simulate_models(models, turns, **options),
+            simulate_models(models, turns, detail=False, **options))
+
+
+@pytest.mark.parametrize(("user", "first", "total"), [
+    # claude-haiku-5-5 re-prices a whole request above 100,000 prompt tokens (0.5 and 2.5 $/M
+    # rather than 0.1 and 0.5). Turn 1 sends the user message, 3 tokens of its framing and 3
+    # of reply priming: the priming counts towards the threshold as well.
+    (99_993, Decimal("0.0104999"), Decimal("0.1134989")),  # 99,999: under it
+    (99_994, Decimal("0.0105"), Decimal("0.1135")),  # 100,000: not above it
+    (99_995, Decimal("0.0525005"), Decimal("0.1555015")),  # 100,001: above it
+])
+def test_a_long_context_tier_reprices_by_the_whole_input(current_table: PriceTable, user: int,
+                                                          first: Decimal, total: Decimal) -> None:
+    [rows], [alone] = simulate_both_ways(["claude-haiku-5-5"], 2, system_tokens=0,
+                                         user_tokens=user, assistant_tokens=1000,
+                                         table=current_table)
+    assert [row.input_tokens for row in rows.rows] == [user + 6, 2 * user + 1012]
+    # Turn 2 is above the threshold every time: 0.5 $/M in, 2.5 $/M for the 1,000 out.
+    assert rows.rows[0].turn_cost_usd == first
+    assert rows.rows[1].turn_cost_usd == (2 * user + 1012) * Decimal("0.5") / 10**6 \
+        + Decimal("0.0025")
+    assert rows.summary.total_cost_usd == alone.summary.total_cost_usd == total
+    assert alone.rows == []
+
+
+def test_models_that_count_alike_share_their_requests(current_table: PriceTable) -> None:
+    # gpt-4o and gpt-4.1 frame messages alike (4 tokens, 3 of priming) and cache from 1,024
+    # tokens: the same requests, each model's prices. claude-sonnet-4-5 frames with 3.
+    [gpt_4o, gpt_41, claude], [*alone] = simulate_both_ways(
+        ["gpt-4o", "gpt-4.1", "claude-sonnet-4-5"], 3, cache=True, table=current_table)
+    requests = [(r.input_tokens, r.cached_tokens, r.cache_write_tokens) for r in gpt_4o.rows]
+    assert requests == [(661, 0, 0), (1169, 0, 1166), (1677, 1166, 508)]
+    assert [(r.input_tokens, r.cached_tokens, r.cache_write_tokens)
+            for r in gpt_41.rows] == requests
+    assert [r.input_tokens for r in claude.rows] == [659, 1165, 1671]
+    # gpt-4o: 2.50 in (cache writes too: automatic caching), 1.25 cached, 10 out, per million.
+    assert gpt_4o.summary.total_cost_usd == (
+        (661 + 1169 + 1677 - 1166) * Decimal("2.5") + 1166 * Decimal("1.25") + 1050 * 10
+    ) / 10**6 == Decimal("0.01781")
+    assert [s.summary for s in alone] == [gpt_4o.summary, gpt_41.summary, claude.summary]
+
+
+OPTIONS = st.fixed_dictionaries({
+    "system_tokens": st.sampled_from([0, 500, 3000]),
+    "user_tokens": st.sampled_from([0, 150, 9000, 40_000]),
+    "assistant_tokens": st.sampled_from([0, 350, 20_000]),
+    "strategy": st.sampled_from(["full", "window", "summarize"]),
+    "cache": st.booleans(),
+    "cache_ttl": st.sampled_from(["5m", "5m", "1h"]),
+    "service_tier": st.sampled_from(["standard", "standard", "flex", "priority"]),
+    "web_searches": st.sampled_from([0, 0, 1]),
+    "max_output": st.sampled_from([None, None, 8000, 100_000]),
+})
+
+
+@settings(max_examples=60, deadline=None)
+@given(options=OPTIONS, turns=st.integers(1, 30), window=st.integers(0, 3),
+       summarize_at=st.sampled_from([1000, 50_000, 300_000]))
+def test_a_summary_alone_is_the_summary_of_the_rows(
+        current_table: PriceTable, options: dict, turns: int, window: int,
+        summarize_at: int) -> None:
+    # Models with long-context tiers (claude-haiku-5-5 from 100,000 tokens, gemini-2.5-pro
+    # from 200,000, gpt-5.4 from 272,000), explicit and automatic caching, no flex or priority
+    # prices for most, and no web search fee for some: whatever is priced by groups is what
+    # the rows cost one by one, and whatever is unpriced is said the same way.
+    models = ["claude-haiku-5-5", "gemini-2.5-pro", "gpt-5.4", "gpt-4o", "claude-sonnet-4-5"]
+    if not options["cache"]:
+        del options["cache_ttl"]  # it goes with cache only
+    if options["strategy"] == "window":
+        options["window"] = window
+    if options["strategy"] == "summarize":
+        options |= {"summarize_at": summarize_at, "summary_tokens": summarize_at // 10}
+    try:
+        rows, alone = simulate_both_ways(models, turns, table=current_table, **options)
+    except tokcost.TokcostError as error:  # a 1-hour cache write price lacking: refused
+        assert "1-hour cache write price" in str(error)
+        return
+    for each, summary in zip(rows, alone, strict=True):
+        assert summary.summary == each.summary
+        assert (summary.notes, summary.assumptions) == (each.notes, each.assumptions)
+        costs = [row.turn_cost_usd for row in each.rows]
+        if None in costs:
+            assert each.summary.total_cost_usd is None
+            assert each.rows[-1].cumulative_cost_usd is None
+        else:
+            assert each.summary.total_cost_usd == sum(costs) == each.rows[-1].cumulative_cost_usd
+        not_fitting = [row.turn for row in each.rows if not row.fits]
+        assert each.summary.first_turn_not_fitting == (not_fitting[0] if not_fitting else None)
+        assert each.summary.total_cached_tokens == sum(row.cached_tokens for row in each.rows)
+        assert each.summary.total_cache_write_tokens == sum(row.cache_write_tokens
+                                                            for row in each.rows)

@@ -17,6 +17,7 @@ _EXPORTS = {
     "SimulationRow": "tokcost.reports.simulation",
     "SimulationSummary": "tokcost.reports.simulation",
     "simulate": "tokcost.reports.simulation",
+    "simulate_models": "tokcost.reports.simulation",
     "Projection": "tokcost.reports.projection",
     "ProjectionRow": "tokcost.reports.projection",
     "project": "tokcost.reports.projection",
@@ -84,6 +85,7 @@ __all__ = [
     "project",
     "rates_for",
     "simulate",
+    "simulate_models",
     "usage_report",
 ]
 
@@ -122,5 +124,11 @@ if TYPE_CHECKING:
     from tokcost.pricing.schema import ModelPrice, Rates, Snapshot
     from tokcost.pricing.table import PriceTable, bundled_versions, load_price_table
     from tokcost.reports.projection import Projection, ProjectionRow, project
-    from tokcost.reports.simulation import Simulation, SimulationRow, SimulationSummary, simulate
+    from tokcost.reports.simulation import (
+        Simulation,
+        SimulationRow,
+        SimulationSummary,
+        simulate,
+        simulate_models,
+    )
     from tokcost.reports.usage import UsageReport, usage_report

@@ -1057,7 +1057,7 @@ def simulate(
     from tokcost.output import format_usd
     from tokcost.reports.charts import growth_chart
     from tokcost.reports.simulation import SIMULATION_COLUMNS
-    from tokcost.reports.simulation import simulate as run
+    from tokcost.reports.simulation import simulate_models as run
 
     if plot is not None:
         from tokcost.reports.plotting import check_plot_target
@@ -1076,15 +1076,15 @@ def simulate(
     tier = _service_tier(table, service_tier)
     chosen, unknown = _chosen_models(table, model or ["gpt-4o"])
     models = [m.id for m in chosen]
-    results = [run(
-        name, turns if turns is not None or from_file is not None else 10,
+    results = run(
+        models, turns if turns is not None or from_file is not None else 10,
         system_tokens=system_tokens, user_tokens=user_tokens,
         assistant_tokens=assistant_tokens, system_text=system_text, from_file=from_file,
         strategy=strategy.value, window=window, summarize_at=summarize_at,
         summary_tokens=summary_tokens, cache=cache, cache_ttl=cache_ttl and cache_ttl.value,
         max_output=max_output, table=table, service_tier=tier, web_searches=web_searches,
         column=column,
-    ) for name in models]
+    )
     for note in dict.fromkeys(note for result in results for note in result.notes):
         _note(note)
     money = format_usd if currency is None else _currency(currency).show

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import io
 import json
 import math
 import re
@@ -102,6 +103,9 @@ def default_format(stdout_is_terminal: bool) -> OutputFormat:
     return OutputFormat.table if stdout_is_terminal else OutputFormat.tsv
 
 
+_CHUNK_ROWS = 1024
+
+
 def render(
     rows: Sequence[Row],
     columns: Sequence[Column],
@@ -124,18 +128,33 @@ def render(
                                   width if fmt is OutputFormat.table else None, headers)
     elif fmt in (OutputFormat.csv, OutputFormat.tsv):
         delimiter = "," if fmt is OutputFormat.csv else "\t"
-        writer = csv.writer(stream, delimiter=delimiter, lineterminator="\n")
+        # Rows go out in chunks: a write to the stream per row costs more than the row.
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
         if headers:
             writer.writerow([_neutralised(column.name) for column in columns])
-        for row in rows:
-            writer.writerow([_spreadsheet_cell(row.get(column.name)) for column in columns])
+        names = [column.name for column in columns]
+        for number, row in enumerate(rows, start=1):
+            writer.writerow([_spreadsheet_cell(row.get(name)) for name in names])
+            if number % _CHUNK_ROWS == 0:
+                stream.write(buffer.getvalue())
+                buffer.seek(0)
+                buffer.truncate()
+        stream.write(buffer.getvalue())
     elif fmt is OutputFormat.json:
-        objects = [_json_object(row, columns) for row in rows]
+        keys = _json_keys(columns)
+        objects = [_json_object(row, keys) for row in rows]
         stream.write("[\n" + ",\n".join("  " + obj for obj in objects) + "\n]\n" if objects
                      else "[]\n")
     else:
-        for row in rows:
-            stream.write(_json_object(row, columns) + "\n")
+        keys = _json_keys(columns)
+        lines = []
+        for number, row in enumerate(rows, start=1):
+            lines.append(_json_object(row, keys) + "\n")
+            if number % _CHUNK_ROWS == 0:
+                stream.write("".join(lines))
+                lines.clear()
+        stream.write("".join(lines))
     return []
 
 
@@ -195,6 +214,12 @@ def _neutralised(text: str) -> str:
 
 
 def _spreadsheet_cell(value: Any) -> str:
+    # Numbers first, by their exact type (a bool is an int): most cells of a long table are.
+    kind = type(value)
+    if kind is int:
+        return str(value)
+    if kind is Decimal:
+        return plain_number(value)
     text = _raw_text(value)
     # Numbers are data, even negative ones; only text can smuggle in a formula.
     if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
@@ -205,19 +230,33 @@ def _spreadsheet_cell(value: Any) -> str:
 
 
 def _json_value(value: Any) -> str:
+    kind = type(value)  # the common cases first, by their exact type (a bool is an int)
+    if kind is int:
+        return str(value)
+    if value is None:
+        return "null"
     if isinstance(value, Decimal):
         # A JSON number written from the Decimal's digits: no float rounding on the way out.
         return plain_number(value)
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_json_value(item) for item in value) + "]"
     if isinstance(value, str):
-        value = printable(value)
+        return _json_string(value)
     return json.dumps(value, ensure_ascii=False)
 
 
-def _json_object(row: Row, columns: Sequence[Column]) -> str:
-    fields = (f"{json.dumps(c.name)}: {_json_value(row.get(c.name))}" for c in columns)
-    return "{" + ", ".join(fields) + "}"
+@functools.lru_cache(maxsize=1024)  # the same few texts in every row: a model, assumptions
+def _json_string(text: str) -> str:
+    return json.dumps(printable(text), ensure_ascii=False)
+
+
+def _json_keys(columns: Sequence[Column]) -> list[tuple[str, str]]:
+    """Each column's name, and its JSON key as an object writes it."""
+    return [(column.name, f"{json.dumps(column.name)}: ") for column in columns]
+
+
+def _json_object(row: Row, keys: Sequence[tuple[str, str]]) -> str:
+    return "{" + ", ".join(key + _json_value(row.get(name)) for name, key in keys) + "}"
 
 
 def format_usd(amount: Decimal) -> str:

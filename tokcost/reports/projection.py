@@ -8,7 +8,7 @@ example of the seed course (2,000 input and 500 output tokens). Costs come from
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -31,6 +31,7 @@ from tokcost.wording import number_of
 if TYPE_CHECKING:
     from tokcost.counting.counter import Accuracy, ModelCounter, TokenCount
     from tokcost.inputs.sources import WholeDocument as Document
+    from tokcost.reports.simulation import Simulation
 
 DEFAULT_INPUT_TOKENS = 2000
 DEFAULT_OUTPUT_TOKENS = 500
@@ -342,14 +343,22 @@ def project(
 
         document = read_whole(source_of(from_file), input_format, column)
         notes.extend(document.bad.notes())
+    simulations: Iterator[Simulation] = iter(())
+    if simulated is not None:
+        from tokcost.reports.simulation import simulate_models
+
+        # All the models at once: those that count alike share their requests.
+        simulations = iter(simulate_models(
+            [model.id for model in chosen], simulated.turns, detail=False, table=table,
+            service_tier=service_tier, **simulated.options))
     for model in chosen:
         if document is not None and document.conversations:
             from tokcost.reports.simulation import chat_only
 
             chat_only(model, f"a chat workload (the conversations of {document.label})")
         if simulated is not None:
-            rows.append(_simulated_row(model, simulated, requests_per_day, days, table, notes,
-                                       service_tier, simulated_sizes, simulated_assumptions))
+            rows.append(_simulated_row(model, next(simulations), simulated, requests_per_day,
+                                       days, notes, simulated_sizes, simulated_assumptions))
             continue
         if document is not None:
             from tokcost.counting.counter import (
@@ -406,15 +415,11 @@ def _per_unit(web_searches: int, images: int) -> str:
     return f"; {' and '.join(parts)} a request" if parts else ""
 
 
-def _simulated_row(model: ModelPrice, workload: SimulatedWorkload, requests_per_day: int,
-                   days_per_month: Decimal, table: PriceTable, notes: list[str],
-                   service_tier: str = STANDARD, assumptions: list[str] | None = None,
+def _simulated_row(model: ModelPrice, simulation: Simulation, workload: SimulatedWorkload,
+                   requests_per_day: int, days_per_month: Decimal, notes: list[str],
+                   assumptions: list[str] | None = None,
                    per_model: dict[str, Sequence[str]] | None = None) -> ProjectionRow:
     """The mean request of a simulated conversation; summarising requests add to its cost."""
-    from tokcost.reports.simulation import simulate
-
-    simulation = simulate(model.id, workload.turns, table=table, service_tier=service_tier,
-                          **workload.options)
     notes.extend(simulation.notes)
     if assumptions is not None and not assumptions:
         assumptions.extend(simulation.assumptions[:1])  # the sizes it simulated
@@ -425,8 +430,8 @@ def _simulated_row(model: ModelPrice, workload: SimulatedWorkload, requests_per_
     total = summary.total_cost_usd
     cache: dict[str, Decimal] = {}
     if workload.options.get("cache"):
-        cache = {"cached_tokens": sum(r.cached_tokens for r in simulation.rows) / turns,
-                 "cache_write_tokens": sum(r.cache_write_tokens for r in simulation.rows) / turns}
+        cache = {"cached_tokens": summary.total_cached_tokens / turns,
+                 "cache_write_tokens": summary.total_cache_write_tokens / turns}
     return _row(model, requests_per_day, summary.total_input_tokens / turns,
                 summary.total_output_tokens / turns, None if total is None else total / turns,
                 days_per_month, summary.first_turn_not_fitting is None,

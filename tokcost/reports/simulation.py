@@ -4,25 +4,29 @@ Chat APIs are stateless: every request re-sends the history. A request here is t
 prompt and a run of messages (user and assistant messages, a summary), each with its tokens
 including the chat framing, plus the reply priming. The strategies decide which messages each
 request carries; prompt caching reads the longest leading run of messages the previous request
-wrote to the cache. Costs come from :func:`tokcost.costing.cost_of`.
+wrote to the cache. This module turns options into a plan (tokens, strategy, assumptions) and
+the priced requests into rows and a summary; :mod:`tokcost.reports.turn_series` sends the
+requests, once for the models that count alike, and prices them through
+:func:`tokcost.costing.cost_of`.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from tokcost.counting.counter import Accuracy, ModelCounter, TokenCount
-from tokcost.errors import InputFileError, OptionError, TokcostError, UnpricedError
+from tokcost.errors import InputFileError, OptionError, TokcostError
 from tokcost.formats.conversations import Conversation
 from tokcost.limits import MAX_TOKENS, MAX_TURNS, MAX_WEB_SEARCHES, checked_whole
 from tokcost.output import ACCURACY_COLUMNS, Column, band_joined
-from tokcost.pricing.costing import TokenUsage, cost_of
 from tokcost.pricing.schema import STANDARD, ModelPrice
 from tokcost.pricing.table import PriceTable, load_price_table
+from tokcost.reports.turn_series import Series, Shape, request_costs, total_cost
 from tokcost.wording import number_of
 
 if TYPE_CHECKING:
@@ -87,6 +91,8 @@ class SimulationSummary:
     first_input_tokens: int
     last_input_tokens: int
     first_turn_not_fitting: int | None
+    total_cached_tokens: int = 0  # of the input, read from the prompt cache
+    total_cache_write_tokens: int = 0  # of the input, written to it
 
 
 @dataclass
@@ -104,122 +110,6 @@ class _CacheSettings:
     enabled: bool
     ttl: str
     min_tokens: int
-
-
-class _History:
-    """The messages a conversation keeps, in order, with running sums of their tokens.
-
-    A summary starts a new history (the old one is never sent again). Every request sends the
-    system prompt and then a run of one history up to its end (the turn's user message is added
-    before its request is sent), so a request is the place its run starts and ends, and its
-    tokens and the prefix it shares with the cache come from the running sums: each turn is
-    simulated in the same time however long the chat has grown, where building and comparing
-    whole requests made the time grow with the square of the turns.
-    """
-
-    def __init__(self, *tokens: int) -> None:
-        self.sums = [0]  # sums[i]: the tokens of the first i messages
-        for each in tokens:
-            self.add(each)
-
-    def add(self, tokens: int) -> None:
-        self.sums.append(self.sums[-1] + tokens)
-
-    def __len__(self) -> int:
-        return len(self.sums) - 1
-
-    def tokens(self, start: int = 0, end: int | None = None) -> int:
-        return self.sums[len(self) if end is None else end] - self.sums[start]
-
-
-@dataclass(frozen=True)
-class _Request:
-    """What one request sends: the system prompt, then ``history`` from ``start`` to ``end``."""
-
-    history: _History
-    start: int
-    end: int
-
-
-class _Simulator:
-    """Sends the requests a strategy calls for, tracking the cache and the running cost."""
-
-    def __init__(self, model: ModelPrice, counter: ModelCounter, cache: _CacheSettings,
-                 reserve: int | None, service_tier: str = STANDARD, web_searches: int = 0
-                 ) -> None:
-        self.model = model
-        self.service_tier = service_tier
-        self.web_searches = web_searches  # per turn's request; summaries search nothing
-        self.counter = counter
-        self.cache = cache
-        self.reserve = reserve
-        self.system = 0  # the system prompt's tokens, sent first by every request
-        self.cached: _Request | None = None  # what the cache holds: the last prefix written
-        self.rows: list[SimulationRow] = []
-        self.total: Decimal | None = Decimal(0)
-        self.unpriced: str | None = None
-
-    def send(self, turn: int, kind: str, request: _Request, output: int) -> None:
-        prompt = self.system + request.history.tokens(request.start, request.end)
-        input_tokens = prompt + self.counter.reply_priming()
-        read = written = 0
-        if self.cache.enabled:
-            read = self._cached_prefix(request)
-            if prompt >= self.cache.min_tokens:
-                written = prompt - read
-                self.cached = request
-        usage_write = {_WRITE_FIELDS[self.cache.ttl]: written}
-        usage = TokenUsage(input=input_tokens - read - written, cache_read=read, output=output,
-                           web_searches=self.web_searches if kind == "turn" else 0,
-                           **usage_write)
-        try:
-            cost: Decimal | None = cost_of(self.model, usage,
-                                           service_tier=self.service_tier).total
-        except UnpricedError as error:
-            cost, self.unpriced = None, error.what
-        self.total = None if cost is None or self.total is None else self.total + cost
-        window = self.model.context_window
-        # The reply is the request's own, or the --max-output reserved for it.
-        fits = self.model.fits(input_tokens, output if self.reserve is None else self.reserve)
-        self.rows.append(SimulationRow(
-            turn, kind, input_tokens, read, written, output,
-            (Decimal(input_tokens) * 100 / window).quantize(Decimal("0.01")),
-            fits, cost, self.total,
-        ))
-
-    def _cached_prefix(self, request: _Request) -> int:
-        """The tokens of the longest leading run of messages this request shares with the one
-        in the cache. Every message sits at one place of one history, so two runs share
-        messages only when they start at the same place of the same history; then they share
-        all of the shorter run."""
-        cached = self.cached
-        if cached is None:
-            return 0
-        shared = self.system
-        if cached.history is request.history and cached.start == request.start:
-            shared += request.history.tokens(request.start, min(cached.end, request.end))
-        return shared if shared >= self.cache.min_tokens else 0
-
-
-def _run(simulator: _Simulator, system: int, turns: Sequence[Turn], strategy: Strategy,
-         window: int | None, summarize_at: int | None, summary_tokens: int | None) -> None:
-    simulator.system = system
-    history = _History()
-    summary_framing = simulator.counter.framing("assistant")
-    for number, turn in enumerate(turns, start=1):
-        if strategy == "summarize":
-            assert summarize_at is not None and summary_tokens is not None
-            if history.tokens() > summarize_at:
-                simulator.send(number, "summary", _Request(history, 0, len(history)),
-                               summary_tokens)
-                history = _History(summary_tokens + summary_framing)
-        start = 0  # the history the request re-sends, before this turn's user message
-        if strategy == "window":
-            assert window is not None
-            start = max(len(history) - 2 * window, 0)
-        history.add(turn.user)
-        simulator.send(number, "turn", _Request(history, start, len(history)), turn.output)
-        history.add(turn.assistant)
 
 
 def turns_from_conversation(conversation: Conversation, counter: ModelCounter
@@ -294,6 +184,60 @@ def simulate(
     ``column``: with ``from_file`` a Parquet or Arrow table, the column holding the
     conversation (default: the one its shape suggests)."""
     _check_arguments(model, from_file, conversation)
+    return simulate_models(
+        [model], turns, system_tokens=system_tokens, user_tokens=user_tokens,
+        assistant_tokens=assistant_tokens, system_text=system_text, from_file=from_file,
+        conversation=conversation, strategy=strategy, window=window, summarize_at=summarize_at,
+        summary_tokens=summary_tokens, cache=cache, cache_ttl=cache_ttl, max_output=max_output,
+        table=table, service_tier=service_tier, web_searches=web_searches, column=column)[0]
+
+
+def simulate_models(models: Sequence[str], turns: int | None = 10, *, detail: bool = True,
+                    **options: Any) -> list[Simulation]:
+    """The same conversation simulated on each model, as :func:`simulate` does (``options``
+    are its keyword arguments); ``detail=False``: the summaries alone, with no rows.
+
+    The models that count the conversation alike send the same requests, so those are worked
+    out once for them, and each model prices them; a summary alone is priced by groups of
+    requests billed alike, in about the same time however many turns there are."""
+    plans = [_plan(name, turns, **options) for name in models]  # every bad option first
+    results: list[Simulation | None] = [None] * len(plans)
+    alike: dict[Shape, list[int]] = {}
+    for index, plan in enumerate(plans):
+        alike.setdefault(plan.shape, []).append(index)
+    for shape, indexes in alike.items():
+        series = Series(shape)
+        for index in indexes:
+            results[index] = _simulation(plans[index], series, detail)
+    return [result for result in results if result is not None]
+
+
+class _Plan(NamedTuple):
+    """One model's simulation, everything but its requests: what it sends, how it is priced,
+    and what it assumes."""
+
+    model: ModelPrice
+    shape: Shape
+    turns: int
+    write_field: str  # the TokenUsage field of the cache writes
+    reserve: int | None  # tokens reserved for the reply; None: each request's own
+    service_tier: str
+    web_searches: int
+    counted: TokenCount | None  # of the real text, where some is counted
+    assumptions: list[str]
+    notes: list[str]
+
+
+def _plan(
+    model: str, turns: int | None, *, system_tokens: int | None = None,
+    user_tokens: int | None = None, assistant_tokens: int | None = None,
+    system_text: str | None = None, from_file: str | Path | None = None,
+    conversation: Sequence[Mapping[str, Any]] | Mapping[str, Any] | None = None,
+    strategy: Strategy = "full", window: int | None = None, summarize_at: int | None = None,
+    summary_tokens: int | None = None, cache: bool = False, cache_ttl: str | None = None,
+    max_output: int | None = None, table: PriceTable | None = None,
+    service_tier: str = STANDARD, web_searches: int = 0, column: str | None = None,
+) -> _Plan:
     table = table or load_price_table()
     found = table.resolve(model)
     chosen = found.model
@@ -313,38 +257,81 @@ def simulate(
         replayed = "the conversation given" if from_file is None else from_file
         assumptions.append(f"replaying {number_of(len(conversation_turns), 'turn')} of "
                            f"{replayed}{bad.said()}, counted with {chosen.id}'s tokenizer")
+        runs = tuple((len(list(alike)), (turn.user, turn.assistant, turn.output))
+                     for turn, alike in itertools.groupby(conversation_turns))
     else:
         if column is not None:
             raise OptionError("--column chooses the column of a --from table: give --from")
         if turns is None:
             raise OptionError("give --turns, or --from FILE to replay a conversation")
-        system, conversation_turns = _synthetic(counter, turns, system_tokens, user_tokens,
-                                                assistant_tokens, system_text, assumptions)
+        system, turn = _synthetic(counter, turns, system_tokens, user_tokens,
+                                  assistant_tokens, system_text, assumptions)
+        runs = ((turns, (turn.user, turn.assistant, turn.output)),)
         if system_text is not None:
             counted = counter.text(system_text)
     settings = _cache_settings(chosen, cache, cache_ttl or "5m", notes, assumptions)
-    reserve = max_output  # None: each request's own reply
     checked_whole("--web-searches", web_searches, 0, MAX_WEB_SEARCHES)
-    simulator = _Simulator(chosen, counter, settings, reserve, service_tier, web_searches)
-    _run(simulator, system, conversation_turns, strategy, window, summarize_at, summary_tokens)
     if counted is not None:
         # Each request's count is as sure as the whole conversation's (or the system
         # prompt's): the same rule, on the same text; what that count says of the text joins
         # the notes.
         own = (*counter.base_notes, *counter.text_notes)
         notes.extend(note for note in counted.notes if note not in own and note not in notes)
-        for row in simulator.rows:
-            row.accuracy, row.error_p90_pct = counted.accuracy, counted.error_p90_pct
-    if simulator.unpriced:
-        notes.append(f"{chosen.id} has no {simulator.unpriced}: costs left unpriced")
+    shape = Shape(system, runs, strategy, window, summarize_at, summary_tokens,
+                  (summary_tokens or 0) + counter.framing("assistant"), counter.reply_priming(),
+                  settings.enabled, settings.min_tokens if settings.enabled else 0)
     assumptions.append(_strategy_text(strategy, window, summarize_at, summary_tokens))
+    reserve = max_output  # None: each request's own reply
     reply = "its reply" if reserve is None else f"the {reserve:,} tokens reserved for its reply"
     assumptions.append(f"a request fits when its input and {reply} stay within the "
                        f"{chosen.context_window:,}-token context window, and the reply within "
                        f"the model's {chosen.max_output_tokens:,} output tokens")
-    return Simulation(chosen.id, strategy, simulator.rows,
-                      _summarise(simulator.rows, len(conversation_turns), simulator.total),
-                      assumptions, notes)
+    return _Plan(chosen, shape, sum(count for count, _ in runs), _WRITE_FIELDS[settings.ttl],
+                 reserve, service_tier, web_searches, counted, assumptions, notes)
+
+
+def _simulation(plan: _Plan, series: Series, detail: bool) -> Simulation:
+    """The plan's simulation from its requests: each one's row where ``detail`` asks, and
+    the summary."""
+    model = plan.model
+    pricing = request_costs if detail else total_cost
+    priced = pricing(series, model, service_tier=plan.service_tier,
+                     web_searches=plan.web_searches, write_field=plan.write_field)
+    rows = _rows(plan, series, priced.costs) if detail else []
+    notes = list(plan.notes)
+    if priced.unpriced:
+        notes.append(f"{model.id} has no {priced.unpriced}: costs left unpriced")
+    total_input, total_output, total_cached, total_written = series.tokens
+    summary = SimulationSummary(
+        turns=plan.turns, requests=len(series), total_input_tokens=total_input,
+        total_output_tokens=total_output, total_cost_usd=priced.total,
+        mean_cost_per_turn_usd=None if priced.total is None else priced.total / plan.turns,
+        # A summary comes before a turn's request, and never first (nothing to summarise).
+        first_input_tokens=series.input[0], last_input_tokens=series.input[-1],
+        first_turn_not_fitting=series.first_not_fitting(model, plan.reserve),
+        total_cached_tokens=total_cached, total_cache_write_tokens=total_written)
+    return Simulation(model.id, plan.shape.strategy, rows, summary, plan.assumptions, notes)
+
+
+def _rows(plan: _Plan, series: Series, costs: Sequence[Decimal | None]) -> list[SimulationRow]:
+    model, reserve = plan.model, plan.reserve
+    window = model.context_window
+    accuracy, band = ((plan.counted.accuracy, plan.counted.error_p90_pct)
+                      if plan.counted is not None else (None, None))
+    rows = []
+    total: Decimal | None = Decimal(0)
+    hundredth = Decimal("0.01")
+    for i, cost in enumerate(costs):
+        input_tokens, output = series.input[i], series.output[i]
+        total = None if cost is None or total is None else total + cost
+        rows.append(SimulationRow(
+            series.turn[i], "summary" if series.summary[i] else "turn", input_tokens,
+            series.cached[i], series.written[i], output,
+            (Decimal(input_tokens) * 100 / window).quantize(hundredth),
+            # The reply is the request's own, or the --max-output reserved for it.
+            model.fits(input_tokens, output if reserve is None else reserve), cost, total,
+            accuracy, band))
+    return rows
 
 
 def _check_options(turns: int | None, strategy: str, window: int | None,
@@ -380,7 +367,8 @@ def _check_options(turns: int | None, strategy: str, window: int | None,
 
 def _synthetic(counter: ModelCounter, turns: int, system_tokens: int | None,
                user_tokens: int | None, assistant_tokens: int | None, system_text: str | None,
-               assumptions: list[str]) -> tuple[int, list[Turn]]:
+               assumptions: list[str]) -> tuple[int, Turn]:
+    """The system prompt's tokens, and the turn every turn is."""
     if system_text is not None:
         system_content = counter.text(system_text).tokens
         source = "counted from the system prompt file"
@@ -400,8 +388,7 @@ def _synthetic(counter: ModelCounter, turns: int, system_tokens: int | None,
         + "; each message adds its chat framing"
     )
     system = system_content + counter.framing("system") if system_content else 0
-    turn = Turn(user + counter.framing("user"), reply + counter.framing("assistant"), reply)
-    return system, [turn] * turns
+    return system, Turn(user + counter.framing("user"), reply + counter.framing("assistant"), reply)
 
 
 def _check_arguments(model: Any, from_file: Any, conversation: Any) -> None:
@@ -489,19 +476,3 @@ def _strategy_text(strategy: str, window: int | None, summarize_at: int | None,
         return (f"the history is replaced by a {summary_tokens:,}-token summary once it passes "
                 f"{summarize_at:,} tokens (the summarising request is costed as its own row)")
     return "each request re-sends the whole history"
-
-
-def _summarise(rows: Sequence[SimulationRow], turns: int, total: Decimal | None
-               ) -> SimulationSummary:
-    turn_rows = [row for row in rows if row.request == "turn"]
-    not_fitting = next((row.turn for row in rows if not row.fits), None)
-    return SimulationSummary(
-        turns=turns, requests=len(rows),
-        total_input_tokens=sum(row.input_tokens for row in rows),
-        total_output_tokens=sum(row.output_tokens for row in rows),
-        total_cost_usd=total,
-        mean_cost_per_turn_usd=None if total is None else total / turns,
-        first_input_tokens=turn_rows[0].input_tokens,
-        last_input_tokens=turn_rows[-1].input_tokens,
-        first_turn_not_fitting=not_fitting,
-    )
