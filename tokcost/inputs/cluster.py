@@ -3,10 +3,12 @@
 The third place batches are counted, beside this process and its worker processes
 (:class:`tokcost.inputs.count_files.Counter`): the same :func:`count_batch` runs on the
 cluster's workers, and the results come back in the order the batches were read, so that the
-rows, totals and notes are the ones the single-machine path prints. A batch (about 2 MB of one
-file: whole lines, a table's rows, a piece of text) is one task, so a single large file spreads
-over the cluster too. Files under
-4 MB are counted here, as --jobs counts them: a task costs more than counting such a file.
+rows, totals and notes are the ones the single-machine path prints. On an existing cluster a
+batch (about 2 MB of one file: whole lines, a table's rows, a piece of text) is one task, so a
+single large file spreads over the cluster too. A local cluster shares this machine's CPUs with
+its scheduler, which runs in this process: there the batches go to the workers as files in
+memory, and a task counts up to four of them (see :class:`DaskPool`). Files under 4 MB are
+counted here, as --jobs counts them: a task costs more than counting such a file.
 
 Dask (``tokcost[cluster]``) is imported only here, and only when a cluster is asked for; an
 existing cluster is reached over the network only when its address is named.
@@ -42,12 +44,13 @@ LOCAL = "local"
 # Seconds to wait for a scheduler to answer, and then for it to have a worker.
 CONNECT_TIMEOUT = 5.0
 WORKERS_TIMEOUT = 10.0
-# Batches in flight per worker thread: one being counted and one waiting, so that no worker
+# Tasks in flight per worker thread: one being counted and one waiting, so that no worker
 # idles between tasks, while memory holds only a few batches however large the input.
 IN_FLIGHT_PER_THREAD = 2
 # Batches a task on a local cluster, whose scheduler runs in this process, on the CPUs its
 # workers count on: each task costs this process and its worker some milliseconds of CPU
-# whatever its size, beside the 120-140 ms of counting a 2 MB batch.
+# whatever its size, beside the 120-140 ms of counting a 2 MB batch. Four make a task of about
+# half a second; more would leave a worker idle longer at a document's end.
 LOCAL_BATCHES_A_TASK = 4
 # A scheduler's address: tcp://HOST:PORT (or HOST:PORT), or one of dask's other network
 # protocols.
@@ -99,6 +102,14 @@ class DaskPool:
     its batches (on a local cluster, the names of the files holding them). A task that fails
     (an error in it, or its worker dying) comes back as a problem naming the batch's place,
     and the other batches still count.
+
+    On a local cluster, what dask costs besides the counting is this machine's own CPU time,
+    taken from the workers: each task costs the scheduler, the client and the worker a few
+    milliseconds whatever its size, and a batch's bytes sent with its task are copied and
+    framed three times in this process (the client's socket, the scheduler's, and the
+    scheduler's again to the worker). So there a task counts up to four batches (about half a
+    second of a worker's time), which it reads from files in memory; its result comes from
+    the worker straight to the client.
     """
 
     def __init__(self, job: CountJob, cluster: str, workers: int | None = None) -> None:
