@@ -1637,7 +1637,9 @@ def main():
             return (time.perf_counter() - begun, time.process_time() - cpu, len(batches),
                     counted.counts[0])
 
-        count(int(sizes[0]))  # untimed: workers started, encodings loaded
+        begun = time.perf_counter()
+        count(int(sizes[0]))  # not in the table: workers started, encodings loaded
+        figures["first"] = time.perf_counter() - begun
         for size in map(int, sizes):
             seconds, cpu, batches, row = count(size)
             figures["sizes"].append({"bytes": size, "seconds": seconds, "cpu": cpu,
@@ -1801,9 +1803,11 @@ def _partition_costs(path: Path, runs: int, python: str) -> None:
           "wall time, or to the main process's CPU time: the cost of a partition)")
     for pool, figures in probes.items():
         start = statistics.median(f["start"] for f in figures)
+        first = statistics.median(f["first"] for f in figures)
         close = statistics.median(f["close"] for f in figures)
-        print(f"{labels[pool]}: starting {start:.2f} s (the worker processes of --jobs start "
-              f"at the first count, inside its first timed batch), closing {close:.2f} s")
+        print(f"{labels[pool]}: making the pool {start:.2f} s, its first count {first:.2f} s "
+              f"(both start their worker processes there, at the first large document), "
+              f"closing {close:.2f} s")
 
 
 def _load() -> str:

@@ -148,12 +148,21 @@ def test_a_failed_task_is_one_problem_and_the_rest_counts(current_table: PriceTa
             cluster.cluster_counter(job, "local", 2) as counter:
         pool = counter._workers
         assert isinstance(pool, cluster.DaskPool)
+        # A document's first tasks hold one batch each, then two, then four: the broken
+        # batch is in a task of three, which fails; its batches are then counted one a task,
+        # so that only the broken one is reported, and the other two count.
+        assert pool.batches_a_task == 4
+        first = counter.count(Document("chats", "openai", None,
+                                       iter([good] * 6 + [good, broken, good])))
+        assert [(c.conversations, c.tokens) for c in first.counts] == [(8, 8 * 216)]
         # It serves this machine only: the scheduler and workers listen on the loopback.
         assert pool._client.scheduler_info()["address"].startswith("tcp://127.0.0.1:")
         assert all(worker.startswith("tcp://127.0.0.1:") for worker in pool._client.nthreads())
-
-        first = counter.count(Document("chats", "openai", None, iter([good, broken, good])))
-        assert [(c.conversations, c.tokens) for c in first.counts] == [(2, 432)]
+        # The batches went to the workers as files of a folder of its own, each removed
+        # once its result was in.
+        assert pool._spill is not None
+        folder = Path(pool._spill.folder)
+        assert folder.is_dir() and list(folder.iterdir()) == []
         [problem] = map(str, first.problems)
         assert problem.startswith("broken.txt: the text from byte 100: not counted: its task "
                                   "failed on the cluster (TypeError: ")
@@ -168,6 +177,19 @@ def test_a_failed_task_is_one_problem_and_the_rest_counts(current_table: PriceTa
         # Its worker restarted, the cluster counts on.
         third = counter.count(Document("chats", "openai", None, iter([good])))
         assert [(c.conversations, c.tokens) for c in third.counts] == [(1, 216)]
+    assert not folder.exists()  # gone with the cluster
+
+
+def test_a_local_cluster_starts_only_for_a_large_document(current_table: PriceTable) -> None:
+    # As --jobs starts its worker processes: a file under 4 MB is counted here.
+    job = CountJob(current_table, (current_table.resolve("gpt-4o").model,))
+    example = Path("examples/support-chat.json")
+    with cluster.cluster_counter(job, "local", 2) as counter:
+        counted = counter.count(open_source(Source(str(example), example)))
+        assert [(c.conversations, c.tokens) for c in counted.counts] == [(1, 216)]
+        pool = counter._workers
+        assert isinstance(pool, cluster.DaskPool)
+        assert (pool._client, pool._cluster, pool._spill) == (None, None, None)
 
 
 # --- an existing cluster: a scheduler and two workers, as users start them ---------------------

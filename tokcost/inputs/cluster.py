@@ -3,10 +3,12 @@
 The third place batches are counted, beside this process and its worker processes
 (:class:`tokcost.inputs.count_files.Counter`): the same :func:`count_batch` runs on the
 cluster's workers, and the results come back in the order the batches were read, so that the
-rows, totals and notes are the ones the single-machine path prints. A batch (about 2 MB of one
-file: whole lines, a table's rows, a piece of text) is one task, so a single large file spreads
-over the cluster too. Files under
-4 MB are counted here, as --jobs counts them: a task costs more than counting such a file.
+rows, totals and notes are the ones the single-machine path prints. On an existing cluster a
+batch (about 2 MB of one file: whole lines, a table's rows, a piece of text) is one task, so a
+single large file spreads over the cluster too. A local cluster shares this machine's CPUs with
+its scheduler, which runs in this process: there the batches go to the workers as files in
+memory, and a task counts up to four of them (see :class:`DaskPool`). Files under 4 MB are
+counted here, as --jobs counts them: a task costs more than counting such a file.
 
 Dask (``tokcost[cluster]``) is imported only here, and only when a cluster is asked for; an
 existing cluster is reached over the network only when its address is named.
@@ -14,13 +16,17 @@ existing cluster is reached over the network only when its address is named.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import os
+import pickle
 import re
+import shutil
 import sys
+import tempfile
 from collections import deque
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from tokcost.counting.rules import CALIBRATION_ENV_VAR
 from tokcost.errors import OptionError, TokcostError
@@ -38,9 +44,14 @@ LOCAL = "local"
 # Seconds to wait for a scheduler to answer, and then for it to have a worker.
 CONNECT_TIMEOUT = 5.0
 WORKERS_TIMEOUT = 10.0
-# Batches in flight per worker thread: one being counted and one waiting, so that no worker
+# Tasks in flight per worker thread: one being counted and one waiting, so that no worker
 # idles between tasks, while memory holds only a few batches however large the input.
 IN_FLIGHT_PER_THREAD = 2
+# Batches a task on a local cluster, whose scheduler runs in this process, on the CPUs its
+# workers count on: each task costs this process and its worker some milliseconds of CPU
+# whatever its size, beside the 120-140 ms of counting a 2 MB batch. Four make a task of about
+# half a second; more would leave a worker idle longer at a document's end.
+LOCAL_BATCHES_A_TASK = 4
 # A scheduler's address: tcp://HOST:PORT (or HOST:PORT), or one of dask's other network
 # protocols.
 _ADDRESS = re.compile(r"^(?:(?:tcp|tls|ws|wss|ucx)://[^\s/]+|[^\s/:]+:\d+)$")
@@ -88,8 +99,17 @@ class DaskPool:
     """Batches counted as tasks on a Dask cluster, their results handed back in order.
 
     The job (the price table and the models) goes to each worker once; each task carries only
-    its batch. A task that fails (an error in it, or its worker dying) comes back
-    as a problem naming the batch's place, and the other batches still count.
+    its batches (on a local cluster, the names of the files holding them). A task that fails
+    (an error in it, or its worker dying) comes back as a problem naming the batch's place,
+    and the other batches still count.
+
+    On a local cluster, what dask costs besides the counting is this machine's own CPU time,
+    taken from the workers: each task costs the scheduler, the client and the worker a few
+    milliseconds whatever its size, and a batch's bytes sent with its task are copied and
+    framed three times in this process (the client's socket, the scheduler's, and the
+    scheduler's again to the worker). So there a task counts up to four batches (about half a
+    second of a worker's time), which it reads from files in memory; its result comes from
+    the worker straight to the client.
     """
 
     def __init__(self, job: CountJob, cluster: str, workers: int | None = None) -> None:
@@ -111,11 +131,18 @@ class DaskPool:
         self._distributed = distributed
         self._cluster: Any = None
         self._client: Any = None
-        self._pending: deque[tuple[Batch, Any]] = deque()
+        self._pending: deque[_Task] = deque()
+        self._spill: _Spill | None = None
         self._keys = itertools.count()
+        self._job_spec, self._workers = job, workers
+        self.batches_a_task = LOCAL_BATCHES_A_TASK if self.address == LOCAL else 1
         self._quiet = _QuietLogs()
+        if self.address != LOCAL:  # an address is checked at once: a bad one is the error
+            self._begin()
+
+    def _begin(self) -> None:
         try:
-            self._start(job, workers)
+            self._start(self._job_spec, self._workers)
         except BaseException:  # Ctrl-C while starting, or a cluster that cannot be used
             self.kill()
             raise
@@ -140,11 +167,15 @@ class DaskPool:
                     scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
                     silence_logs=logging.CRITICAL,
                     preload=[__name__])  # each worker runs dask_setup below as it starts
-            self._client = distributed.Client(self._cluster, set_as_default=False)
+            # Results straight from the worker that holds them, not relayed by the scheduler
+            # (which runs in this process too: each hop is this process's CPU).
+            self._client = distributed.Client(self._cluster, set_as_default=False,
+                                              direct_to_workers=True)
+            self._spill = _Spill()
         else:
             self._client = self._connect(distributed)
-        threads = sum(self._client.nthreads().values())
-        self.in_flight = IN_FLIGHT_PER_THREAD * max(threads, 1)
+        self.threads = max(sum(self._client.nthreads().values()), 1)
+        self.in_flight = IN_FLIGHT_PER_THREAD * self.threads
         self._token = os.urandom(6).hex()  # task keys of their own on a shared cluster
         # The job is a task of its own, which every batch's task depends on: it travels to
         # each worker once, not with every batch, and the scheduler, holding its recipe, makes
@@ -189,30 +220,71 @@ class DaskPool:
                     "the same tokcost where the workers run, with pip install 'tokcost[cluster]'")
 
     def map(self, batches: Iterator[Batch]) -> Iterator[BatchResult]:
-        """The batches' results in order, with at most ``in_flight`` batches sent ahead."""
+        """The batches' results in order, with at most ``in_flight`` tasks sent ahead."""
+        if self._client is None:
+            # A local cluster starts at the first large document, as --jobs starts its
+            # workers: none for small files, and forked once the document is open, so that
+            # what reading it imported (pyarrow, for a table) comes with the fork.
+            self._begin()
         pending = self._pending
+        group: list[Batch] = []
+        tasks = 0
         for batch in batches:
-            key = f"tokcost-count-{self._token}-{next(self._keys)}"
-            pending.append((batch, self._client.submit(count_batch, batch, self._job, key=key,
-                                                       pure=False)))
+            group.append(batch)
+            # A document's first tasks are of one batch, then two, then batches_a_task: a
+            # document of a few batches still spreads over every worker.
+            if len(group) < min(self.batches_a_task, 1 << (tasks // self.threads)):
+                continue
+            pending.append(self._submit(group))
+            group, tasks = [], tasks + 1
             if len(pending) >= self.in_flight:
-                yield self._result(*pending.popleft())
+                yield from self._results(pending.popleft())
+        if group:
+            pending.append(self._submit(group))
         while pending:
-            yield self._result(*pending.popleft())
+            yield from self._results(pending.popleft())
 
-    def _result(self, batch: Batch, future: Any) -> BatchResult:
+    def _submit(self, group: list[Batch], names: list[str] | None = None) -> _Task:
+        """One task counting the batches: sent as they are, or (a local cluster) put in
+        files, of which the task carries the names; ``names``: files they are in already."""
+        key = f"tokcost-count-{self._token}-{next(self._keys)}"
+        if self._spill is None:
+            return _Task(self._client.submit(_count, group, self._job, key=key, pure=False),
+                         group, [])
+        names = names or [self._spill.put(batch) for batch in group]
+        future = self._client.submit(_count_spilled, names, self._job, key=key, pure=False)
+        return _Task(future, [_hollow(batch) for batch in group], names)
+
+    def _results(self, task: _Task) -> Iterator[BatchResult]:
         try:
-            result: BatchResult = future.result()
-        except Exception as error:  # noqa: BLE001 - any failure of the task is the batch's
+            try:
+                results: list[BatchResult] = task.future.result()
+            finally:
+                task.future.release()
+        except Exception as error:  # noqa: BLE001 - any failure of the task is its batches'
             if self._client.status != "running":
                 raise TokcostError(f"lost the Dask scheduler at {self._scheduler()} while "
-                                   f"counting {batch.label}") from None
-            return BatchResult(problems=[f"{place(batch)}: not counted: "
-                                         f"{self._why(error)}; the rest is counted"],
-                               size=batch.size)
+                                   f"counting {task.batches[0].label}") from None
+            if len(task.batches) == 1:
+                yield self._not_counted(task, error)
+            else:
+                # Which of its batches failed is not known: each is counted again, alone, so
+                # that only the one that fails is reported, and the others count.
+                for index, batch in enumerate(task.batches):
+                    yield from self._results(self._submit([batch], task.names[index:index + 1]))
+        else:
+            yield from results
         finally:
-            future.release()
-        return result
+            if self._spill is not None:
+                for name in task.names:
+                    self._spill.drop(name)
+
+    def _not_counted(self, task: _Task, error: Exception) -> BatchResult:
+        [batch] = task.batches
+        if task.names:  # the batch itself, for its place (its lines are in its data)
+            batch = self._spill.load(task.names[0]) if self._spill is not None else batch
+        return BatchResult(problems=[f"{place(batch)}: not counted: {self._why(error)}; the "
+                                     "rest is counted"], size=batch.size)
 
     def _why(self, error: Exception) -> str:
         if isinstance(error, self._distributed.KilledWorker):
@@ -228,7 +300,7 @@ class DaskPool:
     def kill(self) -> None:
         if self._client is not None and self._pending:
             try:
-                self._client.cancel([future for _, future in self._pending], force=True)
+                self._client.cancel([task.future for task in self._pending], force=True)
             except Exception:  # noqa: BLE001 - stopping anyway; closing the client drops them too
                 pass
         self._stop()
@@ -237,6 +309,7 @@ class DaskPool:
         self._pending.clear()
         client, self._client = self._client, None
         cluster, self._cluster = self._cluster, None
+        spill, self._spill = self._spill, None
         try:
             if client is not None:
                 client.close(timeout=5)
@@ -246,10 +319,71 @@ class DaskPool:
                     cluster.close(timeout=10)
             finally:
                 self._quiet.restore()
+                if spill is not None:
+                    spill.remove()
+
+
+class _Task(NamedTuple):
+    future: Any
+    batches: list[Batch]  # (on a local cluster, without their data: that is in the files)
+    names: list[str]  # a local cluster's: the files the batches are in, in order
+
+
+def _hollow(batch: Batch) -> Batch:
+    """The batch without what it holds, kept while its task runs: the files hold that."""
+    return dataclasses.replace(batch, data=b"", conversations=[], text="")
 
 
 def _the_job(job: CountJob) -> CountJob:
     return job
+
+
+def _count(batches: list[Batch], job: CountJob) -> list[BatchResult]:
+    """A task: its batches counted, in order."""
+    return [count_batch(batch, job) for batch in batches]
+
+
+def _count_spilled(names: list[str], job: CountJob) -> list[BatchResult]:
+    """A local cluster's task: the batches :class:`_Spill` put in the files named, counted."""
+    return [count_batch(_Spill.load(name), job) for name in names]
+
+
+class _Spill:
+    """The batches a local cluster counts, handed to its workers as files in a folder of this
+    user's alone, in memory where the system has a folder for that (/dev/shm), and only their
+    names sent as the tasks: 2 MB of a batch through dask's sockets is copied and framed by
+    this process three times (client, scheduler, and the scheduler again to the worker), on
+    the CPUs the workers count on, where a file is written once and read once. A file stays
+    until its batch's result is in, since dask may run a task again (on another worker, when
+    the first died); the folder goes when the cluster stops."""
+
+    def __init__(self) -> None:
+        memory = "/dev/shm"
+        where = memory if os.path.isdir(memory) and os.access(memory, os.W_OK | os.X_OK) \
+            else None
+        self.folder = tempfile.mkdtemp(prefix="tokcost-batches-", dir=where)
+        self._names = itertools.count()
+
+    def put(self, batch: Batch) -> str:
+        name = os.path.join(self.folder, str(next(self._names)))
+        with open(name, "wb") as file:
+            pickle.dump(batch, file, protocol=pickle.HIGHEST_PROTOCOL)
+        return name
+
+    @staticmethod
+    def load(name: str) -> Batch:
+        with open(name, "rb") as file:
+            batch: Batch = pickle.load(file)
+        return batch
+
+    def drop(self, name: str) -> None:
+        try:
+            os.unlink(name)
+        except FileNotFoundError:
+            pass
+
+    def remove(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def dask_setup(worker: object) -> None:
