@@ -358,3 +358,18 @@ def test_every_sharegpt_assistant_speaker_is_a_reply(cli_without_table_note: Run
     one.write_text(chats.read_text().splitlines()[0])
     [turn] = tokcost.simulate("gpt-4o", from_file=one).rows
     assert (turn.input_tokens, turn.output_tokens) == (21, 2)
+
+
+def test_a_mean_that_does_not_end_is_shown_to_15_digits(cli: Run, tmp_path: Path) -> None:
+    chats = tmp_path / "chats.jsonl"
+    chats.write_text("".join(json.dumps({"messages": [
+        {"role": "user", "content": text}, {"role": "assistant", "content": "ok"}]}) + "\n"
+        for text in ("hi", "hello there", "what is the time?")))
+    result = cli("project", "--from", str(chats), "--rpd", "3", "-m", "gpt-4o", "-f", "csv")
+    row = next(csv.DictReader(io.StringIO(result.out)))
+    # Prompts of 8, 9 and 12 tokens (the 1-token "hi", 2-token "hello there" and 5-token
+    # question, each with 7 of framing): a mean of 29/3, not 9.666... to 28 digits. The costs
+    # from it follow: 29/3 x 2.50 + 1 x 10 per million a request.
+    assert (row["input_tokens"], row["output_tokens"]) == ("9.66666666666667", "1")
+    assert row["cost_per_request_usd"] == "0.0000341666666666667"
+    assert row["daily_cost_usd"] == "0.0001025"  # 3 requests: exact again, kept whole
