@@ -151,3 +151,15 @@ def test_a_mean_count_below_one_keeps_two_significant_digits() -> None:
     shown = [_display(Decimal(value), "int") for value in
              ("0.0333", "0.5", "0.00001234", "0.96", "1.25", "12")]
     assert shown == ["0.033", "0.50", "0.000012", "1.0", "1.2", "12"]
+
+
+def test_a_value_that_fills_decimal_s_precision_is_written_to_15_digits() -> None:
+    from tokcost.output import plain_number
+
+    # A division that did not end carries 28 digits, all but the first few noise.
+    assert plain_number(Decimal(29) / 3) == "9.66666666666667"
+    assert plain_number(Decimal("0.46") - Decimal(1) / 3 + Decimal(1) / 3) == "0.46"
+    assert plain_number(Decimal(-2) / 3) == "-0.666666666666667"
+    # An exact value is kept whole, however long, and trailing zeros go.
+    assert plain_number(Decimal("100000000.5174625")) == "100000000.5174625"
+    assert plain_number(Decimal("2540040700000.000")) == "2540040700000"

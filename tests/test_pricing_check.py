@@ -126,7 +126,7 @@ def test_the_differences_the_review_found_are_those_of_the_table_before_it(
     assert result.out.splitlines() == [
         "model,change,field,old,new,change_pct",
         "gemini-3.5-flash-lite,changed,batch_cache_read_per_mtok,0.015,0.02,"
-        "33.33333333333333333333333333"]
+        "33.3333333333333"]
 
 
 def test_a_wheel_without_a_price_list_says_what_it_looked_for(tmp_path: Path) -> None:

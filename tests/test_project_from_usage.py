@@ -146,7 +146,7 @@ def test_the_window_is_the_last_30_days_of_the_data(cli: Run, tmp_path: Path) ->
     # requests are days without traffic: 9,000 µ$ over 30 days, 300 µ$ a day.
     gpt = rows_of(result)["gpt-4o"]
     assert (gpt["requests"], money(gpt, "daily_cost_usd")) == ("2", Decimal(300) / M)
-    assert Decimal(gpt["requests_per_day"]) == Decimal(2) / 30
+    assert gpt["requests_per_day"] == "0.0666666666666667"  # 2/30, shown to 15 digits
     assert "1 request before 2026-11-01 left out (--since or --window-days widens it)" \
         in result.err
     # The last 5 days: 9,000 µ$ over 5 days.
@@ -158,7 +158,8 @@ def test_the_window_is_the_last_30_days_of_the_data(cli: Run, tmp_path: Path) ->
     # 2026-10-01 to 2026-11-29, both included, is 31 + 29 = 60 days: two requests of 5,000 µ$.
     given = cli("project", "--from-usage", log, "--since", "2026-10-01", "--until",
                 "2026-11-29", "-f", "csv")
-    assert money(rows_of(given)["gpt-4o"], "daily_cost_usd") == Decimal(10000) / 60 / M
+    # 10,000 µ$ over 60 days: 166.67 µ$ a day, shown to 15 digits.
+    assert rows_of(given)["gpt-4o"]["daily_cost_usd"] == "0.000166666666666667"
     assert "1 request after 2026-11-29 left out" in given.err
 
 

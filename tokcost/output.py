@@ -15,7 +15,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, getcontext
 from enum import Enum
 from typing import IO, Any, Literal, NamedTuple
 
@@ -188,13 +188,24 @@ def accuracy_with_band(accuracy: str, error_p90_pct: Decimal | float | None) -> 
     return f"estimate ±{math.ceil(error_p90_pct)}%"
 
 
+SHOWN_DIGITS = 15  # what a spreadsheet keeps of a number
+
+
 def plain_number(value: Decimal | int) -> str:
-    """A number as plain digits at full precision: no exponent, no trailing zeros."""
+    """A number as plain digits at full precision: no exponent, no trailing zeros. A value
+    that fills Decimal's precision, the mark of a division that did not end (a mean of
+    1,109.1258503401360544... tokens, a cost worked out from it), is written to 15 significant
+    digits: the other 13 are noise."""
     if isinstance(value, int):
         return str(value)
     if value == 0:
         return "0"
-    return format(value.normalize(), "f")
+    text = format(value.normalize(), "f")
+    # Only a long text can hold a full-precision value: the common case costs one len().
+    if len(text) > getcontext().prec and len(value.as_tuple().digits) >= getcontext().prec:
+        place = value.adjusted() - SHOWN_DIGITS + 1
+        text = format(value.quantize(Decimal(1).scaleb(place), ROUND_HALF_UP).normalize(), "f")
+    return text
 
 
 def _raw_text(value: Any) -> str:

@@ -9,9 +9,9 @@ example of the seed course (2,000 input and 500 output tokens). Costs come from
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, getcontext
+from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, overload
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from tokcost.errors import InputFileError, OptionError, TokcostError, UnpricedError
 from tokcost.formats.shape import image_count
@@ -190,37 +190,17 @@ def project_model(
                 **spread)
 
 
-SHOWN_DIGITS = 15  # what a spreadsheet keeps of a number
-
-
-@overload
-def _shown(value: Decimal) -> Decimal: ...
-@overload
-def _shown(value: None) -> None: ...
-def _shown(value: Decimal | None) -> Decimal | None:
-    """A mean, or a cost worked out from one, to 15 significant digits where a division did
-    not end (1,109.1258503401360544... tokens), which is otherwise written with all the 28
-    digits of Decimal's precision, all but the first few noise. An exact value, however
-    long, is kept as it is."""
-    if value is None or not value.is_finite() or len(value.as_tuple().digits) < getcontext().prec:
-        return value
-    place = value.adjusted() - SHOWN_DIGITS + 1
-    return value.quantize(Decimal(1).scaleb(place), ROUND_HALF_UP).normalize()
-
-
 def _row(model: ModelPrice, requests_per_day: int, input_tokens: Decimal,
          output_tokens: Decimal, per_request: Decimal | None, days_per_month: Decimal,
          fits: bool, unpriced: str | None, **spread: Any) -> ProjectionRow:
     daily = None if per_request is None else per_request * requests_per_day
     return ProjectionRow(
         model=model.id, provider=model.provider, requests_per_day=requests_per_day,
-        input_tokens=_shown(input_tokens), output_tokens=_shown(output_tokens),
-        cost_per_request_usd=_shown(per_request), daily_cost_usd=_shown(daily),
-        monthly_cost_usd=None if daily is None else _shown(daily * days_per_month),
-        yearly_cost_usd=None if daily is None else _shown(daily * DAYS_PER_YEAR),
-        fits=fits, unpriced=unpriced,
-        **{key: _shown(value) if isinstance(value, Decimal) else value  # type: ignore[arg-type]
-           for key, value in spread.items()},
+        input_tokens=input_tokens, output_tokens=output_tokens,
+        cost_per_request_usd=per_request, daily_cost_usd=daily,
+        monthly_cost_usd=None if daily is None else daily * days_per_month,
+        yearly_cost_usd=None if daily is None else daily * DAYS_PER_YEAR,
+        fits=fits, unpriced=unpriced, **spread,
     )
 
 

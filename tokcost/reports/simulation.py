@@ -31,6 +31,7 @@ from tokcost.wording import number_of
 
 if TYPE_CHECKING:
     from tokcost.inputs.bad_lines import BadLines
+    from tokcost.inputs.sources import WholeDocument
 
 Strategy = Literal["full", "window", "summarize"]
 STRATEGIES = ("full", "window", "summarize")
@@ -200,7 +201,16 @@ def simulate_models(models: Sequence[str], turns: int | None = 10, *, detail: bo
     The models that count the conversation alike send the same requests, so those are worked
     out once for them, and each model prices them; a summary alone is priced by groups of
     requests billed alike, in about the same time however many turns there are."""
-    plans = [_plan(name, turns, **options) for name in models]  # every bad option first
+    from tokcost.arguments import require, require_path
+
+    if isinstance(models, str):  # one model named, not its letters
+        models = [models]
+    for name in models:
+        require(name, str, "simulate_models", "model names (each a str such as 'gpt-4o')")
+    require_path(options.get("from_file"), "simulate_models", "from_file")
+    documents: dict[tuple[str, str | None], WholeDocument] = {}  # a replayed file, read once
+    plans = [_plan(name, turns, documents=documents, **options)  # every bad option first
+             for name in models]
     results: list[Simulation | None] = [None] * len(plans)
     alike: dict[Shape, list[int]] = {}
     for index, plan in enumerate(plans):
@@ -237,6 +247,7 @@ def _plan(
     summary_tokens: int | None = None, cache: bool = False, cache_ttl: str | None = None,
     max_output: int | None = None, table: PriceTable | None = None,
     service_tier: str = STANDARD, web_searches: int = 0, column: str | None = None,
+    documents: dict[tuple[str, str | None], WholeDocument] | None = None,
 ) -> _Plan:
     table = table or load_price_table()
     found = table.resolve(model)
@@ -252,7 +263,7 @@ def _plan(
     counted: TokenCount | None = None  # of the real text, where some is counted
     if from_file is not None or conversation is not None:
         system, conversation_turns, counted, bad = _replay(from_file, counter, turns, column,
-                                                           conversation)
+                                                           conversation, documents)
         notes.extend(bad.notes())
         replayed = "the conversation given" if from_file is None else from_file
         assumptions.append(f"replaying {number_of(len(conversation_turns), 'turn')} of "
@@ -412,9 +423,11 @@ def _check_arguments(model: Any, from_file: Any, conversation: Any) -> None:
 def _replay(path: str | Path | None, counter: ModelCounter, turns: int | None,
             column: str | None = None,
             conversation: Sequence[Mapping[str, Any]] | Mapping[str, Any] | None = None,
+            documents: dict[tuple[str, str | None], WholeDocument] | None = None,
             ) -> tuple[int, list[Turn], TokenCount, BadLines]:
     """The conversation of ``path`` (or the ``conversation`` given) as its system prompt and
-    turns, its whole count, and the file's bad lines (set aside, as count sets them aside)."""
+    turns, its whole count, and the file's bad lines (set aside, as count sets them aside).
+    ``documents``: files read already, by path and column (several models replay one file)."""
     from tokcost.inputs.bad_lines import BadLines
 
     if path is None:
@@ -427,7 +440,12 @@ def _replay(path: str | Path | None, counter: ModelCounter, turns: int | None,
     else:
         from tokcost.inputs.sources import read_whole, source_of
 
-        document = read_whole(source_of(path), column=column)
+        key = (str(path), column)
+        document = documents.get(key) if documents is not None else None
+        if document is None:
+            document = read_whole(source_of(path), column=column)
+            if documents is not None:
+                documents[key] = document
         conversations, bad = document.conversations, document.bad
         label, held = str(path), "--from replays one conversation; this file holds"
     if len(conversations) != 1:
