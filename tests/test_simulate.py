@@ -519,3 +519,18 @@ def test_a_summary_alone_is_the_summary_of_the_rows(
         assert each.summary.total_cached_tokens == sum(row.cached_tokens for row in each.rows)
         assert each.summary.total_cache_write_tokens == sum(row.cache_write_tokens
                                                             for row in each.rows)
+
+
+def test_simulate_models_takes_one_name_as_a_str_and_checks_its_arguments() -> None:
+    from tokcost.reports.simulation import simulate_models
+
+    [alone] = simulate_models("gpt-4o", 2)
+    assert [row.input_tokens for row in alone.rows] == [661, 1169]
+    with pytest.raises(TypeError) as raised:
+        simulate_models(["gpt-4o"], 2, from_file=123)
+    assert str(raised.value) == ("simulate_models() takes from_file as a path or URL (a str or "
+                                 "Path), not an int")
+    with pytest.raises(TypeError) as raised:
+        simulate_models([["gpt-4o"]], 2)  # type: ignore[list-item]
+    assert str(raised.value) == ("simulate_models() takes model names (each a str such as "
+                                 "'gpt-4o'), not a list")
