@@ -22,6 +22,10 @@ million tokens: gpt-5.1 1.25 input, 10 output, 0.125 cache read; gpt-5.3-codex 1
      10 = 12,500 + 2,500 + 6,000 = 21,000.
 
 Billed once each: 25,000 + 21,700 + 21,000 = 67,700 per million.
+
+- a second fork of the parent, session ...0021, on 2026-12-02 two hours after the first: the
+  parent's lines copied, then one response billed exactly as the first fork's (its running
+  total and its own counts the same): 21,700 again, billed too.
 """
 
 from __future__ import annotations
@@ -44,6 +48,8 @@ PARENT_ID = "0197c0de-0000-7000-8000-000000000010"
 FORK_ID = "0197c0de-0000-7000-8000-000000000020"
 PARENT = DATA / f"rollout-2026-12-01T09-00-00-{PARENT_ID}.jsonl"
 FORK = DATA / f"rollout-2026-12-02T14-00-00-{FORK_ID}.jsonl"
+SIBLING_ID = "0197c0de-0000-7000-8000-000000000021"
+SIBLING = DATA / f"rollout-2026-12-02T16-00-00-{SIBLING_ID}.jsonl"
 RESUMED = DATA / f"rollout-2026-12-03T08-00-00-{PARENT_ID}.jsonl"
 M = Decimal(1_000_000)
 COPIED_NOTE = ("lines skipped: token counts a forked or resumed Codex session copied from the "
@@ -225,3 +231,20 @@ def test_separate_sessions_with_the_same_counts_both_count(cli: Callable[..., An
     # 10,750 each (as the parent's first).
     assert (row["requests"], Decimal(row["cost_usd"])) == ("2", Decimal(21_500) / M)
     assert COPIED_NOTE not in result.err
+
+
+@pytest.mark.parametrize("files", list(itertools.permutations((PARENT, FORK, SIBLING))),
+                         ids=lambda files: "-".join(f.name[8:18] + f.name[-7:-6] for f in files))
+def test_two_forks_of_one_parent_whose_first_responses_billed_alike_both_count(
+        cli: Callable[..., Any], files: tuple[Path, ...]) -> None:
+    # Each fork's response goes on from the parent's running total with the same counts: the
+    # same copy key, but neither fork copies the other's history, so both were billed.
+    result = cli("usage", *map(str, files), "--by", "session", "--format", "csv")
+    assert result.status == 0, result.err
+    rows = rows_of(result.out)
+    assert [(rows[name]["requests"], Decimal(rows[name]["cost_usd"]))
+            for name in (PARENT_ID, FORK_ID, SIBLING_ID)] == [
+        ("2", Decimal(25_000) / M), ("1", Decimal(21_700) / M), ("1", Decimal(21_700) / M)]
+    # 25,000 + 21,700 + 21,700 = 68,400; each fork copied the parent's two token counts.
+    assert sum(Decimal(row["cost_usd"]) for row in rows.values()) == Decimal(68_400) / M
+    assert f"tokcost: note: 4 {COPIED_NOTE}\n" in result.err
