@@ -22,6 +22,10 @@ million tokens: gpt-5.1 1.25 input, 10 output, 0.125 cache read; gpt-5.3-codex 1
      10 = 12,500 + 2,500 + 6,000 = 21,000.
 
 Billed once each: 25,000 + 21,700 + 21,000 = 67,700 per million.
+
+- a second fork of the parent, session ...0021, on 2026-12-02 two hours after the first: the
+  parent's lines copied, then one response billed exactly as the first fork's (its running
+  total and its own counts the same): 21,700 again, billed too.
 """
 
 from __future__ import annotations
@@ -44,6 +48,8 @@ PARENT_ID = "0197c0de-0000-7000-8000-000000000010"
 FORK_ID = "0197c0de-0000-7000-8000-000000000020"
 PARENT = DATA / f"rollout-2026-12-01T09-00-00-{PARENT_ID}.jsonl"
 FORK = DATA / f"rollout-2026-12-02T14-00-00-{FORK_ID}.jsonl"
+SIBLING_ID = "0197c0de-0000-7000-8000-000000000021"
+SIBLING = DATA / f"rollout-2026-12-02T16-00-00-{SIBLING_ID}.jsonl"
 RESUMED = DATA / f"rollout-2026-12-03T08-00-00-{PARENT_ID}.jsonl"
 M = Decimal(1_000_000)
 COPIED_NOTE = ("lines skipped: token counts a forked or resumed Codex session copied from the "
@@ -169,19 +175,27 @@ def test_a_fork_that_does_not_name_its_parent_is_known_by_the_copied_session_met
                                                   ("1", Decimal(21_700) / M)]
 
 
-def test_a_fork_of_a_fork(cli: Callable[..., Any], tmp_path: Path) -> None:
-    # The grandchild copies the fork's lines, the parent's among them, and adds one response
-    # on the model of the fork's last turn, gpt-5.3-codex: 8,000 x 1.75 + 100 x 14 = 14,000 +
-    # 1,400 = 15,400.
-    grandchild_id = "0197c0de-0000-7000-8000-000000000030"
+GRANDCHILD_ID = "0197c0de-0000-7000-8000-000000000030"
+
+
+def fork_of_the_fork(folder: Path) -> Path:
+    """The first fork forked in turn: its lines copied, the parent's among them, then one
+    response on the model of the fork's last turn, gpt-5.3-codex: 8,000 x 1.75 + 100 x 14 =
+    14,000 + 1,400 = 15,400."""
     at = "2026-12-04T10:00:00.000Z"
     meta = {"timestamp": at, "type": "session_meta",
-            "payload": {"id": grandchild_id, "forked_from_id": FORK_ID, "timestamp": at}}
-    grandchild = tmp_path / f"rollout-2026-12-04T10-00-00-{grandchild_id}.jsonl"
+            "payload": {"id": GRANDCHILD_ID, "forked_from_id": FORK_ID, "timestamp": at}}
+    grandchild = folder / f"rollout-2026-12-04T10-00-00-{GRANDCHILD_ID}.jsonl"
     grandchild.write_text("\n".join([
         json.dumps(meta), *restamped(FORK, "2026-12-04T10:00:00.015Z"),
         token_count("2026-12-04T10:00:30.000Z", counts(58_000, 40_000, 2_400),
                     counts(8_000, 0, 100))]) + "\n")
+    return grandchild
+
+
+def test_a_fork_of_a_fork(cli: Callable[..., Any], tmp_path: Path) -> None:
+    grandchild_id = GRANDCHILD_ID
+    grandchild = fork_of_the_fork(tmp_path)
     for files in itertools.permutations((PARENT, FORK, grandchild)):
         result = cli("usage", *map(str, files), "--by", "session", "--format", "csv")
         assert result.status == 0, result.err
@@ -225,3 +239,86 @@ def test_separate_sessions_with_the_same_counts_both_count(cli: Callable[..., An
     # 10,750 each (as the parent's first).
     assert (row["requests"], Decimal(row["cost_usd"])) == ("2", Decimal(21_500) / M)
     assert COPIED_NOTE not in result.err
+
+
+@pytest.mark.parametrize("files", list(itertools.permutations((PARENT, FORK, SIBLING))),
+                         ids=lambda files: "-".join(f.name[8:18] + f.name[-7:-6] for f in files))
+def test_two_forks_of_one_parent_whose_first_responses_billed_alike_both_count(
+        cli: Callable[..., Any], files: tuple[Path, ...]) -> None:
+    # Each fork's response goes on from the parent's running total with the same counts: the
+    # same copy key, but neither fork copies the other's history, so both were billed.
+    result = cli("usage", *map(str, files), "--by", "session", "--format", "csv")
+    assert result.status == 0, result.err
+    rows = rows_of(result.out)
+    assert [(rows[name]["requests"], Decimal(rows[name]["cost_usd"]))
+            for name in (PARENT_ID, FORK_ID, SIBLING_ID)] == [
+        ("2", Decimal(25_000) / M), ("1", Decimal(21_700) / M), ("1", Decimal(21_700) / M)]
+    # 25,000 + 21,700 + 21,700 = 68,400; each fork copied the parent's two token counts.
+    assert sum(Decimal(row["cost_usd"]) for row in rows.values()) == Decimal(68_400) / M
+    assert f"tokcost: note: 4 {COPIED_NOTE}\n" in result.err
+
+
+def test_a_fork_of_a_fork_copies_its_parent_not_its_parents_sibling(
+        cli: Callable[..., Any], tmp_path: Path) -> None:
+    # The grandchild's copy of the first fork's response has the same key as the second
+    # fork's own response: it is a copy of the first fork's (whose history it copies), and
+    # the second fork's still counts.
+    grandchild = fork_of_the_fork(tmp_path)
+    for files in itertools.permutations((PARENT, FORK, SIBLING, grandchild)):
+        result = cli("usage", *map(str, files), "--by", "session", "--format", "csv")
+        assert result.status == 0, result.err
+        rows = rows_of(result.out)
+        assert [(rows[name]["requests"], Decimal(rows[name]["cost_usd"]))
+                for name in (PARENT_ID, FORK_ID, SIBLING_ID, GRANDCHILD_ID)] == [
+            ("2", Decimal(25_000) / M), ("1", Decimal(21_700) / M), ("1", Decimal(21_700) / M),
+            ("1", Decimal(15_400) / M)], files
+        # The forks copied 2 token counts each; the grandchild 3.
+        assert f"tokcost: note: 7 {COPIED_NOTE}\n" in result.err
+
+
+@pytest.mark.parametrize("parent_first", [True, False])
+def test_a_parent_response_after_the_fork_billed_as_the_forks_own_both_count(
+        cli: Callable[..., Any], tmp_path: Path, parent_first: bool) -> None:
+    # The parent goes on after the fork, on 3 December, with a response of the same total and
+    # counts as the fork's own of 2 December: the fork's is no copy of a response logged
+    # after it. The parent's third, on gpt-5.1: 2,000 x 1.25 + 24,000 x 0.125 + 1,000 x 10 =
+    # 2,500 + 3,000 + 10,000 = 15,500.
+    fork_own = json.loads(FORK.read_text().splitlines()[-2])["payload"]["info"]
+    parent = tmp_path / PARENT.name
+    parent.write_text(PARENT.read_text() + json.dumps(
+        {"timestamp": "2026-12-03T11:00:00.000Z", "type": "event_msg",
+         "payload": {"type": "token_count", "info": fork_own}}) + "\n")
+    files = (parent, FORK) if parent_first else (FORK, parent)
+    result = cli("usage", *map(str, files), "--by", "session", "--format", "csv")
+    assert result.status == 0, result.err
+    rows = rows_of(result.out)
+    # 25,000 + 15,500 = 40,500.
+    assert [(rows[name]["requests"], Decimal(rows[name]["cost_usd"]))
+            for name in (PARENT_ID, FORK_ID)] == [("3", Decimal(40_500) / M),
+                                                  ("1", Decimal(21_700) / M)]
+    assert f"tokcost: note: 2 {COPIED_NOTE}\n" in result.err
+
+
+def test_two_forks_read_without_their_parent_count_its_copied_responses_once(
+        cli: Callable[..., Any], tmp_path: Path) -> None:
+    # No file read holds the parent's responses: both forks' copies of them are taken for
+    # one, counted once at the time of the first copy, with the first fork (14:00). The
+    # second fork's own response here billed 100 output tokens more than the first's:
+    # 2,000 x 1.75 + 24,000 x 0.175 + 1,100 x 14 = 3,500 + 4,200 + 15,400 = 23,100.
+    lines = SIBLING.read_text().splitlines()
+    own = json.loads(lines[-2])
+    for usage in own["payload"]["info"].values():
+        if isinstance(usage, dict) and "output_tokens" in usage:
+            usage["output_tokens"] += 100
+            usage["total_tokens"] += 100
+    sibling = tmp_path / SIBLING.name
+    sibling.write_text("\n".join([*lines[:-2], json.dumps(own), lines[-1]]) + "\n")
+    result = cli("usage", str(sibling), str(FORK), "--by", "session", "--format", "csv")
+    assert result.status == 0, result.err
+    rows = rows_of(result.out)
+    # The first fork: the parent's two (25,000) and its own (21,700).
+    assert [(rows[name]["requests"], Decimal(rows[name]["cost_usd"]))
+            for name in (FORK_ID, SIBLING_ID)] == [("3", Decimal(46_700) / M),
+                                                   ("1", Decimal(23_100) / M)]
+    assert f"tokcost: note: 2 {COPIED_NOTE}\n" in result.err
+    assert f"Codex session {PARENT_ID} is continued by a fork" in result.err

@@ -262,6 +262,10 @@ class UsageRecord(NamedTuple):
     # own counts), in a log that keeps one: a copy of the session's history (a fork's, a
     # resume's) holds the same, and no other response of the session does.
     copy_key: str | None = None
+    # The sessions whose copied history comes before it in its file (a fork's parent, the
+    # sessions whose session_meta was copied above it): only a response of one of those can
+    # it be a copy of; a sibling fork's, going on from the same total, it never is.
+    history: frozenset[str] = frozenset()
 
 
 class NotBilled(NamedTuple):
@@ -429,6 +433,7 @@ def _session_record(value: dict[str, Any], response: dict[str, Any], envelope: E
             record = record._replace(model=state.model)
         if record.session is None and state.session:
             record = record._replace(session=state.session)
+        record = record._replace(history=frozenset(state.copied_from))
     return record
 
 

@@ -10,10 +10,18 @@ stamps every line it writes). Its own responses follow, their running totals goi
 parent's.
 
 A copied response is known by where it stands in the running total (the total after it and
-its own counts, ``UsageRecord.copy_key``) among the sessions of one line of descent: a
-session, its forks and theirs, joined by what the files say (a fork's ``forked_from_id``, the
-copied session_meta of another session). Keying on the line of descent, not on the counts
-alone, keeps two separate sessions whose responses happened to bill alike apart.
+its own counts, ``UsageRecord.copy_key``), and by whose history the file copies: a record of
+one session is a copy of a record of another only where its file copies that session's history
+above it (``UsageRecord.history``: a fork's parent, a session whose session_meta was copied
+above it, and theirs in turn), and was logged no earlier. Two forks of one parent both go on
+from the parent's running total, so their first own responses have the same key when they
+billed alike: neither copies the other, so both count. Two separate sessions whose responses
+happened to bill alike stay apart the same way.
+
+Where the session both copy is not among the files read, their copies of its responses are
+known only by each other: the same key after that session's copied history in both is taken
+for one response of it, counted once (its own file, read too, tells a copy from a response of
+their own that billed alike).
 """
 
 from __future__ import annotations
@@ -37,11 +45,11 @@ def session_copies(records: Sequence[UsageRecord], files: Mapping[str, LogState]
     earliest logged (the original: a copy bears the time it was made), then the one from the
     file with the fewest sessions copied into it (the parent's, where the times are the
     same)."""
-    lineage = _Lineage()
+    named = {file.session for file in files.values() if file.session is not None}
+    above: dict[str, set[str]] = {}  # a session -> the sessions its files copy
     for file in files.values():
         if file.session is not None:
-            for other in file.copied_from:
-                lineage.join(file.session, other)
+            above.setdefault(file.session, set()).update(file.copied_from)
 
     def order(index: int) -> tuple[datetime, int, str, int]:
         record = records[index]
@@ -49,20 +57,23 @@ def session_copies(records: Sequence[UsageRecord], files: Mapping[str, LogState]
         return (record.time or _LATEST, len(files[label].copied_from) if label in files
                 else 0, label, index)
 
-    kept: dict[tuple[str, str], int] = {}  # (line of descent, copy key) -> the record kept
-    copies: set[int] = set()
+    histories: dict[frozenset[str], frozenset[str]] = {}
+    by_key: dict[str, list[int]] = {}
     for index, record in enumerate(records):
-        if record.copy_key is None:
+        if record.copy_key is not None:
+            by_key.setdefault(record.copy_key, []).append(index)
+            if record.history not in histories:
+                histories[record.history] = _ancestors(record.history, above)
+    copies: set[int] = set()
+    for indices in by_key.values():
+        if len(indices) == 1:
             continue
-        descent = f"session {lineage.root(record.session)}" if record.session \
-            else f"file {record.source}"  # a log naming no session: copies within it only
-        first = kept.setdefault((descent, record.copy_key), index)
-        if first == index:
-            continue
-        if order(index) < order(first):
-            kept[descent, record.copy_key], index = index, first
-        copies.add(index)
-    named = {file.session for file in files.values() if file.session is not None}
+        earlier: list[UsageRecord] = []
+        for index in sorted(indices, key=order):
+            record = records[index]
+            if any(_one_response(record, other, histories, named) for other in earlier):
+                copies.add(index)
+            earlier.append(record)
     missing = sorted({other for file in files.values() for other in file.copied_from} - named)
     notes = []
     if missing:
@@ -75,24 +86,35 @@ def session_copies(records: Sequence[UsageRecord], files: Mapping[str, LogState]
     return copies, notes
 
 
-class _Lineage:
-    """Sessions joined by forks and resumes into lines of descent (a union-find)."""
+def _ancestors(history: frozenset[str], above: Mapping[str, set[str]]) -> frozenset[str]:
+    """The sessions a history holds, with those their own files copy, and so on up (a fork
+    of a fork names its parent, whose file copies the grandparent's history)."""
+    found, todo = set(history), list(history)
+    while todo:
+        for session in above.get(todo.pop(), ()):
+            if session not in found:
+                found.add(session)
+                todo.append(session)
+    return frozenset(found)
 
-    def __init__(self) -> None:
-        self._up: dict[str, str] = {}
 
-    def root(self, session: str) -> str:
-        path = []
-        while (up := self._up.get(session, session)) != session:
-            path.append(session)
-            session = up
-        for step in path:  # shorten the way for the next look-up
-            self._up[step] = session
-        return session
+def _one_response(record: UsageRecord, other: UsageRecord,
+                  histories: Mapping[frozenset[str], frozenset[str]], named: set[str]) -> bool:
+    """Whether two records with the same copy key are of one response: of one session (a
+    resume, a history copied again into the same file), or one a copy of the other (its file
+    copies the other's session above it), or both copies of a session no file read holds."""
+    if record.session is None or other.session is None:
+        return record.source == other.source  # a log naming no session: copies within it
+    if record.session == other.session:
+        return True
+    ours, theirs = histories[record.history], histories[other.history]
+    return (_copies(record, ours, other) or _copies(other, theirs, record)
+            or bool(ours & theirs - named))
 
-    def join(self, one: str, other: str) -> None:
-        first, second = self.root(one), self.root(other)
-        if first != second:
-            # The smaller name as the root: the same whatever order the files are read in.
-            low, high = sorted((first, second))
-            self._up[high] = low
+
+def _copies(copy: UsageRecord, history: frozenset[str], original: UsageRecord) -> bool:
+    """Whether ``copy`` can be a copy of ``original``: its file copies the original's
+    session above it, and it was logged no earlier (a parent's response after the fork, going
+    on from the same total as a fork's own, is no original of it)."""
+    return original.session in history and not (
+        copy.time is not None and original.time is not None and copy.time < original.time)
