@@ -136,6 +136,9 @@ class _DeathOfItsWorker:
 
 def test_a_failed_task_is_one_problem_and_the_rest_counts(current_table: PriceTable) -> None:
     import dask
+    import distributed  # noqa: F401 - its defaults loaded before dask.config.set below, which
+    # would otherwise, on leaving, drop the whole "distributed" key it added (and the later
+    # tests' clusters could not start)
 
     job = CountJob(current_table, (current_table.resolve("gpt-4o").model,))
     example = Path("examples/support-chat.json")
