@@ -136,6 +136,9 @@ class _DeathOfItsWorker:
 
 def test_a_failed_task_is_one_problem_and_the_rest_counts(current_table: PriceTable) -> None:
     import dask
+    import distributed  # noqa: F401 - its defaults loaded before dask.config.set below, which
+    # would otherwise, on leaving, drop the whole "distributed" key it added (and the later
+    # tests' clusters could not start)
 
     job = CountJob(current_table, (current_table.resolve("gpt-4o").model,))
     example = Path("examples/support-chat.json")
@@ -190,6 +193,87 @@ def test_a_local_cluster_starts_only_for_a_large_document(current_table: PriceTa
         pool = counter._workers
         assert isinstance(pool, cluster.DaskPool)
         assert (pool._client, pool._cluster, pool._spill) == (None, None, None)
+
+
+def _an_ended_pid() -> int:
+    """The id of a process that has run and ended (and been waited for)."""
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait(timeout=30)
+    return ended.pid
+
+
+@pytest.mark.usefixtures("tiny_batches")
+def test_a_count_removes_the_batches_left_by_a_killed_count(
+        cli: Run, inputs: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A count killed outright (SIGKILL, the out-of-memory killer) leaves its folder of batches
+    # in memory: the next count on a local cluster removes it, and only it.
+    monkeypatch.setattr(cluster, "SPILL_MEMORY", str(tmp_path))
+    running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        dead = _an_ended_pid()
+        stale = tmp_path / f"tokcost-batches-{dead}-k2_x9q0a"
+        stale.mkdir()
+        (stale / "0").write_bytes(b"a batch" * 1000)
+        kept = [
+            f"tokcost-batches-{running.pid}-abcdefgh",  # its process runs
+            "tokcost-batches-1-abcdefgh",  # another user's process (init): it runs
+            "tokcost-batches-2l4ljr33",  # no process id in its name: not known to have ended
+            f"tokcost-batches-{dead}-abc",  # not a name tokcost gives
+            f"tokcost-batches-{dead}-abcdefgh.old",
+            f"tokcost-batches-0{dead}-abcdefgh",
+            f"my-batches-{dead}-abcdefgh",
+        ]
+        for name in kept:
+            (tmp_path / name).mkdir()
+            (tmp_path / name / "0").write_text("kept")
+        # A file and a link of a stale folder's name are not folders tokcost made.
+        (tmp_path / f"tokcost-batches-{dead}-afile000").write_text("kept")
+        elsewhere = tmp_path / "elsewhere"
+        elsewhere.mkdir()
+        (elsewhere / "0").write_text("kept")
+        (tmp_path / f"tokcost-batches-{dead}-alink000").symlink_to(elsewhere)
+
+        here = local_path(cli, inputs[0], "-f", "csv")
+        there = cli("count", inputs[0], "-f", "csv", "--cluster", "local")
+        assert (there.status, there.out, there.err) == (here.status, here.out, here.err)
+        assert sorted(path.name for path in tmp_path.iterdir()) == sorted([
+            *kept, f"tokcost-batches-{dead}-afile000", f"tokcost-batches-{dead}-alink000",
+            "elsewhere"])  # the stale folder gone, and this count's own removed at its end
+        assert all((tmp_path / name / "0").read_text() == "kept" for name in kept)
+        assert (elsewhere / "0").read_text() == "kept"
+    finally:
+        running.kill()
+        running.wait(timeout=30)
+
+
+def test_a_spill_folder_is_named_with_its_process_id(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cluster, "SPILL_MEMORY", str(tmp_path))
+    spill = cluster._Spill()
+    try:
+        folder = Path(spill.folder)
+        assert folder.parent == tmp_path
+        assert cluster._SPILL_NAME.fullmatch(folder.name).group(1) == str(os.getpid())
+        # Another count's, running in this process, is not taken for a stale one.
+        assert cluster._remove_stale_spills(str(tmp_path)) == []
+        assert folder.is_dir()
+    finally:
+        spill.remove()
+    assert not folder.exists()
+
+
+def test_without_a_folder_in_memory_the_batches_go_to_the_temporary_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    monkeypatch.setattr(cluster, "SPILL_MEMORY", str(tmp_path / "no-such-folder"))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    stale = tmp_path / f"tokcost-batches-{_an_ended_pid()}-abcdefgh"
+    stale.mkdir()
+    spill = cluster._Spill()
+    spill.remove()
+    assert Path(spill.folder).parent == tmp_path
+    assert not stale.exists()
 
 
 # --- an existing cluster: a scheduler and two workers, as users start them ---------------------
@@ -399,12 +483,16 @@ def test_a_stop_ends_the_local_cluster(installed_command: str, big_input: Path, 
     process = subprocess.Popen([installed_command, "count", str(big_input), "-f", "csv",
                                 "--cluster", "local"], cwd=tmp_path, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, start_new_session=True)
+    # Its batches' folder is named with its process id (in /dev/shm, or the temporary folder).
+    parent = Path(cluster._spill_parent())
     deadline = time.monotonic() + 60
-    while len(workers := _descendants(process.pid)) < 2:
+    while len(workers := _descendants(process.pid)) < 2 or \
+            not (folders := list(parent.glob(f"tokcost-batches-{process.pid}-*"))):
         assert process.poll() is None and time.monotonic() < deadline, "no workers started"
         time.sleep(0.05)
     time.sleep(0.5)  # counting by now
     assert process.poll() is None, "the count ended before it could be stopped"
+    assert len(folders) == 1 and folders[0].is_dir()
     if to_group:
         os.killpg(process.pid, stop)
     else:
@@ -416,6 +504,7 @@ def test_a_stop_ends_the_local_cluster(installed_command: str, big_input: Path, 
     while any(_running(worker) for worker in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert [worker for worker in workers if _running(worker)] == []
+    assert not folders[0].exists()  # its batches removed with it
 
 
 def test_progress_on_a_terminal_with_a_local_cluster(

@@ -75,6 +75,12 @@ _LOCAL_CLUSTER_CONFIG = {
     "distributed.scheduler.work-stealing": False,
 }
 MISSING_EXTRA = "--cluster needs dask: pip install 'tokcost[cluster]'"
+# A local cluster's spill folder (see _Spill): the prefix, then the id of the process that
+# made it and mkdtemp's eight random characters. Only names of exactly this form are ever
+# removed as another process's leftovers.
+SPILL_PREFIX = "tokcost-batches-"
+SPILL_MEMORY = "/dev/shm"  # a folder in memory, where the system has one (Linux)
+_SPILL_NAME = re.compile(re.escape(SPILL_PREFIX) + r"([1-9][0-9]{0,8})-[a-z0-9_]{8}")
 
 
 def cluster_counter(job: CountJob, cluster: str, workers: int | None = None) -> Counter:
@@ -355,13 +361,16 @@ class _Spill:
     this process three times (client, scheduler, and the scheduler again to the worker), on
     the CPUs the workers count on, where a file is written once and read once. A file stays
     until its batch's result is in, since dask may run a task again (on another worker, when
-    the first died); the folder goes when the cluster stops."""
+    the first died); the folder goes when the cluster stops.
+
+    A process killed outright (SIGKILL, the out-of-memory killer) cannot remove its folder,
+    whose files hold memory until the machine restarts: so the folder is named with its
+    process's id, and each new one first removes those of processes that no longer run."""
 
     def __init__(self) -> None:
-        memory = "/dev/shm"
-        where = memory if os.path.isdir(memory) and os.access(memory, os.W_OK | os.X_OK) \
-            else None
-        self.folder = tempfile.mkdtemp(prefix="tokcost-batches-", dir=where)
+        parent = _spill_parent()
+        _remove_stale_spills(parent)
+        self.folder = tempfile.mkdtemp(prefix=f"{SPILL_PREFIX}{os.getpid()}-", dir=parent)
         self._names = itertools.count()
 
     def put(self, batch: Batch) -> str:
@@ -384,6 +393,56 @@ class _Spill:
 
     def remove(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _spill_parent() -> str:
+    """Where spill folders are made: /dev/shm (memory) if this user may write there, else
+    the temporary folder."""
+    memory = SPILL_MEMORY
+    if os.path.isdir(memory) and os.access(memory, os.W_OK | os.X_OK):
+        return memory
+    return tempfile.gettempdir()
+
+
+def _remove_stale_spills(parent: str) -> list[str]:
+    """Removes the spill folders in ``parent`` of this user's processes that have ended
+    (killed before they could remove them); the names of those it removed. Only names of
+    the exact form a spill folder has are considered: nothing else there is touched."""
+    removed: list[str] = []
+    if os.name != "posix":  # (on Windows os.kill(pid, 0) would end the process, not probe it)
+        return removed
+    try:
+        entries = list(os.scandir(parent))
+    except OSError:
+        return removed
+    for entry in entries:
+        found = _SPILL_NAME.fullmatch(entry.name)
+        if found is None or _alive(int(found.group(1))):
+            continue
+        try:
+            # A real folder of this user's, not a link to one: /dev/shm is shared by all.
+            if not entry.is_dir(follow_symlinks=False) or \
+                    entry.stat(follow_symlinks=False).st_uid != os.getuid():
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(entry.path, ignore_errors=True)
+        if not os.path.lexists(entry.path):
+            removed.append(entry.path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process ``pid`` may run: only one the system says does not exist has ended.
+    One of another user's (PermissionError) runs; so does a zombie, whose id is still
+    taken."""
+    try:
+        os.kill(pid, 0)  # signal 0: nothing is sent, the id is only checked
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError, or anything else: not known to have ended
+        return True
+    return True
 
 
 def dask_setup(worker: object) -> None:
