@@ -198,6 +198,67 @@ def test_project_and_simulate_from_a_cut_off_list(cli: Run, tmp_path: Path) -> N
     assert simulated.err == projected.err
 
 
+
+def raw_listed(path: Path, *records: str) -> Path:
+    """As listed, of records given as their text (that may be bad JSON)."""
+    path.write_text("[\n" + ",\n".join(f"  {record}" for record in records) + "\n]\n")
+    return path
+
+
+def test_a_stray_quote_loses_only_its_record(cli: Run, tmp_path: Path) -> None:
+    records = [json.dumps(HELLO)] * 10
+    records[2] = records[2].replace('"Hello there"', '"it"s broken"')
+    path = raw_listed(tmp_path / "quote.json", *records)
+    result = cli("count", str(path), "-m", "gpt-4o", "-f", "csv")
+    assert result.status == 1
+    assert result.out.splitlines()[1] == f"{path},sharegpt,gpt-4o,9,18,180,exact,,0.00045"
+    assert result.err == (
+        f"tokcost: error: {path}:4:64: [2]: not valid JSON: Expecting ',' delimiter\n"
+        f"tokcost: note: {path}: skipped 1 bad record\n"
+        "tokcost: note: priced with price table 2026-12-01\n")
+
+
+def test_unpaired_brackets_lose_only_their_record(cli: Run, tmp_path: Path) -> None:
+    records = [json.dumps(HELLO)] * 15
+    records[4] = '{"messages": [ bad json }'
+    path = raw_listed(tmp_path / "brackets.json", *records)
+    result = cli("count", str(path), "-m", "gpt-4o", "-f", "json", "--skip-bad-lines")
+    assert result.status == 0
+    [row] = json.loads(result.out)
+    assert (row["conversations"], row["tokens"], row["skipped"]) == (14, 280, 1)
+    assert result.err == (
+        f"tokcost: warning: skipped {path}:6:18: [4]: not valid JSON: Expecting value\n"
+        f"tokcost: note: {path}: skipped 1 bad record\n")
+
+
+def test_a_list_holding_only_its_opening_bracket(cli: Run, tmp_path: Path) -> None:
+    path = tmp_path / "open.json"
+    path.write_text("[\n")
+    result = cli("count", str(path), "-f", "csv")
+    assert (result.status, result.out) == (1, "")
+    assert result.err == (
+        f"tokcost: error: {path}:2: not valid JSON: the list is cut off before its first "
+        "record, with no closing `]` (is the copy complete?)\n")
+
+
+@pytest.mark.parametrize("text, line, problem", [
+    ("[\n  {hello}\n] x\n", 3, "more text after the list's closing `]`; a JSON file holds one "
+     "list"),
+    ("[\n  {hello},\n  {bye},\n]\n", 4, "a comma after the list's last record; remove it"),
+    ("[\n  {hello}\n  {bye}\n]\n", 3, "no `,` between records [0] and [1]; add one"),
+])
+def test_text_outside_the_records_is_the_files_problem_not_a_skipped_record(
+        cli: Run, tmp_path: Path, text: str, line: int, problem: str) -> None:
+    path = tmp_path / "outside.json"
+    path.write_text(text.replace("{hello}", json.dumps(HELLO)).replace("{bye}", json.dumps(BYE)))
+    tokens = 28 if "bye" in text else 20
+    result = cli("count", str(path), "-m", "gpt-4o", "-f", "json")
+    assert result.status == 1  # as for a bad record
+    [row] = json.loads(result.out)
+    assert (row["tokens"], row["skipped"]) == (tokens, 0)
+    assert result.err == f"tokcost: error: {path}:{line}: not valid JSON: {problem}\n"
+
+
 # --- the reader itself ---------------------------------------------------------------------------
 
 def values(text: str, size: int = 7) -> list[object]:
@@ -220,10 +281,12 @@ def test_records_read_as_json_reads_them_whatever_the_blocks(size: int) -> None:
 def test_the_places_of_bad_records() -> None:
     assert values('[{"a": 1}, {"a": tru}, {"b": 2}]') == [
         {"a": 1}, "f.json:1:18: [1]: not valid JSON: Expecting value", {"b": 2}]
-    assert values('[\n{"a": 1},\n{"a": 2}\n{"a": 3}]') == [
-        {"a": 1}, {"a": 2},
-        "f.json:4: not valid JSON: expected `,` or `]` after record [1], found '{'; the "
-        "records after it are not read"]
+    assert values('[\n{"a": 1},\n{"a": 2}\n{"a": 3}]') == [  # both read: only the comma lacks
+        {"a": 1}, {"a": 2}, "f.json:4: not valid JSON: no `,` between records [1] and [2]; add "
+        "one", {"a": 3}]
+    assert values('[{"a": 1}\nx, {"a": 2}]') == [
+        {"a": 1}, "f.json:2: not valid JSON: expected `,` or `]` after record [0], found 'x'; "
+        "the records after it are not read"]
     assert values('[{"a": 1},]') == [
         {"a": 1}, "f.json:1: not valid JSON: a comma after the list's last record; remove it"]
     assert values('[{"a": 1}] [') == [
@@ -236,6 +299,20 @@ def test_the_places_of_bad_records() -> None:
         12, "f.json:1: not valid JSON: the list is cut off after record [0], with no closing "
         "`]` (is the copy complete?)"]
     assert values("[ ]") == []
+
+
+def test_a_bad_record_whose_end_cannot_be_told() -> None:
+    # The first record of a one-line list, broken by a stray quote: no record before it to
+    # resemble, and its brackets miscounted; the rest is not guessed at.
+    assert values('[{"a": "x"s y", "b": 1}, {"a": 2}]') == [
+        "f.json:1:11: [0]: not valid JSON: Expecting ',' delimiter; the records after it "
+        "could not be told apart, so they are not read"]
+    # After a good record, one that looks like it is the next record.
+    assert values('[{"a": 1}, {"a": "x"s y", "b": 1}, {"a": 2}]', 3) == [
+        {"a": 1}, "f.json:1:21: [1]: not valid JSON: Expecting ',' delimiter", {"a": 2}]
+    # A bad last record is the last: the list's end is found, no records lost.
+    assert values('[{"a": 1}, {"a": tru}]') == [
+        {"a": 1}, "f.json:1:18: [1]: not valid JSON: Expecting value"]
 
 
 def test_records_come_as_they_are_read() -> None:

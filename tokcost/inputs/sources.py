@@ -511,6 +511,14 @@ def _record_batches(records: Iterator[Record], label: str, fmt: str | None, read
     conversations: list[Conversation] = []
     problems: list[str] = []
     for record in records:
+        if record.of_list:  # the list's own problem: said once, not a skipped record
+            yield Batch(label, "conversations", None, conversations=conversations,
+                        first=number, size=read[0] - done, problems=problems,
+                        damage=str(record.value))
+            number += len(conversations)
+            done = read[0]
+            conversations, problems = [], []
+            continue
         if isinstance(record.value, InputFileError):
             problems.append(str(record.value))
         else:
