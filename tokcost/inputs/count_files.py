@@ -33,6 +33,7 @@ from tokcost.errors import (
 )
 from tokcost.formats.conversations import Conversation, parse_conversations, to_anthropic_request
 from tokcost.formats.embeddings import Texts, texts_of
+from tokcost.formats.plain_requests import PlainReader, PlainRequest
 from tokcost.formats.shape import ConversationError, has_media, image_count
 from tokcost.inputs.sources import (
     Batch,
@@ -213,7 +214,14 @@ def count_batch(batch: Batch, job: CountJob) -> BatchResult:
                 result.notes.append(_exact_cannot_count_text(model))
         return result
     if batch.kind == "lines":
-        for number, line in batch.lines():
+        plain = _plain_reader(job, batch.fmt)
+        for number, offset, raw in batch.raw_lines():
+            if plain is not None:
+                request = plain.read(raw)
+                if request is not None and _count_plain(request, (batch.label, ":", number),
+                                                        job, result):
+                    continue
+            line = batch.decoded(number, offset, raw)
             try:
                 if isinstance(line, InputFileError):
                     raise line
@@ -242,6 +250,59 @@ def count_batch(batch: Batch, job: CountJob) -> BatchResult:
         _count_conversation(conversation, (batch.label, ": conversation ", batch.first + offset),
                             job, result)
     return result
+
+
+def _plain_reader(job: CountJob, fmt: str | None) -> PlainReader | None:
+    """What reads a batch's plain requests from their bytes, when the job may count them so:
+    not for --exact (the API counts), --per-message (its rows need the texts) or embedding
+    models, nor for a format forced to one that is not OpenAI's."""
+    if job.exact or job.per_message or job.refuses_some or fmt not in (None, "openai", "batch"):
+        return None
+    return PlainReader(fmt)
+
+
+def _count_plain(request: PlainRequest, place: tuple[str, str, int], job: CountJob,
+                 result: BatchResult) -> bool:
+    """Count a plain request, as _count_conversation would count its conversation, and say
+    so; False (with nothing counted) when it must be read the general way: a model named is
+    counted by a weighted rule, or is unknown, or a message is not plain after all."""
+    found = None
+    if job.models:
+        models = job.models
+    else:
+        try:
+            found = job.table.resolve(request.model or DEFAULT_MODEL)
+        except UnknownModelError:
+            return False  # the general way reports it, with its place
+        if found.model.mode == "embedding":
+            return False
+        models = (found.model,)
+    alike: dict[tuple[object, ...], tuple[ModelCounter, TokenCount]] = {}  # as _Alike does
+    counts = []
+    for model in models:
+        counter = _counter(model)
+        if not counter.counts_plain:
+            return False
+        earlier = alike.get(counter.counts_text_like)
+        if earlier is not None:
+            count = counter.relabelled(earlier[1], earlier[0])
+        else:
+            counted = counter.plain_request(request)
+            if counted is None:
+                return False
+            count = counted
+            alike[counter.counts_text_like] = (counter, counted)
+        counts.append(count)
+    if found is not None and found.note:
+        result.notes.append(found.note)
+    index = result.conversations
+    result.conversations += 1
+    messages = len(request.messages)
+    for model, count in zip(models, counts, strict=True):
+        result.counted.append(Counted(index, model.id, count.tokens, messages,
+                                      count.accuracy == "estimate", count.error_p90_pct))
+        result.notes.extend(count.notes)
+    return True
 
 
 def _parse_line(number: int, line: str, label: str, fmt: str | None
