@@ -16,7 +16,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, cast
 
 from tokcost.counting.features import (
     FEATURE_WORDS,
@@ -32,9 +32,11 @@ from tokcost.counting.memo import raw_memo, token_counter
 from tokcost.counting.rules import PLATFORM_WORDS, Rule, other_platforms, rule_for
 from tokcost.counting.tokenizers import text_counter
 from tokcost.formats.conversations import Conversation
-from tokcost.formats.plain_requests import PlainRequest, plain_message, plain_tools
 from tokcost.output import cells, cut_to_cells
 from tokcost.pricing.schema import ModelPrice
+
+if TYPE_CHECKING:  # read when a JSON Lines file is: msgspec is not needed before
+    from tokcost.formats.plain_requests import PlainRequest
 
 Accuracy = Literal["exact", "estimate"]
 
@@ -299,6 +301,8 @@ class ModelCounter:
         return self._framed(cast("list[int]", raws), tools, notes)
 
     def _plain_message(self, raw: Any) -> int | None:
+        from tokcost.formats.plain_requests import plain_message
+
         plain = plain_message(raw)
         if plain is None:
             return None
@@ -306,6 +310,8 @@ class ModelCounter:
         return TOKENS_PER_MESSAGE + self._role(role) + self._encode(content)
 
     def _plain_tools(self, raw: Any) -> int | None:
+        from tokcost.formats.plain_requests import plain_tools
+
         tools = plain_tools(raw)
         if tools is None:
             return None

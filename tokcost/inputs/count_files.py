@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tokcost.counting.counter import (
     Accuracy,
@@ -33,7 +33,6 @@ from tokcost.errors import (
 )
 from tokcost.formats.conversations import Conversation, parse_conversations, to_anthropic_request
 from tokcost.formats.embeddings import Texts, texts_of
-from tokcost.formats.plain_requests import PlainReader, PlainRequest
 from tokcost.formats.shape import ConversationError, has_media, image_count
 from tokcost.inputs.sources import (
     Batch,
@@ -46,6 +45,9 @@ from tokcost.output import ACCURACY_COLUMNS, Column, band_joined, for_people
 from tokcost.pricing.costing import TokenUsage, cost_of, price_steps
 from tokcost.pricing.schema import STANDARD, ModelPrice
 from tokcost.pricing.table import PriceTable, load_price_table
+
+if TYPE_CHECKING:
+    from tokcost.formats.plain_requests import PlainReader, PlainRequest
 
 DEFAULT_MODEL = "gpt-4o"
 # Below this a document is counted here: starting workers would cost more than it saves.
@@ -258,6 +260,8 @@ def _plain_reader(job: CountJob, fmt: str | None) -> PlainReader | None:
     models, nor for a format forced to one that is not OpenAI's."""
     if job.exact or job.per_message or job.refuses_some or fmt not in (None, "openai", "batch"):
         return None
+    from tokcost.formats.plain_requests import PlainReader  # (msgspec: for JSON Lines only)
+
     return PlainReader(fmt)
 
 
