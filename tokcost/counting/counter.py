@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, cast
@@ -47,6 +47,8 @@ REPLY_PRIMING = 3  # <|start|>assistant<|message|>
 # its name and arguments plus this many tokens, and marked as an estimate.
 TOKENS_PER_TOOL_CALL = 3
 PREVIEW_CELLS = 40
+# plain_requests.plain_message, once the first plain request is counted.
+_plain_message_of: Callable[[Any], tuple[str, str] | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -278,6 +280,11 @@ class ModelCounter:
         detail), its messages and tools counted from their bytes; None when one is not plain
         after all: count the conversation instead. Only for a counter that ``counts_plain``."""
         assert self._weights is None
+        global _plain_message_of
+        if _plain_message_of is None:  # msgspec, imported once JSON Lines are read
+            from tokcost.formats.plain_requests import plain_message
+
+            _plain_message_of = plain_message
         memo = self._raw_messages
         raws: list[int | None] | None
         if memo is not None:
@@ -301,9 +308,8 @@ class ModelCounter:
         return self._framed(cast("list[int]", raws), tools, notes)
 
     def _plain_message(self, raw: Any) -> int | None:
-        from tokcost.formats.plain_requests import plain_message
-
-        plain = plain_message(raw)
+        assert _plain_message_of is not None  # (set by plain_request, the one caller)
+        plain = _plain_message_of(raw)
         if plain is None:
             return None
         role, content = plain

@@ -217,11 +217,14 @@ def count_batch(batch: Batch, job: CountJob) -> BatchResult:
         return result
     if batch.kind == "lines":
         plain = _plain_reader(job, batch.fmt)
+        # The batch's counters, by their model's id: _counter reads the environment, which
+        # costs as much as counting a short request.
+        counters: dict[int, ModelCounter] = {}
         for number, offset, raw in batch.raw_lines():
             if plain is not None:
                 request = plain.read(raw)
                 if request is not None and _count_plain(request, (batch.label, ":", number),
-                                                        job, result):
+                                                        job, result, counters):
                     continue
             line = batch.decoded(number, offset, raw)
             try:
@@ -266,7 +269,7 @@ def _plain_reader(job: CountJob, fmt: str | None) -> PlainReader | None:
 
 
 def _count_plain(request: PlainRequest, place: tuple[str, str, int], job: CountJob,
-                 result: BatchResult) -> bool:
+                 result: BatchResult, counters: dict[int, ModelCounter]) -> bool:
     """Count a plain request, as _count_conversation would count its conversation, and say
     so; False (with nothing counted) when it must be read the general way: a model named is
     counted by a weighted rule, or is unknown, or a message is not plain after all."""
@@ -284,7 +287,9 @@ def _count_plain(request: PlainRequest, place: tuple[str, str, int], job: CountJ
     alike: dict[tuple[object, ...], tuple[ModelCounter, TokenCount]] = {}  # as _Alike does
     counts = []
     for model in models:
-        counter = _counter(model)
+        counter = counters.get(id(model))
+        if counter is None:
+            counter = counters[id(model)] = _counter(model)
         if not counter.counts_plain:
             return False
         earlier = alike.get(counter.counts_text_like)
@@ -750,6 +755,9 @@ def _over_limit_warning(label: str, model: ModelPrice, count: FileCount) -> str:
             "first (its tokens are in the count)")
 
 
+_EXACT = CountAccuracy()
+
+
 class _Tally:
     """Sums one document's counts for one model, and prices them."""
 
@@ -773,9 +781,10 @@ class _Tally:
         result.tokens += counted.tokens
         # A file's band is its conversations' (one rule, so one band), unless one of them
         # holds what no measurement covered: then the file's error is not known either.
-        own = CountAccuracy().plus("estimate" if counted.estimate else "exact",
-                                   counted.error_p90_pct)
-        self.accuracy = self.accuracy.plus(*own)
+        own = (CountAccuracy("estimate", counted.error_p90_pct) if counted.estimate
+               else _EXACT)
+        if counted.estimate:  # (an exact count leaves the file's as it is)
+            self.accuracy = self.accuracy.plus(*own)
         result.accuracy, result.error_p90_pct = self.accuracy
         if counted.text_item:  # a text that is a request of its own
             result.texts += 1
