@@ -292,6 +292,12 @@ def _count_plain(request: PlainRequest, place: tuple[str, str, int], job: CountJ
             counter = counters[id(model)] = _counter(model)
         if not counter.counts_plain:
             return False
+        if len(models) == 1:  # (the key of counts alike costs a few microseconds to hash)
+            counted = counter.plain_request(request)
+            if counted is None:
+                return False
+            counts.append(counted)
+            break
         earlier = alike.get(counter.counts_text_like)
         if earlier is not None:
             count = counter.relabelled(earlier[1], earlier[0])
