@@ -123,14 +123,14 @@ def test_a_local_cluster_applies_the_calibration(cli: Run, inputs: list[str],
 
 class _DeathOfItsWorker:
     """Makes a batch kill the worker process that counts it, as the out-of-memory killer
-    would: its ``lines`` (what count_batch reads a lines batch through) is os._exit, bound in
-    the instance, so that it travels with the batch and runs only where the batch is
+    would: its ``raw_lines`` (what count_batch reads a lines batch through) is os._exit,
+    bound in the instance, so that it travels with the batch and runs only where the batch is
     counted."""
 
     @staticmethod
     def batch() -> Batch:
         batch = Batch("dies.jsonl", "lines", None, data=b"{}\n{}\n", first=3, offset=40, size=6)
-        batch.lines = functools.partial(os._exit, 1)  # type: ignore[method-assign]
+        batch.raw_lines = functools.partial(os._exit, 1)  # type: ignore[method-assign]
         return batch
 
 

@@ -529,6 +529,19 @@ def test_input_cost_prices_each_conversation_at_its_own_tier(tmp_path: Path) -> 
     assert counted.input_cost_usd == Decimal("0.51924125")
 
 
+def test_requests_at_the_same_rates_are_priced_together_as_each_alone(tmp_path: Path) -> None:
+    # The same two prompts as above, interleaved: three at $1.25 a million, two at $2.50.
+    small = {"messages": [{"role": "user", "content": "What is the capital of the moon?"}]}
+    large = {"messages": [{"role": "user", "content": "hello " * 210_000}]}
+    path = tmp_path / "five.jsonl"
+    path.write_text("".join(f"{json.dumps(line)}\n" for line in (small, large, small, small,
+                                                                  large)))
+    (counted,) = tokcost.count_file(path, ["gemini-2.5-pro"]).counts
+    assert counted.tokens == 3 * 9 + 2 * 207_692
+    assert counted.input_cost_usd == 3 * Decimal("0.00001125") + 2 * Decimal("0.51923")
+    assert counted.input_cost_usd == Decimal("1.03849375")
+
+
 def test_a_bad_record_in_a_json_list_loses_only_itself(cli: Run) -> None:
     # The ShareGPT V3 release has records with empty `conversations`; the good ones count.
     path = str(COUNT / "sharegpt_with_an_empty_record.json")

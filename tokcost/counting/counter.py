@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, cast
 
 from tokcost.counting.features import (
     FEATURE_WORDS,
@@ -28,12 +28,15 @@ from tokcost.counting.features import (
     total_features,
     weigh,
 )
-from tokcost.counting.memo import token_counter
+from tokcost.counting.memo import raw_memo, token_counter
 from tokcost.counting.rules import PLATFORM_WORDS, Rule, other_platforms, rule_for
 from tokcost.counting.tokenizers import text_counter
 from tokcost.formats.conversations import Conversation
 from tokcost.output import cells, cut_to_cells
 from tokcost.pricing.schema import ModelPrice
+
+if TYPE_CHECKING:  # read when a JSON Lines file is: msgspec is not needed before
+    from tokcost.formats.plain_requests import PlainRequest
 
 Accuracy = Literal["exact", "estimate"]
 
@@ -44,6 +47,8 @@ REPLY_PRIMING = 3  # <|start|>assistant<|message|>
 # its name and arguments plus this many tokens, and marked as an estimate.
 TOKENS_PER_TOOL_CALL = 3
 PREVIEW_CELLS = 40
+# plain_requests.plain_message, once the first plain request is counted.
+_plain_message_of: Callable[[Any], tuple[str, str] | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -154,7 +159,11 @@ class ModelCounter:
         # encoding's memo of what has been counted (memo.py), then the encoder that
         # tokenizers.text_counter chooses. Text that looks like a special token is ordinary.
         encoding = model.tokenizer.encoding
-        self._tokens = token_counter(encoding, text_counter(encoding))
+        self._encode = text_counter(encoding)
+        self._tokens = token_counter(encoding, self._encode)
+        # Plain requests read from their bytes (plain_request) are known by those bytes.
+        self._raw_messages = raw_memo(encoding, "messages")
+        self._raw_tools = raw_memo(encoding, "tools")
         self.factor = model.tokenizer.factor
         self._role_tokens: dict[str, int] = {}
         self.base_notes: tuple[str, ...] = ()  # for conversations
@@ -248,16 +257,9 @@ class ModelCounter:
         tools = conversation.tools
         if not detail:  # the hot path of large files: no per-message records
             raw_message = self._raw_message
-            if self.factor == 1:
-                total = sum(raw_message(m, notes) for m in messages) + REPLY_PRIMING
-            else:
-                total = sum(self._scaled(raw_message(m, notes)) for m in messages)
-                total += self._scaled(REPLY_PRIMING)
-            if tools:
-                total += self._scaled(self._tool_definitions(tools, notes))
-            if not notes and not self.base_notes:
-                return TokenCount(self.model.id, total, "exact")
-            return self._result(total, notes)
+            raws = [raw_message(m, notes) for m in messages]
+            return self._framed(raws, self._tool_definitions(tools, notes) if tools else 0,
+                                notes)
         rows = [self._message(index, message, notes)
                 for index, message in enumerate(messages, start=1)]
         if tools:
@@ -266,6 +268,73 @@ class ModelCounter:
                 self._tool_definitions(tools, notes)), preview(names)))
         rows.append(MessageTokens(None, "(reply priming)", self._scaled(REPLY_PRIMING), ""))
         return self._result(sum(row.tokens for row in rows), notes, rows)
+
+    @property
+    def counts_plain(self) -> bool:
+        """Whether this counter counts plain requests from their bytes (``plain_request``):
+        OpenAI's framing does; a weighted rule needs the whole conversation."""
+        return self._weights is None
+
+    def plain_request(self, request: PlainRequest) -> TokenCount | None:
+        """The prompt tokens of a plain request (as ``conversation`` gives them without
+        detail), its messages and tools counted from their bytes; None when one is not plain
+        after all: count the conversation instead. Only for a counter that ``counts_plain``."""
+        assert self._weights is None
+        global _plain_message_of
+        if _plain_message_of is None:  # msgspec, imported once JSON Lines are read
+            from tokcost.formats.plain_requests import plain_message
+
+            _plain_message_of = plain_message
+        memo = self._raw_messages
+        raws: list[int | None] | None
+        if memo is not None:
+            raws = cast("list[int | None] | None",
+                        memo.counts(request.messages, self._plain_message))
+        else:
+            raws = [self._plain_message(raw) for raw in request.messages]
+        if raws is None or None in raws:
+            return None
+        tools = 0
+        if request.tools:
+            tools_memo = self._raw_tools
+            found = (tools_memo.counts([request.tools], self._plain_tools) if tools_memo
+                     else [self._plain_tools(request.tools)])
+            if found is None or found[0] is None:
+                return None
+            tools = found[0]
+        notes: list[str] = []
+        if tools:  # (an empty list has none, and no tokens)
+            self._tool_note(notes)
+        return self._framed(cast("list[int]", raws), tools, notes)
+
+    def _plain_message(self, raw: Any) -> int | None:
+        assert _plain_message_of is not None  # (set by plain_request, the one caller)
+        plain = _plain_message_of(raw)
+        if plain is None:
+            return None
+        role, content = plain
+        return TOKENS_PER_MESSAGE + self._role(role) + self._encode(content)
+
+    def _plain_tools(self, raw: Any) -> int | None:
+        from tokcost.formats.plain_requests import plain_tools
+
+        tools = plain_tools(raw)
+        if tools is None:
+            return None
+        return self._tool_tokens(tools) if tools else 0
+
+    def _framed(self, raws: Sequence[int], tools: int, notes: list[str]) -> TokenCount:
+        """A request's count from its messages' raw tokens and its tool definitions' (0:
+        none), with the reply priming: OpenAI's framing, scaled by an estimate factor."""
+        if self.factor == 1:
+            total = sum(raws) + REPLY_PRIMING
+        else:
+            total = sum(self._scaled(raw) for raw in raws) + self._scaled(REPLY_PRIMING)
+        if tools:
+            total += self._scaled(tools)
+        if not notes and not self.base_notes:
+            return TokenCount(self.model.id, total, "exact")
+        return self._result(total, notes)
 
     def message_tokens(self, message: Mapping[str, Any]) -> int:
         """One message's tokens as it sits in a prompt: content plus framing."""
@@ -484,10 +553,17 @@ class ModelCounter:
 
     def _tool_definitions(self, tools: Sequence[Mapping[str, Any]], notes: list[str]) -> int:
         """Tool definitions, counted as the cookbook's num_tokens_for_tools does."""
-        framing = TOOL_FRAMING.get(self.model.tokenizer.encoding, TOOL_FRAMING["o200k_base"])
+        self._tool_note(notes)
+        return self._tool_tokens(tools)
+
+    def _tool_note(self, notes: list[str]) -> None:
         if self.model.id not in TOOL_FRAMING_MEASURED_ON:
             notes.append(f"{self.model.id}: tool definitions counted with the framing OpenAI "
                          "measured on gpt-4o and gpt-4 (an estimate for other models)")
+
+    def _tool_tokens(self, tools: Sequence[Mapping[str, Any]]) -> int:
+        """The tokens of tool definitions, which depend on the encoding alone."""
+        framing = TOOL_FRAMING.get(self.model.tokenizer.encoding, TOOL_FRAMING["o200k_base"])
         total = 0
         for tool in tools:
             function = tool["function"]

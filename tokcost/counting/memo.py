@@ -27,7 +27,8 @@ from __future__ import annotations
 import os
 import sys
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any
 
 MEMO_ENV_VAR = "TOKCOST_MEMO"
 
@@ -54,14 +55,24 @@ MIN_CHARS = 32
 # without the memo.
 MAX_BYTES = 32 << 20
 
+# A plain message's JSON bytes hold about 30 bytes of framing (`{"role": "user", "content": ""}`)
+# beyond its text: below this its text is below MIN_CHARS, and encoding it costs less than an
+# entry's hash and upkeep.
+MIN_RAW_BYTES = MIN_CHARS + 32
+
 # An OrderedDict entry beyond its string: ~123 bytes measured with tracemalloc over 200,000
 # entries (hash table, linked-list node, the count's int), rounded up.
 ENTRY_BYTES = 128
 
 Count = Callable[[str], int]  # a text -> its tokens, as the encoding counts them
 
+# A message's or a tool list's JSON bytes (msgspec's Raw) -> its tokens, or None when it is
+# not plain (formats/plain_requests.py): then the request is counted the general way.
+RawCount = Callable[[Any], "int | None"]
+
 _enabled: bool | None = None  # None: not yet read from the environment
 _memos: dict[str, CountMemo] = {}
+_raw_memos: dict[tuple[str, str], RawMemo] = {}
 
 
 class CountMemo:
@@ -73,7 +84,7 @@ class CountMemo:
         self.max_bytes = max_bytes
         self.min_chars = min_chars
         self.bytes = 0  # what the entries hold, as this memo reckons it
-        self._counts: OrderedDict[str, int] = OrderedDict()
+        self._counts: OrderedDict[Hashable, int] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._counts)
@@ -85,7 +96,7 @@ class CountMemo:
         """The number of tokens ``count`` gives ``text``, from the memo when it has it."""
         if len(text) < self.min_chars:
             return self._count(text)
-        counts = self._counts
+        counts = self._counts  # (get's work, inline: this runs for every text counted)
         tokens = counts.get(text)
         if tokens is not None:
             try:
@@ -94,10 +105,23 @@ class CountMemo:
                 pass
             return tokens
         tokens = self._count(text)
-        self._store(text, tokens)
+        self.put(text, tokens)
         return tokens
 
-    def _store(self, text: str, tokens: int) -> None:
+    def get(self, text: Hashable) -> int | None:
+        """The count stored for ``text``, if it is stored (it is then the most recently
+        used)."""
+        counts = self._counts
+        tokens = counts.get(text)
+        if tokens is not None:
+            try:
+                counts.move_to_end(text)
+            except KeyError:  # another thread evicted it in between
+                pass
+        return tokens
+
+    def put(self, text: Hashable, tokens: int) -> None:
+        """Store a count, the least recently used going out if the memo is full."""
         size = sys.getsizeof(text) + ENTRY_BYTES
         if size > self.max_bytes:
             return
@@ -126,6 +150,52 @@ class CountMemo:
         self.bytes = 0
 
 
+class RawMemo:
+    """Counts of JSON values (the messages of plain requests, or their tool lists) by their
+    bytes, one memo per encoding, kind and process, with the sequence of the request before.
+
+    A request log re-sends the history before each turn, a Batch file the system prompt in
+    each line: a message is most often the one at the same place in the request before, which
+    two equal byte strings show with one ``memcmp``, cheaper than hashing them. Others are
+    looked up by their bytes in a :class:`CountMemo` (bounded as it is; values shorter than
+    ``MIN_RAW_BYTES`` are counted each time). Whatever gives the count, it is the one the
+    counting function gave those very bytes: the bytes decide the message, and the message its
+    count.
+    """
+
+    def __init__(self, max_bytes: int = MAX_BYTES, min_bytes: int = MIN_RAW_BYTES) -> None:
+        self.memo = CountMemo(_never, max_bytes, min_bytes)
+        self.min_bytes = min_bytes
+        self._last: tuple[Sequence[Any], list[int]] = ((), [])
+
+    def counts(self, raws: Sequence[Any], count: RawCount) -> list[int] | None:
+        """Each value's count, from the request before, the memo or ``count``; None as soon
+        as ``count`` says a value is not plain."""
+        last, last_counts = self._last
+        known = len(last)
+        memo = self.memo
+        counts = []
+        for at, raw in enumerate(raws):
+            if at < known and raw == last[at]:
+                counts.append(last_counts[at])
+                continue
+            key = bytes(raw) if len(raw) >= self.min_bytes else None
+            tokens = memo.get(key) if key is not None else None
+            if tokens is None:
+                tokens = count(raw)
+                if tokens is None:
+                    return None
+                if key is not None:
+                    memo.put(key, tokens)
+            counts.append(tokens)
+        self._last = (raws, counts)
+        return counts
+
+
+def _never(text: str) -> int:
+    raise AssertionError("a RawMemo is asked through RawMemo.counts")
+
+
 def enabled() -> bool:
     """Whether counting goes through the memo: ``TOKCOST_MEMO`` (read once), unless
     :func:`set_enabled` said otherwise."""
@@ -142,6 +212,7 @@ def set_enabled(on: bool | None) -> None:
     global _enabled
     _enabled = on
     _memos.clear()
+    _raw_memos.clear()
 
 
 def token_counter(encoding: str, count: Count) -> Count:
@@ -153,6 +224,17 @@ def token_counter(encoding: str, count: Count) -> Count:
     if memo is None:
         memo = _memos.setdefault(encoding, CountMemo(count))
     return memo.count
+
+
+def raw_memo(encoding: str, kind: str) -> RawMemo | None:
+    """The memo of plain requests' JSON values of this kind ("messages", "tools") in this
+    encoding in this process; None with the memo off."""
+    if not enabled():
+        return None
+    found = _raw_memos.get((encoding, kind))
+    if found is None:
+        found = _raw_memos.setdefault((encoding, kind), RawMemo())
+    return found
 
 
 def memo_for(encoding: str) -> CountMemo | None:

@@ -18,8 +18,9 @@ from tokcost.formats.shape import at as _at
 from tokcost.formats.shape import kind as _kind
 from tokcost.formats.shape import require as _require
 
-__all__ = ["CONVERSATION_FORMATS", "Conversation", "ConversationError", "detect_format",
-           "parse_conversations", "to_anthropic_request"]
+__all__ = ["CONVERSATION_FORMATS", "OPENAI_ROLES", "Conversation", "ConversationError",
+           "anthropic_tools", "detect_format", "parse_conversations", "parse_openai_tools",
+           "to_anthropic_request"]
 
 CONVERSATION_FORMATS = ("openai", "anthropic", "sharegpt", "gemini", "batch")
 OPENAI_ROLES = ("system", "developer", "user", "assistant", "tool", "function")
@@ -79,12 +80,7 @@ def _looks_anthropic(request: Mapping[str, Any]) -> bool:
     if isinstance(choice, dict) and choice.get("type") in ("auto", "none", "any", "tool"):
         return True  # OpenAI's object form is {"type": "function", ...}
     tools = request.get("tools")
-    # Anthropic's custom tools have an input_schema, its server tools (web_search_20250305,
-    # mcp_toolset...) a type of their own; OpenAI's all have a `function`.
-    if isinstance(tools, list) and any(
-            isinstance(tool, dict) and ("input_schema" in tool or "function" not in tool
-                                        and tool.get("type") not in (None, "function"))
-            for tool in tools):
+    if isinstance(tools, list) and anthropic_tools(tools):
         return True
     messages = request.get("messages")
     for message in messages if isinstance(messages, list) else []:
@@ -97,6 +93,15 @@ def _looks_anthropic(request: Mapping[str, Any]) -> bool:
                     isinstance(kind, str) and kind.endswith(("_tool_use", "_tool_result"))):
                 return True  # (server tools: server_tool_use, web_search_tool_result...)
     return False
+
+
+def anthropic_tools(tools: list[Any]) -> bool:
+    """Whether a request's tool list is Anthropic's: its custom tools have an input_schema, its
+    server tools (web_search_20250305, mcp_toolset...) a type of their own; OpenAI's all have
+    a `function`."""
+    return any(isinstance(tool, dict) and ("input_schema" in tool or "function" not in tool
+                                           and tool.get("type") not in (None, "function"))
+               for tool in tools)
 
 
 def parse_conversations(value: Any, fmt: str | None = None, where: str = "") -> list[Conversation]:
@@ -141,7 +146,7 @@ def parse_openai(value: Any, where: str = "") -> Conversation:
     if isinstance(value, dict):
         messages = value.get("messages")
         model = _optional_text(value, "model", where)
-        tools = _openai_tools(value, where)
+        tools = parse_openai_tools(value, where)
         messages_at = _at(where, "messages")
     else:
         messages, messages_at = value, where
@@ -204,7 +209,8 @@ def _listed(request: Mapping[str, Any], key: str, where: str) -> list[Any]:
     return list(_require(value, list, _at(where, key), f"`{key}` must be a list"))
 
 
-def _openai_tools(request: Mapping[str, Any], where: str) -> list[dict[str, Any]]:
+def parse_openai_tools(request: Mapping[str, Any], where: str) -> list[dict[str, Any]]:
+    """A request's `tools` (and legacy `functions`), checked, in OpenAI's shape."""
     tools = []
     for index, tool in enumerate(_listed(request, "tools", where)):
         at = _at(_at(where, "tools"), index)

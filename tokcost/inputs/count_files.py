@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tokcost.counting.counter import (
     Accuracy,
@@ -43,10 +43,13 @@ from tokcost.inputs.sources import (
     source_of,
 )
 from tokcost.output import ACCURACY_COLUMNS, Column, band_joined, for_people
-from tokcost.pricing.costing import TokenUsage, cost_of
+from tokcost.pricing.costing import TokenUsage, cost_of, price_steps
 from tokcost.pricing.schema import STANDARD, ModelPrice
 from tokcost.pricing.table import PriceTable, load_price_table
 from tokcost.wording import number_of
+
+if TYPE_CHECKING:
+    from tokcost.formats.plain_requests import PlainReader, PlainRequest
 
 DEFAULT_MODEL = "gpt-4o"
 # Below this a document is counted here: starting workers would cost more than it saves.
@@ -222,7 +225,17 @@ def count_batch(batch: Batch, job: CountJob) -> BatchResult:
                 result.notes.append(_exact_cannot_count_text(model))
         return result
     if batch.kind == "lines":
-        for number, line in batch.lines():
+        plain = _plain_reader(job, batch.fmt)
+        # The batch's counters, by their model's id: _counter reads the environment, which
+        # costs as much as counting a short request.
+        counters: dict[int, ModelCounter] = {}
+        for number, offset, raw in batch.raw_lines():
+            if plain is not None:
+                request = plain.read(raw)
+                if request is not None and _count_plain(request, (batch.label, ":", number),
+                                                        job, result, counters):
+                    continue
+            line = batch.decoded(number, offset, raw)
             try:
                 if isinstance(line, InputFileError):
                     raise line
@@ -251,6 +264,69 @@ def count_batch(batch: Batch, job: CountJob) -> BatchResult:
         _count_conversation(conversation, (batch.label, ": conversation ", batch.first + offset),
                             job, result)
     return result
+
+
+def _plain_reader(job: CountJob, fmt: str | None) -> PlainReader | None:
+    """What reads a batch's plain requests from their bytes, when the job may count them so:
+    not for --exact (the API counts), --per-message (its rows need the texts) or embedding
+    models, nor for a format forced to one that is not OpenAI's."""
+    if job.exact or job.per_message or job.refuses_some or fmt not in (None, "openai", "batch"):
+        return None
+    from tokcost.formats.plain_requests import PlainReader  # (msgspec: for JSON Lines only)
+
+    return PlainReader(fmt)
+
+
+def _count_plain(request: PlainRequest, place: tuple[str, str, int], job: CountJob,
+                 result: BatchResult, counters: dict[int, ModelCounter]) -> bool:
+    """Count a plain request, as _count_conversation would count its conversation, and say
+    so; False (with nothing counted) when it must be read the general way: a model named is
+    counted by a weighted rule, or is unknown, or a message is not plain after all."""
+    found = None
+    if job.models:
+        models = job.models
+    else:
+        try:
+            found = job.table.resolve(request.model or DEFAULT_MODEL)
+        except UnknownModelError:
+            return False  # the general way reports it, with its place
+        if found.model.mode == "embedding":
+            return False
+        models = (found.model,)
+    alike: dict[tuple[object, ...], tuple[ModelCounter, TokenCount]] = {}  # as _Alike does
+    counts = []
+    for model in models:
+        counter = counters.get(id(model))
+        if counter is None:
+            counter = counters[id(model)] = _counter(model)
+        if not counter.counts_plain:
+            return False
+        if len(models) == 1:  # (the key of counts alike costs a few microseconds to hash)
+            counted = counter.plain_request(request)
+            if counted is None:
+                return False
+            counts.append(counted)
+            break
+        earlier = alike.get(counter.counts_text_like)
+        if earlier is not None:
+            count = counter.relabelled(earlier[1], earlier[0])
+        else:
+            counted = counter.plain_request(request)
+            if counted is None:
+                return False
+            count = counted
+            alike[counter.counts_text_like] = (counter, counted)
+        counts.append(count)
+    if found is not None and found.note:
+        result.notes.append(found.note)
+    index = result.conversations
+    result.conversations += 1
+    messages = len(request.messages)
+    for model, count in zip(models, counts, strict=True):
+        result.counted.append(Counted(index, model.id, count.tokens, messages,
+                                      count.accuracy == "estimate", count.error_p90_pct))
+        result.notes.extend(count.notes)
+    return True
 
 
 def _parse_line(number: int, line: str, label: str, fmt: str | None
@@ -700,6 +776,9 @@ def _over_limit_warning(label: str, model: ModelPrice, count: FileCount) -> str:
             "first (its tokens are in the count)")
 
 
+_EXACT = CountAccuracy()
+
+
 class _Tally:
     """Sums one document's counts for one model, and prices them."""
 
@@ -714,15 +793,19 @@ class _Tally:
         self.text_tokens: int | None = None
         self.text_preview = ""
         self.accuracy = CountAccuracy()
+        # Requests by the rates their prompt gets: [tokens, images, requests, a prompt's size].
+        self.steps = price_steps(model)
+        self.buckets: dict[tuple[bool, ...], list[int]] = {}
 
     def add(self, counted: Counted, first: int, per_message: bool) -> None:
         result = self.result
         result.tokens += counted.tokens
         # A file's band is its conversations' (one rule, so one band), unless one of them
         # holds what no measurement covered: then the file's error is not known either.
-        own = CountAccuracy().plus("estimate" if counted.estimate else "exact",
-                                   counted.error_p90_pct)
-        self.accuracy = self.accuracy.plus(*own)
+        own = (CountAccuracy("estimate", counted.error_p90_pct) if counted.estimate
+               else _EXACT)
+        if counted.estimate:  # (an exact count leaves the file's as it is)
+            self.accuracy = self.accuracy.plus(*own)
         result.accuracy, result.error_p90_pct = self.accuracy
         if counted.text_item:  # a text that is a request of its own
             result.texts += 1
@@ -751,16 +834,37 @@ class _Tally:
             result.accuracy_of[number] = own
 
     def _price(self, tokens: int, images: int = 0) -> None:
-        """Add one request's input cost with the fees every request pays (per request, per
-        image), as cost_of bills them; a price the tier lacks leaves the file's cost empty."""
-        if self.result.input_cost_usd is None:
-            return
-        try:
-            cost = cost_of(self.model, TokenUsage(input=tokens, images=images), batch=self.batch,
-                           service_tier=self.service_tier)
-            self.result.input_cost_usd += cost.input + cost.fees
-        except UnpricedError as error:
-            self.result.input_cost_usd, self.unpriced = None, error.what
+        """Add one request to be priced: with the requests whose prompts get the same rates
+        (between the same two of the model's price steps), whose sum cost_of prices exactly
+        as it would each of them (a cost is linear in tokens, images and requests at given
+        rates), once, in ``_priced``: pricing each request took a tenth of a large file's
+        time."""
+        steps = self.steps
+        key = tuple(step.applies_to(tokens) for step in steps) if steps else ()
+        bucket = self.buckets.get(key)
+        if bucket is None:
+            self.buckets[key] = [tokens, images, 1, tokens]
+        else:
+            bucket[0] += tokens
+            bucket[1] += images
+            bucket[2] += 1
+
+    def _priced(self) -> None:
+        """The input cost of the requests added, with the fees every request pays (per
+        request, per image), as cost_of bills them; a price the tier lacks leaves the file's
+        cost empty (named by the first request that lacks it)."""
+        result = self.result
+        for tokens, images, requests, prompt in self.buckets.values():
+            if result.input_cost_usd is None:
+                break
+            try:
+                cost = cost_of(self.model, TokenUsage(input=tokens, images=images),
+                               batch=self.batch, service_tier=self.service_tier,
+                               requests=requests, prompt_tokens=prompt)
+                result.input_cost_usd += cost.input + cost.fees
+            except UnpricedError as error:
+                result.input_cost_usd, self.unpriced = None, error.what
+        self.buckets.clear()
 
     def _over_limit(self, place: str, tokens: int) -> None:
         self.result.over_input_limit += 1
@@ -769,10 +873,12 @@ class _Tally:
 
     def finish(self) -> FileCount:
         result = self.result
+        self._priced()
         if self.text_tokens is not None:
             result.conversations = result.messages = None
             result.input_cost_usd = Decimal(0)
             self._price(self.text_tokens)
+            self._priced()
             result.per_message.append(
                 (None, MessageTokens(None, "(text)", self.text_tokens, self.text_preview)))
             limit = input_limit(self.model)

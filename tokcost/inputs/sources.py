@@ -134,17 +134,26 @@ class Batch:
     def lines(self) -> Iterator[tuple[int, str | InputFileError]]:
         """(line number, text) of each non-blank line of a lines batch; a line that is not
         UTF-8 comes with an InputFileError naming its line and byte instead of its text."""
+        for number, offset, raw in self.raw_lines():
+            yield number, self.decoded(number, offset, raw)
+
+    def raw_lines(self) -> Iterator[tuple[int, int, bytes]]:
+        """(line number, byte offset, bytes) of each non-blank line of a lines batch."""
         offset = self.offset
         for number, raw in enumerate(self.data.split(b"\n"), start=self.first):
             if raw.strip():
-                try:
-                    yield number, raw.decode("utf-8", errors=self.errors)
-                except UnicodeDecodeError as error:
-                    yield number, InputFileError(
-                        f"{self.label}:{number}: byte {offset + error.start}: not valid UTF-8 "
-                        f"({error.reason}); save it as UTF-8, or pass --encoding-errors "
-                        "replace to count it anyway")
+                yield number, offset, raw
             offset += len(raw) + 1
+
+    def decoded(self, number: int, offset: int, raw: bytes) -> str | InputFileError:
+        """A line's text; if it is not UTF-8, an InputFileError naming its line and byte."""
+        try:
+            return raw.decode("utf-8", errors=self.errors)
+        except UnicodeDecodeError as error:
+            return InputFileError(
+                f"{self.label}:{number}: byte {offset + error.start}: not valid UTF-8 "
+                f"({error.reason}); save it as UTF-8, or pass --encoding-errors "
+                "replace to count it anyway")
 
 
 @dataclass
