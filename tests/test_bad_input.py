@@ -986,3 +986,25 @@ def test_an_unknown_model_among_several_leaves_the_others_rows_whole(
     both = cli_without_table_note(*args, "-m", "gpt-4o", "-m", "gpt-4o-mini", "-f", "csv")
     header, row = csv_out.splitlines()
     assert both.out.splitlines()[0] == header and row in both.out.splitlines()
+
+
+def test_a_ctrl_c_while_the_cli_is_imported_is_an_interrupted_run(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import importlib.abc
+    import sys
+
+    from tokcost import _entry
+
+    class Interrupting(importlib.abc.MetaPathFinder):
+        """The Ctrl-C lands while tokcost.cli is being imported."""
+
+        def find_spec(self, name: str, *args: object) -> None:
+            if name == "tokcost.cli":
+                raise KeyboardInterrupt
+
+    monkeypatch.delitem(sys.modules, "tokcost.cli", raising=False)
+    monkeypatch.setattr(sys, "meta_path", [Interrupting(), *sys.meta_path])
+    with pytest.raises(SystemExit) as stopped:
+        _entry.run()
+    assert stopped.value.code == 130
+    assert capsys.readouterr().err == "\n"

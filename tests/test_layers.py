@@ -32,7 +32,7 @@ RANKS = {
 }
 SHARED_MODULES = {"errors", "arguments", "wording", "output", "cache", "files", "limits",
                   "_version"}
-CLI_MODULES = {"cli", "__main__"}
+CLI_MODULES = {"cli", "__main__", "_entry"}
 # The price tables are a data package of their own (tokcost/price_tables/).
 DATA_PACKAGES = {"price_tables": "pricing"}
 

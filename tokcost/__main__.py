@@ -1,5 +1,5 @@
 """``python -m tokcost``."""
 
-from tokcost.cli import console
+from tokcost._entry import run
 
-console()
+run()
