@@ -112,13 +112,13 @@ def test_a_bundled_table_over_90_days_old_says_so(cli: Run, monkeypatch: pytest.
                                                   ) -> None:
     import datetime
 
-    import tokcost.cli
+    import tokcost.cli.tables
 
-    monkeypatch.setattr(tokcost.cli, "_today", lambda: datetime.date(2027, 3, 1))
+    monkeypatch.setattr(tokcost.cli.tables, "_today", lambda: datetime.date(2027, 3, 1))
     fresh = cli("project", "--rpd", "1", "--input-tokens", "10", "-m", "gpt-4o", "-f", "csv")
     # 90 days after 2026-12-01; CSV rows say on stderr which table priced them.
     assert fresh.err == "tokcost: note: priced with price table 2026-12-01\n"
-    monkeypatch.setattr(tokcost.cli, "_today", lambda: datetime.date(2027, 3, 2))
+    monkeypatch.setattr(tokcost.cli.tables, "_today", lambda: datetime.date(2027, 3, 2))
     stale = cli("project", "--rpd", "1", "--input-tokens", "10", "-m", "gpt-4o", "-f", "csv")
     old = ("tokcost: note: the newest bundled price table, 2026-12-01, is 91 days old: prices "
            "may have changed since; upgrade tokcost, or give your own table with --pricing\n")
