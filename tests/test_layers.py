@@ -288,3 +288,17 @@ def test_local_inputs_load_no_storage_library(tmp_path: Path) -> None:
                   "gpt-4o", "--format", "csv"],
                  ["usage", str(examples / "usage.jsonl"), "--format", "csv"]):
         assert _imported_after(run.format(argv=argv) + loaded, tmp_path)[0] == "[]", argv
+
+
+def test_every_package_folder_goes_into_the_wheel() -> None:
+    """setuptools is given its packages by name: a new folder left out of that list installs
+    nothing of itself, which an editable install would hide."""
+    import tomllib
+
+    repository = Path(__file__).parent.parent  # the source tree, not the installed package
+    listed = set(tomllib.loads((repository / "pyproject.toml").read_text("utf-8"))
+                 ["tool"]["setuptools"]["packages"])
+    source = repository / "tokcost"
+    folders = {".".join(["tokcost", *init.parent.relative_to(source).parts])
+               for init in source.rglob("__init__.py")}
+    assert folders == listed
