@@ -320,3 +320,31 @@ def test_counting_a_short_file_never_builds_tiktoken(tmp_path: Path) -> None:
                               env={**os.environ, "TOKCOST_FAST_ENCODER": setting})
         assert (done.returncode, done.stdout.strip(), done.stderr) == (
             0, expected, "tokcost: note: priced with price table 2026-12-01\n")
+
+
+def test_build_makes_the_encoder_and_leaves_its_first_use_to_another_thread() -> None:
+    """What a process that forks Dask workers does (fast.build): the crate's one encoder of
+    the process is made, nothing is counted with it, and the thread that counts first (a
+    worker's task thread) gets its counts. A fresh process, as the crate keeps its encoder for
+    the life of the process."""
+    script = """
+import threading
+from rs_bpe.bpe import openai
+from tokcost.counting import fast
+from tokcost.inputs import count_files
+from tokcost.pricing.table import load_price_table
+assert not openai.is_cached_o200k()
+table = load_price_table("2026-12-01")
+job = count_files.CountJob(table, models=(table.resolve("gpt-4o").model,))
+count_files.build_encoders(job)
+print(openai.is_cached_o200k(), fast.counter.cache_info().currsize)
+counts = []
+thread = threading.Thread(target=lambda: counts.append(fast.counter("o200k_base")("hello world")))
+thread.start()
+thread.join()
+print(counts)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env={**os.environ, "TOKCOST_FAST_ENCODER": "1"}, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["True 0", "[2]"]

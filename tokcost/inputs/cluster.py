@@ -34,9 +34,9 @@ from tokcost.inputs.count_files import (
     BatchResult,
     Counter,
     CountJob,
+    build_encoders,
     count_batch,
     default_jobs,
-    load_counters,
 )
 from tokcost.inputs.sources import Batch
 
@@ -165,7 +165,9 @@ class DaskPool:
             # (The scheduler serves its status over HTTP all the same: on a free port, not on
             # 8787, where another cluster may be, and dask would warn on stderr.)
             if _START_METHOD == "fork":
-                load_counters(job)  # once, here: the forked workers share the encodings
+                # Once, here, so that the forked workers share them; but not used here, so
+                # that each worker's task thread, the first to count with them, counts fast.
+                build_encoders(job)
             with dask.config.set(_LOCAL_CLUSTER_CONFIG):
                 self._cluster = distributed.LocalCluster(
                     n_workers=workers or default_jobs(), threads_per_worker=1, processes=True,

@@ -203,8 +203,22 @@ def _counter(model: ModelPrice) -> ModelCounter:
 def load_counters(job: CountJob) -> None:
     """Make the job's counters (their encodings loaded) in this process, so that worker
     processes forked from it after share them instead of each loading its own."""
-    for model in job.models or (job.table.resolve(DEFAULT_MODEL).model,):
+    for model in _job_models(job):
         _counter(model)
+
+
+def build_encoders(job: CountJob) -> None:
+    """Build the fast encoders of the job's models in this process without counting with
+    them, for worker processes forked from it after that count in threads of their own (a Dask
+    worker's): see ``fast.build``."""
+    from tokcost.counting import fast
+
+    for encoding in sorted({model.tokenizer.encoding for model in _job_models(job)}):
+        fast.build(encoding)
+
+
+def _job_models(job: CountJob) -> Sequence[ModelPrice]:
+    return job.models or (job.table.resolve(DEFAULT_MODEL).model,)
 
 
 def count_batch(batch: Batch, job: CountJob) -> BatchResult:
@@ -213,7 +227,7 @@ def count_batch(batch: Batch, job: CountJob) -> BatchResult:
     result.problems.extend(batch.problems)
     if batch.kind == "text":
         alike = _Alike()
-        for model in job.models or (job.table.resolve(DEFAULT_MODEL).model,):
+        for model in _job_models(job):
             counter = _counter(model)
             count = alike.count(counter, counter.counts_text_like,
                                 functools.partial(counter.text, batch.text), text=True)
