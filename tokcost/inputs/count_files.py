@@ -537,12 +537,22 @@ def _worker(job: CountJob, tasks: Any, results: Any) -> None:
             results.put((number, None, f"{type(error).__name__}: {error}"))
 
 
-class _Workers:
+class WorkerProcesses:
     """Worker processes that count batches, handing results back in the order given.
 
     Plain processes and queues rather than multiprocessing.Pool: on Ctrl-C they can simply be
     killed, where Pool.terminate() can wait for ever on a queue lock a stopped worker held.
     """
+
+    @classmethod
+    def start(cls, job: CountJob, jobs: int) -> WorkerProcesses:
+        """Start them, with Ctrl-C (and SIGTERM, SIGHUP) held back until every worker is
+        started, so that each can be stopped."""
+        blocked = _block_interrupts()
+        try:
+            return cls(job, jobs)
+        finally:
+            _restore_interrupts(blocked)
 
     def __init__(self, job: CountJob, jobs: int) -> None:
         import multiprocessing
@@ -644,7 +654,7 @@ def default_jobs() -> int:
 
 
 class BatchPool(Protocol):
-    """Somewhere batches are counted away from here: worker processes (_Workers) or a cluster
+    """Somewhere batches are counted away from here: worker processes (WorkerProcesses) or a cluster
     (tokcost.inputs.cluster)."""
 
     def map(self, batches: Iterator[Batch]) -> Iterator[BatchResult]:
@@ -703,13 +713,7 @@ class Counter:
     def _start_workers(self) -> BatchPool:
         if self._workers is None:
             load_counters(self.job)
-            # Ctrl-C (and SIGTERM, SIGHUP) waits until every worker is started, so that each
-            # can be stopped.
-            blocked = _block_interrupts()
-            try:
-                self._workers = _Workers(self.job, self.jobs)
-            finally:
-                _restore_interrupts(blocked)
+            self._workers = WorkerProcesses.start(self.job, self.jobs)
         return self._workers
 
     def count(self, document: Document,
