@@ -9,6 +9,7 @@ unreachable scheduler and a missing extra are each one line.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import os
@@ -19,14 +20,14 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 import tokcost.inputs.cluster as cluster
 import tokcost.inputs.count_files as count_files
 import tokcost.inputs.sources as sources
-from tokcost.inputs.count_files import CountJob
+from tokcost.inputs.count_files import BatchResult, CountJob, WorkerProcesses
 from tokcost.inputs.sources import Batch, Document, Source, open_source
 from tokcost.pricing.table import PriceTable
 
@@ -151,13 +152,14 @@ def test_a_failed_task_is_one_problem_and_the_rest_counts(current_table: PriceTa
             cluster.cluster_counter(job, "local", 2) as counter:
         pool = counter._workers
         assert isinstance(pool, cluster.DaskPool)
-        # A document's first tasks hold one batch each, then two, then four: the broken
-        # batch is in a task of three, which fails; its batches are then counted one a task,
-        # so that only the broken one is reported, and the other two count.
-        assert pool.batches_a_task == 4
+        # A document's first six batches count on this machine while the cluster starts;
+        # its first tasks then hold one batch each, then two, then four: the broken batch is
+        # in a task of three, which fails; its batches are then counted one a task, so that
+        # only the broken one is reported, and the other two count.
+        assert (pool.batches_a_task, cluster.HEAD_START_BATCHES) == (4, 6)
         first = counter.count(Document("chats", "openai", None,
-                                       iter([good] * 6 + [good, broken, good])))
-        assert [(c.conversations, c.tokens) for c in first.counts] == [(8, 8 * 216)]
+                                       iter([good] * 12 + [good, broken, good])))
+        assert [(c.conversations, c.tokens) for c in first.counts] == [(14, 14 * 216)]
         # It serves this machine only: the scheduler and workers listen on the loopback.
         assert pool._client.scheduler_info()["address"].startswith("tcp://127.0.0.1:")
         assert all(worker.startswith("tcp://127.0.0.1:") for worker in pool._client.nthreads())
@@ -181,6 +183,42 @@ def test_a_failed_task_is_one_problem_and_the_rest_counts(current_table: PriceTa
         third = counter.count(Document("chats", "openai", None, iter([good])))
         assert [(c.conversations, c.tokens) for c in third.counts] == [(1, 216)]
     assert not folder.exists()  # gone with the cluster
+
+
+@pytest.mark.usefixtures("tiny_batches")
+def test_a_local_cluster_starts_while_its_first_batches_count_here(
+        current_table: PriceTable, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first HEAD_START_BATCHES batches of the first large document count in a worker
+    process of this machine's while dask starts; then the cluster's tasks grow (one batch,
+    then two, then four) and, towards the document's end, shrink back to one."""
+    job = CountJob(current_table, (current_table.resolve("gpt-4o").model,))
+    example = Path("examples/support-chat.json")
+    [read] = open_source(Source(str(example), example)).batches()
+    good = dataclasses.replace(read, size=1000)  # (a document's batch: its size is 0)
+    counted_here: list[int] = []
+    tasks: list[int] = []
+    collect, submit = WorkerProcesses.collect, cluster.DaskPool._submit
+
+    def collect_spy(self: WorkerProcesses, count: int) -> Iterator[BatchResult]:
+        counted_here.append(count)
+        return collect(self, count)
+
+    def submit_spy(self: cluster.DaskPool, group: list[Batch],
+                   names: list[str] | None = None) -> Any:
+        tasks.append(len(group))
+        return submit(self, group, names)
+
+    monkeypatch.setattr(WorkerProcesses, "collect", collect_spy)
+    monkeypatch.setattr(cluster.DaskPool, "_submit", submit_spy)
+    with cluster.cluster_counter(job, "local", 2) as counter:
+        counted = counter.count(Document("chats", "openai", 46 * good.size, iter([good] * 46)))
+        assert [(c.conversations, c.tokens) for c in counted.counts] == [(46, 46 * 216)]
+        pool = counter._workers
+        assert isinstance(pool, cluster.DaskPool)
+        assert pool._helper is None  # stopped once its batches were in
+    assert counted_here == [6]
+    # The 40 batches left: tasks of at most half of what is left a worker, at the end.
+    assert tasks == [1, 1, 2, 2, 4, 4, 4, 4, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1]
 
 
 def test_a_local_cluster_starts_only_for_a_large_document(current_table: PriceTable) -> None:

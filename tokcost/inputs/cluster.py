@@ -17,6 +17,7 @@ existing cluster is reached over the network only when its address is named.
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import itertools
 import os
 import pickle
@@ -34,6 +35,7 @@ from tokcost.inputs.count_files import (
     BatchResult,
     Counter,
     CountJob,
+    WorkerProcesses,
     build_encoders,
     count_batch,
     default_jobs,
@@ -52,6 +54,13 @@ IN_FLIGHT_PER_THREAD = 2
 # whatever its size, beside the 120-140 ms of counting a 2 MB batch. Four make a task of about
 # half a second; more would leave a worker idle longer at a document's end.
 LOCAL_BATCHES_A_TASK = 4
+# Batches of a local cluster's first large document counted by a worker process of this
+# machine's while the cluster starts (DaskPool._start_counting_here). Dask takes about 0.6 s
+# to start on a 2-CPU machine (importing it 0.36 s, the cluster 0.1 s, then its workers'
+# first tasks), in which that process counts four to six 2 MB batches; with more, the
+# cluster's workers would wait for its results, which are handed on first. `bench.py cluster`
+# on 121 MB of ShareGPT, medians of 5: 1.22x the --jobs 2 time with four, 1.17x with six.
+HEAD_START_BATCHES = 6
 # A scheduler's address: tcp://HOST:PORT (or HOST:PORT), or one of dask's other network
 # protocols.
 _ADDRESS = re.compile(r"^(?:(?:tcp|tls|ws|wss|ucx)://[^\s/]+|[^\s/:]+:\d+)$")
@@ -130,11 +139,12 @@ class DaskPool:
             raise OptionError("a calibration (--calibration or $TOKCOST_CALIBRATION) is a file "
                               "on this machine, which the cluster's workers do not read: count "
                               f"without --cluster, or with --cluster {LOCAL}")
-        try:
-            import distributed
-        except ImportError:
-            raise TokcostError(MISSING_EXTRA) from None
-        self._distributed = distributed
+        self._distributed: Any = None
+        if self.address != LOCAL:
+            self._distributed = _import_distributed()
+        elif importlib.util.find_spec("distributed") is None:  # (imported as it starts: map)
+            raise TokcostError(MISSING_EXTRA)
+        self._helper: WorkerProcesses | None = None
         self._cluster: Any = None
         self._client: Any = None
         self._pending: deque[_Task] = deque()
@@ -154,7 +164,7 @@ class DaskPool:
             raise
 
     def _start(self, job: CountJob, workers: int | None) -> None:
-        distributed = self._distributed
+        distributed = self._distributed = self._distributed or _import_distributed()
         if self.address == LOCAL:
             import logging
 
@@ -227,30 +237,67 @@ class DaskPool:
                     f"the Dask worker {worker} has {what}, not tokcost {mine} as here: install "
                     "the same tokcost where the workers run, with pip install 'tokcost[cluster]'")
 
-    def map(self, batches: Iterator[Batch]) -> Iterator[BatchResult]:
+    def map(self, batches: Iterator[Batch], size: int | None = None) -> Iterator[BatchResult]:
         """The batches' results in order, with at most ``in_flight`` tasks sent ahead."""
+        here: list[Batch] = []
         if self._client is None:
             # A local cluster starts at the first large document, as --jobs starts its
             # workers: none for small files, and forked once the document is open, so that
             # what reading it imported (pyarrow, for a table) comes with the fork.
-            self._begin()
+            here = self._start_counting_here(batches)
+        counted_here = len(here)
         pending = self._pending
         group: list[Batch] = []
         tasks = 0
+        left = None if size is None else size - sum(batch.size for batch in here)
+        del here  # (the worker process holds them)
         for batch in batches:
             group.append(batch)
             # A document's first tasks are of one batch, then two, then batches_a_task: a
-            # document of a few batches still spreads over every worker.
-            if len(group) < min(self.batches_a_task, 1 << (tasks // self.threads)):
+            # document of a few batches still spreads over every worker. Towards its end
+            # they shrink again (to what is left for each worker, halved), so that no worker
+            # waits long for another's last task.
+            most = min(self.batches_a_task, 1 << (tasks // self.threads))
+            if left is not None:
+                left -= batch.size
+                if batch.size:
+                    most = min(most, max(1, left // batch.size // (2 * self.threads)))
+            if len(group) < most:
                 continue
             pending.append(self._submit(group))
             group, tasks = [], tasks + 1
             if len(pending) >= self.in_flight:
+                yield from self._counted_here(counted_here)
+                counted_here = 0
                 yield from self._results(pending.popleft())
         if group:
             pending.append(self._submit(group))
+        yield from self._counted_here(counted_here)
         while pending:
             yield from self._results(pending.popleft())
+
+    def _start_counting_here(self, batches: Iterator[Batch]) -> list[Batch]:
+        """Start the local cluster, the document's first batches counting meanwhile in a
+        worker process of this machine's (as --jobs counts): starting dask (importing it,
+        forking its workers, their first task) takes most of a second, in which the CPUs
+        would otherwise wait. Returns the batches that process counts."""
+        first: list[Batch] = []
+        if self.address == LOCAL and _START_METHOD == "fork":
+            build_encoders(self._job_spec)  # (before either fork: see _start)
+            self._helper = WorkerProcesses.start(self._job_spec, 1)
+            first = list(itertools.islice(batches, HEAD_START_BATCHES))
+            self._helper.put_all(first)
+        self._begin()
+        return first
+
+    def _counted_here(self, count: int) -> Iterator[BatchResult]:
+        """The results of the batches :meth:`_start_counting_here` gave this machine, in
+        order; its worker process then stops, leaving the CPUs to the cluster's."""
+        if self._helper is None or not count:
+            return
+        yield from self._helper.collect(count)
+        helper, self._helper = self._helper, None
+        helper.close()
 
     def _submit(self, group: list[Batch], names: list[str] | None = None) -> _Task:
         """One task counting the batches: sent as they are, or (a local cluster) put in
@@ -315,6 +362,9 @@ class DaskPool:
 
     def _stop(self) -> None:
         self._pending.clear()
+        helper, self._helper = self._helper, None
+        if helper is not None:  # stopped before its batches were collected
+            helper.kill()
         client, self._client = self._client, None
         cluster, self._cluster = self._cluster, None
         spill, self._spill = self._spill, None
@@ -340,6 +390,14 @@ class _Task(NamedTuple):
 def _hollow(batch: Batch) -> Batch:
     """The batch without what it holds, kept while its task runs: the files hold that."""
     return dataclasses.replace(batch, data=b"", conversations=[], text="")
+
+
+def _import_distributed() -> Any:
+    try:
+        import distributed
+    except ImportError:
+        raise TokcostError(MISSING_EXTRA) from None
+    return distributed
 
 
 def _the_job(job: CountJob) -> CountJob:

@@ -566,7 +566,7 @@ class WorkerProcesses:
         for process in self.processes:
             process.start()
 
-    def map(self, batches: Iterator[Batch]) -> Iterator[BatchResult]:
+    def map(self, batches: Iterator[Batch], size: int | None = None) -> Iterator[BatchResult]:
         """Results of the batches, in order, with at most two batches a worker in flight."""
         waiting: dict[int, BatchResult] = {}
         sent = received = 0
@@ -580,6 +580,17 @@ class WorkerProcesses:
         while received < sent:
             yield self._next(received, waiting)
             received += 1
+
+    def put_all(self, batches: Sequence[Batch]) -> None:
+        """Queue a few batches at once, numbered from 0, for :meth:`collect`."""
+        for number, batch in enumerate(batches):
+            self._put((number, batch))
+
+    def collect(self, count: int) -> Iterator[BatchResult]:
+        """The results of the ``count`` batches that :meth:`put_all` queued, in order."""
+        waiting: dict[int, BatchResult] = {}
+        for number in range(count):
+            yield self._next(number, waiting)
 
     def _next(self, number: int, waiting: dict[int, BatchResult]) -> BatchResult:
         import queue
@@ -657,8 +668,9 @@ class BatchPool(Protocol):
     """Somewhere batches are counted away from here: worker processes (WorkerProcesses) or a cluster
     (tokcost.inputs.cluster)."""
 
-    def map(self, batches: Iterator[Batch]) -> Iterator[BatchResult]:
-        """The batches' results, in the order given."""
+    def map(self, batches: Iterator[Batch], size: int | None = None) -> Iterator[BatchResult]:
+        """The batches' results, in the order given; ``size``: the bytes the batches come
+        from in all (their ``size``s add up to it), when known."""
         ...
 
     def close(self) -> None:
@@ -708,7 +720,7 @@ class Counter:
             for batch in document.batches():
                 yield count_batch(batch, self.job)
             return
-        yield from self._start_workers().map(document.batches())
+        yield from self._start_workers().map(document.batches(), document.size)
 
     def _start_workers(self) -> BatchPool:
         if self._workers is None:
