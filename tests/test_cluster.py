@@ -9,6 +9,7 @@ unreachable scheduler and a missing extra are each one line.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import json
@@ -332,12 +333,18 @@ def _group_gone(group: int) -> bool:
 
 @pytest.fixture(scope="module")
 def dask_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The address of a Dask scheduler with two single-thread workers, all on 127.0.0.1 with
-    free ports and no dashboards, each in a process group of its own, stopped after the tests
-    (and checked gone)."""
+    """The address of a Dask scheduler with two single-thread workers (see _a_dask_cluster)."""
+    with _a_dask_cluster(tmp_path_factory.mktemp("dask-cluster"), (1, 1)) as address:
+        yield address
+
+
+@contextlib.contextmanager
+def _a_dask_cluster(folder: Path, threads: tuple[int, ...]) -> Iterator[str]:
+    """The address of a Dask scheduler with a worker of each number of threads, all on
+    127.0.0.1 with free ports and no dashboards, each in a process group of its own, stopped
+    on leaving (and checked gone)."""
     from distributed import Client
 
-    folder = tmp_path_factory.mktemp("dask-cluster")
     scheduler_file = folder / "scheduler.json"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TOKCOST_", "DASK_"))}
     dask = _dask_command()
@@ -345,7 +352,8 @@ def dask_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                  "--dashboard-address", "127.0.0.1:0",  # (its status page: not on 8787)
                  "--scheduler-file", str(scheduler_file)]]
     commands += [[dask, "worker", "--scheduler-file", str(scheduler_file), "--host", "127.0.0.1",
-                  "--nthreads", "1", "--no-dashboard", "--name", f"worker-{n}"] for n in (1, 2)]
+                  "--nthreads", str(count), "--no-dashboard", "--name", f"worker-{n}"]
+                 for n, count in enumerate(threads, start=1)]
     processes = []
     try:
         for number, command in enumerate(commands):
@@ -360,7 +368,7 @@ def dask_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                     time.sleep(0.1)
         address = json.loads(scheduler_file.read_text())["address"]
         with Client(address, timeout=30, set_as_default=False) as client:
-            client.wait_for_workers(2, timeout=60)
+            client.wait_for_workers(len(threads), timeout=60)
         yield address
     finally:
         for process in reversed(processes):
@@ -389,6 +397,21 @@ def test_an_existing_cluster_prints_what_one_machine_prints(cli: Run, inputs: li
     there = cli("count", *inputs, *MODELS, "-f", "csv", "--cluster", dask_cluster)
     assert (there.status, there.out, there.err) == (here.status, here.out, here.err)
     assert f"{inputs[0]},jsonl,gpt-4o,400,700,37300,exact,,0.09325" in there.out.splitlines()
+
+
+@pytest.mark.usefixtures("tiny_batches")
+def test_workers_of_many_threads_are_told_of(cli: Run, inputs: list[str], tmp_path: Path) -> None:
+    """Counting holds the GIL: a worker of two threads counts on one CPU. The count is the
+    same, with one note saying how to start the workers instead."""
+    here = local_path(cli, inputs[0], "-f", "csv")
+    with _a_dask_cluster(tmp_path, (2,)) as address:
+        there = cli("count", inputs[0], "-f", "csv", "--cluster", address)
+    assert (there.status, there.out) == (0, here.out)
+    assert there.err == (
+        "tokcost: note: the cluster's one worker has 2 threads, which count mostly one at a "
+        "time (counting holds Python's GIL), so a worker counts on one CPU: to count on every "
+        f"CPU, start workers of one thread each (`dask worker {address} --nworkers -1 "
+        "--nthreads 1`)\n") + here.err
 
 
 @pytest.mark.usefixtures("tiny_batches")

@@ -145,6 +145,7 @@ class DaskPool:
         elif importlib.util.find_spec("distributed") is None:  # (imported as it starts: map)
             raise TokcostError(MISSING_EXTRA)
         self._helper: WorkerProcesses | None = None
+        self._threads_note: str | None = None
         self._cluster: Any = None
         self._client: Any = None
         self._pending: deque[_Task] = deque()
@@ -222,6 +223,7 @@ class DaskPool:
                 f"{WORKERS_TIMEOUT:g} s); start some with `dask worker {self.address}`"
                 ) from None
         self._check_workers(client)
+        self._threads_note = _threads_note(client.nthreads(), self.address)
         return client
 
     def _check_workers(self, client: Any) -> None:
@@ -328,6 +330,9 @@ class DaskPool:
                 for index, batch in enumerate(task.batches):
                     yield from self._results(self._submit([batch], task.names[index:index + 1]))
         else:
+            if self._threads_note:  # said once, with the first results
+                results[0].notes.append(self._threads_note)
+                self._threads_note = None
             yield from results
         finally:
             if self._spill is not None:
@@ -390,6 +395,26 @@ class _Task(NamedTuple):
 def _hollow(batch: Batch) -> Batch:
     """The batch without what it holds, kept while its task runs: the files hold that."""
     return dataclasses.replace(batch, data=b"", conversations=[], text="")
+
+
+def _threads_note(threads: dict[str, int], address: str) -> str | None:
+    """A note for a cluster whose workers have more than one thread: a worker's threads count
+    one at a time (the encoder holds Python's GIL), so such a worker counts on one CPU of the
+    several it has."""
+    many = sorted(count for count in threads.values() if count > 1)
+    if not many:
+        return None
+    most = f"{many[-1]} threads" if many[0] == many[-1] else f"up to {many[-1]} threads"
+    if len(many) == len(threads) == 1:
+        who = f"the cluster's one worker has {most}"
+    elif len(many) == len(threads):
+        who = f"the cluster's {len(threads)} workers have {most} each"
+    else:
+        who = (f"{len(many)} of the cluster's {len(threads)} workers "
+               f"{'has' if len(many) == 1 else 'have'} {most}")
+    return (f"{who}, which count mostly one at a time (counting holds Python's GIL), so a worker "
+            "counts on one CPU: to count on every CPU, start workers of one thread each "
+            f"(`dask worker {address} --nworkers -1 --nthreads 1`)")
 
 
 def _import_distributed() -> Any:
