@@ -399,8 +399,8 @@ def _hollow(batch: Batch) -> Batch:
 
 def _threads_note(threads: dict[str, int], address: str) -> str | None:
     """A note for a cluster whose workers have more than one thread: a worker's threads count
-    one at a time (the encoder holds Python's GIL), so such a worker counts on one CPU of the
-    several it has."""
+    mostly one at a time (tokcost's counting, rs-bpe's encoder with it, holds Python's GIL), so
+    such a worker counts on one CPU of the several it has."""
     many = sorted(count for count in threads.values() if count > 1)
     if not many:
         return None

@@ -665,8 +665,8 @@ def default_jobs() -> int:
 
 
 class BatchPool(Protocol):
-    """Somewhere batches are counted away from here: worker processes (WorkerProcesses) or a cluster
-    (tokcost.inputs.cluster)."""
+    """Somewhere batches are counted away from here: worker processes (WorkerProcesses) or a
+    cluster (tokcost.inputs.cluster)."""
 
     def map(self, batches: Iterator[Batch], size: int | None = None) -> Iterator[BatchResult]:
         """The batches' results, in the order given; ``size``: the bytes the batches come
