@@ -39,6 +39,7 @@ from tokcost.inputs.count_files import (
     build_encoders,
     count_batch,
     default_jobs,
+    take_signals_as_a_worker,
 )
 from tokcost.inputs.sources import Batch
 
@@ -532,15 +533,9 @@ def _alive(pid: int) -> bool:
 
 def dask_setup(worker: object) -> None:
     """Run by each worker of a local cluster as it starts (dask's preload hook), in its main
-    thread. Ctrl-C at a terminal reaches the whole process group: the main process handles it
-    and stops the cluster, so a worker ignores it; SIGTERM and SIGHUP sent to the group end a
-    worker quietly, as they would any process, not through the handlers it inherited."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    for name in ("SIGTERM", "SIGHUP"):
-        if hasattr(signal, name):  # Windows has no SIGHUP
-            signal.signal(getattr(signal, name), signal.SIG_DFL)
+    thread: it takes signals as tokcost's own worker processes do (take_signals_as_a_worker),
+    Ctrl-C being the main process's to handle, which stops the cluster."""
+    take_signals_as_a_worker()
 
 
 def place(batch: Batch) -> str:

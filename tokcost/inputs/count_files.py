@@ -7,6 +7,7 @@ the results are gathered in input order, so both give the same rows.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -517,18 +518,10 @@ def _exit_when_orphaned(parent: int) -> None:
 
 def _worker(job: CountJob, tasks: Any, results: Any) -> None:
     """A worker process: count batches until told to stop (None)."""
-    import signal
     import threading
 
     threading.Thread(target=_exit_when_orphaned, args=(os.getppid(),), daemon=True).start()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
-    # The handlers and the blocked mask came with the fork: SIGTERM or SIGHUP sent to a worker
-    # itself (a process group killed at once) stops it, as it would any process.
-    stopping = _signals("SIGTERM", "SIGHUP")
-    for stop in stopping:
-        signal.signal(stop, signal.SIG_DFL)
-    if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, stopping)
+    take_signals_as_a_worker()
     while (task := tasks.get()) is not None:
         number, batch = task
         try:
@@ -548,11 +541,8 @@ class WorkerProcesses:
     def start(cls, job: CountJob, jobs: int) -> WorkerProcesses:
         """Start them, with Ctrl-C (and SIGTERM, SIGHUP) held back until every worker is
         started, so that each can be stopped."""
-        blocked = _block_interrupts()
-        try:
+        with interrupts_held():
             return cls(job, jobs)
-        finally:
-            _restore_interrupts(blocked)
 
     def __init__(self, job: CountJob, jobs: int) -> None:
         import multiprocessing
@@ -612,11 +602,8 @@ class WorkerProcesses:
         """Queue a task with Ctrl-C, SIGTERM and SIGHUP held back until it is queued. Their
         exception may land anywhere; landing inside Queue.put, it can leave the queue's lock
         taken, and the queue's clean-up at exit then waits for that lock for ever."""
-        blocked = _block_interrupts()
-        try:
+        with interrupts_held():
             self.tasks.put(task)
-        finally:
-            _restore_interrupts(blocked)
 
     def close(self) -> None:
         for _ in self.processes:
@@ -641,19 +628,37 @@ def _signals(*names: str) -> set[Any]:
     return {getattr(signal, name) for name in names if hasattr(signal, name)}
 
 
-def _block_interrupts() -> Any:
+@contextlib.contextmanager
+def interrupts_held() -> Iterator[None]:
+    """Ctrl-C, SIGTERM and SIGHUP held back in this thread while inside, and delivered after
+    (where the platform can hold signals back). Threads started inside, and processes forked
+    from them, begin with them held back too: see :func:`take_signals_as_a_worker`."""
     import signal
 
+    previous = None
     if hasattr(signal, "pthread_sigmask"):
-        return signal.pthread_sigmask(signal.SIG_BLOCK, _signals(*_STOPPING_SIGNALS))
-    return None
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, _signals(*_STOPPING_SIGNALS))
+    try:
+        yield
+    finally:
+        if previous is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-def _restore_interrupts(previous: Any) -> None:
+def take_signals_as_a_worker() -> None:
+    """What a worker process does with signals, from its start: Ctrl-C at a terminal reaches
+    the whole process group, and is the main process's to handle (it stops the workers), so
+    it is ignored; SIGTERM or SIGHUP sent to a worker itself (a process group killed at once)
+    stops it, as it would any process, not through the handlers that came with the fork, and
+    is let in if it came held back (:func:`interrupts_held`)."""
     import signal
 
-    if previous is not None:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    stopping = _signals("SIGTERM", "SIGHUP")
+    for stop in stopping:
+        signal.signal(stop, signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, stopping)
 
 
 def default_jobs() -> int:
