@@ -568,6 +568,32 @@ def test_a_stop_ends_the_local_cluster(installed_command: str, big_input: Path, 
     assert not folders[0].exists()  # its batches removed with it
 
 
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(),
+                    reason="finds the worker processes through /proc (Linux)")
+def test_ctrl_c_while_the_local_cluster_starts(installed_command: str, big_input: Path,
+                                              tmp_path: Path) -> None:
+    """Ctrl-C while dask starts (imported, then its scheduler and workers made, about half a
+    second after the head-start worker process appears): each time exit status 130, nothing
+    on stdout or stderr (no worker's traceback, nor dask's at exit), and every process gone."""
+    for after in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
+        process = subprocess.Popen([installed_command, "count", str(big_input), "-f", "csv",
+                                    "--cluster", "local"], cwd=tmp_path,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   start_new_session=True)
+        deadline = time.monotonic() + 60
+        while not _descendants(process.pid):  # the head-start worker: dask starts now
+            assert process.poll() is None and time.monotonic() < deadline, "nothing started"
+            time.sleep(0.01)
+        time.sleep(after)
+        os.killpg(process.pid, signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+        assert (after, process.returncode, out, err.strip()) == (after, 130, b"", b"")
+        deadline = time.monotonic() + 10
+        while not _group_gone(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _group_gone(process.pid), after
+
+
 def test_progress_on_a_terminal_with_a_local_cluster(
         installed_command: str, tmp_path: Path,
         on_a_terminal: Callable[[list[str], Path], tuple[int, str, bytes]]) -> None:

@@ -39,6 +39,7 @@ from tokcost.inputs.count_files import (
     build_encoders,
     count_batch,
     default_jobs,
+    interrupts_held,
     take_signals_as_a_worker,
 )
 from tokcost.inputs.sources import Batch
@@ -180,17 +181,22 @@ class DaskPool:
                 # Once, here, so that the forked workers share them; but not used here, so
                 # that each worker's task thread, the first to count with them, counts fast.
                 build_encoders(job)
-            with dask.config.set(_LOCAL_CLUSTER_CONFIG):
+            # Ctrl-C is held back until the cluster and its client are made, and then stops
+            # them (_begin): landing inside, it left a cluster half made, which dask closed at
+            # exit with a traceback. The thread the cluster's event loop runs in begins with
+            # it held back too, and so do the workers forked from that thread, until
+            # dask_setup: a Ctrl-C while a worker started gave a traceback of that worker's.
+            with interrupts_held(), dask.config.set(_LOCAL_CLUSTER_CONFIG):
                 self._cluster = distributed.LocalCluster(
                     n_workers=workers or default_jobs(), threads_per_worker=1, processes=True,
                     host="127.0.0.1", dashboard_address=None,
                     scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
                     silence_logs=logging.CRITICAL,
                     preload=[__name__])  # each worker runs dask_setup below as it starts
-            # Results straight from the worker that holds them, not relayed by the scheduler
-            # (which runs in this process too: each hop is this process's CPU).
-            self._client = distributed.Client(self._cluster, set_as_default=False,
-                                              direct_to_workers=True)
+                # Results straight from the worker that holds them, not relayed by the
+                # scheduler (which runs in this process too: each hop is this process's CPU).
+                self._client = distributed.Client(self._cluster, set_as_default=False,
+                                                  direct_to_workers=True)
             self._spill = _Spill()
         else:
             self._client = self._connect(distributed)
