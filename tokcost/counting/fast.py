@@ -33,6 +33,7 @@ import functools
 import io
 import os
 from collections.abc import Callable
+from typing import Any
 
 FAST_ENV_VAR = "TOKCOST_FAST_ENCODER"
 PACKAGE = "rs-bpe"
@@ -94,25 +95,16 @@ def build(name: str) -> None:
     from this one counts fast in its main thread, which is this thread again; a Dask worker
     counts in a thread of its own, so a process that forks Dask workers builds the encoder
     for them to share, and leaves its first use to them."""
-    if enabled() and name in PROBE_IDS:
-        with contextlib.suppress(Exception), contextlib.redirect_stderr(io.StringIO()):
-            import rs_bpe
-            from rs_bpe.bpe import openai
-
-            if getattr(rs_bpe, "__version__", "?") == VERSION:
-                getattr(openai, name)()
+    _built(name)
 
 
-@functools.cache
-def counter(name: str) -> Count | None:
-    """The encoding's count of a text (as ``len(encode_ordinary(text))`` gives it) from the fast
-    encoder, or None when it cannot be used here: see :func:`why_not`."""
+def _built(name: str) -> tuple[Any, str | None]:
+    """The crate's encoder of ``name``, built and not yet used; or None and why it cannot be
+    used here."""
     if not enabled():
-        _why_not[name] = f"{FAST_ENV_VAR} is off"
-        return None
+        return None, f"{FAST_ENV_VAR} is off"
     if name not in PROBE_IDS:
-        _why_not[name] = f"{PACKAGE} is not checked against tiktoken for {name}"
-        return None
+        return None, f"{PACKAGE} is not checked against tiktoken for {name}"
     try:
         # rs_bpe's __init__ prints two lines to stderr when its extension does not load; the
         # ImportError says the same, and tiktoken counts instead.
@@ -120,20 +112,29 @@ def counter(name: str) -> Count | None:
             import rs_bpe
             from rs_bpe.bpe import openai
     except ImportError:
-        _why_not[name] = f"{PACKAGE} is not installed (pip install 'tokcost[fast]')"
-        return None
+        return None, f"{PACKAGE} is not installed (pip install 'tokcost[fast]')"
     version = getattr(rs_bpe, "__version__", "?")
     if version != VERSION:
-        _why_not[name] = f"{PACKAGE} {version} is installed; tokcost is checked with {VERSION}"
-        return None
+        return None, f"{PACKAGE} {version} is installed; tokcost is checked with {VERSION}"
     try:
-        tokenizer = getattr(openai, name)()
-        probe = tokenizer.encode(PROBE)
+        return getattr(openai, name)(), None
     except Exception as error:  # whatever a broken build raises: tiktoken counts instead
-        _why_not[name] = f"{PACKAGE} failed its self-check on {name}: {error}"
-        return None
-    if probe != PROBE_IDS[name]:
-        _why_not[name] = f"{PACKAGE} failed its self-check on {name}: not tiktoken's ids"
+        return None, f"{PACKAGE} failed its self-check on {name}: {error}"
+
+
+@functools.cache
+def counter(name: str) -> Count | None:
+    """The encoding's count of a text (as ``len(encode_ordinary(text))`` gives it) from the fast
+    encoder, or None when it cannot be used here: see :func:`why_not`."""
+    tokenizer, why = _built(name)
+    if why is None:
+        try:
+            if tokenizer.encode(PROBE) != PROBE_IDS[name]:
+                why = f"{PACKAGE} failed its self-check on {name}: not tiktoken's ids"
+        except Exception as error:  # whatever a broken build raises: tiktoken counts instead
+            why = f"{PACKAGE} failed its self-check on {name}: {error}"
+    if why is not None:
+        _why_not[name] = why
         return None
     count: Count = tokenizer.count
 

@@ -177,10 +177,6 @@ class DaskPool:
             # this machine's loopback, with no dashboard: nothing is served to the network.
             # (The scheduler serves its status over HTTP all the same: on a free port, not on
             # 8787, where another cluster may be, and dask would warn on stderr.)
-            if _START_METHOD == "fork":
-                # Once, here, so that the forked workers share them; but not used here, so
-                # that each worker's task thread, the first to count with them, counts fast.
-                build_encoders(job)
             # Ctrl-C is held back until the cluster and its client are made, and then stops
             # them (_begin): landing inside, it left a cluster half made, which dask closed at
             # exit with a traceback. The thread the cluster's event loop runs in begins with
@@ -292,7 +288,10 @@ class DaskPool:
         would otherwise wait. Returns the batches that process counts."""
         first: list[Batch] = []
         if self.address == LOCAL and _START_METHOD == "fork":
-            build_encoders(self._job_spec)  # (before either fork: see _start)
+            # Before either fork (this process, then dask's workers), so that both share the
+            # encoders; but not used here, so that each dask worker's task thread, the first
+            # to count with them, counts fast (fast.build).
+            build_encoders(self._job_spec)
             self._helper = WorkerProcesses.start(self._job_spec, 1)
             first = list(itertools.islice(batches, HEAD_START_BATCHES))
             self._helper.put_all(first)
@@ -302,7 +301,7 @@ class DaskPool:
     def _counted_here(self, count: int) -> Iterator[BatchResult]:
         """The results of the batches :meth:`_start_counting_here` gave this machine, in
         order; its worker process then stops, leaving the CPUs to the cluster's."""
-        if self._helper is None or not count:
+        if self._helper is None:
             return
         yield from self._helper.collect(count)
         helper, self._helper = self._helper, None
