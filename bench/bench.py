@@ -15,8 +15,8 @@
     python bench/bench.py cluster [--runs 3]   count --cluster local against --jobs 2; partitions
     python bench/bench.py all                  corpus (if missing), count, startup
 
-Standard library only, plus what tokcost installs (tiktoken, and rs-bpe with tokcost[fast]; pyarrow
-with tokcost[datasets], for `parquet` alone).
+Standard library only, plus what tokcost installs (tiktoken, and splintr-rs with tokcost[fast];
+pyarrow with tokcost[datasets], for `parquet` alone).
 See bench/README.md for what each figure means. Run it with the interpreter that has tokcost
 installed (e.g. .venv/bin/python).
 """
@@ -1181,7 +1181,7 @@ def encoders_bench(runs: int, files: Sequence[Path]) -> bool:
 
 
 IMPORT_LINE = {name: re.compile(rf"\|\s*{name}\s*$", re.MULTILINE)
-               for name in ("tiktoken", "rs_bpe", "anthropic")}
+               for name in ("tiktoken", "splintr", "anthropic")}
 
 
 def startup_bench(runs: int, tokcost_override: str | None) -> None:
@@ -1260,10 +1260,10 @@ def startup_bench(runs: int, tokcost_override: str | None) -> None:
             f"{min(entry.seconds) * 1000:.0f}",
             ratio(entry.median, baseline),
             found.get("tiktoken", "?"),
-            found.get("rs_bpe", "?"),
+            found.get("splintr", "?"),
             found.get("anthropic", "?"),
         ])
-    print(table(["command", "median ms", "min ms", "vs baseline", "tiktoken", "rs_bpe",
+    print(table(["command", "median ms", "min ms", "vs baseline", "tiktoken", "splintr",
                  "anthropic"], rows, [False, True, True, True, False, False, False]))
     for entry in entries:
         if entry.error:

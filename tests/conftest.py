@@ -6,8 +6,11 @@ that a non-editable install in CI proves the price tables travel inside the pack
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import json
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -115,6 +118,21 @@ def cli_without_table_note(cli: Callable[..., Result]) -> Callable[..., Result]:
         return dataclasses.replace(result, err="".join(kept))
 
     return run
+
+
+@pytest.fixture(scope="session")
+def big_input(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """About 114 MB of JSON Lines that take seconds to count with any encoder, for tests that
+    stop a count while it runs: each line one message of random text (base64 of random bytes),
+    which neither the memo of what has been counted nor an encoder's cache of pieces shortens
+    (a text of one word repeated counts in a fraction of a second)."""
+    big = tmp_path_factory.mktemp("big") / "big.jsonl"
+    rng = random.Random(1)
+    with big.open("w") as out:
+        for _ in range(12_000):
+            text = base64.b64encode(rng.randbytes(7_500)).decode()
+            out.write(json.dumps([{"role": "user", "content": text}]) + "\n")
+    return big
 
 
 @pytest.fixture(scope="session")

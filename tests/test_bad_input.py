@@ -620,13 +620,10 @@ def test_a_full_disk_under_an_output_file_is_one_line(cli: Run, args: tuple[str,
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
-def test_ctrl_c_during_a_large_count(installed_command: str, tmp_path: Path, jobs: str) -> None:
-    big = tmp_path / "big.jsonl"
-    # About 120 MB: several seconds of work. Each line its own text, or the memo of what has
-    # been counted would make all but the first instant.
-    big.write_text("".join(json.dumps([{"role": "user", "content": f"{n} " + "word " * 2000}])
-                           + "\n" for n in range(12_000)))
-    process = subprocess.Popen([installed_command, "count", str(big), "-f", "csv", "--jobs", jobs],
+def test_ctrl_c_during_a_large_count(installed_command: str, big_input: Path, jobs: str
+                                    ) -> None:
+    process = subprocess.Popen([installed_command, "count", str(big_input), "-f", "csv",
+                                "--jobs", jobs],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     time.sleep(1.0)
     assert process.poll() is None, "the count ended before it could be interrupted"
@@ -641,16 +638,6 @@ def test_ctrl_c_during_a_large_count(installed_command: str, tmp_path: Path, job
 
 needs_proc = pytest.mark.skipif(not Path("/proc/self/task").is_dir(),
                                 reason="finds the worker processes through /proc (Linux)")
-
-
-@pytest.fixture(scope="module")
-def big_input(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    big = tmp_path_factory.mktemp("signals") / "big.jsonl"
-    # About 120 MB: several seconds of work on two workers (each line its own text, which the
-    # memo of what has been counted cannot shorten).
-    big.write_text("".join(json.dumps([{"role": "user", "content": f"{n} " + "word " * 2000}])
-                           + "\n" for n in range(12_000)))
-    return big
 
 
 def children(pid: int) -> list[int]:

@@ -523,16 +523,6 @@ def _running(pid: int) -> bool:
     return "\nState:\tZ" not in status
 
 
-@pytest.fixture(scope="module")
-def big_input(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    big = tmp_path_factory.mktemp("cluster-signals") / "big.jsonl"
-    # About 120 MB: seconds of work for two workers (each line its own text, which the memo
-    # of what has been counted cannot shorten).
-    big.write_text("".join(json.dumps([{"role": "user", "content": f"{n} " + "word " * 2000}])
-                           + "\n" for n in range(12_000)))
-    return big
-
-
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(),
                     reason="finds the worker processes through /proc (Linux)")
 @pytest.mark.parametrize(("stop", "to_group", "status"), [

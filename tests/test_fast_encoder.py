@@ -1,9 +1,9 @@
-"""The fast exact encoder (tokcost/counting/fast.py, rs-bpe) counts exactly as tiktoken does.
+"""The fast exact encoder (tokcost/counting/fast.py, splintr-rs) counts exactly as tiktoken does.
 
 tiktoken is the reference: every count here is compared with ``len(encode_ordinary(text))`` of
 tiktoken's encoding built from tokcost's bundled, hash-checked file, for both bundled
 encodings, on real text (every string in tests/data, the README, the examples, the price tables
-and tokcost's own source) and on an adversarial set. The test extra installs rs-bpe, so these
+and tokcost's own source) and on an adversarial set. The test extra installs splintr-rs, so these
 tests fail, rather than skip, where it is missing.
 """
 
@@ -115,7 +115,7 @@ ADVERSARIAL = [
 TRICKY = list(" \t\n\r'sSlLtTdDmMvVeE0123456789.,;:!?-_/\\\"()[]{}<>|aAzZ") + [
     "é", "É", "ß", "ñ", "中", "字", "ー", "ʰ", "\u0301", "\u0300", "١", "Ⅻ", "😀", "\u200d",
     "\xa0", "\u3000", "\x00", "ǅ", "ا", "ह", "\u093f", "한", "𝟙", "\ufeff", "\u2028"]
-# Lone surrogates: not valid UTF-16, refused by rs-bpe, replaced by U+FFFD in tiktoken.
+# Lone surrogates: not valid UTF-16, refused by splintr, replaced by U+FFFD in tiktoken.
 SURROGATES = ["a\ud800b", "\udc00", "x\ud83d", "\ud83d\ude00", "ok \udfff ok", "\ud800" * 10,
               "\ud83d\ude00\ud83d", "中\udc80文"]
 
@@ -140,7 +140,8 @@ def test_the_fast_encoder_is_in_use_where_installed() -> None:
         assert fast.counter(name) is not None, fast.why_not(name)
         assert text_counter(name) is fast.counter(name)
     assert fast.counter("p50k_base") is None  # only the encodings checked here
-    assert fast.why_not("p50k_base") == "rs-bpe is not checked against tiktoken for p50k_base"
+    assert fast.why_not("p50k_base") == (
+        "splintr-rs is not checked against tiktoken for p50k_base")
 
 
 @pytest.mark.parametrize("name", ENCODINGS)
@@ -150,15 +151,15 @@ def test_the_probe_is_tiktokens_ids(name: str) -> None:
 
 @pytest.mark.parametrize("name", ENCODINGS)
 def test_its_vocabulary_is_the_bundled_hash_checked_file(name: str) -> None:
-    """Token by token: the bytes rs-bpe gives each id are those of the same rank in the file
+    """Token by token: the bytes splintr gives each id are those of the same rank in the file
     whose SHA-256 tokcost checks (the ranks are 0..n-1, so this is every id tiktoken can give)."""
-    from rs_bpe.bpe import openai
+    import splintr
 
-    bpe = getattr(openai, name)().bpe()
+    token_bytes = splintr.Tokenizer.from_pretrained(name).decode_token_bytes
     ranks = _bundled_ranks(name, None)
     assert list(ranks.values()) == list(range(len(ranks)))
     assert len(ranks) == {"o200k_base": 199_998, "cl100k_base": 100_256}[name]
-    differing = [token for token, rank in ranks.items() if bpe.decode_tokens([rank]) != token]
+    differing = [token for token, rank in ranks.items() if token_bytes(rank) != token]
     assert differing == []
 
 
@@ -175,9 +176,9 @@ def test_counts_and_ids_equal_tiktokens_on_adversarial_text(name: str) -> None:
     texts = adversarial_texts()
     ours, theirs = fast_count(name), reference(name)
     assert [text for text in texts if ours(text) != theirs(text)] == []
-    from rs_bpe.bpe import openai
+    import splintr
 
-    ids = getattr(openai, name)().encode
+    ids = splintr.Tokenizer.from_pretrained(name).encode_ordinary
     encode = get_encoding(name).encode_ordinary
     assert [text for text in texts[:6000] if ids(text) != encode(text)] == []
 
@@ -219,22 +220,22 @@ def test_switched_off_counts_with_tiktoken(monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_missing_it_counts_with_tiktoken(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "rs_bpe", None)  # as if not installed: import fails
+    monkeypatch.setitem(sys.modules, "splintr", None)  # as if not installed: import fails
     fast.set_enabled(None)
     assert fast.counter("o200k_base") is None
-    assert fast.why_not("o200k_base") == ("rs-bpe is not installed "
+    assert fast.why_not("o200k_base") == ("splintr-rs is not installed "
                                           "(pip install 'tokcost[fast]')")
     assert text_counter("o200k_base")("hello world") == 2
 
 
 def test_another_version_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
-    import rs_bpe
+    import splintr
 
-    monkeypatch.setattr(rs_bpe, "__version__", "0.2.0")
+    monkeypatch.setattr(splintr, "__version__", "0.23.0")
     fast.set_enabled(None)
     assert fast.counter("cl100k_base") is None
-    assert fast.why_not("cl100k_base") == ("rs-bpe 0.2.0 is installed; tokcost is checked "
-                                           "with 0.1.0")
+    assert fast.why_not("cl100k_base") == ("splintr-rs 0.23.0 is installed; tokcost is "
+                                           "checked with 0.22.0")
 
 
 def test_a_failed_self_check_counts_with_tiktoken(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -242,7 +243,7 @@ def test_a_failed_self_check_counts_with_tiktoken(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setitem(fast.PROBE_IDS, "o200k_base", wrong)
     fast.set_enabled(None)
     assert fast.counter("o200k_base") is None
-    assert fast.why_not("o200k_base") == ("rs-bpe failed its self-check on o200k_base: "
+    assert fast.why_not("o200k_base") == ("splintr-rs failed its self-check on o200k_base: "
                                           "not tiktoken's ids")
     assert fast.counter("cl100k_base") is not None
 
@@ -322,29 +323,27 @@ def test_counting_a_short_file_never_builds_tiktoken(tmp_path: Path) -> None:
             0, expected, "tokcost: note: priced with price table 2026-12-01\n")
 
 
-def test_build_makes_the_encoder_and_leaves_its_first_use_to_another_thread() -> None:
-    """What a process that forks Dask workers does (fast.build): the crate's one encoder of
-    the process is made, nothing is counted with it, and the thread that counts first (a
-    worker's task thread) gets its counts. A fresh process, as the crate keeps its encoder for
-    the life of the process."""
+def test_build_makes_the_encoder_for_the_processes_forked_after() -> None:
+    """What a process that forks workers does (fast.build): the encoder is built, once, and
+    nothing is counted with it yet; counting, here or in another thread, uses that one. A fresh
+    process, so that nothing was built before."""
     script = """
 import threading
-from rs_bpe.bpe import openai
 from tokcost.counting import fast
 from tokcost.inputs import count_files
 from tokcost.pricing.table import load_price_table
-assert not openai.is_cached_o200k()
 table = load_price_table("2026-12-01")
 job = count_files.CountJob(table, models=(table.resolve("gpt-4o").model,))
 count_files.build_encoders(job)
-print(openai.is_cached_o200k(), fast.counter.cache_info().currsize)
+built = fast._built("o200k_base")[0]
+print(built is not None, fast._built.cache_info().currsize, fast.counter.cache_info().currsize)
 counts = []
 thread = threading.Thread(target=lambda: counts.append(fast.counter("o200k_base")("hello world")))
 thread.start()
 thread.join()
-print(counts)
+print(counts, fast._built("o200k_base")[0] is built)
 """
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           env={**os.environ, "TOKCOST_FAST_ENCODER": "1"}, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == ["True 0", "[2]"]
+    assert done.stdout.splitlines() == ["True 1 0", "[2] True"]

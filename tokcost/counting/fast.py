@@ -1,45 +1,50 @@
-"""The fast exact encoder: GitHub's ``bpe`` crate through the ``rs-bpe`` package, for counts.
+"""The fast exact encoder: the ``splintr-rs`` package (a Rust BPE tokenizer), for counts.
 
 ``pip install 'tokcost[fast]'`` adds it. Where it is installed, at the version tokcost was
 checked against, and passes its self-check, counting in ``o200k_base`` and ``cl100k_base`` goes
 through it; everything else (other encodings, token ids, decoding) stays with tiktoken, which is
-the reference. Why it is worth having, measured on ShareGPT (``python bench/bench.py count``):
+the reference. Why it is worth having, measured on ShareGPT's message texts (CPU time, each
+text counted once, in a fresh process; ``python bench/bench.py encoders``):
 
-* it counts 1.4x (o200k_base) to 2.2x (cl100k_base) as fast as tiktoken's ``encode_ordinary``
-  on one core, without making the list of token ids;
+* it counts o200k_base text in about 0.35x the time tiktoken's ``encode_ordinary`` takes on
+  one core (cl100k_base about 0.25x), and 0.55x the time of ``rs-bpe`` 0.1.0, the binding of
+  GitHub's ``bpe`` crate tokcost counted with before;
 * it is ready in about 0.05 s, where tiktoken's constructor takes 0.25-0.4 s: most of what
   ``tokcost count`` of a short file spent before it printed anything.
 
-Why its counts are tiktoken's: the crate ships each vocabulary inside its binary (made from
-OpenAI's files when it was built; it reads and downloads nothing), and the test suite checks
-that every token of both vocabularies is the token of the same rank in tokcost's bundled,
-hash-checked file, and that every count equals tiktoken's on the bench corpus excerpt and on
-an adversarial set (tests/test_fast_encoder.py). At run time a probe text must encode to the
-ids tiktoken gives it, or tiktoken is used.
+Others measured the same way: ``toktok-rs`` 0.3.0 counts faster still once built, but building
+its o200k_base encoder takes 0.38-0.44 s (holding the GIL), which a short file would pay and a
+28 MB one barely wins back; ``quicktok-v1`` 0.4.0 (0.45x rs-bpe's time) takes 0.4 s to build and
+needs numpy; ``bpe-openai`` is no faster than rs-bpe; ``riptoken``, ``kitoken`` and ``tuetoken``
+miscount some texts.
+
+Why its counts are tiktoken's: the package ships each vocabulary inside its binary (it reads
+and downloads nothing), and the test suite checks that every token of both vocabularies is the
+token of the same rank in tokcost's bundled, hash-checked file, and that every count equals
+tiktoken's on the bench corpus excerpt and on an adversarial set (tests/test_fast_encoder.py).
+At run time a probe text must encode to the ids tiktoken gives it, or tiktoken is used.
 
 What it cannot do, done here as tiktoken does it: a lone surrogate (text that is not valid
 UTF-16) is refused by it; tiktoken replaces it with U+FFFD by a UTF-16 round trip, and so does
 :func:`counter`. Text that looks like a special token is ordinary text to both.
 
 ``TOKCOST_FAST_ENCODER=0`` (read once) makes tokcost count with tiktoken alone; so does
-:func:`set_enabled`, for tests and comparisons. Like tiktoken's, its calls hold the GIL: more
-cores need processes (``count --jobs N``), not threads.
+:func:`set_enabled`, for tests and comparisons. Its calls hold the GIL: more cores need
+processes (``count --jobs N``), not threads.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import io
 import os
 from collections.abc import Callable
 from typing import Any
 
 FAST_ENV_VAR = "TOKCOST_FAST_ENCODER"
-PACKAGE = "rs-bpe"
+PACKAGE = "splintr-rs"
 # The version whose counts the tests compared with tiktoken's (and that tokcost[fast] pins):
 # another may count differently, so it is not used.
-VERSION = "0.1.0"
+VERSION = "0.22.0"
 
 # A probe exercising each branch of both split patterns (cased words, a contraction, digits
 # past three, CR LF and blank lines, trailing spaces, a special-token look-alike, CJK, an
@@ -76,6 +81,7 @@ def set_enabled(on: bool | None) -> None:
     global _enabled
     _enabled = on
     counter.cache_clear()
+    _built.cache_clear()
     _why_not.clear()
 
 
@@ -86,38 +92,28 @@ def why_not(name: str) -> str | None:
 
 
 def build(name: str) -> None:
-    """Build the fast encoder of ``name`` without counting with it (a failure is left for
-    :func:`counter` to report).
-
-    The crate keeps one encoder a process, and its split pattern's regex keeps its scratch
-    space fastest for the first thread that uses it: any other thread counts through a shared,
-    locked pool, with 10-20% more CPU (measured on ShareGPT texts). A worker process forked
-    from this one counts fast in its main thread, which is this thread again; a Dask worker
-    counts in a thread of its own, so a process that forks Dask workers builds the encoder
-    for them to share, and leaves its first use to them."""
+    """Build the fast encoder of ``name`` (a failure is left for :func:`counter` to report),
+    so that worker processes forked from this one after share it rather than each building
+    its own."""
     _built(name)
 
 
+@functools.cache
 def _built(name: str) -> tuple[Any, str | None]:
-    """The crate's encoder of ``name``, built and not yet used; or None and why it cannot be
-    used here."""
+    """The package's encoder of ``name``, built; or None and why it cannot be used here."""
     if not enabled():
         return None, f"{FAST_ENV_VAR} is off"
     if name not in PROBE_IDS:
         return None, f"{PACKAGE} is not checked against tiktoken for {name}"
     try:
-        # rs_bpe's __init__ prints two lines to stderr when its extension does not load; the
-        # ImportError says the same, and tiktoken counts instead.
-        with contextlib.redirect_stderr(io.StringIO()):
-            import rs_bpe
-            from rs_bpe.bpe import openai
+        import splintr
     except ImportError:
         return None, f"{PACKAGE} is not installed (pip install 'tokcost[fast]')"
-    version = getattr(rs_bpe, "__version__", "?")
+    version = getattr(splintr, "__version__", "?")
     if version != VERSION:
         return None, f"{PACKAGE} {version} is installed; tokcost is checked with {VERSION}"
     try:
-        return getattr(openai, name)(), None
+        return splintr.Tokenizer.from_pretrained(name), None
     except Exception as error:  # whatever a broken build raises: tiktoken counts instead
         return None, f"{PACKAGE} failed its self-check on {name}: {error}"
 
@@ -129,19 +125,21 @@ def counter(name: str) -> Count | None:
     tokenizer, why = _built(name)
     if why is None:
         try:
-            if tokenizer.encode(PROBE) != PROBE_IDS[name]:
+            if tokenizer.encode_ordinary(PROBE) != PROBE_IDS[name]:
                 why = f"{PACKAGE} failed its self-check on {name}: not tiktoken's ids"
         except Exception as error:  # whatever a broken build raises: tiktoken counts instead
             why = f"{PACKAGE} failed its self-check on {name}: {error}"
     if why is not None:
         _why_not[name] = why
         return None
-    count: Count = tokenizer.count
+    # It has no count-only call; making the list of ids costs little beside the encoding.
+    encode: Callable[[str], list[int]] = tokenizer.encode_ordinary
 
     def counted(text: str) -> int:
         try:
-            return count(text)
+            return len(encode(text))
         except UnicodeEncodeError:  # a lone surrogate: what tiktoken's encode_ordinary does
-            return count(text.encode("utf-16", "surrogatepass").decode("utf-16", "replace"))
+            return len(encode(text.encode("utf-16", "surrogatepass").decode("utf-16",
+                                                                              "replace")))
 
     return counted

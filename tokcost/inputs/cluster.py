@@ -289,8 +289,7 @@ class DaskPool:
         first: list[Batch] = []
         if self.address == LOCAL and _START_METHOD == "fork":
             # Before either fork (this process, then dask's workers), so that both share the
-            # encoders; but not used here, so that each dask worker's task thread, the first
-            # to count with them, counts fast (fast.build).
+            # encoders rather than each building its own (fast.build).
             build_encoders(self._job_spec)
             self._helper = WorkerProcesses.start(self._job_spec, 1)
             first = list(itertools.islice(batches, HEAD_START_BATCHES))
@@ -405,7 +404,7 @@ def _hollow(batch: Batch) -> Batch:
 
 def _threads_note(threads: dict[str, int], address: str) -> str | None:
     """A note for a cluster whose workers have more than one thread: a worker's threads count
-    mostly one at a time (tokcost's counting, rs-bpe's encoder with it, holds Python's GIL), so
+    mostly one at a time (tokcost's counting, its fast encoder with it, holds Python's GIL), so
     such a worker counts on one CPU of the several it has."""
     many = sorted(count for count in threads.values() if count > 1)
     if not many:

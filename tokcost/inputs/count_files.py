@@ -209,9 +209,8 @@ def load_counters(job: CountJob) -> None:
 
 
 def build_encoders(job: CountJob) -> None:
-    """Build the fast encoders of the job's models in this process without counting with
-    them, for worker processes forked from it after that count in threads of their own (a Dask
-    worker's): see ``fast.build``."""
+    """Build the fast encoders of the job's models in this process, for the worker processes
+    forked from it after (a local Dask cluster's) to share: see ``fast.build``."""
     from tokcost.counting import fast
 
     for encoding in sorted({model.tokenizer.encoding for model in _job_models(job)}):
