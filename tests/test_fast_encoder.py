@@ -1,10 +1,11 @@
-"""The fast exact encoder (tokcost/counting/fast.py, splintr-rs) counts exactly as tiktoken does.
+"""The fast exact encoders (tokcost/counting/fast.py: rs-bpe, splintr-rs) count exactly as
+tiktoken does.
 
 tiktoken is the reference: every count here is compared with ``len(encode_ordinary(text))`` of
 tiktoken's encoding built from tokcost's bundled, hash-checked file, for both bundled
 encodings, on real text (every string in tests/data, the README, the examples, the price tables
-and tokcost's own source) and on an adversarial set. The test extra installs splintr-rs, so these
-tests fail, rather than skip, where it is missing.
+and tokcost's own source) and on an adversarial set, each encoder alone. The test extra installs
+both, so these tests fail, rather than skip, where one is missing.
 """
 
 from __future__ import annotations
@@ -49,10 +50,33 @@ def reference(name: str) -> Callable[[str], int]:
     return lambda text: len(encode(text))
 
 
+FAST_ENCODERS = pytest.mark.parametrize("encoder", fast.ENCODERS, ids=lambda e: e.package)
+
+
 def fast_count(name: str) -> Callable[[str], int]:
     counted = fast.counter(name)
     assert counted is not None, fast.why_not(name)
     return counted
+
+
+def counted_with(encoder: fast.Encoder, name: str) -> Callable[[str], int]:
+    """fast.counter's count in ``name`` with this encoder counting (the faster one as for a
+    large input)."""
+    fast.set_enabled(None)
+    if encoder is fast.FASTER:
+        fast.expect(fast.SWITCH_CHARS)
+    counted = fast_count(name)
+    assert fast.in_use(name) == encoder.package
+    return counted
+
+
+def token_bytes(encoder: fast.Encoder, name: str) -> Callable[[int], bytes]:
+    """The bytes this encoder gives a token id."""
+    tokenizer = encoder.build(name)
+    if encoder is fast.QUICK:
+        bpe = tokenizer.bpe()
+        return lambda rank: bytes(bpe.decode_tokens([rank]))
+    return tokenizer.decode_token_bytes  # type: ignore[no-any-return]
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -115,7 +139,7 @@ ADVERSARIAL = [
 TRICKY = list(" \t\n\r'sSlLtTdDmMvVeE0123456789.,;:!?-_/\\\"()[]{}<>|aAzZ") + [
     "é", "É", "ß", "ñ", "中", "字", "ー", "ʰ", "\u0301", "\u0300", "١", "Ⅻ", "😀", "\u200d",
     "\xa0", "\u3000", "\x00", "ǅ", "ا", "ह", "\u093f", "한", "𝟙", "\ufeff", "\u2028"]
-# Lone surrogates: not valid UTF-16, refused by splintr, replaced by U+FFFD in tiktoken.
+# Lone surrogates: not valid UTF-16, refused by both, replaced by U+FFFD in tiktoken.
 SURROGATES = ["a\ud800b", "\udc00", "x\ud83d", "\ud83d\ude00", "ok \udfff ok", "\ud800" * 10,
               "\ud83d\ude00\ud83d", "中\udc80文"]
 
@@ -135,13 +159,15 @@ def adversarial_texts() -> list[str]:
     return texts
 
 
-def test_the_fast_encoder_is_in_use_where_installed() -> None:
+def test_the_fast_encoders_are_in_use_where_installed() -> None:
     for name in ENCODINGS:
         assert fast.counter(name) is not None, fast.why_not(name)
         assert text_counter(name) is fast.counter(name)
+        assert fast.in_use(name) == "rs-bpe"  # (until a large input)
     assert fast.counter("p50k_base") is None  # only the encodings checked here
     assert fast.why_not("p50k_base") == (
-        "splintr-rs is not checked against tiktoken for p50k_base")
+        "rs-bpe is not checked against tiktoken for p50k_base; splintr-rs is not checked "
+        "against tiktoken for p50k_base")
 
 
 @pytest.mark.parametrize("name", ENCODINGS)
@@ -149,51 +175,56 @@ def test_the_probe_is_tiktokens_ids(name: str) -> None:
     assert get_encoding(name).encode_ordinary(fast.PROBE) == fast.PROBE_IDS[name]
 
 
+@FAST_ENCODERS
 @pytest.mark.parametrize("name", ENCODINGS)
-def test_its_vocabulary_is_the_bundled_hash_checked_file(name: str) -> None:
-    """Token by token: the bytes splintr gives each id are those of the same rank in the file
-    whose SHA-256 tokcost checks (the ranks are 0..n-1, so this is every id tiktoken can give)."""
-    import splintr
-
-    token_bytes = splintr.Tokenizer.from_pretrained(name).decode_token_bytes
+def test_its_vocabulary_is_the_bundled_hash_checked_file(encoder: fast.Encoder, name: str
+                                                         ) -> None:
+    """Token by token: the bytes the encoder gives each id are those of the same rank in the
+    file whose SHA-256 tokcost checks (the ranks are 0..n-1, so this is every id tiktoken can
+    give)."""
+    decoded = token_bytes(encoder, name)
     ranks = _bundled_ranks(name, None)
     assert list(ranks.values()) == list(range(len(ranks)))
     assert len(ranks) == {"o200k_base": 199_998, "cl100k_base": 100_256}[name]
-    differing = [token for token, rank in ranks.items() if token_bytes(rank) != token]
+    differing = [token for token, rank in ranks.items() if decoded(rank) != token]
     assert differing == []
 
 
+@FAST_ENCODERS
 @pytest.mark.parametrize("name", ENCODINGS)
-def test_counts_equal_tiktokens_on_real_text(name: str) -> None:
+def test_counts_equal_tiktokens_on_real_text(encoder: fast.Encoder, name: str) -> None:
     texts = real_texts()
     assert len(texts) > 20_000 and sum(map(len, texts)) > 1_500_000  # not an empty set
-    ours, theirs = fast_count(name), reference(name)
+    ours, theirs = counted_with(encoder, name), reference(name)
     assert [text for text in texts if ours(text) != theirs(text)] == []
 
 
+@FAST_ENCODERS
 @pytest.mark.parametrize("name", ENCODINGS)
-def test_counts_and_ids_equal_tiktokens_on_adversarial_text(name: str) -> None:
+def test_counts_and_ids_equal_tiktokens_on_adversarial_text(encoder: fast.Encoder, name: str
+                                                            ) -> None:
     texts = adversarial_texts()
-    ours, theirs = fast_count(name), reference(name)
+    ours, theirs = counted_with(encoder, name), reference(name)
     assert [text for text in texts if ours(text) != theirs(text)] == []
-    import splintr
-
-    ids = splintr.Tokenizer.from_pretrained(name).encode_ordinary
+    ids = encoder.ids(encoder.build(name))
     encode = get_encoding(name).encode_ordinary
     assert [text for text in texts[:6000] if ids(text) != encode(text)] == []
 
 
+@FAST_ENCODERS
 @pytest.mark.parametrize("name", ENCODINGS)
-def test_lone_surrogates_count_as_in_tiktoken(name: str) -> None:
-    ours, theirs = fast_count(name), reference(name)
+def test_lone_surrogates_count_as_in_tiktoken(encoder: fast.Encoder, name: str) -> None:
+    ours, theirs = counted_with(encoder, name), reference(name)
     assert [ours(text) for text in SURROGATES] == [theirs(text) for text in SURROGATES]
     # tiktoken counts a lone surrogate as U+FFFD, one token in both encodings: "a", U+FFFD, "b".
     assert ours("a\ud800b") == ours("a\ufffdb") == 3
 
 
-def test_literal_counts() -> None:
+@FAST_ENCODERS
+def test_literal_counts(encoder: fast.Encoder) -> None:
     """A few counts worked out by hand from the token boundaries."""
-    o200k, cl100k = fast_count("o200k_base"), fast_count("cl100k_base")
+    o200k, cl100k = counted_with(encoder, "o200k_base"), fast_count("cl100k_base")
+    assert fast.in_use("cl100k_base") == encoder.package
     assert o200k("hello world") == cl100k("hello world") == 2  # "hello", " world"
     assert o200k("") == 0
     # As ordinary text: "<", "|", "end", "of", "text", "|", ">" (cl100k_base: "endo", "ft",
@@ -204,8 +235,54 @@ def test_literal_counts() -> None:
 @settings(max_examples=300, deadline=None)
 @given(st.text(st.characters(exclude_categories=()) | st.sampled_from(TRICKY), max_size=300))
 def test_counts_equal_tiktokens_on_any_text(text: str) -> None:
-    for name in ENCODINGS:
-        assert fast_count(name)(text) == reference(name)(text)
+    for encoder in fast.ENCODERS:
+        count = fast.ready(encoder, "o200k_base")[0]
+        assert count is not None
+        assert count(text) == reference("o200k_base")(text)
+        count = fast.ready(encoder, "cl100k_base")[0]
+        assert count is not None
+        assert count(text) == reference("cl100k_base")(text)
+
+
+# --- which of them counts -------------------------------------------------------------------
+
+
+def test_a_process_switches_to_the_faster_once_it_has_counted_enough(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fast, "SWITCH_CHARS", 100)
+    counted = fast_count("o200k_base")
+    assert [counted("hello world " * 4), fast.in_use("o200k_base")] == [9, "rs-bpe"]  # 48
+    assert [counted("hello world " * 4), fast.in_use("o200k_base")] == [9, "rs-bpe"]  # 96
+    assert [counted("hello world " * 4), fast.in_use("o200k_base")] == [9, "splintr-rs"]
+    assert [counted("hello world " * 4), fast.in_use("o200k_base")] == [9, "splintr-rs"]
+    # The tally is the process's: cl100k_base starts with the faster one now.
+    assert [fast_count("cl100k_base")("hello world"), fast.in_use("cl100k_base")] == [
+        2, "splintr-rs"]
+
+
+def test_a_large_input_expected_counts_with_the_faster_from_its_start(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    counted = fast_count("o200k_base")
+    fast.expect(fast.SWITCH_CHARS - 1)
+    assert fast.in_use("o200k_base") == "rs-bpe"
+    fast.expect(1)
+    assert [counted("hello world"), fast.in_use("o200k_base")] == [2, "splintr-rs"]
+
+
+def test_without_the_faster_the_quick_one_counts_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "splintr", None)  # as if not installed: import fails
+    fast.set_enabled(None)
+    counted = fast_count("o200k_base")
+    fast.expect(fast.SWITCH_CHARS)
+    assert [counted("hello world"), fast.in_use("o200k_base")] == [2, "rs-bpe"]
+
+
+def test_without_the_quick_one_the_faster_counts_from_the_start(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "rs_bpe", None)
+    fast.set_enabled(None)
+    assert [fast_count("cl100k_base")("hello world"), fast.in_use("cl100k_base")] == [
+        2, "splintr-rs"]
 
 
 # --- falling back to tiktoken ------------------------------------------------------------------
@@ -219,23 +296,28 @@ def test_switched_off_counts_with_tiktoken(monkeypatch: pytest.MonkeyPatch) -> N
     assert text_counter("o200k_base")("hello world") == 2
 
 
-def test_missing_it_counts_with_tiktoken(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "splintr", None)  # as if not installed: import fails
+def test_missing_both_counts_with_tiktoken(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "rs_bpe", None)  # as if not installed: import fails
+    monkeypatch.setitem(sys.modules, "splintr", None)
     fast.set_enabled(None)
     assert fast.counter("o200k_base") is None
-    assert fast.why_not("o200k_base") == ("splintr-rs is not installed "
-                                          "(pip install 'tokcost[fast]')")
+    assert fast.why_not("o200k_base") == (
+        "rs-bpe is not installed (pip install 'tokcost[fast]'); splintr-rs is not installed "
+        "(pip install 'tokcost[fast]')")
     assert text_counter("o200k_base")("hello world") == 2
 
 
 def test_another_version_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    import rs_bpe
     import splintr
 
+    monkeypatch.setattr(rs_bpe, "__version__", "0.2.0")
     monkeypatch.setattr(splintr, "__version__", "0.23.0")
     fast.set_enabled(None)
     assert fast.counter("cl100k_base") is None
-    assert fast.why_not("cl100k_base") == ("splintr-rs 0.23.0 is installed; tokcost is "
-                                           "checked with 0.22.0")
+    assert fast.why_not("cl100k_base") == (
+        "rs-bpe 0.2.0 is installed; tokcost is checked with 0.1.0; splintr-rs 0.23.0 is "
+        "installed; tokcost is checked with 0.22.0")
 
 
 def test_a_failed_self_check_counts_with_tiktoken(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -243,8 +325,9 @@ def test_a_failed_self_check_counts_with_tiktoken(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setitem(fast.PROBE_IDS, "o200k_base", wrong)
     fast.set_enabled(None)
     assert fast.counter("o200k_base") is None
-    assert fast.why_not("o200k_base") == ("splintr-rs failed its self-check on o200k_base: "
-                                          "not tiktoken's ids")
+    assert fast.why_not("o200k_base") == (
+        "rs-bpe failed its self-check on o200k_base: not tiktoken's ids; splintr-rs failed its "
+        "self-check on o200k_base: not tiktoken's ids")
     assert fast.counter("cl100k_base") is not None
 
 
@@ -257,10 +340,11 @@ INPUTS = sorted([*(DATA / "count").iterdir(), *(DATA / "gemini").glob("*")])
 MODELS = ("gpt-4o", "text-embedding-3-small", "claude-sonnet-4-6", "gemini-3.5-flash")
 
 
-def _encoder(on: bool, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Count with the fast encoder or with tiktoken from now on, from an empty memo (which
-    would otherwise answer from the other encoder's counts) and new counters."""
-    fast.set_enabled(on)
+def _encoder(which: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Count with tiktoken, rs-bpe alone or splintr from the start from now on, from an empty
+    memo (which would otherwise answer from another encoder's counts) and new counters."""
+    fast.set_enabled(which != "tiktoken")
+    monkeypatch.setattr(fast, "SWITCH_CHARS", 0 if which == "splintr-rs" else 1 << 62)
     memo.set_enabled(None)
     monkeypatch.setattr(count_files, "_counters", {})
 
@@ -275,22 +359,24 @@ def test_the_command_counts_alike_with_each_encoder(
     models = [arg for model in MODELS for arg in ("-m", model)]
     args = ("count", *map(str, INPUTS), *models, "-f", "csv", "--jobs", jobs,
             *(["--per-message"] if per_message else []))
+    results = {}
     try:
-        _encoder(False, monkeypatch)
-        with_tiktoken = cli(*args)
-        assert fast.counter("o200k_base") is None
-        _encoder(True, monkeypatch)
-        with_fast = cli(*args)
-        assert fast.counter("o200k_base") is not None
+        for which in ("tiktoken", "rs-bpe", "splintr-rs"):
+            _encoder(which, monkeypatch)
+            results[which] = cli(*args)
+            assert fast.in_use("o200k_base") == (None if which == "tiktoken" else which)
     finally:
         memo.set_enabled(None)
-    assert (with_fast.status, with_fast.out, with_fast.err) == (
-        with_tiktoken.status, with_tiktoken.out, with_tiktoken.err)
+        fast.set_enabled(None)
+    with_tiktoken = results["tiktoken"]
+    for which in ("rs-bpe", "splintr-rs"):
+        assert (results[which].status, results[which].out, results[which].err) == (
+            with_tiktoken.status, with_tiktoken.out, with_tiktoken.err)
     assert with_tiktoken.status == 1  # sharegpt_truncated.json is broken; the others count
     assert f"{DATA / 'gemini' / 'requests.jsonl'}," in with_tiktoken.out
     if not per_message:  # the cookbook's example on gpt-4o: its 124 tokens, as test_count has
         assert f"{DATA / 'count' / 'cookbook_messages.json'},openai,gpt-4o,1,6,124,exact" in (
-            with_fast.out)
+            with_tiktoken.out)
 
 
 def test_the_installed_command_counts_alike_with_it_off(installed: Run) -> None:
@@ -305,17 +391,19 @@ def test_the_installed_command_counts_alike_with_it_off(installed: Run) -> None:
 
 
 def test_counting_a_short_file_never_builds_tiktoken(tmp_path: Path) -> None:
-    """What made `count` slow to start: tiktoken's constructor. With the fast encoder, counting
-    imports no tiktoken at all; without it, tiktoken counts."""
+    """What made `count` slow to start: tiktoken's constructor. With the fast encoders, counting
+    a short file imports neither tiktoken nor the faster encoder (rs-bpe counts it); without
+    them, tiktoken counts."""
     text = tmp_path / "one-line.txt"
     text.write_text("The quick brown fox jumps over the lazy dog.\n")
     probe = ("import contextlib, io, sys\nfrom tokcost.cli import main\n"
              "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
              f"    main(['count', {str(text)!r}, '--format', 'csv'])\n"
-             "print(out.getvalue().splitlines()[1].split(',')[5], 'tiktoken' in sys.modules)")
+             "print(out.getvalue().splitlines()[1].split(',')[5], 'tiktoken' in sys.modules,\n"
+             "      'splintr' in sys.modules)")
     # 10 tokens: "The", " quick", " brown", " fox", " jumps", " over", " the", " lazy", " dog",
     # ".\n"; text has no framing.
-    for setting, expected in (("1", "10 False"), ("0", "10 True")):
+    for setting, expected in (("1", "10 False False"), ("0", "10 True False")):
         done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                               timeout=60, cwd=tmp_path,
                               env={**os.environ, "TOKCOST_FAST_ENCODER": setting})
@@ -324,26 +412,22 @@ def test_counting_a_short_file_never_builds_tiktoken(tmp_path: Path) -> None:
 
 
 def test_build_makes_the_encoder_for_the_processes_forked_after() -> None:
-    """What a process that forks workers does (fast.build): the encoder is built, once, and
-    nothing is counted with it yet; counting, here or in another thread, uses that one. A fresh
-    process, so that nothing was built before."""
+    """What a process that forks workers does (fast.build, through build_encoders): the
+    encoder that will count is made ready here, the faster one when a large input is
+    expected. A fresh process, so that nothing was made before."""
     script = """
-import threading
 from tokcost.counting import fast
 from tokcost.inputs import count_files
 from tokcost.pricing.table import load_price_table
 table = load_price_table("2026-12-01")
 job = count_files.CountJob(table, models=(table.resolve("gpt-4o").model,))
 count_files.build_encoders(job)
-built = fast._built("o200k_base")[0]
-print(built is not None, fast._built.cache_info().currsize, fast.counter.cache_info().currsize)
-counts = []
-thread = threading.Thread(target=lambda: counts.append(fast.counter("o200k_base")("hello world")))
-thread.start()
-thread.join()
-print(counts, fast._built("o200k_base")[0] is built)
+print(fast.in_use("o200k_base"), fast.counter.cache_info().currsize)
+fast.expect(fast.SWITCH_CHARS)
+count_files.build_encoders(job)
+print(fast.in_use("o200k_base"), fast.counter("o200k_base")("hello world"))
 """
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           env={**os.environ, "TOKCOST_FAST_ENCODER": "1"}, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == ["True 1 0", "[2] True"]
+    assert done.stdout.splitlines() == ["rs-bpe 1", "splintr-rs 2"]

@@ -1,50 +1,51 @@
-"""The fast exact encoder: the ``splintr-rs`` package (a Rust BPE tokenizer), for counts.
+"""The fast exact encoders: ``rs-bpe`` and ``splintr-rs``, two Rust BPE tokenizers, for counts.
 
-``pip install 'tokcost[fast]'`` adds it. Where it is installed, at the version tokcost was
-checked against, and passes its self-check, counting in ``o200k_base`` and ``cl100k_base`` goes
-through it; everything else (other encodings, token ids, decoding) stays with tiktoken, which is
-the reference. Why it is worth having, measured on ShareGPT's message texts (CPU time, each
-text counted once, in a fresh process; ``python bench/bench.py encoders``):
+``pip install 'tokcost[fast]'`` adds them. Where they are installed, at the versions tokcost was
+checked against, and pass their self-check, counting in ``o200k_base`` and ``cl100k_base`` goes
+through them; everything else (other encodings, token ids, decoding) stays with tiktoken, which
+is the reference. Two, because each is the faster one at one end (CPU time on ShareGPT's message
+texts, each counted once in a fresh process; ``python bench/bench.py encoders``):
 
-* it counts o200k_base text in about 0.35x the time tiktoken's ``encode_ordinary`` takes on
-  one core (cl100k_base about 0.25x), and 0.55x the time of ``rs-bpe`` 0.1.0, the binding of
-  GitHub's ``bpe`` crate tokcost counted with before;
-* it is ready in about 0.05 s, where tiktoken's constructor takes 0.25-0.4 s: most of what
-  ``tokcost count`` of a short file spent before it printed anything.
+* ``rs-bpe`` 0.1.0, a binding of GitHub's ``bpe`` crate, is ready in about 0.05 s, where
+  tiktoken's constructor takes 0.25-0.4 s, and counts o200k_base text in about 0.65x
+  tiktoken's time: a process starts with it, so that ``tokcost count`` of a short file is
+  done in a few hundredths of a second of counting;
+* ``splintr-rs`` 0.22.0 counts in about 0.55x rs-bpe's time, but needs about 0.14 s to be ready
+  (0.05 s to build, 0.09 s the first time a text needs byte-pair merges; cl100k_base 0.06 s):
+  a process switches to it once it has counted, or been told to expect
+  (:func:`expect`), ``SWITCH_CHARS`` characters of text, where the switch has paid for itself.
 
 Others measured the same way: ``toktok-rs`` 0.3.0 counts faster still once built, but building
-its o200k_base encoder takes 0.38-0.44 s (holding the GIL), which a short file would pay and a
-28 MB one barely wins back; ``quicktok-v1`` 0.4.0 (0.45x rs-bpe's time) takes 0.4 s to build and
-needs numpy; ``bpe-openai`` is no faster than rs-bpe; ``riptoken``, ``kitoken`` and ``tuetoken``
-miscount some texts.
+its o200k_base encoder takes 0.38-0.44 s (holding the GIL); ``quicktok-v1`` 0.4.0 takes 0.4 s
+and needs numpy; ``bpe-openai`` is no faster than rs-bpe; ``riptoken``, ``kitoken`` and
+``tuetoken`` miscount some texts.
 
-Why its counts are tiktoken's: the package ships each vocabulary inside its binary (it reads
-and downloads nothing), and the test suite checks that every token of both vocabularies is the
-token of the same rank in tokcost's bundled, hash-checked file, and that every count equals
-tiktoken's on the bench corpus excerpt and on an adversarial set (tests/test_fast_encoder.py).
-At run time a probe text must encode to the ids tiktoken gives it, or tiktoken is used.
+Why their counts are tiktoken's: both ship each vocabulary inside their binaries (they read and
+download nothing), and the test suite checks that every token of both vocabularies is the token
+of the same rank in tokcost's bundled, hash-checked file, and that every count equals tiktoken's
+on the bench corpus excerpt and on an adversarial set (tests/test_fast_encoder.py). At run time
+a probe text must encode to the ids tiktoken gives it, or that encoder is not used.
 
-What it cannot do, done here as tiktoken does it: a lone surrogate (text that is not valid
-UTF-16) is refused by it; tiktoken replaces it with U+FFFD by a UTF-16 round trip, and so does
-:func:`counter`. Text that looks like a special token is ordinary text to both.
+What they cannot do, done here as tiktoken does it: a lone surrogate (text that is not valid
+UTF-16) is refused by both; tiktoken replaces it with U+FFFD by a UTF-16 round trip, and so do
+the counts here. Text that looks like a special token is ordinary text to all three.
 
 ``TOKCOST_FAST_ENCODER=0`` (read once) makes tokcost count with tiktoken alone; so does
-:func:`set_enabled`, for tests and comparisons. Its calls hold the GIL: more cores need
+:func:`set_enabled`, for tests and comparisons. Their calls hold the GIL: more cores need
 processes (``count --jobs N``), not threads.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 FAST_ENV_VAR = "TOKCOST_FAST_ENCODER"
-PACKAGE = "splintr-rs"
-# The version whose counts the tests compared with tiktoken's (and that tokcost[fast] pins):
-# another may count differently, so it is not used.
-VERSION = "0.22.0"
 
 # A probe exercising each branch of both split patterns (cased words, a contraction, digits
 # past three, CR LF and blank lines, trailing spaces, a special-token look-alike, CJK, an
@@ -60,13 +61,73 @@ PROBE_IDS = {
 }
 
 Count = Callable[[str], int]
+Ids = Callable[[str], list[int]]
+
+
+@dataclass(frozen=True)
+class Encoder:
+    """One fast encoder package: how to build its encoder of an encoding, and what of it
+    encodes (for the probe) and counts a text."""
+
+    package: str  # its name on PyPI, and in messages
+    version: str  # the version the tests compared with tiktoken (tokcost[fast] pins it)
+    build: Callable[[str], Any]  # encoding name -> the package's encoder (imports it)
+    installed_version: Callable[[], str]
+    ids: Callable[[Any], Ids]
+    count: Callable[[Any], Count]
+
+
+def _rs_bpe() -> Any:
+    # rs_bpe's __init__ prints two lines to stderr when its extension does not load; the
+    # ImportError says the same, and another encoder counts instead.
+    with contextlib.redirect_stderr(io.StringIO()):
+        import rs_bpe
+        from rs_bpe.bpe import openai
+    return rs_bpe, openai
+
+
+def _splintr() -> Any:
+    import splintr
+
+    return splintr
+
+
+def _splintr_count(tokenizer: Any) -> Count:
+    encode = tokenizer.encode_ordinary  # (no count-only call: the list of ids costs little)
+    return lambda text: len(encode(text))
+
+
+QUICK = Encoder(
+    "rs-bpe", "0.1.0",
+    build=lambda name: getattr(_rs_bpe()[1], name)(),
+    installed_version=lambda: getattr(_rs_bpe()[0], "__version__", "?"),
+    ids=lambda tokenizer: tokenizer.encode, count=lambda tokenizer: tokenizer.count)
+FASTER = Encoder(
+    "splintr-rs", "0.22.0",
+    build=lambda name: _splintr().Tokenizer.from_pretrained(name),
+    installed_version=lambda: getattr(_splintr(), "__version__", "?"),
+    ids=lambda tokenizer: tokenizer.encode_ordinary, count=_splintr_count)
+ENCODERS = (QUICK, FASTER)
+
+# Where FASTER has paid for being made ready: it saves about 11 ns a character (o200k_base,
+# ShareGPT text) and takes about 0.14 s more than QUICK to be ready, which 12.7 M characters
+# win back. A process switches once it has counted that much, or once it is told that much is
+# coming (:func:`expect`), so that a large file counts with FASTER from its start; a short one
+# never pays for it, and text of unknown length pays at most twice what the best choice would.
+SWITCH_CHARS = 12_000_000
 
 _enabled: bool | None = None  # None: not yet read from the environment
 _why_not: dict[str, str] = {}
+# Per encoding: what counts its texts now, in a cell that its counter reads at each call (a
+# counter made before set_enabled keeps the cell it had, and its counts stay exact).
+_current: dict[str, list[Count]] = {}
+_using: dict[str, str] = {}  # per encoding: the package that is
+_tallying: set[str] = set()  # the encodings counted with QUICK until the switch
+_chars = 0  # characters counted with QUICK, or expected, in this process
 
 
 def enabled() -> bool:
-    """Whether tokcost may use the fast encoder: ``TOKCOST_FAST_ENCODER`` (read once), unless
+    """Whether tokcost may use the fast encoders: ``TOKCOST_FAST_ENCODER`` (read once), unless
     :func:`set_enabled` said otherwise."""
     global _enabled
     if _enabled is None:
@@ -76,13 +137,15 @@ def enabled() -> bool:
 
 
 def set_enabled(on: bool | None) -> None:
-    """Allow or forbid the fast encoder for counters made from now on; None: as
-    ``TOKCOST_FAST_ENCODER`` says (read again)."""
-    global _enabled
+    """Allow or forbid the fast encoders for counters made from now on; None: as
+    ``TOKCOST_FAST_ENCODER`` says (read again). Starts again from QUICK."""
+    global _enabled, _chars
     _enabled = on
     counter.cache_clear()
-    _built.cache_clear()
-    _why_not.clear()
+    ready.cache_clear()
+    for held in (_why_not, _current, _using, _tallying):
+        held.clear()
+    _chars = 0
 
 
 def why_not(name: str) -> str | None:
@@ -91,55 +154,105 @@ def why_not(name: str) -> str | None:
     return _why_not.get(name)
 
 
-def build(name: str) -> None:
-    """Build the fast encoder of ``name`` (a failure is left for :func:`counter` to report),
-    so that worker processes forked from this one after share it rather than each building
-    its own."""
-    _built(name)
+def in_use(name: str) -> str | None:
+    """The package counting this encoding's texts now, if a fast one is."""
+    return _using.get(name)
 
 
 @functools.cache
-def _built(name: str) -> tuple[Any, str | None]:
-    """The package's encoder of ``name``, built; or None and why it cannot be used here."""
+def ready(encoder: Encoder, name: str) -> tuple[Count | None, str | None]:
+    """The encoder's count of a text in ``name`` (as ``len(encode_ordinary(text))`` gives it),
+    built and probed; or None and why it cannot be used here."""
     if not enabled():
         return None, f"{FAST_ENV_VAR} is off"
     if name not in PROBE_IDS:
-        return None, f"{PACKAGE} is not checked against tiktoken for {name}"
+        return None, f"{encoder.package} is not checked against tiktoken for {name}"
     try:
-        import splintr
+        version = encoder.installed_version()
     except ImportError:
-        return None, f"{PACKAGE} is not installed (pip install 'tokcost[fast]')"
-    version = getattr(splintr, "__version__", "?")
-    if version != VERSION:
-        return None, f"{PACKAGE} {version} is installed; tokcost is checked with {VERSION}"
+        return None, f"{encoder.package} is not installed (pip install 'tokcost[fast]')"
+    if version != encoder.version:
+        return None, (f"{encoder.package} {version} is installed; tokcost is checked with "
+                      f"{encoder.version}")
     try:
-        return splintr.Tokenizer.from_pretrained(name), None
-    except Exception as error:  # whatever a broken build raises: tiktoken counts instead
-        return None, f"{PACKAGE} failed its self-check on {name}: {error}"
+        tokenizer = encoder.build(name)
+        # (The probe needs byte-pair merges, which splintr prepares the first time.)
+        if encoder.ids(tokenizer)(PROBE) != PROBE_IDS[name]:
+            return None, f"{encoder.package} failed its self-check on {name}: not tiktoken's ids"
+    except Exception as error:  # whatever a broken build raises: another encoder counts
+        return None, f"{encoder.package} failed its self-check on {name}: {error}"
+    return _as_tiktoken_reads(encoder.count(tokenizer)), None
+
+
+def _as_tiktoken_reads(count: Count) -> Count:
+    """The count, of a text with a lone surrogate too: what tiktoken's encode_ordinary does."""
+
+    def counted(text: str) -> int:
+        try:
+            return count(text)
+        except UnicodeEncodeError:  # (not valid UTF-16: the surrogate becomes U+FFFD)
+            return count(text.encode("utf-16", "surrogatepass").decode("utf-16", "replace"))
+
+    return counted
 
 
 @functools.cache
 def counter(name: str) -> Count | None:
     """The encoding's count of a text (as ``len(encode_ordinary(text))`` gives it) from the fast
-    encoder, or None when it cannot be used here: see :func:`why_not`."""
-    tokenizer, why = _built(name)
-    if why is None:
-        try:
-            if tokenizer.encode_ordinary(PROBE) != PROBE_IDS[name]:
-                why = f"{PACKAGE} failed its self-check on {name}: not tiktoken's ids"
-        except Exception as error:  # whatever a broken build raises: tiktoken counts instead
-            why = f"{PACKAGE} failed its self-check on {name}: {error}"
-    if why is not None:
-        _why_not[name] = why
+    encoders, or None when neither can be used here: see :func:`why_not`."""
+    order = (QUICK, FASTER) if _chars < SWITCH_CHARS else (FASTER, QUICK)
+    reasons = []
+    for encoder in order:
+        count, why = ready(encoder, name)
+        if count is not None:
+            if encoder is QUICK and _chars < SWITCH_CHARS:
+                _tallying.add(name)
+                count = _tallied(name, count)
+            _current[name], _using[name] = [count], encoder.package
+            break
+        reasons.append(why)
+    else:
+        _why_not[name] = "; ".join(dict.fromkeys(why for why in reasons if why))
         return None
-    # It has no count-only call; making the list of ids costs little beside the encoding.
-    encode: Callable[[str], list[int]] = tokenizer.encode_ordinary
+    cell = _current[name]
+    return lambda text: cell[0](text)  # (whichever counts it now)
 
-    def counted(text: str) -> int:
-        try:
-            return len(encode(text))
-        except UnicodeEncodeError:  # a lone surrogate: what tiktoken's encode_ordinary does
-            return len(encode(text.encode("utf-16", "surrogatepass").decode("utf-16",
-                                                                              "replace")))
 
-    return counted
+def _tallied(name: str, quick: Count) -> Count:
+    """QUICK's count, keeping the tally of characters that decides the switch to FASTER."""
+
+    def count(text: str) -> int:
+        global _chars
+        _chars += len(text)
+        if _chars >= SWITCH_CHARS:
+            _switch(name)
+        return quick(text)
+
+    return count
+
+
+def _switch(name: str) -> None:
+    """Count this encoding with FASTER from now on, where it can be used (else with QUICK, no
+    longer keeping the tally)."""
+    _tallying.discard(name)
+    for encoder in (FASTER, QUICK):
+        count = ready(encoder, name)[0]
+        if count is not None:
+            _current[name][0], _using[name] = count, encoder.package
+            return
+
+
+def expect(chars: int) -> None:
+    """Say that about this many characters of text are coming to be counted in this process
+    (a file's size, say), so that a large input counts with FASTER from its start."""
+    global _chars
+    _chars += chars
+    if _chars >= SWITCH_CHARS:
+        for name in list(_tallying):
+            _switch(name)
+
+
+def build(name: str) -> None:
+    """Make this encoding's fast encoder ready (built and probed) here, so that worker
+    processes forked from this one after share it rather than each making its own."""
+    counter(name)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
+from tokcost.counting import fast
 from tokcost.counting.counter import (
     Accuracy,
     CountAccuracy,
@@ -211,8 +212,6 @@ def load_counters(job: CountJob) -> None:
 def build_encoders(job: CountJob) -> None:
     """Build the fast encoders of the job's models in this process, for the worker processes
     forked from it after (a local Dask cluster's) to share: see ``fast.build``."""
-    from tokcost.counting import fast
-
     for encoding in sorted({model.tokenizer.encoding for model in _job_models(job)}):
         fast.build(encoding)
 
@@ -719,6 +718,8 @@ class Counter:
                 raise
 
     def _results(self, document: Document) -> Iterator[BatchResult]:
+        if document.size:  # before any worker is forked: a large file counts with the
+            fast.expect(document.size)  # faster encoder from its start (fast.SWITCH_CHARS)
         large = document.size is None or document.size >= PARALLEL_MIN_BYTES
         if not large or (self._workers is None and self.jobs == 1):
             for batch in document.batches():
