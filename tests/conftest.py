@@ -12,6 +12,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -118,6 +119,18 @@ def cli_without_table_note(cli: Callable[..., Result]) -> Callable[..., Result]:
         return dataclasses.replace(result, err="".join(kept))
 
     return run
+
+
+def _sigint_as_at_a_terminal() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@pytest.fixture
+def interruptible() -> Callable[[], None]:
+    """A ``preexec_fn`` for a command that a test stops with Ctrl-C: SIGINT as at a terminal,
+    even when the tests run where it is ignored (a background job of a shell without job
+    control: its children inherit the ignoring, and Python then keeps it)."""
+    return _sigint_as_at_a_terminal
 
 
 @pytest.fixture(scope="session")

@@ -620,11 +620,12 @@ def test_a_full_disk_under_an_output_file_is_one_line(cli: Run, args: tuple[str,
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
-def test_ctrl_c_during_a_large_count(installed_command: str, big_input: Path, jobs: str
-                                    ) -> None:
+def test_ctrl_c_during_a_large_count(installed_command: str, big_input: Path, jobs: str,
+                                    interruptible: Callable[[], None]) -> None:
     process = subprocess.Popen([installed_command, "count", str(big_input), "-f", "csv",
                                 "--jobs", jobs],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               preexec_fn=interruptible)
     time.sleep(1.0)
     assert process.poll() is None, "the count ended before it could be interrupted"
     process.send_signal(signal.SIGINT)

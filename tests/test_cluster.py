@@ -530,10 +530,12 @@ def _running(pid: int) -> bool:
     (signal.SIGTERM, False, 143),  # kill PID: the main process alone
 ])
 def test_a_stop_ends_the_local_cluster(installed_command: str, big_input: Path, tmp_path: Path,
-                                       stop: signal.Signals, to_group: bool, status: int) -> None:
+                                       stop: signal.Signals, to_group: bool, status: int,
+                                       interruptible: Callable[[], None]) -> None:
     process = subprocess.Popen([installed_command, "count", str(big_input), "-f", "csv",
                                 "--cluster", "local"], cwd=tmp_path, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, start_new_session=True)
+                               stderr=subprocess.PIPE, start_new_session=True,
+                               preexec_fn=interruptible)
     # Its batches' folder is named with its process id (in /dev/shm, or the temporary folder).
     parent = Path(cluster._spill_parent())
     deadline = time.monotonic() + 60
@@ -561,7 +563,8 @@ def test_a_stop_ends_the_local_cluster(installed_command: str, big_input: Path, 
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(),
                     reason="finds the worker processes through /proc (Linux)")
 def test_ctrl_c_while_the_local_cluster_starts(installed_command: str, big_input: Path,
-                                              tmp_path: Path) -> None:
+                                              tmp_path: Path,
+                                              interruptible: Callable[[], None]) -> None:
     """Ctrl-C while dask starts (imported, then its scheduler and workers made, about half a
     second after the head-start worker process appears): each time exit status 130, nothing
     on stdout or stderr (no worker's traceback, nor dask's at exit), and every process gone."""
@@ -569,7 +572,7 @@ def test_ctrl_c_while_the_local_cluster_starts(installed_command: str, big_input
         process = subprocess.Popen([installed_command, "count", str(big_input), "-f", "csv",
                                     "--cluster", "local"], cwd=tmp_path,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                   start_new_session=True)
+                                   start_new_session=True, preexec_fn=interruptible)
         deadline = time.monotonic() + 60
         while not _descendants(process.pid):  # the head-start worker: dask starts now
             assert process.poll() is None and time.monotonic() < deadline, "nothing started"
