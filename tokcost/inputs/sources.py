@@ -112,6 +112,9 @@ class Batch:
     damage: str = ""  # the damage of a compressed stream, after its last batch
     shape: str = ""  # rows: "messages", "sharegpt" or "texts"
     column: str = ""  # rows: the column they are of, for their errors
+    # lines: how many newlines ``data`` holds, once raw_lines has split it here (counted in
+    # this process, a batch's lines need not be counted again to number the next batch's).
+    newlines: int | None = None
 
     def rows(self) -> Iterator[tuple[int, list[Conversation] | Texts | InputFileError]]:
         """(row number, what it holds) of each row of a rows batch; a row that holds no
@@ -140,7 +143,9 @@ class Batch:
     def raw_lines(self) -> Iterator[tuple[int, int, bytes]]:
         """(line number, byte offset, bytes) of each non-blank line of a lines batch."""
         offset = self.offset
-        for number, raw in enumerate(self.data.split(b"\n"), start=self.first):
+        lines = self.data.split(b"\n")
+        self.newlines = len(lines) - 1
+        for number, raw in enumerate(lines, start=self.first):
             if raw.strip():
                 yield number, offset, raw
             offset += len(raw) + 1
@@ -733,10 +738,13 @@ def _line_batches(stream: Any, head: bytes, label: str, fmt: str | None, errors:
     """Whole lines in batches of about BATCH_BYTES, left undecoded for the workers."""
     first = 1
     for piece, offset in _pieces(_chunks(stream, head), _line_cut):
+        newlines = None
         if not piece.isspace():  # (what strip() would leave, without a copy of the piece)
-            yield Batch(label, "lines", fmt, data=piece, first=first, offset=offset,
-                        size=len(piece), errors=errors)
-        first += piece.count(b"\n")
+            batch = Batch(label, "lines", fmt, data=piece, first=first, offset=offset,
+                          size=len(piece), errors=errors)
+            yield batch
+            newlines = batch.newlines  # (when it was counted here meanwhile: --jobs 1)
+        first += piece.count(b"\n") if newlines is None else newlines
 
 
 def _read_json_document(stream: Any, head: bytes, source: Source, fmt: str | None,
