@@ -602,8 +602,11 @@ FAST_OFF = ["env", "TOKCOST_FAST_ENCODER=0"]  # tokcost counts with tiktoken alo
 def encoder_line(python: str) -> str:
     """Who counts for tokcost under this interpreter: the fast encoder, or tiktoken and why."""
     code = ("from tokcost.counting import fast\n"
-            "print(fast.PACKAGE + ' ' + fast.VERSION if fast.counter('o200k_base') else "
-            "'tiktoken (' + str(fast.why_not('o200k_base')) + ')')")
+            "q, f = fast.QUICK, fast.FASTER\n"
+            "print(f'{q.package} {q.version} ({f.package} {f.version} once '\n"
+            "      f'{fast.SWITCH_CHARS:,} characters are counted or expected)'\n"
+            "      if fast.counter('o200k_base') else\n"
+            "      'tiktoken (' + str(fast.why_not('o200k_base')) + ')')")
     try:
         done = run([python, "-c", code], 60)
     except BenchError:
@@ -1070,10 +1073,12 @@ def repeats_bench(runs: int, tokcost_override: str | None) -> bool:
 def breakeven_bench() -> None:
     """Where the memo starts to pay: encode vs. a memo miss and a memo hit, by text length."""
     require_corpus([SLICE_CORPUS])
+    from tokcost.counting import fast
     from tokcost.counting.memo import CountMemo
     from tokcost.counting.tokenizers import text_counter
 
-    tokens = text_counter("o200k_base")  # the encoder tokcost counts with here
+    fast.expect(fast.SWITCH_CHARS)  # as for a large input, where the memo matters
+    tokens = text_counter("o200k_base")  # the encoder tokcost counts with there
     texts = [m["content"] for messages in _corpus_conversations() for m in messages]
     print("== breakeven: ns a text, best of 15 interleaved runs; new string objects each run")
     print(machine_line(sys.executable))
