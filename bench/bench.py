@@ -1126,7 +1126,7 @@ def _message_texts(path: Path) -> list[str]:
 
 
 def encoders_bench(runs: int, files: Sequence[Path]) -> bool:
-    """The fast encoder against tiktoken, in this process: every text's count compared, then
+    """Each fast encoder against tiktoken, in this process: every text's count compared, then
     the time to count them all, median of ``runs`` interleaved runs; True when all matched."""
     require_corpus(files)
     import tiktoken
@@ -1137,7 +1137,9 @@ def encoders_bench(runs: int, files: Sequence[Path]) -> bool:
     print(f"== encoders: median of {runs} interleaved run(s) each; one process, one thread")
     print(machine_line(sys.executable))
     print(f"tiktoken {tiktoken.__version__} len(encode_ordinary(text)), from tokcost's bundled "
-          f"files; {fast.PACKAGE} {fast.VERSION} count(text), as tokcost.counting.fast uses it")
+          "files; " + ", ".join(f"{encoder.package} {encoder.version}"
+                                for encoder in fast.ENCODERS) +
+          ", as tokcost.counting.fast counts with them")
     ok = True
     for path in files:
         texts = _message_texts(path)
@@ -1146,27 +1148,32 @@ def encoders_bench(runs: int, files: Sequence[Path]) -> bool:
         print(f"-- {_rel(path)}: {len(texts):,} message texts, {chars / 1e6:.1f} M characters")
         rows = []
         for name in ("o200k_base", "cl100k_base"):
-            counted = fast.counter(name)
-            if counted is None:
-                raise BenchError(f"no fast encoder for {name}: {fast.why_not(name)}")
             encode = get_encoding(name).encode_ordinary
 
             def reference(text: str, encode: Callable[[str], list[int]] = encode) -> int:
                 return len(encode(text))
 
-            differing = [text for text in texts if counted(text) != reference(text)]
+            counts: dict[str, Callable[[str], int]] = {"tiktoken": reference}
             tokens = sum(map(reference, texts))
-            if differing:
-                ok = False
-                print(f"MISMATCH {name}: {len(differing):,} of {len(texts):,} texts counted "
-                      f"differently, the first: {differing[0][:60]!r}")
-            else:
-                print(f"MATCH    {name}: all {len(texts):,} texts, {tokens:,} tokens")
+            for encoder in fast.ENCODERS:
+                counted, why = fast.ready(encoder, name)
+                if counted is None:
+                    raise BenchError(f"{encoder.package} cannot count {name}: {why}")
+                counts[encoder.package] = counted
+                differing = [text for text in texts if counted(text) != reference(text)]
+                if differing:
+                    ok = False
+                    print(f"MISMATCH {name} {encoder.package}: {len(differing):,} of "
+                          f"{len(texts):,} texts counted differently, the first: "
+                          f"{differing[0][:60]!r}")
+                else:
+                    print(f"MATCH    {name} {encoder.package}: all {len(texts):,} texts, "
+                          f"{tokens:,} tokens")
             timed: dict[str, tuple[list[float], list[float]]] = {
-                "tiktoken": ([], []), fast.PACKAGE: ([], [])}
+                label: ([], []) for label in counts}
             for number in range(1, runs + 1):
                 progress(f"   {name} run {number}/{runs} ...")
-                for label, count in (("tiktoken", reference), (fast.PACKAGE, counted)):
+                for label, count in counts.items():
                     wall, cpu = time.perf_counter(), time.process_time()
                     for text in texts:
                         count(text)
@@ -1186,7 +1193,7 @@ def encoders_bench(runs: int, files: Sequence[Path]) -> bool:
 
 
 IMPORT_LINE = {name: re.compile(rf"\|\s*{name}\s*$", re.MULTILINE)
-               for name in ("tiktoken", "splintr", "anthropic")}
+               for name in ("tiktoken", "rs_bpe", "splintr", "anthropic")}
 
 
 def startup_bench(runs: int, tokcost_override: str | None) -> None:
@@ -1265,11 +1272,13 @@ def startup_bench(runs: int, tokcost_override: str | None) -> None:
             f"{min(entry.seconds) * 1000:.0f}",
             ratio(entry.median, baseline),
             found.get("tiktoken", "?"),
+            found.get("rs_bpe", "?"),
             found.get("splintr", "?"),
             found.get("anthropic", "?"),
         ])
-    print(table(["command", "median ms", "min ms", "vs baseline", "tiktoken", "splintr",
-                 "anthropic"], rows, [False, True, True, True, False, False, False]))
+    print(table(["command", "median ms", "min ms", "vs baseline", "tiktoken", "rs_bpe",
+                 "splintr", "anthropic"], rows, [False, True, True, True, False, False, False,
+                                                 False]))
     for entry in entries:
         if entry.error:
             print(f"FAILED {entry.label}: {entry.error}")
