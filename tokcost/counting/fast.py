@@ -112,9 +112,9 @@ FASTER = Encoder(
     ids=lambda tokenizer: tokenizer.encode_ordinary, count=_splintr_count)
 ENCODERS = (QUICK, FASTER)
 
-# Where FASTER has paid for being made ready: it saves 13-16 ns a character (o200k_base on
-# ShareGPT's texts, rs-bpe 30 ns, splintr 14 ns warm and 16 ns on text it has not seen) and
-# takes about 0.14 s more than QUICK to be ready, which 9-11 M characters win back. A process
+# Where FASTER has paid for being made ready: it saves 14-16 ns a character (o200k_base on
+# ShareGPT's texts: rs-bpe 30 ns, splintr 14 ns warm and 16 ns on text it has not seen) and
+# takes about 0.14 s more than QUICK to be ready, which 9-10 M characters win back. A process
 # switches once it has counted that much, or once it is told that much is coming
 # (:func:`expect`), so that a large file counts with FASTER from its start; a short one never
 # pays for it, and text of unknown length pays at most about twice what the best choice would.
