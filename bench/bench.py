@@ -15,8 +15,8 @@
     python bench/bench.py cluster [--runs 3]   count --cluster local against --jobs 2; partitions
     python bench/bench.py all                  corpus (if missing), count, startup
 
-Standard library only, plus what tokcost installs (tiktoken, and splintr-rs with tokcost[fast];
-pyarrow with tokcost[datasets], for `parquet` alone).
+Standard library only, plus what tokcost installs (tiktoken, and rs-bpe and splintr-rs with
+tokcost[fast]; pyarrow with tokcost[datasets], for `parquet` alone).
 See bench/README.md for what each figure means. Run it with the interpreter that has tokcost
 installed (e.g. .venv/bin/python).
 """
@@ -603,10 +603,15 @@ def encoder_line(python: str) -> str:
     """Who counts for tokcost under this interpreter: the fast encoder, or tiktoken and why."""
     code = ("from tokcost.counting import fast\n"
             "q, f = fast.QUICK, fast.FASTER\n"
+            "quick, why_quick = fast.ready(q, 'o200k_base')\n"
+            "faster, why_faster = fast.ready(f, 'o200k_base')\n"
             "print(f'{q.package} {q.version} ({f.package} {f.version} once '\n"
             "      f'{fast.SWITCH_CHARS:,} characters are counted or expected)'\n"
-            "      if fast.counter('o200k_base') else\n"
-            "      'tiktoken (' + str(fast.why_not('o200k_base')) + ')')")
+            "      if quick and faster\n"
+            "      else f'{q.package} {q.version} ({why_faster})' if quick\n"
+            "      else f'{f.package} {f.version} ({why_quick})' if faster\n"
+            "      else 'tiktoken (' + str(fast.why_not('o200k_base')) + ')')\n"
+            "fast.counter('o200k_base')")
     try:
         done = run([python, "-c", code], 60)
     except BenchError:

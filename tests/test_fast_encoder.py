@@ -166,8 +166,7 @@ def test_the_fast_encoders_are_in_use_where_installed() -> None:
         assert fast.in_use(name) == "rs-bpe"  # (until a large input)
     assert fast.counter("p50k_base") is None  # only the encodings checked here
     assert fast.why_not("p50k_base") == (
-        "rs-bpe is not checked against tiktoken for p50k_base; splintr-rs is not checked "
-        "against tiktoken for p50k_base")
+        "no fast encoder is checked against tiktoken for p50k_base")
 
 
 @pytest.mark.parametrize("name", ENCODINGS)
@@ -260,13 +259,23 @@ def test_a_process_switches_to_the_faster_once_it_has_counted_enough(
         2, "splintr-rs"]
 
 
-def test_a_large_input_expected_counts_with_the_faster_from_its_start(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_large_input_expected_counts_with_the_faster_from_its_start() -> None:
     counted = fast_count("o200k_base")
     fast.expect(fast.SWITCH_CHARS - 1)
-    assert fast.in_use("o200k_base") == "rs-bpe"
+    # What is expected is what comes to be counted: the two are not added up.
+    assert [counted("hello world"), fast.in_use("o200k_base")] == [2, "rs-bpe"]
     fast.expect(1)
     assert [counted("hello world"), fast.in_use("o200k_base")] == [2, "splintr-rs"]
+
+
+def test_a_counter_made_before_set_enabled_still_counts_and_switches(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fast, "SWITCH_CHARS", 100)
+    kept = fast_count("o200k_base")
+    fast.set_enabled(None)  # (as tests do between cases; a counter may outlive it)
+    newer = fast_count("o200k_base")
+    assert [kept("hello world " * 10) for _ in range(3)] == [21, 21, 21]  # past 100
+    assert [newer("hello world"), fast.in_use("o200k_base")] == [2, "splintr-rs"]
 
 
 def test_without_the_faster_the_quick_one_counts_on(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -275,6 +284,7 @@ def test_without_the_faster_the_quick_one_counts_on(monkeypatch: pytest.MonkeyPa
     counted = fast_count("o200k_base")
     fast.expect(fast.SWITCH_CHARS)
     assert [counted("hello world"), fast.in_use("o200k_base")] == [2, "rs-bpe"]
+    assert fast._tallying == {}  # it tried, and stopped keeping the tally
 
 
 def test_without_the_quick_one_the_faster_counts_from_the_start(
@@ -302,8 +312,7 @@ def test_missing_both_counts_with_tiktoken(monkeypatch: pytest.MonkeyPatch) -> N
     fast.set_enabled(None)
     assert fast.counter("o200k_base") is None
     assert fast.why_not("o200k_base") == (
-        "rs-bpe is not installed (pip install 'tokcost[fast]'); splintr-rs is not installed "
-        "(pip install 'tokcost[fast]')")
+        "rs-bpe is not installed; splintr-rs is not installed (pip install 'tokcost[fast]')")
     assert text_counter("o200k_base")("hello world") == 2
 
 
@@ -316,8 +325,8 @@ def test_another_version_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
     fast.set_enabled(None)
     assert fast.counter("cl100k_base") is None
     assert fast.why_not("cl100k_base") == (
-        "rs-bpe 0.2.0 is installed; tokcost is checked with 0.1.0; splintr-rs 0.23.0 is "
-        "installed; tokcost is checked with 0.22.0")
+        "rs-bpe 0.2.0 is installed, tokcost is checked with 0.1.0; splintr-rs 0.23.0 is "
+        "installed, tokcost is checked with 0.22.0")
 
 
 def test_a_failed_self_check_counts_with_tiktoken(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -413,16 +422,26 @@ def test_counting_a_short_file_never_builds_tiktoken(tmp_path: Path) -> None:
 
 def test_build_makes_the_encoder_for_the_processes_forked_after() -> None:
     """What a process that forks workers does (fast.build, through build_encoders): the
-    encoder that will count is made ready here, the faster one when a large input is
-    expected. A fresh process, so that nothing was made before."""
+    encoder that will count is made here, for them to share. rs-bpe is built and not used (its
+    regex is fastest in the first thread that uses it: a Dask worker's task thread), and a
+    new thread counts with it; splintr, for a large input, is made ready. A fresh process."""
     script = """
+import threading
+from rs_bpe.bpe import openai
 from tokcost.counting import fast
 from tokcost.inputs import count_files
 from tokcost.pricing.table import load_price_table
+assert not openai.is_cached_o200k()
 table = load_price_table("2026-12-01")
 job = count_files.CountJob(table, models=(table.resolve("gpt-4o").model,))
 count_files.build_encoders(job)
-print(fast.in_use("o200k_base"), fast.counter.cache_info().currsize)
+print(openai.is_cached_o200k(), fast.counter.cache_info().currsize, fast.in_use("o200k_base"))
+counts = []
+thread = threading.Thread(target=lambda: counts.append(fast.counter("o200k_base")("hello world")))
+thread.start()
+thread.join()
+print(counts, fast.in_use("o200k_base"))
+fast.set_enabled(None)
 fast.expect(fast.SWITCH_CHARS)
 count_files.build_encoders(job)
 print(fast.in_use("o200k_base"), fast.counter("o200k_base")("hello world"))
@@ -430,4 +449,4 @@ print(fast.in_use("o200k_base"), fast.counter("o200k_base")("hello world"))
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           env={**os.environ, "TOKCOST_FAST_ENCODER": "1"}, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == ["rs-bpe 1", "splintr-rs 2"]
+    assert done.stdout.splitlines() == ["True 0 None", "[2] rs-bpe", "splintr-rs 2"]

@@ -96,6 +96,22 @@ def test_bad_lines_in_later_batches_keep_their_line_numbers(tmp_path: Path,
 
 
 @pytest.mark.usefixtures("tiny_batches")
+def test_line_numbers_hold_after_a_batch_of_blank_lines(tmp_path: Path,
+                                                        current_table: PriceTable) -> None:
+    # 3,000 blank lines: a batch of only whitespace, never counted, between counted ones (a
+    # batch counted in this process numbers the next from its own split; this one cannot).
+    good = json.dumps([{"role": "user", "content": "hello " * 200}])
+    path = tmp_path / "blank.jsonl"
+    lines = [good] * 5 + [""] * 3000 + [good] * 5 + ['{"messages": [{"role": "robot"}]}']
+    path.write_text("\n".join(lines) + "\n")
+    for jobs in (1, 2):
+        counted = tokcost.count_file(path, table=current_table, jobs=jobs)
+        assert counted.counts[0].conversations == 10
+        assert [str(problem).split(": ")[0] for problem in counted.problems] == [
+            f"{path}:3011"]
+
+
+@pytest.mark.usefixtures("tiny_batches")
 def test_text_streams_in_pieces_that_add_up(tmp_path: Path, current_table: PriceTable) -> None:
     texts = [turn["value"] for record in json.loads((COUNT / "sharegpt_excerpt.json").read_text())
              for turn in record["conversations"]]

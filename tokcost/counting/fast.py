@@ -114,20 +114,21 @@ ENCODERS = (QUICK, FASTER)
 
 # Where FASTER has paid for being made ready: it saves 14-16 ns a character (o200k_base on
 # ShareGPT's texts: rs-bpe 30 ns, splintr 14 ns warm and 16 ns on text it has not seen) and
-# takes about 0.14 s more than QUICK to be ready, which 9-10 M characters win back. A process
-# switches once it has counted that much, or once it is told that much is coming
+# takes 0.14 s to be ready (0.09 s more than QUICK), which 6-10 M characters win back. A
+# process switches once it has counted that much, or once it is told that much is coming
 # (:func:`expect`), so that a large file counts with FASTER from its start; a short one never
 # pays for it, and text of unknown length pays at most about twice what the best choice would.
 SWITCH_CHARS = 12_000_000
 
 _enabled: bool | None = None  # None: not yet read from the environment
 _why_not: dict[str, str] = {}
-# Per encoding: what counts its texts now, in a cell that its counter reads at each call (a
-# counter made before set_enabled keeps the cell it had, and its counts stay exact).
+# Per encoding: the cell its counter reads what counts with at each call (a counter made
+# before set_enabled keeps the cell it had, and its counts stay exact), and the package.
 _current: dict[str, list[Count]] = {}
-_using: dict[str, str] = {}  # per encoding: the package that is
-_tallying: set[str] = set()  # the encodings counted with QUICK until the switch
-_chars = 0  # characters counted with QUICK, or expected, in this process
+_using: dict[str, str] = {}
+_tallying: dict[int, tuple[str, list[Count]]] = {}  # cells counting with QUICK until the switch
+_counted = 0  # characters counted with QUICK in this process
+_expected = 0  # characters this process was told are coming (expect)
 
 
 def enabled() -> bool:
@@ -143,13 +144,14 @@ def enabled() -> bool:
 def set_enabled(on: bool | None) -> None:
     """Allow or forbid the fast encoders for counters made from now on; None: as
     ``TOKCOST_FAST_ENCODER`` says (read again). Starts again from QUICK."""
-    global _enabled, _chars
+    global _enabled, _counted, _expected
     _enabled = on
     counter.cache_clear()
     ready.cache_clear()
+    _built.cache_clear()
     for held in (_why_not, _current, _using, _tallying):
         held.clear()
-    _chars = 0
+    _counted = _expected = 0
 
 
 def why_not(name: str) -> str | None:
@@ -167,25 +169,41 @@ def in_use(name: str) -> str | None:
 def ready(encoder: Encoder, name: str) -> tuple[Count | None, str | None]:
     """The encoder's count of a text in ``name`` (as ``len(encode_ordinary(text))`` gives it),
     built and probed; or None and why it cannot be used here."""
+    tokenizer, why = _built(encoder, name)
+    if why is None:
+        try:
+            # (The probe needs byte-pair merges, which splintr prepares the first time.)
+            if encoder.ids(tokenizer)(PROBE) != PROBE_IDS[name]:
+                why = f"{encoder.package} failed its self-check on {name}: not tiktoken's ids"
+        except BaseException as error:  # a broken build's, a Rust panic too: another counts
+            if isinstance(error, (KeyboardInterrupt, SystemExit)):
+                raise
+            why = f"{encoder.package} failed its self-check on {name}: {error}"
+    if why is not None:
+        return None, why
+    return _as_tiktoken_reads(encoder.count(tokenizer)), None
+
+
+@functools.cache
+def _built(encoder: Encoder, name: str) -> tuple[Any, str | None]:
+    """The encoder's tokenizer of ``name``, built and not yet used; or None and why not."""
     if not enabled():
         return None, f"{FAST_ENV_VAR} is off"
     if name not in PROBE_IDS:
-        return None, f"{encoder.package} is not checked against tiktoken for {name}"
+        return None, f"no fast encoder is checked against tiktoken for {name}"
     try:
         version = encoder.installed_version()
     except ImportError:
-        return None, f"{encoder.package} is not installed (pip install 'tokcost[fast]')"
+        return None, f"{encoder.package} is not installed"
     if version != encoder.version:
-        return None, (f"{encoder.package} {version} is installed; tokcost is checked with "
+        return None, (f"{encoder.package} {version} is installed, tokcost is checked with "
                       f"{encoder.version}")
     try:
-        tokenizer = encoder.build(name)
-        # (The probe needs byte-pair merges, which splintr prepares the first time.)
-        if encoder.ids(tokenizer)(PROBE) != PROBE_IDS[name]:
-            return None, f"{encoder.package} failed its self-check on {name}: not tiktoken's ids"
-    except Exception as error:  # whatever a broken build raises: another encoder counts
+        return encoder.build(name), None
+    except BaseException as error:  # a broken build's, a Rust panic too: another counts
+        if isinstance(error, (KeyboardInterrupt, SystemExit)):
+            raise
         return None, f"{encoder.package} failed its self-check on {name}: {error}"
-    return _as_tiktoken_reads(encoder.count(tokenizer)), None
 
 
 def _as_tiktoken_reads(count: Count) -> Count:
@@ -200,63 +218,83 @@ def _as_tiktoken_reads(count: Count) -> Count:
     return counted
 
 
+def _large() -> bool:
+    """Whether this process has counted, or expects, enough text for FASTER to pay."""
+    return max(_counted, _expected) >= SWITCH_CHARS
+
+
 @functools.cache
 def counter(name: str) -> Count | None:
     """The encoding's count of a text (as ``len(encode_ordinary(text))`` gives it) from the fast
     encoders, or None when neither can be used here: see :func:`why_not`."""
-    order = (QUICK, FASTER) if _chars < SWITCH_CHARS else (FASTER, QUICK)
     reasons = []
-    for encoder in order:
+    for encoder in ((FASTER, QUICK) if _large() else (QUICK, FASTER)):
         count, why = ready(encoder, name)
         if count is not None:
-            if encoder is QUICK and _chars < SWITCH_CHARS:
-                _tallying.add(name)
-                count = _tallied(name, count)
-            _current[name], _using[name] = [count], encoder.package
-            break
+            cell = [count]
+            if encoder is QUICK and not _large():
+                cell[0] = _tallied(name, cell, count)
+                _tallying[id(cell)] = (name, cell)
+            _current[name], _using[name] = cell, encoder.package
+            return lambda text: cell[0](text)  # (whichever counts it now)
         reasons.append(why)
-    else:
-        _why_not[name] = "; ".join(dict.fromkeys(why for why in reasons if why))
-        return None
-    cell = _current[name]
-    return lambda text: cell[0](text)  # (whichever counts it now)
+    _why_not[name] = _reasons(reasons)
+    return None
 
 
-def _tallied(name: str, quick: Count) -> Count:
+def _reasons(reasons: list[str | None]) -> str:
+    """Why neither encoder can count, in one line."""
+    said = list(dict.fromkeys(why for why in reasons if why))
+    line = "; ".join(said)
+    if any(why.endswith("is not installed") for why in said):
+        line += " (pip install 'tokcost[fast]')"
+    return line
+
+
+def _tallied(name: str, cell: list[Count], quick: Count) -> Count:
     """QUICK's count, keeping the tally of characters that decides the switch to FASTER."""
 
     def count(text: str) -> int:
-        global _chars
-        _chars += len(text)
-        if _chars >= SWITCH_CHARS:
-            _switch(name)
+        global _counted
+        _counted += len(text)
+        if _counted >= SWITCH_CHARS:
+            _switch(name, cell)
         return quick(text)
 
     return count
 
 
-def _switch(name: str) -> None:
-    """Count this encoding with FASTER from now on, where it can be used (else with QUICK, no
-    longer keeping the tally)."""
-    _tallying.discard(name)
+def _switch(name: str, cell: list[Count]) -> None:
+    """Count with FASTER through this cell from now on, where it can be used (else with QUICK,
+    no longer keeping the tally)."""
+    _tallying.pop(id(cell), None)
     for encoder in (FASTER, QUICK):
         count = ready(encoder, name)[0]
         if count is not None:
-            _current[name][0], _using[name] = count, encoder.package
+            cell[0] = count
+            if _current.get(name) is cell:
+                _using[name] = encoder.package
             return
 
 
 def expect(chars: int) -> None:
     """Say that about this many characters of text are coming to be counted in this process
-    (a file's size, say), so that a large input counts with FASTER from its start."""
-    global _chars
-    _chars += chars
-    if _chars >= SWITCH_CHARS:
-        for name in list(_tallying):
-            _switch(name)
+    (a file's size, say), so that a large input counts with FASTER from its start. What is
+    expected and what is counted are not added up: the expected text is the text counted."""
+    global _expected
+    _expected += chars
+    if _large():
+        for name, cell in list(_tallying.values()):
+            _switch(name, cell)
 
 
 def build(name: str) -> None:
-    """Make this encoding's fast encoder ready (built and probed) here, so that worker
-    processes forked from this one after share it rather than each making its own."""
-    counter(name)
+    """Make this encoding's fast encoder ready here, so that worker processes forked from this
+    one after share it rather than each making its own. rs-bpe is built and not used: its
+    regex keeps its fast path for the first thread that uses it, and any other counts with
+    10-20% more CPU, so the first use is left to the worker's counting thread (a Dask
+    worker's is not the one forked from here)."""
+    if not _large():
+        _built(QUICK, name)
+    if _large() or _built(QUICK, name)[1] is not None:
+        counter(name)
