@@ -122,11 +122,11 @@ SWITCH_CHARS = 12_000_000
 
 _enabled: bool | None = None  # None: not yet read from the environment
 _why_not: dict[str, str] = {}
-# Per encoding: the cell its counter reads what counts with at each call (a counter made
-# before set_enabled keeps the cell it had, and its counts stay exact), and the package.
-_current: dict[str, list[Count]] = {}
-_using: dict[str, str] = {}
-_tallying: dict[int, tuple[str, list[Count]]] = {}  # cells counting with QUICK until the switch
+# Per encoding: the cell [count, package] its counter reads at each call (a counter made
+# before set_enabled keeps the cell it had, and its counts stay exact).
+Cell = list[Any]
+_current: dict[str, Cell] = {}
+_tallying: dict[int, tuple[str, Cell]] = {}  # cells counting with QUICK until the switch
 _counted = 0  # characters counted with QUICK in this process
 _expected = 0  # characters this process was told are coming (expect)
 
@@ -149,7 +149,7 @@ def set_enabled(on: bool | None) -> None:
     counter.cache_clear()
     ready.cache_clear()
     _built.cache_clear()
-    for held in (_why_not, _current, _using, _tallying):
+    for held in (_why_not, _current, _tallying):
         held.clear()
     _counted = _expected = 0
 
@@ -162,7 +162,8 @@ def why_not(name: str) -> str | None:
 
 def in_use(name: str) -> str | None:
     """The package counting this encoding's texts now, if a fast one is."""
-    return _using.get(name)
+    cell = _current.get(name)
+    return None if cell is None else str(cell[1])
 
 
 @functools.cache
@@ -175,10 +176,8 @@ def ready(encoder: Encoder, name: str) -> tuple[Count | None, str | None]:
             # (The probe needs byte-pair merges, which splintr prepares the first time.)
             if encoder.ids(tokenizer)(PROBE) != PROBE_IDS[name]:
                 why = f"{encoder.package} failed its self-check on {name}: not tiktoken's ids"
-        except BaseException as error:  # a broken build's, a Rust panic too: another counts
-            if isinstance(error, (KeyboardInterrupt, SystemExit)):
-                raise
-            why = f"{encoder.package} failed its self-check on {name}: {error}"
+        except BaseException as error:
+            why = _broken(encoder, name, error)
     if why is not None:
         return None, why
     return _as_tiktoken_reads(encoder.count(tokenizer)), None
@@ -200,10 +199,17 @@ def _built(encoder: Encoder, name: str) -> tuple[Any, str | None]:
                       f"{encoder.version}")
     try:
         return encoder.build(name), None
-    except BaseException as error:  # a broken build's, a Rust panic too: another counts
-        if isinstance(error, (KeyboardInterrupt, SystemExit)):
-            raise
-        return None, f"{encoder.package} failed its self-check on {name}: {error}"
+    except BaseException as error:
+        return None, _broken(encoder, name, error)
+
+
+def _broken(encoder: Encoder, name: str, error: BaseException) -> str:
+    """Why an encoder that raised while built or probed is not used: whatever a broken build
+    raises, a Rust panic too (pyo3's PanicException is a BaseException); another counts. Ctrl-C
+    and an exit go on."""
+    if isinstance(error, (KeyboardInterrupt, SystemExit)):
+        raise error
+    return f"{encoder.package} failed its self-check on {name}: {error}"
 
 
 def _as_tiktoken_reads(count: Count) -> Count:
@@ -231,11 +237,11 @@ def counter(name: str) -> Count | None:
     for encoder in ((FASTER, QUICK) if _large() else (QUICK, FASTER)):
         count, why = ready(encoder, name)
         if count is not None:
-            cell = [count]
+            cell: Cell = [count, encoder.package]
             if encoder is QUICK and not _large():
                 cell[0] = _tallied(name, cell, count)
                 _tallying[id(cell)] = (name, cell)
-            _current[name], _using[name] = cell, encoder.package
+            _current[name] = cell
             return lambda text: cell[0](text)  # (whichever counts it now)
         reasons.append(why)
     _why_not[name] = _reasons(reasons)
@@ -251,7 +257,7 @@ def _reasons(reasons: list[str | None]) -> str:
     return line
 
 
-def _tallied(name: str, cell: list[Count], quick: Count) -> Count:
+def _tallied(name: str, cell: Cell, quick: Count) -> Count:
     """QUICK's count, keeping the tally of characters that decides the switch to FASTER."""
 
     def count(text: str) -> int:
@@ -264,16 +270,14 @@ def _tallied(name: str, cell: list[Count], quick: Count) -> Count:
     return count
 
 
-def _switch(name: str, cell: list[Count]) -> None:
+def _switch(name: str, cell: Cell) -> None:
     """Count with FASTER through this cell from now on, where it can be used (else with QUICK,
     no longer keeping the tally)."""
     _tallying.pop(id(cell), None)
     for encoder in (FASTER, QUICK):
         count = ready(encoder, name)[0]
         if count is not None:
-            cell[0] = count
-            if _current.get(name) is cell:
-                _using[name] = encoder.package
+            cell[:] = [count, encoder.package]
             return
 
 
@@ -294,7 +298,5 @@ def build(name: str) -> None:
     regex keeps its fast path for the first thread that uses it, and any other counts with
     10-20% more CPU, so the first use is left to the worker's counting thread (a Dask
     worker's is not the one forked from here)."""
-    if not _large():
-        _built(QUICK, name)
     if _large() or _built(QUICK, name)[1] is not None:
-        counter(name)
+        counter(name)  # (splintr, or whichever can count: no thread of its is slower)
